@@ -1,0 +1,5 @@
+"""``python -m annotate.cli`` runs the ``annotate`` command."""
+
+from annotate.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""Serving commands: ``run`` (needs a real secret key) and ``demo``."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, pass_script_info
+from flask.cli import run_command as flask_run_command
+
+
+def is_loopback(host: str) -> bool:
+    """True if ``host`` names only this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback
+                       for info in socket.getaddrinfo(host, None))
+        except (socket.gaierror, ValueError):
+            return False
+
+
+@click.command("run", params=flask_run_command.params, help=flask_run_command.help,
+               context_settings={"ignore_unknown_options": False})
+@click.pass_context
+def run_command(ctx: click.Context, **kwargs: object) -> None:
+    """Flask's development server, refusing to start without ANNOTATE_SECRET_KEY."""
+    info: ScriptInfo = ctx.ensure_object(ScriptInfo)
+    app = info.load_app()
+    if app.config.get("SECRET_KEY_EPHEMERAL"):
+        click.echo("Error: ANNOTATE_SECRET_KEY is not set; refusing to serve. "
+                   "Use `annotate demo` for a demonstration.", err=True)
+        sys.exit(1)
+    ctx.invoke(flask_run_command, **kwargs)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--seed-only", is_flag=True, help="Build and seed the database, then exit.")
+@click.option("--keep", is_flag=True,
+              help="Keep an existing demo database instead of rebuilding it.")
+@click.option("--public", is_flag=True,
+              help="Allow binding a non-loopback address (the demo passwords are public!).")
+@pass_script_info
+def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: bool,
+                 public: bool) -> None:
+    """Build a fresh demo database with seeded users and data, and serve it.
+
+    Uses ANNOTATE_DATABASE_URL when set, else instance/demo.sqlite.
+    """
+    from annotate import create_app
+    from annotate.config import DemoConfig
+    from annotate.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo_database
+
+    if not seed_only and not public and not is_loopback(host):
+        raise click.UsageError(f"{host} is not a loopback address; the demo accounts have "
+                               "public passwords. Pass --public to bind it anyway.")
+    config: dict[str, object] = {"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True}
+    app = create_app(config)
+    with app.app_context():
+        summary = build_demo_database(fresh=not keep)
+        url = current_app.extensions["sqlalchemy"].engine.url
+        click.echo(f"Demo database: {url.render_as_string(hide_password=True)}")
+        click.echo(summary)
+    if seed_only:
+        return
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"\nServing on http://{shown_host}:{port}/  (Ctrl+C to stop)")
+    click.echo(f"Accounts (password '{DEMO_PASSWORD}'): {', '.join(DEMO_USERS)}")
+    app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -1,0 +1,73 @@
+"""The declarative base, the shared ``db`` object, naming convention and UTC timestamps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always stored and returned as aware UTC.
+
+    SQLite keeps no zone, so naive values read back are UTC by construction;
+    naive values are refused on the way in so local time never sneaks in.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use annotate.database.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(default=utcnow)]
+str64 = Annotated[str, mapped_column(sa.String(64))]
+str255 = Annotated[str, mapped_column(sa.String(255))]
+
+
+class Base(DeclarativeBase):
+    """Declarative base: naming convention, aware timestamps, enums stored as strings."""
+
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime,
+            enum.Enum: sa.Enum(enum.Enum, native_enum=False, length=32,
+                               values_callable=lambda e: [m.value for m in e]),
+            dict[str, Any]: sa.JSON,
+            list[Any]: sa.JSON,
+            Any: sa.JSON,
+        },
+    )
+
+
+db = SQLAlchemy(model_class=Base)

@@ -1,0 +1,37 @@
+"""System-admin forms: users and project roles."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, Regexp
+
+from annotate.models import ProjectRole
+
+
+class UserCreateForm(FlaskForm):
+    """Create an account."""
+
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{2,64}$",
+                               message=_l("2-64 letters, digits, _ . -"))])
+    display_name = StringField(_l("Display name"), validators=[Length(max=128)])
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(), Length(min=8, max=256)])
+    is_admin = BooleanField(_l("System administrator"))
+    submit = SubmitField(_l("Create user"))
+
+
+class MembershipForm(FlaskForm):
+    """Give a user a role in a project."""
+
+    username = SelectField(_l("User"), choices=[], validators=[DataRequired()])
+    project = SelectField(_l("Project"), choices=[], validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value) for r in ProjectRole])
+    submit = SubmitField(_l("Grant role"))

@@ -1,0 +1,32 @@
+"""Login and account forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me logged in on this computer"))
+    submit = SubmitField(_l("Log in"))
+
+
+class LanguageForm(FlaskForm):
+    """The interface language saved with the account."""
+
+    locale = SelectField(_l("Language"), choices=[])
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new", _l("Passwords differ."))])
+    submit = SubmitField(_l("Change password"))

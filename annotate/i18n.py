@@ -1,0 +1,34 @@
+"""Languages: Flask-Babel set up to follow the user's setting, then Accept-Language."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+
+from annotate.extensions import babel
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's choice, else the browser's."""
+    languages = list(current_app.config["LANGUAGES"])
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel with the locale selector; expose languages to templates."""
+    import os
+
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def inject_languages() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

@@ -1,0 +1,32 @@
+"""The append-only audit trail: each event's sha256 chains the previous one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from annotate.database import db, intpk, str64, timestamp
+
+
+class AuditEvent(db.Model):
+    """A state change: who did what to which subject. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    created_at: Mapped[timestamp]
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The actor's username at the time (kept so the record reads without the users table).
+    actor_name: Mapped[str] = mapped_column(sa.String(64), default="system")
+    action: Mapped[str64] = mapped_column(index=True)
+    subject_type: Mapped[str64]
+    subject_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str64]
+    hash: Mapped[str64] = mapped_column(unique=True)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action} {self.subject_type}:{self.subject_id}>"

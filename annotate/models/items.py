@@ -1,0 +1,93 @@
+"""Data to annotate: batches (with provenance) and items, plus content flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from annotate.database import db, intpk, str64, timestamp
+from annotate.models.enums import BatchStatus, FlagKind
+
+if TYPE_CHECKING:
+    from annotate.models.projects import Project
+
+
+class Batch(db.Model):
+    """A unit of import and of acceptance sampling; keeps source and licence (Art. 7)."""
+
+    __tablename__ = "batches"
+    __table_args__ = (sa.UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(500), default="")
+    licence: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[BatchStatus] = mapped_column(default=BatchStatus.open)
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    imported_at: Mapped[timestamp]
+
+    project: Mapped[Project] = relationship(back_populates="batches")
+    items: Mapped[list[Item]] = relationship(back_populates="batch")
+
+    def __repr__(self) -> str:
+        return f"<Batch {self.name!r} project={self.project_id} {self.status}>"
+
+
+class Item(db.Model):
+    """One thing to annotate. Gold items carry a known answer and look like any other."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "external_id"),
+        sa.Index("ix_items_project_id_content_hash", "project_id", "content_hash"),
+    )
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    external_id: Mapped[str] = mapped_column(sa.String(255))
+    payload: Mapped[dict[str, Any]]
+    content_hash: Mapped[str64]
+    gold_answer: Mapped[Any | None] = mapped_column(sa.JSON)
+    #: Art. 7: the item contains personal information.
+    has_personal_info: Mapped[bool] = mapped_column(default=False)
+    #: Art. 14: flagged items leave every queue and export.
+    quarantined: Mapped[bool] = mapped_column(default=False)
+    quarantine_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Annotations currently counted towards the redundancy k (kept in step by the service).
+    annotation_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[timestamp]
+
+    batch: Mapped[Batch] = relationship(back_populates="items")
+    flags: Mapped[list[ItemFlag]] = relationship(back_populates="item")
+
+    @property
+    def is_gold(self) -> bool:
+        """True if the item has a known answer."""
+        return self.gold_answer is not None
+
+    def __repr__(self) -> str:
+        return f"<Item {self.external_id!r} project={self.project_id}>"
+
+
+class ItemFlag(db.Model):
+    """An annotator's or reviewer's flag on an item (prohibited content, personal info)."""
+
+    __tablename__ = "item_flags"
+
+    id: Mapped[intpk]
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[FlagKind]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[timestamp]
+    resolved_at: Mapped[datetime | None]
+
+    item: Mapped[Item] = relationship(back_populates="flags")
+
+    def __repr__(self) -> str:
+        return f"<ItemFlag {self.kind} item={self.item_id}>"

@@ -1,0 +1,81 @@
+"""Projects: the task, its label schema and its quality settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from annotate.database import db, intpk, str64, timestamp
+from annotate.models.enums import (
+    MeasurementLevel,
+    RejectScope,
+    RulebookKind,
+    SampleMethod,
+    TaskType,
+)
+
+if TYPE_CHECKING:
+    from annotate.models.items import Batch
+    from annotate.models.rulebooks import Rulebook
+    from annotate.models.users import Membership
+
+
+class Project(db.Model):
+    """An annotation project. Every threshold is a setting, never hard-coded.
+
+    ``label_schema`` is ``{"labels": [{"key", "name", "hotkey"}...]}`` for label tasks or
+    ``{"scale": {"min", "max", "step"}}`` for ratings.
+    """
+
+    __tablename__ = "projects"
+
+    id: Mapped[intpk]
+    slug: Mapped[str64] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    task_type: Mapped[TaskType]
+    label_schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    measurement_level: Mapped[MeasurementLevel] = mapped_column(default=MeasurementLevel.nominal)
+    rulebook_kind: Mapped[RulebookKind] = mapped_column(default=RulebookKind.functional)
+    # assignment
+    redundancy_k: Mapped[int] = mapped_column(default=3)
+    overlap_share: Mapped[float] = mapped_column(default=0.2)
+    gold_rate: Mapped[float] = mapped_column(default=0.05)
+    lease_minutes: Mapped[int] = mapped_column(default=30)
+    #: TC260-003: nobody is both annotator and reviewer within the project.
+    separate_roles: Mapped[bool] = mapped_column(default=True)
+    # quality thresholds
+    min_alpha: Mapped[float] = mapped_column(default=0.8)
+    min_gold_accuracy: Mapped[float] = mapped_column(default=0.95)
+    min_review_accuracy: Mapped[float] = mapped_column(default=0.96)
+    min_peer_agreement: Mapped[float] = mapped_column(default=0.6)
+    min_n_before_judging: Mapped[int] = mapped_column(default=20)
+    # sampling
+    default_sample_method: Mapped[SampleMethod] = mapped_column(default=SampleMethod.iso2859)
+    sample_rate: Mapped[float] = mapped_column(default=0.1)
+    aql: Mapped[float] = mapped_column(default=1.0)
+    inspection_level: Mapped[str] = mapped_column(sa.String(8), default="II")
+    reject_scope: Mapped[RejectScope] = mapped_column(default=RejectScope.failed)
+    error_types: Mapped[list[Any]] = mapped_column(default=list)
+    # training
+    training_pass_mark: Mapped[float] = mapped_column(default=0.8)
+    training_attempt_limit: Mapped[int] = mapped_column(default=3)
+    training_cooldown_minutes: Mapped[int] = mapped_column(default=60)
+    qualification_validity_days: Mapped[int] = mapped_column(default=365)
+    created_at: Mapped[timestamp]
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="project", cascade="all, delete-orphan")
+    rulebooks: Mapped[list[Rulebook]] = relationship(back_populates="project")
+    batches: Mapped[list[Batch]] = relationship(back_populates="project")
+
+    @property
+    def labels(self) -> list[dict[str, Any]]:
+        """The label definitions of the schema (empty for rating/text tasks)."""
+        return list(self.label_schema.get("labels", []))
+
+    def __repr__(self) -> str:
+        return f"<Project {self.slug!r}>"

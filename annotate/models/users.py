@@ -1,0 +1,97 @@
+"""People and their roles: users, project memberships, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from annotate.database import db, intpk, str64, timestamp
+from annotate.models.enums import ProjectRole
+
+if TYPE_CHECKING:
+    from annotate.models.projects import Project
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. Keeps no personal data beyond a display name (Art. 11)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str64] = mapped_column(unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(128), default="")
+    #: None for accounts that cannot log in (e.g. annotators imported from Label Studio).
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: True for accounts created by an import, not by a person.
+    imported: Mapped[bool] = mapped_column(default=False)
+    #: Preferred interface language ("en", "zh"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[timestamp]
+    last_login_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan")
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def roles_in(self, project: Project) -> set[ProjectRole]:
+        """Return this user's roles in ``project``."""
+        return {m.role for m in self.memberships if m.project_id == project.id}
+
+    def has_role(self, role: ProjectRole) -> bool:
+        """Return True if the user holds ``role`` in at least one project."""
+        return any(m.role == role for m in self.memberships)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class Membership(db.Model):
+    """A user's role in one project (annotator, reviewer or manager)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "project_id", "role"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    role: Mapped[ProjectRole]
+    created_at: Mapped[timestamp]
+    #: Set while supervision has suspended this annotator in this project.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    project: Mapped[Project] = relationship(back_populates="memberships")
+
+    def __repr__(self) -> str:
+        return f"<Membership user={self.user_id} project={self.project_id} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    token_hash: Mapped[str64] = mapped_column(unique=True)
+    created_at: Mapped[timestamp]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.name!r} user={self.user_id}>"

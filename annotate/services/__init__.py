@@ -1,0 +1,1 @@
+"""DB-aware domain operations. They take a session, flush, never commit, raise domain errors."""

@@ -1,0 +1,95 @@
+"""Projects and their label schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from annotate.models import MeasurementLevel, Project, RulebookKind, TaskType, User
+from annotate.services.audit import record_event
+from annotate.services.errors import Conflict, InvalidInput, NotFound
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.span, TaskType.pairwise}
+PAIRWISE_LABELS = ["A", "B", "tie", "both_bad"]
+
+
+def get_project(session: Session, slug: str) -> Project:
+    """Return the project with ``slug``.
+
+    :raises NotFound: there is none.
+    """
+    project = session.scalar(sa.select(Project).where(Project.slug == slug))
+    if project is None:
+        raise NotFound(f"No project {slug!r}.")
+    return project
+
+
+def build_label_schema(task_type: TaskType, labels: list[str] | None = None,
+                       scale: str | None = None) -> dict[str, Any]:
+    """Build a label schema from ``a,b,c``-style labels or a ``1-5`` scale.
+
+    Labels get hotkeys 1-9 then 0 in order.
+
+    :raises InvalidInput: when the task type needs labels or a scale that was not given.
+    """
+    if task_type == TaskType.pairwise and not labels:
+        labels = PAIRWISE_LABELS
+    if task_type in LABEL_TASKS:
+        if scale:
+            raise InvalidInput(f"--scale does not apply to {task_type.value} projects.")
+        keys = [label.strip() for label in labels or [] if label.strip()]
+        if not keys:
+            raise InvalidInput(f"A {task_type.value} project needs --labels, e.g. a,b,c.")
+        if len(set(keys)) != len(keys):
+            raise InvalidInput("Labels must be unique.")
+        hotkeys = "1234567890"
+        return {"labels": [{"key": k, "name": k, "hotkey": hotkeys[i] if i < 10 else ""}
+                           for i, k in enumerate(keys)]}
+    if task_type == TaskType.rating:
+        match = re.fullmatch(r"\s*(-?\d+)\s*-\s*(-?\d+)\s*", scale or "")
+        if not match or int(match[1]) >= int(match[2]):
+            raise InvalidInput("A rating project needs --scale MIN-MAX, e.g. 1-5.")
+        return {"scale": {"min": int(match[1]), "max": int(match[2]), "step": 1}}
+    if labels or scale:
+        raise InvalidInput("Free-text projects take neither --labels nor --scale.")
+    return {}
+
+
+def create_project(session: Session, slug: str, name: str, task_type: TaskType | str, *,
+                   labels: list[str] | None = None, scale: str | None = None,
+                   rulebook_kind: RulebookKind = RulebookKind.functional,
+                   actor: User | None = None, **settings: Any) -> Project:
+    """Create a project with its label schema and quality settings.
+
+    :raises InvalidInput: bad slug, task type, labels or scale.
+    :raises Conflict: the slug is taken.
+    """
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(f"Invalid slug {slug!r}: lower-case letters, digits and -.")
+    try:
+        task_type = TaskType(task_type)
+    except ValueError:
+        raise InvalidInput(f"Unknown task type {task_type!r}; choose one of "
+                           + ", ".join(t.value for t in TaskType)) from None
+    if session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None:
+        raise Conflict(f"Project {slug!r} already exists.")
+    level = MeasurementLevel.ordinal if task_type == TaskType.rating else MeasurementLevel.nominal
+    project = Project(slug=slug, name=name, task_type=task_type,
+                      label_schema=build_label_schema(task_type, labels, scale),
+                      measurement_level=settings.pop("measurement_level", level),
+                      rulebook_kind=rulebook_kind, **settings)
+    if rulebook_kind == RulebookKind.security:
+        from annotate.models import SampleMethod
+
+        project.default_sample_method = SampleMethod.all
+    session.add(project)
+    session.flush()
+    record_event(session, "project.create", "project", project.id, actor=actor,
+                 project_id=project.id,
+                 details={"slug": slug, "task_type": task_type.value,
+                          "schema": project.label_schema})
+    return project

@@ -1,0 +1,43 @@
+"""The signed-in user's own settings: language and password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from annotate.auth import check_password, hash_password, require_login
+from annotate.database import db
+from annotate.forms.auth import LanguageForm, PasswordChangeForm
+from annotate.services.audit import record_event
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+bp.before_request(require_login)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def settings():
+    """Language preference and password change."""
+    language_form = LanguageForm(prefix="lang")
+    language_form.locale.choices = [SelectChoice("", _("Follow my browser"))] + [
+        SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()]
+    password_form = PasswordChangeForm(prefix="pw")
+    if language_form.submit.data and language_form.validate_on_submit():
+        current_user.locale = language_form.locale.data or None
+        db.session.commit()
+        flash(_("Language saved."), "success")
+        return redirect(url_for("account.settings"))
+    if password_form.submit.data and password_form.validate_on_submit():
+        if not check_password(current_user, password_form.current.data):
+            flash(_("The current password is wrong."), "danger")
+        else:
+            current_user.password_hash = hash_password(password_form.new.data)
+            record_event(db.session, "user.password_change", "user", current_user.id,
+                         actor=current_user)
+            db.session.commit()
+            flash(_("Password changed."), "success")
+            return redirect(url_for("account.settings"))
+    language_form.locale.data = current_user.locale or ""
+    return render_template("account/settings.html", language_form=language_form,
+                           password_form=password_form)

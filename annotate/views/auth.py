@@ -1,0 +1,66 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from annotate.auth import burn_password_check, check_password, home_endpoint
+from annotate.database import db
+from annotate.extensions import limiter
+from annotate.forms.auth import LoginForm
+from annotate.forms.common import EmptyForm
+from annotate.services.users import get_user, note_login
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
+def login():
+    """The login form; failed attempts are throttled per client."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = get_user(db.session, form.username.data.strip())
+        if user is None:
+            burn_password_check(form.password.data)
+        if user is not None and user.active and check_password(user, form.password.data):
+            login_user(user, remember=form.remember.data)
+            note_login(db.session, user)
+            db.session.commit()
+            logger.info("User %s logged in", user.username)
+            return redirect(_safe_next(request.args.get("next"))
+                            or url_for(home_endpoint(user)))
+        flash(_("Unknown username or wrong password."), "danger")
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST with a CSRF token, so no link can log a user out)."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))

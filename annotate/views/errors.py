@@ -1,0 +1,59 @@
+"""Error pages: readable 4xx/5xx pages (JSON for the API), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+logger = logging.getLogger(__name__)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"), 403: _("Forbidden"), 404: _("Page not found"),
+        405: _("Method not allowed"), 409: _("Conflict"), 413: _("Upload too large"),
+        429: _("Too many attempts"), 500: _("Something went wrong"),
+        503: _("Service unavailable"),
+    }
+
+
+def _render(code: int, message: str):
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"error": _titles().get(code, str(code)), "message": message}, code
+    return render_template("errors/error.html", code=code,
+                           title=_titles().get(code, str(code)), message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Install the error handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _render(400, _("The form was missing its security token or it expired. "
+                              "Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        messages = {
+            403: _("You do not have the role needed for this page."),
+            404: _("There is nothing at this address."),
+            429: _("Too many failed attempts. Wait a minute and try again."),
+        }
+        default = error.description if error.code not in messages else messages[error.code]
+        return _render(error.code, default)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from annotate.database import db
+
+        db.session.rollback()
+        return _render(500, InternalServerError.description)

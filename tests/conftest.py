@@ -1,0 +1,149 @@
+"""Fixtures: a fresh app and database per test, clients logged in as each role, factories.
+
+The suite runs on in-memory SQLite by default and on the database named by
+``ANNOTATE_TEST_DATABASE_URL`` (PostgreSQL in CI). On a server database the schema is
+created once per session and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from annotate import create_app
+from annotate.config import TestConfig
+from annotate.database import db as _db
+
+
+def _is_sqlite_memory(url: str) -> bool:
+    return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///:memory:"))
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in _db.metadata.sorted_tables]
+    if _db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        _db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            _db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+    _db.session.commit()
+
+
+@pytest.fixture
+def app():
+    """A fresh app with an empty database for each test."""
+    app = create_app(TestConfig)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if _is_sqlite_memory(url):
+            _db.create_all()
+        elif not _schema_matches():
+            _drop_everything()
+            _db.create_all()
+        else:
+            _empty_all_tables()
+        yield app
+        _db.session.remove()
+        if _is_sqlite_memory(url):
+            _db.drop_all()
+        else:
+            _empty_all_tables()
+        _db.engine.dispose()
+
+
+def _schema_matches() -> bool:
+    existing = set(sa.inspect(_db.engine).get_table_names())
+    return set(_db.metadata.tables) <= existing and "alembic_version" not in existing
+
+
+def _drop_everything() -> None:
+    meta = sa.MetaData()
+    meta.reflect(bind=_db.engine)
+    meta.drop_all(bind=_db.engine)
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy object, bound to the test app's database."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(db):
+    """Return a callable creating a user (committed) with optional roles in a project."""
+    from annotate.services.users import add_membership, create_user
+
+    def _make_user(username: str, *, password: str = "secret-pw", admin: bool = False,
+                   project=None, roles=()):
+        user = create_user(db.session, username, password, is_admin=admin)
+        for role in roles:
+            add_membership(db.session, user, project, role)
+        db.session.commit()
+        return user
+
+    return _make_user
+
+
+@pytest.fixture
+def make_project(db):
+    """Return a callable creating a project (committed)."""
+    from annotate.services.projects import create_project
+
+    def _make_project(slug: str = "p1", task_type: str = "single_label", **kwargs):
+        kwargs.setdefault("labels", ["yes", "no"] if task_type != "rating" else None)
+        project = create_project(db.session, slug, slug.title(), task_type, **kwargs)
+        db.session.commit()
+        return project
+
+    return _make_project
+
+
+ROLE_USERS = ("admin", "manager", "reviewer", "annotator", "nobody")
+
+
+@pytest.fixture
+def role_users(make_user, make_project):
+    """One user per role in one project ('nobody' has an account but no role)."""
+    from annotate.models import ProjectRole
+
+    project = make_project("roles")
+    return {
+        "admin": make_user("admin", admin=True),
+        "manager": make_user("mgr", project=project, roles=[ProjectRole.manager]),
+        "reviewer": make_user("rev", project=project, roles=[ProjectRole.reviewer]),
+        "annotator": make_user("ann", project=project, roles=[ProjectRole.annotator]),
+        "nobody": make_user("nobody"),
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Return a callable logging the client in as ``username``."""
+
+    def _login(username: str, password: str = "secret-pw"):
+        return client.post("/login", data={"username": username, "password": password})
+
+    return _login
+
+
+def pytest_report_header(config):
+    url = TestConfig.SQLALCHEMY_DATABASE_URI
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    chromium = "/usr/bin/chromium"
+    browser = chromium if os.path.exists(chromium) else f"skipped (no {chromium})"
+    return [f"annotate test database: {shown}", f"browser tests: {browser}"]

@@ -1,0 +1,71 @@
+"""Every route, probed with every role and anonymously: the blueprint gates hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROLE_USERS
+
+ANON = "anonymous"
+# Which roles each blueprint admits; anonymous visitors are redirected to the login page.
+ALLOWED = {
+    "annotator": {"admin", "annotator"},
+    "reviewer": {"admin", "reviewer"},
+    "reports": {"admin", "manager"},
+    "admin": {"admin", "manager"},
+    "users": {"admin"},
+    "account": set(ROLE_USERS),
+}
+# Routes open to everyone, and what an anonymous GET returns.
+PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static"}
+# Sample values for URL parameters, per endpoint then per argument.
+SAMPLE_VALUES = {"static": {"filename": "annotate.css"},
+                 "bootstrap.static": {"filename": "css/bootstrap.min.css"}}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        values = {arg: SAMPLE_VALUES.get(rule.endpoint, {}).get(arg, 1)
+                  for arg in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def test_every_route_is_gated(app, role_users, client):
+    seen_blueprints = set()
+    for endpoint, method, url in _routes(app):
+        blueprint = endpoint.split(".")[0] if "." in endpoint else endpoint
+        seen_blueprints.add(blueprint)
+        for who in (ANON, *ROLE_USERS):
+            client.post("/logout")
+            if who != ANON:
+                assert client.post("/login", data={"username": role_users[who].username,
+                                                   "password": "secret-pw"}).status_code == 302
+            response = client.open(url, method=method)
+            response.close()
+            code = response.status_code
+            where = f"{method} {url} as {who}"
+            if endpoint in PUBLIC or blueprint in ("main", "auth"):
+                assert code < 500, where
+                if endpoint in ("static", "bootstrap.static"):
+                    assert code == 200, where
+                continue
+            if who == ANON:
+                assert code == 302 and "/login" in response.headers["Location"], where
+            elif who in ALLOWED[blueprint]:
+                assert code in (200, 302, 400, 404, 405), where
+            else:
+                assert code == 403, where
+    assert set(ALLOWED) <= seen_blueprints, "a gated blueprint has no routes?"
+    unknown = seen_blueprints - set(ALLOWED) - {"main", "auth", "static", "bootstrap"}
+    assert not unknown, f"blueprints missing from the access table: {unknown}"
+
+
+@pytest.mark.parametrize("who, expected", [("annotator", 403), ("admin", 200)])
+def test_users_page_is_admin_only(who, expected, role_users, client, login):
+    login(role_users[who].username)
+    assert client.get("/admin/users/").status_code == expected
