@@ -27,6 +27,14 @@ def init_app(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
     babel.init_app(app, locale_selector=select_locale)
 
+    @app.before_request
+    def forget_cached_locale() -> None:
+        # Flask-Babel caches the locale on the app context, which outlives one request
+        # when an app context is already pushed (CLI, tests); choose afresh per request.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.context_processor
     def inject_languages() -> dict[str, object]:
         from flask_babel import get_locale
