@@ -37,13 +37,15 @@ def init_app(app: Flask) -> None:
 
 def _register() -> None:
     """Commands that need no app (or build their own) live on the top-level group."""
-    from annotate.cli import serve
+    from annotate.cli import metrics_cmds, serve
 
     main.add_command(shell_command)
     main.add_command(routes_command)
     main.add_command(serve.run_command)
     main.add_command(serve.demo_command)
-    # METRICS-CMDS
+    main.add_command(metrics_cmds.agreement_command, "agreement")
+    main.add_command(metrics_cmds.sample_plan_command, "sample-plan")
+    main.add_command(metrics_cmds.sample_size_command, "sample-size")
 
 
 _register()

@@ -74,4 +74,7 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"\nServing on http://{shown_host}:{port}/  (Ctrl+C to stop)")
     click.echo(f"Accounts (password '{DEMO_PASSWORD}'): {', '.join(DEMO_USERS)}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() is a no-op under a Flask CLI group, so serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

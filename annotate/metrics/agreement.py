@@ -1,0 +1,267 @@
+"""Percent agreement, Cohen's κ, Fleiss' κ, Scott's π and Gwet's AC1/AC2.
+
+All nominal coefficients are computed from one item × category count matrix. Multi-rater
+forms allow a different number of ratings per item (missing data):
+
+* observed agreement ``p_o`` is the mean, over items with two or more ratings, of the share of
+  agreeing ordered rater pairs ``Σ_c n_ic (n_ic − 1) / (m_i (m_i − 1))``;
+* Fleiss' κ and Gwet's AC1/AC2 take category prevalence as the mean over items (with at least
+  one rating) of ``n_ic / m_i`` (Gwet, *Handbook of Inter-Rater Reliability*, 4th ed., ch. 2 & 4)
+  — with complete data this is exactly Fleiss (1971);
+* Scott's π pools all ratings of items with two or more ratings for its prevalence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .data import Ratings, as_ratings
+from .results import AgreementResult, PairwiseResult, undefined
+
+WEIGHTS = (None, "linear", "quadratic")
+
+
+def disagreement_weights(k: int, weights: str | None) -> np.ndarray:
+    """Cohen's disagreement weights over an ordered scale of ``k`` categories (0 on the diagonal).
+
+    ``None`` → 0/1, ``"linear"`` → ``|i − j|``, ``"quadratic"`` → ``(i − j)²`` (as scikit-learn).
+    """
+    idx = np.arange(k)
+    diff = np.abs(idx[:, None] - idx[None, :]).astype(float)
+    if weights is None:
+        return (diff > 0).astype(float)
+    if weights == "linear":
+        return diff
+    if weights == "quadratic":
+        return diff**2
+    raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
+
+
+def agreement_weights(k: int, weights: str | None) -> np.ndarray:
+    """Gwet's agreement weights in [0, 1] (1 on the diagonal) for an ordered scale."""
+    if weights is None or k < 2:
+        return np.eye(k)
+    return 1.0 - disagreement_weights(k, weights) / disagreement_weights(k, weights).max()
+
+
+def _n(r: Ratings) -> tuple[int, int, int]:
+    return r.n_items, r.n_annotations, r.n_annotators
+
+
+def _observed(counts: np.ndarray, weight_matrix: np.ndarray | None = None
+              ) -> tuple[float | None, np.ndarray]:
+    """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings."""
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    if not pairable.any():
+        return None, pairable
+    c = counts[pairable].astype(float)
+    mp = m[pairable].astype(float)
+    star = c if weight_matrix is None else c @ weight_matrix
+    per_item = (c * (star - 1.0)).sum(axis=1) / (mp * (mp - 1.0))
+    return float(per_item.mean()), pairable
+
+
+def _prevalence(counts: np.ndarray) -> np.ndarray:
+    m = counts.sum(axis=1)
+    rated = m >= 1
+    return (counts[rated] / m[rated, None]).mean(axis=0)
+
+
+def percent_agreement(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:
+    """Multi-rater percent agreement: mean share of agreeing rater pairs per item.
+
+    Items with fewer than two ratings are ignored; value ``None`` if no item has two.
+    """
+    r = as_ratings(items, annotators, values)
+    p_o, _ = _observed(r.counts())
+    if p_o is None:
+        return undefined("percent_agreement", "no item has two or more annotations", *_n(r))
+    return AgreementResult("percent_agreement", p_o, *_n(r), observed=p_o)
+
+
+def _chance_corrected(name: str, r: Ratings, p_o: float | None, p_e: float,
+                      reason_one: str = "only one category was used") -> AgreementResult:
+    if p_o is None:
+        return undefined(name, "no item has two or more annotations", *_n(r))
+    if np.isclose(p_e, 1.0, rtol=0, atol=1e-12):
+        return AgreementResult(name, None, *_n(r), reason=reason_one, observed=p_o, expected=p_e)
+    return AgreementResult(name, (p_o - p_e) / (1.0 - p_e), *_n(r), observed=p_o, expected=p_e)
+
+
+def fleiss_kappa(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:
+    """Fleiss' κ (1971), in the form that allows unequal numbers of ratings per item."""
+    r = as_ratings(items, annotators, values)
+    counts = r.counts()
+    p_o, _ = _observed(counts)
+    if p_o is None:
+        return undefined("fleiss_kappa", "no item has two or more annotations", *_n(r))
+    pi = _prevalence(counts)
+    return _chance_corrected("fleiss_kappa", r, p_o, float((pi**2).sum()))
+
+
+def scott_pi(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:
+    """Scott's π (1955) generalised to many raters, prevalence pooled over pairable ratings."""
+    r = as_ratings(items, annotators, values)
+    counts = r.counts()
+    p_o, pairable = _observed(counts)
+    if p_o is None:
+        return undefined("scott_pi", "no item has two or more annotations", *_n(r))
+    pooled = counts[pairable].sum(axis=0) / counts[pairable].sum()
+    return _chance_corrected("scott_pi", r, p_o, float((pooled**2).sum()))
+
+
+def gwet_ac(items: Any, annotators: Any = None, values: Any = None, *,
+            weights: str | None = None, categories: Sequence[Any] | None = None
+            ) -> AgreementResult:
+    """Gwet's AC1 (``weights=None``) or weighted AC2 (``"linear"``/``"quadratic"``).
+
+    The number of categories ``q`` is the size of the scale: ``categories`` if given, else the
+    categories observed. Weighted AC2 needs an ordered scale (numbers, or ``categories``).
+    """
+    r = as_ratings(items, annotators, values, categories=categories)
+    name = "gwet_ac1" if weights is None else "gwet_ac2"
+    q = r.n_categories
+    counts = r.counts()
+    if q < 2:
+        p_o, _ = _observed(counts)
+        if p_o is None:
+            return undefined(name, "no item has two or more annotations", *_n(r))
+        return AgreementResult(name, None, *_n(r), reason="only one category was used",
+                               observed=p_o)
+    w = agreement_weights(q, weights)
+    p_o, _ = _observed(counts, w)
+    if p_o is None:
+        return undefined(name, "no item has two or more annotations", *_n(r))
+    pi = _prevalence(counts)
+    p_e = float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum())
+    return _chance_corrected(name, r, p_o, p_e)
+
+
+def gwet_ac1(items: Any, annotators: Any = None, values: Any = None, *,
+             categories: Sequence[Any] | None = None) -> AgreementResult:
+    """Gwet's AC1 (unweighted); see :func:`gwet_ac`."""
+    return gwet_ac(items, annotators, values, categories=categories)
+
+
+def _kappa_from_codes(a: np.ndarray, b: np.ndarray, k: int, weights: str | None
+                      ) -> tuple[float | None, float | None, float | None, str | None]:
+    if a.size == 0:
+        return None, None, None, "no item was rated by both annotators"
+    conf = np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
+    n = conf.sum()
+    w = disagreement_weights(k, weights)
+    expected = np.outer(conf.sum(axis=1), conf.sum(axis=0)) / n
+    d_o = float((w * conf).sum() / n)
+    d_e = float((w * expected).sum() / n)
+    p_o = float(np.trace(conf) / n)
+    p_e = float(np.trace(expected) / n)
+    if d_e <= 1e-15:
+        return None, p_o, p_e, "only one category was used by both annotators"
+    return 1.0 - d_o / d_e, p_o, p_e, None
+
+
+def cohen_kappa_labels(a: Sequence[Any], b: Sequence[Any], *, weights: str | None = None,
+                       categories: Sequence[Any] | None = None) -> AgreementResult:
+    """Cohen's κ for two parallel label sequences: ``a[i]`` and ``b[i]`` label the same item.
+
+    Pairs where either label is missing are skipped. ``weights`` ``"linear"``/``"quadratic"``
+    use the positions on the ordered scale (``categories``, else the sorted observed labels).
+
+    :raises ValueError: if the sequences differ in length.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"the two label sequences differ in length ({len(a)} vs {len(b)})")
+    n = len(a)
+    r = as_ratings(list(range(n)) * 2, [0] * n + [1] * n, list(a) + list(b),
+                   categories=categories)
+    return cohen_kappa(r, weights=weights)
+
+
+def _by_annotator(r: Ratings) -> list[tuple[np.ndarray, np.ndarray]]:
+    order = np.lexsort((r.item_idx, r.annot_idx))
+    ann = r.annot_idx[order]
+    bounds = np.searchsorted(ann, np.arange(r.n_annotators + 1))
+    it, val = r.item_idx[order], r.value_idx[order]
+    return [(it[bounds[j]:bounds[j + 1]], val[bounds[j]:bounds[j + 1]])
+            for j in range(r.n_annotators)]
+
+
+def _pair_codes(x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    _, ia, ib = np.intersect1d(x[0], y[0], assume_unique=True, return_indices=True)
+    return x[1][ia], y[1][ib]
+
+
+def cohen_kappa(items: Any, annotators: Any = None, values: Any = None, *,
+                weights: str | None = None, pair: tuple[Any, Any] | None = None,
+                categories: Sequence[Any] | None = None) -> AgreementResult:
+    """Cohen's κ for two annotators over the items both rated (long format).
+
+    :param pair: the two annotator ids to compare; required when there are more than two.
+    :raises ValueError: if the annotators are ambiguous or unknown.
+    """
+    name = "cohen_kappa" if weights is None else f"cohen_kappa_{weights}"
+    r = as_ratings(items, annotators, values, categories=categories)
+    if pair is None:
+        if r.n_annotators > 2:
+            raise ValueError("more than two annotators: pass pair=(a, b) or use cohen_matrix")
+        if r.n_annotators < 2:
+            return undefined(name, "fewer than two annotators", *_n(r))
+        ja, jb = 0, 1
+    else:
+        try:
+            ja, jb = r.annotators.index(pair[0]), r.annotators.index(pair[1])
+        except ValueError:
+            raise ValueError(f"annotator pair {pair!r} not found in the ratings") from None
+    groups = _by_annotator(r)
+    a, b = _pair_codes(groups[ja], groups[jb])
+    kappa, p_o, p_e, reason = _kappa_from_codes(a, b, r.n_categories, weights)
+    n_ann = 2 if pair is not None else r.n_annotators
+    return AgreementResult(name, kappa, int(a.size), int(2 * a.size), n_ann, reason=reason,
+                           observed=p_o, expected=p_e)
+
+
+def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
+    groups = _by_annotator(r)
+    k = r.n_annotators
+    vals: list[list[float | None]] = [[None] * k for _ in range(k)]
+    common = [[0] * k for _ in range(k)]
+    defined: list[float] = []
+    for i in range(k):
+        common[i][i] = int(groups[i][0].size)
+        for j in range(i + 1, k):
+            a, b = _pair_codes(groups[i], groups[j])
+            v = fn(a, b)
+            vals[i][j] = vals[j][i] = v
+            common[i][j] = common[j][i] = int(a.size)
+            if v is not None:
+                defined.append(v)
+    reason = None
+    if k < 2:
+        reason = "fewer than two annotators"
+    elif not defined:
+        reason = "no annotator pair has a defined value"
+    return PairwiseResult(metric, r.annotators, tuple(map(tuple, vals)), tuple(map(tuple, common)),
+                          float(np.mean(defined)) if defined else None, *_n(r), reason=reason)
+
+
+def cohen_matrix(items: Any, annotators: Any = None, values: Any = None, *,
+                 weights: str | None = None, categories: Sequence[Any] | None = None
+                 ) -> PairwiseResult:
+    """Cohen's κ for every pair of annotators (over the items each pair shares)."""
+    r = as_ratings(items, annotators, values, categories=categories)
+    k = r.n_categories
+    return _pairwise(r, "cohen_kappa" if weights is None else f"cohen_kappa_{weights}",
+                     lambda a, b: _kappa_from_codes(a, b, k, weights)[0])
+
+
+def pairwise_percent_agreement(items: Any, annotators: Any = None, values: Any = None
+                               ) -> PairwiseResult:
+    """Share of shared items on which each pair of annotators gave the same value."""
+    r = as_ratings(items, annotators, values)
+    return _pairwise(r, "percent_agreement",
+                     lambda a, b: float((a == b).mean()) if a.size else None)
