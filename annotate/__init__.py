@@ -51,7 +51,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY_EPHEMERAL"] = True
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
 
-    from annotate import auth, i18n
+    from annotate import auth, i18n, labels
     from annotate.database import db
     from annotate.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
@@ -64,6 +64,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    labels.init_app(app)
 
     from annotate.views import register_blueprints
 

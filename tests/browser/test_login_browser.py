@@ -37,3 +37,19 @@ def test_chinese_browser_gets_chinese_login_page(browser, live_server, screensho
     assert page.locator("h1").inner_text() == "登录"
     screenshot(page, "login-zh")
     context.close()
+
+
+HOMES = {"admin": ("/admin/", "项目"), "manager": ("/reports/", "质量报告"),
+         "reviewer": ("/review/", "待抽样核验的批次"), "ann1": ("/annotate/", "我的标注工作"),
+         "ann2": ("/annotate/", "我的标注工作"), "ann3": ("/annotate/", "我的标注工作")}
+
+
+def test_every_demo_account_lands_on_its_home_in_chinese(browser, live_server, screenshot):
+    for username, (path, heading) in HOMES.items():
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        log_in(page, live_server, username)
+        page.wait_for_url(f"{live_server}{path}")
+        assert page.locator("h1").inner_text() == heading, username
+        screenshot(page, f"home-{username}-zh")
+        context.close()
