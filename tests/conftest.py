@@ -54,9 +54,23 @@ def app():
         _db.engine.dispose()
 
 
+_SCHEMA_CHECKED: set[str] = set()
+
+
 def _schema_matches() -> bool:
-    existing = set(sa.inspect(_db.engine).get_table_names())
-    return set(_db.metadata.tables) <= existing and "alembic_version" not in existing
+    """True if the server database has every table and column of the models (checked once
+    per session: a model change, e.g. a new column, then rebuilds the schema)."""
+    url = str(_db.engine.url)
+    inspector = sa.inspect(_db.engine)
+    existing = set(inspector.get_table_names())
+    if not set(_db.metadata.tables) <= existing or "alembic_version" in existing:
+        return False
+    if url not in _SCHEMA_CHECKED:
+        for name, table in _db.metadata.tables.items():
+            if {c["name"] for c in inspector.get_columns(name)} != set(table.columns.keys()):
+                return False
+        _SCHEMA_CHECKED.add(url)
+    return True
 
 
 def _drop_everything() -> None:

@@ -79,6 +79,8 @@ class TrainingAttempt(db.Model):
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("training_modules.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The one-time token of the quiz form; unique, so a quiz cannot be submitted twice.
+    token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     score: Mapped[float]
     passed: Mapped[bool]
     started_at: Mapped[datetime | None]

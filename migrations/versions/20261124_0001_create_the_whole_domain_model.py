@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:27:11.028600
+Create Date: 2026-11-24 20:36:29.769537
 
 """
 from alembic import op
@@ -400,6 +400,7 @@ def upgrade():
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=True),
     sa.Column('score', sa.Double(), nullable=False),
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.Column('started_at', annotate.database.UTCDateTime(timezone=True), nullable=True),
@@ -407,7 +408,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['module_id'], ['training_modules.id'], name=op.f('fk_training_attempts_module_id_training_modules')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_training_attempts_project_id_projects')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_training_attempts_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_attempts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_attempts')),
+    sa.UniqueConstraint('token', name=op.f('uq_training_attempts_token'))
     )
     with op.batch_alter_table('training_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_attempts_module_id'), ['module_id'], unique=False)

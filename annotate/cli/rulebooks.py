@@ -1,0 +1,162 @@
+"""Rulebook and training commands: ``rulebook import|publish|diff|list``,
+``training expire`` and ``export training``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from annotate.cli.core import fail
+from annotate.database import db
+from annotate.services.errors import DomainError
+
+
+@click.group("rulebook")
+def rulebook_group() -> None:
+    """Import, publish and compare rulebook versions."""
+
+
+@rulebook_group.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--project", "slug", help="Target project (required for rulebooks; the "
+                                        "legal-awareness module needs none).")
+@with_appcontext
+def rulebook_import_command(path: Path, slug: str | None) -> None:
+    """Import PATH (a vX.Y.Z.md file, or a directory: every vX.Y.Z.md inside, all or
+    nothing) as draft versions, each with the quiz next to it."""
+    from annotate.services.projects import get_project
+    from annotate.services.rulebook_files import import_path
+
+    try:
+        project = get_project(db.session, slug) if slug else None
+        result = import_path(db.session, path, project)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    for version in result.versions:
+        click.echo(f"Imported {version.rulebook.key} {version.version} as a draft "
+                   f"({len(version.clauses)} clauses, sha256 {version.sha256[:12]}…).")
+    for module in result.legal_modules:
+        click.echo(f"Installed training module {module.key} {module.version} "
+                   f"({len(module.questions)} questions).")
+
+
+@rulebook_group.command("publish")
+@click.argument("project")
+@click.argument("version")
+@with_appcontext
+def rulebook_publish_command(project: str, version: str) -> None:
+    """Publish draft VERSION of PROJECT's rulebook (it is immutable from then on)."""
+    from annotate.services.projects import get_project
+    from annotate.services.rulebooks import find_version, publish_version
+
+    try:
+        found = find_version(db.session, get_project(db.session, project), version)
+        publish_version(db.session, found)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    then = ("annotators must pass its quiz again" if found.requires_retraining
+            else "annotators must acknowledge the change")
+    click.echo(f"Published {found.rulebook.key} {found.version} (sha256 {found.sha256}); "
+               f"{then}.")
+
+
+@rulebook_group.command("diff")
+@click.argument("project")
+@click.argument("v1")
+@click.argument("v2")
+@with_appcontext
+def rulebook_diff_command(project: str, v1: str, v2: str) -> None:
+    """Show the clause-by-clause difference between versions V1 and V2 of PROJECT."""
+    from annotate.services.projects import get_project
+    from annotate.services.rulebook_diff import diff_versions, render_text
+    from annotate.services.rulebooks import find_version
+
+    try:
+        found = get_project(db.session, project)
+        old, new = find_version(db.session, found, v1), find_version(db.session, found, v2)
+    except DomainError as error:
+        fail(error)
+    click.echo(render_text(diff_versions(old, new)))
+
+
+@rulebook_group.command("list")
+@click.argument("project")
+@with_appcontext
+def rulebook_list_command(project: str) -> None:
+    """List PROJECT's rulebook versions, newest first."""
+    from annotate.services.projects import get_project
+    from annotate.services.rulebooks import list_versions
+
+    try:
+        versions = list_versions(db.session, get_project(db.session, project))
+    except DomainError as error:
+        fail(error)
+    for v in versions:
+        click.echo(f"{v.rulebook.key}\t{v.version}\t{v.status.value}\t{v.sha256}")
+
+
+@click.group("training")
+def training_group() -> None:
+    """Training and qualification housekeeping."""
+
+
+@training_group.command("expire")
+@with_appcontext
+def training_expire_command() -> None:
+    """Record an audit event for every qualification or legal pass that has lapsed
+    (run daily from cron)."""
+    from annotate.services.qualification import record_expiries
+
+    count = record_expiries(db.session)
+    db.session.commit()
+    click.echo(f"Recorded {count} expiries.")
+
+
+@click.command("training")
+@click.argument("project")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the CSV here instead of standard output.")
+@with_appcontext
+def export_training_command(project: str, output: Path | None) -> None:
+    """Export PROJECT's training transcript as CSV: every attempt, score, pass, expiry,
+    acknowledgement and revocation with its reason, per annotator."""
+    from annotate.services.projects import get_project
+    from annotate.services.training_transcript import transcript_rows, write_csv
+
+    try:
+        found = get_project(db.session, project)
+    except DomainError as error:
+        fail(error)
+    rows = transcript_rows(db.session, found)
+    if output is None:
+        write_csv(found, rows, sys.stdout)
+        return
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            count = write_csv(found, rows, out)
+        tmp.replace(output)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {output}: {error.strerror or error}")
+    click.echo(f"Wrote {count} transcript rows to {output}.", err=True)
+
+
+def init_app(app: Flask) -> None:
+    """Add the rulebook and training commands; ``export training`` joins an existing
+    ``export`` group if another module defined one."""
+    app.cli.add_command(rulebook_group)
+    app.cli.add_command(training_group)
+    export = app.cli.commands.get("export")
+    if not isinstance(export, click.Group):
+        export = click.Group("export", help="Export data and evidence.")
+        app.cli.add_command(export)
+    export.add_command(export_training_command)

@@ -1,0 +1,149 @@
+"""Quiz sources: parse and check the YAML quiz that sits next to a rulebook in ``guidelines/``.
+
+Format (see ``guidelines/README.md``)::
+
+    rulebook: sentiment
+    version: 1.0.0
+    pass_mark: 0.8
+    questions:
+      - {key: q1, clause: R1.1, prompt: "...", choices: [...], answer: 0, explanation: "..."}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from annotate.services.errors import InvalidInput
+
+QUESTION_KEYS = ("key", "clause", "prompt", "choices", "answer", "explanation")
+
+
+@dataclass
+class ParsedQuestion:
+    """One multiple-choice question as read from the YAML."""
+
+    key: str
+    clause: str
+    prompt: str
+    choices: list[str]
+    answer: int
+    explanation: str
+    line: int = 0
+
+
+@dataclass
+class ParsedQuiz:
+    """A quiz file: which rulebook version it tests, its pass mark and questions."""
+
+    rulebook: str
+    version: str
+    pass_mark: float | None
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    source: str = "<quiz>"
+
+
+def quiz_path_for(rulebook_path: Path) -> Path:
+    """Where the quiz of a rulebook file lives: ``v1.0.0.md`` → ``v1.0.0.quiz.yaml``;
+    the legal module's ``module.md`` → ``quiz.yaml``."""
+    if rulebook_path.name == "module.md":
+        return rulebook_path.with_name("quiz.yaml")
+    return rulebook_path.with_name(rulebook_path.stem + ".quiz.yaml")
+
+
+def _question_lines(text: str) -> list[int]:
+    """1-based line of each entry of ``questions`` (for error messages)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "questions" and isinstance(value, yaml.SequenceNode):
+            return [node.start_mark.line + 1 for node in value.value]
+    return []
+
+
+def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None,
+               version: str | None = None, clause_keys: set[str] | None = None) -> ParsedQuiz:
+    """Parse a quiz and check it against its rulebook version.
+
+    :param rulebook: the rulebook id the quiz must name (unchecked if None).
+    :param version: the version it must name (unchecked if None).
+    :param clause_keys: every question's clause must be one of these (unchecked if None).
+    :raises InvalidInput: listing every problem with file and line.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise InvalidInput(f"{source}: quiz refused", [f"{source}:{line}: YAML error"]) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: quiz refused", [f"{source}:1: a quiz must be a mapping"])
+    problems: list[str] = []
+    for key in ("rulebook", "version", "questions"):
+        if key not in data:
+            problems.append(f"{source}:1: quiz lacks '{key}'")
+    if rulebook is not None and "rulebook" in data and str(data["rulebook"]) != rulebook:
+        problems.append(f"{source}:1: quiz is for rulebook {data['rulebook']!r}, "
+                        f"not {rulebook!r}")
+    if version is not None and "version" in data and str(data["version"]) != version:
+        problems.append(f"{source}:1: quiz is for version {data['version']}, not {version}")
+    pass_mark = data.get("pass_mark")
+    if pass_mark is not None and not (isinstance(pass_mark, int | float)
+                                      and 0 < float(pass_mark) <= 1):
+        problems.append(f"{source}:1: pass_mark must be a number in (0, 1]")
+    raw = data.get("questions") or []
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{source}:1: 'questions' must be a non-empty list")
+        raw = []
+    lines = _question_lines(text)
+    questions: list[ParsedQuestion] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        line = lines[index] if index < len(lines) else 1
+        where = f"{source}:{line}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: question {index + 1} is not a mapping")
+            continue
+        missing = [k for k in QUESTION_KEYS if k not in entry]
+        if missing:
+            problems.append(f"{where}: question {index + 1} lacks " + ", ".join(missing))
+            continue
+        key = str(entry["key"])
+        if key in seen:
+            problems.append(f"{where}: duplicate question key {key!r}")
+        seen.add(key)
+        choices = entry["choices"]
+        if not (isinstance(choices, list) and len(choices) >= 2):
+            problems.append(f"{where}: question {key} needs at least two choices")
+            continue
+        answer = entry["answer"]
+        if not (isinstance(answer, int) and not isinstance(answer, bool)
+                and 0 <= answer < len(choices)):
+            problems.append(f"{where}: question {key}: answer must be an index 0-"
+                            f"{len(choices) - 1}")
+            continue
+        clause = str(entry["clause"])
+        if clause_keys is not None and clause not in clause_keys:
+            problems.append(f"{where}: question {key} cites clause {clause}, which is not in "
+                            "the rulebook")
+        questions.append(ParsedQuestion(
+            key=key, clause=clause, prompt=str(entry["prompt"]),
+            choices=[str(c) for c in choices], answer=answer,
+            explanation=str(entry["explanation"]), line=line))
+    if problems:
+        raise InvalidInput(f"{source}: quiz refused", problems)
+    return ParsedQuiz(rulebook=str(data["rulebook"]), version=str(data["version"]),
+                      pass_mark=float(pass_mark) if pass_mark is not None else None,
+                      questions=questions, source=source)
+
+
+def parse_quiz_file(path: Path, **checks: Any) -> ParsedQuiz:
+    """Read and parse a quiz file (see :func:`parse_quiz` for ``checks``)."""
+    return parse_quiz(path.read_text(encoding="utf-8"), str(path), **checks)

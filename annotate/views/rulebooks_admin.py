@@ -1,0 +1,280 @@
+"""Rulebook and training administration of one project (its managers and admins):
+version history, reading, editing drafts, publishing, clause-aware diffs, the training
+transcript with revocations and retry allowances, and its CSV export."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from annotate.auth import require_role
+from annotate.database import db, utcnow
+from annotate.forms.common import EmptyForm
+from annotate.forms.rulebooks import DiffForm, DraftEditForm, NewDraftForm, RetryForm, RevokeForm
+from annotate.models import (
+    Membership,
+    Project,
+    ProjectRole,
+    Qualification,
+    TrainingModule,
+    User,
+    VersionStatus,
+)
+from annotate.services.errors import DomainError, NotFound
+from annotate.services.qualification import allow_retry, revoke_qualification
+from annotate.services.rulebook_diff import diff_versions
+from annotate.services.rulebooks import (
+    current_version,
+    find_version,
+    list_versions,
+    new_draft_from,
+    publish_version,
+    update_draft,
+)
+from annotate.services.training import attempt_status, legal_modules, module_for_version
+from annotate.services.training_transcript import transcript_rows, write_csv
+
+bp = Blueprint("rulebooks", __name__, url_prefix="/admin/projects/<slug>")
+bp.before_request(require_role(ProjectRole.manager, "admin"))
+
+
+@bp.url_value_preprocessor
+def _pull_slug(endpoint: str | None, values: dict | None) -> None:
+    g.project_slug = (values or {}).pop("slug", None)
+
+
+@bp.url_defaults
+def _add_slug(endpoint: str, values: dict) -> None:
+    if "slug" not in values and getattr(g, "project_slug", None):
+        values["slug"] = g.project_slug
+
+
+@bp.before_request
+def _load_project() -> None:
+    """404 for an unknown project; 403 unless an admin or a manager of this project."""
+    project = db.first_or_404(sa.select(Project).where(Project.slug == g.project_slug))
+    if not current_user.is_admin and db.session.scalar(sa.select(Membership.id).where(
+            Membership.user_id == current_user.id, Membership.project_id == project.id,
+            Membership.role == ProjectRole.manager)) is None:
+        abort(403)
+    g.project = project
+
+
+def _version(version: str):
+    try:
+        return find_version(db.session, g.project, version)
+    except NotFound:
+        abort(404)
+
+
+def _error(error: DomainError, template: str, **context):
+    db.session.rollback()
+    problems = getattr(error, "problems", [])
+    flash(str(error).split("\n")[0] if problems else str(error), "danger")
+    return render_template(template, project=g.project, problems=problems,
+                           **context), error.status_code
+
+
+@bp.route("/rulebooks/")
+def history():
+    """Every version, newest first, with status, sha256 and who published it."""
+    versions = list_versions(db.session, g.project)
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(
+        [v.published_by_id for v in versions if v.published_by_id]
+        + [v.created_by_id for v in versions if v.created_by_id])))}
+    form = DiffForm(request.args)
+    choices = [SelectChoice(v.version, f"{v.version} ({v.status.value})") for v in versions]
+    form.a.choices, form.b.choices = choices, list(choices)
+    if versions and not request.args:
+        form.b.data = versions[0].version
+        form.a.data = versions[1].version if len(versions) > 1 else versions[0].version
+    return render_template("rulebooks/history.html", project=g.project, versions=versions,
+                           users=users, diff_form=form, publish_form=EmptyForm())
+
+
+@bp.route("/rulebooks/<version>")
+def show_version(version: str):
+    """The version rendered (sanitised Markdown), its sha256 and training module."""
+    found = _version(version)
+    return render_template("rulebooks/version.html", project=g.project, version=found,
+                           module=module_for_version(db.session, found),
+                           publish_form=EmptyForm(), draft_form=NewDraftForm())
+
+
+@bp.route("/rulebooks/<version>/edit", methods=["GET", "POST"])
+def edit_draft(version: str):
+    """Edit a draft's Markdown; published versions are read-only."""
+    found = _version(version)
+    if found.status != VersionStatus.draft:
+        flash(_("Version %(version)s is published and never changes. Start a new draft "
+                "instead.", version=found.version), "warning")
+        return redirect(url_for("rulebooks.show_version", version=found.version))
+    form = DraftEditForm()
+    if form.validate_on_submit():
+        try:
+            update_draft(db.session, found, form.body.data.replace("\r\n", "\n"),
+                         actor=current_user)
+        except DomainError as error:
+            return _error(error, "rulebooks/edit.html", version=found, form=form)
+        db.session.commit()
+        flash(_("Draft %(version)s saved.", version=found.version), "success")
+        return redirect(url_for("rulebooks.show_version", version=found.version))
+    if request.method == "GET":
+        form.body.data = found.body
+    return render_template("rulebooks/edit.html", project=g.project, version=found,
+                           form=form, problems=[]), 400 if form.errors else 200
+
+
+@bp.route("/rulebooks/<version>/publish", methods=["POST"])
+def publish(version: str):
+    """Publish a draft: immutable from now on; a major bump requires re-training."""
+    found = _version(version)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        publish_version(db.session, found, actor=current_user)
+    except DomainError as error:
+        return _error(error, "rulebooks/version.html", version=found,
+                      module=module_for_version(db.session, found), publish_form=EmptyForm(),
+                      draft_form=NewDraftForm())
+    db.session.commit()
+    if found.requires_retraining:
+        flash(_("Published %(version)s. It is a major version: every annotator must pass its "
+                "quiz before annotating again.", version=found.version), "success")
+    else:
+        flash(_("Published %(version)s. Annotators must acknowledge the change before "
+                "annotating again.", version=found.version), "success")
+    return redirect(url_for("rulebooks.history"))
+
+
+@bp.route("/rulebooks/<version>/new-draft", methods=["POST"])
+def new_draft(version: str):
+    """Start a new draft whose text is a copy of this version."""
+    found = _version(version)
+    form = NewDraftForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        return render_template("rulebooks/version.html", project=g.project, version=found,
+                               module=module_for_version(db.session, found),
+                               publish_form=EmptyForm(), draft_form=form, problems=[]), 400
+    try:
+        draft = new_draft_from(db.session, found, form.version.data, actor=current_user)
+    except DomainError as error:
+        return _error(error, "rulebooks/version.html", version=found,
+                      module=module_for_version(db.session, found), publish_form=EmptyForm(),
+                      draft_form=form)
+    db.session.commit()
+    flash(_("Draft %(version)s started; describe the change in its change_note.",
+            version=draft.version), "success")
+    return redirect(url_for("rulebooks.edit_draft", version=draft.version))
+
+
+@bp.route("/rulebooks/diff")
+def diff():
+    """Clause-aware comparison of any two versions (?a=OLD&b=NEW)."""
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    if not a or not b:
+        flash(_("Choose two versions to compare."), "warning")
+        return redirect(url_for("rulebooks.history"))
+    old, new = _version(a), _version(b)
+    return render_template("rulebooks/diff.html", project=g.project,
+                           diff=diff_versions(old, new))
+
+
+@bp.route("/training/")
+def transcript():
+    """Every attempt, grant, acknowledgement, revocation and expiry per annotator."""
+    return _transcript_page(RevokeForm())
+
+
+def _transcript_page(revoke_form: RevokeForm, status: int = 200):
+    rows = transcript_rows(db.session, g.project)
+    by_user: dict[str, list] = {}
+    for row in rows:
+        by_user.setdefault(row.user.username, []).append(row)
+    version = current_version(db.session, g.project)
+    modules = [m for m in (module_for_version(db.session, version) if version else None,
+                           *legal_modules(db.session)[:1]) if m is not None]
+    blocked = []
+    annotators = db.session.scalars(sa.select(User).join(Membership).where(
+        Membership.project_id == g.project.id, Membership.role == ProjectRole.annotator)
+        .order_by(User.username))
+    active = {q.id for q in db.session.scalars(sa.select(Qualification).where(
+        Qualification.project_id == g.project.id, Qualification.revoked_at.is_(None),
+        Qualification.expires_at > utcnow()))}
+    for user in annotators:
+        by_user.setdefault(user.username, [])
+        for module in modules:
+            if attempt_status(db.session, user, module, g.project).reason == "limit":
+                blocked.append((user, module))
+    return render_template("rulebooks/transcript.html", project=g.project,
+                           by_user=dict(sorted(by_user.items())), revoke_form=revoke_form,
+                           retry_form=RetryForm(), blocked=blocked, active=active), status
+
+
+@bp.route("/training.csv")
+def transcript_csv():
+    """The transcript as CSV (the same columns as ``annotate export training``)."""
+    out = io.StringIO()
+    write_csv(g.project, transcript_rows(db.session, g.project), out)
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=training-{g.project.slug}.csv"})
+
+
+@bp.route("/training/qualifications/<int:qualification_id>/revoke", methods=["POST"])
+def revoke(qualification_id: int):
+    """Revoke a qualification with a reason."""
+    qualification = db.get_or_404(Qualification, qualification_id)
+    if qualification.project_id != g.project.id:
+        abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the revocation; it is kept in the transcript."), "danger")
+        return _transcript_page(form, 400)
+    try:
+        revoke_qualification(db.session, qualification, form.reason.data, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return _transcript_page(form, error.status_code)
+    db.session.commit()
+    flash(_("Qualification revoked; %(user)s must pass the quiz again.",
+            user=qualification.user.username), "success")
+    return redirect(url_for("rulebooks.transcript"))
+
+
+@bp.route("/training/users/<int:user_id>/retry", methods=["POST"])
+def retry(user_id: int):
+    """Allow an annotator of this project another round of attempts at a module."""
+    user = db.get_or_404(User, user_id)
+    form = RetryForm()
+    if not form.validate_on_submit() or not form.module_id.data.isdigit():
+        abort(400)
+    module = db.get_or_404(TrainingModule, int(form.module_id.data))
+    member = db.session.scalar(sa.select(Membership.id).where(
+        Membership.user_id == user.id, Membership.project_id == g.project.id,
+        Membership.role == ProjectRole.annotator))
+    owner = module.rulebook_version.rulebook.project_id if module.rulebook_version else None
+    if member is None or owner not in (None, g.project.id):
+        abort(404)
+    allow_retry(db.session, user, module, project=g.project, actor=current_user,
+                reason=form.reason.data or "")
+    db.session.commit()
+    flash(_("%(user)s may try %(module)s again.", user=user.username, module=module.title),
+          "success")
+    return redirect(url_for("rulebooks.transcript"))
