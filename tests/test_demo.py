@@ -26,7 +26,7 @@ def test_demo_has_accounts_project_rulebook_and_work(demo):
     version = session.scalar(sa.select(RulebookVersion))
     assert version.status == VersionStatus.published and len(version.sha256) == 64
     assert len(version.clauses) >= 8
-    items = session.scalar(sa.select(sa.func.count(Item.id)))
+    items = session.scalar(sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id))
     assert items == 120
     per_item = session.execute(sa.select(Annotation.item_id, sa.func.count())
                                .group_by(Annotation.item_id)).all()
@@ -75,3 +75,23 @@ def test_every_demo_account_logs_in_to_its_home(demo, client, username, home):
     page = client.get(home)
     assert page.status_code == 200
     assert b"Product-review sentiment" in page.data
+
+
+def test_demo_has_a_pairwise_and_a_span_project_with_waiting_work(demo):
+    from annotate.services.assignment import claim_next
+    from annotate.services.rulebooks import current_version
+
+    session = demo.session
+    ann1 = session.scalar(sa.select(User).where(User.username == "ann1"))
+    for slug, task in (("helpfulness", "pairwise"), ("ner", "span")):
+        project = session.scalar(sa.select(Project).where(Project.slug == slug))
+        assert project.task_type.value == task and current_version(session, project)
+        assert session.scalar(sa.select(sa.func.count(Item.id))
+                              .where(Item.project_id == project.id)) >= 30
+        assert claim_next(session, ann1, project) is not None
+    ner = session.scalar(sa.select(Project).where(Project.slug == "ner"))
+    for item in session.scalars(sa.select(Item).where(Item.project_id == ner.id,
+                                                      Item.gold_answer.is_not(None))):
+        for span in item.gold_answer:
+            assert item.payload["text"][span["start"]:span["end"]].strip() == \
+                item.payload["text"][span["start"]:span["end"]]

@@ -52,7 +52,8 @@ class Item(db.Model):
     external_id: Mapped[str] = mapped_column(sa.String(255))
     payload: Mapped[dict[str, Any]]
     content_hash: Mapped[str64]
-    gold_answer: Mapped[Any | None] = mapped_column(sa.JSON)
+    #: ``none_as_null``: a Python None is SQL NULL (not JSON "null"), so "is gold" is a NULL test.
+    gold_answer: Mapped[Any | None] = mapped_column(sa.JSON(none_as_null=True))
     #: Art. 7: the item contains personal information.
     has_personal_info: Mapped[bool] = mapped_column(default=False)
     #: Art. 14: flagged items leave every queue and export.

@@ -1,14 +1,41 @@
-"""Pages for annotators: the home listing their projects and what is waiting."""
+"""Pages for annotators: the home listing their projects, and the keyboard labeling screen.
+
+The screen shows one leased item at a time (blind: never anyone else's labels, never the gold
+answer), the current rulebook version with linkable clauses, and the annotator's progress.
+Submit, skip and flag are CSRF-protected POSTs; a refused action answers 4xx with the reason.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from annotate.auth import require_role
 from annotate.database import db
-from annotate.models import Annotation, Batch, BatchStatus, Item, Project, ProjectRole
+from annotate.models import (
+    Annotation,
+    Batch,
+    BatchStatus,
+    FlagKind,
+    Item,
+    Project,
+    ProjectRole,
+    TaskType,
+)
+from annotate.services.annotations import (
+    annotator_progress,
+    flag_leased_item,
+    submit_annotation,
+)
+from annotate.services.assignment import claim_next, skip_item
+from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.qualification import NotQualified
 from annotate.services.rulebooks import current_version
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
@@ -34,3 +61,128 @@ def index():
                      "version": current_version(db.session, project),
                      "suspended": membership.suspended_at is not None})
     return render_template("annotator/index.html", rows=rows)
+
+
+def _project(slug: str) -> Project:
+    return db.first_or_404(sa.select(Project).where(Project.slug == slug,
+                                                    Project.archived.is_(False)))
+
+
+def _training_url() -> str:
+    try:
+        return url_for("training.index")
+    except BuildError:
+        return "/annotate/training"
+
+
+@bp.route("/<slug>")
+def label(slug: str):
+    """The labeling screen: the annotator's current lease, or the next item."""
+    project = _project(slug)
+    try:
+        claim = claim_next(db.session, current_user, project)
+    except NotQualified as refusal:
+        db.session.rollback()
+        return render_template("annotator/gate.html", project=project, refusal=refusal,
+                               training_url=_training_url())
+    db.session.commit()
+    progress = annotator_progress(db.session, current_user, project)
+    if claim is None:
+        return render_template("annotator/done.html", project=project, progress=progress)
+    assignment = claim.assignment
+    return render_template(
+        "annotator/label.html", project=project, assignment=assignment,
+        item=assignment.item, payload=assignment.item.payload, version=claim.version,
+        progress=progress, labels=_label_choices(project), flag_kinds=list(FlagKind),
+        TaskType=TaskType)
+
+
+def _label_choices(project: Project) -> list[dict[str, Any]]:
+    """Labels with names and hotkeys (pairwise always offers A, B, tie, both bad)."""
+    if project.task_type == TaskType.rating:
+        scale = project.label_schema.get("scale", {})
+        low, high = int(scale.get("min", 1)), int(scale.get("max", 5))
+        return [{"key": str(v), "name": str(v), "hotkey": str(v) if 0 <= v <= 9 else ""}
+                for v in range(low, high + 1)]
+    if project.task_type == TaskType.pairwise:
+        names = {label["key"]: label for label in project.labels}
+        defaults = {"A": _("Response A is better"), "B": _("Response B is better"),
+                    "tie": _("Tie"), "both_bad": _("Both bad")}
+        return [{"key": key, "name": names.get(key, {}).get("name") or defaults[key],
+                 "hotkey": str(n)} for n, key in enumerate(defaults, start=1)]
+    return [{"key": label["key"], "name": label.get("name") or label["key"],
+             "hotkey": str(label.get("hotkey") or "")} for label in project.labels]
+
+
+def _value_from_form(project: Project) -> Any:
+    """Build the raw value from the posted form; the service validates it."""
+    form = request.form
+    task = project.task_type
+    if task == TaskType.single_label:
+        return form.get("label")
+    if task == TaskType.multi_label:
+        return form.getlist("labels")
+    if task == TaskType.rating:
+        return form.get("rating")
+    if task == TaskType.text:
+        return form.get("text", "")
+    if task == TaskType.pairwise:
+        return {"choice": form.get("choice"), "reason": form.get("reason", "")}
+    try:
+        return json.loads(form.get("spans") or "[]")
+    except json.JSONDecodeError:
+        raise InvalidInput(_("The annotation was not saved."),
+                           [_("spans: not valid JSON")]) from None
+
+
+def _refused(project: Project, error: DomainError):
+    db.session.rollback()
+    problems = getattr(error, "problems", [])
+    return render_template("annotator/refused.html", project=project, error=error,
+                           message=error.args[0] if error.args else str(error),
+                           problems=problems), error.status_code
+
+
+@bp.post("/<slug>/<int:assignment_id>/submit")
+def submit(slug: str, assignment_id: int):
+    """Save the annotation for the caller's lease, then show the next item."""
+    project = _project(slug)
+    try:
+        duration = request.form.get("duration_ms", type=int)
+        submit_annotation(db.session, assignment_id, current_user, project,
+                          _value_from_form(project),
+                          clause_keys=request.form.getlist("clause_keys"),
+                          duration_ms=duration)
+        db.session.commit()
+    except DomainError as error:
+        return _refused(project, error)
+    return redirect(url_for("annotator.label", slug=slug))
+
+
+@bp.post("/<slug>/<int:assignment_id>/skip")
+def skip(slug: str, assignment_id: int):
+    """Give the item back with a reason."""
+    project = _project(slug)
+    try:
+        skip_item(db.session, assignment_id, current_user, project,
+                  request.form.get("reason", ""))
+        db.session.commit()
+    except DomainError as error:
+        return _refused(project, error)
+    return redirect(url_for("annotator.label", slug=slug))
+
+
+@bp.post("/<slug>/<int:assignment_id>/flag")
+def flag(slug: str, assignment_id: int):
+    """Flag prohibited content or personal information: the item leaves every queue."""
+    project = _project(slug)
+    kind = request.form.get("kind", "")
+    if kind not in {k.value for k in FlagKind}:
+        abort(400, _("Choose what to flag: prohibited content or personal information."))
+    try:
+        flag_leased_item(db.session, assignment_id, current_user, project, kind,
+                         request.form.get("note", ""))
+        db.session.commit()
+    except DomainError as error:
+        return _refused(project, error)
+    return redirect(url_for("annotator.label", slug=slug))

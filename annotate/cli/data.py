@@ -1,0 +1,118 @@
+"""Data commands: ``import`` items into a batch, ``batch list``, ``export dataset``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from annotate.cli.core import fail
+from annotate.database import db
+from annotate.services.errors import DomainError, InvalidInput
+
+
+@click.command("import")
+@click.argument("project")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", "batch_name", help="Batch to import into (default: the file's name).")
+@click.option("--source", default="", help="Where the data comes from (kept with the batch).")
+@click.option("--licence", default="", help="The data's licence, e.g. CC-BY-4.0.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "labelstudio"]),
+              default="auto", show_default=True,
+              help="File format; auto: .csv is CSV, .json Label Studio, anything else JSONL.")
+@with_appcontext
+def import_command(project: str, file: Path, batch_name: str | None, source: str,
+                   licence: str, fmt: str) -> None:
+    """Import the items in FILE into PROJECT: every line is checked, all or nothing."""
+    from annotate.services.import_formats import guess_format, read_records
+    from annotate.services.imports import import_records
+    from annotate.services.projects import get_project
+
+    data = file.read_bytes()
+    fmt = guess_format(file.name) if fmt == "auto" else fmt
+    try:
+        target = get_project(db.session, project)
+        records, problems = read_records(data, fmt)
+        with click.progressbar(length=2 * max(len(records), 1), label="Importing",
+                               file=sys.stderr) as bar:
+            result = import_records(
+                db.session, target, records, batch_name=batch_name or file.stem,
+                source=source or f"file {file.name} (sha256 {hashlib.sha256(data).hexdigest()})",
+                licence=licence, parse_problems=problems, progress=bar.update)
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.args[0]}", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    for duplicate in result.duplicates[:20]:
+        click.echo(f"  skipped {duplicate}", err=True)
+    if len(result.duplicates) > 20:
+        click.echo(f"  … and {len(result.duplicates) - 20} more duplicates", err=True)
+    click.echo(result.summary())
+
+
+@click.group("batch")
+def batch_group() -> None:
+    """Inspect batches of imported data."""
+
+
+@batch_group.command("list")
+@click.argument("project")
+@with_appcontext
+def batch_list_command(project: str) -> None:
+    """Print PROJECT's batches as JSON (name, status, item count, provenance)."""
+    from annotate.services.imports import list_batches
+    from annotate.services.projects import get_project
+
+    try:
+        target = get_project(db.session, project)
+    except DomainError as error:
+        fail(error)
+    click.echo(json.dumps(list_batches(db.session, target), ensure_ascii=False, indent=2))
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export data and evidence."""
+
+
+@export_group.command("dataset")
+@click.argument("project")
+@click.option("--format", "fmt", default="jsonl", show_default=True,
+              help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@with_appcontext
+def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
+    """Write PROJECT's items with their current annotations, consensus and provenance
+    (quarantined items and void batches left out), streamed page by page."""
+    from annotate.services.export import check_format, write_dataset
+    from annotate.services.projects import get_project
+
+    try:
+        target = get_project(db.session, project)
+        check_format(fmt)
+    except DomainError as error:
+        fail(error)
+    if output is None:
+        stats = write_dataset(db.session, target, fmt, click.get_text_stream("stdout"))
+    else:
+        partial = output.with_name(output.name + ".part")
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            stats = write_dataset(db.session, target, fmt, out)
+        partial.replace(output)
+    db.session.commit()
+    click.echo(f"Exported {stats.rows} items and {stats.annotations} annotations "
+               f"({fmt}, sha256 {stats.sha256}){f' to {output}' if output else ''}.", err=True)
+
+
+commands = [import_command, batch_group, export_group]

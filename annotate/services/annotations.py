@@ -1,0 +1,195 @@
+"""Annotations and flags: submitting a value under a lease, superseding, quarantining items.
+
+A submit is accepted only for the caller's own live lease, once; the value is checked against
+the task type and label schema, cited clause keys against the rulebook version the annotation
+is stamped with. A flag (Art. 14 prohibited content, Art. 7 personal information) quarantines
+the item from every queue and export and is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from annotate.database import utcnow
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    FlagKind,
+    Item,
+    ItemFlag,
+    Project,
+    User,
+)
+from annotate.services.assignment import (
+    WORKABLE,
+    LeaseError,
+    get_lease,
+    release_slot,
+    target_expr,
+)
+from annotate.services.audit import record_event
+from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.items import normalise_value
+from annotate.services.qualification import check_can_annotate
+
+
+def submit_annotation(session: Session, assignment_id: int, user: User, project: Project,
+                      value: Any, *, clause_keys: list[str] | None = None,
+                      duration_ms: int | None = None,
+                      source: AnnotationSource = AnnotationSource.web,
+                      now: datetime | None = None) -> Annotation:
+    """Record ``user``'s value for the item of their live lease ``assignment_id``.
+
+    The annotation is stamped with the rulebook version the gate returns now. A current
+    annotation by the same annotator on the same item (a re-annotation) is superseded and kept
+    as history. Flushes; the caller commits.
+
+    :raises NotFound, PermissionDenied, LeaseError: the lease is missing, someone else's,
+        already used, expired, or its item was quarantined.
+    :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
+    :raises InvalidInput: the value or a cited clause key is not valid; nothing is written.
+    """
+    now = now or utcnow()
+    assignment = get_lease(session, assignment_id, user, project, now=now)
+    version = check_can_annotate(session, user, project)
+    item = assignment.item
+    normalised, problems = normalise_value(project, value, item.payload)
+    keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
+    known = {clause.key for clause in version.clauses}
+    problems += [f"clause_keys: {key!r} is not a clause of rulebook v{version.version}"
+                 for key in keys if key not in known]
+    if problems:
+        raise InvalidInput("The annotation was not saved.", problems)
+    elapsed = int((now - assignment.leased_at).total_seconds() * 1000)
+    if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
+        duration_ms = max(elapsed, 0)
+    changed = session.execute(
+        sa.update(Assignment).where(Assignment.id == assignment.id,
+                                    Assignment.status == AssignmentStatus.leased)
+        .values(status=AssignmentStatus.submitted)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise LeaseError("This item was already submitted; nothing was changed.")
+    annotation = Annotation(
+        item_id=item.id, annotator_id=user.id, assignment_id=assignment.id,
+        rulebook_version_id=version.id, value=normalised, clause_keys=keys, source=source,
+        started_at=now - timedelta(milliseconds=duration_ms), submitted_at=now,
+        duration_ms=duration_ms, is_current=True)
+    session.add(annotation)
+    session.flush()
+    previous = session.scalars(sa.select(Annotation).where(
+        Annotation.item_id == item.id, Annotation.annotator_id == user.id,
+        Annotation.is_current.is_(True), Annotation.id != annotation.id)).all()
+    for old in previous:
+        old.is_current = False
+        old.superseded_by_id = annotation.id
+    if previous:
+        # The superseded annotation no longer holds a slot on the item.
+        session.execute(sa.update(Item).where(Item.id == item.id, Item.annotation_count > 0)
+                        .values(annotation_count=Item.annotation_count - len(previous))
+                        .execution_options(synchronize_session=False))
+    session.flush()
+    session.refresh(assignment)
+    return annotation
+
+
+def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | str,
+              note: str = "", *, assignment_id: int | None = None) -> ItemFlag:
+    """Flag ``item`` and quarantine it from every queue and export.
+
+    The flagging annotator's lease (``assignment_id``) is closed as skipped; other leases on
+    the item can no longer be submitted. Flushes; the caller commits.
+
+    :raises InvalidInput: unknown kind.
+    """
+    try:
+        kind = FlagKind(kind)
+    except ValueError:
+        raise InvalidInput(f"Unknown flag {kind!r}.",
+                           [f"kind: one of {', '.join(k.value for k in FlagKind)}"]) from None
+    note = (note or "").strip()[:2000]
+    flag = ItemFlag(item_id=item.id, user_id=user.id if user else None, kind=kind, note=note)
+    session.add(flag)
+    item.quarantined = True
+    item.quarantine_reason = f"{kind.value}: {note}".strip().rstrip(":")
+    if kind == FlagKind.personal_info:
+        item.has_personal_info = True
+    session.flush()
+    if assignment_id is not None:
+        release_slot(session, assignment_id, item.id, AssignmentStatus.skipped,
+                     f"flagged {kind.value}")
+        session.expire(item)
+    record_event(session, "item.flag", "item", item.id, actor=user, project_id=item.project_id,
+                 details={"kind": kind.value, "note": note, "external_id": item.external_id})
+    return flag
+
+
+def flag_leased_item(session: Session, assignment_id: int, user: User, project: Project,
+                     kind: FlagKind | str, note: str = "") -> ItemFlag:
+    """Flag the item of the caller's live lease (the labeling screen's F key)."""
+    assignment = get_lease(session, assignment_id, user, project)
+    return flag_item(session, assignment.item, user, kind, note, assignment_id=assignment.id)
+
+
+def release_item(session: Session, item: Item, actor: User, note: str = "") -> None:
+    """A manager lifts the quarantine (e.g. the flag was wrong); flags are marked resolved.
+
+    :raises Conflict: the item is not quarantined.
+    """
+    if not item.quarantined:
+        raise Conflict("This item is not quarantined.")
+    now = utcnow()
+    for flag in item.flags:
+        if flag.resolved_at is None:
+            flag.resolved_at = now
+    item.quarantined = False
+    item.quarantine_reason = None
+    session.flush()
+    record_event(session, "item.release", "item", item.id, actor=actor,
+                 project_id=item.project_id,
+                 details={"note": (note or "").strip()[:2000], "external_id": item.external_id})
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An annotator's figures for the labeling screen."""
+
+    done_today: int
+    done_total: int
+    remaining: int
+    seconds_per_item: float | None
+
+    @property
+    def per_hour(self) -> float | None:
+        """Items per hour at today's pace."""
+        return 3600 / self.seconds_per_item if self.seconds_per_item else None
+
+
+def annotator_progress(session: Session, user: User, project: Project,
+                       now: datetime | None = None) -> Progress:
+    """Done today, done in total, items still open to this annotator and today's pace."""
+    now = now or utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = sa.select(sa.func.count(Annotation.id), sa.func.avg(Annotation.duration_ms)).join(
+        Item, Item.id == Annotation.item_id).where(
+        Item.project_id == project.id, Annotation.annotator_id == user.id,
+        Annotation.is_current.is_(True))
+    today, avg_ms = session.execute(mine.where(Annotation.submitted_at >= midnight)).one()
+    total = session.execute(mine).one()[0]
+    taken = sa.select(Assignment.id).where(Assignment.item_id == Item.id,
+                                           Assignment.annotator_id == user.id)
+    remaining = session.scalar(
+        sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id).where(
+            Item.project_id == project.id, Item.quarantined.is_(False),
+            Batch.status.in_(WORKABLE), Item.annotation_count < target_expr(project),
+            ~sa.exists(taken))) or 0
+    return Progress(today or 0, total or 0, remaining,
+                    float(avg_ms) / 1000 if avg_ms else None)

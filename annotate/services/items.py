@@ -1,0 +1,170 @@
+"""Items and values: what a payload must hold and what an annotation value may be, per task type.
+
+Shared by the importer (payloads, gold answers, imported annotations) and the annotation
+service (submitted values). Checks return a list of problems (``field: reason``) so callers can
+report every problem at once; :func:`normalise_value` returns the canonical stored form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from annotate.models import Project, TaskType
+
+#: Payload fields each task type requires (all must be non-empty strings).
+REQUIRED_FIELDS: dict[TaskType, tuple[str, ...]] = {
+    TaskType.single_label: ("text",),
+    TaskType.multi_label: ("text",),
+    TaskType.rating: ("text",),
+    TaskType.text: ("text",),
+    TaskType.span: ("text",),
+    TaskType.pairwise: ("prompt", "response_a", "response_b"),
+}
+PAIRWISE_CHOICES = ("A", "B", "tie", "both_bad")
+#: Longest free-text answer or pairwise reason accepted.
+MAX_TEXT = 20_000
+
+
+def canonical_json(payload: Any) -> str:
+    """The canonical JSON text of a payload (sorted keys, no spaces, UTF-8 kept)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(payload: dict[str, Any], canonical: str | None = None) -> str:
+    """sha256 of the canonical JSON of an item payload (the import's duplicate key)."""
+    canonical = canonical if canonical is not None else canonical_json(payload)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def payload_problems(task_type: TaskType, payload: Any) -> list[str]:
+    """Return what is wrong with ``payload`` for ``task_type`` (empty when it is fine)."""
+    if not isinstance(payload, dict):
+        return ["payload: must be an object"]
+    problems = []
+    for name in REQUIRED_FIELDS[task_type]:
+        value = payload.get(name)
+        if value is None or value == "":
+            problems.append(f"{name}: required for {task_type.value} items")
+        elif not isinstance(value, str):
+            problems.append(f"{name}: must be a string")
+    return problems
+
+
+def label_keys(project: Project) -> list[str]:
+    """The label keys a value may use (pairwise projects always have the four choices)."""
+    if project.task_type == TaskType.pairwise:
+        return list(PAIRWISE_CHOICES)
+    return [str(label["key"]) for label in project.labels]
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def normalise_value(project: Project, value: Any, payload: dict[str, Any] | None = None,
+                    *, field: str = "value") -> tuple[Any, list[str]]:
+    """Check ``value`` against the project's task type and label schema.
+
+    Returns ``(canonical value, problems)``; the value is only meaningful when ``problems`` is
+    empty. ``payload`` is needed for span values (offsets are checked against its text).
+    """
+    task = project.task_type
+    keys = label_keys(project)
+    if task == TaskType.single_label:
+        if not isinstance(value, str) or value not in keys:
+            return None, [f"{field}: {value!r} is not a label of this project "
+                          f"(one of {', '.join(keys)})"]
+        return value, []
+    if task == TaskType.multi_label:
+        if not isinstance(value, list) or not value:
+            return None, [f"{field}: must be a non-empty list of label keys"]
+        unknown = [v for v in value if not isinstance(v, str) or v not in keys]
+        if unknown:
+            return None, [f"{field}: {', '.join(map(repr, unknown))} not in the label schema "
+                          f"({', '.join(keys)})"]
+        return [k for k in keys if k in value], []
+    if task == TaskType.rating:
+        return _normalise_rating(project, value, field)
+    if task == TaskType.text:
+        if not isinstance(value, str) or not value.strip():
+            return None, [f"{field}: must be a non-empty text"]
+        if len(value) > MAX_TEXT:
+            return None, [f"{field}: longer than {MAX_TEXT} characters"]
+        return value.strip(), []
+    if task == TaskType.pairwise:
+        return _normalise_pairwise(value, field)
+    return _normalise_spans(project, value, (payload or {}).get("text"), field)
+
+
+def _normalise_rating(project: Project, value: Any, field: str) -> tuple[Any, list[str]]:
+    scale = project.label_schema.get("scale", {})
+    low, high = scale.get("min"), scale.get("max")
+    if isinstance(value, str):
+        try:
+            value = float(value) if "." in value else int(value)
+        except ValueError:
+            return None, [f"{field}: {value!r} is not a number"]
+    if not _is_number(value):
+        return None, [f"{field}: must be a number"]
+    if low is not None and high is not None and not low <= value <= high:
+        return None, [f"{field}: {value} is outside the scale {low}-{high}"]
+    step = scale.get("step")
+    if step and low is not None and abs((value - low) / step - round((value - low) / step)) > 1e-9:
+        return None, [f"{field}: {value} is not on the scale's steps of {step}"]
+    return (int(value) if float(value).is_integer() else value), []
+
+
+def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
+    if isinstance(value, str):
+        value = {"choice": value}
+    if not isinstance(value, dict):
+        return None, [f"{field}: must be an object with a choice"]
+    choice = value.get("choice")
+    if choice not in PAIRWISE_CHOICES:
+        return None, [f"{field}.choice: {choice!r} is not one of {', '.join(PAIRWISE_CHOICES)}"]
+    reason = value.get("reason") or ""
+    if not isinstance(reason, str):
+        return None, [f"{field}.reason: must be a text"]
+    if len(reason) > MAX_TEXT:
+        return None, [f"{field}.reason: longer than {MAX_TEXT} characters"]
+    result = {"choice": choice}
+    if reason.strip():
+        result["reason"] = reason.strip()
+    return result, []
+
+
+def _normalise_spans(project: Project, value: Any, text: Any,
+                     field: str) -> tuple[Any, list[str]]:
+    if not isinstance(value, list):
+        return None, [f"{field}: must be a list of {{start, end, label}} spans"]
+    keys = label_keys(project)
+    length = len(text) if isinstance(text, str) else 0
+    problems: list[str] = []
+    spans = []
+    for n, span in enumerate(value):
+        where = f"{field}[{n}]"
+        if not isinstance(span, dict):
+            problems.append(f"{where}: must be an object with start, end and label")
+            continue
+        start, end, label = span.get("start"), span.get("end"), span.get("label")
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) \
+                or isinstance(end, bool):
+            problems.append(f"{where}: start and end must be integers")
+            continue
+        if not 0 <= start < end <= length:
+            problems.append(f"{where}: {start}-{end} is outside the text (0-{length}) or empty")
+            continue
+        if label not in keys:
+            problems.append(f"{where}: label {label!r} is not in the schema ({', '.join(keys)})")
+            continue
+        spans.append({"start": start, "end": end, "label": label})
+    spans.sort(key=lambda s: (s["start"], s["end"]))
+    for before, after in zip(spans, spans[1:], strict=False):
+        if after["start"] < before["end"]:
+            problems.append(f"{field}: spans {before['start']}-{before['end']} and "
+                            f"{after['start']}-{after['end']} overlap")
+    return (spans if not problems else None), problems

@@ -1,0 +1,107 @@
+"""Data administration for managers: upload items into batches, see batches, handle flagged
+(quarantined) items. Each page also checks that the user manages *this* project."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from annotate.auth import require_role
+from annotate.database import db
+from annotate.forms.common import EmptyForm
+from annotate.forms.data import ImportForm
+from annotate.models import Item, ItemFlag, Membership, Project, ProjectRole
+from annotate.services.annotations import release_item
+from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.import_formats import guess_format, read_records
+from annotate.services.imports import import_records, list_batches
+from annotate.views.reports import visible_projects
+
+bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
+bp.before_request(require_role(ProjectRole.manager, "admin"))
+
+
+def _managed(slug: str) -> Project:
+    """The project ``slug`` if the current user manages it (or is an admin); else 403/404."""
+    project = db.first_or_404(sa.select(Project).where(Project.slug == slug))
+    if not current_user.is_admin and db.session.scalar(sa.select(Membership.id).where(
+            Membership.user_id == current_user.id, Membership.project_id == project.id,
+            Membership.role == ProjectRole.manager)) is None:
+        abort(403)
+    return project
+
+
+@bp.route("/")
+def index():
+    """The projects this user manages, each with a link to its data page."""
+    return render_template("data_admin/index.html", projects=visible_projects())
+
+
+def _page(project: Project, form: ImportForm, problems: list[str] | None = None,
+          message: str | None = None, status: int = 200):
+    quarantined = db.session.scalars(
+        sa.select(Item).where(Item.project_id == project.id, Item.quarantined.is_(True))
+        .order_by(Item.id).limit(200)).all()
+    flags = {}
+    if quarantined:
+        for flag in db.session.scalars(sa.select(ItemFlag).where(
+                ItemFlag.item_id.in_([i.id for i in quarantined])).order_by(ItemFlag.id)):
+            flags.setdefault(flag.item_id, []).append(flag)
+    return render_template("data_admin/project.html", project=project, form=form,
+                           batches=list_batches(db.session, project), problems=problems or [],
+                           message=message, quarantined=quarantined, flags=flags,
+                           release_form=EmptyForm()), status
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+def project(slug: str):
+    """Batches, the upload form and quarantined items of one project."""
+    project = _managed(slug)
+    form = ImportForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _page(project, form, status=200 if request.method == "GET" else 400)
+    upload = form.file.data
+    filename = PurePath(upload.filename or "upload.jsonl").name
+    data = upload.read()
+    fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
+    records, parse_problems = read_records(data, fmt)
+    source = form.source.data or _("upload %(name)s (sha256 %(digest)s)", name=filename,
+                                   digest=hashlib.sha256(data).hexdigest())
+    try:
+        result = import_records(db.session, project, records,
+                                batch_name=form.batch.data or PurePath(filename).stem,
+                                source=source, licence=form.licence.data or "",
+                                actor=current_user, parse_problems=parse_problems)
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        return _page(project, form, error.problems, error.args[0], 400)
+    except DomainError as error:
+        db.session.rollback()
+        return _page(project, form, [], str(error), error.status_code)
+    flash(_("Imported %(n)d items; %(d)d duplicates skipped; %(a)d annotations imported.",
+            n=result.inserted, d=len(result.duplicates), a=result.annotations), "success")
+    return redirect(url_for("data_admin.project", slug=project.slug))
+
+
+@bp.post("/<slug>/items/<int:item_id>/release")
+def release(slug: str, item_id: int):
+    """Lift an item's quarantine (the flag was wrong); the decision is audited."""
+    project = _managed(slug)
+    item = db.first_or_404(sa.select(Item).where(Item.id == item_id,
+                                                 Item.project_id == project.id))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        release_item(db.session, item, current_user, request.form.get("note", ""))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        abort(error.status_code, str(error))
+    flash(_("Item %(id)s is back in the queue.", id=item.external_id), "success")
+    return redirect(url_for("data_admin.project", slug=project.slug))

@@ -1,0 +1,98 @@
+/* Review screen keyboard: C correct, X incorrect (then 1–9 choose the correction), P prohibited
+ * content, Enter records the open verdict, Esc goes back. Also shows only the draw-plan fields
+ * that the chosen method uses. Without JavaScript every control still works as a plain form. */
+(function () {
+  "use strict";
+
+  function typing(target) {
+    return target && (target.tagName === "TEXTAREA" || target.tagName === "SELECT" ||
+      (target.tagName === "INPUT" && !["radio", "checkbox", "button", "submit"].includes(target.type)));
+  }
+
+  function setupReview(form) {
+    const panels = {
+      incorrect: document.getElementById("correction"),
+      prohibited: document.getElementById("prohibited"),
+    };
+    let mode = null;
+    let sent = false;
+
+    function show(next) {
+      mode = next;
+      for (const [name, panel] of Object.entries(panels)) {
+        if (panel) panel.hidden = name !== next;
+      }
+      const openers = {
+        incorrect: document.getElementById("verdict-incorrect-open"),
+        prohibited: document.getElementById("verdict-prohibited-open"),
+      };
+      for (const [name, button] of Object.entries(openers)) {
+        if (button) button.setAttribute("aria-expanded", String(name === next));
+      }
+      if (next === "incorrect") {
+        const first = panels.incorrect.querySelector("input[name=corrected]:checked, input[name=corrected], textarea[name=corrected]");
+        if (first) first.focus();
+      } else if (next === "prohibited") {
+        document.getElementById("verdict-prohibited").focus();
+      }
+    }
+
+    function submit(verdict) {
+      if (sent) return;  // one submit per page: a double key press must not post twice
+      const button = form.querySelector(`button[type=submit][value=${verdict}]`);
+      if (!button) return;
+      sent = true;
+      form.requestSubmit(button);
+    }
+
+    form.addEventListener("submit", () => { sent = true; });
+    const problems = document.getElementById("review-problems");
+    // After a refused submit, reopen the correction panel the reviewer was using.
+    const started = problems && (form.querySelector("input[name=corrected]:checked") ||
+      (form.querySelector("[name=clause_key]") || {}).value);
+    show(started ? "incorrect" : null);
+    document.getElementById("verdict-incorrect-open").addEventListener("click", () => show("incorrect"));
+    document.getElementById("verdict-prohibited-open").addEventListener("click", () => show("prohibited"));
+
+    document.addEventListener("keydown", (event) => {
+      if (event.altKey || event.metaKey) return;
+      const key = event.key;
+      if (key === "Enter" && (event.ctrlKey || !typing(event.target) || event.target.tagName === "SELECT")) {
+        if (event.target.tagName === "BUTTON" && !event.ctrlKey) return;  // the focused button acts
+        event.preventDefault();
+        if (mode) submit(mode);
+        return;
+      }
+      if (event.ctrlKey || typing(event.target)) return;
+      const lower = key.toLowerCase();
+      if (lower === "c" && !mode) { event.preventDefault(); submit("correct"); }
+      else if (lower === "x") { event.preventDefault(); show("incorrect"); }
+      else if (lower === "p") { event.preventDefault(); show("prohibited"); }
+      else if (key === "Escape") { event.preventDefault(); show(null); }
+      else if (mode === "incorrect" && /^[0-9]$/.test(key)) {
+        const input = form.querySelector(`input[name=corrected][data-hotkey="${key}"]`);
+        if (input) {
+          event.preventDefault();
+          input.checked = input.type === "checkbox" ? !input.checked : true;
+          input.focus();
+        }
+      }
+    });
+  }
+
+  function setupDraw(form) {
+    const method = form.querySelector("[name=method]");
+    function update() {
+      for (const block of form.querySelectorAll("[data-for]")) {
+        block.hidden = !block.dataset.for.split(" ").includes(method.value);
+      }
+    }
+    method.addEventListener("change", update);
+    update();
+  }
+
+  const review = document.getElementById("review-form");
+  if (review) setupReview(review);
+  const draw = document.getElementById("draw-form");
+  if (draw) setupDraw(draw);
+})();
