@@ -45,6 +45,10 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     #: Directory of rulebook sources (Markdown + quiz YAML).
     GUIDELINES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "guidelines")
+    #: Bootstrap resamples behind the dashboard's coefficient intervals (0 turns them off).
+    REPORT_BOOTSTRAP = 200
+    #: Seed of those resamples, so a report can be reproduced exactly.
+    REPORT_SEED = 0
     #: Maximum upload size (bytes) for imports through the web UI.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
@@ -66,3 +70,4 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     PASSWORD_HASH_FAST = True
+    REPORT_BOOTSTRAP = 50

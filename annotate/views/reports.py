@@ -1,14 +1,40 @@
-"""Pages for managers and compliance officers: the projects they oversee."""
+"""Pages for managers and compliance officers: dashboards, annotator pages, supervision
+actions, the quality-metrics CSV and the compliance dossier of the projects they oversee."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from annotate.auth import require_role
 from annotate.database import db
-from annotate.models import Annotation, Item, Membership, Project, ProjectRole
+from annotate.forms.common import EmptyForm
+from annotate.forms.supervision import SupervisionForm
+from annotate.models import (
+    Annotation,
+    Item,
+    Membership,
+    Project,
+    ProjectRole,
+    SupervisionAction,
+    User,
+)
+from annotate.services.annotator_quality import annotator_quality
+from annotate.services.errors import DomainError
+from annotate.services.reports import ProjectReport, ReportOptions, compute_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -21,6 +47,25 @@ def visible_projects() -> list[Project]:
         stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
                                            Membership.role == ProjectRole.manager)
     return list(db.session.scalars(stmt))
+
+
+def managed_project(slug: str) -> Project:
+    """The project ``slug`` if the current user manages it: 404 if unknown, 403 otherwise."""
+    project = db.first_or_404(sa.select(Project).where(Project.slug == slug))
+    if current_user.is_admin:
+        return project
+    manages = db.session.scalar(sa.select(Membership.id).where(
+        Membership.project_id == project.id, Membership.user_id == current_user.id,
+        Membership.role == ProjectRole.manager))
+    if manages is None:
+        abort(403)
+    return project
+
+
+def report_options() -> ReportOptions:
+    """Interval settings from the configuration (``REPORT_BOOTSTRAP``, ``REPORT_SEED``)."""
+    return ReportOptions(bootstrap=int(current_app.config.get("REPORT_BOOTSTRAP", 200)),
+                         seed=int(current_app.config.get("REPORT_SEED", 0)))
 
 
 @bp.route("/")
@@ -38,3 +83,99 @@ def index():
         rows.append({"project": project, "items": counts[0], "annotations": counts[1],
                      "annotators": counts[2]})
     return render_template("reports/index.html", rows=rows)
+
+
+@bp.route("/<slug>")
+def dashboard(slug: str):
+    """Agreement and accuracy with intervals per scope, trends, heatmap, confusion, alerts."""
+    from annotate.report_charts import METRIC_NAMES, dashboard_charts
+    from annotate.services.supervision import find_breaches, open_alerts
+
+    project = managed_project(slug)
+    report = compute_report(db.session, project, report_options())
+    return render_template(
+        "reports/dashboard.html", project=project, report=report,
+        charts=dashboard_charts(report), breaches=find_breaches(report),
+        alerts=open_alerts(db.session, project), users=_users(report),
+        rulebook_url=_rulebook_url(project), form=EmptyForm(), metric_names=METRIC_NAMES)
+
+
+def _users(report: ProjectReport) -> dict[str, int]:
+    return {name: uid for uid, name in report.data.users.items()}
+
+
+def _rulebook_url(project: Project) -> str:
+    if "rulebooks.history" in current_app.view_functions:
+        return url_for("rulebooks.history", slug=project.slug)
+    return url_for("admin.index")
+
+
+@bp.route("/<slug>/metrics.csv")
+def metrics_csv(slug: str):
+    """Download the quality-metrics CSV (audited)."""
+    from annotate.services.exports_metrics import metrics_csv as build
+    from annotate.services.exports_metrics import record_metrics_export
+
+    project = managed_project(slug)
+    report = compute_report(db.session, project, report_options())
+    text = build(report)
+    record_metrics_export(db.session, report, text, actor=current_user, via="web")
+    db.session.commit()
+    stamp = report.computed_at.strftime("%Y%m%dT%H%M%SZ")
+    return Response(stream_with_context(iter([text])), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{project.slug}-metrics-{stamp}.csv"'})
+
+
+@bp.route("/<slug>/dossier.zip")
+def dossier_zip(slug: str):
+    """Download the compliance dossier as a zip (built in a temporary file; audited)."""
+    from annotate.services.dossier import build_dossier_zip
+
+    project = managed_project(slug)
+    buffer, name = build_dossier_zip(db.session, project, report_options(), actor=current_user)
+    db.session.commit()
+    return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+@bp.route("/<slug>/supervise", methods=["POST"])
+def supervise(slug: str):
+    """Record alerts for every annotator below a threshold."""
+    from annotate.services.supervision import raise_alerts
+
+    project = managed_project(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    created = raise_alerts(db.session, compute_report(db.session, project, report_options()))
+    db.session.commit()
+    flash(_("%(n)d new alert(s) recorded.", n=len(created)), "info")
+    return redirect(url_for("reports.dashboard", slug=slug))
+
+
+@bp.route("/<slug>/annotators/<int:user_id>", methods=["GET", "POST"])
+def annotator(slug: str, user_id: int):
+    """One annotator's quality; POST records a supervision action (retrain/suspend/...)."""
+    from annotate.services.supervision import annotator_membership, take_action
+
+    project = managed_project(slug)
+    user = db.get_or_404(User, user_id)
+    try:
+        annotator_membership(db.session, project, user)
+    except DomainError:
+        abort(404)
+    form = SupervisionForm()
+    if form.validate_on_submit():
+        try:
+            take_action(db.session, project, user, SupervisionAction(form.action.data),
+                        form.reason.data, actor=current_user)
+            db.session.commit()
+            flash(_("Recorded: %(action)s for %(user)s.", action=form.action.data,
+                    user=user.username), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        return redirect(url_for("reports.annotator", slug=slug, user_id=user_id))
+    report = compute_report(db.session, project, report_options())
+    quality = annotator_quality(db.session, report, user)
+    return render_template("quality/annotator.html", project=project, quality=quality,
+                           form=form, manager_view=True)

@@ -1,0 +1,103 @@
+"""Quality commands: ``export metrics``, ``report``, ``supervise``, ``dossier``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from annotate.cli.core import fail
+from annotate.database import db
+from annotate.services.errors import DomainError
+
+_bootstrap = click.option(
+    "--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+    help="Bootstrap resamples for the coefficients' intervals (0 = no intervals).")
+_seed = click.option("--seed", type=int, default=0, show_default=True,
+                     help="Seed of the bootstrap (the same seed gives the same intervals).")
+
+
+def _project(slug: str):
+    from annotate.services.projects import get_project
+
+    try:
+        return get_project(db.session, slug)
+    except DomainError as error:
+        fail(error)
+
+
+@click.command("metrics")
+@click.argument("project")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@_bootstrap
+@_seed
+@with_appcontext
+def export_metrics_command(project: str, output: Path | None, bootstrap: int,
+                           seed: int) -> None:
+    """Write PROJECT's quality-metrics CSV (the public long format; see the README)."""
+    from annotate.services.exports_metrics import metrics_csv, record_metrics_export
+    from annotate.services.reports import ReportOptions, compute_report
+
+    target = _project(project)
+    report = compute_report(db.session, target, ReportOptions(bootstrap=bootstrap, seed=seed))
+    text = metrics_csv(report)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"Wrote {len(report.figures)} figures to {output}.", err=True)
+    record_metrics_export(db.session, report, text, actor=None, via="cli")
+    db.session.commit()
+
+
+@click.command("supervise")
+@click.argument("project")
+@with_appcontext
+def supervise_command(project: str) -> None:
+    """Compare PROJECT's annotators with its thresholds and record an alert per breach."""
+    from annotate.services.reports import ReportOptions, compute_report
+    from annotate.services.supervision import find_breaches, raise_alerts
+
+    target = _project(project)
+    report = compute_report(db.session, target, ReportOptions(bootstrap=0))
+    breaches = find_breaches(report)
+    created = raise_alerts(db.session, report)
+    db.session.commit()
+    for b in breaches:
+        click.echo(f"{b.username}: {b.description} {b.value:.3f} < {b.threshold:.3f} "
+                   f"(n = {b.n})")
+    click.echo(f"{len(breaches)} breach(es); {len(created)} new alert(s) recorded.")
+
+
+@click.command("dossier")
+@click.argument("project")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write index.html, the CSVs and SHA256SUMS into.")
+@_bootstrap
+@_seed
+@with_appcontext
+def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> None:
+    """Write PROJECT's compliance dossier (static HTML + CSVs) into a directory."""
+    from annotate.services.dossier import build_dossier
+    from annotate.services.reports import ReportOptions
+
+    target = _project(project)
+    files = build_dossier(db.session, target, output,
+                          ReportOptions(bootstrap=bootstrap, seed=seed))
+    db.session.commit()
+    click.echo(f"Wrote {len(files)} files to {output}; open {output / 'index.html'}.")
+
+
+def init_app(app: Flask) -> None:
+    """Add ``export metrics`` (to an existing ``export`` group if another module made one),
+    ``supervise`` and ``dossier``."""
+    export = app.cli.commands.get("export")
+    if not isinstance(export, click.Group):
+        export = click.Group("export", help="Export data and evidence.")
+        app.cli.add_command(export)
+    export.add_command(export_metrics_command)
+    app.cli.add_command(supervise_command)
+    app.cli.add_command(dossier_command)

@@ -1,0 +1,42 @@
+"""Each annotator's own quality page: figures, trend, training status and feedback."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user
+
+from annotate.auth import require_role
+from annotate.database import db
+from annotate.models import Membership, Project, ProjectRole
+from annotate.services.annotator_quality import annotator_quality
+from annotate.services.reports import ReportOptions, compute_report
+
+bp = Blueprint("quality_self", __name__, url_prefix="/annotate/quality")
+bp.before_request(require_role(ProjectRole.annotator, "admin"))
+
+
+def _my_projects() -> list[Project]:
+    return list(db.session.scalars(
+        sa.select(Project).join(Membership).where(
+            Membership.user_id == current_user.id, Membership.role == ProjectRole.annotator,
+            Project.archived.is_(False)).order_by(Project.name)))
+
+
+@bp.route("/")
+def index():
+    """The projects the annotator works in, each linking to their quality page."""
+    return render_template("quality/index.html", projects=_my_projects())
+
+
+@bp.route("/<slug>")
+def project(slug: str):
+    """The annotator's own figures in one project (404 unless they annotate in it)."""
+    found = next((p for p in _my_projects() if p.slug == slug), None)
+    if found is None:
+        abort(404)
+    options = ReportOptions(bootstrap=0, seed=int(current_app.config.get("REPORT_SEED", 0)))
+    report = compute_report(db.session, found, options)
+    quality = annotator_quality(db.session, report, current_user)
+    return render_template("quality/annotator.html", project=found, quality=quality,
+                           form=None, manager_view=False)
