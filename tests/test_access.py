@@ -15,17 +15,29 @@ ALLOWED = {
     "admin": {"admin", "manager"},
     "users": {"admin"},
     "account": set(ROLE_USERS),
+    "feedback": {"admin", "annotator"},
+    "calibration": {"admin", "manager"},
+    "training": {"admin", "annotator"},
+    "rulebooks": {"admin", "manager"},
+    "quality_self": {"admin", "annotator"},
+    "audit_admin": {"admin", "manager"},
+    "data_admin": {"admin", "manager"},
 }
 # Routes open to everyone, and what an anonymous GET returns.
 PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static"}
 # Sample values for URL parameters, per endpoint then per argument.
 SAMPLE_VALUES = {"static": {"filename": "annotate.css"},
-                 "bootstrap.static": {"filename": "css/bootstrap.min.css"}}
+                 "bootstrap.static": {"filename": "css/bootstrap.min.css"},
+                 # role_users: admin 1, mgr 2, rev 3, ann 4 — probe the real annotator
+                 "reports.annotator": {"user_id": 4}}
+# Sample values for URL parameters of any endpoint: <slug> names the role_users project, so
+# per-project gates (a manager must manage that project) are really exercised.
+SAMPLE_ARGS = {"slug": "roles", "version": "1.0.0"}
 
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        values = {arg: SAMPLE_VALUES.get(rule.endpoint, {}).get(arg, 1)
+        values = {arg: SAMPLE_VALUES.get(rule.endpoint, {}).get(arg, SAMPLE_ARGS.get(arg, 1))
                   for arg in rule.arguments}
         with app.test_request_context():
             from flask import url_for

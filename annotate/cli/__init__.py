@@ -29,10 +29,22 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the commands that work on the app's database to ``app.cli``."""
-    from annotate.cli import core
+    from annotate.cli import core, data
 
-    for command in core.commands:
+    for command in core.commands + data.commands:
         app.cli.add_command(command)
+    from annotate.cli import sampling
+
+    for command in sampling.commands:
+        app.cli.add_command(command)
+    from annotate.cli import rulebooks
+
+    rulebooks.init_app(app)  # last: joins an existing ``export`` group
+    from annotate.cli import audit, reports
+
+    for command in audit.commands:
+        app.cli.add_command(command)
+    reports.init_app(app)  # joins the ``export`` group too
 
 
 def _register() -> None:

@@ -20,12 +20,12 @@ from annotate.models import (
     Batch,
     Item,
     ProjectRole,
-    Qualification,
     TaskType,
     User,
 )
 from annotate.services.projects import create_project
-from annotate.services.rulebooks import import_rulebook, parse_rulebook_file, publish_version
+from annotate.services.rulebook_demo import import_next_draft, seed_rulebook_and_training
+from annotate.services.rulebooks import parse_rulebook_file
 from annotate.services.users import add_membership, create_user
 
 DEMO_PASSWORD = "demo"
@@ -116,25 +116,26 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115) -> None:
     project = create_project(
         session, "demo", "Product-review sentiment (demo)", TaskType.single_label,
         labels=list(SENTIMENTS), actor=admin, redundancy_k=3, overlap_share=0.4,
-        gold_rate=0.1, description="Label the sentiment of short product reviews.")
+        gold_rate=0.1, description="Label the sentiment of short product reviews.",
+        training_cooldown_minutes=0)  # so the demo can show a failed then a passed quiz
     for name, role in (("manager", ProjectRole.manager), ("reviewer", ProjectRole.reviewer),
                        ("ann1", ProjectRole.annotator), ("ann2", ProjectRole.annotator),
                        ("ann3", ProjectRole.annotator)):
         add_membership(session, users[name], project, role, actor=admin)
     project.label_schema = {"labels": parsed.front_matter["labels"]}
-    version = import_rulebook(session, project, parsed, actor=users["manager"])
-    publish_version(session, version, actor=users["manager"])
-    now = utcnow()
-    for name in DEMO_ACCURACY:
-        session.add(Qualification(user=users[name], project_id=project.id,
-                                  rulebook_version_id=version.id, granted_at=now,
-                                  expires_at=now + timedelta(days=365)))
+    project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
+    version = seed_rulebook_and_training(session, project, guidelines, users["manager"],
+                                         [users[name] for name in DEMO_ACCURACY])
     batches = [Batch(project=project, name=f"reviews-2026-{n:02d}", source="demo generator",
                      licence="CC0-1.0", imported_by_id=admin.id) for n in (10, 11)]
     session.add_all(batches)
     session.flush()
     _seed_items_and_annotations(rng, project.id, batches, version.id,
                                 {n: users[n].id for n in DEMO_ACCURACY}, n_items)
+    import_next_draft(session, project, guidelines, users["manager"])
+    from annotate.services.demo_tasks import seed_task_projects  # pairwise + span screens (#5)
+
+    seed_task_projects(session, guidelines, users, seed=seed)
 
 
 def _seed_items_and_annotations(rng: random.Random, project_id: int, batches: list[Batch],

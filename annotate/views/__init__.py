@@ -9,14 +9,26 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         annotator,
+        audit_admin,
         auth,
         errors,
         main,
+        quality_self,
         reports,
         reviewer,
+        rulebooks_admin,
+        training,
         users,
     )
 
-    for module in (main, auth, account, annotator, reviewer, admin, users, reports):
+    for module in (main, auth, account, annotator, reviewer, admin, users, reports, training,
+                   rulebooks_admin, quality_self, audit_admin):
         app.register_blueprint(module.bp)
+    from annotate.views import calibration, feedback  # sampling verification (#6)
+
+    for module in (feedback, calibration):
+        app.register_blueprint(module.bp)
+    from annotate.views import data_admin  # import, batches, quarantine (#5)
+
+    app.register_blueprint(data_admin.bp)
     errors.init_app(app)

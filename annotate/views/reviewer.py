@@ -1,29 +1,283 @@
-"""Pages for QA reviewers: the home listing batches waiting for sampling verification."""
+"""Pages for QA reviewers: batches to verify, drawing sample plans, the blind review screen
+(keyboard verdicts, static/review.js) and the batch decision with its live tally."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from annotate.auth import require_role
 from annotate.database import db
-from annotate.models import Batch, Item, Project, ProjectRole
+from annotate.forms.review import DecisionForm, DrawPlanForm, ReviewForm
+from annotate.models import (
+    Batch,
+    Item,
+    Membership,
+    Project,
+    ProjectRole,
+    Review,
+    RulebookKind,
+    SampledAnnotation,
+    SamplePlan,
+    TaskType,
+)
+from annotate.services.decisions import batch_history, tally_plan
+from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
+from annotate.services.items import PAIRWISE_CHOICES
+from annotate.services.reviews import (
+    check_reviewer,
+    get_sampled,
+    next_for,
+    own_unreviewed,
+    pending_for,
+    record_review,
+)
+from annotate.services.sampling import (
+    current_plan,
+    draw_plan,
+    lot_annotations,
+    outstanding_reannotations,
+)
 
 bp = Blueprint("reviewer", __name__, url_prefix="/review")
 bp.before_request(require_role(ProjectRole.reviewer, "admin"))
 
 
+def _refuse(error: DomainError):
+    """Render a domain refusal as a clear 4xx page; nothing was written."""
+    db.session.rollback()
+    titles = {400: _("Bad request"), 403: _("Forbidden"), 404: _("Page not found"),
+              409: _("Conflict")}
+    code = error.status_code
+    return render_template("errors/error.html", code=code, title=titles.get(code, str(code)),
+                           message=str(error)), code
+
+
+def _visible_projects() -> list[Project]:
+    stmt = sa.select(Project).where(Project.archived.is_(False)).order_by(Project.name)
+    if not current_user.is_admin:
+        stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
+                                           Membership.role == ProjectRole.reviewer)
+    return list(db.session.scalars(stmt))
+
+
+def _batch(batch_id: int) -> Batch:
+    batch = db.get_or_404(Batch, batch_id)
+    check_reviewer(db.session, current_user, batch.project)
+    return batch
+
+
+def _plan(plan_id: int) -> SamplePlan:
+    plan = db.get_or_404(SamplePlan, plan_id)
+    check_reviewer(db.session, current_user, plan.batch.project)
+    return plan
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    """Turn refusals raised while loading objects into clear 4xx pages."""
+    return _refuse(error)
+
+
 @bp.route("/")
 def index():
-    """Batches of the reviewer's projects, with their status and size."""
-    project_ids = [m.project_id for m in current_user.memberships
-                   if m.role == ProjectRole.reviewer]
-    rows = db.session.execute(
-        sa.select(Project, Batch, sa.func.count(Item.id))
-        .join(Batch, Batch.project_id == Project.id)
-        .outerjoin(Item, Item.batch_id == Batch.id)
-        .where(Project.id.in_(project_ids))
-        .group_by(Project.id, Batch.id)
-        .order_by(Project.name, Batch.imported_at)).all()
+    """Batches of the reviewer's projects, with the state of their sample plan."""
+    rows = []
+    for project in _visible_projects():
+        counts = dict(db.session.execute(
+            sa.select(Batch.id, sa.func.count(Item.id)).outerjoin(Item, Item.batch_id == Batch.id)
+            .where(Batch.project_id == project.id).group_by(Batch.id)).all())
+        for batch in db.session.scalars(sa.select(Batch).where(Batch.project_id == project.id)
+                                        .order_by(Batch.imported_at, Batch.id)):
+            plan = current_plan(db.session, batch)
+            rows.append({"project": project, "batch": batch, "items": counts.get(batch.id, 0),
+                         "plan": plan, "tally": tally_plan(db.session, plan) if plan else None})
     return render_template("reviewer/index.html", rows=rows)
+
+
+def _draw_form(project: Project) -> DrawPlanForm:
+    form = DrawPlanForm()
+    if request.method == "GET" or not form.is_submitted():
+        form.method.data = (RulebookKind.security == project.rulebook_kind and "all"
+                            or project.default_sample_method.value)
+        form.aql.data = f"{project.aql:g}"
+        form.inspection_level.data = project.inspection_level
+        form.rate.data = project.sample_rate
+    return form
+
+
+@bp.route("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    """A batch: its current plan with the live tally, the queue, drawing and deciding."""
+    batch = _batch(batch_id)
+    project = batch.project
+    plan = current_plan(db.session, batch)
+    tally = tally_plan(db.session, plan) if plan else None
+    decision_form = DecisionForm()
+    if tally is not None and tally.plan_decision is not None:
+        decision_form.decision.data = tally.plan_decision.value
+    return render_template(
+        "reviewer/batch.html", batch=batch, project=project, plan=plan, tally=tally,
+        history=batch_history(db.session, batch)[1:] if plan else [],
+        lot_size=len(lot_annotations(db.session, batch)),
+        waiting=outstanding_reannotations(db.session, batch),
+        pending=len(pending_for(db.session, plan, current_user)) if plan else 0,
+        own=own_unreviewed(db.session, plan, current_user) if plan else 0,
+        draw_form=_draw_form(project), decision_form=decision_form)
+
+
+@bp.route("/batches/<int:batch_id>/plans", methods=["POST"])
+def draw(batch_id: int):
+    """Draw a seeded sample plan for the batch."""
+    batch = _batch(batch_id)
+    form = _draw_form(batch.project)
+    if not form.validate_on_submit():
+        flash(_("The sample was not drawn: %(errors)s",
+                errors="; ".join(f"{form[name].label.text}: {', '.join(errs)}"
+                                 for name, errs in form.errors.items())), "danger")
+        return redirect(url_for(".batch", batch_id=batch.id))
+    method = form.method.data
+    try:
+        plan = draw_plan(
+            db.session, batch, method=method, aql=float(form.aql.data),
+            inspection_level=form.inspection_level.data,
+            rate=form.rate.data if method in ("random_rate", "stratified") and not (
+                method == "stratified" and form.n.data) else None,
+            n=form.n.data if method in ("fixed_n", "stratified") else None,
+            strata=form.strata.data.split(","), min_per_stratum=form.min_per_stratum.data or 0,
+            seed=form.seed.data, actor=current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for(".batch", batch_id=batch.id))
+    flash(_("Drew plan %(id)s: %(n)s of %(lot)s annotations, seed %(seed)s.", id=plan.id,
+            n=plan.sample_size, lot=plan.lot_size, seed=plan.seed), "success")
+    return redirect(url_for(".batch", batch_id=batch.id))
+
+
+@bp.route("/plans/<int:plan_id>/next")
+def next_item(plan_id: int):
+    """Open the next annotation waiting for this reviewer, or go back to the batch."""
+    plan = _plan(plan_id)
+    sampled = next_for(db.session, plan, current_user)
+    if sampled is None:
+        flash(_("Nothing more is waiting for you in this plan."), "info")
+        return redirect(url_for(".batch", batch_id=plan.batch_id))
+    return redirect(url_for(".review", plan_id=plan.id, sampled_id=sampled.id))
+
+
+def _corrected_value(project: Project) -> Any:
+    if project.task_type == TaskType.multi_label:
+        return request.form.getlist("corrected") or None
+    value = request.form.get("corrected", "").strip()
+    return value or None
+
+
+def correction_choices(project: Project) -> list[dict[str, str]]:
+    """``{"value", "name", "hotkey"}`` for the correction widgets of label-like tasks."""
+    if project.task_type == TaskType.pairwise:
+        names = {"A": _("A is better"), "B": _("B is better"), "tie": _("Tie"),
+                 "both_bad": _("Both bad")}
+        return [{"value": k, "name": names[k], "hotkey": str(i + 1)}
+                for i, k in enumerate(PAIRWISE_CHOICES)]
+    if project.task_type == TaskType.rating:
+        scale = project.label_schema.get("scale", {})
+        low, high, step = scale.get("min", 1), scale.get("max", 5), scale.get("step", 1) or 1
+        values = [low + i * step for i in range(int((high - low) / step) + 1)]
+        if len(values) > 10:
+            return []
+        return [{"value": f"{v:g}", "name": f"{v:g}", "hotkey": str(i + 1)[-1]}
+                for i, v in enumerate(values)]
+    return [{"value": str(label["key"]), "name": str(label.get("name") or label["key"]),
+             "hotkey": str(label.get("hotkey") or "")} for label in project.labels]
+
+
+def _review_form(sampled: SampledAnnotation) -> ReviewForm:
+    form = ReviewForm()
+    project = sampled.plan.batch.project
+    form.error_type.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(str(e)) for e in project.error_types]
+    version = sampled.annotation.rulebook_version
+    form.clause_key.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(c.key, f"{c.key} {c.title}") for c in (version.clauses if version else [])]
+    return form
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:sampled_id>", methods=["GET", "POST"])
+def review(plan_id: int, sampled_id: int):
+    """The blind review screen for one sampled annotation, and its verdict."""
+    plan = _plan(plan_id)
+    try:
+        sampled = get_sampled(db.session, plan, sampled_id)
+    except DomainError as error:
+        return _refuse(error)
+    annotation = sampled.annotation
+    project = plan.batch.project
+    if annotation.annotator_id == current_user.id:
+        return _refuse(PermissionDenied(_("You may not review your own annotation.")))
+    form = _review_form(sampled)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            created = record_review(
+                db.session, sampled, current_user, form.verdict.data,
+                corrected_value=_corrected_value(project), error_type=form.error_type.data,
+                clause_key=form.clause_key.data, comment=form.comment.data or "")[1]
+            db.session.commit()
+        except InvalidInput as error:
+            db.session.rollback()
+            problems = error.problems or [str(error)]
+        except DomainError as error:
+            return _refuse(error)
+        else:
+            if not created:
+                flash(_("You had already judged this annotation; nothing was changed."), "info")
+            return redirect(url_for(".next_item", plan_id=plan.id))
+    elif form.is_submitted():
+        problems = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
+    mine = db.session.scalar(sa.select(Review).where(
+        Review.sampled_annotation_id == sampled.id, Review.reviewer_id == current_user.id))
+    version = annotation.rulebook_version
+    cited = [c for c in (version.clauses if version else []) if c.key in annotation.clause_keys]
+    return render_template(
+        "reviewer/review.html", plan=plan, batch=plan.batch, project=project, sampled=sampled,
+        annotation=annotation, item=annotation.item, version=version, cited=cited, form=form,
+        mine=mine, problems=problems, choices=correction_choices(project),
+        tally=tally_plan(db.session, plan),
+        left=len(pending_for(db.session, plan, current_user)),
+        posted=request.form if problems else {}), (400 if problems else 200)
+
+
+@bp.route("/plans/<int:plan_id>/decision", methods=["POST"])
+def decide(plan_id: int):
+    """Decide the batch on this plan (an override of the plan's decision needs a reason)."""
+    from annotate.services.decisions import decide_batch
+
+    plan = _plan(plan_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("The decision was not recorded."), "danger")
+        return redirect(url_for(".batch", batch_id=plan.batch_id))
+    try:
+        row = decide_batch(db.session, plan, current_user, form.decision.data,
+                           form.reason.data or "")
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for(".batch", batch_id=plan.batch_id))
+    except DomainError as error:
+        return _refuse(error)
+    messages = {"accept": _("Batch accepted."),
+                "reject": _("Batch rejected: the work was sent back to its annotators for "
+                            "re-annotation. Sample the batch again when they are done."),
+                "void": _("Batch void: it is excluded from every export for good.")}
+    flash(messages[row.decision.value], "success" if row.decision.value == "accept"
+          else "warning")
+    return redirect(url_for(".batch", batch_id=plan.batch_id))
