@@ -33,7 +33,7 @@ def dashboard_charts(report: ProjectReport) -> dict[str, Markup | None]:
     head = [(METRIC_NAMES[m], f.value, f.ci_low, f.ci_high) for m in AGREEMENT_METRICS
             if (f := report.get("project", slug, m)) is not None]
     charts["agreement"] = svg.interval_chart(
-        head, title=_("Agreement, whole project, with 95% intervals"),
+        head, title=_("Agreement, whole project, with 95 percent intervals"),
         axis_label=_("Coefficient (1 = perfect agreement, 0 = chance)"),
         threshold=project.min_alpha, threshold_label=_("min α")) if head else None
     for scope, title in (("batch", _("Krippendorff's α per batch")),

@@ -1,0 +1,33 @@
+"""Every main page of each role renders in Chinese in Chromium, with no error page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+PAGES = {
+    "ann1": ["/annotate/", "/annotate/demo", "/annotate/helpfulness", "/annotate/ner",
+             "/annotate/training/", "/annotate/quality/", "/annotate/feedback/"],
+    "reviewer": ["/review/"],
+    "manager": ["/reports/", "/reports/demo", "/admin/", "/admin/data/",
+                "/admin/projects/demo/rulebooks/", "/admin/projects/demo/training/",
+                "/review/calibration/", "/admin/audit/"],
+    "admin": ["/admin/users/", "/account/"],
+}
+
+
+@pytest.mark.parametrize("username", list(PAGES))
+def test_pages_render_in_chinese(browser, live_server, screenshot, username):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, username)
+    page.wait_for_load_state()
+    for path in PAGES[username]:
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 200, path
+        assert page.locator("html").get_attribute("lang") == "zh-Hans", path
+        assert "Traceback" not in page.content()
+        name = path.strip("/").replace("/", "-") or "root"
+        screenshot(page, f"zh-{username}-{name}")
+    context.close()
