@@ -21,6 +21,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from annotate.metrics import Ratings
 from annotate.models import (
     Annotation,
     Batch,
@@ -136,7 +137,7 @@ def stream_rows(session: Session, stmt: Any, chunk: int = CHUNK_ROWS) -> Iterato
     query).
     """
     conn = session.connection()
-    options = ({"stream_results": True, "max_row_buffer": chunk}
+    options = ({"yield_per": chunk}
                if conn.dialect.name == "postgresql" else {})
     result = conn.execute(stmt, execution_options=options)
     was_enabled = gc.isenabled()
@@ -325,6 +326,56 @@ def count_candidate_items(session: Session, project: Project) -> int:
         sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id)
         .where(Item.project_id == project.id, Item.quarantined.is_(False),
                Batch.status != BatchStatus.void)) or 0)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for small non-negative ids (a presence table, no sort)."""
+    if not values.size:
+        return values
+    top = int(values.max())
+    if int(values.min()) < 0 or top > 8 * values.size + 4096:
+        return np.unique(values)
+    return np.flatnonzero(np.bincount(values, minlength=top + 1))
+
+
+def repack(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for codes in ``[0, size)``, without a sort."""
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    lookup = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present), lookup[codes]
+
+
+@dataclass(frozen=True, eq=False)
+class CountedRatings(Ratings):
+    """:class:`Ratings` whose item × category count matrix was aggregated by the database."""
+
+    table: np.ndarray | None = None
+
+    def counts(self) -> np.ndarray:
+        return self.table if self.table is not None else super().counts()
+
+
+def sql_table(data: ProjectData, mask: np.ndarray | None, item_pos: np.ndarray) -> np.ndarray:
+    """The database's count table restricted to the rows selected by ``mask``.
+
+    A scope is a set of items (project, batch, week) and possibly of rulebook versions: the
+    rows of the table whose item is in ``item_pos`` and, when ``mask`` leaves some version
+    out, whose version is among the selected rows' versions.
+    """
+    assert data.sql_counts is not None
+    code, ver, val, cnt = data.sql_counts
+    keep = np.zeros(data.item_ids.size, dtype=bool)
+    keep[item_pos] = True
+    sel = keep[code]
+    if mask is not None:
+        versions = distinct(data.version[mask])
+        if versions.size != distinct(data.version).size:
+            sel &= np.isin(ver, versions)
+    local = np.searchsorted(item_pos, code[sel])
+    k = len(data.categories)
+    flat = np.bincount(local * k + val[sel], weights=cnt[sel], minlength=item_pos.size * k)
+    return flat.astype(np.int64).reshape(item_pos.size, k)
 
 
 def agreement_applies(project: Project) -> str | None:

@@ -31,10 +31,14 @@ from annotate.metrics import (
 from annotate.models import Project, TaskType
 from annotate.services.report_ci import WeightBank, bootstrap_agreement
 from annotate.services.report_data import (
+    CountedRatings,
     ProjectData,
     agreement_applies,
     count_candidate_items,
+    distinct,
     load_project_data,
+    repack,
+    sql_table,
 )
 
 AGREEMENT_METRICS = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
@@ -108,34 +112,6 @@ def effective_level(project: Project, data: ProjectData) -> str:
     return level
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` for small non-negative ids (a presence table, no sort)."""
-    if not values.size:
-        return values
-    top = int(values.max())
-    if int(values.min()) < 0 or top > 8 * values.size + 4096:
-        return np.unique(values)
-    return np.flatnonzero(np.bincount(values, minlength=top + 1))
-
-
-def _repack(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(codes, return_inverse=True)`` for codes in ``[0, size)``, without a sort."""
-    present = np.zeros(size, dtype=bool)
-    present[codes] = True
-    lookup = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present), lookup[codes]
-
-
-@dataclass(frozen=True, eq=False)
-class CountedRatings(Ratings):
-    """:class:`Ratings` whose item × category count matrix was aggregated by the database."""
-
-    table: np.ndarray | None = None
-
-    def counts(self) -> np.ndarray:
-        return self.table if self.table is not None else super().counts()
-
-
 def ratings_for(data: ProjectData, mask: np.ndarray | None, level: str = "nominal") -> Ratings:
     """The annotations selected by ``mask`` as :class:`Ratings` over the project's categories.
 
@@ -148,7 +124,7 @@ def ratings_for(data: ProjectData, mask: np.ndarray | None, level: str = "nomina
     if mask is None:
         item_pos, item_idx = np.arange(data.item_ids.size), codes
     else:
-        item_pos, item_idx = _repack(codes, data.item_ids.size)
+        item_pos, item_idx = repack(codes, data.item_ids.size)
     ann_u = distinct(anns)
     ann_idx = np.searchsorted(ann_u, anns)
     numeric = None
@@ -163,28 +139,6 @@ def ratings_for(data: ProjectData, mask: np.ndarray | None, level: str = "nomina
     if int(table.sum()) != vals.size:  # not a scope of items × versions: count the rows
         return Ratings(*args)
     return CountedRatings(*args, table=table)
-
-
-def sql_table(data: ProjectData, mask: np.ndarray | None, item_pos: np.ndarray) -> np.ndarray:
-    """The database's count table restricted to the rows selected by ``mask``.
-
-    A scope is a set of items (project, batch, week) and possibly of rulebook versions: the
-    rows of the table whose item is in ``item_pos`` and, when ``mask`` leaves some version
-    out, whose version is among the selected rows' versions.
-    """
-    assert data.sql_counts is not None
-    code, ver, val, cnt = data.sql_counts
-    keep = np.zeros(data.item_ids.size, dtype=bool)
-    keep[item_pos] = True
-    sel = keep[code]
-    if mask is not None:
-        versions = distinct(data.version[mask])
-        if versions.size != distinct(data.version).size:
-            sel &= np.isin(ver, versions)
-    local = np.searchsorted(item_pos, code[sel])
-    k = len(data.categories)
-    flat = np.bincount(local * k + val[sel], weights=cnt[sel], minlength=item_pos.size * k)
-    return flat.astype(np.int64).reshape(item_pos.size, k)
 
 
 def _versions_label(data: ProjectData, mask: np.ndarray | None) -> str:
@@ -407,7 +361,7 @@ def _labels(b: _Builder, gold_hit: np.ndarray, gold_mask: np.ndarray) -> None:
         binary = Ratings(r.items, r.annotators, (0, 1), r.item_idx, r.annot_idx,
                          present[r.value_idx] if r.n_annotations else r.value_idx)
         if isinstance(r, CountedRatings) and r.table is not None:
-            hits = r.table @ present
+            hits = r.table @ present[:r.table.shape[1]]
             binary = CountedRatings(*vars(binary).values(),
                                     table=np.column_stack([r.table.sum(axis=1) - hits, hits]))
         if b.report.not_applicable:
