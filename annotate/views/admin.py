@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, render_template
 
+from annotate.access import visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.models import Batch, Item, ProjectRole, RulebookVersion, User
-from annotate.views.reports import visible_projects
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(ProjectRole.manager, "admin"))

@@ -12,11 +12,11 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from annotate.access import visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.supervision import AuditFilterForm
 from annotate.models import AuditEvent, ProjectRole
-from annotate.views.reports import visible_projects
 
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 bp.before_request(require_role(ProjectRole.manager, "admin"))

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
@@ -26,7 +27,6 @@ from annotate.forms.supervision import SupervisionForm
 from annotate.models import (
     Annotation,
     Item,
-    Membership,
     Project,
     ProjectRole,
     SupervisionAction,
@@ -38,28 +38,6 @@ from annotate.services.reports import ProjectReport, ReportOptions, compute_repo
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
-
-
-def visible_projects() -> list[Project]:
-    """Projects the current user manages (all of them for an admin)."""
-    stmt = sa.select(Project).where(Project.archived.is_(False)).order_by(Project.name)
-    if not current_user.is_admin:
-        stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
-                                           Membership.role == ProjectRole.manager)
-    return list(db.session.scalars(stmt))
-
-
-def managed_project(slug: str) -> Project:
-    """The project ``slug`` if the current user manages it: 404 if unknown, 403 otherwise."""
-    project = db.first_or_404(sa.select(Project).where(Project.slug == slug))
-    if current_user.is_admin:
-        return project
-    manages = db.session.scalar(sa.select(Membership.id).where(
-        Membership.project_id == project.id, Membership.user_id == current_user.id,
-        Membership.role == ProjectRole.manager))
-    if manages is None:
-        abort(403)
-    return project
 
 
 def report_options() -> ReportOptions:
@@ -91,7 +69,7 @@ def dashboard(slug: str):
     from annotate.report_charts import METRIC_NAMES, dashboard_charts
     from annotate.services.supervision import find_breaches, open_alerts
 
-    project = managed_project(slug)
+    project = project_for(slug)
     report = compute_report(db.session, project, report_options())
     return render_template(
         "reports/dashboard.html", project=project, report=report,
@@ -116,7 +94,7 @@ def metrics_csv(slug: str):
     from annotate.services.exports_metrics import metrics_csv as build
     from annotate.services.exports_metrics import record_metrics_export
 
-    project = managed_project(slug)
+    project = project_for(slug)
     report = compute_report(db.session, project, report_options())
     text = build(report)
     record_metrics_export(db.session, report, text, actor=current_user, via="web")
@@ -132,7 +110,7 @@ def dossier_zip(slug: str):
     """Download the compliance dossier as a zip (built in a temporary file; audited)."""
     from annotate.services.dossier import build_dossier_zip
 
-    project = managed_project(slug)
+    project = project_for(slug)
     buffer, name = build_dossier_zip(db.session, project, report_options(), actor=current_user)
     db.session.commit()
     return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
@@ -143,7 +121,7 @@ def supervise(slug: str):
     """Record alerts for every annotator below a threshold."""
     from annotate.services.supervision import raise_alerts
 
-    project = managed_project(slug)
+    project = project_for(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     created = raise_alerts(db.session, compute_report(db.session, project, report_options()))
@@ -157,7 +135,7 @@ def annotator(slug: str, user_id: int):
     """One annotator's quality; POST records a supervision action (retrain/suspend/...)."""
     from annotate.services.supervision import annotator_membership, take_action
 
-    project = managed_project(slug)
+    project = project_for(slug)
     user = db.get_or_404(User, user_id)
     try:
         annotator_membership(db.session, project, user)

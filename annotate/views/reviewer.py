@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from annotate.access import visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.review import DecisionForm, DrawPlanForm, ReviewForm
 from annotate.models import (
     Batch,
     Item,
-    Membership,
     Project,
     ProjectRole,
     Review,
@@ -58,14 +58,6 @@ def _refuse(error: DomainError):
                            message=str(error)), code
 
 
-def _visible_projects() -> list[Project]:
-    stmt = sa.select(Project).where(Project.archived.is_(False)).order_by(Project.name)
-    if not current_user.is_admin:
-        stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
-                                           Membership.role == ProjectRole.reviewer)
-    return list(db.session.scalars(stmt))
-
-
 def _batch(batch_id: int) -> Batch:
     batch = db.get_or_404(Batch, batch_id)
     check_reviewer(db.session, current_user, batch.project)
@@ -88,7 +80,7 @@ def domain_error(error: DomainError):
 def index():
     """Batches of the reviewer's projects, with the state of their sample plan."""
     rows = []
-    for project in _visible_projects():
+    for project in visible_projects(ProjectRole.reviewer):
         counts = dict(db.session.execute(
             sa.select(Batch.id, sa.func.count(Item.id)).outerjoin(Item, Item.batch_id == Batch.id)
             .where(Batch.project_id == project.id).group_by(Batch.id)).all())

@@ -22,13 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from annotate.access import project_for
 from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.forms.common import EmptyForm
 from annotate.forms.rulebooks import DiffForm, DraftEditForm, NewDraftForm, RetryForm, RevokeForm
 from annotate.models import (
     Membership,
-    Project,
     ProjectRole,
     Qualification,
     TrainingModule,
@@ -67,12 +67,7 @@ def _add_slug(endpoint: str, values: dict) -> None:
 @bp.before_request
 def _load_project() -> None:
     """404 for an unknown project; 403 unless an admin or a manager of this project."""
-    project = db.first_or_404(sa.select(Project).where(Project.slug == g.project_slug))
-    if not current_user.is_admin and db.session.scalar(sa.select(Membership.id).where(
-            Membership.user_id == current_user.id, Membership.project_id == project.id,
-            Membership.role == ProjectRole.manager)) is None:
-        abort(403)
-    g.project = project
+    g.project = project_for(g.project_slug)
 
 
 def _version(version: str):
