@@ -22,9 +22,13 @@ ALLOWED = {
     "quality_self": {"admin", "annotator"},
     "audit_admin": {"admin", "manager"},
     "data_admin": {"admin", "manager"},
+    # The JSON API ignores session cookies: without a token everyone gets 401 (the walk
+    # checks that); with each role's token see test_api_routes_with_each_roles_token.
+    "api": set(),
 }
 # Routes open to everyone, and what an anonymous GET returns.
-PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static"}
+PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static",
+          "api.openapi"}
 # Sample values for URL parameters, per endpoint then per argument.
 SAMPLE_VALUES = {"static": {"filename": "annotate.css"},
                  "bootstrap.static": {"filename": "css/bootstrap.min.css"},
@@ -66,7 +70,9 @@ def test_every_route_is_gated(app, role_users, client):
                 if endpoint in ("static", "bootstrap.static"):
                     assert code == 200, where
                 continue
-            if who == ANON:
+            if blueprint == "api":
+                assert code == 401 and response.is_json, where
+            elif who == ANON:
                 assert code == 302 and "/login" in response.headers["Location"], where
             elif who in ALLOWED[blueprint]:
                 assert code in (200, 302, 400, 404, 405), where
@@ -81,3 +87,32 @@ def test_every_route_is_gated(app, role_users, client):
 def test_users_page_is_admin_only(who, expected, role_users, client, login):
     login(role_users[who].username)
     assert client.get("/admin/users/").status_code == expected
+
+
+# Which roles each API endpoint admits (admins manage every project).
+API_ROLES = {"api.import_items": {"admin", "manager"}, "api.export": {"admin", "manager"},
+             "api.next_item": {"annotator"}, "api.submit": {"annotator"},
+             "api.me": set(ROLE_USERS)}
+
+
+def test_api_routes_with_each_roles_token(app, role_users, client, db):
+    from annotate.services.api_tokens import create_token
+
+    tokens = {who: create_token(db.session, user, "probe")[1]
+              for who, user in role_users.items()}
+    db.session.commit()
+    api_routes = [r for r in _routes(app) if r[0].startswith("api.") and r[0] not in PUBLIC]
+    assert {r[0] for r in api_routes} == set(API_ROLES)
+    for endpoint, method, url in api_routes:
+        for who in ROLE_USERS:
+            response = client.open(url, method=method,
+                                   headers={"Authorization": f"Bearer {tokens[who]}"})
+            response.close()
+            where = f"{method} {url} as {who}"
+            assert response.is_json or response.status_code == 200, where
+            body = response.get_json(silent=True) or {}
+            if who in API_ROLES[endpoint]:
+                assert response.status_code in (200, 201, 400, 403, 404, 409), where
+                assert body.get("reason") != "role", where
+            else:
+                assert response.status_code == 403 and body["reason"] == "role", where

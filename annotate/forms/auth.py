@@ -30,3 +30,10 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new", _l("Passwords differ."))])
     submit = SubmitField(_l("Change password"))
+
+
+class TokenForm(FlaskForm):
+    """Name a new personal API token."""
+
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Create token"))

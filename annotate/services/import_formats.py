@@ -1,5 +1,8 @@
 """Reading import files: JSONL, CSV and Label Studio task JSON into :class:`Record` objects.
 
+:func:`iter_records` streams a file (JSONL and CSV line by line, so a million-line file is
+read in constant memory); :func:`read_records` is the same on bytes already in memory.
+
 Malformed lines become problems (``line N: reason``), never exceptions, so the importer can
 report every problem of a file at once.
 """
@@ -9,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 FORMATS = ("jsonl", "csv", "labelstudio")
 
@@ -35,51 +39,84 @@ def guess_format(filename: str) -> str:
 
 def read_records(data: bytes, fmt: str) -> tuple[list[Record], list[str]]:
     """Parse ``data`` in format ``fmt``; return the records and the parse problems."""
-    if fmt not in FORMATS:
-        return [], [f"format: {fmt!r} is not one of {', '.join(FORMATS)}"]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"]
-    if fmt == "jsonl":
-        return _read_jsonl(text)
-    if fmt == "csv":
-        return _read_csv(text)
-    return _read_label_studio(text)
-
-
-def _read_jsonl(text: str) -> tuple[list[Record], list[str]]:
-    records, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"line {number}: must be a JSON object")
-            continue
-        records.append(Record(f"line {number}", obj))
+    problems: list[str] = []
+    records = list(iter_records(io.BytesIO(data), fmt, problems))
     return records, problems
 
 
-def _read_csv(text: str) -> tuple[list[Record], list[str]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    records, problems = [], []
+def iter_records(stream: IO[bytes], fmt: str, problems: list[str]) -> Iterator[Record]:
+    """Yield the records of a binary ``stream`` one by one, appending parse problems to
+    ``problems`` as they are met (JSONL and CSV are read line by line, in constant memory;
+    Label Studio JSON is one document and is read whole)."""
+    if fmt not in FORMATS:
+        problems.append(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        return iter(())
+    if fmt == "jsonl":
+        return _iter_jsonl(stream, problems)
+    if fmt == "csv":
+        return _iter_csv(stream, problems)
+    return _iter_label_studio(stream, problems)
+
+
+def _decode_problem(exc: UnicodeDecodeError, where: str) -> str:
+    return f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+
+
+def _iter_jsonl(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
+    loads = json.loads
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if raw.isspace() or not raw:
+            continue
+        try:
+            obj = loads(raw.decode())
+        except UnicodeDecodeError as exc:
+            problems.append(_decode_problem(exc, f"line {number}"))
+            continue
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if type(obj) is not dict:
+            problems.append(f"line {number}: must be a JSON object")
+            continue
+        yield Record(f"line {number}", obj)
+
+
+def _iter_csv(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        yield from _read_csv(text, problems)
+    except UnicodeDecodeError as exc:
+        problems.append(_decode_problem(exc, "file"))
+    finally:
+        text.detach()
+
+
+def _iter_label_studio(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
+    try:
+        text = stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(_decode_problem(exc, "file"))
+        return
+    records, found = _read_label_studio(text)
+    problems += found
+    yield from records
+
+
+def _read_csv(text: IO[str], problems: list[str]) -> Iterator[Record]:
+    reader = csv.DictReader(text)
     try:
         for row in reader:
             where = f"line {reader.line_num}"
             if None in row:
                 problems.append(f"{where}: more cells than header columns")
                 continue
-            records.append(Record(where, {k: v for k, v in row.items() if k}, from_csv=True))
+            yield Record(where, {k: v for k, v in row.items() if k}, from_csv=True)
     except csv.Error as exc:
         problems.append(f"line {reader.line_num}: malformed CSV ({exc})")
     if not reader.fieldnames:
         problems.append("line 1: the CSV file needs a header row")
-    return records, problems
 
 
 def _read_label_studio(text: str) -> tuple[list[Record], list[str]]:

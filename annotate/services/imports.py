@@ -9,6 +9,7 @@ whose external id or content hash is already in the project is reported as a dup
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,7 +33,15 @@ from annotate.services import labelstudio
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
 from annotate.services.import_formats import Record
+from annotate.services.import_speed import (
+    bulk_cache,
+    canonical_encoder,
+    maybe_seen,
+    new_filters,
+    remember,
+)
 from annotate.services.items import (
+    REQUIRED_FIELDS,
     canonical_json,
     content_hash,
     normalise_value,
@@ -88,11 +97,10 @@ def _csv_gold(task_type: TaskType, raw: str) -> Any:
     return raw
 
 
-@dataclass
+@dataclass(slots=True)
 class _Checked:
-    record: Record
+    line: str
     external_id: str
-    payload: dict[str, Any]
     canonical: str
     digest: str
     gold: Any
@@ -100,15 +108,43 @@ class _Checked:
     annotations: list[tuple[str, str, Any, dict[str, Any]]]
 
 
-def _check(project: Project, record: Record) -> tuple[_Checked | None, list[str]]:
-    fields = dict(record.fields)
+_encode = canonical_encoder()
+_sha256 = hashlib.sha256
+
+
+
+
+def _check(project: Project, record: Record,
+           required: tuple[str, ...] = ()) -> tuple[_Checked | None, list[str]]:
+    """Validate one record. The common case (a JSON object with the required text fields, no
+    gold, no annotations) takes a fast path of precompiled checks; anything else the full one."""
+    payload = dict(record.fields)
     if record.from_csv:
-        fields = {k: v for k, v in fields.items() if not (k in RESERVED and v == "")}
-    ext = fields.pop("external_id", None)
-    ext = fields.pop("id", ext)
-    gold = fields.pop("gold", None)
-    pii = _flag(fields.pop("personal_info", False))
-    payload = fields
+        payload = {k: v for k, v in payload.items() if not (k in RESERVED and v == "")}
+    ext = payload.pop("external_id", None)
+    ext = payload.pop("id", ext)
+    gold = payload.pop("gold", None)
+    pii = payload.pop("personal_info", False)
+    if pii is not False:
+        pii = _flag(pii)
+    fast = (required and gold is None and not record.annotations and pii is not None
+            and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip())))
+    if fast:
+        for name in required:
+            value = payload.get(name)
+            if type(value) is not str or not value:
+                fast = False
+                break
+    if fast:
+        canonical = _encode(payload)
+        digest = _sha256(canonical.encode()).hexdigest()
+        return _Checked(record.line, ext.strip() if ext is not None else f"sha256:{digest[:40]}",
+                        canonical, digest, None, bool(pii), []), []
+    return _check_slow(project, record, payload, ext, gold, pii)
+
+
+def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any,
+                pii: bool | None) -> tuple[_Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
@@ -139,23 +175,20 @@ def _check(project: Project, record: Record) -> tuple[_Checked | None, list[str]
         annotations.append((username, display, value, ann))
     if problems:
         return None, problems
-    return _Checked(record, str(ext).strip() if ext is not None else f"sha256:{digest[:40]}",
-                    payload, canonical, digest, gold, bool(pii), annotations), []
+    return _Checked(record.line, str(ext).strip() if ext is not None else f"sha256:{digest[:40]}",
+                    canonical, digest, gold, bool(pii), annotations), []
 
 
 def _existing(session: Session, project: Project, column: Any,
-              values: list[str]) -> dict[str, tuple[str, str]]:
-    """Map each present value of ``column`` to the existing (external id, content hash)."""
-    found: dict[str, tuple[str, str]] = {}
-    if not values or session.scalar(sa.select(Item.id).where(
-            Item.project_id == project.id).limit(1)) is None:
-        return found
+              values: list[str]) -> dict[str, tuple[int, str, str]]:
+    """Map each present value of ``column`` to the existing (id, external id, content hash)."""
+    found: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(values), LOOKUP_CHUNK):
         chunk = values[start:start + LOOKUP_CHUNK]
-        for ext, digest, key in session.execute(
-                sa.select(Item.external_id, Item.content_hash, column)
+        for item_id, ext, digest, key in session.execute(
+                sa.select(Item.id, Item.external_id, Item.content_hash, column)
                 .where(Item.project_id == project.id, column.in_(chunk))):
-            found[key] = (ext, digest)
+            found[key] = (item_id, ext, digest)
     return found
 
 
@@ -176,69 +209,134 @@ def _get_batch(session: Session, project: Project, name: str, source: str, licen
     return batch
 
 
+@dataclass
+class _Run:
+    """The state of one import while its chunks go by."""
+
+    project: Project
+    batch_name: str
+    source: str
+    licence: str
+    actor: User | None
+    progress: Callable[[int], None] | None
+    #: Items with an id above this were inserted by this import ("earlier in this file").
+    watermark: int
+    result: ImportResult
+    problems: list[str] = field(default_factory=list)
+    any_items: bool = False
+    #: Set when the project had no items before: Bloom filters of the external ids and
+    #: content hashes inserted so far, so only possible repeats are looked up.
+    seen: tuple[bytearray, bytearray] | None = None
+
+
 def import_records(session: Session, project: Project, records: Iterable[Record], *,
                    batch_name: str, source: str = "", licence: str = "",
                    actor: User | None = None, parse_problems: list[str] | None = None,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Validate every record, then insert the new ones into batch ``batch_name``.
+    """Validate every record and insert the new ones into batch ``batch_name``, in chunks.
 
-    Flushes; the caller commits once (one transaction per file).
+    ``records`` may be a stream (:func:`~annotate.services.import_formats.iter_records`); it is
+    consumed once, ``CHUNK`` records at a time, so memory stays flat. ``parse_problems`` may
+    still grow while the stream is read. Duplicates (same external id and content, or same
+    content) are skipped and reported, whether they are already in the project or earlier in
+    the file (found through the rows this import already flushed).
 
-    :raises InvalidInput: listing every problem (``line N: field: reason``); nothing written.
+    All or nothing: when any record has a problem, every problem is reported in
+    :class:`InvalidInput` and the caller rolls the transaction back, which removes the chunks
+    already flushed. Flushes; the caller commits once (one transaction per file).
+
+    :raises InvalidInput: listing every problem (``line N: field: reason``).
     """
     if not batch_name.strip() or len(batch_name) > 200:
         raise InvalidInput("A batch name of 1-200 characters is required.")
-    problems = list(parse_problems or [])
-    checked: list[_Checked] = []
-    for record in records:
-        item, found = _check(project, record)
-        problems += found
-        if item is not None:
-            checked.append(item)
-        if progress:
-            progress(1)
-    result = ImportResult(batch=None)
-    by_ext = _existing(session, project, Item.external_id, [c.external_id for c in checked])
-    by_hash = _existing(session, project, Item.content_hash, [c.digest for c in checked])
+    watermark = session.scalar(sa.select(sa.func.max(Item.id))) or 0
+    run = _Run(project, batch_name.strip(), source, licence, actor, progress, watermark,
+               ImportResult(batch=None))
+    run.any_items = session.scalar(sa.select(Item.id).where(
+        Item.project_id == project.id).limit(1)) is not None
+    if not run.any_items:
+        run.seen = new_filters()
+    required = REQUIRED_FIELDS[project.task_type]
+    chunk: list[_Checked] = []
+    with bulk_cache(session):
+        for record in records:
+            item, found = _check(project, record, required)
+            if found:
+                run.problems += found
+            else:
+                chunk.append(item)
+            if len(chunk) >= CHUNK:
+                _import_chunk(session, run, chunk)
+                chunk = []
+        if chunk:
+            _import_chunk(session, run, chunk)
+    problems = list(parse_problems or []) + run.problems
+    if problems:
+        problems.sort(key=_line_number)
+        raise InvalidInput(f"{len(problems)} problem(s) found; nothing was imported.", problems)
+    result = run.result
+    if result.batch is not None:
+        batch = result.batch
+        record_event(session, "batch.import", "batch", batch.id, actor=actor,
+                     project_id=project.id,
+                     details={"batch": batch.name, "source": batch.source,
+                              "licence": batch.licence, "inserted": result.inserted,
+                              "duplicates": len(result.duplicates),
+                              "annotations": result.annotations})
+    return result
+
+
+def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
+    """Sort one chunk into problems, duplicates and new items; insert the new ones."""
+    project, result = run.project, run.result
+    if run.seen is not None:
+        exts, digests = maybe_seen(run.seen, chunk)
+    else:
+        exts, digests = [c.external_id for c in chunk], [c.digest for c in chunk]
+    by_ext = _existing(session, project, Item.external_id, exts) if run.any_items else {}
+    by_hash = _existing(session, project, Item.content_hash, digests) if run.any_items else {}
     seen_ext: dict[str, str] = {}
     seen_hash: dict[str, str] = {}
     new: list[_Checked] = []
-    for item in checked:
-        line, ext = item.record.line, item.external_id
+    for item in chunk:
+        line, ext, digest = item.line, item.external_id, item.digest
         prior = by_ext.get(ext)
-        if prior is not None and prior[1] != item.digest:
-            problems.append(f"{line}: id: {ext!r} already exists with different content")
-        elif ext in seen_ext and seen_hash.get(item.digest) != ext:
-            problems.append(f"{line}: id: {ext!r} is used twice in this file "
-                            f"(first at {seen_ext[ext]})")
-        elif prior is not None or item.digest in by_hash:
-            original = prior[0] if prior else by_hash[item.digest][0]
-            result.duplicates.append(f"{line}: duplicate of item {original!r}")
-        elif item.digest in seen_hash:
-            result.duplicates.append(f"{line}: same content as {seen_hash[item.digest]!r} "
+        if prior is not None and prior[2] != digest:
+            if prior[0] > run.watermark:
+                run.problems.append(f"{line}: id: {ext!r} is used twice in this file")
+            else:
+                run.problems.append(f"{line}: id: {ext!r} already exists with different content")
+        elif ext in seen_ext and seen_hash.get(digest) != ext:
+            run.problems.append(f"{line}: id: {ext!r} is used twice in this file "
+                                f"(first at {seen_ext[ext]})")
+        elif prior is not None or digest in by_hash:
+            found = prior if prior is not None else by_hash[digest]
+            result.duplicates.append(
+                f"{line}: same content as {found[1]!r} earlier in this file"
+                if found[0] > run.watermark else f"{line}: duplicate of item {found[1]!r}")
+        elif digest in seen_hash:
+            result.duplicates.append(f"{line}: same content as {seen_hash[digest]!r} "
                                      "earlier in this file")
         else:
             new.append(item)
         seen_ext.setdefault(ext, line)
-        seen_hash.setdefault(item.digest, ext)
-    if problems:
-        problems.sort(key=_line_number)
-        raise InvalidInput(f"{len(problems)} problem(s) found; nothing was imported.", problems)
+        seen_hash.setdefault(digest, ext)
+    if run.progress:
+        run.progress(len(chunk))
     if not new:
-        return result
-    batch = result.batch = _get_batch(session, project, batch_name.strip(), source, licence,
-                                      actor)
-    _insert_items(session, project, batch, new, progress)
-    result.inserted = len(new)
+        return
+    if result.batch is None:
+        result.batch = _get_batch(session, project, run.batch_name, run.source, run.licence,
+                                  run.actor)
+    _insert_items(session, project, result.batch, new)
+    run.any_items = True
+    if run.seen is not None:
+        remember(run.seen, new)
+    result.inserted += len(new)
     if any(item.annotations for item in new):
-        result.annotations, result.users_created = _insert_annotations(
-            session, project, new, actor)
-    record_event(session, "batch.import", "batch", batch.id, actor=actor,
-                 project_id=project.id,
-                 details={"batch": batch.name, "source": batch.source, "licence": batch.licence,
-                          "inserted": result.inserted, "duplicates": len(result.duplicates),
-                          "annotations": result.annotations})
-    return result
+        count, created = _insert_annotations(session, project, new, run.actor)
+        result.annotations += count
+        result.users_created += created
 
 
 _ITEM_COLUMNS = ("project_id", "batch_id", "external_id", "payload", "content_hash",
@@ -246,8 +344,8 @@ _ITEM_COLUMNS = ("project_id", "batch_id", "external_id", "payload", "content_ha
                  "created_at")
 
 
-def _insert_items(session: Session, project: Project, batch: Batch, new: list[_Checked],
-                  progress: Callable[[int], None] | None) -> None:
+def _insert_items(session: Session, project: Project, batch: Batch,
+                  new: list[_Checked]) -> None:
     """Bulk-insert in chunks: a driver-level executemany of pre-serialised JSON (the hot path
     of a million-line import; the ORM's per-row type processing would triple its cost)."""
     connection = session.connection()
@@ -255,7 +353,8 @@ def _insert_items(session: Session, project: Project, batch: Batch, new: list[_C
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
            f"VALUES ({', '.join([marker] * len(_ITEM_COLUMNS))})")
-    to_db = UTCDateTime().bind_processor(dialect)
+    # Formatted once here (on SQLite a string), not adapted by the driver for every row.
+    to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     now = to_db(utcnow()) if to_db else utcnow()
     for start in range(0, len(new), CHUNK):
         chunk = new[start:start + CHUNK]
@@ -263,8 +362,6 @@ def _insert_items(session: Session, project: Project, batch: Batch, new: list[_C
             (project.id, batch.id, c.external_id, c.canonical, c.digest,
              None if c.gold is None else canonical_json(c.gold), c.personal_info, False,
              len(c.annotations), now) for c in chunk])
-        if progress:
-            progress(len(chunk))
 
 
 def _insert_annotations(session: Session, project: Project, new: list[_Checked],

@@ -31,4 +31,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import data_admin  # import, batches, quarantine (#5)
 
     app.register_blueprint(data_admin.bp)
+    from annotate.views import api  # JSON API with personal tokens (#5)
+
+    app.register_blueprint(api.bp)
     errors.init_app(app)

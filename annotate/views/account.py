@@ -1,16 +1,19 @@
-"""The signed-in user's own settings: language and password."""
+"""The signed-in user's own settings: language, password and personal API tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from annotate.auth import check_password, hash_password, require_login
 from annotate.database import db
-from annotate.forms.auth import LanguageForm, PasswordChangeForm
+from annotate.forms.auth import LanguageForm, PasswordChangeForm, TokenForm
+from annotate.forms.common import EmptyForm
+from annotate.services.api_tokens import create_token, list_tokens, revoke_token
 from annotate.services.audit import record_event
+from annotate.services.errors import DomainError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.before_request(require_login)
@@ -23,6 +26,13 @@ def settings():
     language_form.locale.choices = [SelectChoice("", _("Follow my browser"))] + [
         SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()]
     password_form = PasswordChangeForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    new_token = None
+    if token_form.submit.data and token_form.validate_on_submit():
+        # Shown once, on this response only: it is never stored, flashed or logged.
+        _token, new_token = create_token(db.session, current_user, token_form.name.data)
+        db.session.commit()
+        token_form.name.data = ""
     if language_form.submit.data and language_form.validate_on_submit():
         current_user.locale = language_form.locale.data or None
         db.session.commit()
@@ -40,4 +50,20 @@ def settings():
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""
     return render_template("account/settings.html", language_form=language_form,
-                           password_form=password_form)
+                           password_form=password_form, token_form=token_form,
+                           new_token=new_token, tokens=list_tokens(db.session, current_user),
+                           revoke_form=EmptyForm())
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke(token_id: int):
+    """Revoke one of the user's own API tokens."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        revoke_token(db.session, current_user, token_id)
+    except DomainError as error:
+        abort(error.status_code)
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("account.settings"))

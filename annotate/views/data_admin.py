@@ -7,33 +7,41 @@ import hashlib
 from pathlib import PurePath
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.forms.data import ImportForm
-from annotate.models import Item, ItemFlag, Membership, Project, ProjectRole
+from annotate.models import Item, ItemFlag, Project, ProjectRole
 from annotate.services.annotations import release_item
 from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.export import (
+    EXTENSIONS,
+    FORMATS,
+    MIMETYPES,
+    ExportStats,
+    iter_dataset,
+    record_dataset_export,
+)
 from annotate.services.import_formats import guess_format, read_records
 from annotate.services.imports import import_records, list_batches
-from annotate.views.reports import visible_projects
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
-
-
-def _managed(slug: str) -> Project:
-    """The project ``slug`` if the current user manages it (or is an admin); else 403/404."""
-    project = db.first_or_404(sa.select(Project).where(Project.slug == slug))
-    if not current_user.is_admin and db.session.scalar(sa.select(Membership.id).where(
-            Membership.user_id == current_user.id, Membership.project_id == project.id,
-            Membership.role == ProjectRole.manager)) is None:
-        abort(403)
-    return project
 
 
 @bp.route("/")
@@ -61,7 +69,7 @@ def _page(project: Project, form: ImportForm, problems: list[str] | None = None,
 @bp.route("/<slug>", methods=["GET", "POST"])
 def project(slug: str):
     """Batches, the upload form and quarantined items of one project."""
-    project = _managed(slug)
+    project = project_for(slug)
     form = ImportForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _page(project, form, status=200 if request.method == "GET" else 400)
@@ -92,7 +100,7 @@ def project(slug: str):
 @bp.post("/<slug>/items/<int:item_id>/release")
 def release(slug: str, item_id: int):
     """Lift an item's quarantine (the flag was wrong); the decision is audited."""
-    project = _managed(slug)
+    project = project_for(slug)
     item = db.first_or_404(sa.select(Item).where(Item.id == item_id,
                                                  Item.project_id == project.id))
     if not EmptyForm().validate_on_submit():
@@ -105,3 +113,23 @@ def release(slug: str, item_id: int):
         abort(error.status_code, str(error))
     flash(_("Item %(id)s is back in the queue.", id=item.external_id), "success")
     return redirect(url_for("data_admin.project", slug=project.slug))
+
+
+@bp.get("/<slug>/export/<fmt>")
+def export(slug: str, fmt: str):
+    """Download the dataset (jsonl, csv or labelstudio), streamed; audited once written."""
+    project = project_for(slug)
+    if fmt not in FORMATS:
+        abort(404)
+    stats = ExportStats(fmt)
+    chunks = iter_dataset(db.session, project, fmt, stats)
+    actor = current_user._get_current_object()
+
+    def generate():
+        yield from chunks
+        record_dataset_export(db.session, project, stats, actor=actor, via="web")
+        db.session.commit()
+
+    filename = f"{project.slug}-dataset.{EXTENSIONS[fmt]}"
+    return Response(stream_with_context(generate()), mimetype=MIMETYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

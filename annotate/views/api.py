@@ -1,0 +1,253 @@
+"""The JSON API under ``/api/v1``: import, next item, submit, export — for scripts.
+
+Authentication is a personal token only (``Authorization: Bearer ann_…``, created in the
+account settings); session cookies are never looked at, so the blueprint is exempt from CSRF
+without opening writes to a browser session. Every endpoint checks the caller's role in the
+project (annotator for next/submit, manager — or a system admin — for import/export) and
+uses the same services as the pages. Errors are JSON: ``{"error": …}`` with a 4xx code,
+plus ``problems`` (every problem of an import or a submit), ``step`` (why the qualification
+gate refuses) or ``reason: "role"`` (the caller lacks the project role).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context, url_for
+from werkzeug.exceptions import HTTPException
+
+from annotate.database import db
+from annotate.extensions import csrf
+from annotate.models import AnnotationSource, Project, ProjectRole
+from annotate.services.annotations import submit_annotation
+from annotate.services.api_tokens import user_for_token
+from annotate.services.assignment import claim_next
+from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.export import (
+    FORMATS,
+    MIMETYPES,
+    ExportStats,
+    iter_dataset,
+    record_dataset_export,
+)
+from annotate.services.import_formats import read_records
+from annotate.services.imports import import_records
+from annotate.services.projects import get_project
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.before_request
+def authenticate() -> Any:
+    """Resolve the bearer token to ``g.api_user``; anything else is 401."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    user = user_for_token(db.session, secret.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        response, status = _error(401, "A valid API token is required "
+                                       "(Authorization: Bearer <token>).")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="annotate"'
+        return response, status
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    """Domain refusals as JSON with their status code."""
+    db.session.rollback()
+    extra: dict[str, Any] = {}
+    if isinstance(error, InvalidInput):
+        extra["problems"] = error.problems
+        message = error.args[0]
+    else:
+        message = str(error)
+    if getattr(error, "step", None):
+        extra["step"] = error.step
+    return _error(error.status_code, message, **extra)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """HTTP errors (404, 405, 413 …) as JSON."""
+    return _error(error.code or 500, error.description or error.name)
+
+
+def _project(slug: str, role: ProjectRole) -> Project:
+    """The project ``slug`` if the token's user holds ``role`` there (admins may manage)."""
+    project = get_project(db.session, slug)
+    user = g.api_user
+    if role in user.roles_in(project) or (role == ProjectRole.manager and user.is_admin):
+        return project
+    raise _RoleError(f"You need the {role.value} role in {project.slug}.")
+
+
+class _RoleError(DomainError):
+    status_code = 403
+
+
+@bp.errorhandler(_RoleError)
+def role_error(error: _RoleError):
+    """The caller lacks the project role."""
+    return _error(403, str(error), reason="role")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API (public)."""
+    return jsonify(openapi_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))
+
+
+@bp.get("/me")
+def me():
+    """The token's user and their project roles."""
+    user = g.api_user
+    roles: dict[str, list[str]] = {}
+    for membership in user.memberships:
+        roles.setdefault(membership.project.slug, []).append(membership.role.value)
+    db.session.commit()
+    return jsonify({"username": user.username, "is_admin": user.is_admin, "projects": roles})
+
+
+@bp.post("/projects/<slug>/items")
+def import_items(slug: str):
+    """Import the request body (JSONL, CSV or Label Studio JSON) into a batch."""
+    project = _project(slug, ProjectRole.manager)
+    fmt = request.args.get("format") or {"text/csv": "csv", "application/json": "labelstudio"}.get(
+        request.mimetype, "jsonl")
+    batch = request.args.get("batch", "")
+    records, problems = read_records(request.get_data(), fmt)
+    result = import_records(db.session, project, records, batch_name=batch,
+                            source=request.args.get("source", "") or "api upload",
+                            licence=request.args.get("licence", ""), actor=g.api_user,
+                            parse_problems=problems)
+    db.session.commit()
+    return jsonify({"batch": result.batch.name if result.batch else None,
+                    "inserted": result.inserted, "duplicates": result.duplicates,
+                    "annotations": result.annotations,
+                    "users_created": result.users_created}), 201
+
+
+@bp.post("/projects/<slug>/next")
+def next_item(slug: str):
+    """Lease the caller's next item (or return their current lease); null when none is left."""
+    project = _project(slug, ProjectRole.annotator)
+    claim = claim_next(db.session, g.api_user, project)
+    db.session.commit()
+    if claim is None:
+        return jsonify({"assignment": None})
+    assignment, item = claim.assignment, claim.assignment.item
+    return jsonify({"assignment": {
+        "id": assignment.id, "resumed": claim.resumed,
+        "lease_expires_at": assignment.lease_expires_at.isoformat(timespec="seconds"),
+        "item": {"id": item.external_id, "data": item.payload},
+        "rulebook_version": {"version": claim.version.version,
+                             "sha256": claim.version.sha256}}})
+
+
+@bp.post("/projects/<slug>/assignments/<int:assignment_id>/submit")
+def submit(slug: str, assignment_id: int):
+    """Submit a value for the caller's leased item."""
+    project = _project(slug, ProjectRole.annotator)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "value" not in body:
+        raise InvalidInput("The body must be a JSON object with a value.",
+                           ["value: required"])
+    keys = body.get("clause_keys") or []
+    duration = body.get("duration_ms")
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise InvalidInput("The annotation was not saved.",
+                           ["clause_keys: must be a list of strings"])
+    annotation = submit_annotation(
+        db.session, assignment_id, g.api_user, project, body["value"], clause_keys=keys,
+        duration_ms=duration if isinstance(duration, int) and not isinstance(duration, bool)
+        else None, source=AnnotationSource.api)
+    db.session.commit()
+    return jsonify({"annotation_id": annotation.id, "value": annotation.value}), 201
+
+
+@bp.get("/projects/<slug>/export")
+def export(slug: str):
+    """Stream the dataset export (``?format=jsonl|csv|labelstudio``); audited when done."""
+    project = _project(slug, ProjectRole.manager)
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown export format {fmt!r}.",
+                           [f"format: one of {', '.join(FORMATS)}"])
+    stats = ExportStats(fmt)
+    chunks = iter_dataset(db.session, project, fmt, stats)
+    actor = g.api_user
+
+    def generate():
+        yield from chunks
+        record_dataset_export(db.session, project, stats, actor=actor, via="api")
+        db.session.commit()
+
+    return Response(stream_with_context(generate()), mimetype=MIMETYPES[fmt])
+
+
+def _op(summary: str, role: str | None, params: list[dict[str, Any]], body: Any = None,
+        ok: str = "200") -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "parameters": params,
+        "responses": {ok: {"description": "Success"},
+                      "400": {"$ref": "#/components/responses/Error"},
+                      "401": {"$ref": "#/components/responses/Error"},
+                      "403": {"$ref": "#/components/responses/Error"},
+                      "404": {"$ref": "#/components/responses/Error"}}}
+    if role:
+        operation["description"] = f"Requires the {role} role in the project."
+    if body:
+        operation["requestBody"] = body
+    return operation
+
+
+def openapi_document(base: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document (hand-written; a test checks it covers every route)."""
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+    query = [{"name": n, "in": "query", "schema": {"type": "string"}}
+             for n in ("format", "batch", "source", "licence")]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "annotate API", "version": "1"},
+        "servers": [{"url": base}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A personal token from the "
+                                                          "account settings."}},
+            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "string"},
+                "problems": {"type": "array", "items": {"type": "string"}},
+                "step": {"type": "string"}, "reason": {"type": "string"}}}},
+            "responses": {"Error": {"description": "An error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}},
+        "paths": {
+            "/openapi.json": {"get": {**_op("This document", None, []), "security": []}},
+            "/me": {"get": _op("The token's user and project roles", None, [])},
+            "/projects/{slug}/items": {"post": _op(
+                "Import items (all or nothing)", "manager", [slug, *query],
+                {"required": True, "content": {t: {"schema": {"type": "string"}} for t in (
+                    "application/x-ndjson", "text/csv", "application/json")}}, ok="201")},
+            "/projects/{slug}/next": {"post": _op("Lease the next item", "annotator", [slug])},
+            "/projects/{slug}/assignments/{assignment_id}/submit": {"post": _op(
+                "Submit a value for a leased item", "annotator",
+                [slug, {"name": "assignment_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+                {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["value"], "properties": {
+                        "value": {}, "clause_keys": {"type": "array",
+                                                     "items": {"type": "string"}},
+                        "duration_ms": {"type": "integer"}}}}}}, ok="201")},
+            "/projects/{slug}/export": {"get": _op(
+                "Dataset export (streamed)", "manager", [slug, query[0]])},
+        },
+    }
