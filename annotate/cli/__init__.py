@@ -29,22 +29,13 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the commands that work on the app's database to ``app.cli``."""
-    from annotate.cli import core, data
+    from annotate.cli import audit, core, data, reports, rulebooks, sampling
 
-    for command in core.commands + data.commands:
-        app.cli.add_command(command)
-    from annotate.cli import sampling
-
-    for command in sampling.commands:
-        app.cli.add_command(command)
-    from annotate.cli import rulebooks
-
-    rulebooks.init_app(app)  # last: joins an existing ``export`` group
-    from annotate.cli import audit, reports
-
-    for command in audit.commands:
-        app.cli.add_command(command)
-    reports.init_app(app)  # joins the ``export`` group too
+    for module in (core, data, rulebooks, sampling, reports, audit):
+        for command in module.commands:
+            app.cli.add_command(command)
+        for command in getattr(module, "export_commands", ()):
+            core.export_group.add_command(command)
 
 
 def _register() -> None:

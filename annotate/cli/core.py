@@ -92,4 +92,9 @@ def project_create_command(slug: str, name: str, task_type: str, labels: str | N
     click.echo(f"Created project {project.slug} ({project.task_type.value}).")
 
 
-commands = [init_command, user_group, project_group]
+@click.group("export")
+def export_group() -> None:
+    """Export data and evidence (dataset, metrics, training transcript)."""
+
+
+commands = [init_command, user_group, project_group, export_group]

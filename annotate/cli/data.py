@@ -27,21 +27,28 @@ from annotate.services.errors import DomainError, InvalidInput
 @with_appcontext
 def import_command(project: str, file: Path, batch_name: str | None, source: str,
                    licence: str, fmt: str) -> None:
-    """Import the items in FILE into PROJECT: every line is checked, all or nothing."""
-    from annotate.services.import_formats import guess_format, read_records
+    """Import the items in FILE into PROJECT: every line is checked, all or nothing.
+
+    JSONL and CSV files are streamed (constant memory whatever their size)."""
+    from annotate.services.import_formats import guess_format, iter_records
     from annotate.services.imports import import_records
     from annotate.services.projects import get_project
 
-    data = file.read_bytes()
     fmt = guess_format(file.name) if fmt == "auto" else fmt
+    digest, lines = hashlib.sha256(), 0
+    with file.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+            lines += block.count(b"\n")
     try:
         target = get_project(db.session, project)
-        records, problems = read_records(data, fmt)
-        with click.progressbar(length=2 * max(len(records), 1), label="Importing",
-                               file=sys.stderr) as bar:
+        problems: list[str] = []
+        with file.open("rb") as stream, click.progressbar(
+                length=max(lines, 1), label="Importing", file=sys.stderr) as bar:
             result = import_records(
-                db.session, target, records, batch_name=batch_name or file.stem,
-                source=source or f"file {file.name} (sha256 {hashlib.sha256(data).hexdigest()})",
+                db.session, target, iter_records(stream, fmt, problems),
+                batch_name=batch_name or file.stem,
+                source=source or f"file {file.name} (sha256 {digest.hexdigest()})",
                 licence=licence, parse_problems=problems, progress=bar.update)
         db.session.commit()
     except InvalidInput as error:
@@ -80,12 +87,7 @@ def batch_list_command(project: str) -> None:
     click.echo(json.dumps(list_batches(db.session, target), ensure_ascii=False, indent=2))
 
 
-@click.group("export")
-def export_group() -> None:
-    """Export data and evidence."""
-
-
-@export_group.command("dataset")
+@click.command("dataset")
 @click.argument("project")
 @click.option("--format", "fmt", default="jsonl", show_default=True,
               help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).")
@@ -104,7 +106,7 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
     except DomainError as error:
         fail(error)
     if output is None:
-        stats = write_dataset(db.session, target, fmt, click.get_text_stream("stdout"))
+        stats = write_dataset(db.session, target, fmt, sys.stdout)
     else:
         partial = output.with_name(output.name + ".part")
         with partial.open("w", encoding="utf-8", newline="") as out:
@@ -115,4 +117,6 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
                f"({fmt}, sha256 {stats.sha256}){f' to {output}' if output else ''}.", err=True)
 
 
-commands = [import_command, batch_group, export_group]
+commands = [import_command, batch_group]
+#: Subcommands of ``annotate export``.
+export_commands = [export_dataset_command]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from annotate.cli.core import fail
@@ -91,13 +90,6 @@ def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> No
     click.echo(f"Wrote {len(files)} files to {output}; open {output / 'index.html'}.")
 
 
-def init_app(app: Flask) -> None:
-    """Add ``export metrics`` (to an existing ``export`` group if another module made one),
-    ``supervise`` and ``dossier``."""
-    export = app.cli.commands.get("export")
-    if not isinstance(export, click.Group):
-        export = click.Group("export", help="Export data and evidence.")
-        app.cli.add_command(export)
-    export.add_command(export_metrics_command)
-    app.cli.add_command(supervise_command)
-    app.cli.add_command(dossier_command)
+commands = [supervise_command, dossier_command]
+#: Subcommands of ``annotate export``.
+export_commands = [export_metrics_command]

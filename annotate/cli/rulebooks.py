@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from annotate.cli.core import fail
@@ -150,13 +149,6 @@ def export_training_command(project: str, output: Path | None) -> None:
     click.echo(f"Wrote {count} transcript rows to {output}.", err=True)
 
 
-def init_app(app: Flask) -> None:
-    """Add the rulebook and training commands; ``export training`` joins an existing
-    ``export`` group if another module defined one."""
-    app.cli.add_command(rulebook_group)
-    app.cli.add_command(training_group)
-    export = app.cli.commands.get("export")
-    if not isinstance(export, click.Group):
-        export = click.Group("export", help="Export data and evidence.")
-        app.cli.add_command(export)
-    export.add_command(export_training_command)
+commands = [rulebook_group, training_group]
+#: Subcommands of ``annotate export``.
+export_commands = [export_training_command]
