@@ -47,7 +47,9 @@ class Item(db.Model):
     )
 
     id: Mapped[intpk]
-    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    #: No index of its own: the (project_id, external_id) and (project_id, content_hash)
+    #: indexes both lead with it, and every extra index slows a million-row import.
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"))
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
     external_id: Mapped[str] = mapped_column(sa.String(255))
     payload: Mapped[dict[str, Any]]

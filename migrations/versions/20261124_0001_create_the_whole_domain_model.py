@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:36:29.769537
+Create Date: 2026-11-24 21:51:46.703877
 
 """
 from alembic import op
@@ -183,7 +183,7 @@ def upgrade():
     sa.Column('external_id', sa.String(length=255), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('gold_answer', sa.JSON(), nullable=True),
+    sa.Column('gold_answer', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('has_personal_info', sa.Boolean(), nullable=False),
     sa.Column('quarantined', sa.Boolean(), nullable=False),
     sa.Column('quarantine_reason', sa.Text(), nullable=True),
@@ -196,7 +196,6 @@ def upgrade():
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_items_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_items_project_id_content_hash', ['project_id', 'content_hash'], unique=False)
 
     op.create_table('rulebook_versions',
@@ -571,7 +570,6 @@ def downgrade():
     op.drop_table('rulebook_versions')
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index('ix_items_project_id_content_hash')
-        batch_op.drop_index(batch_op.f('ix_items_project_id'))
         batch_op.drop_index(batch_op.f('ix_items_batch_id'))
 
     op.drop_table('items')
