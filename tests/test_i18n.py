@@ -80,4 +80,5 @@ def test_compiled_catalogue_matches_the_po_file():
               if m.id and not m.fuzzy and any(_all(m.string))}
     with MO.open("rb") as handle:
         mo = {_first(m.id): _all(m.string) for m in read_mo(handle) if m.id}
-    assert {key: mo.get(key) for key in po} == po, "messages.mo is stale: run pybabel compile -d annotate/translations"
+    stale = "messages.mo is stale: run pybabel compile -d annotate/translations"
+    assert {key: mo.get(key) for key in po} == po, stale
