@@ -24,6 +24,8 @@ class Assignment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("item_id", "annotator_id", "round"),
         sa.Index("ix_assignments_annotator_id_status", "annotator_id", "status"),
+        # Finding overdue leases (every claim) must not scan all assignments.
+        sa.Index("ix_assignments_status_lease_expires_at", "status", "lease_expires_at"),
     )
 
     id: Mapped[intpk]

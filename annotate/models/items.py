@@ -44,6 +44,9 @@ class Item(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("project_id", "external_id"),
         sa.Index("ix_items_project_id_content_hash", "project_id", "content_hash"),
+        # The assignment engine walks a project's items in id order and stops at the first
+        # free one; without this it sorts every item of the project on each claim.
+        sa.Index("ix_items_project_id_id", "project_id", "id"),
     )
 
     id: Mapped[intpk]

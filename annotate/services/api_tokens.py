@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from annotate.database import utcnow
 from annotate.models import ApiToken, User
@@ -64,12 +65,20 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     return token
 
 
+#: ``last_used_at`` is rewritten at most this often (the settings page shows minutes), so a
+#: script's every request does not also write the token row.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def user_for_token(session: Session, secret: str) -> User | None:
     """The active owner of a live token, or None. Records when the token was last used."""
     if not secret.startswith(PREFIX):
         return None
-    token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    token = session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
+                           .where(ApiToken.token_hash == token_hash(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token.user

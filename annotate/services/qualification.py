@@ -59,15 +59,19 @@ def legal_module(session: Session) -> TrainingModule | None:
 
 def has_valid_legal_training(session: Session, user: User) -> bool:
     """True if no legal module exists or the user passed one within its validity period."""
-    module = legal_module(session)
-    if module is None:
+    last_pass = sa.select(sa.func.max(TrainingAttempt.submitted_at)).where(
+        TrainingAttempt.user_id == user.id, TrainingAttempt.module_id == TrainingModule.id,
+        TrainingAttempt.passed.is_(True)).scalar_subquery()
+    row = session.execute(  # the newest legal module and the user's last pass, in one query
+        sa.select(TrainingModule.validity_days, last_pass)
+        .where(TrainingModule.kind == ModuleKind.legal)
+        .order_by(TrainingModule.id.desc()).limit(1)).first()
+    if row is None:
         return True
-    passed = session.scalars(sa.select(TrainingAttempt).where(
-        TrainingAttempt.user_id == user.id, TrainingAttempt.module_id == module.id,
-        TrainingAttempt.passed.is_(True)).order_by(TrainingAttempt.submitted_at.desc())).first()
-    if passed is None:
+    validity_days, passed_at = row
+    if passed_at is None:
         return False
-    return passed.submitted_at + timedelta(days=module.validity_days) > utcnow()
+    return passed_at + timedelta(days=validity_days) > utcnow()
 
 
 def active_qualification(session: Session, user: User, project: Project,

@@ -86,7 +86,7 @@ def label(slug: str):
         return render_template("annotator/gate.html", project=project, refusal=refusal,
                                training_url=_training_url())
     db.session.commit()
-    progress = annotator_progress(db.session, current_user, project)
+    progress = annotator_progress(db.session, current_user, project, cached=claim is not None)
     if claim is None:
         return render_template("annotator/done.html", project=project, progress=progress)
     assignment = claim.assignment

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 21:51:46.703877
+Create Date: 2026-11-24 21:56:16.152871
 
 """
 from alembic import op
@@ -197,6 +197,7 @@ def upgrade():
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_items_project_id_content_hash', ['project_id', 'content_hash'], unique=False)
+        batch_op.create_index('ix_items_project_id_id', ['project_id', 'id'], unique=False)
 
     op.create_table('rulebook_versions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -277,6 +278,7 @@ def upgrade():
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.create_index('ix_assignments_annotator_id_status', ['annotator_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_item_id'), ['item_id'], unique=False)
+        batch_op.create_index('ix_assignments_status_lease_expires_at', ['status', 'lease_expires_at'], unique=False)
 
     op.create_table('batch_decisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -552,6 +554,7 @@ def downgrade():
 
     op.drop_table('batch_decisions')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index('ix_assignments_status_lease_expires_at')
         batch_op.drop_index(batch_op.f('ix_assignments_item_id'))
         batch_op.drop_index('ix_assignments_annotator_id_status')
 
@@ -569,6 +572,7 @@ def downgrade():
 
     op.drop_table('rulebook_versions')
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_project_id_id')
         batch_op.drop_index('ix_items_project_id_content_hash')
         batch_op.drop_index(batch_op.f('ix_items_batch_id'))
 
