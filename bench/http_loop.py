@@ -1,6 +1,6 @@
 """Benchmark the labeling loop over real HTTP: gunicorn (2 workers) on PostgreSQL and SQLite.
 
-    python bench/http.py [--db-url postgresql+psycopg://postgres@127.0.0.1:5432/h9]
+    python bench/http_loop.py [--db-url postgresql+psycopg://postgres@127.0.0.1:5432/h9]
                          [--items 100000] [--duration 20] [--annotators 8] [--skip-pg]
 
 For each database: build it from scratch (``create_all``; SQLite is a temporary file in WAL
@@ -23,10 +23,10 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named like the stdlib package it uses: keep bench/ off the import path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
+# Run from a checkout: the repository root first on the path (the file is not called http.py,
+# which would shadow the standard library's http package for every script in bench/).
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, _ROOT)
 
 import argparse  # noqa: E402
 import http.client  # noqa: E402
@@ -145,7 +145,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     proc = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"{HOST}:{port}",
                              "--log-level", "warning", "annotate:create_app()"],
-                            env=env, cwd=os.path.dirname(_HERE), start_new_session=True)
+                            env=env, cwd=_ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
