@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from annotate.models import (
     TaskType,
     User,
 )
+from annotate.services.items import content_hash
 from annotate.services.projects import create_project
 from annotate.services.rulebook_demo import import_next_draft, seed_rulebook_and_training
 from annotate.services.rulebooks import parse_rulebook_file
@@ -59,12 +58,6 @@ def _review(rng: random.Random, sentiment: str) -> str:
     if sentiment == "neutral":
         return f"The {product} {rng.choice(_NEUTRAL)}."
     return f"The {product} {rng.choice(_GOOD)}, but it {rng.choice(_BAD).removeprefix('is ')}."
-
-
-def content_hash(payload: dict) -> str:
-    """sha256 of the canonical JSON of an item payload."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _reset_schema() -> None:

@@ -140,7 +140,7 @@ def _cell(value: Any) -> Any:
 
 
 def _csv(rows: list[list[Any]]) -> str:
-    from annotate.services.exports_metrics import safe_text
+    from annotate.services.spreadsheet import safe_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")

@@ -37,6 +37,7 @@ from annotate.services import labelstudio
 from annotate.services.audit import record_event
 from annotate.services.dataset_export import PAGE, ExportRow, iter_export_rows
 from annotate.services.errors import InvalidInput
+from annotate.services.spreadsheet import safe_text
 
 FORMATS = ("jsonl", "csv", "labelstudio")
 MIMETYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv",
@@ -45,7 +46,6 @@ EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "labelstudio": "json"}
 CSV_COLUMNS = ("external_id", "item_id", "batch", "batch_status", "source", "licence",
                "payload", "gold", "personal_info", "n_annotations", "annotations", "consensus",
                "consensus_method", "confidence", "ties", "rulebook_versions")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -117,7 +117,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     text = value if isinstance(value, str) else _dumps(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
+    return safe_text(text)
 
 
 def csv_cells(row: ExportRow) -> list[Any]:

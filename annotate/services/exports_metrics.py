@@ -19,15 +19,10 @@ from sqlalchemy.orm import Session
 from annotate.models import User
 from annotate.services.audit import record_event
 from annotate.services.reports import Figure, ProjectReport
+from annotate.services.spreadsheet import safe_text
 
 HEADER = ("project", "scope", "scope_id", "metric", "value", "ci_low", "ci_high", "n_items",
           "n_annotations", "n_annotators", "rulebook_version", "level", "method", "computed_at")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(cell: str) -> str:
-    """Neutralise a text cell against spreadsheet formula injection."""
-    return "'" + cell if cell.startswith(_DANGEROUS) else cell
 
 
 def _number(value: float | None) -> str:

@@ -32,6 +32,7 @@ from annotate.models import (
     TrainingModule,
     User,
 )
+from annotate.services.spreadsheet import safe_text
 
 COLUMNS = ("project", "annotator", "event", "module", "rulebook_version", "at", "attempt",
            "score", "pass_mark", "passed", "expires_at", "sha256", "reason", "by")
@@ -131,8 +132,7 @@ def _cell(value: Any) -> str:
         return f"{value:.4f}"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_text(str(value))
 
 
 def write_csv(project: Project, rows: Iterable[TranscriptRow], out: IO[str]) -> int:
