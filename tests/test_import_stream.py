@@ -7,11 +7,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotate.models import Item
 from annotate.services import imports
 from annotate.services.errors import InvalidInput
-from annotate.services.import_formats import iter_records
+from annotate.services.import_formats import iter_records, parse_line
 
 
 def _stream_import(db, project, rows, batch="b1"):
@@ -62,3 +64,40 @@ def test_stream_reports_malformed_lines_with_numbers(db, make_project):
     found = caught.value.problems
     assert [p.split(":")[0] for p in found] == ["line 3", "line 4", "line 5"]
     assert "malformed JSON" in found[0] and "UTF-8" in found[1] and "JSON object" in found[2]
+
+
+# A JSON line is read by orjson for speed; the result must be exactly json.loads'.
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.text()
+    | st.integers(min_value=-(10 ** 30), max_value=10 ** 30)
+    | st.floats(allow_nan=True, allow_infinity=True),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=5))
+def test_parse_line_reads_exactly_what_json_loads_reads(document):
+    raw = json.dumps(document).encode() + b"\n"
+    assert repr(parse_line(raw)) == repr(json.loads(raw))
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"id": 123456789012345678901234567890}',       # beyond 64 bits: orjson gives a float
+    b'{"a": [{"b": -98765432109876543210987}]}',
+    b'{"x": NaN, "y": Infinity}', b'{"x": 1e400}',   # orjson refuses these
+    b'{"x": "\\ud800"}',                              # a lone surrogate
+    b'{"a": 1, "a": 2}', b'  {"x": 1}  \r\n', b'[1, 2.5]', b'"text"',
+])
+def test_parse_line_edge_cases_match_json_loads(raw):
+    assert repr(parse_line(raw)) == repr(json.loads(raw))
+
+
+def test_malformed_and_non_utf8_lines_keep_the_standard_messages():
+    problems: list[str] = []
+    data = io.BytesIO(b'{"text": "ok"}\n{"text": \n{"text": "\xff"}\n')
+    records = list(iter_records(data, "jsonl", problems))
+    assert [r.fields for r in records] == [{"text": "ok"}]
+    assert problems == ["line 2: malformed JSON (Expecting value at column 1)",
+                        "line 3: not UTF-8 text (invalid start byte at byte 10)"]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import IO, Any
 
+import orjson
+
 FORMATS = ("jsonl", "csv", "labelstudio")
 
 
@@ -62,15 +64,44 @@ def _decode_problem(exc: UnicodeDecodeError, where: str) -> str:
     return f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})"
 
 
+def _has_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict:
+        return any(map(_has_float, value.values()))
+    if kind is list:
+        return any(map(_has_float, value))
+    return False
+
+
+def parse_line(raw: bytes) -> Any:
+    """One JSON document from a line of bytes, exactly as :func:`json.loads` would read it.
+
+    orjson (several times faster) reads the common line. Anything it refuses (invalid UTF-8,
+    NaN/Infinity, lone surrogates, deep nesting) and any document in which it found a float
+    (it reads an integer beyond 64 bits as a float) is read again by the standard library,
+    whose result and error messages are the reference."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode())
+    if type(obj) is dict:
+        kinds = set(map(type, obj.values()))
+        if float in kinds or ((dict in kinds or list in kinds) and _has_float(obj)):
+            return json.loads(raw.decode())
+        return obj
+    return json.loads(raw.decode()) if _has_float(obj) else obj
+
+
 def _iter_jsonl(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
-    loads = json.loads
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if raw.isspace() or not raw:
             continue
         try:
-            obj = loads(raw.decode())
+            obj = parse_line(raw)
         except UnicodeDecodeError as exc:
             problems.append(_decode_problem(exc, f"line {number}"))
             continue

@@ -356,10 +356,11 @@ def _insert_items(session: Session, project: Project, batch: Batch,
     # Formatted once here (on SQLite a string), not adapted by the driver for every row.
     to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     now = to_db(utcnow()) if to_db else utcnow()
+    project_id, batch_id = project.id, batch.id  # not an ORM attribute read per row
     for start in range(0, len(new), CHUNK):
         chunk = new[start:start + CHUNK]
         connection.exec_driver_sql(sql, [
-            (project.id, batch.id, c.external_id, c.canonical, c.digest,
+            (project_id, batch_id, c.external_id, c.canonical, c.digest,
              None if c.gold is None else canonical_json(c.gold), c.personal_info, False,
              len(c.annotations), now) for c in chunk])
 
