@@ -1,18 +1,25 @@
 """Benchmark the full project report and the quality-metrics CSV (SQLite or PostgreSQL).
 
-    python bench/report.py [--items 200000] [--annotators 5] [--bootstrap 200]
-                           [--db FILE | --db-url URL] [--repeat 3] [--baseline-bootstrap N]
+    python bench/report.py [--items 200000] [--sizes 40000,200000] [--annotators 5]
+                           [--bootstrap 200] [--db FILE | --db-url URL] [--repeat 3]
+                           [--baseline-bootstrap N] [--source auto|aggregate|memory]
 
-Builds (bulk inserts, once per database) a project with ``--items`` items each annotated by
-all ``--annotators`` (1,000,000 annotations by default; 10 % gold items, four labels, two
-batches, durations), then times ``compute_report`` + ``metrics_csv`` (best of ``--repeat``,
-wall and CPU) and, in the same run, the naive way: every annotation as an ORM object →
-:func:`annotate.metrics.agreement_summary` (with ``--baseline-bootstrap`` resamples; 0 skips
-the baseline). Prints the project figures of both, their largest difference and the speed-up.
-Target: under 5 s for 1,000,000 annotations.
+Builds (bulk inserts, once per database and size) a project of ``--items`` items each annotated
+by all ``--annotators`` (1,000,000 annotations by default; 10 % gold items, four labels, two
+batches, durations), then:
 
-PostgreSQL: ``--db-url postgresql+psycopg://postgres@127.0.0.1:5432/h7`` (the bench project is
-built once; the database should hold nothing else).
+* times ``compute_report`` + ``metrics_csv`` (best of ``--repeat``, wall and CPU) and, in the
+  same run, the naive way: every annotation as an ORM object →
+  :func:`annotate.metrics.agreement_summary` (``--baseline-bootstrap`` resamples; -1 skips it),
+  and prints the project figures of both and their largest difference;
+* for every item count in ``--sizes`` (default 40,000 and 200,000 items: 200,000 and 1,000,000
+  annotations), in a fresh process, the peak resident memory of the report computation: the
+  kernel's high-water mark (``VmHWM``) is reset (``/proc/self/clear_refs``) after the imports
+  and read after ``--repeat`` reports + CSVs; printed as the peak and its growth over the RSS
+  just before. Flat memory = the same growth at both sizes.
+
+Target: under 5 s for 1,000,000 annotations. PostgreSQL: ``--db-url
+postgresql+psycopg://postgres@127.0.0.1:5432/NAME`` (the database should hold nothing else).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import io
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,19 +46,33 @@ from annotate.database import db  # noqa: E402
 LABELS = ("positive", "negative", "neutral", "mixed")
 AGREEMENT = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
              "percent_agreement")
+DEFAULT_ITEMS = 200_000
+
+
+def slug_for(n_items: int) -> str:
+    """The bench project of ``n_items`` items (``bench`` for the default size)."""
+    return "bench" if n_items == DEFAULT_ITEMS else f"bench-{n_items}"
 
 
 def build(n_items: int, n_ann: int) -> None:
-    """Insert users, a project, two batches, items and annotations with bulk inserts."""
+    """Insert users (shared by every bench project), a project, two batches, items and
+    annotations with bulk inserts."""
     import sqlalchemy as sa
 
     from annotate.models import Annotation, Batch, Item, User
     from annotate.services.projects import create_project
 
     db.create_all()
-    project = create_project(db.session, "bench", "Bench", "single_label", labels=list(LABELS))
-    users = [User(username=f"a{i}", display_name=f"A{i}") for i in range(n_ann)]
-    db.session.add_all(users)
+    slug = slug_for(n_items)
+    project = create_project(db.session, slug, slug.title(), "single_label",
+                             labels=list(LABELS))
+    users = []
+    for i in range(n_ann):
+        user = db.session.scalar(sa.select(User).where(User.username == f"a{i}"))
+        if user is None:
+            user = User(username=f"a{i}", display_name=f"A{i}")
+            db.session.add(user)
+        users.append(user)
     batches = [Batch(project_id=project.id, name=f"b{i}") for i in range(2)]
     db.session.add_all(batches)
     db.session.flush()
@@ -113,19 +135,63 @@ def naive(project: object, bootstrap: int) -> dict:
     return summary
 
 
+def _status_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(args: argparse.Namespace, url: str) -> None:
+    """In a fresh process: time the report of one size and measure its peak RSS (JSON out)."""
+    app = create_app({"CONFIG_CLASS": Config, "SECRET_KEY": "bench",
+                      "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context(), app.test_request_context():
+        import annotate.services.report_agg  # noqa: F401  (imports outside the measurement)
+        import annotate.services.report_memory  # noqa: F401
+        from annotate.services.exports_metrics import metrics_csv
+        from annotate.services.projects import get_project
+        from annotate.services.reports import ReportOptions, compute_report
+
+        project = get_project(db.session, slug_for(args.items))
+        opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
+        before = _status_mib("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+        walls = []
+        for _ in range(max(args.repeat, 1)):
+            db.session.expire_all()
+            t0 = time.perf_counter()
+            report = compute_report(db.session, project, opts)
+            metrics_csv(report)
+            walls.append(time.perf_counter() - t0)
+            n = report.data.n
+            del report
+        print(json.dumps({"walls": walls, "before": before, "peak": _status_mib("VmHWM"),
+                          "n": n}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
+    parser.add_argument("--sizes", default="40000,200000",
+                        help="item counts whose peak RSS is measured, each in a fresh process "
+                             "('' skips)")
     parser.add_argument("--annotators", type=int, default=5)
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--baseline-bootstrap", type=int, default=20,
                         help="resamples for the naive baseline's intervals (-1: no baseline)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--source", default="auto", choices=("auto", "aggregate", "memory"))
     parser.add_argument("--db", help="SQLite file to (re)use; default a temporary file")
     parser.add_argument("--db-url", help="SQLAlchemy URL (e.g. PostgreSQL); overrides --db")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     path = args.db or str(Path(tempfile.mkdtemp()) / "bench.sqlite")
     url = args.db_url or f"sqlite:///{path}"
+    if args.child:
+        child(args, url)
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     app = create_app({"CONFIG_CLASS": Config, "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), app.test_request_context():
@@ -136,30 +202,44 @@ def main() -> None:
         from annotate.services.projects import get_project
         from annotate.services.reports import ReportOptions, compute_report
 
-        exists = sa.inspect(db.engine).has_table("projects") and db.session.scalar(
-            sa.select(Project.id).where(Project.slug == "bench")) is not None
-        if not exists:
-            t0 = time.perf_counter()
-            build(args.items, args.annotators)
-            print(f"built {args.items * args.annotators:,} annotations in "
-                  f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})")
-        project = get_project(db.session, "bench")
+        for n_items in sorted({args.items, *sizes}):
+            exists = sa.inspect(db.engine).has_table("projects") and db.session.scalar(
+                sa.select(Project.id).where(Project.slug == slug_for(n_items))) is not None
+            if not exists:
+                t0 = time.perf_counter()
+                build(n_items, args.annotators)
+                print(f"built {n_items * args.annotators:,} annotations in "
+                      f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})")
+        dialect = db.engine.dialect.name
+        for n_items in sorted(sizes):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "--db-url", url, "--items", str(n_items),
+                 "--bootstrap", str(args.bootstrap), "--repeat", str(args.repeat),
+                 "--source", args.source], capture_output=True, text=True, check=True)
+            m = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{dialect} ({args.source}), fresh process: {m['n']:>9,} annotations: "
+                  f"report + CSV best {min(m['walls']):.2f} s of "
+                  f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
+                  f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before")
+        project = get_project(db.session, slug_for(args.items))
+        opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
         walls, cpus = [], []
         for _ in range(max(args.repeat, 1)):
             db.session.expire_all()
             t0, c0 = time.perf_counter(), time.process_time()
-            report = compute_report(db.session, project, ReportOptions(bootstrap=args.bootstrap))
+            report = compute_report(db.session, project, opts)
             text = metrics_csv(report)
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         best = min(walls)
-        print(f"{db.engine.dialect.name}: annotations {report.data.n:,}  figures "
-              f"{len(report.figures)}  CSV {len(text):,} bytes  "
-              f"(counts aggregated in SQL: {report.data.sql_counts is not None})")
+        path_name = (f"aggregate: {report.data.n_cells:,} cells"
+                     if hasattr(report.data, "n_cells") else "in memory")
+        print(f"{dialect}: annotations {report.data.n:,}  figures {len(report.figures)}  "
+              f"CSV {len(text):,} bytes  ({path_name})")
         print(f"report + CSV (bootstrap {args.bootstrap}): best {best:.2f} s of "
               f"{', '.join(f'{w:.2f}' for w in walls)} s wall; CPU "
-              f"{', '.join(f'{c:.2f}' for c in cpus)} s; peak RSS {rss:.0f} MiB  "
+              f"{', '.join(f'{c:.2f}' for c in cpus)} s; process peak RSS so far {rss:.0f} MiB  "
               f"target < 5 s: {'PASS' if best < 5 else 'FAIL'}")
         summary = None
         if args.baseline_bootstrap >= 0:
@@ -168,11 +248,11 @@ def main() -> None:
             base = time.perf_counter() - t0
             rss2 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"naive (ORM objects → agreement_summary, bootstrap "
-                  f"{args.baseline_bootstrap}): {base:.2f} s; peak RSS {rss2:.0f} MiB  "
+                  f"{args.baseline_bootstrap}): {base:.2f} s; process peak RSS {rss2:.0f} MiB  "
                   f"ratio naive / report: {base / best:.1f}×")
         worst = 0.0
         for metric in (*AGREEMENT, "gold_accuracy", "items_per_hour"):
-            f = report.get("project", "bench", metric)
+            f = report.get("project", project.slug, metric)
             ci = "" if f.ci_low is None else f"  [{f.ci_low:.4f}, {f.ci_high:.4f}]"
             line = f"  {metric:20s} {f.value:.6f}{ci}"
             if summary is not None and metric in AGREEMENT:

@@ -19,8 +19,9 @@ from annotate.metrics import (
 from annotate.models import Annotation, Batch, BatchStatus, Item
 from annotate.services.projects import get_project
 from annotate.services.report_ci import WeightBank, bootstrap_agreement
-from annotate.services.report_data import CountedRatings, load_project_data, stream_rows
-from annotate.services.reports import ReportOptions, compute_report, ratings_for
+from annotate.services.report_data import load_project_data, stream_rows
+from annotate.services.report_memory import ratings_for
+from annotate.services.reports import ReportOptions, compute_report
 
 
 @pytest.fixture
@@ -66,24 +67,16 @@ def test_every_scope_equals_the_metrics_on_its_rows(db, demo):
             krippendorff_alpha(list(items), list(anns), binary).value, abs=1e-10)
 
 
-def test_counts_come_from_the_database_on_postgresql(db, demo):
+def test_counts_match_the_rows_and_the_default_path_aggregates(db, demo):
     data = load_project_data(db.session, demo)
     whole = ratings_for(data, None)
     reference = np.bincount(whole.item_idx * whole.n_categories + whole.value_idx,
                             minlength=whole.n_items * whole.n_categories
                             ).reshape(whole.n_items, whole.n_categories)
     assert np.array_equal(whole.counts(), reference)
-    if db.engine.dialect.name == "postgresql":
-        assert data.sql_counts is not None and isinstance(whole, CountedRatings)
-        assert int(data.sql_counts[3].sum()) == data.n
-    else:
-        assert data.sql_counts is None
-    for key in np.unique(data.batch).tolist():
-        part = ratings_for(data, data.batch == key)
-        k = part.n_categories
-        assert np.array_equal(part.counts(), np.bincount(
-            part.item_idx * k + part.value_idx, minlength=part.n_items * k
-        ).reshape(part.n_items, k))
+    report = compute_report(db.session, demo, ReportOptions(bootstrap=0))
+    assert hasattr(report.data, "cell_weight")  # the aggregate path is the default
+    assert report.data.n == data.n
 
 
 def _expanded(r, weights):

@@ -51,9 +51,12 @@ def _n(r: Ratings) -> tuple[int, int, int]:
     return r.n_items, r.n_annotations, r.n_annotators
 
 
-def _observed(counts: np.ndarray, weight_matrix: np.ndarray | None = None
-              ) -> tuple[float | None, np.ndarray]:
-    """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings."""
+def _observed(counts: np.ndarray, weight_matrix: np.ndarray | None = None,
+              unit_weight: np.ndarray | None = None) -> tuple[float | None, np.ndarray]:
+    """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings.
+
+    ``unit_weight``: each row of ``counts`` stands for that many identical items.
+    """
     m = counts.sum(axis=1)
     pairable = m >= 2
     if not pairable.any():
@@ -62,12 +65,18 @@ def _observed(counts: np.ndarray, weight_matrix: np.ndarray | None = None
     mp = m[pairable].astype(float)
     star = c if weight_matrix is None else c @ weight_matrix
     per_item = (c * (star - 1.0)).sum(axis=1) / (mp * (mp - 1.0))
+    if unit_weight is not None:
+        w = unit_weight[pairable].astype(float)
+        return float((per_item * w).sum() / w.sum()), pairable
     return float(per_item.mean()), pairable
 
 
-def _prevalence(counts: np.ndarray) -> np.ndarray:
+def _prevalence(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> np.ndarray:
     m = counts.sum(axis=1)
     rated = m >= 1
+    if unit_weight is not None:
+        w = unit_weight[rated].astype(float)
+        return (counts[rated] / m[rated, None] * w[:, None]).sum(axis=0) / w.sum()
     return (counts[rated] / m[rated, None]).mean(axis=0)
 
 
@@ -152,7 +161,17 @@ def _kappa_from_codes(a: np.ndarray, b: np.ndarray, k: int, weights: str | None
     if a.size == 0:
         return None, None, None, "no item was rated by both annotators"
     conf = np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
+    return kappa_from_confusion(conf, weights)
+
+
+def kappa_from_confusion(conf: np.ndarray, weights: str | None = None
+                         ) -> tuple[float | None, float | None, float | None, str | None]:
+    """Cohen's κ from a k × k confusion matrix of two annotators:
+    ``(kappa, p_o, p_e, reason)``."""
+    k = conf.shape[0]
     n = conf.sum()
+    if n <= 0:
+        return None, None, None, "no item was rated by both annotators"
     w = disagreement_weights(k, weights)
     expected = np.outer(conf.sum(axis=1), conf.sum(axis=0)) / n
     d_o = float((w * conf).sum() / n)

@@ -50,47 +50,64 @@ def _result(ns: tuple[int, int, int], level: str, obs: float, exp: float, n: int
                            level=level)
 
 
-def _nominal(counts: np.ndarray) -> tuple[float, float, int]:
+def _nominal(counts: np.ndarray, unit_weight: np.ndarray | None = None
+             ) -> tuple[float, float, int]:
+    """``(observed, expected, n)`` of nominal α; ``unit_weight``: items per row of ``counts``."""
     m = counts.sum(axis=1, dtype=np.int64)
     keep = m >= 2
     c = counts[keep].astype(np.int64)
     mp = m[keep]
-    n_c = c.sum(axis=0).astype(float)
-    n = int(mp.sum())
+    w = None if unit_weight is None else unit_weight[keep].astype(np.int64)
+    n_c = (c.sum(axis=0) if w is None else (c * w[:, None]).sum(axis=0)).astype(float)
+    n = int(mp.sum() if w is None else (mp * w).sum())
     if not n:
         return 0.0, 0.0, 0
     same = (c * c).sum(axis=1) - mp  # Σ_c n_uc (n_uc − 1), exact in integers
-    o_diag = float((same / (mp - 1.0)).sum())
+    per = same / (mp - 1.0)
+    o_diag = float(per.sum() if w is None else (per * w).sum())
     return n - o_diag, float(n) ** 2 - float((n_c**2).sum()), n
 
 
-def _interval(item_idx: np.ndarray, v: np.ndarray, n_items: int) -> tuple[float, float, int]:
+def _interval(item_idx: np.ndarray, v: np.ndarray, n_items: int,
+              unit_weight: np.ndarray | None = None) -> tuple[float, float, int]:
     m = np.bincount(item_idx, minlength=n_items).astype(float)
     mean = np.bincount(item_idx, weights=v, minlength=n_items)
     np.divide(mean, m, out=mean, where=m > 0)
     dev = v - mean[item_idx]
     ss = np.bincount(item_idx, weights=dev * dev, minlength=n_items)
     used = m >= 2
-    obs = float((2.0 * m[used] * ss[used] / (m[used] - 1.0)).sum())
+    per = 2.0 * m[used] * ss[used] / (m[used] - 1.0)
+    if unit_weight is not None:  # each unit stands for unit_weight identical items
+        w = unit_weight.astype(float)
+        wv = w[item_idx]
+        n = int(unit_weight[item_idx].sum())
+        dev_t = v - float((wv * v).sum()) / n if n else v
+        return float((per * w[used]).sum()), 2.0 * n * float((wv * dev_t * dev_t).sum()), n
+    obs = float(per.sum())
     n = v.size
     dev_t = v - v.mean() if n else v
     exp = 2.0 * n * float((dev_t * dev_t).sum())
     return obs, exp, n
 
 
-def _ordinal_positions(value_idx: np.ndarray, k: int) -> np.ndarray:
+def _ordinal_positions(value_idx: np.ndarray, k: int, weights: np.ndarray | None = None
+                       ) -> np.ndarray:
     """Position M_c of each category on the coincidence marginal (ranks minus ½)."""
-    n_c = np.bincount(value_idx, minlength=k).astype(float)
+    n_c = np.bincount(value_idx, weights=weights, minlength=k).astype(float)
     return np.cumsum(n_c) - n_c / 2.0
 
 
 def _pairs_observed(item_idx: np.ndarray, codes: np.ndarray,
-                    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> float:
-    """Σ_u Σ_{i≠j in u} δ(v_i, v_j) / (m_u − 1) over units with m_u ≥ 2, without a V×V matrix."""
+                    delta: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                    unit_weight: np.ndarray | None = None) -> float:
+    """Σ_u Σ_{i≠j in u} δ(v_i, v_j) / (m_u − 1) over units with m_u ≥ 2, without a V×V matrix
+    (each unit counted ``unit_weight[u]`` times)."""
     order = np.argsort(item_idx, kind="stable")
     it, cd = item_idx[order], codes[order]
     m = np.bincount(it)
     w = 1.0 / np.maximum(m[it] - 1, 1)
+    if unit_weight is not None:
+        w = w * unit_weight[it]
     total, max_m = 0.0, int(m.max()) if m.size else 0
     for off in range(1, max_m):
         same = it[:-off] == it[off:]

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from annotate.metrics import proportion
 from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent, User
 from annotate.services.qualification import GateStatus, gate_status
+from annotate.services.report_data import ProjectData
+from annotate.services.report_memory import gold_arrays
 from annotate.services.report_parts import _item_counts, _week_start
-from annotate.services.reports import Figure, ProjectReport, gold_arrays
+from annotate.services.report_sql import annotator_weeks
+from annotate.services.reports import Figure, ProjectReport
 from annotate.services.supervision import find_breaches, history
 
 METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement",
@@ -54,25 +57,15 @@ class AnnotatorQuality:
 
 def annotator_quality(session: Session, report: ProjectReport, user: User) -> AnnotatorQuality:
     """Assemble ``user``'s page from an already computed project report."""
-    data = report.data
-    name = user.username
-    figures = {m: report.get("annotator", name, m) for m in METRICS}
-    mask = data.annotator == user.id
-    weeks: list[WeekRow] = []
-    if mask.any():
-        gold_hit, gold_mask = gold_arrays(data)
-        m, same, _ = _item_counts(data)
-        week = np.floor((data.epoch - 4 * 86400) / (7 * 86400))
-        for w in np.unique(week[mask]).tolist():
-            sel = mask & (week == w)
-            g = sel & gold_mask
-            gp = proportion(int(gold_hit[g].sum()), int(g.sum()))
-            ov = sel & (m >= 2)
-            total = int((m[ov] - 1).sum())
-            peer = float((same[ov] - 1).sum()) / total if total else None
-            start = _week_start(w * 7 * 86400 + 4 * 86400 + 1)
-            weeks.append(WeekRow(start.strftime("%G-W%V"), int(sel.sum()), gp.value,
-                                 int(g.sum()), peer, total))
+    figures = {m: report.get("annotator", user.username, m) for m in METRICS}
+    if isinstance(report.data, ProjectData):
+        weeks, n_annotations = _weeks_in_memory(report.data, user.id)
+    else:
+        weeks = [WeekRow(_week_label(week), n, proportion(hits, gold_n).value,
+                         gold_n, agree / total if total else None, total)
+                 for week, n, gold_n, hits, total, agree
+                 in annotator_weeks(session, report.data, user.id)]
+        n_annotations = sum(w.n_annotations for w in weeks)
     membership = session.scalar(sa.select(Membership).where(
         Membership.project_id == report.project.id, Membership.user_id == user.id,
         Membership.role == ProjectRole.annotator))
@@ -86,4 +79,28 @@ def annotator_quality(session: Session, report: ProjectReport, user: User) -> An
         breaches=[b for b in find_breaches(report) if b.user_id == user.id],
         suspended=bool(membership and membership.suspended_at),
         suspended_reason=membership.suspended_reason if membership else None,
-        n_annotations=int(mask.sum()))
+        n_annotations=n_annotations)
+
+
+def _week_label(week: float) -> str:
+    return _week_start(week * 7 * 86400 + 4 * 86400 + 1).strftime("%G-W%V")
+
+
+def _weeks_in_memory(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int]:
+    """The annotator's weeks from the in-memory report data, and their annotations."""
+    mask = data.annotator == user_id
+    weeks: list[WeekRow] = []
+    if mask.any():
+        gold_hit, gold_mask = gold_arrays(data)
+        m, same, _ = _item_counts(data)
+        week = np.floor((data.epoch - 4 * 86400) / (7 * 86400))
+        for w in np.unique(week[mask]).tolist():
+            sel = mask & (week == w)
+            g = sel & gold_mask
+            gp = proportion(int(gold_hit[g].sum()), int(g.sum()))
+            ov = sel & (m >= 2)
+            total = int((m[ov] - 1).sum())
+            peer = float((same[ov] - 1).sum()) / total if total else None
+            weeks.append(WeekRow(_week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer,
+                                 total))
+    return weeks, int(mask.sum())

@@ -13,6 +13,7 @@ reproduce the metrics.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from annotate.metrics import Ratings
+from annotate.metrics.patterns import Patterns
 
 COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "gwet_ac1", "krippendorff_alpha",
                 "cohen_kappa")
@@ -45,9 +47,9 @@ class Stats:
     pattern: np.ndarray  # pattern of each item
 
 
-def _grid(r: Ratings) -> np.ndarray:
+def _grid(r: Ratings | Patterns) -> np.ndarray:
     dtype = np.int16 if r.n_categories < 2**15 - 1 else np.int64
-    grid = np.full((r.n_items, r.n_annotators), -1, dtype=dtype)
+    grid = np.full((len(r.items), r.n_annotators), -1, dtype=dtype)
     grid[r.item_idx, r.annot_idx] = r.value_idx
     return grid
 
@@ -72,7 +74,7 @@ def _patterns(grid: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return inv.reshape(-1).astype(np.int64), grid[first]
 
 
-def _features(r: Ratings, level: str, pairs: bool = True) -> Stats:
+def _features(r: Ratings | Patterns, level: str, pairs: bool = True) -> Stats:
     grid = _grid(r)
     k = r.n_categories
     pattern, rows = _patterns(grid, k)
@@ -213,6 +215,33 @@ class WeightBank:
         self.n_resamples = n_resamples
         self._base: tuple[np.ndarray, int, list[np.ndarray]] | None = None
 
+    @classmethod
+    def over_patterns(cls, sizes: np.ndarray, n_resamples: int, seed: int) -> WeightBank:
+        """Resamples of items given only as distinct patterns with ``sizes`` items each.
+
+        Drawing ``n`` items with replacement out of ``n`` and counting the draws per pattern
+        is a multinomial draw of ``n`` over the patterns with probabilities ``sizes / n``;
+        so row ``b`` here is distributed exactly as the pattern sums of the item bank's row
+        ``b`` (not the same numbers: the item and pattern banks are different draws). Memory
+        and time grow with the number of patterns, not of items.
+        """
+        bank = cls.__new__(cls)
+        sizes = np.asarray(sizes, dtype=np.int64)
+        bank.items = np.arange(sizes.size, dtype=np.int64)
+        total = int(sizes.sum())
+        top = int(sizes.max()) if sizes.size else 0
+        bound = top + 12 * math.isqrt(top) + 12  # a draw above it has odds below 1e-30
+        dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.int64)
+                     if bound <= np.iinfo(t).max)
+        bank.weights = np.zeros((n_resamples, sizes.size), dtype=dtype)
+        rng = np.random.default_rng(seed)
+        for start in range(0, n_resamples if total else 0, CHUNK):
+            draws = rng.multinomial(total, sizes / total, size=min(CHUNK, n_resamples - start))
+            bank.weights[start:start + draws.shape[0]] = np.minimum(draws, np.iinfo(dtype).max)
+        bank.n_resamples = n_resamples
+        bank._base = None
+        return bank
+
     def pattern_sums(self, cols: np.ndarray, pattern: np.ndarray, n_patterns: int
                      ) -> Iterator[tuple[int, np.ndarray]]:
         """Per chunk of resamples: ``(size, weights summed per pattern)`` (patterns × size)
@@ -262,20 +291,23 @@ class BootResult:
     seed: int
 
 
-def bootstrap_agreement(r: Ratings, level: str, *, n_resamples: int, seed: int = 0,
+def bootstrap_agreement(r: Ratings | Patterns, level: str, *, n_resamples: int, seed: int = 0,
                         confidence: float = 0.95, pairs: bool = True,
                         bank: WeightBank | None = None) -> BootResult:
     """Seeded percentile bootstrap over items of every agreement coefficient in one pass.
 
     With ``pairs`` False the per-pair Cohen's κ (and their mean) are skipped; ``bank`` shares
-    one set of resampling weights between scopes (``r.items`` must all be in it).
+    one set of resampling weights between scopes (``r.items`` must all be in it). ``r`` may be
+    :class:`~annotate.metrics.patterns.Patterns` (units = patterns) with a bank drawn by
+    :meth:`WeightBank.over_patterns` over the same units.
     """
     if n_resamples < 2 or r.n_items < 2 or level == "ratio":
         return BootResult({}, [], 0, seed)
     s = _features(r, level, pairs)
     if bank is None:
-        bank = WeightBank(np.arange(r.n_items), n_resamples, seed)
-        cols = np.arange(r.n_items)
+        bank = (WeightBank.over_patterns(r.weight, n_resamples, seed)
+                if isinstance(r, Patterns) else WeightBank(np.arange(r.n_items), n_resamples, seed))
+        cols = np.arange(len(r.items))
     else:
         cols = bank.columns(r.items)
         n_resamples = bank.n_resamples

@@ -4,16 +4,15 @@ A handful of Core queries, streamed through the DB-API cursor in chunks (no ORM 
 ``Row`` per annotation; a server-side cursor on PostgreSQL): only current annotations
 (``Annotation.is_current``) of items that are not quarantined, in batches that are not void,
 count. Values are read as their JSON text and decoded once per distinct value, so a million
-annotations cost one pass over integer codes. On PostgreSQL the item × category counts are also
-aggregated by the database (``GROUP BY item, version, value``) and every nominal coefficient
-of the report is computed from that table.
+annotations cost one pass over integer codes. This is the in-memory path of the report (memory
+grows with the annotations); :mod:`annotate.services.report_sql` aggregates in SQL instead.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,6 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from annotate.metrics import Ratings
 from annotate.models import (
     Annotation,
     Batch,
@@ -63,15 +61,28 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))
 
 
+def sorted_categories(values: Iterable[Any]) -> list[Any]:
+    """The distinct values (``None`` dropped) sorted numbers first; of values that compare
+    equal (``3`` and ``3.0``) the one with the shortest, then smallest ``repr`` stands for all,
+    whatever order they come in."""
+    best: dict[Any, Any] = {}
+    for v in values:
+        if v is None:
+            continue
+        if v in best and (len(repr(best[v])), repr(best[v])) <= (len(repr(v)), repr(v)):
+            continue
+        best.pop(v, None)
+        best[v] = v
+    return sorted(best.values(), key=_sort_key)
+
+
 @dataclass
 class ProjectData:
     """Everything the report computes from, one row per current annotation.
 
     ``value`` holds codes into ``categories`` (sorted: numbers numerically, then text);
     ``gold`` maps an item id to the code of its gold answer. ``item_ids`` are the distinct
-    items (sorted) and ``item_code`` each row's position among them. ``sql_counts``, when the
-    database aggregated them (PostgreSQL), is the item × category count matrix per rulebook
-    version: ``(item_code, version, value, count)`` arrays.
+    items (sorted) and ``item_code`` each row's position among them.
     """
 
     project: Project
@@ -96,11 +107,14 @@ class ProjectData:
     citations: list[tuple[int, str]] = field(default_factory=list)
     item_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     item_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    sql_counts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def n(self) -> int:
         return int(self.item.size)
+
+    @property
+    def n_annotators(self) -> int:
+        return int(distinct(self.annotator).size)
 
     def label_of(self, code: int) -> str:
         """The category ``code`` as display text."""
@@ -234,9 +248,7 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
                Batch.status != BatchStatus.void, Item.gold_answer.is_not(None))).all()
     gold_values = {item_id: canonical(json.loads(text)) for item_id, text in gold_rows
                    if text is not None and text != "null"}
-    distinct = {v for v in decoded if v is not None} | {v for v in gold_values.values()
-                                                       if v is not None}
-    categories = sorted(distinct, key=_sort_key)
+    categories = sorted_categories([*decoded, *gold_values.values()])
     pos = {v: i for i, v in enumerate(categories)}
     remap = np.array([pos.get(v, -1) if v is not None else -1 for v in decoded] or [0],
                      dtype=np.int64)
@@ -265,39 +277,7 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
         for key in json.loads(text) or []:
             if key:
                 data.citations.append((int(new_row[row]), str(key)))
-    if session.get_bind().dialect.name == "postgresql":
-        data.sql_counts = sql_counts(session, project, data, texts, remap)
     return data
-
-
-def sql_counts(session: Session, project: Project, data: ProjectData, texts: list[str],
-               remap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The item × version × category count table, aggregated by the database (GROUP BY).
-
-    ``texts``/``remap`` translate value texts into category codes (-1 = no value).
-    """
-    version = sa.func.coalesce(Annotation.rulebook_version_id, 0)
-    text = sa.cast(Annotation.value, sa.Text)
-    stmt = (sa.select(Annotation.item_id, version, text, sa.func.count())
-            .select_from(Annotation).join(Item, Item.id == Annotation.item_id)
-            .join(Batch, Batch.id == Item.batch_id).where(*_counted(project.id))
-            .group_by(Annotation.item_id, version, text))
-    code_of = {t: int(remap[i]) for i, t in enumerate(texts)}
-    parts: list[tuple[np.ndarray, ...]] = []
-    for rows in stream_rows(session, stmt):
-        cols = list(zip(*rows, strict=True))
-        n = len(rows)
-        parts.append((np.fromiter(cols[0], np.int64, n), np.fromiter(cols[1], np.int64, n),
-                      np.fromiter((code_of.get(t, -1) for t in cols[2]), np.int64, n),
-                      np.fromiter(cols[3], np.int64, n)))
-    if not parts:
-        z = np.zeros(0, np.int64)
-        return z, z, z, z
-    item, ver, val, cnt = (np.concatenate(c) for c in zip(*parts, strict=True))
-    ok = val >= 0
-    item, ver, val, cnt = item[ok], ver[ok], val[ok], cnt[ok]
-    code = np.searchsorted(data.item_ids, item)
-    return code, ver, val, cnt
 
 
 def _load_reviews(session: Session, project: Project, data: ProjectData) -> None:
@@ -344,38 +324,6 @@ def repack(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     present[codes] = True
     lookup = np.cumsum(present, dtype=np.int64) - 1
     return np.flatnonzero(present), lookup[codes]
-
-
-@dataclass(frozen=True, eq=False)
-class CountedRatings(Ratings):
-    """:class:`Ratings` whose item × category count matrix was aggregated by the database."""
-
-    table: np.ndarray | None = None
-
-    def counts(self) -> np.ndarray:
-        return self.table if self.table is not None else super().counts()
-
-
-def sql_table(data: ProjectData, mask: np.ndarray | None, item_pos: np.ndarray) -> np.ndarray:
-    """The database's count table restricted to the rows selected by ``mask``.
-
-    A scope is a set of items (project, batch, week) and possibly of rulebook versions: the
-    rows of the table whose item is in ``item_pos`` and, when ``mask`` leaves some version
-    out, whose version is among the selected rows' versions.
-    """
-    assert data.sql_counts is not None
-    code, ver, val, cnt = data.sql_counts
-    keep = np.zeros(data.item_ids.size, dtype=bool)
-    keep[item_pos] = True
-    sel = keep[code]
-    if mask is not None:
-        versions = distinct(data.version[mask])
-        if versions.size != distinct(data.version).size:
-            sel &= np.isin(ver, versions)
-    local = np.searchsorted(item_pos, code[sel])
-    k = len(data.categories)
-    flat = np.bincount(local * k + val[sel], weights=cnt[sel], minlength=item_pos.size * k)
-    return flat.astype(np.int64).reshape(item_pos.size, k)
 
 
 def agreement_applies(project: Project) -> str | None:

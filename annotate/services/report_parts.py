@@ -41,6 +41,7 @@ class ClauseRow:
     disagreement_citations: int
     disagreement_rate: float | None
     correction_citations: int
+    on_overlap: int = 0  # citations on items annotated at least twice
 
 
 def _item_counts(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -66,46 +67,56 @@ def _item_counts(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def add_annotator_figures(b: _Builder, gold_hit: np.ndarray, gold_mask: np.ndarray) -> None:
     """Gold and review accuracy, agreement with peers and speed of every annotator."""
-    from annotate.services.reports import _items_per_hour, _versions_label, distinct
+    from annotate.services.report_memory import _items_per_hour, _versions_label, distinct
 
     data = b.data
     m, same, _ = _item_counts(data)
-    pw = b.report.pairwise
     for ann_id in distinct(data.annotator).tolist():
         name = data.users.get(ann_id, str(ann_id))
         mask = data.annotator == ann_id
         version = _versions_label(data, mask)
         sel = mask & gold_mask
         b.proportion("annotator", name, "gold_accuracy", gold_hit[sel], data.item[sel],
-                     data.annotator[sel], version,
-                     "share of this annotator's annotations on gold items that equal the gold "
-                     "answer")
+                     data.annotator[sel], version, GOLD_OF_ANNOTATOR)
         if data.review_ok.size:
             rmask = data.review_annotator == ann_id
             b.proportion("annotator", name, "review_accuracy", data.review_ok[rmask],
                          np.arange(int(rmask.sum())), data.review_annotator[rmask], version,
-                         "share of this annotator's reviewed annotations judged correct")
-        kappa, n_pairs = None, 0
-        if pw is not None and name in pw.annotators:
-            i = pw.annotators.index(name)
-            vals = [v for j, v in enumerate(pw.values[i]) if j != i and v is not None]
-            n_pairs = len(vals)
-            kappa = float(np.mean(vals)) if vals else None
+                         REVIEW_OF_ANNOTATOR)
         overlap = mask & (m >= 2)
-        agree, total = int((same[overlap] - 1).sum()), int((m[overlap] - 1).sum())
-        p = proportion(agree, total, confidence=b.opts.confidence)
-        n_ov = (int(overlap.sum()), int(m[overlap].sum()), n_pairs + 1)
-        b.add("annotator", name, "percent_agreement", p.value,
-              (p.ci_low, p.ci_high) if p.value is not None else None, n_ov, version,
-              "nominal", "share of peers' annotations on the same items that equal this "
-              "annotator's; Wilson score interval (pairs treated as independent)"
-              if p.value is not None else "undefined: no item shared with another annotator")
-        b.add("annotator", name, "cohen_kappa", kappa, None, (n_ov[0], n_ov[1], n_pairs + 1),
-              version, "nominal",
-              f"mean Cohen's kappa over this annotator's {n_pairs} pairs (intervals per pair "
-              "in the annotator_pair rows)" if kappa is not None
-              else "undefined: no annotator pair with a defined kappa")
+        add_peer_figures(b, name, version, int((same[overlap] - 1).sum()),
+                         int((m[overlap] - 1).sum()), int(overlap.sum()), int(m[overlap].sum()))
         _items_per_hour(b, "annotator", name, mask, version)
+
+
+GOLD_OF_ANNOTATOR = ("share of this annotator's annotations on gold items that equal the gold "
+                     "answer")
+REVIEW_OF_ANNOTATOR = "share of this annotator's reviewed annotations judged correct"
+
+
+def add_peer_figures(b: _Builder, name: str, version: str, agree: int, total: int,
+                     n_overlap: int, m_overlap: int) -> None:
+    """An annotator's agreement with peers (``agree`` of ``total`` peer annotations on the
+    ``n_overlap`` of their annotations whose items hold ``m_overlap`` annotations) and mean κ
+    over their pairs in the project's Cohen matrix."""
+    pw = b.report.pairwise
+    kappa, n_pairs = None, 0
+    if pw is not None and name in pw.annotators:
+        i = pw.annotators.index(name)
+        vals = [v for j, v in enumerate(pw.values[i]) if j != i and v is not None]
+        n_pairs = len(vals)
+        kappa = float(np.mean(vals)) if vals else None
+    p = proportion(agree, total, confidence=b.opts.confidence)
+    n_ov = (n_overlap, m_overlap, n_pairs + 1)
+    b.add("annotator", name, "percent_agreement", p.value,
+          (p.ci_low, p.ci_high) if p.value is not None else None, n_ov, version,
+          "nominal", "share of peers' annotations on the same items that equal this "
+          "annotator's; Wilson score interval (pairs treated as independent)"
+          if p.value is not None else "undefined: no item shared with another annotator")
+    b.add("annotator", name, "cohen_kappa", kappa, None, n_ov, version, "nominal",
+          f"mean Cohen's kappa over this annotator's {n_pairs} pairs (intervals per pair "
+          "in the annotator_pair rows)" if kappa is not None
+          else "undefined: no annotator pair with a defined kappa")
 
 
 def clause_rows(data: Any) -> list[ClauseRow]:
@@ -122,7 +133,13 @@ def clause_rows(data: Any) -> list[ClauseRow]:
         if key:
             s = stats.setdefault(key, [0, 0, 0, 0])
             s[3] += int(not ok)
-    rows = [ClauseRow(key, s[0], s[2], s[2] / s[1] if s[1] else None, s[3])
+    return rank_clauses(stats)
+
+
+def rank_clauses(stats: dict[str, list[int]]) -> list[ClauseRow]:
+    """Rows from ``key → [citations, on shared items, in disagreements, in corrections]``,
+    ranked by disagreement citations plus reviewer corrections."""
+    rows = [ClauseRow(key, s[0], s[2], s[2] / s[1] if s[1] else None, s[3], s[1])
             for key, s in stats.items()]
     rows.sort(key=lambda r: (-(r.disagreement_citations + r.correction_citations), r.key))
     return rows
@@ -130,17 +147,20 @@ def clause_rows(data: Any) -> list[ClauseRow]:
 
 def add_clause_figures(b: _Builder) -> None:
     """Clause scope: citations in disagreements (count and rate) and in corrections."""
-    from annotate.services.reports import _versions_label
+    from annotate.services.report_memory import _versions_label
 
-    version = _versions_label(b.data, None)
+    add_clause_rows(b, clause_rows(b.data), _versions_label(b.data, None))
+
+
+def add_clause_rows(b: _Builder, rows: list[ClauseRow], version: str) -> None:
+    """Add the three clause figures of every row."""
     pct = round(b.opts.confidence * 100)
-    m, _, disagree = _item_counts(b.data)
-    for row in clause_rows(b.data):
+    for row in rows:
         n = (0, row.citations, 0)
         b.add("clause", row.key, "disagreement_citations", float(row.disagreement_citations),
               None, n, version, "", "annotations citing the clause on items where annotators "
               "disagree (a count)")
-        on_overlap = sum(1 for r, k in b.data.citations if k == row.key and m[r] >= 2)
+        on_overlap = row.on_overlap
         p = proportion(row.disagreement_citations, on_overlap, confidence=b.opts.confidence)
         b.add("clause", row.key, "disagreement_rate", p.value,
               (p.ci_low, p.ci_high) if p.value is not None else None, (0, on_overlap, 0),
@@ -160,7 +180,7 @@ def _week_start(epoch: float) -> datetime:
 def trends(report: ProjectReport, gold_hit: np.ndarray, gold_mask: np.ndarray
            ) -> list[TrendPoint]:
     """Per ISO week: α of the items first annotated that week, and gold accuracy."""
-    from annotate.services.reports import ratings_for
+    from annotate.services.report_memory import ratings_for
 
     data = report.data
     if not data.n:

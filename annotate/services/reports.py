@@ -1,58 +1,46 @@
 """A project's quality report: agreement and accuracy per scope, with intervals.
 
-Query the database once (:mod:`annotate.services.report_data`), turn scopes into long-format
-:class:`annotate.metrics.Ratings`, compute every point estimate with :mod:`annotate.metrics`
-and every coefficient interval with the fast seeded bootstrap of
-:mod:`annotate.services.report_ci`. The result is a frozen list of :class:`Figure` rows — the
-rows of the quality-metrics CSV — plus the pieces the dashboard draws.
+Two ways to the same figures. By default the aggregate path (:mod:`~.report_sql`,
+:mod:`~.report_agg`): the database groups items by their rating vector, so Python sees distinct
+patterns with multiplicities and GROUP BY counts, never a row per annotation or per item;
+coefficients come from :mod:`annotate.metrics.patterns`. The in-memory path
+(:mod:`~.report_memory`, ``source="memory"``) loads every counted annotation as numpy columns
+and uses :mod:`annotate.metrics` directly; it is the reference the aggregate path is tested
+against. Intervals come from the seeded bootstrap of :mod:`annotate.services.report_ci`. The
+result is a frozen list of :class:`Figure` rows — the rows of the quality-metrics CSV — plus
+the pieces the dashboard draws.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
-from annotate.metrics import (
-    PairwiseResult,
-    Ratings,
-    cohen_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    percent_agreement,
-    proportion,
-)
+from annotate.metrics import AgreementResult, PairwiseResult, proportion
 from annotate.models import Project, TaskType
-from annotate.services.report_ci import WeightBank, bootstrap_agreement
-from annotate.services.report_data import (
-    CountedRatings,
-    ProjectData,
-    agreement_applies,
-    count_candidate_items,
-    distinct,
-    load_project_data,
-    repack,
-    sql_table,
-)
+from annotate.services.report_ci import BootResult, WeightBank, bootstrap_agreement
+from annotate.services.report_data import distinct
 
 AGREEMENT_METRICS = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
                      "percent_agreement")
 LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.pairwise}
+SOURCES = ("auto", "aggregate", "memory")
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How intervals are computed: bootstrap resamples (0 = none), seed and confidence."""
+    """How intervals are computed: bootstrap resamples (0 = none), seed and confidence; and
+    where the figures come from (``source``: ``auto``, ``aggregate`` or ``memory``)."""
 
     bootstrap: int = 200
     seed: int = 0
     confidence: float = 0.95
+    source: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,7 @@ class ProjectReport:
     project: Project
     computed_at: datetime
     options: ReportOptions
-    data: ProjectData
+    data: Any  # ProjectData (memory) or AggregateData (aggregate)
     level: str
     figures: list[Figure] = field(default_factory=list)
     pairwise: PairwiseResult | None = None
@@ -103,47 +91,13 @@ class ProjectReport:
         return list(seen)
 
 
-def effective_level(project: Project, data: ProjectData) -> str:
+def effective_level(project: Project, categories: list[Any]) -> str:
     """The project's measurement level, or nominal when its values are not numbers."""
     level = project.measurement_level.value
     if level != "nominal" and not all(
-            isinstance(c, int | float) and not isinstance(c, bool) for c in data.categories):
+            isinstance(c, int | float) and not isinstance(c, bool) for c in categories):
         return "nominal"
     return level
-
-
-def ratings_for(data: ProjectData, mask: np.ndarray | None, level: str = "nominal") -> Ratings:
-    """The annotations selected by ``mask`` as :class:`Ratings` over the project's categories.
-
-    With counts aggregated by the database (PostgreSQL) the result's :meth:`Ratings.counts` —
-    from which every nominal coefficient is computed — is that table.
-    """
-    codes = data.item_code if mask is None else data.item_code[mask]
-    anns = data.annotator if mask is None else data.annotator[mask]
-    vals = data.value if mask is None else data.value[mask]
-    if mask is None:
-        item_pos, item_idx = np.arange(data.item_ids.size), codes
-    else:
-        item_pos, item_idx = repack(codes, data.item_ids.size)
-    ann_u = distinct(anns)
-    ann_idx = np.searchsorted(ann_u, anns)
-    numeric = None
-    if level != "nominal":
-        numeric = np.asarray(data.categories, dtype=float)[vals]
-    args = (tuple(data.item_ids[item_pos].tolist()),
-            tuple(data.users.get(a, str(a)) for a in ann_u.tolist()), tuple(data.categories),
-            item_idx.astype(np.int64), ann_idx.astype(np.int64), vals.astype(np.int64), numeric)
-    if data.sql_counts is None:
-        return Ratings(*args)
-    table = sql_table(data, mask, item_pos)
-    if int(table.sum()) != vals.size:  # not a scope of items × versions: count the rows
-        return Ratings(*args)
-    return CountedRatings(*args, table=table)
-
-
-def _versions_label(data: ProjectData, mask: np.ndarray | None) -> str:
-    ids = distinct(data.version if mask is None else data.version[mask])
-    return ";".join(sorted(data.versions.get(int(i), "") for i in ids if int(i) in data.versions))
 
 
 class _Builder:
@@ -153,8 +107,27 @@ class _Builder:
         self.opts = report.options
         self.slug = report.project.slug
         self._whole: tuple[Any, ...] | None = None
-        self.bank = bank or (WeightBank(self.data.item_ids, self.opts.bootstrap, self.opts.seed)
-                     if self.opts.bootstrap >= 2 and self.data.n else None)
+        self.bank = bank or self.make_bank()
+
+    # How a path reads its data: report_memory and report_agg implement these five.
+    def make_bank(self) -> WeightBank | None:
+        raise NotImplementedError
+
+    def scope_size(self, mask: Any) -> int:
+        """Annotations in the scope ``mask`` (``None`` = the whole project)."""
+        raise NotImplementedError
+
+    def versions(self, mask: Any) -> str:
+        """The rulebook versions of the scope's annotations, ``;``-joined."""
+        raise NotImplementedError
+
+    def ratings(self, mask: Any) -> Any:
+        """The scope as :class:`~annotate.metrics.Ratings` or ``Patterns``."""
+        raise NotImplementedError
+
+    def coefficients(self, r: Any) -> tuple[dict[str, AgreementResult], PairwiseResult]:
+        """The four coefficients and the Cohen matrix of ``r``."""
+        raise NotImplementedError
 
     def add(self, scope: str, scope_id: str, metric: str, value: float | None,
             ci: tuple[float, float] | None, n: tuple[int, int, int], version: str, level: str,
@@ -170,13 +143,13 @@ class _Builder:
         return (f"{pct}% percentile bootstrap over items ({boot_n} resamples, "
                 f"seed {self.opts.seed})")
 
-    def agreement(self, scope: str, scope_id: str, mask: np.ndarray | None,
+    def agreement(self, scope: str, scope_id: str, mask: Any,
                   pairs: bool = False) -> PairwiseResult | None:
         """Add the five agreement figures of the annotations in ``mask``."""
         level = self.report.level
-        version = _versions_label(self.data, mask)
+        version = self.versions(mask)
         if self.report.not_applicable:
-            n = int(self.data.n if mask is None else mask.sum())
+            n = self.scope_size(mask)
             for metric in AGREEMENT_METRICS:
                 self.add(scope, scope_id, metric, None, None, (0, n, 0), version,
                          level if metric == "krippendorff_alpha" else "nominal",
@@ -186,14 +159,8 @@ class _Builder:
         if whole and self._whole is not None:  # e.g. the only batch: same rows as the project
             r, results, matrix, boot = self._whole
         else:
-            r = ratings_for(self.data, mask, level)
-            results = {
-                "krippendorff_alpha": krippendorff_alpha(r, level=level),
-                "fleiss_kappa": fleiss_kappa(r),
-                "gwet_ac1": gwet_ac1(r),
-                "percent_agreement": percent_agreement(r),
-            }
-            matrix = cohen_matrix(r)
+            r = self.ratings(mask)
+            results, matrix = self.coefficients(r)
             boot = bootstrap_agreement(r, level, n_resamples=self.opts.bootstrap,
                                        seed=self.opts.seed, confidence=self.opts.confidence,
                                        bank=self.bank)
@@ -228,8 +195,14 @@ class _Builder:
     def proportion(self, scope: str, scope_id: str, metric: str, hits: np.ndarray,
                    items: np.ndarray, anns: np.ndarray, version: str, what: str) -> None:
         """Add an accuracy figure (Wilson interval) from a boolean hit array."""
-        p = proportion(int(hits.sum()), int(hits.size), confidence=self.opts.confidence)
-        n = (int(distinct(items).size), int(hits.size), int(distinct(anns).size))
+        self.proportion_n(scope, scope_id, metric, int(hits.sum()),
+                          (int(distinct(items).size), int(hits.size), int(distinct(anns).size)),
+                          version, what)
+
+    def proportion_n(self, scope: str, scope_id: str, metric: str, hits: int,
+                     n: tuple[int, int, int], version: str, what: str) -> None:
+        """Add an accuracy figure: ``hits`` of ``n[1]`` (items, annotations, annotators)."""
+        p = proportion(hits, n[1], confidence=self.opts.confidence)
         pct = round(self.opts.confidence * 100)
         missing = ("no gold items were annotated" if metric == "gold_accuracy"
                    else "no reviews yet")
@@ -239,105 +212,12 @@ class _Builder:
                  else None, n, version, "", method)
 
 
-def compute_report(session: Session, project: Project,
-                   options: ReportOptions | None = None) -> ProjectReport:
-    """Compute every figure of ``project``'s quality report (read-only)."""
-    from annotate.services.report_parts import (
-        add_annotator_figures,
-        add_clause_figures,
-        add_extras,
-    )
-
-    opts = options or ReportOptions()
-    data, bank = _load_with_bank(session, project, opts)
-    report = ProjectReport(project, utcnow(), opts, data,
-                           effective_level(project, data))
-    report.not_applicable = agreement_applies(project)
-    b = _Builder(report, bank)
-    gold_hit, gold_mask = gold_arrays(data)
-    all_versions = _versions_label(data, None)
-    # project
-    report.pairwise = b.agreement("project", project.slug, None, pairs=True)
-    _accuracy(b, "project", project.slug, None, gold_hit, gold_mask, None, all_versions)
-    _items_per_hour(b, "project", project.slug, np.ones(data.n, bool), all_versions)
-    # batch and rulebook version
-    for scope, column, names, review_col in (
-            ("batch", data.batch, data.batches, data.review_batch),
-            ("rulebook_version", data.version, data.versions, data.review_version)):
-        for key in np.unique(column).tolist():
-            if key not in names:
-                continue
-            mask = column == key
-            b.agreement(scope, names[key], mask)
-            _accuracy(b, scope, names[key], mask, gold_hit, gold_mask, review_col == key,
-                      _versions_label(data, mask))
-    if project.task_type in LABEL_TASKS:
-        _labels(b, gold_hit, gold_mask)
-    add_annotator_figures(b, gold_hit, gold_mask)
-    add_clause_figures(b)
-    add_extras(report, gold_hit, gold_mask)
-    return report
-
-
-def _load_with_bank(session: Session, project: Project, opts: ReportOptions
-                    ) -> tuple[ProjectData, WeightBank | None]:
-    """Load the data while a second thread draws the bootstrap weights.
-
-    The weights depend only on the number of items, their seed and count; they are drawn for
-    the items that could count (not quarantined, batch not void) and used if that is the
-    number of items that have annotations — else ``None`` (the builder draws them).
-    """
-    if opts.bootstrap < 2:
-        return load_project_data(session, project), None
-    n = count_candidate_items(session, project)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        drawing = pool.submit(WeightBank, np.arange(n), opts.bootstrap, opts.seed)
-        data = load_project_data(session, project)
-        bank = drawing.result()
-    if bank.items.size != data.item_ids.size or not data.n:
-        return data, None
-    bank.items = data.item_ids
-    return data, bank
-
-
-def gold_arrays(data: ProjectData) -> tuple[np.ndarray, np.ndarray]:
-    """Per annotation: was it on a gold item (``mask``) and did it match the gold answer."""
-    if not data.gold or not data.n:
-        return np.zeros(data.n, bool), np.zeros(data.n, bool)
-    keys = np.asarray(sorted(data.gold), dtype=np.int64)
-    codes = np.asarray([data.gold[k] for k in keys.tolist()], dtype=np.int64)
-    pos = np.clip(np.searchsorted(keys, data.item), 0, keys.size - 1)
-    mask = keys[pos] == data.item
-    hit = mask & (codes[pos] == data.value)
-    return hit, mask
-
-
-def _accuracy(b: _Builder, scope: str, scope_id: str, mask: np.ndarray | None,
-              gold_hit: np.ndarray, gold_mask: np.ndarray, review_mask: np.ndarray | None,
-              version: str) -> None:
-    data = b.data
-    sel = gold_mask if mask is None else gold_mask & mask
-    b.proportion(scope, scope_id, "gold_accuracy", gold_hit[sel], data.item[sel],
-                 data.annotator[sel], version, "share of annotations on gold items that "
-                 "equal the gold answer")
-    ok = data.review_ok if review_mask is None else data.review_ok[review_mask]
-    ra = data.review_annotator if review_mask is None else data.review_annotator[review_mask]
-    if data.review_ok.size:
-        b.proportion(scope, scope_id, "review_accuracy", ok, np.arange(ok.size), ra, version,
-                     "share of reviewed annotations judged correct")
-
-
-def _items_per_hour(b: _Builder, scope: str, scope_id: str, mask: np.ndarray,
-                    version: str) -> None:
-    data = b.data
-    dur = data.duration_ms[mask]
-    timed = ~np.isnan(dur) & (dur > 0)
-    hours = float(dur[timed].sum()) / 3_600_000.0
-    sel = mask.copy()
-    sel[mask] = timed
-    n = (data.distinct_items(sel), int(timed.sum()), int(distinct(data.annotator[sel]).size))
+def add_rate(b: _Builder, scope: str, scope_id: str, total_ms: float, n: tuple[int, int, int],
+             version: str) -> None:
+    """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds."""
+    hours = total_ms / 3_600_000.0
     if hours > 0:
-        b.add(scope, scope_id, "items_per_hour", timed.sum() / hours, None, n, version, "",
+        b.add(scope, scope_id, "items_per_hour", n[1] / hours, None, n, version, "",
               "annotations with a recorded duration divided by their summed duration in "
               "hours; no interval (a rate, not an estimate)")
     else:
@@ -345,42 +225,42 @@ def _items_per_hour(b: _Builder, scope: str, scope_id: str, mask: np.ndarray,
               "undefined: no annotation has a recorded duration")
 
 
-def _labels(b: _Builder, gold_hit: np.ndarray, gold_mask: np.ndarray) -> None:
-    """One-vs-rest Krippendorff's α and gold recall per label of the schema."""
-    data = b.data
-    keys = [lab.get("key") for lab in b.report.project.labels] or [
-        c for c in data.categories if not isinstance(c, tuple)]
-    version = _versions_label(data, None)
-    gold_idx = np.flatnonzero(gold_mask)
-    gold_codes = np.asarray([data.gold.get(int(i), -1) for i in data.item[gold_idx].tolist()],
-                            dtype=np.int64)
-    r = ratings_for(data, None)
-    for key in keys:
-        present = np.asarray([(key in c) if isinstance(c, tuple) else c == key
-                              for c in data.categories] or [False], dtype=np.int64)
-        binary = Ratings(r.items, r.annotators, (0, 1), r.item_idx, r.annot_idx,
-                         present[r.value_idx] if r.n_annotations else r.value_idx)
-        if isinstance(r, CountedRatings) and r.table is not None:
-            hits = r.table @ present[:r.table.shape[1]]
-            binary = CountedRatings(*vars(binary).values(),
-                                    table=np.column_stack([r.table.sum(axis=1) - hits, hits]))
-        if b.report.not_applicable:
-            continue
-        res = krippendorff_alpha(binary)
-        boot = bootstrap_agreement(binary, "nominal", n_resamples=b.opts.bootstrap,
-                                   seed=b.opts.seed, confidence=b.opts.confidence, pairs=False,
-                                   bank=b.bank)
-        method = (f"Krippendorff's alpha (nominal), label present vs absent; "
-                  f"{b.ci_text(boot.n_resamples)}" if res.value is not None
-                  else f"undefined: {res.reason}")
-        b.add("label", str(key), "krippendorff_alpha", res.value,
-              boot.intervals.get("krippendorff_alpha"),
-              (res.n_items, res.n_annotations, res.n_annotators), version, "nominal", method)
-        if data.gold:
-            of_label = np.zeros(data.n, bool)
-            of_label[gold_idx] = (present[np.clip(gold_codes, 0, None)].astype(bool)
-                                  & (gold_codes >= 0))
-            b.proportion("label", str(key), "gold_accuracy", gold_hit[of_label],
-                         data.item[of_label], data.annotator[of_label], version,
-                         "share of annotations on gold items with this answer that equal it "
-                         "(recall)")
+
+GOLD_WHAT = "share of annotations on gold items that equal the gold answer"
+REVIEW_WHAT = "share of reviewed annotations judged correct"
+LABEL_GOLD = ("share of annotations on gold items with this answer that equal it "
+              "(recall)")
+
+
+def add_label_alpha(b: _Builder, key: Any, res: AgreementResult, boot: BootResult,
+                    version: str) -> None:
+    """Add a label's one-vs-rest Krippendorff's α."""
+    method = (f"Krippendorff's alpha (nominal), label present vs absent; "
+              f"{b.ci_text(boot.n_resamples)}" if res.value is not None
+              else f"undefined: {res.reason}")
+    b.add("label", str(key), "krippendorff_alpha", res.value,
+          boot.intervals.get("krippendorff_alpha"),
+          (res.n_items, res.n_annotations, res.n_annotators), version, "nominal", method)
+
+
+def uses_aggregates(opts: ReportOptions) -> bool:
+    """Whether the report is computed from SQL aggregates: ``opts.source``, else the app's
+    ``REPORT_SOURCE``; ``auto`` is the aggregate path (faster on SQLite and PostgreSQL alike,
+    and flat in memory)."""
+    source = opts.source
+    if source == "auto" and has_app_context():
+        source = current_app.config.get("REPORT_SOURCE", "auto")
+    if source not in SOURCES:
+        raise ValueError(f"report source must be one of {SOURCES}, not {source!r}")
+    return source != "memory"
+
+
+def compute_report(session: Session, project: Project,
+                   options: ReportOptions | None = None) -> ProjectReport:
+    """Compute every figure of ``project``'s quality report (read-only)."""
+    opts = options or ReportOptions()
+    if uses_aggregates(opts):
+        from annotate.services.report_agg import compute_aggregate_report
+        return compute_aggregate_report(session, project, opts)
+    from annotate.services.report_memory import compute_memory_report
+    return compute_memory_report(session, project, opts)
