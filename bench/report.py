@@ -1,12 +1,15 @@
 """Benchmark the full project report and the quality-metrics CSV (SQLite or PostgreSQL).
 
     python bench/report.py [--items 200000] [--sizes 40000,200000] [--annotators 5]
+                           [--per-item K]
                            [--bootstrap 200] [--db FILE | --db-url URL] [--repeat 3]
                            [--baseline-bootstrap N] [--source auto|aggregate|memory]
 
 Builds (bulk inserts, once per database and size) a project of ``--items`` items each annotated
 by all ``--annotators`` (1,000,000 annotations by default; 10 % gold items, four labels, two
-batches, durations), then:
+batches, durations) — or, with ``--per-item K``, each by a random subset of K of the
+``--annotators`` (sparse overlap: e.g. ``--annotators 100 --per-item 3``, where nearly every
+item has its own rating vector) — then:
 
 * times ``compute_report`` + ``metrics_csv`` (best of ``--repeat``, wall and CPU) and, in the
   same run, the naive way: every annotation as an ORM object →
@@ -49,21 +52,25 @@ AGREEMENT = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
 DEFAULT_ITEMS = 200_000
 
 
-def slug_for(n_items: int) -> str:
-    """The bench project of ``n_items`` items (``bench`` for the default size)."""
+def slug_for(n_items: int, per_item: int = 0, n_ann: int = 5) -> str:
+    """The bench project of ``n_items`` items (``bench`` for the default size); with
+    ``per_item`` > 0 the sparse project of ``n_ann`` annotators, ``per_item`` per item."""
+    if per_item:
+        return f"bench-{n_items}-{n_ann}x{per_item}"
     return "bench" if n_items == DEFAULT_ITEMS else f"bench-{n_items}"
 
 
-def build(n_items: int, n_ann: int) -> None:
+def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
     """Insert users (shared by every bench project), a project, two batches, items and
-    annotations with bulk inserts."""
+    annotations with bulk inserts. ``per_item`` > 0: each item rated by a random subset of
+    ``per_item`` of the annotators (sparse overlap), else by all of them."""
     import sqlalchemy as sa
 
     from annotate.models import Annotation, Batch, Item, User
     from annotate.services.projects import create_project
 
     db.create_all()
-    slug = slug_for(n_items)
+    slug = slug_for(n_items, per_item, n_ann)
     project = create_project(db.session, slug, slug.title(), "single_label",
                              labels=list(LABELS))
     users = []
@@ -86,17 +93,24 @@ def build(n_items: int, n_ann: int) -> None:
                   "batch_id": batches[0 if i < n_items // 2 else 1].id,
                   "external_id": f"x{i}", "payload": {"text": "t"}, "content_hash": f"{i:064x}",
                   "gold_answer": LABELS[truth[i]] if gold[i] else None,
-                  "annotation_count": n_ann} for i in range(n_items)]
+                  "annotation_count": per_item or n_ann} for i in range(n_items)]
     conn.execute(sa.insert(Item), item_rows)
     accuracy = np.linspace(0.95, 0.7, n_ann)
     enc = [json.dumps(label) for label in LABELS]
     rows = []
+    # rated[a, i]: annotator a rates item i (all, or a random subset of per_item per item)
+    if per_item:
+        order = np.argsort(rng.random((n_items, n_ann)), axis=1)[:, :per_item]
+        rated = np.zeros((n_ann, n_items), dtype=bool)
+        rated[order.T, np.arange(n_items)[None, :]] = True
+    else:
+        rated = np.ones((n_ann, n_items), dtype=bool)
     for a, user in enumerate(users):
         right = rng.random(n_items) < accuracy[a]
         vals = np.where(right, truth, rng.integers(0, 4, n_items))
         offs = rng.integers(0, 60 * 24 * 60, n_items)
         durs = rng.integers(3000, 40000, n_items)
-        for i in range(n_items):
+        for i in np.flatnonzero(rated[a]).tolist():
             ts = (start + timedelta(seconds=int(offs[i]))).strftime("%Y-%m-%d %H:%M:%S.000000")
             rows.append((first + i, user.id, enc[vals[i]], "[]", "web", ts, int(durs[i]), 1))
     table = Annotation.__tablename__
@@ -153,7 +167,7 @@ def child(args: argparse.Namespace, url: str) -> None:
         from annotate.services.projects import get_project
         from annotate.services.reports import ReportOptions, compute_report
 
-        project = get_project(db.session, slug_for(args.items))
+        project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
         opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
         before = _status_mib("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
@@ -165,9 +179,10 @@ def child(args: argparse.Namespace, url: str) -> None:
             metrics_csv(report)
             walls.append(time.perf_counter() - t0)
             n = report.data.n
+            cells = getattr(report.data, "n_cells", None)
             del report
         print(json.dumps({"walls": walls, "before": before, "peak": _status_mib("VmHWM"),
-                          "n": n}))
+                          "n": n, "cells": cells}))
 
 
 def main() -> None:
@@ -177,6 +192,9 @@ def main() -> None:
                         help="item counts whose peak RSS is measured, each in a fresh process "
                              "('' skips)")
     parser.add_argument("--annotators", type=int, default=5)
+    parser.add_argument("--per-item", type=int, default=0,
+                        help="annotators per item, each item a random subset of --annotators "
+                             "(sparse overlap; 0: every annotator rates every item)")
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--baseline-bootstrap", type=int, default=20,
                         help="resamples for the naive baseline's intervals (-1: no baseline)")
@@ -204,24 +222,29 @@ def main() -> None:
 
         for n_items in sorted({args.items, *sizes}):
             exists = sa.inspect(db.engine).has_table("projects") and db.session.scalar(
-                sa.select(Project.id).where(Project.slug == slug_for(n_items))) is not None
+                sa.select(Project.id).where(
+                    Project.slug == slug_for(n_items, args.per_item, args.annotators))
+            ) is not None
             if not exists:
                 t0 = time.perf_counter()
-                build(n_items, args.annotators)
-                print(f"built {n_items * args.annotators:,} annotations in "
+                build(n_items, args.annotators, args.per_item)
+                print(f"built {n_items * (args.per_item or args.annotators):,} annotations in "
                       f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})")
         dialect = db.engine.dialect.name
         for n_items in sorted(sizes):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "--db-url", url, "--items", str(n_items),
                  "--bootstrap", str(args.bootstrap), "--repeat", str(args.repeat),
-                 "--source", args.source], capture_output=True, text=True, check=True)
+                 "--source", args.source, "--annotators", str(args.annotators),
+                 "--per-item", str(args.per_item)], capture_output=True, text=True, check=True)
             m = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{dialect} ({args.source}), fresh process: {m['n']:>9,} annotations: "
+            cells = "" if m["cells"] is None else f", {m['cells']:,} cells"
+            print(f"{dialect} ({args.source}), fresh process: {m['n']:>9,} annotations"
+                  f"{cells}: "
                   f"report + CSV best {min(m['walls']):.2f} s of "
                   f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
                   f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before")
-        project = get_project(db.session, slug_for(args.items))
+        project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
         opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
         walls, cpus = [], []
         for _ in range(max(args.repeat, 1)):

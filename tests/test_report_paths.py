@@ -29,7 +29,9 @@ from annotate.models import (
     User,
     Verdict,
 )
+from annotate.services import report_sql
 from annotate.services.annotator_quality import annotator_quality
+from annotate.services.report_sparse import NO_COHEN_CI
 from annotate.services.reports import ReportOptions, compute_report
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday
@@ -132,10 +134,13 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     return project, users
 
 
-def compare(db, project, users=(), bootstrap: int = 40):
+def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False):
+    """Both paths' figures; ``anonymous``: the aggregate path must use multiset cells, whose
+    Cohen's kappa figures have no interval (and say why)."""
     memory = compute_report(db.session, project, ReportOptions(bootstrap, 3, source="memory"))
     agg = compute_report(db.session, project, ReportOptions(bootstrap, 3, source="aggregate"))
     assert hasattr(agg.data, "cell_weight") and not hasattr(memory.data, "cell_weight")
+    assert agg.data.anonymous == anonymous
     assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == \
         [(f.scope, f.scope_id, f.metric) for f in memory.figures]
     for m, a in zip(memory.figures, agg.figures, strict=True):
@@ -144,9 +149,14 @@ def compare(db, project, users=(), bootstrap: int = 40):
             assert a.value is None and a.ci_low is None, where
         else:
             assert a.value == pytest.approx(m.value, abs=1e-9), where
+        method = m.method
+        if (anonymous and m.metric == "cohen_kappa" and m.value is not None
+                and m.scope != "annotator"):
+            method = f"{m.method.split('; ')[0]}; {NO_COHEN_CI}"
+            assert a.ci_low is None, where
         assert (a.n_items, a.n_annotations, a.n_annotators, a.rulebook_version, a.level,
                 a.method) == (m.n_items, m.n_annotations, m.n_annotators, m.rulebook_version,
-                              m.level, m.method), where
+                              m.level, method), where
         if a.ci_low is not None:
             assert a.ci_low <= a.ci_high, where
         if m.scope not in ("project", "batch", "rulebook_version", "label", "annotator_pair"):
@@ -319,3 +329,77 @@ def test_multinomial_over_patterns_matches_resampling_items():
     for want, got in zip(by_item.pair_intervals, by_pattern.pair_intervals, strict=True):
         tol = 0.1 * (want[1] - want[0])
         assert got == pytest.approx(want, abs=tol)
+
+
+@pytest.fixture
+def multisets(monkeypatch):
+    """Cells keyed on value multisets whatever their number (as with many sparse annotators)."""
+    monkeypatch.setattr(report_sql, "VECTOR_BUDGET", 0)
+
+
+@pytest.mark.parametrize("case", ["single", "interval", "ordinal", "multi", "plain", "text"])
+def test_multiset_cells_match_in_memory(db, make_project, make_user, multisets, case):
+    spec = {"single": ("single_label", LABELS[:3], {"labels": LABELS}),
+            "interval": ("rating", [1, 2, 3, 3.0, 4, 5, 2.5],
+                         {"labels": None, "scale": "1-5", "measurement_level": "interval"}),
+            "ordinal": ("rating", [1, 2, 3, 4, 5],
+                        {"labels": None, "scale": "1-5", "measurement_level": "ordinal"}),
+            "multi": ("multi_label", [["a", "b"], ["b", "a"], ["a"], [], ["c"]],
+                      {"labels": ["a", "b", "c"]}),
+            "plain": ("single_label", LABELS, {"labels": LABELS, "gold": False,
+                                               "reviews": False}),
+            "text": ("text", ["x", "y", "z"], {"labels": None})}[case]
+    project, users = build(db, make_project, make_user, f"ms-{case}", spec[0], spec[1],
+                           seed=6, **spec[2])
+    _, agg = compare(db, project, users, anonymous=True)
+    assert agg.data.n_cells < agg.data.n
+
+
+def build_sparse(db, make_project, make_user, slug: str, n_ann: int = 30, per_item: int = 3,
+                 n_items: int = 240):
+    """Many annotators, each item rated by a random ``per_item`` of them (sparse overlap),
+    over two batches and two rulebook versions, with gold items and durations."""
+    rng = np.random.default_rng(9)
+    project = make_project(slug, "single_label", labels=LABELS)
+    users = [make_user(f"{slug}-a{i}") for i in range(n_ann)]
+    rulebook = Rulebook(project_id=project.id, key=f"{slug}-rb", title="rules")
+    db.session.add(rulebook)
+    db.session.flush()
+    versions = [_version(db, project, rulebook, "1.0.0"), _version(db, project, rulebook, "2.0.0")]
+    batches = [Batch(project_id=project.id, name=name) for name in ("s1", "s2")]
+    db.session.add_all(batches)
+    db.session.flush()
+    for n in range(n_items):
+        truth = LABELS[int(rng.integers(0, 4))]
+        it = Item(project_id=project.id, batch_id=batches[n % 2].id, external_id=f"s-{n}",
+                  payload={"text": "x"}, content_hash=f"s{n}".ljust(64, "0"),
+                  gold_answer=truth if n % 5 == 0 else None)
+        db.session.add(it)
+        db.session.flush()
+        for a in rng.permutation(n_ann)[:per_item].tolist():
+            right = rng.random() < 0.6 + a / (3 * n_ann)
+            value = truth if right else LABELS[int(rng.integers(0, 4))]
+            db.session.add(Annotation(
+                item_id=it.id, annotator_id=users[a].id, value=value,
+                rulebook_version_id=versions[int(rng.integers(0, 2))].id,
+                submitted_at=START + timedelta(days=int(rng.integers(0, 30))),
+                duration_ms=int(rng.integers(0, 30000)), clause_keys=[]))
+    db.session.commit()
+    return project, users
+
+
+def test_sparse_many_annotators_match_in_memory(db, make_project, make_user, monkeypatch):
+    project, users = build_sparse(db, make_project, make_user, "sparse")
+    _, vectors = compare(db, project, users[:3])  # few items: per-annotator vectors
+    assert vectors.data.n_cells > 0.9 * 240  # nearly one cell per item
+    monkeypatch.setattr(report_sql, "VECTOR_BUDGET", 100 * 30)  # as with many more items
+    _, sets = compare(db, project, users[:3], anonymous=True)
+    assert sets.data.n_cells < 0.75 * vectors.data.n_cells  # bounded by multisets, not items
+    assert sets.pairwise.annotators == vectors.pairwise.annotators
+    for f, g in zip(vectors.figures, sets.figures, strict=True):
+        assert (f.metric, f.value) == (g.metric, g.value) or f.value == pytest.approx(g.value)
+        if f.metric != "cohen_kappa" and f.scope not in ("annotator_pair",):
+            assert (f.ci_low is None) == (g.ci_low is None), (f.scope, f.scope_id, f.metric)
+    project_ci = sets.get("project", "sparse", "fleiss_kappa")
+    assert project_ci.ci_low <= project_ci.value <= project_ci.ci_high
+    assert sets.get("project", "sparse", "cohen_kappa").ci_low is None

@@ -6,7 +6,9 @@ small per-annotator, review and clause counts. A scope (the project, a batch, a 
 version, a week, an annotator…) is a selection of cell entries; its coefficients come from
 :mod:`annotate.metrics.patterns` (the :mod:`annotate.metrics` formulas with each cell weighted
 by its items), its intervals from a multinomial bootstrap over the cells (exactly a resample
-of items with replacement). Figures equal the in-memory path's
+of items with replacement). With many annotators and sparse overlap the cells hold value
+multisets instead of per-annotator vectors and the annotator figures come from per-annotator
+and pair GROUP BYs (:mod:`annotate.services.report_sparse`). Figures equal the in-memory path's
 (:mod:`annotate.services.report_memory`); ``tests/test_report_paths.py`` compares them.
 """
 
@@ -32,6 +34,7 @@ from annotate.services.report_parts import (
     add_peer_figures,
     rank_clauses,
 )
+from annotate.services.report_sparse import NO_COHEN_CI, cohen_from_pairs, scope_rows
 from annotate.services.report_sql import AggregateData, load_aggregates
 from annotate.services.reports import (
     GOLD_WHAT,
@@ -53,8 +56,12 @@ class AggregateBuilder(_Builder):
     data: AggregateData
 
     def __init__(self, report: ProjectReport) -> None:
+        self.scope: tuple[str, int] | None = None  # the batch or version being computed
+        self._ids = np.zeros(0, np.int64)  # annotators of the last ratings() (anonymous)
         super().__init__(report)
         d = self.data
+        if d.anonymous:
+            self.cohen_ci_note = NO_COHEN_CI
         self.w = d.cell_weight[d.e_cell]  # items behind each entry
         k = max(len(d.categories), 1)
         _, inv, same = np.unique(d.e_cell * k + d.e_val, return_inverse=True,
@@ -86,8 +93,18 @@ class AggregateBuilder(_Builder):
         d = self.data
         sel = slice(None) if mask is None else mask
         units, unit_idx = np.unique(d.e_cell[sel], return_inverse=True)
-        ann_u, ann_idx = np.unique(d.e_ann[sel], return_inverse=True)
         vals = d.e_val if values is None else values
+        if d.anonymous:  # columns = a slot per entry of the cell; the scope's annotators
+            unit_idx = unit_idx.reshape(-1)
+            ann_idx = np.arange(unit_idx.size) - np.searchsorted(unit_idx, unit_idx)
+            t = d.sparse
+            self._ids = ann_u = np.unique(t.ann[scope_rows(t, self.scope)])
+            names = tuple(d.users.get(a, str(a)) for a in ann_u.tolist())
+            names += tuple(f"#{i}" for i in range(len(names), int(ann_idx.max(initial=-1)) + 1))
+            return pm.Patterns(tuple(units.tolist()), names,
+                               tuple(d.categories) if categories is None else categories,
+                               unit_idx, ann_idx, vals[sel], d.cell_weight[units])
+        ann_u, ann_idx = np.unique(d.e_ann[sel], return_inverse=True)
         return pm.Patterns(tuple(units.tolist()),
                            tuple(d.users.get(a, str(a)) for a in ann_u.tolist()),
                            tuple(d.categories) if categories is None else categories,
@@ -95,24 +112,33 @@ class AggregateBuilder(_Builder):
                            d.cell_weight[units])
 
     def coefficients(self, r: pm.Patterns) -> tuple[dict[str, Any], PairwiseResult]:
+        d = self.data
+        matrix = (cohen_from_pairs(d.sparse, self.scope, self._ids, r.annotators,
+                                   len(d.categories), r.ns())
+                  if d.anonymous else pm.cohen_matrix(r))
         return ({"krippendorff_alpha": pm.krippendorff_alpha(r, self.report.level),
                  "fleiss_kappa": pm.fleiss_kappa(r), "gwet_ac1": pm.gwet_ac1(r),
-                 "percent_agreement": pm.percent_agreement(r)}, pm.cohen_matrix(r))
+                 "percent_agreement": pm.percent_agreement(r)}, matrix)
 
-    def ns(self, mask: np.ndarray) -> tuple[int, int, int]:
-        """(items, annotations, annotators) of the entries in ``mask``."""
+    def ns(self, mask: np.ndarray, who: np.ndarray | None = None) -> tuple[int, int, int]:
+        """(items, annotations, annotators) of the entries in ``mask`` (anonymous cells: the
+        annotators of the annotator-table rows ``who``)."""
         d = self.data
         cells = np.unique(d.e_cell[mask])
+        ann = d.e_ann[mask] if who is None else d.sparse.ann[who]
         return (int(d.cell_weight[cells].sum()), int(self.w[mask].sum()),
-                int(np.unique(d.e_ann[mask]).size))
+                int(np.unique(ann).size))
 
     def accuracy(self, scope: str, scope_id: str, mask: np.ndarray | None,
                  review_mask: np.ndarray | None, version: str) -> None:
         """Gold accuracy of the entries in ``mask`` and review accuracy of ``review_mask``."""
         d = self.data
         sel = self.on_gold if mask is None else self.on_gold & mask
+        who = None
+        if d.anonymous:
+            who = scope_rows(d.sparse, self.scope) & (d.sparse.gold >= 0)
         self.proportion_n(scope, scope_id, "gold_accuracy", int(self.w[sel & self.hit].sum()),
-                          self.ns(sel), version, GOLD_WHAT)
+                          self.ns(sel, who), version, GOLD_WHAT)
         if d.review_ok.size:
             self.reviews(scope, scope_id, review_mask, version, REVIEW_WHAT)
 
@@ -128,11 +154,16 @@ class AggregateBuilder(_Builder):
     def rate(self, scope: str, scope_id: str, annotator: int | None, version: str) -> None:
         """Items per hour of the project (``annotator`` None) or of one annotator."""
         d = self.data
-        timed = d.e_timed if annotator is None else d.e_timed & (d.e_ann == annotator)
         rows = (np.ones(d.timed_ann.size, bool) if annotator is None
                 else d.timed_ann == annotator)
         count = int(d.timed_n[rows].sum())
-        n = (int(d.cell_weight[np.unique(d.e_cell[timed])].sum()), count,
+        if d.anonymous and annotator is not None:  # their timed items = their timed rows
+            t = d.sparse
+            items = int(t.n[(t.ann == annotator) & t.timed].sum())
+        else:
+            timed = d.e_timed if annotator is None else d.e_timed & (d.e_ann == annotator)
+            items = int(d.cell_weight[np.unique(d.e_cell[timed])].sum())
+        n = (items, count,
              int(np.count_nonzero(d.timed_n[rows])))
         add_rate(self, scope, scope_id, float(d.timed_ms[rows].sum()), n, version)
 
@@ -157,8 +188,10 @@ def compute_aggregate_report(session: Session, project: Project, opts: ReportOpt
             if key not in names:
                 continue
             mask = column == key
+            b.scope = (scope, key)
             b.agreement(scope, names[key], mask)
             b.accuracy(scope, names[key], mask, review_col == key, b.versions(mask))
+    b.scope = None
     if project.task_type in LABEL_TASKS:
         _labels(b, all_versions)
     _annotators(b)
@@ -193,14 +226,21 @@ def _labels(b: AggregateBuilder, version: str) -> None:
         add_label_alpha(b, key, res, boot, version)
         if data.has_gold:
             of_label = b.on_gold & present[np.clip(b.gold, 0, None)].astype(bool)
+            who = None
+            if data.anonymous:
+                t = data.sparse
+                who = (t.gold >= 0) & present[np.clip(t.gold, 0, None)].astype(bool)
             b.proportion_n("label", str(key), "gold_accuracy",
-                           int(b.w[of_label & b.hit].sum()), b.ns(of_label), version,
+                           int(b.w[of_label & b.hit].sum()), b.ns(of_label, who), version,
                            LABEL_GOLD)
 
 
 def _annotators(b: AggregateBuilder) -> None:
     """Gold and review accuracy, agreement with peers and speed of every annotator."""
     data = b.data
+    if data.anonymous:
+        _annotators_sparse(b)
+        return
     for ann_id in np.unique(data.e_ann).tolist():
         name = data.users.get(ann_id, str(ann_id))
         mask = data.e_ann == ann_id
@@ -215,6 +255,26 @@ def _annotators(b: AggregateBuilder) -> None:
         w = b.w[ov]
         add_peer_figures(b, name, version, int((w * (b.same[ov] - 1)).sum()),
                          int((w * (b.m[ov] - 1)).sum()), int(w.sum()), int((w * b.m[ov]).sum()))
+        b.rate("annotator", name, ann_id, version)
+
+
+def _annotators_sparse(b: AggregateBuilder) -> None:
+    """:func:`_annotators` from the annotator and peer tables (anonymous cells)."""
+    data = b.data
+    t = data.sparse
+    for ann_id in np.unique(t.ann).tolist():
+        name = data.users.get(ann_id, str(ann_id))
+        rows = t.ann == ann_id
+        version = ";".join(sorted(data.versions[v] for v in np.unique(t.ver[rows]).tolist()
+                                  if v in data.versions))
+        sel = rows & (t.gold >= 0)
+        n_gold = int(t.n[sel].sum())
+        b.proportion_n("annotator", name, "gold_accuracy", int(t.n[sel & (t.val == t.gold)].sum()),
+                       (n_gold, n_gold, int(n_gold > 0)), version, GOLD_OF_ANNOTATOR)
+        if data.review_ok.size:
+            b.reviews("annotator", name, data.review_annotator == ann_id, version,
+                      REVIEW_OF_ANNOTATOR)
+        add_peer_figures(b, name, version, *t.peer.get(ann_id, [0, 0, 0, 0]))
         b.rate("annotator", name, ann_id, version)
 
 

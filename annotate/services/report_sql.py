@@ -11,6 +11,11 @@ duration sums per annotator, the reviews and the clause citations. No query retu
 per annotation or per item, so Python's memory depends on the numbers of annotators, labels,
 batches, versions, weeks and distinct vectors — not on the project's size.
 
+With many annotators and sparse overlap nearly every vector is unique: past
+:data:`VECTOR_BUDGET` the cells key on each item's multiset of ``version:timed:value``
+entries instead (``e_ann`` -1) and :mod:`annotate.services.report_sparse` adds what needs
+the annotators.
+
 Values stay JSON text in SQL; Python decodes each distinct text once (:func:`canonical`),
 so texts that mean the same value (``[1, 2]`` and ``[2, 1]``) merge as in the in-memory path.
 Vectors are re-sorted in Python too, so their order in SQL only affects how many rows come back
@@ -50,6 +55,7 @@ from annotate.services.report_data import (
     stream_rows,
 )
 
+VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
 SEP = "\x1e"  # never raw inside JSON text: control characters are escaped there
 WEEK0, WEEK = 4 * 86400, 7 * 86400  # weeks start on Monday; 1970-01-01 was a Thursday
 
@@ -91,6 +97,12 @@ class AggregateData:
     review_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     review_clause: list[str | None] = field(default_factory=list)
     clause_stats: dict[str, list[int]] = field(default_factory=dict)
+    sparse: Any = None  # per-annotator and pair tables when the cells are anonymous
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether the cells hold value multisets (``e_ann`` -1), not per-annotator vectors."""
+        return self.sparse is not None
 
     @property
     def n(self) -> int:
@@ -99,6 +111,8 @@ class AggregateData:
 
     @property
     def n_annotators(self) -> int:
+        if self.sparse is not None:
+            return int(np.unique(self.sparse.ann).size)
         return int(np.unique(self.e_ann).size)
 
     @property
@@ -171,16 +185,21 @@ def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
     return sa.func.group_concat(text, sa.literal_column("char(30)"))
 
 
-def _cells_query(project_id: int, dialect: str) -> Any:
+def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
+    """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
+    ``version:timed:value`` entries, whoever gave them."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
-    entry = (sa.cast(Annotation.annotator_id, sa.Text) + ":" + sa.cast(ver, sa.Text) + ":"
-             + sa.case((Annotation.duration_ms > 0, "1"), else_="0") + ":" + _value())
+    entry = (sa.cast(ver, sa.Text) + ":" + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
+             + ":" + _value())
+    if not anonymous:
+        entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
+    order = (ver, _value()) if anonymous else (Annotation.annotator_id, ver)
     first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
     per_item = (
         sa.select(sa.func.min(Item.batch_id).label("batch"),
                   sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
                   week_of(first, dialect).label("week"),
-                  joined_texts(entry, dialect, Annotation.annotator_id, ver).label("vec"))
+                  joined_texts(entry, dialect, *order).label("vec"))
         .select_from(Item).join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
         .where(*counted_values(project_id)).group_by(Item.id).subquery())
@@ -189,20 +208,47 @@ def _cells_query(project_id: int, dialect: str) -> Any:
         c.batch, c.gold, c.week, c.vec)
 
 
-def _entries(vec: str) -> list[tuple[int, int, int, str]]:
+def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
     out = []
     for part in vec.split(SEP):
-        ann, ver, timed, text = part.split(":", 3)
+        if anonymous:
+            ver, timed, text = part.split(":", 2)
+            ann = "-1"
+        else:
+            ann, ver, timed, text = part.split(":", 3)
         out.append((int(ann), int(ver), int(timed), text))
     return out
 
 
+def _raw_cells(session: Session, project: Project, dialect: str, anonymous: bool
+               ) -> list[tuple[Any, ...]] | None:
+    """The cells' rows; None (vector cells only) once cells × annotators pass
+    :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
+    vector unique, so the cells would grow with the items."""
+    raw: list[tuple[Any, ...]] = []
+    seen: set[int] = set()
+    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous))
+    for rows in stream:
+        for batch, gold, week, vec, n in rows:
+            entries = _entries(vec, anonymous)
+            raw.append((int(batch), gold, float(week), entries, int(n)))
+            if not anonymous:
+                seen.update(e[0] for e in entries)
+                if len(raw) * len(seen) > VECTOR_BUDGET:
+                    stream.close()
+                    return None
+    return raw
+
+
 def load_aggregates(session: Session, project: Project) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only)."""
+    from annotate.services.report_sparse import load_sparse
+
     dialect = session.get_bind().dialect.name
-    raw = [(int(batch), gold, float(week), _entries(vec), int(n))
-           for rows in stream_rows(session, _cells_query(project.id, dialect))
-           for batch, gold, week, vec, n in rows]
+    raw = _raw_cells(session, project, dialect, anonymous=False)
+    anonymous = raw is None
+    if raw is None:
+        raw = _raw_cells(session, project, dialect, anonymous=True) or []
     gold_texts = [t for (t,) in session.execute(
         sa.select(sa.cast(Item.gold_answer, sa.Text)).join(Batch, Batch.id == Item.batch_id)
         .where(Item.project_id == project.id, Item.quarantined.is_(False),
@@ -233,6 +279,8 @@ def load_aggregates(session: Session, project: Project) -> AggregateData:
         cell_gold=np.asarray([k[2] for k in order], dtype=np.int64),
         e_cell=cols[0], e_ann=cols[1], e_ver=cols[2], e_timed=cols[3].astype(bool),
         e_val=cols[4])
+    if anonymous:
+        data.sparse = load_sparse(session, project, dec, dialect)
     any_cited = _per_annotator(session, project, data)
     _reviews(session, project, data)
     if any_cited:

@@ -107,6 +107,8 @@ class _Builder:
         self.opts = report.options
         self.slug = report.project.slug
         self._whole: tuple[Any, ...] | None = None
+        # set when Cohen's kappa gets no interval (the reason, after "; " in its method)
+        self.cohen_ci_note: str | None = None
         self.bank = bank or self.make_bank()
 
     # How a path reads its data: report_memory and report_agg implement these five.
@@ -163,7 +165,7 @@ class _Builder:
             results, matrix = self.coefficients(r)
             boot = bootstrap_agreement(r, level, n_resamples=self.opts.bootstrap,
                                        seed=self.opts.seed, confidence=self.opts.confidence,
-                                       bank=self.bank)
+                                       pairs=self.cohen_ci_note is None, bank=self.bank)
             if whole:
                 self._whole = (r, results, matrix, boot)
         n = (r.n_items, r.n_annotations, r.n_annotators)
@@ -176,7 +178,10 @@ class _Builder:
                 value, reason = matrix.mean, matrix.reason
             else:
                 value, reason = results[metric].value, results[metric].reason
-            method = (f"{names[metric]}; {self.ci_text(boot.n_resamples)}" if value is not None
+            ci_text = self.ci_text(boot.n_resamples)
+            if metric == "cohen_kappa" and self.cohen_ci_note:
+                ci_text = self.cohen_ci_note
+            method = (f"{names[metric]}; {ci_text}" if value is not None
                       else f"undefined: {reason or 'undefined'}")
             self.add(scope, scope_id, metric, value, boot.intervals.get(metric), n, version,
                      level if metric == "krippendorff_alpha" else "nominal", method)
@@ -184,7 +189,8 @@ class _Builder:
             for (a, b, value, common), ci in zip(
                     matrix.pairs(), boot.pair_intervals or [None] * len(matrix.pairs()),
                     strict=True):
-                method = (f"Cohen's kappa over shared items; {self.ci_text(boot.n_resamples)}"
+                method = (f"Cohen's kappa over shared items; "
+                          f"{self.cohen_ci_note or self.ci_text(boot.n_resamples)}"
                           if value is not None else
                           "undefined: " + ("no shared items" if not common
                                            else "only one category was used by both"))
