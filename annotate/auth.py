@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, has_app_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from annotate.database import db
 from annotate.extensions import login_manager
@@ -58,14 +60,20 @@ def burn_password_check(password: str) -> None:
         pass
 
 
+#: The user with their memberships, in one statement: every page's role gate and the
+#: navigation look at them (built once; it runs on every request).
+_USER = (sa.select(User).options(joinedload(User.memberships))
+         .where(User.id == sa.bindparam("user_id"), User.active.is_(True)))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Flask-Login callback: the session's user, if still active."""
     try:
-        user = db.session.get(User, int(user_id))
+        key = int(user_id)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    return db.session.execute(_USER, {"user_id": key}).unique().scalar_one_or_none()
 
 
 def user_has_any_role(user: User, roles: tuple[ProjectRole | str, ...]) -> bool:

@@ -71,3 +71,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def commit_keeping_loaded(session: Any) -> None:
+    """Commit without expiring the session's objects.
+
+    For a view that answers from what it has just read and written in this transaction (the
+    next item, the saved annotation): after a plain commit each object it then touches is
+    reloaded, one statement apiece. Those objects show the state this transaction committed.
+    """
+    target = session() if callable(session) else session  # a scoped_session or a Session
+    previous, target.expire_on_commit = target.expire_on_commit, False
+    try:
+        target.commit()
+    finally:
+        target.expire_on_commit = previous

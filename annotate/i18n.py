@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from annotate.extensions import babel
@@ -19,6 +21,22 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def _translations() -> Any:
+    """The catalogue of the current locale, looked up once per locale and request.
+
+    Flask-Babel finds it anew for every string (domain, locale, cache key), and a page
+    translates dozens; the locale object itself is the key, so ``refresh()`` and
+    ``force_locale()`` still switch the catalogue at once.
+    """
+    from flask_babel import get_locale, get_translations
+
+    locale = get_locale()
+    cached = g.get("_annotate_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._annotate_translations = (locale, get_translations())
+    return cached[1]
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with the locale selector; expose languages to templates."""
     import os
@@ -26,6 +44,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
 
     @app.before_request
     def forget_cached_locale() -> None:

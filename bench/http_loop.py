@@ -1,21 +1,27 @@
 """Benchmark the labeling loop over real HTTP: gunicorn (2 workers) on PostgreSQL and SQLite.
 
     python bench/http_loop.py [--db-url postgresql+psycopg://postgres@127.0.0.1:5432/h9]
-                         [--items 100000] [--duration 20] [--annotators 8] [--skip-pg]
+                         [--items 100000] [--duration 20] [--annotators 8] [--threads 4]
+                         [--skip-pg] [--skip-sqlite] [--ceiling] [--cpu]
 
 For each database: build it from scratch (``create_all``; SQLite is a temporary file in WAL
 mode), create a single-label project with ``--items`` items imported through the import
 service (5 % gold), a published rulebook, a legal-awareness module, and ``--annotators``
 annotators, each with a membership, a qualification, a passed legal attempt and an API token.
-Then start gunicorn (2 sync workers) on a free port of 127.0.0.1 and run two loops, each with
-one thread per annotator for ``--duration`` seconds:
+Then start gunicorn on a free port of 127.0.0.1 with the README's production options (2
+workers, the gthread worker class with ``--threads`` threads each; ``--threads 1``: sync
+workers) and run two loops, each with one thread per annotator for ``--duration`` seconds:
 
 * **api**: ``POST /api/v1/projects/<slug>/next`` → ``POST …/assignments/<id>/submit``;
 * **html**: ``GET /annotate/<slug>`` → ``POST`` its form (with the page's CSRF token).
 
 Prints cycles/s, p50/p95/p99 latency per request type and error counts, then one summary line
 per database and loop, and the SQLite/PostgreSQL ratio. The load generator runs on the same
-machine as gunicorn and competes with it for the CPU; the figures include that.
+machine as gunicorn and competes with it for the CPU; the figures include that. ``--ceiling``
+first runs the api loop against a Flask app that does nothing (``bench/http_ceiling.py``),
+under the same gunicorn and client: the most this machine allows, whatever the application.
+``--cpu`` prints the CPU time one cycle costs gunicorn, PostgreSQL, the load generator and the
+rest of the machine (``bench/http_cpu.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ import time  # noqa: E402
 import urllib.parse  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from datetime import timedelta  # noqa: E402
+from functools import partial  # noqa: E402
+
+from bench import http_cpu  # noqa: E402
 
 HOST = "127.0.0.1"
 SLUG = "bench"
@@ -140,11 +149,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def gunicorn_args(workers: int, threads: int) -> list[str]:
+    """The worker options measured (the README's production line uses the same)."""
+    if threads > 1:
+        return ["-w", str(workers), "-k", "gthread", "--threads", str(threads)]
+    return ["-w", str(workers)]
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int = 1,
+                   app: str = "annotate:create_app()") -> subprocess.Popen:
     env = dict(os.environ, ANNOTATE_SECRET_KEY=SECRET, ANNOTATE_DATABASE_URL=url)
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    proc = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"{HOST}:{port}",
-                             "--log-level", "warning", "annotate:create_app()"],
+    proc = subprocess.Popen([gunicorn, *gunicorn_args(workers, threads), "-b", f"{HOST}:{port}",
+                             "--log-level", "warning", app],
                             env=env, cwd=_ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -225,9 +242,10 @@ def api_worker(port: int, token: str, stats: Stats, deadline: float) -> None:
             return
         status, data, _h = client.call("api next", "POST", f"/api/v1/projects/{SLUG}/next",
                                        b"", auth)
-        if status != 200 or not json.loads(data).get("assignment"):
+        lease = json.loads(data).get("assignment") if status == 200 else None
+        if not lease:
             continue
-        assignment = json.loads(data)["assignment"]["id"]
+        assignment = lease["id"]
         status, _d, _h = client.call(
             "api submit", "POST", f"/api/v1/projects/{SLUG}/assignments/{assignment}/submit",
             json.dumps({"value": "pos"}).encode(), auth)
@@ -306,8 +324,25 @@ def bench_database(label: str, url: str, args: argparse.Namespace) -> dict:
     port = free_port()
     proc = None
     try:
-        proc = start_gunicorn(url, port, args.workers)
-        return {loop: run_loop(loop, port, users, args.duration) for loop in args.loops}
+        proc = start_gunicorn(url, port, args.workers, args.threads)
+        return {loop: http_cpu.measured(args.cpu, url, partial(run_loop, loop, port, users,
+                                                              args.duration))
+                for loop in args.loops}
+    finally:
+        if proc is not None:
+            stop(proc)
+
+
+def bench_ceiling(args: argparse.Namespace) -> dict:
+    """The api loop against ``bench/http_ceiling.py`` (same gunicorn, same client, no app)."""
+    port = free_port()
+    proc = None
+    try:
+        proc = start_gunicorn("sqlite://", port, args.workers, args.threads,
+                              app="bench.http_ceiling:create_app()")
+        print("Ceiling: the api loop against a Flask app that does nothing")
+        return {"api": http_cpu.measured(args.cpu, "sqlite://", partial(
+            run_loop, "api", port, [("", "none")] * args.annotators, args.duration))}
     finally:
         if proc is not None:
             stop(proc)
@@ -320,16 +355,26 @@ def main() -> int:
     parser.add_argument("--annotators", type=int, default=8)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker (gthread; 1: sync workers)")
     parser.add_argument("--loops", default="api,html")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="first run the api loop against a Flask app that does nothing")
+    parser.add_argument("--cpu", action="store_true",
+                        help="print the CPU per cycle of gunicorn, PostgreSQL, the load "
+                             "generator and the rest of the machine (Linux)")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     args.duration = max(1.0, min(args.duration, 120.0))
     args.annotators = max(1, min(args.annotators, 32))
     args.loops = [loop for loop in args.loops.split(",") if loop in ("api", "html")]
-    print(f"{os.cpu_count()} CPU cores shared by gunicorn ({args.workers} sync workers) and "
-          f"this load generator ({args.annotators} threads); {args.duration:.0f} s per loop")
+    print(f"{os.cpu_count()} CPU cores shared by gunicorn "
+          f"({' '.join(gunicorn_args(args.workers, args.threads))}), PostgreSQL and this load "
+          f"generator ({args.annotators} threads); {args.duration:.0f} s per loop")
     results: dict[str, dict] = {}
+    if args.ceiling:
+        results["ceiling"] = bench_ceiling(args)
     if not args.skip_pg:
         results["PostgreSQL"] = bench_database("PostgreSQL", args.db_url, args)
     if not args.skip_sqlite:
@@ -345,7 +390,7 @@ def main() -> int:
         for loop, result in loops.items():
             print(f"  {label:<13} {loop:<4} {result['rate']:7.1f} cycles/s  "
                   f"worst p95 {result['p95']:6.1f} ms")
-    if len(results) == 2:
+    if "PostgreSQL" in results and "SQLite (WAL)" in results:
         pg, lite = results["PostgreSQL"], results["SQLite (WAL)"]
         for loop in args.loops:
             ratio = lite[loop]["rate"] / pg[loop]["rate"] if pg[loop]["rate"] else 0.0

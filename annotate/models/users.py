@@ -70,6 +70,9 @@ class Membership(db.Model):
     #: Set while supervision has suspended this annotator in this project.
     suspended_at: Mapped[datetime | None]
     suspended_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Items the queue has handed this annotator here (``claim_next``); the gold mix counts
+    #: them, without counting the annotator's assignments on every claim.
+    served: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="memberships")
     project: Mapped[Project] = relationship(back_populates="memberships")

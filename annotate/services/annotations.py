@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from annotate.database import utcnow
 from annotate.models import (
@@ -26,20 +28,39 @@ from annotate.models import (
     FlagKind,
     Item,
     ItemFlag,
+    Membership,
     Project,
+    ProjectRole,
     User,
 )
 from annotate.services.assignment import (
     WORKABLE,
     LeaseError,
     get_lease,
+    read_lease,
     release_slot,
     target_expr,
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.gate import published_clauses
 from annotate.services.items import normalise_value
-from annotate.services.qualification import check_can_annotate
+from annotate.services.qualification import working_version
+
+# Built once (a statement costs more to build in Python than the database takes to run it),
+# on the tables: the objects they change are kept in step by hand below, and the ORM's
+# bulk-update bookkeeping would cost more than the UPDATE itself.
+_ASSIGNMENTS, _ANNOTATIONS = Assignment.__table__, Annotation.__table__
+_SUBMITTED = (sa.update(_ASSIGNMENTS)
+              .where(_ASSIGNMENTS.c.id == sa.bindparam("assignment_id"),
+                     _ASSIGNMENTS.c.status == AssignmentStatus.leased)
+              .values(status=AssignmentStatus.submitted))
+_SUPERSEDE = (sa.update(_ANNOTATIONS)
+              .where(_ANNOTATIONS.c.item_id == sa.bindparam("item"),
+                     _ANNOTATIONS.c.annotator_id == sa.bindparam("annotator"),
+                     _ANNOTATIONS.c.is_current.is_(True),
+                     _ANNOTATIONS.c.id != sa.bindparam("new_id"))
+              .values(is_current=False, superseded_by_id=sa.bindparam("new_id")))
 
 
 def submit_annotation(session: Session, assignment_id: int, user: User, project: Project,
@@ -59,46 +80,44 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     :raises InvalidInput: the value or a cited clause key is not valid; nothing is written.
     """
     now = now or utcnow()
-    assignment = get_lease(session, assignment_id, user, project, now=now)
-    version = check_can_annotate(session, user, project)
-    item = assignment.item
-    normalised, problems = normalise_value(project, value, item.payload)
+    lease = read_lease(session, assignment_id, user, project, now=now)
+    version = working_version(session, user, project)
+    normalised, problems = normalise_value(project, value, lease.payload)
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
-    known = {clause.key for clause in version.clauses}
-    problems += [f"clause_keys: {key!r} is not a clause of rulebook v{version.version}"
-                 for key in keys if key not in known]
+    if keys:
+        known = {clause.key for clause in published_clauses(session, version)}
+        problems += [f"clause_keys: {key!r} is not a clause of rulebook v{version.version}"
+                     for key in keys if key not in known]
     if problems:
         raise InvalidInput("The annotation was not saved.", problems)
-    elapsed = int((now - assignment.leased_at).total_seconds() * 1000)
+    elapsed = int((now - lease.leased_at).total_seconds() * 1000)
     if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
         duration_ms = max(elapsed, 0)
-    changed = session.execute(
-        sa.update(Assignment).where(Assignment.id == assignment.id,
-                                    Assignment.status == AssignmentStatus.leased)
-        .values(status=AssignmentStatus.submitted)
-        .execution_options(synchronize_session=False)).rowcount
+    changed = session.execute(_SUBMITTED, {"assignment_id": lease.id}).rowcount
     if changed != 1:
         raise LeaseError("This item was already submitted; nothing was changed.")
+    loaded = session.identity_map.get(identity_key(Assignment, lease.id))
+    if loaded is not None:
+        set_committed_value(loaded, "status", AssignmentStatus.submitted)
     annotation = Annotation(
-        item_id=item.id, annotator_id=user.id, assignment_id=assignment.id,
+        item_id=lease.item_id, annotator_id=user.id, assignment_id=lease.id,
         rulebook_version_id=version.id, value=normalised, clause_keys=keys, source=source,
         started_at=now - timedelta(milliseconds=duration_ms), submitted_at=now,
         duration_ms=duration_ms, is_current=True)
     session.add(annotation)
     session.flush()
-    previous = session.scalars(sa.select(Annotation).where(
-        Annotation.item_id == item.id, Annotation.annotator_id == user.id,
-        Annotation.is_current.is_(True), Annotation.id != annotation.id)).all()
-    for old in previous:
-        old.is_current = False
-        old.superseded_by_id = annotation.id
-    if previous:
+    superseded = session.execute(_SUPERSEDE, {"item": lease.item_id, "annotator": user.id,
+                                              "new_id": annotation.id}
+                                 ).rowcount if lease.reannotation else 0
+    if superseded:
+        for old in [o for o in session.identity_map.values() if isinstance(o, Annotation)
+                    and o.item_id == lease.item_id and o.annotator_id == user.id
+                    and o is not annotation]:
+            session.expire(old, ["is_current", "superseded_by_id"])
         # The superseded annotation no longer holds a slot on the item.
-        session.execute(sa.update(Item).where(Item.id == item.id, Item.annotation_count > 0)
-                        .values(annotation_count=Item.annotation_count - len(previous))
+        session.execute(sa.update(Item).where(Item.id == lease.item_id, Item.annotation_count > 0)
+                        .values(annotation_count=Item.annotation_count - superseded)
                         .execution_options(synchronize_session=False))
-    session.flush()
-    session.refresh(assignment)
     return annotation
 
 
@@ -192,13 +211,10 @@ def _remaining(session: Session, user: User, project: Project) -> int:
             ~sa.exists(taken))) or 0
 
 
-def _cached_remaining(session: Session, user: User, project: Project) -> int:
+def _cached_remaining(session: Session, user: User, project: Project, served: int) -> int:
     """:func:`_remaining`, recounted at most every ``REMAINING_TTL`` seconds; in between, each
-    item the annotator took since the count is subtracted (taking it removes it from their
-    remaining items)."""
-    served = session.scalar(sa.select(sa.func.count(Assignment.id)).join(
-        Item, Item.id == Assignment.item_id).where(
-        Assignment.annotator_id == user.id, Item.project_id == project.id)) or 0
+    item the annotator took since the count (``served`` is their count of items taken) is
+    subtracted (taking it removes it from their remaining items)."""
     key = (str(session.get_bind().url), project.id, user.id)
     cached = _remaining_cache.get(key)
     if cached is not None and cached[0] > time.monotonic():
@@ -217,12 +233,29 @@ def annotator_progress(session: Session, user: User, project: Project,
     """
     now = now or utcnow()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    mine = sa.select(sa.func.count(Annotation.id), sa.func.avg(Annotation.duration_ms)).join(
-        Item, Item.id == Annotation.item_id).where(
-        Item.project_id == project.id, Annotation.annotator_id == user.id,
-        Annotation.is_current.is_(True))
-    today, avg_ms = session.execute(mine.where(Annotation.submitted_at >= midnight)).one()
-    total = session.execute(mine).one()[0]
-    remaining = (_cached_remaining if cached else _remaining)(session, user, project)
-    return Progress(today or 0, total or 0, remaining,
+    done_today, avg_ms, total, served = session.execute(_FIGURES, {
+        "project": project.id, "annotator": user.id, "midnight": midnight}).one()
+    remaining = (_cached_remaining(session, user, project, served or 0) if cached
+                 else _remaining(session, user, project))
+    return Progress(done_today or 0, total or 0, remaining,
                     float(avg_ms) / 1000 if avg_ms else None)
+
+
+def _figures() -> sa.Select:
+    """Today's count and mean duration, the total, and how many items the queue has handed
+    the annotator (their membership's ``served``)."""
+    project, annotator = sa.bindparam("project"), sa.bindparam("annotator")
+    today = Annotation.submitted_at >= sa.bindparam("midnight",
+                                                    type_=Annotation.submitted_at.type)
+    served = sa.select(Membership.served).where(
+        Membership.user_id == annotator, Membership.project_id == project,
+        Membership.role == ProjectRole.annotator).correlate(None).scalar_subquery()
+    return sa.select(
+        sa.func.count(sa.case((today, Annotation.id))),
+        sa.func.avg(sa.case((today, Annotation.duration_ms))), sa.func.count(Annotation.id),
+        served).join(Item, Item.id == Annotation.item_id).where(
+        Item.project_id == project, Annotation.annotator_id == annotator,
+        Annotation.is_current.is_(True))
+
+
+_FIGURES = _figures()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from annotate.database import utcnow
-from annotate.models import ApiToken, User
+from annotate.models import ApiToken, Membership, Project, ProjectRole, User
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput, NotFound
 
@@ -70,15 +71,54 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class TokenContext:
+    """Who a token speaks for and, when the URL names a project, that project and their roles
+    in it (read with the token, in the same statement)."""
+
+    user: User
+    project: Project | None = None
+    roles: frozenset[ProjectRole] = frozenset()
+
+
+#: The owner of a live token and when the token was last used (built once, run per request).
+_OWNER = (sa.select(User, ApiToken.id, ApiToken.last_used_at)
+          .join(ApiToken, ApiToken.user_id == User.id)
+          .where(ApiToken.token_hash == sa.bindparam("token_hash"),
+                 ApiToken.revoked_at.is_(None), User.active.is_(True)))
+#: The same with the project named ``slug`` and the owner's roles there (a row per role).
+_OWNER_IN = (_OWNER.add_columns(Project, Membership.role)
+             .outerjoin(Project, Project.slug == sa.bindparam("slug"))
+             .outerjoin(Membership, sa.and_(Membership.user_id == User.id,
+                                            Membership.project_id == Project.id)))
+_TOKENS = ApiToken.__table__
+_TOUCH = (sa.update(_TOKENS).where(_TOKENS.c.id == sa.bindparam("token_id"))
+          .values(last_used_at=sa.bindparam("now", type_=_TOKENS.c.last_used_at.type)))
+
+
 def user_for_token(session: Session, secret: str) -> User | None:
     """The active owner of a live token, or None. Records when the token was last used."""
+    context = token_context(session, secret)
+    return context.user if context is not None else None
+
+
+def token_context(session: Session, secret: str,
+                  project_slug: str | None = None) -> TokenContext | None:
+    """:func:`user_for_token`, and with ``project_slug`` that project (None if there is no
+    such project) and the owner's roles in it, all in one statement."""
     if not secret.startswith(PREFIX):
         return None
-    token = session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
-                           .where(ApiToken.token_hash == token_hash(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if project_slug is None:
+        rows = session.execute(_OWNER, {"token_hash": token_hash(secret)}).all()
+    else:
+        rows = session.execute(_OWNER_IN, {"token_hash": token_hash(secret),
+                                           "slug": project_slug}).all()
+    if not rows:
         return None
+    user, token_id, last_used_at = rows[0][:3]
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-    return token.user
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        session.execute(_TOUCH, {"token_id": token_id, "now": now})
+    if project_slug is None:
+        return TokenContext(user)
+    return TokenContext(user, rows[0][3], frozenset(row[4] for row in rows if row[4]))

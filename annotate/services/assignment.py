@@ -13,17 +13,19 @@ Invariants (hold on SQLite and PostgreSQL, under concurrency):
 * The qualification gate is enforced here, not only in the pages.
 
 On PostgreSQL candidate items are read ``FOR UPDATE SKIP LOCKED`` so concurrent annotators take
-different items instead of queueing on the same row.
+different items instead of queueing on the same row. A claim is a handful of statements (see
+:func:`claim_next`); ``tests/test_loop_statements.py`` keeps it that way.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from annotate.database import utcnow
 from annotate.models import (
@@ -35,12 +37,11 @@ from annotate.models import (
     Item,
     Membership,
     Project,
-    ProjectRole,
-    RulebookVersion,
     User,
 )
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from annotate.services.qualification import check_can_annotate
+from annotate.services.gate import WorkingVersion, read_gate
+from annotate.services.qualification import admit
 
 #: Batches whose items may be handed out.
 WORKABLE = (BatchStatus.open, BatchStatus.reannotating)
@@ -49,7 +50,6 @@ BUCKETS = 1000
 #: Multiplier of the per-item bucket hash; coprime with BUCKETS, so every run of 1,000
 #: consecutive ids fills each bucket exactly once and the share is exact.
 _MULTIPLIER = 2654435761
-CANDIDATES = 8
 
 
 class LeaseError(Conflict):
@@ -61,7 +61,7 @@ class Claim:
     """A lease handed to an annotator, with the rulebook version to work under."""
 
     assignment: Assignment
-    version: RulebookVersion
+    version: WorkingVersion
     resumed: bool
 
 
@@ -78,12 +78,19 @@ def item_target(project: Project, item: Item) -> int:
     return 1
 
 
-def target_expr(project: Project) -> sa.ColumnElement[int]:
-    """SQL form of :func:`item_target` (same arithmetic, evaluated by the database)."""
-    threshold = round(project.overlap_share * BUCKETS)
-    bucket = (Item.id * sa.literal(_MULTIPLIER, sa.BigInteger)) % BUCKETS
-    return sa.case((sa.or_(Item.gold_answer.is_not(None), bucket < threshold),
-                    project.redundancy_k), else_=1)
+def _target(item: type[Item], k: object, threshold: object) -> sa.ColumnElement[int]:
+    # The constants are written into the SQL, not bound: PostgreSQL can then plan the
+    # statement once for all executions (see ``_ONE``).
+    bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)
+              ) % sa.literal_column(str(BUCKETS), sa.Integer)
+    return sa.case((sa.or_(item.gold_answer.is_not(None), bucket < threshold), k),
+                   else_=_ONE)
+
+
+def target_expr(project: Project, item: type[Item] = Item) -> sa.ColumnElement[int]:
+    """SQL form of :func:`item_target` (same arithmetic, evaluated by the database); ``item``
+    may be an alias of :class:`Item`."""
+    return _target(item, project.redundancy_k, round(project.overlap_share * BUCKETS))
 
 
 def _wants_gold(project: Project, served: int, user: User) -> bool:
@@ -96,18 +103,6 @@ def _wants_gold(project: Project, served: int, user: User) -> bool:
     offset = int(hashlib.sha256(f"{project.id}:{user.id}".encode()).hexdigest()[:6], 16) % 97
     n = served + offset
     return int((n + 1) * rate) > int(n * rate)
-
-
-def live_lease(session: Session, user: User, project: Project,
-               now: datetime | None = None) -> Assignment | None:
-    """The user's unexpired lease in ``project``, if any."""
-    now = now or utcnow()
-    return session.scalar(
-        sa.select(Assignment).join(Item, Item.id == Assignment.item_id)
-        .where(Assignment.annotator_id == user.id, Item.project_id == project.id,
-               Assignment.status == AssignmentStatus.leased,
-               Assignment.lease_expires_at > now, Item.quarantined.is_(False))
-        .order_by(Assignment.id).limit(1))
 
 
 def release_slot(session: Session, assignment_id: int, item_id: int,
@@ -148,30 +143,73 @@ def expire_leases(session: Session, project: Project, now: datetime | None = Non
     return expired
 
 
-def _candidates(session: Session, project: Project, user: User, gold: bool) -> list[int]:
-    taken = sa.select(Assignment.id).where(Assignment.item_id == Item.id,
-                                           Assignment.annotator_id == user.id)
-    done = sa.select(Annotation.id).where(Annotation.item_id == Item.id,
-                                          Annotation.annotator_id == user.id)
-    stmt = (sa.select(Item.id).join(Batch, Batch.id == Item.batch_id)
-            .where(Item.project_id == project.id, Item.quarantined.is_(False),
-                   Batch.status.in_(WORKABLE), Item.annotation_count < target_expr(project),
-                   (Item.gold_answer.is_not(None) if gold else Item.gold_answer.is_(None)),
-                   ~sa.exists(taken), ~sa.exists(done))
-            .order_by(Item.id))
-    if session.get_bind().dialect.name == "postgresql":
-        # The locked row cannot change under us, so one candidate is enough.
-        return list(session.scalars(stmt.limit(1).with_for_update(skip_locked=True, of=Item)))
-    stmt = stmt.limit(CANDIDATES)
-    return list(session.scalars(stmt))
+# The claim's statements are built once, with parameters: building a statement this size costs
+# more in Python than PostgreSQL takes to run it. Parameters: ``annotator``, ``project``,
+# ``now``, and for the slot ``k`` and ``threshold`` (the project's redundancy and overlap).
+_USER, _PROJECT = sa.bindparam("annotator"), sa.bindparam("project")
+_NOW = sa.bindparam("now", type_=Assignment.lease_expires_at.type)
+#: ``LIMIT 1`` and ``OFFSET 0`` as literals: with a bound limit PostgreSQL cannot know the
+#: plan stops at the first row, keeps re-planning the prepared claim for each execution, and
+#: that planning costs more than running it.
+_ONE, _ZERO = sa.literal_column("1", sa.Integer), sa.literal_column("0", sa.Integer)
 
 
-def _take_slot(session: Session, project: Project, item_id: int) -> bool:
-    return session.execute(
-        sa.update(Item).where(Item.id == item_id, Item.quarantined.is_(False),
-                              Item.annotation_count < target_expr(project))
-        .values(annotation_count=Item.annotation_count + 1)
-        .execution_options(synchronize_session=False)).rowcount == 1
+def _fenced(subquery: sa.Select) -> sa.Select:
+    """``subquery`` with ``OFFSET 0``, which keeps PostgreSQL from flattening an ``EXISTS``
+    into a merge join: it then probes an index once per candidate row, as meant, instead of
+    reading every assignment (or annotation) of the project in item order to find one
+    annotator's. Harmless on SQLite, which probes anyway."""
+    return subquery.offset(_ZERO)
+
+
+@functools.cache
+def _state_statement() -> sa.Select:
+    """The annotator's live lease and whether any lease of the project is overdue."""
+    mine = sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
+        Assignment.annotator_id == _USER, Item.project_id == _PROJECT)
+    live = (mine.where(Assignment.status == AssignmentStatus.leased,
+                       Assignment.lease_expires_at > _NOW, Item.quarantined.is_(False))
+            .order_by(Assignment.id).limit(_ONE).scalar_subquery())
+    overdue = sa.exists(sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
+        Item.project_id == _PROJECT, Assignment.status == AssignmentStatus.leased,
+        Assignment.lease_expires_at <= _NOW))
+    return sa.select(live, overdue)
+
+
+# Table-level (not ORM-enabled) statements where no object needs keeping in step: the ORM's
+# bulk-update bookkeeping costs more than the UPDATE itself.
+_MEMBERSHIPS = Membership.__table__
+_SERVED = (sa.update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == sa.bindparam("membership"))
+           .values(served=_MEMBERSHIPS.c.served + _ONE))
+
+
+@functools.cache
+def _slot_statement(gold: bool) -> sa.Update:
+    """Take a slot on the first free item (gold or not) for the annotator, in one statement.
+
+    The candidate is the first item in id order the annotator never had and that still has a
+    free slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL
+    the candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
+    items instead of queueing on one row (SQLite runs one writer at a time and renders no
+    ``FOR UPDATE``).
+    """
+    k, threshold = sa.bindparam("k", type_=sa.Integer), sa.bindparam("threshold", type_=sa.Integer)
+    free = aliased(Item)
+    taken = _fenced(sa.select(Assignment.id).where(Assignment.item_id == free.id,
+                                                   Assignment.annotator_id == _USER))
+    done = _fenced(sa.select(Annotation.id).where(Annotation.item_id == free.id,
+                                                  Annotation.annotator_id == _USER))
+    candidate = (
+        sa.select(free.id).join(Batch, Batch.id == free.batch_id)
+        .where(free.project_id == _PROJECT, free.quarantined.is_(False),
+               Batch.status.in_(WORKABLE), free.annotation_count < _target(free, k, threshold),
+               (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
+               ~sa.exists(taken), ~sa.exists(done))
+        .order_by(free.id).limit(_ONE).with_for_update(skip_locked=True, of=free))
+    return (sa.update(Item).where(Item.id == candidate.scalar_subquery(),
+                                  Item.quarantined.is_(False),
+                                  Item.annotation_count < _target(Item, k, threshold))
+            .values(annotation_count=Item.annotation_count + _ONE).returning(Item))
 
 
 def claim_next(session: Session, user: User, project: Project, *,
@@ -181,34 +219,96 @@ def claim_next(session: Session, user: User, project: Project, *,
     Returns None when there is nothing left for this annotator. Flushes; the caller commits
     promptly (the slot is held from here).
 
+    Usually five statements: the gate (which on PostgreSQL also locks the annotator's
+    membership, so two tabs never take two items at once, and reads their count of items
+    served for the gold mix), the annotator's live lease and whether any lease is overdue,
+    the slot, the new lease, the count of items served plus one.
+
     :raises NotQualified: the gate refuses; its ``step`` says what to do next.
     """
-    version = check_can_annotate(session, user, project)
+    facts = read_gate(session, user.id, project.id, lock=True)
+    version = admit(session, facts, project)
     now = now or utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        # One claim at a time per annotator: two tabs must not take two items at once.
-        session.execute(sa.select(Membership.id).where(
-            Membership.user_id == user.id, Membership.project_id == project.id,
-            Membership.role == ProjectRole.annotator).with_for_update())
-    current = live_lease(session, user, project, now)
-    if current is not None:
-        return Claim(current, version, resumed=True)
-    expire_leases(session, project, now)
-    served = session.scalar(sa.select(sa.func.count(Assignment.id)).join(
-        Item, Item.id == Assignment.item_id).where(
-        Assignment.annotator_id == user.id, Item.project_id == project.id)) or 0
-    first = _wants_gold(project, served, user)
+    params = {"annotator": user.id, "project": project.id, "now": now}
+    current_id, any_overdue = session.execute(_state_statement(), params).one()
+    if current_id is not None:
+        return Claim(_with_item(session, current_id), version, resumed=True)
+    if any_overdue:
+        expire_leases(session, project, now)
+    params.update(k=project.redundancy_k, threshold=round(project.overlap_share * BUCKETS))
+    del params["now"]
+    first = _wants_gold(project, facts.served, user)
     for gold in (first, not first):
-        for item_id in _candidates(session, project, user, gold):
-            if not _take_slot(session, project, item_id):
-                continue
-            assignment = Assignment(item_id=item_id, annotator_id=user.id,
-                                    status=AssignmentStatus.leased, leased_at=now,
-                                    lease_expires_at=now + timedelta(minutes=project.lease_minutes))
-            session.add(assignment)
-            session.flush()
-            return Claim(assignment, version, resumed=False)
+        item = session.scalars(_slot_statement(gold), params,
+                               execution_options={"synchronize_session": False}).first()
+        if item is None:
+            continue
+        assignment = Assignment(item=item, annotator_id=user.id,
+                                status=AssignmentStatus.leased, leased_at=now,
+                                lease_expires_at=now + timedelta(minutes=project.lease_minutes))
+        session.add(assignment)
+        session.flush()
+        session.execute(_SERVED, {"membership": facts.membership_id})
+        return Claim(assignment, version, resumed=False)
     return None
+
+
+_WITH_ITEM = (sa.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
+              .where(Assignment.id == sa.bindparam("assignment_id")))
+
+
+def _with_item(session: Session, assignment_id: int) -> Assignment | None:
+    """The assignment with its item loaded, in one statement."""
+    return session.scalar(_WITH_ITEM, {"assignment_id": assignment_id})
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A live lease as the submit needs it (read without loading the ORM objects)."""
+
+    id: int
+    leased_at: datetime
+    item_id: int
+    payload: dict
+    #: The annotator already has a current annotation of the item (a re-annotation round).
+    reannotation: bool
+
+
+_LEASE = (sa.select(Assignment.annotator_id, Assignment.status, Assignment.leased_at,
+                    Assignment.lease_expires_at, Item.id, Item.project_id, Item.quarantined,
+                    Item.payload, sa.exists().where(
+                        Annotation.item_id == Item.id,
+                        Annotation.annotator_id == Assignment.annotator_id,
+                        Annotation.is_current.is_(True)))
+          .join(Item, Item.id == Assignment.item_id)
+          .where(Assignment.id == sa.bindparam("assignment_id")))
+
+
+def read_lease(session: Session, assignment_id: int, user: User, project: Project, *,
+               now: datetime | None = None) -> Lease:
+    """:func:`get_lease` in one light statement: the lease's times and its item's data.
+
+    :raises NotFound, PermissionDenied, LeaseError: as :func:`get_lease`.
+    """
+    row = session.execute(_LEASE, {"assignment_id": assignment_id}).first()
+    if row is None or row[5] != project.id:
+        raise NotFound(f"No assignment {assignment_id} in {project.slug}.")
+    annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row
+    _check_lease(user, annotator_id, status, expires_at, quarantined, now)
+    return Lease(assignment_id, leased_at, item_id, payload, bool(again))
+
+
+def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
+                 expires_at: datetime, quarantined: bool, now: datetime | None) -> None:
+    if annotator_id != user.id:
+        raise PermissionDenied("This item is not leased to you.")
+    if status != AssignmentStatus.leased:
+        raise LeaseError(f"This item was already {status.value}; nothing was changed.")
+    if expires_at <= (now or utcnow()):
+        raise LeaseError("Your lease on this item expired; it went back to the queue. "
+                         "Take the next item.")
+    if quarantined:
+        raise LeaseError("This item was flagged and quarantined; take the next item.")
 
 
 def get_lease(session: Session, assignment_id: int, user: User, project: Project, *,
@@ -219,19 +319,11 @@ def get_lease(session: Session, assignment_id: int, user: User, project: Project
     :raises PermissionDenied: it is someone else's.
     :raises LeaseError: it was already submitted, skipped, or it expired.
     """
-    assignment = session.get(Assignment, assignment_id)
+    assignment = _with_item(session, assignment_id)
     if assignment is None or assignment.item.project_id != project.id:
         raise NotFound(f"No assignment {assignment_id} in {project.slug}.")
-    if assignment.annotator_id != user.id:
-        raise PermissionDenied("This item is not leased to you.")
-    if assignment.status != AssignmentStatus.leased:
-        raise LeaseError(f"This item was already {assignment.status.value}; "
-                         "nothing was changed.")
-    if assignment.lease_expires_at <= (now or utcnow()):
-        raise LeaseError("Your lease on this item expired; it went back to the queue. "
-                         "Take the next item.")
-    if assignment.item.quarantined:
-        raise LeaseError("This item was flagged and quarantined; take the next item.")
+    _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
+                 assignment.item.quarantined, now)
     return assignment
 
 

@@ -1,8 +1,9 @@
 """The qualification gate: may this annotator work in this project right now?
 
-One function, :func:`check_can_annotate`, is what the assignment engine calls; it is enforced
-in the service, not only by hiding buttons. It raises :class:`NotQualified` whose ``step``
-says exactly what the annotator must do next.
+:func:`check_can_annotate` (and :func:`working_version`, the same gate for the labeling loop)
+is what the assignment engine and the submit call; it is enforced in the service, not only by
+hiding buttons. It raises :class:`NotQualified` whose ``step`` says exactly what the annotator
+must do next. Its facts are read in one statement (``services/gate.py``) on every call.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from annotate.database import utcnow
 from annotate.models import (
     Acknowledgement,
     AuditEvent,
-    Membership,
     ModuleKind,
     Project,
-    ProjectRole,
     Qualification,
     RulebookVersion,
     TrainingAttempt,
@@ -30,6 +29,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
+from annotate.services.gate import GateFacts, WorkingVersion, read_gate
 from annotate.services.rulebooks import current_version
 
 
@@ -57,23 +57,6 @@ def legal_module(session: Session) -> TrainingModule | None:
                           .order_by(TrainingModule.id.desc()).limit(1))
 
 
-def has_valid_legal_training(session: Session, user: User) -> bool:
-    """True if no legal module exists or the user passed one within its validity period."""
-    last_pass = sa.select(sa.func.max(TrainingAttempt.submitted_at)).where(
-        TrainingAttempt.user_id == user.id, TrainingAttempt.module_id == TrainingModule.id,
-        TrainingAttempt.passed.is_(True)).scalar_subquery()
-    row = session.execute(  # the newest legal module and the user's last pass, in one query
-        sa.select(TrainingModule.validity_days, last_pass)
-        .where(TrainingModule.kind == ModuleKind.legal)
-        .order_by(TrainingModule.id.desc()).limit(1)).first()
-    if row is None:
-        return True
-    validity_days, passed_at = row
-    if passed_at is None:
-        return False
-    return passed_at + timedelta(days=validity_days) > utcnow()
-
-
 def active_qualification(session: Session, user: User, project: Project,
                          version: RulebookVersion) -> Qualification | None:
     """An unexpired, unrevoked qualification for ``version`` or one covering it.
@@ -95,7 +78,7 @@ def active_qualification(session: Session, user: User, project: Project,
 def gate_status(session: Session, user: User, project: Project) -> GateStatus:
     """Evaluate the gate without raising (for pages that explain what to do)."""
     try:
-        check_can_annotate(session, user, project)
+        working_version(session, user, project)
     except NotQualified as refusal:
         return GateStatus(False, refusal.step, str(refusal))
     return GateStatus(True, "work", "")
@@ -108,34 +91,45 @@ def check_can_annotate(session: Session, user: User, project: Project) -> Rulebo
         ``legal_training``, ``training`` (take/retake the version's quiz) or ``acknowledge``
         (read and sign a minor revision).
     """
-    membership = session.scalar(sa.select(Membership).where(
-        Membership.user_id == user.id, Membership.project_id == project.id,
-        Membership.role == ProjectRole.annotator))
-    if membership is None:
+    return session.get(RulebookVersion, working_version(session, user, project).id)
+
+
+def working_version(session: Session, user: User, project: Project) -> WorkingVersion:
+    """:func:`check_can_annotate` for the labeling loop: the version as a
+    :class:`~annotate.services.gate.WorkingVersion`, the gate read in one statement.
+
+    Nothing is cached, so a suspension or a revocation blocks the very next call.
+
+    :raises NotQualified: as :func:`check_can_annotate`.
+    """
+    return admit(session, read_gate(session, user.id, project.id), project)
+
+
+def admit(session: Session, facts: GateFacts | None, project: Project) -> WorkingVersion:
+    """The gate's decision on ``facts`` (:func:`~annotate.services.gate.read_gate`): the
+    version to work under, or :class:`NotQualified` with the step to take."""
+    if facts is None:
         raise NotQualified(f"You are not an annotator in {project.name}.", "membership")
-    if membership.suspended_at is not None:
+    if facts.suspended_at is not None:
         raise NotQualified(
-            f"You are suspended in {project.name}: {membership.suspended_reason or ''}".strip(),
+            f"You are suspended in {project.name}: {facts.suspended_reason or ''}".strip(),
             "suspended")
-    version = current_version(session, project)
+    version = facts.version
     if version is None:
         raise NotQualified(f"{project.name} has no published rulebook yet.", "no_rulebook")
-    if not has_valid_legal_training(session, user):
+    if facts.legal_validity_days is not None and (
+            facts.legal_passed_at is None
+            or facts.legal_passed_at + timedelta(days=facts.legal_validity_days) <= utcnow()):
         raise NotQualified("Complete the legal-awareness training first.", "legal_training",
-                           version)
-    qualification = active_qualification(session, user, project, version)
-    if qualification is None:
+                           session.get(RulebookVersion, version.id))
+    if facts.qualified_version_id is None:
         raise NotQualified(
             f"Pass the training quiz for rulebook {version.title} v{version.version} "
-            "before annotating.", "training", version)
-    if qualification.rulebook_version_id != version.id:
-        signed = session.scalar(sa.select(Acknowledgement.id).where(
-            Acknowledgement.user_id == user.id, Acknowledgement.rulebook_version_id == version.id,
-            Acknowledgement.sha256 == version.sha256))
-        if signed is None:
-            raise NotQualified(
-                f"Rulebook {version.title} changed to v{version.version}: read the change and "
-                "acknowledge it.", "acknowledge", version)
+            "before annotating.", "training", session.get(RulebookVersion, version.id))
+    if facts.qualified_version_id != version.id and not facts.acknowledged:
+        raise NotQualified(
+            f"Rulebook {version.title} changed to v{version.version}: read the change and "
+            "acknowledge it.", "acknowledge", session.get(RulebookVersion, version.id))
     return version
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from annotate.auth import require_role
-from annotate.database import db
+from annotate.database import commit_keeping_loaded, db
 from annotate.models import (
     Annotation,
     Batch,
@@ -35,6 +35,7 @@ from annotate.services.annotations import (
 )
 from annotate.services.assignment import claim_next, skip_item
 from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.gate import published_clauses
 from annotate.services.qualification import NotQualified
 from annotate.services.rulebooks import current_version
 
@@ -63,9 +64,15 @@ def index():
     return render_template("annotator/index.html", rows=rows)
 
 
+_PROJECT = sa.select(Project).where(Project.slug == sa.bindparam("slug"),
+                                    Project.archived.is_(False))
+
+
 def _project(slug: str) -> Project:
-    return db.first_or_404(sa.select(Project).where(Project.slug == slug,
-                                                    Project.archived.is_(False)))
+    project = db.session.scalar(_PROJECT, {"slug": slug})
+    if project is None:
+        abort(404)
+    return project
 
 
 def _training_url() -> str:
@@ -85,7 +92,8 @@ def label(slug: str):
         db.session.rollback()
         return render_template("annotator/gate.html", project=project, refusal=refusal,
                                training_url=_training_url())
-    db.session.commit()
+    clauses = published_clauses(db.session, claim.version) if claim is not None else ()
+    commit_keeping_loaded(db.session)  # the page shows the lease just written
     progress = annotator_progress(db.session, current_user, project, cached=claim is not None)
     if claim is None:
         return render_template("annotator/done.html", project=project, progress=progress)
@@ -93,8 +101,8 @@ def label(slug: str):
     return render_template(
         "annotator/label.html", project=project, assignment=assignment,
         item=assignment.item, payload=assignment.item.payload, version=claim.version,
-        progress=progress, labels=_label_choices(project), flag_kinds=list(FlagKind),
-        TaskType=TaskType)
+        clauses=clauses, progress=progress, labels=_label_choices(project),
+        flag_kinds=list(FlagKind), TaskType=TaskType)
 
 
 def _label_choices(project: Project) -> list[dict[str, Any]]:

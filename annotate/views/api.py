@@ -16,13 +16,13 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
-from annotate.database import db
+from annotate.database import commit_keeping_loaded, db
 from annotate.extensions import csrf
 from annotate.models import AnnotationSource, Project, ProjectRole
 from annotate.services.annotations import submit_annotation
-from annotate.services.api_tokens import user_for_token
+from annotate.services.api_tokens import token_context
 from annotate.services.assignment import claim_next
-from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.errors import DomainError, InvalidInput, NotFound
 from annotate.services.export import (
     FORMATS,
     MIMETYPES,
@@ -50,13 +50,16 @@ def authenticate() -> Any:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
-    user = user_for_token(db.session, secret.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    slug = (request.view_args or {}).get("slug")
+    context = (token_context(db.session, secret.strip(), slug)
+               if scheme.lower() == "bearer" else None)
+    if context is None:
         response, status = _error(401, "A valid API token is required "
                                        "(Authorization: Bearer <token>).")
         response.headers["WWW-Authenticate"] = 'Bearer realm="annotate"'
         return response, status
-    g.api_user = user
+    g.api_user = context.user
+    g.api_context = (slug, context)  # the project of the URL, read with the token
     return None
 
 
@@ -83,9 +86,16 @@ def http_error(error: HTTPException):
 
 def _project(slug: str, role: ProjectRole) -> Project:
     """The project ``slug`` if the token's user holds ``role`` there (admins may manage)."""
-    project = get_project(db.session, slug)
     user = g.api_user
-    if role in user.roles_in(project) or (role == ProjectRole.manager and user.is_admin):
+    read_slug, context = g.get("api_context", (None, None))
+    if read_slug == slug:  # read with the token (every endpoint here names its project)
+        if context.project is None:
+            raise NotFound(f"No project {slug!r}.")
+        project, has_role = context.project, role in context.roles
+    else:
+        project = get_project(db.session, slug)
+        has_role = role in user.roles_in(project)
+    if has_role or (role == ProjectRole.manager and user.is_admin):
         return project
     raise _RoleError(f"You need the {role.value} role in {project.slug}.")
 
@@ -141,7 +151,7 @@ def next_item(slug: str):
     """Lease the caller's next item (or return their current lease); null when none is left."""
     project = _project(slug, ProjectRole.annotator)
     claim = claim_next(db.session, g.api_user, project)
-    db.session.commit()
+    commit_keeping_loaded(db.session)  # the answer is built from the lease just written
     if claim is None:
         return jsonify({"assignment": None})
     assignment, item = claim.assignment, claim.assignment.item
@@ -170,7 +180,7 @@ def submit(slug: str, assignment_id: int):
         db.session, assignment_id, g.api_user, project, body["value"], clause_keys=keys,
         duration_ms=duration if isinstance(duration, int) and not isinstance(duration, bool)
         else None, source=AnnotationSource.api)
-    db.session.commit()
+    commit_keeping_loaded(db.session)
     return jsonify({"annotation_id": annotation.id, "value": annotation.value}), 201
 
 
