@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.models import Item
-from annotate.services import imports
+from annotate.models import Batch, Item
+from annotate.models.items import content_key
+from annotate.services import import_speed, imports
 from annotate.services.errors import InvalidInput
 from annotate.services.import_formats import iter_records, parse_line
 
@@ -101,3 +102,22 @@ def test_malformed_and_non_utf8_lines_keep_the_standard_messages():
     assert [r.fields for r in records] == [{"text": "ok"}]
     assert problems == ["line 2: malformed JSON (Expecting value at column 1)",
                         "line 3: not UTF-8 text (invalid start byte at byte 10)"]
+
+
+def test_content_lookup_confirms_the_full_hash(db, make_project):
+    """Two hashes that share their 64-bit index key are different content."""
+    project = make_project()
+    batch = Batch(project_id=project.id, name="b")
+    db.session.add(batch)
+    db.session.flush()
+    stored = "ab" * 8 + "1" * 48
+    db.session.add(Item(project_id=project.id, batch_id=batch.id, external_id="x",
+                        payload={"text": "x"}, content_hash=stored))
+    db.session.flush()
+    item = db.session.scalar(sa.select(Item))
+    assert item.content_key == content_key(stored)
+    twin = "ab" * 8 + "2" * 48
+    assert content_key(twin) == item.content_key
+    assert import_speed.existing_content(db.session, project, [twin]) == {}
+    assert import_speed.existing_content(db.session, project, [stored, twin]) == {
+        stored: (item.id, "x", stored)}

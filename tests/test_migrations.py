@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -12,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 from annotate import create_app
 from annotate.config import TestConfig
 from annotate.database import db
+from annotate.models.items import content_key
 
 
 @pytest.fixture
@@ -48,3 +51,46 @@ def test_upgrade_gives_exactly_the_models_and_downgrade_empties(migration_app):
     assert set(db.metadata.tables) <= tables
     downgrade(revision="base")
     assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def _filler(column: sa.Column, n: int):
+    if isinstance(column.type, sa.JSON):
+        return {}
+    if isinstance(column.type, sa.Boolean):
+        return False
+    if isinstance(column.type, sa.DateTime):
+        return datetime(2026, 1, 1)
+    if isinstance(column.type, sa.Integer | sa.Float | sa.Numeric):
+        return 1
+    return f"v{n}"
+
+
+def _insert(connection, table: sa.Table, **values):
+    row = {c.name: _filler(c, n) for n, c in enumerate(table.columns)
+           if not c.nullable and not c.primary_key and c.name not in values}
+    connection.execute(table.insert().values(**row, **values))
+
+
+def test_content_key_migration_backfills_existing_items(migration_app):
+    """0003 adds items.content_key to a database that already holds items, from their hash."""
+    script = ScriptDirectory.from_config(migration_app.extensions["migrate"].migrate.get_config())
+    before = script.get_revision("0003").down_revision
+    upgrade(revision=before)
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine)
+    digests = ["f" * 64, "0" * 64, "7fffffffffffffff" + "a" * 48, "not-a-hex-digest"]
+    with db.engine.begin() as connection:
+        _insert(connection, meta.tables["projects"], id=1, slug="p")
+        _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
+        for n, digest in enumerate(digests, start=1):
+            _insert(connection, meta.tables["items"], id=n, project_id=1, batch_id=1,
+                    external_id=f"i{n}", content_hash=digest)
+    upgrade()
+    with db.engine.connect() as connection:
+        keys = connection.execute(sa.text(
+            "SELECT content_hash, content_key FROM items ORDER BY id")).all()
+    assert keys == [(d, content_key(d)) for d in digests]
+    assert [k for _, k in keys[:3]] == [-1, 0, 2 ** 63 - 1]
+    downgrade(revision=before)
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM items")).scalar() == 4

@@ -29,6 +29,7 @@ from annotate.models import (
     TaskType,
     User,
 )
+from annotate.models.items import content_key
 from annotate.services import labelstudio
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
@@ -36,6 +37,9 @@ from annotate.services.import_formats import Record
 from annotate.services.import_speed import (
     bulk_cache,
     canonical_encoder,
+    existing,
+    existing_content,
+    ids_in_chunks,
     maybe_seen,
     new_filters,
     remember,
@@ -50,8 +54,6 @@ from annotate.services.items import (
 
 RESERVED = ("id", "external_id", "gold", "personal_info")
 CHUNK = 5000
-#: Rows per ``IN (...)`` look-up (well below every driver's parameter limit).
-LOOKUP_CHUNK = 900
 TRUE = {"1", "true", "yes", "y", "t"}
 FALSE = {"", "0", "false", "no", "n", "f"}
 
@@ -179,19 +181,6 @@ def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: 
                     canonical, digest, gold, bool(pii), annotations), []
 
 
-def _existing(session: Session, project: Project, column: Any,
-              values: list[str]) -> dict[str, tuple[int, str, str]]:
-    """Map each present value of ``column`` to the existing (id, external id, content hash)."""
-    found: dict[str, tuple[int, str, str]] = {}
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start:start + LOOKUP_CHUNK]
-        for item_id, ext, digest, key in session.execute(
-                sa.select(Item.id, Item.external_id, Item.content_hash, column)
-                .where(Item.project_id == project.id, column.in_(chunk))):
-            found[key] = (item_id, ext, digest)
-    return found
-
-
 def _get_batch(session: Session, project: Project, name: str, source: str, licence: str,
                actor: User | None) -> Batch:
     batch = session.scalar(sa.select(Batch).where(Batch.project_id == project.id,
@@ -293,8 +282,8 @@ def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
         exts, digests = maybe_seen(run.seen, chunk)
     else:
         exts, digests = [c.external_id for c in chunk], [c.digest for c in chunk]
-    by_ext = _existing(session, project, Item.external_id, exts) if run.any_items else {}
-    by_hash = _existing(session, project, Item.content_hash, digests) if run.any_items else {}
+    by_ext = existing(session, project, Item.external_id, exts) if run.any_items else {}
+    by_hash = existing_content(session, project, digests) if run.any_items else {}
     seen_ext: dict[str, str] = {}
     seen_hash: dict[str, str] = {}
     new: list[_Checked] = []
@@ -339,7 +328,7 @@ def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
         result.users_created += created
 
 
-_ITEM_COLUMNS = ("project_id", "batch_id", "external_id", "payload", "content_hash",
+_ITEM_COLUMNS = ("project_id", "batch_id", "external_id", "payload", "content_hash", "content_key",
                  "gold_answer", "has_personal_info", "quarantined", "annotation_count",
                  "created_at")
 
@@ -360,7 +349,7 @@ def _insert_items(session: Session, project: Project, batch: Batch,
     for start in range(0, len(new), CHUNK):
         chunk = new[start:start + CHUNK]
         connection.exec_driver_sql(sql, [
-            (project_id, batch_id, c.external_id, c.canonical, c.digest,
+            (project_id, batch_id, c.external_id, c.canonical, c.digest, content_key(c.digest),
              None if c.gold is None else canonical_json(c.gold), c.personal_info, False,
              len(c.annotations), now) for c in chunk])
 
@@ -370,7 +359,7 @@ def _insert_annotations(session: Session, project: Project, new: list[_Checked],
     from annotate.services.users import create_user
 
     with_annotations = [c for c in new if c.annotations]
-    item_ids = _ids_in_chunks(session, project, [c.external_id for c in with_annotations])
+    item_ids = ids_in_chunks(session, project, [c.external_id for c in with_annotations])
     users: dict[str, User] = {}
     created: list[str] = []
     rows = []
@@ -395,15 +384,6 @@ def _insert_annotations(session: Session, project: Project, new: list[_Checked],
     for start in range(0, len(rows), CHUNK):
         session.execute(sa.insert(Annotation), rows[start:start + CHUNK])
     return len(rows), created
-
-
-def _ids_in_chunks(session: Session, project: Project, exts: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(exts), LOOKUP_CHUNK):
-        found.update(session.execute(sa.select(Item.external_id, Item.id).where(
-            Item.project_id == project.id,
-            Item.external_id.in_(exts[start:start + LOOKUP_CHUNK]))).all())
-    return found
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
