@@ -244,19 +244,21 @@ def cohen_kappa(items: Any, annotators: Any = None, values: Any = None, *,
                            observed=p_o, expected=p_e)
 
 
-def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
-    groups = _by_annotator(r)
-    k = r.n_annotators
+def pairwise_table(metric: str, annotators: Sequence[Any], ns: tuple[int, int, int],
+                   solo: Sequence[int], pair: Any) -> PairwiseResult:
+    """A :class:`PairwiseResult` from ``solo[i]`` (items annotator i rated) and
+    ``pair(i, j)`` → (value or None, items the pair shares), for every pair i < j; the mean
+    is over the defined pair values."""
+    k = len(solo)
     vals: list[list[float | None]] = [[None] * k for _ in range(k)]
     common = [[0] * k for _ in range(k)]
     defined: list[float] = []
     for i in range(k):
-        common[i][i] = int(groups[i][0].size)
+        common[i][i] = int(solo[i])
         for j in range(i + 1, k):
-            a, b = _pair_codes(groups[i], groups[j])
-            v = fn(a, b)
+            v, shared = pair(i, j)
             vals[i][j] = vals[j][i] = v
-            common[i][j] = common[j][i] = int(a.size)
+            common[i][j] = common[j][i] = int(shared)
             if v is not None:
                 defined.append(v)
     reason = None
@@ -264,8 +266,19 @@ def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
         reason = "fewer than two annotators"
     elif not defined:
         reason = "no annotator pair has a defined value"
-    return PairwiseResult(metric, r.annotators, tuple(map(tuple, vals)), tuple(map(tuple, common)),
-                          float(np.mean(defined)) if defined else None, *_n(r), reason=reason)
+    return PairwiseResult(metric, annotators, tuple(map(tuple, vals)),
+                          tuple(map(tuple, common)),
+                          float(np.mean(defined)) if defined else None, *ns, reason=reason)
+
+
+def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
+    groups = _by_annotator(r)
+
+    def pair(i: int, j: int) -> tuple[float | None, int]:
+        a, b = _pair_codes(groups[i], groups[j])
+        return fn(a, b), a.size
+
+    return pairwise_table(metric, r.annotators, _n(r), [g[0].size for g in groups], pair)
 
 
 def cohen_matrix(items: Any, annotators: Any = None, values: Any = None, *,

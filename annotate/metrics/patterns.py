@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from .agreement import _chance_corrected, _observed, _prevalence, kappa_from_confusion
+from .agreement import (
+    _chance_corrected,
+    _observed,
+    _prevalence,
+    kappa_from_confusion,
+    pairwise_table,
+)
 from .data import Ratings
 from .krippendorff_alpha import (
     LEVELS,
@@ -167,26 +173,14 @@ def grid(p: Patterns) -> np.ndarray:
 def cohen_matrix(p: Patterns) -> PairwiseResult:
     """:func:`annotate.metrics.cohen_matrix` (unweighted κ) of the expanded items."""
     g = grid(p)
-    k, a = p.n_categories, p.n_annotators
-    vals: list[list[float | None]] = [[None] * a for _ in range(a)]
-    common = [[0] * a for _ in range(a)]
-    defined: list[float] = []
-    for i in range(a):
-        common[i][i] = int(p.weight[g[:, i] >= 0].sum())
-        for j in range(i + 1, a):
-            both = (g[:, i] >= 0) & (g[:, j] >= 0)
-            conf = np.bincount(g[both, i] * k + g[both, j], weights=p.weight[both],
-                               minlength=k * k).reshape(k, k)
-            v = kappa_from_confusion(conf)[0]
-            vals[i][j] = vals[j][i] = v
-            common[i][j] = common[j][i] = int(p.weight[both].sum())
-            if v is not None:
-                defined.append(v)
-    reason = None
-    if a < 2:
-        reason = "fewer than two annotators"
-    elif not defined:
-        reason = "no annotator pair has a defined value"
-    return PairwiseResult("cohen_kappa", p.annotators, tuple(map(tuple, vals)),
-                          tuple(map(tuple, common)),
-                          float(np.mean(defined)) if defined else None, *p.ns(), reason=reason)
+    k = p.n_categories
+    rated = g >= 0
+
+    def pair(i: int, j: int) -> tuple[float | None, int]:
+        both = rated[:, i] & rated[:, j]
+        conf = np.bincount(g[both, i] * k + g[both, j], weights=p.weight[both],
+                           minlength=k * k).reshape(k, k)
+        return kappa_from_confusion(conf)[0], int(p.weight[both].sum())
+
+    solo = [int(p.weight[rated[:, i]].sum()) for i in range(p.n_annotators)]
+    return pairwise_table("cohen_kappa", p.annotators, p.ns(), solo, pair)

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from annotate.metrics import PairwiseResult
-from annotate.metrics.agreement import kappa_from_confusion
+from annotate.metrics.agreement import kappa_from_confusion, pairwise_table
 from annotate.models import Annotation, Item, Project
 from annotate.services.report_data import stream_rows
 from annotate.services.report_sql import (
@@ -182,22 +182,6 @@ def cohen_from_pairs(t: SparseTables, scope: tuple[str, int] | None, ids: np.nda
                                t.p_cb[sel].tolist(), t.p_n[sel].tolist(), strict=True):
         conf[pos[x], pos[y], cx * k + cy] += n
     rows = scope_rows(t, scope)
-    vals: list[list[float | None]] = [[None] * a for _ in range(a)]
-    common = [[0] * a for _ in range(a)]
-    defined: list[float] = []
-    for i in range(a):
-        common[i][i] = int(t.n[rows & (t.ann == ids[i])].sum())
-        for j in range(i + 1, a):
-            v = kappa_from_confusion(conf[i, j].reshape(k, k))[0]
-            vals[i][j] = vals[j][i] = v
-            common[i][j] = common[j][i] = int(conf[i, j].sum())
-            if v is not None:
-                defined.append(v)
-    reason = None
-    if a < 2:
-        reason = "fewer than two annotators"
-    elif not defined:
-        reason = "no annotator pair has a defined value"
-    return PairwiseResult("cohen_kappa", names, tuple(map(tuple, vals)),
-                          tuple(map(tuple, common)),
-                          float(np.mean(defined)) if defined else None, *ns, reason=reason)
+    solo = [int(t.n[rows & (t.ann == x)].sum()) for x in ids.tolist()]
+    return pairwise_table("cohen_kappa", names, ns, solo, lambda i, j: (
+        kappa_from_confusion(conf[i, j].reshape(k, k))[0], int(conf[i, j].sum())))
