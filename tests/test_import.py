@@ -188,3 +188,21 @@ def test_cli_import_and_batch_list(runner, make_project, tmp_path):
     assert [(r["name"], r["status"], r["items"], r["licence"]) for r in rows] == [
         ("october", "open", 4, "CC0-1.0")]
     assert runner.invoke(args=["batch", "list", "nope"]).exit_code == 1
+
+
+def test_label_studio_task_with_two_annotations_by_one_annotator_is_refused(db, make_project):
+    """One current annotation per annotator and item: a second one by the same Label Studio
+    user on a task is reported, and nothing of the file is written."""
+    project = make_project("ls", labels=["pos", "neg"])
+    choice = {"type": "choices", "value": {"choices": ["pos"]}}
+    tasks = [{"id": 1, "data": {"text": "fine"}},
+             {"id": 2, "data": {"text": "twice"}, "annotations": [
+                 {"completed_by": 7, "result": [choice]},
+                 {"completed_by": {"id": 7}, "result": [choice]}]}]
+    with pytest.raises(InvalidInput) as caught:
+        _import(db, project, json.dumps(tasks), "labelstudio")
+    assert caught.value.problems == [
+        "task 2: annotations[2]: a second annotation by the same annotator "
+        "(one current annotation per annotator and item)"]
+    db.session.rollback()
+    assert _count(db, Item) == 0 and _count(db, Annotation) == 0

@@ -174,6 +174,10 @@ def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: 
         value, found = normalise_value(project, raw, payload, field=f"annotations[{n}].value")
         problems += [f"{record.line}: {p}" for p in found]
         username, display = labelstudio.annotator_key(ann.get("completed_by"))
+        if any(username == earlier[0] for earlier in annotations):
+            problems.append(f"{record.line}: annotations[{n}]: a second annotation by the same "
+                            "annotator (one current annotation per annotator and item)")
+            continue
         annotations.append((username, display, value, ann))
     if problems:
         return None, problems
