@@ -31,12 +31,12 @@ from annotate.models import (
     ModuleKind,
     ProjectRole,
     Qualification,
-    Rulebook,
     RulebookVersion,
     TrainingAttempt,
     TrainingModule,
     VersionStatus,
 )
+from annotate.services.rulebooks import newest_published
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,30 @@ class GateFacts:
 
 
 @functools.cache
+def newest_legal_module() -> sa.Select:
+    """SELECT of the newest standing legal-awareness module (the one the gate requires)."""
+    return (sa.select(TrainingModule).where(TrainingModule.kind == ModuleKind.legal)
+            .order_by(TrainingModule.id.desc()).limit(1))
+
+
+def covering_qualification(covered: Any, user_id: Any, project_id: Any, rulebook_id: Any,
+                           major: Any, now: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions for a qualification (whose version is ``covered``, joined) to cover a
+    version of rulebook ``rulebook_id`` with major ``major``: unrevoked, unexpired, and for
+    the same major release (a minor bump needs only an acknowledgement)."""
+    return (Qualification.user_id == user_id, Qualification.project_id == project_id,
+            Qualification.revoked_at.is_(None), Qualification.expires_at > now,
+            covered.rulebook_id == rulebook_id, covered.major == major)
+
+
 def _gate_statement(lock: bool) -> sa.Select:
     """The gate query with parameters ``user_id``, ``project_id`` and ``now``; built once (a
     statement costs more to build in Python than PostgreSQL takes to run it)."""
     user_id, project_id = sa.bindparam("user_id"), sa.bindparam("project_id")
     now = sa.bindparam("now", type_=Qualification.expires_at.type)
-    current_id = (
-        sa.select(RulebookVersion.id).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
-        .where(Rulebook.project_id == project_id,
-               RulebookVersion.status == VersionStatus.published)
-        .order_by(RulebookVersion.published_at.desc(), RulebookVersion.id.desc())
-        .limit(1).scalar_subquery())
-    legal_id = (sa.select(TrainingModule.id).where(TrainingModule.kind == ModuleKind.legal)
-                .order_by(TrainingModule.id.desc()).limit(1).scalar_subquery())
+    current_id = (newest_published(project_id).with_only_columns(RulebookVersion.id)
+                  .scalar_subquery())
+    legal_id = newest_legal_module().with_only_columns(TrainingModule.id).scalar_subquery()
     last_pass = (
         sa.select(sa.func.max(TrainingAttempt.submitted_at))
         .where(TrainingAttempt.user_id == user_id, TrainingAttempt.module_id == TrainingModule.id,
@@ -93,10 +104,8 @@ def _gate_statement(lock: bool) -> sa.Select:
     qualified = (
         sa.select(Qualification.rulebook_version_id)
         .join(covered, covered.id == Qualification.rulebook_version_id)
-        .where(Qualification.user_id == user_id, Qualification.project_id == project_id,
-               Qualification.revoked_at.is_(None), Qualification.expires_at > now,
-               covered.rulebook_id == RulebookVersion.rulebook_id,
-               covered.major == RulebookVersion.major)
+        .where(*covering_qualification(covered, user_id, project_id,
+                                       RulebookVersion.rulebook_id, RulebookVersion.major, now))
         .order_by(Qualification.granted_at.desc()).limit(1).scalar_subquery())
     acknowledged = sa.exists().where(Acknowledgement.user_id == user_id,
                                      Acknowledgement.rulebook_version_id == RulebookVersion.id,

@@ -29,7 +29,13 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
-from annotate.services.gate import GateFacts, WorkingVersion, read_gate
+from annotate.services.gate import (
+    GateFacts,
+    WorkingVersion,
+    covering_qualification,
+    newest_legal_module,
+    read_gate,
+)
 from annotate.services.rulebooks import current_version
 
 
@@ -53,8 +59,7 @@ class GateStatus:
 
 def legal_module(session: Session) -> TrainingModule | None:
     """The newest standing legal-awareness module, if one is installed."""
-    return session.scalar(sa.select(TrainingModule).where(TrainingModule.kind == ModuleKind.legal)
-                          .order_by(TrainingModule.id.desc()).limit(1))
+    return session.scalar(newest_legal_module())
 
 
 def active_qualification(session: Session, user: User, project: Project,
@@ -64,15 +69,11 @@ def active_qualification(session: Session, user: User, project: Project,
     A qualification for an earlier version of the same major release still counts (a minor
     bump needs only an acknowledgement); a major bump needs a new qualification.
     """
-    now = utcnow()
-    candidates = session.scalars(
+    return session.scalar(
         sa.select(Qualification).join(RulebookVersion)
-        .where(Qualification.user_id == user.id, Qualification.project_id == project.id,
-               Qualification.revoked_at.is_(None), Qualification.expires_at > now,
-               RulebookVersion.rulebook_id == version.rulebook_id,
-               RulebookVersion.major == version.major)
-        .order_by(Qualification.granted_at.desc())).all()
-    return candidates[0] if candidates else None
+        .where(*covering_qualification(RulebookVersion, user.id, project.id,
+                                       version.rulebook_id, version.major, utcnow()))
+        .order_by(Qualification.granted_at.desc()).limit(1))
 
 
 def gate_status(session: Session, user: User, project: Project) -> GateStatus:

@@ -164,13 +164,18 @@ def parse_rulebook_file(path: Path) -> ParsedRulebook:
     return parse_rulebook(path.read_text(encoding="utf-8"), str(path))
 
 
+def newest_published(project_id: Any) -> sa.Select:
+    """SELECT of a project's newest published rulebook version (``project_id`` may be a value
+    or a bound parameter); the one rule for "the version annotators work under"."""
+    return (sa.select(RulebookVersion).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
+            .where(Rulebook.project_id == project_id,
+                   RulebookVersion.status == VersionStatus.published)
+            .order_by(RulebookVersion.published_at.desc(), RulebookVersion.id.desc()).limit(1))
+
+
 def current_version(session: Session, project: Project) -> RulebookVersion | None:
     """The project's newest published rulebook version (the one annotators work under)."""
-    return session.scalar(
-        sa.select(RulebookVersion).join(Rulebook)
-        .where(Rulebook.project_id == project.id,
-               RulebookVersion.status == VersionStatus.published)
-        .order_by(RulebookVersion.published_at.desc(), RulebookVersion.id.desc()).limit(1))
+    return session.scalar(newest_published(project.id))
 
 
 def list_versions(session: Session, project: Project) -> list[RulebookVersion]:
