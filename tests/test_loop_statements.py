@@ -240,3 +240,62 @@ def test_the_count_of_items_served_grows_by_one_per_new_lease(db, loop):
     db.session.refresh(membership)
     assert membership.served == 2 == db.session.scalar(
         sa.select(sa.func.count(Assignment.id)).where(Assignment.annotator_id == alice.id))
+
+
+def _caller() -> str:
+    """The innermost frame of annotate's own code on the stack."""
+    import traceback
+
+    for frame in reversed(traceback.extract_stack()):
+        if "/annotate/" in frame.filename:
+            return f"{frame.filename.rsplit('/annotate/', 1)[1]}:{frame.lineno}"
+    return "?"
+
+
+@contextmanager
+def count_built_statements(monkeypatch):
+    """Record every SELECT, INSERT, UPDATE and EXISTS constructed while the block runs: the
+    labeling loop builds its statements once, since building one (and working out its cache
+    key) costs more in Python than the database takes to run it."""
+    from sqlalchemy.sql import dml, selectable
+
+    built: list[str] = []
+    for cls in (selectable.Select, selectable.Exists, dml.Insert, dml.Update):
+        original = cls.__init__
+
+        def counting(self, *args, __original=original, __name=cls.__name__, **kwargs):
+            built.append(f"{__name} at {_caller()}")
+            __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    yield built
+    monkeypatch.undo()
+
+
+def _fresh(request, *args, **kwargs):
+    """Send a request as a server would: a new session, no user loaded yet (the tests' app
+    context outlives a request; a server's does not)."""
+    from flask import g
+
+    from annotate.database import db
+
+    db.session.remove()
+    g.pop("_login_user", None)
+    return request(*args, **kwargs)
+
+
+def test_the_loop_builds_no_statement_per_request(db, loop, client, login, monkeypatch):
+    _, _, (auth, _) = loop
+    login("ann1")
+    from annotate.services.assignment import _slot_statement
+
+    for gold in (True, False):  # built once each, on the first claim that wants it
+        _slot_statement(gold)
+    for _ in range(2):  # the first round builds what is built once
+        with count_built_statements(monkeypatch) as built:
+            lease = _fresh(_next, client, auth).get_json()["assignment"]
+            assert _fresh(_submit, client, auth, lease["id"]).status_code == 201
+            page = _fresh(client.get, "/annotate/loop").get_data(as_text=True)
+            action = re.search(r'id="answer-form" action="([^"]+)"', page)[1]
+            assert _fresh(client.post, action, data={"label": "yes"}).status_code == 302
+    assert built == [], built

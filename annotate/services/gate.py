@@ -88,6 +88,7 @@ def covering_qualification(covered: Any, user_id: Any, project_id: Any, rulebook
             covered.rulebook_id == rulebook_id, covered.major == major)
 
 
+@functools.cache
 def _gate_statement(lock: bool) -> sa.Select:
     """The gate query with parameters ``user_id``, ``project_id`` and ``now``; built once (a
     statement costs more to build in Python than PostgreSQL takes to run it)."""
