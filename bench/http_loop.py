@@ -84,8 +84,11 @@ Text of the rule.
 """
 
 
-def build(url: str, n_items: int, n_users: int) -> list[tuple[str, str]]:
-    """Create the schema and data in ``url``; return (username, API token) per annotator."""
+def build(url: str, n_items: int, n_users: int, done: float = 0.0) -> list[tuple[str, str]]:
+    """Create the schema and data in ``url``; return (username, API token) per annotator.
+
+    ``done``: the share of items (the first, in id order) whose every slot is already taken,
+    as late in a project, where each claim has to get past them."""
     from annotate import create_app
     from annotate.config import Config
     from annotate.database import db, utcnow
@@ -133,6 +136,8 @@ def build(url: str, n_items: int, n_users: int) -> list[tuple[str, str]]:
             db.session.add(TrainingAttempt(user_id=user.id, module_id=legal.id, score=1.0,
                                            passed=True))
             tokens.append((user.username, create_token(db.session, user, "bench")[1]))
+        if done > 0:
+            fill_items(db.session, project, int(n_items * done))
         db.session.commit()
         # Fresh planner statistics, as autovacuum (PostgreSQL) would soon gather after an
         # import this size; without them PostgreSQL sorts every item on each claim.
@@ -141,6 +146,20 @@ def build(url: str, n_items: int, n_users: int) -> list[tuple[str, str]]:
             conn.commit()
         db.engine.dispose()
     return tokens
+
+
+def fill_items(session, project, n: int) -> None:
+    """Take every slot of the project's first ``n`` items (no annotations behind them: the
+    claim only looks at the slots)."""
+    import sqlalchemy as sa
+
+    from annotate.models import Item
+    from annotate.services.assignment import target_expr
+
+    first = sa.select(Item.id).where(Item.project_id == project.id).order_by(Item.id).limit(n)
+    session.execute(sa.update(Item).where(Item.id.in_(first.scalar_subquery()))
+                    .values(annotation_count=target_expr(project), has_free_slot=False)
+                    .execution_options(synchronize_session=False))
 
 
 def free_port() -> int:
@@ -318,8 +337,9 @@ def run_loop(name: str, port: int, users: list[tuple[str, str]], duration: float
 
 def bench_database(label: str, url: str, args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
-    users = build(url, args.items, args.annotators)
-    print(f"{label}: built {args.items:,} items, {args.annotators} annotators in "
+    users = build(url, args.items, args.annotators, args.done)
+    print(f"{label}: built {args.items:,} items ({args.done:.0%} already done), "
+          f"{args.annotators} annotators in "
           f"{time.perf_counter() - t0:.1f} s")
     port = free_port()
     proc = None
@@ -353,6 +373,8 @@ def main() -> int:
     parser.add_argument("--db-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/h9")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--annotators", type=int, default=8)
+    parser.add_argument("--done", type=float, default=0.0,
+                        help="share of the items already fully annotated (late in a project)")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4,

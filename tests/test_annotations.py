@@ -26,7 +26,7 @@ from annotate.services.assignment import LeaseError, claim_next
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
 from annotate.services.items import normalise_value
 from annotate.services.projects import create_project
-from tests.test_assignment import make_ready
+from tests.test_assignment import free_slots_out_of_step, make_ready
 
 
 @pytest.mark.parametrize("task, kwargs, value, expected", [
@@ -136,6 +136,7 @@ def test_reannotation_supersedes_and_keeps_history(db, pair):
     assert not first.is_current and first.superseded_by_id == second.id and second.is_current
     assert db.session.get(Item, item.id).annotation_count == 1
     assert _annotations(db) == 2
+    assert free_slots_out_of_step(db.session) == []
 
 
 def test_flag_quarantines_the_item_everywhere_and_is_audited(db, pair):

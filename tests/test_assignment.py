@@ -16,6 +16,7 @@ from annotate.models import (
     Batch,
     BatchStatus,
     Item,
+    Project,
     ProjectRole,
     Qualification,
 )
@@ -32,6 +33,22 @@ from annotate.services.items import content_hash
 from annotate.services.qualification import NotQualified
 from annotate.services.rulebooks import import_rulebook, parse_rulebook, publish_version
 from tests.test_rulebooks import MINIMAL
+
+
+def free_slots_out_of_step(session) -> list[tuple[str, int, bool]]:
+    """Items whose ``has_free_slot`` is not exactly "taken slots below the item's target" (k
+    for gold and overlap items, else 1), read from the database: it must never drift, or
+    an item is never handed out again (or the claim walks past it in vain)."""
+    rows = session.execute(sa.select(
+        Item.id, Item.external_id, Item.annotation_count, Item.has_free_slot,
+        Item.gold_answer.is_not(None), Project.redundancy_k, Project.overlap_share)
+        .join(Project, Project.id == Item.project_id)).all()
+    wrong = []
+    for item_id, external_id, count, free, gold, k, share in rows:
+        target = k if gold or overlap_bucket(item_id) < round(share * 1000) else 1
+        if bool(free) != (count < target):
+            wrong.append((external_id, count, bool(free)))
+    return wrong
 
 
 def make_ready(db, project, users, *, n_items=10, gold=(), batch_name="b1", payload=None):
@@ -106,6 +123,7 @@ def test_full_overlap_gives_every_item_k_annotators_and_never_more(db, crew):
     per_item = Counter(db.session.scalars(sa.select(Annotation.item_id)))
     assert set(per_item.values()) == {3}
     assert {i.annotation_count for i in db.session.scalars(sa.select(Item))} == {3}
+    assert free_slots_out_of_step(db.session) == []
 
 
 def test_overlap_share_is_deterministic_per_item(db, make_project, make_user):
@@ -120,6 +138,7 @@ def test_overlap_share_is_deterministic_per_item(db, make_project, make_user):
         assert per_item[item.id] == item_target(project, item)
         assert item_target(project, item) == (2 if overlap_bucket(item.id) < 300 else 1)
     assert 6 <= sum(per_item[i.id] == 2 for i in items) <= 18
+    assert free_slots_out_of_step(db.session) == []
 
 
 def test_gold_items_are_mixed_in_at_the_gold_rate(db, make_project, make_user):
@@ -145,6 +164,7 @@ def test_expired_lease_returns_the_item_and_its_submit_is_refused(db, make_proje
     claim = claim_next(db.session, slow, project)
     db.session.commit()
     assert claim_next(db.session, fast, project) is None
+    assert not db.session.get(Item, claim.assignment.item_id).has_free_slot
     claim.assignment.lease_expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     with pytest.raises(LeaseError, match="expired"):
@@ -157,6 +177,7 @@ def test_expired_lease_returns_the_item_and_its_submit_is_refused(db, make_proje
     assert claim.assignment.status == AssignmentStatus.expired
     assert other.assignment.item.annotation_count == 1
     assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
+    assert free_slots_out_of_step(db.session) == []
 
 
 def test_skip_needs_a_reason_and_the_item_never_comes_back(db, crew):
@@ -168,6 +189,7 @@ def test_skip_needs_a_reason_and_the_item_never_comes_back(db, crew):
     db.session.commit()
     skipped = claim.assignment.item_id
     assert db.session.get(Item, skipped).annotation_count == 0
+    assert free_slots_out_of_step(db.session) == []
     with pytest.raises(LeaseError):
         skip_item(db.session, claim.assignment.id, alice, project, "again")
     seen = set()
@@ -193,6 +215,7 @@ def test_void_batches_and_quarantined_items_are_never_handed_out(db, make_projec
         submit_annotation(db.session, claim.assignment.id, user, project, "yes")
         db.session.commit()
     assert sorted(got) == sorted(i.id for i in live_items[1:])
+    assert free_slots_out_of_step(db.session) == []
 
 
 def test_the_gate_refuses_unqualified_annotators(db, make_project, make_user):

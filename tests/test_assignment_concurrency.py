@@ -25,7 +25,7 @@ from annotate.models import (
 )
 from annotate.services.annotations import submit_annotation
 from annotate.services.assignment import claim_next, item_target, skip_item
-from tests.test_assignment import make_ready
+from tests.test_assignment import free_slots_out_of_step, make_ready
 
 THREADS = 20
 
@@ -95,6 +95,7 @@ def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project,
     for item in db.session.scalars(sa.select(Item)):
         assert per_item[item.id] <= item_target(project, item) <= project.redundancy_k
         assert item.annotation_count == per_item[item.id], "a slot leaked"
+    assert free_slots_out_of_step(db.session) == []
     # A thread stops when nothing is free at that instant (others may give items back later);
     # one sequential pass finishes the work, which proves no slot was lost in the race.
     for user in users:
@@ -106,3 +107,4 @@ def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project,
         assert per_item[item.id] == item_target(project, item), "an item was left unfinished"
     assert not db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
         Assignment.status == AssignmentStatus.leased))
+    assert free_slots_out_of_step(db.session) == []

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from annotate.models import Annotation, Item, Project, RulebookVersion, User, VersionStatus
 from annotate.services.audit import verify_chain
 from annotate.services.demo import DEMO_USERS, seed_demo
+from tests.test_assignment import free_slots_out_of_step
 
 
 @pytest.fixture
@@ -39,6 +40,7 @@ def test_demo_has_accounts_project_rulebook_and_work(demo):
     assert all(a.rulebook_version_id == version.id for a in session.scalars(
         sa.select(Annotation)))
     assert verify_chain(session).broken_at is None
+    assert free_slots_out_of_step(session) == []
 
 
 def test_demo_annotators_differ_in_accuracy(demo):

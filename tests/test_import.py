@@ -11,6 +11,7 @@ from annotate.models import Annotation, AnnotationSource, Batch, BatchStatus, It
 from annotate.services.errors import InvalidInput
 from annotate.services.import_formats import read_records
 from annotate.services.imports import import_records
+from tests.test_assignment import free_slots_out_of_step
 
 
 def _import(db, project, text, fmt="jsonl", batch="b1", **kwargs):
@@ -145,6 +146,7 @@ def test_label_studio_tasks_with_annotations_become_imported_users(db, make_proj
     assert annotations[0].duration_ms == 3500 and annotations[0].submitted_at.year == 2026
     item = db.session.scalar(sa.select(Item).where(Item.external_id == "11"))
     assert item.annotation_count == 2
+    assert free_slots_out_of_step(db.session) == []  # both slots of item 11 are taken
     again = _import(db, project, json.dumps(tasks), "labelstudio")
     assert again.inserted == 0 and _count(db, Annotation) == 2
 

@@ -94,3 +94,35 @@ def test_content_key_migration_backfills_existing_items(migration_app):
     downgrade(revision=before)
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM items")).scalar() == 4
+
+
+def test_free_slot_migration_marks_the_items_still_open(migration_app):
+    """0004 adds items.has_free_slot to a database that already holds items: true exactly
+    where the count of taken slots is below the item's target (k for overlap and gold items,
+    else 1), and the partial index of those items."""
+    from annotate.services.assignment import overlap_bucket
+
+    script = ScriptDirectory.from_config(migration_app.extensions["migrate"].migrate.get_config())
+    before = script.get_revision("0004").down_revision
+    upgrade(revision=before)
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine)
+    overlap = next(i for i in range(1, 100) if overlap_bucket(i) < 500)
+    single = next(i for i in range(1, 100) if overlap_bucket(i) >= 500 and i != overlap)
+    gold = next(i for i in range(1, 100) if overlap_bucket(i) >= 500 and i not in (single,))
+    counts = {overlap: 2, single: 1, gold: 2}  # k = 3: open, full, open (gold)
+    with db.engine.begin() as connection:
+        _insert(connection, meta.tables["projects"], id=1, slug="p", redundancy_k=3,
+                overlap_share=0.5)
+        _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
+        for n, count in counts.items():
+            _insert(connection, meta.tables["items"], id=n, project_id=1, batch_id=1,
+                    external_id=f"i{n}", content_hash=f"{n:064x}", annotation_count=count,
+                    gold_answer="yes" if n == gold else sa.null())
+    upgrade()
+    with db.engine.connect() as connection:
+        free = dict(connection.execute(sa.text("SELECT id, has_free_slot FROM items")).all())
+    assert {n: bool(v) for n, v in free.items()} == {overlap: True, single: False, gold: True}
+    assert "ix_items_free_slot" in {i["name"] for i in sa.inspect(db.engine).get_indexes("items")}
+    downgrade(revision=before)
+    assert "has_free_slot" not in {c["name"] for c in sa.inspect(db.engine).get_columns("items")}

@@ -35,6 +35,7 @@ from annotate.services.reviews import (
 )
 from annotate.services.sampling import draw_plan
 from annotate.services.users import add_membership
+from tests.test_assignment import free_slots_out_of_step
 
 
 @pytest.fixture
@@ -199,6 +200,7 @@ def _current_counts_match(session, batch):
         leased = session.scalar(sa.select(sa.func.count(Assignment.id)).where(
             Assignment.item_id == item.id, Assignment.status == AssignmentStatus.leased))
         assert item.annotation_count == current + leased, item
+    assert free_slots_out_of_step(session) == []
 
 
 def test_reject_sends_failed_work_back_and_reannotation_supersedes(db, demo):

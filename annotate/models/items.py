@@ -53,6 +53,11 @@ class Batch(db.Model):
         return f"<Batch {self.name!r} project={self.project_id} {self.status}>"
 
 
+#: The partial index's conditions as each database's compiler renders the claim's own
+#: ``IS true`` / ``IS false`` tests, so the planner matches them term for term.
+_NOT_QUARANTINED_PG, _NOT_QUARANTINED_SQLITE = "quarantined IS false", "quarantined IS 0"
+
+
 class Item(db.Model):
     """One thing to annotate. Gold items carry a known answer and look like any other."""
 
@@ -60,9 +65,14 @@ class Item(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("project_id", "external_id"),
         sa.Index("ix_items_project_id_content_key", "project_id", "content_key"),
-        # The assignment engine walks a project's items in id order and stops at the first
-        # free one; without this it sorts every item of the project on each claim.
+        # Keyset pages of a project's items in id order (exports, admin lists).
         sa.Index("ix_items_project_id_id", "project_id", "id"),
+        # The assignment engine walks a project's items with a free slot in id order and stops
+        # at the first one the annotator may take. Only those items are in this index, so late
+        # in a project a claim does not step over every item already done.
+        sa.Index("ix_items_free_slot", "project_id", "id",
+                 postgresql_where=sa.text(f"has_free_slot IS true AND {_NOT_QUARANTINED_PG}"),
+                 sqlite_where=sa.text(f"has_free_slot IS 1 AND {_NOT_QUARANTINED_SQLITE}")),
     )
 
     id: Mapped[intpk]
@@ -84,6 +94,11 @@ class Item(db.Model):
     quarantine_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: Annotations currently counted towards the redundancy k (kept in step by the service).
     annotation_count: Mapped[int] = mapped_column(default=0)
+    #: ``annotation_count`` is below the item's target (k, or 1 outside the overlap share): the
+    #: assignment engine may still hand it out. Written with every change of the count
+    #: (``annotate.services.assignment.free_slot_after``); the partial index
+    #: ``ix_items_free_slot`` holds exactly these items.
+    has_free_slot: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[timestamp]
 
     batch: Mapped[Batch] = relationship(back_populates="items")

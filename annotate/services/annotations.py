@@ -39,6 +39,7 @@ from annotate.services.assignment import (
     get_lease,
     read_lease,
     release_slot,
+    slot_change,
     target_expr,
 )
 from annotate.services.audit import record_event
@@ -116,7 +117,7 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
             session.expire(old, ["is_current", "superseded_by_id"])
         # The superseded annotation no longer holds a slot on the item.
         session.execute(sa.update(Item).where(Item.id == lease.item_id, Item.annotation_count > 0)
-                        .values(annotation_count=Item.annotation_count - superseded)
+                        .values(slot_change(project, -superseded))
                         .execution_options(synchronize_session=False))
     return annotation
 
@@ -144,8 +145,8 @@ def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | 
         item.has_personal_info = True
     session.flush()
     if assignment_id is not None:
-        release_slot(session, assignment_id, item.id, AssignmentStatus.skipped,
-                     f"flagged {kind.value}")
+        release_slot(session, session.get(Project, item.project_id), assignment_id, item.id,
+                     AssignmentStatus.skipped, f"flagged {kind.value}")
         session.expire(item)
     record_event(session, "item.flag", "item", item.id, actor=user, project_id=item.project_id,
                  details={"kind": kind.value, "note": note, "external_id": item.external_id})
@@ -207,8 +208,8 @@ def _remaining(session: Session, user: User, project: Project) -> int:
     return session.scalar(
         sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id).where(
             Item.project_id == project.id, Item.quarantined.is_(False),
-            Batch.status.in_(WORKABLE), Item.annotation_count < target_expr(project),
-            ~sa.exists(taken))) or 0
+            Batch.status.in_(WORKABLE), Item.has_free_slot.is_(True),
+            Item.annotation_count < target_expr(project), ~sa.exists(taken))) or 0
 
 
 def _cached_remaining(session: Session, user: User, project: Project, served: int) -> int:

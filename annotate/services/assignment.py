@@ -105,7 +105,22 @@ def _wants_gold(project: Project, served: int, user: User) -> bool:
     return int((n + 1) * rate) > int(n * rate)
 
 
-def release_slot(session: Session, assignment_id: int, item_id: int,
+def slot_change(project: Project, delta: int | sa.ColumnElement[int]) -> dict[str, object]:
+    """The ``UPDATE`` values that add ``delta`` (negative: give back) to an item's taken
+    slots, keeping ``Item.has_free_slot`` in step with the count."""
+    count = Item.annotation_count + delta
+    return {"annotation_count": count, "has_free_slot": count < target_expr(project)}
+
+
+def refresh_free_slots(session: Session, project: Project, *where: sa.ColumnElement[bool]) -> None:
+    """Recompute ``Item.has_free_slot`` from the count for the project's items (``where``
+    narrows them), after their counts were written directly (imports, the demo)."""
+    session.execute(sa.update(Item).where(Item.project_id == project.id, *where)
+                    .values(has_free_slot=Item.annotation_count < target_expr(project))
+                    .execution_options(synchronize_session=False))
+
+
+def release_slot(session: Session, project: Project, assignment_id: int, item_id: int,
                  status: AssignmentStatus, reason: str | None = None) -> bool:
     """Move a leased assignment to ``status`` and give its slot back, exactly once.
 
@@ -121,7 +136,7 @@ def release_slot(session: Session, assignment_id: int, item_id: int,
     if changed != 1:
         return False
     session.execute(sa.update(Item).where(Item.id == item_id, Item.annotation_count > 0)
-                    .values(annotation_count=Item.annotation_count - 1)
+                    .values(slot_change(project, -1))
                     .execution_options(synchronize_session=False))
     return True
 
@@ -137,7 +152,8 @@ def expire_leases(session: Session, project: Project, now: datetime | None = Non
         overdue = overdue.with_for_update(skip_locked=True, of=Assignment)
     expired = 0
     for assignment_id, item_id in session.execute(overdue.limit(500)).all():
-        expired += release_slot(session, assignment_id, item_id, AssignmentStatus.expired)
+        expired += release_slot(session, project, assignment_id, item_id,
+                                AssignmentStatus.expired)
     if expired:
         session.expire_all()
     return expired
@@ -184,7 +200,7 @@ _SERVED = (sa.update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == sa.bindparam("memb
 
 
 @functools.cache
-def _slot_statement(gold: bool) -> sa.Update:
+def _slot_statement(gold: bool) -> sa.Select:
     """Take a slot on the first free item (gold or not) for the annotator, in one statement.
 
     The candidate is the first item in id order the annotator never had and that still has a
@@ -201,15 +217,20 @@ def _slot_statement(gold: bool) -> sa.Update:
                                                   Annotation.annotator_id == _USER))
     candidate = (
         sa.select(free.id).join(Batch, Batch.id == free.batch_id)
-        .where(free.project_id == _PROJECT, free.quarantined.is_(False),
+        .where(free.project_id == _PROJECT, free.has_free_slot.is_(True),
+               free.quarantined.is_(False),  # with the line above: ix_items_free_slot
                Batch.status.in_(WORKABLE), free.annotation_count < _target(free, k, threshold),
                (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
                ~sa.exists(taken), ~sa.exists(done))
         .order_by(free.id).limit(_ONE).with_for_update(skip_locked=True, of=free))
-    return (sa.update(Item).where(Item.id == candidate.scalar_subquery(),
-                                  Item.quarantined.is_(False),
-                                  Item.annotation_count < _target(Item, k, threshold))
-            .values(annotation_count=Item.annotation_count + _ONE).returning(Item))
+    items = Item.__table__
+    take = (sa.update(items).where(items.c.id == candidate.scalar_subquery(),
+                                   items.c.quarantined.is_(False),
+                                   items.c.annotation_count < _target(items.c, k, threshold))
+            .values(annotation_count=items.c.annotation_count + _ONE,
+                    has_free_slot=items.c.annotation_count + _ONE < _target(items.c, k, threshold))
+            .returning(*items.c))
+    return sa.select(Item).from_statement(take)
 
 
 def claim_next(session: Session, user: User, project: Project, *,
@@ -239,8 +260,7 @@ def claim_next(session: Session, user: User, project: Project, *,
     del params["now"]
     first = _wants_gold(project, facts.served, user)
     for gold in (first, not first):
-        item = session.scalars(_slot_statement(gold), params,
-                               execution_options={"synchronize_session": False}).first()
+        item = session.scalars(_slot_statement(gold), params).first()
         if item is None:
             continue
         assignment = Assignment(item=item, annotator_id=user.id,
@@ -337,8 +357,8 @@ def skip_item(session: Session, assignment_id: int, user: User, project: Project
     if not reason:
         raise InvalidInput("Say why you skip this item.", ["reason: required"])
     assignment = get_lease(session, assignment_id, user, project, now=now)
-    if not release_slot(session, assignment.id, assignment.item_id, AssignmentStatus.skipped,
-                        reason[:2000]):
+    if not release_slot(session, project, assignment.id, assignment.item_id,
+                        AssignmentStatus.skipped, reason[:2000]):
         raise LeaseError("This item is no longer leased to you; nothing was changed.")
     session.expire_all()
     return assignment

@@ -41,6 +41,7 @@ from annotate.models import (
     User,
     Verdict,
 )
+from annotate.services.assignment import slot_change
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
 from annotate.services.sampling import lot_annotations, plan_decision_row
@@ -187,7 +188,8 @@ def send_back(session: Session, plan: SamplePlan, actor: User, *,
     Which annotations follow ``Project.reject_scope``: the failed ones or the whole batch.
     """
     batch: Batch = plan.batch
-    scope = batch.project.reject_scope
+    project = batch.project
+    scope = project.reject_scope
     if scope == RejectScope.batch:
         annotations = lot_annotations(session, batch)
     else:
@@ -203,7 +205,7 @@ def send_back(session: Session, plan: SamplePlan, actor: User, *,
                                status=AssignmentStatus.leased, leased_at=now,
                                lease_expires_at=now + timedelta(days=lease_days)))
         session.execute(sa.update(Item).where(Item.id == annotation.item_id)
-                        .values(annotation_count=Item.annotation_count + 1)
+                        .values(slot_change(project, 1))
                         .execution_options(synchronize_session=False))
         name = annotation.annotator.username
         per_annotator[name] = per_annotator.get(name, 0) + 1

@@ -21,6 +21,7 @@ from annotate.models import (
     TaskType,
     User,
 )
+from annotate.services.assignment import refresh_free_slots
 from annotate.services.items import content_hash
 from annotate.services.projects import create_project
 from annotate.services.rulebook_demo import import_next_draft, seed_rulebook_and_training
@@ -125,6 +126,7 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115) -> None:
     session.flush()
     _seed_items_and_annotations(rng, project.id, batches, version.id,
                                 {n: users[n].id for n in DEMO_ACCURACY}, n_items)
+    refresh_free_slots(session, project)  # the seeding wrote the items' counts directly
     import_next_draft(session, project, guidelines, users["manager"])
     from annotate.services.demo_tasks import seed_task_projects  # pairwise + span screens (#5)
 

@@ -31,6 +31,7 @@ from annotate.models import (
 )
 from annotate.models.items import content_key
 from annotate.services import labelstudio
+from annotate.services.assignment import refresh_free_slots
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
 from annotate.services.import_formats import Record
@@ -387,6 +388,10 @@ def _insert_annotations(session: Session, project: Project, new: list[_Checked],
                          and not isinstance(lead, bool) else None})
     for start in range(0, len(rows), CHUNK):
         session.execute(sa.insert(Annotation), rows[start:start + CHUNK])
+    # Items imported with annotations may have no free slot left.
+    annotated = [item_ids[item.external_id] for item in with_annotations]
+    for start in range(0, len(annotated), CHUNK):
+        refresh_free_slots(session, project, Item.id.in_(annotated[start:start + CHUNK]))
     return len(rows), created
 
 

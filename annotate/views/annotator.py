@@ -57,7 +57,7 @@ def index():
             sa.select(sa.func.count(Item.id)).join(Batch).where(
                 Item.project_id == project.id, Item.quarantined.is_(False),
                 Batch.status.in_([BatchStatus.open, BatchStatus.reannotating]),
-                Item.annotation_count < project.redundancy_k))
+                Item.has_free_slot.is_(True)))
         rows.append({"project": project, "mine": mine, "open": open_items,
                      "version": current_version(db.session, project),
                      "suspended": membership.suspended_at is not None})
