@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from annotate.database import utcnow
+from annotate.database import add_inserted, utcnow
 from annotate.models import (
     Annotation,
     AnnotationSource,
@@ -37,7 +37,7 @@ from annotate.services.assignment import (
     WORKABLE,
     LeaseError,
     get_lease,
-    read_lease,
+    read_lease_and_gate,
     release_slot,
     slot_change,
     target_expr,
@@ -46,7 +46,6 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.gate import published_clauses
 from annotate.services.items import normalise_value
-from annotate.services.qualification import working_version
 
 # Built once (a statement costs more to build in Python than the database takes to run it),
 # on the tables: the objects they change are kept in step by hand below, and the ORM's
@@ -81,8 +80,7 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     :raises InvalidInput: the value or a cited clause key is not valid; nothing is written.
     """
     now = now or utcnow()
-    lease = read_lease(session, assignment_id, user, project, now=now)
-    version = working_version(session, user, project)
+    lease, version = read_lease_and_gate(session, assignment_id, user, project, now=now)
     normalised, problems = normalise_value(project, value, lease.payload)
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
     if keys:
@@ -100,13 +98,11 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     loaded = session.identity_map.get(identity_key(Assignment, lease.id))
     if loaded is not None:
         set_committed_value(loaded, "status", AssignmentStatus.submitted)
-    annotation = Annotation(
-        item_id=lease.item_id, annotator_id=user.id, assignment_id=lease.id,
-        rulebook_version_id=version.id, value=normalised, clause_keys=keys, source=source,
-        started_at=now - timedelta(milliseconds=duration_ms), submitted_at=now,
-        duration_ms=duration_ms, is_current=True)
-    session.add(annotation)
-    session.flush()
+    annotation = add_inserted(
+        session, Annotation, item_id=lease.item_id, annotator_id=user.id,
+        assignment_id=lease.id, rulebook_version_id=version.id, value=normalised,
+        clause_keys=keys, source=source, started_at=now - timedelta(milliseconds=duration_ms),
+        submitted_at=now, duration_ms=duration_ms, is_current=True, superseded_by_id=None)
     superseded = session.execute(_SUPERSEDE, {"item": lease.item_id, "annotator": user.id,
                                               "new_id": annotation.id}
                                  ).rowcount if lease.reannotation else 0

@@ -26,8 +26,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
-from annotate.database import utcnow
+from annotate.database import add_inserted, utcnow
 from annotate.models import (
     Annotation,
     Assignment,
@@ -40,7 +41,16 @@ from annotate.models import (
     User,
 )
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from annotate.services.gate import WorkingVersion, read_gate
+from annotate.services.gate import (
+    GATE_COLUMNS,
+    NOW,
+    PROJECT_ID,
+    USER_ID,
+    WorkingVersion,
+    gate_facts,
+    gate_params,
+    gate_statement,
+)
 from annotate.services.qualification import admit
 
 #: Batches whose items may be handed out.
@@ -160,10 +170,11 @@ def expire_leases(session: Session, project: Project, now: datetime | None = Non
 
 
 # The claim's statements are built once, with parameters: building a statement this size costs
-# more in Python than PostgreSQL takes to run it. Parameters: ``annotator``, ``project``,
-# ``now``, and for the slot ``k`` and ``threshold`` (the project's redundancy and overlap).
+# more in Python than PostgreSQL takes to run it. Parameters: the gate's (``user_id``,
+# ``project_id``, ``now``); for the slot ``annotator``, ``project`` (an UPDATE of items may
+# not bind a name of its columns), ``k`` and ``threshold`` (the project's redundancy and
+# overlap).
 _USER, _PROJECT = sa.bindparam("annotator"), sa.bindparam("project")
-_NOW = sa.bindparam("now", type_=Assignment.lease_expires_at.type)
 #: ``LIMIT 1`` and ``OFFSET 0`` as literals: with a bound limit PostgreSQL cannot know the
 #: plan stops at the first row, keeps re-planning the prepared claim for each execution, and
 #: that planning costs more than running it.
@@ -179,17 +190,19 @@ def _fenced(subquery: sa.Select) -> sa.Select:
 
 
 @functools.cache
-def _state_statement() -> sa.Select:
-    """The annotator's live lease and whether any lease of the project is overdue."""
+def _claim_gate_statement() -> sa.Select:
+    """The gate (locking the membership) with, after its columns, the annotator's live lease
+    and whether any lease of the project is overdue: one statement."""
     mine = sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
-        Assignment.annotator_id == _USER, Item.project_id == _PROJECT)
+        Assignment.annotator_id == USER_ID, Item.project_id == PROJECT_ID)
     live = (mine.where(Assignment.status == AssignmentStatus.leased,
-                       Assignment.lease_expires_at > _NOW, Item.quarantined.is_(False))
+                       Assignment.lease_expires_at > NOW, Item.quarantined.is_(False))
             .order_by(Assignment.id).limit(_ONE).scalar_subquery())
     overdue = sa.exists(sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
-        Item.project_id == _PROJECT, Assignment.status == AssignmentStatus.leased,
-        Assignment.lease_expires_at <= _NOW))
-    return sa.select(live, overdue)
+        Item.project_id == PROJECT_ID, Assignment.status == AssignmentStatus.leased,
+        Assignment.lease_expires_at <= NOW))
+    return gate_statement(lock=True).add_columns(live.label("live_lease"),
+                                                 overdue.label("overdue"))
 
 
 # Table-level (not ORM-enabled) statements where no object needs keeping in step: the ORM's
@@ -240,34 +253,34 @@ def claim_next(session: Session, user: User, project: Project, *,
     Returns None when there is nothing left for this annotator. Flushes; the caller commits
     promptly (the slot is held from here).
 
-    Usually five statements: the gate (which on PostgreSQL also locks the annotator's
+    Usually four statements: the gate (which on PostgreSQL also locks the annotator's
     membership, so two tabs never take two items at once, and reads their count of items
-    served for the gold mix), the annotator's live lease and whether any lease is overdue,
+    served for the gold mix) with the annotator's live lease and whether any lease is overdue,
     the slot, the new lease, the count of items served plus one.
 
     :raises NotQualified: the gate refuses; its ``step`` says what to do next.
     """
-    facts = read_gate(session, user.id, project.id, lock=True)
-    version = admit(session, facts, project)
     now = now or utcnow()
-    params = {"annotator": user.id, "project": project.id, "now": now}
-    current_id, any_overdue = session.execute(_state_statement(), params).one()
+    row = session.execute(_claim_gate_statement(), gate_params(user.id, project.id, now)).first()
+    facts = gate_facts(row)
+    version = admit(session, facts, project)
+    current_id, any_overdue = row[GATE_COLUMNS:]
     if current_id is not None:
         return Claim(_with_item(session, current_id), version, resumed=True)
     if any_overdue:
         expire_leases(session, project, now)
-    params.update(k=project.redundancy_k, threshold=round(project.overlap_share * BUCKETS))
-    del params["now"]
+    params = {"annotator": user.id, "project": project.id, "k": project.redundancy_k,
+              "threshold": round(project.overlap_share * BUCKETS)}
     first = _wants_gold(project, facts.served, user)
     for gold in (first, not first):
         item = session.scalars(_slot_statement(gold), params).first()
         if item is None:
             continue
-        assignment = Assignment(item=item, annotator_id=user.id,
-                                status=AssignmentStatus.leased, leased_at=now,
-                                lease_expires_at=now + timedelta(minutes=project.lease_minutes))
-        session.add(assignment)
-        session.flush()
+        assignment = add_inserted(
+            session, Assignment, item_id=item.id, annotator_id=user.id, round=1,
+            status=AssignmentStatus.leased, leased_at=now, skip_reason=None,
+            lease_expires_at=now + timedelta(minutes=project.lease_minutes))
+        set_committed_value(assignment, "item", item)
         session.execute(_SERVED, {"membership": facts.membership_id})
         return Claim(assignment, version, resumed=False)
     return None
@@ -304,16 +317,34 @@ _LEASE = (sa.select(Assignment.annotator_id, Assignment.status, Assignment.lease
           .where(Assignment.id == sa.bindparam("assignment_id")))
 
 
-def read_lease(session: Session, assignment_id: int, user: User, project: Project, *,
-               now: datetime | None = None) -> Lease:
-    """:func:`get_lease` in one light statement: the lease's times and its item's data.
+@functools.cache
+def _lease_gate_statement() -> sa.Select:
+    """:data:`_LEASE` with, after its columns, the caller's gate (all NULL if they are not an
+    annotator of the project): one statement for the submit."""
+    lease, gate = _LEASE.subquery("lease"), gate_statement(lock=False).subquery("gate")
+    return sa.select(*lease.c, *gate.c).select_from(lease.outerjoin(gate, sa.true()))
+
+
+def read_lease_and_gate(session: Session, assignment_id: int, user: User, project: Project, *,
+                        now: datetime | None = None) -> tuple[Lease, WorkingVersion]:
+    """:func:`get_lease` in one light statement (the lease's times and its item's data, not
+    the ORM objects) with the qualification gate's verdict.
 
     :raises NotFound, PermissionDenied, LeaseError: as :func:`get_lease`.
+    :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
     """
-    row = session.execute(_LEASE, {"assignment_id": assignment_id}).first()
+    now = now or utcnow()
+    row = session.execute(_lease_gate_statement(), {
+        "assignment_id": assignment_id, **gate_params(user.id, project.id, now)}).first()
+    lease = _lease(row, assignment_id, user, project, now)
+    return lease, admit(session, gate_facts(row[len(_LEASE.selected_columns):]), project)
+
+
+def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
+           now: datetime | None) -> Lease:
     if row is None or row[5] != project.id:
         raise NotFound(f"No assignment {assignment_id} in {project.slug}.")
-    annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row
+    annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row[:9]
     _check_lease(user, annotator_id, status, expires_at, quarantined, now)
     return Lease(assignment_id, leased_at, item_id, payload, bool(again))
 

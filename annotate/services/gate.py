@@ -88,12 +88,19 @@ def covering_qualification(covered: Any, user_id: Any, project_id: Any, rulebook
             covered.rulebook_id == rulebook_id, covered.major == major)
 
 
+#: The gate statement's parameters (callers adding columns to it use the same ones).
+USER_ID, PROJECT_ID = sa.bindparam("user_id"), sa.bindparam("project_id")
+NOW = sa.bindparam("now", type_=Qualification.expires_at.type)
+#: How many columns of a gate row are the gate's (callers' own columns follow).
+GATE_COLUMNS = 12
+
+
 @functools.cache
-def _gate_statement(lock: bool) -> sa.Select:
+def gate_statement(lock: bool) -> sa.Select:
     """The gate query with parameters ``user_id``, ``project_id`` and ``now``; built once (a
-    statement costs more to build in Python than PostgreSQL takes to run it)."""
-    user_id, project_id = sa.bindparam("user_id"), sa.bindparam("project_id")
-    now = sa.bindparam("now", type_=Qualification.expires_at.type)
+    statement costs more to build in Python than PostgreSQL takes to run it). Callers may add
+    columns after its :data:`GATE_COLUMNS` (:func:`gate_facts` reads the first ones)."""
+    user_id, project_id, now = USER_ID, PROJECT_ID, NOW
     current_id = (newest_published(project_id).with_only_columns(RulebookVersion.id)
                   .scalar_subquery())
     legal_id = newest_legal_module().with_only_columns(TrainingModule.id).scalar_subquery()
@@ -135,9 +142,18 @@ def read_gate(session: Session, user_id: int, project_id: int, *,
     annotator's claims are serialised (two tabs never take two items at once) and its
     ``served`` count is current.
     """
-    row = session.execute(_gate_statement(lock), {"user_id": user_id, "project_id": project_id,
-                                                  "now": utcnow()}).first()
-    if row is None:
+    return gate_facts(session.execute(gate_statement(lock), gate_params(user_id, project_id)
+                                      ).first())
+
+
+def gate_params(user_id: int, project_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The parameters of :func:`gate_statement` (``now``: the time of the check)."""
+    return {"user_id": user_id, "project_id": project_id, "now": now or utcnow()}
+
+
+def gate_facts(row: Any) -> GateFacts | None:
+    """The facts in a row of :func:`gate_statement` (None: no row, not an annotator)."""
+    if row is None or row[0] is None:
         return None
     version = WorkingVersion(*row[4:8]) if row[4] is not None else None
     return GateFacts(row[0], row[1], row[2], row[3], version, row[8], row[9], row[10],
