@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import sqlite3
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,6 +19,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite files run in WAL mode: readers never block the writer nor the writer them, so
+    several gunicorn workers can share one file (an in-memory database stays as it is)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
 
 
 def utcnow() -> datetime:

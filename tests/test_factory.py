@@ -24,6 +24,18 @@ def test_environment_supplies_secret_and_database(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_a_sqlite_file_runs_in_wal_mode(tmp_path):
+    """Several gunicorn workers share one SQLite file: readers must not block the writer."""
+    from annotate.database import db
+
+    app = create_app({"CONFIG_CLASS": TestConfig,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}"})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        db.engine.dispose()
+
+
 def test_explicit_test_config_ignores_the_environment(monkeypatch):
     monkeypatch.setenv("ANNOTATE_DATABASE_URL", "sqlite:///should-not-be-used.sqlite")
     app = create_app(TestConfig)
