@@ -52,7 +52,12 @@ class Annotation(db.Model):
     """
 
     __tablename__ = "annotations"
-    __table_args__ = (sa.Index("ix_annotations_item_id_is_current", "item_id", "is_current"),)
+    __table_args__ = (
+        sa.Index("ix_annotations_item_id_is_current", "item_id", "is_current"),
+        # Has this annotator annotated this item? (the claim asks it of each candidate item;
+        # through the annotator's index alone it reads their whole history every time).
+        sa.Index("ix_annotations_item_id_annotator_id", "item_id", "annotator_id"),
+    )
 
     id: Mapped[intpk]
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"))
