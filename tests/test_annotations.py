@@ -179,3 +179,12 @@ def test_progress_counts_today_and_pace(db, pair):
         db.session.commit()
     progress = annotator_progress(db.session, alice, project)
     assert (progress.done_today, progress.done_total, progress.remaining) == (2, 2, 2)
+    yesterday = db.session.scalars(sa.select(Annotation).order_by(Annotation.id)).first()
+    yesterday.submitted_at -= timedelta(days=1)
+    yesterday.duration_ms = 90_000
+    db.session.commit()
+    progress = annotator_progress(db.session, alice, project)
+    assert (progress.done_today, progress.done_total) == (1, 2)
+    assert progress.seconds_per_item < 90
+    screen = annotator_progress(db.session, alice, project, cached=True)  # today's work only
+    assert (screen.done_today, screen.done_total, screen.remaining) == (1, None, 2)

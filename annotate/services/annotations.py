@@ -180,7 +180,9 @@ class Progress:
     """An annotator's figures for the labeling screen."""
 
     done_today: int
-    done_total: int
+    #: None when not counted (the labeling screen does not show it; counting reads the
+    #: annotator's whole history in the project).
+    done_total: int | None
     remaining: int
     seconds_per_item: float | None
 
@@ -225,34 +227,35 @@ def annotator_progress(session: Session, user: User, project: Project,
                        now: datetime | None = None, *, cached: bool = False) -> Progress:
     """Done today, done in total, items still open to this annotator and today's pace.
 
-    ``cached``: the remaining count may be up to ``REMAINING_TTL`` seconds old as far as other
-    annotators' work goes (the labeling screen); otherwise everything is counted now.
+    ``cached`` (the labeling screen): the remaining count may be up to ``REMAINING_TTL``
+    seconds old as far as other annotators' work goes, and the total is not counted, so the
+    screen reads only today's work, however long the annotator's history; otherwise
+    everything is counted now.
     """
     now = now or utcnow()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    done_today, avg_ms, total, served = session.execute(_FIGURES, {
-        "project": project.id, "annotator": user.id, "midnight": midnight}).one()
+    params = {"project": project.id, "annotator": user.id, "midnight": midnight}
+    done_today, avg_ms, served = session.execute(_TODAY, params).one()
     remaining = (_cached_remaining(session, user, project, served or 0) if cached
                  else _remaining(session, user, project))
-    return Progress(done_today or 0, total or 0, remaining,
-                    float(avg_ms) / 1000 if avg_ms else None)
+    total = None if cached else session.execute(_TOTAL, params).scalar_one()
+    return Progress(done_today or 0, total, remaining, float(avg_ms) / 1000 if avg_ms else None)
 
 
-def _figures() -> sa.Select:
-    """Today's count and mean duration, the total, and how many items the queue has handed
-    the annotator (their membership's ``served``)."""
-    project, annotator = sa.bindparam("project"), sa.bindparam("annotator")
-    today = Annotation.submitted_at >= sa.bindparam("midnight",
-                                                    type_=Annotation.submitted_at.type)
-    served = sa.select(Membership.served).where(
-        Membership.user_id == annotator, Membership.project_id == project,
+_PROJECT_ID, _ANNOTATOR = sa.bindparam("project"), sa.bindparam("annotator")
+#: The annotator's current annotations in the project.
+_MINE = (Item.project_id == _PROJECT_ID, Annotation.annotator_id == _ANNOTATOR,
+         Annotation.is_current.is_(True))
+#: Today's count and mean duration (read through the annotator's annotations by submission
+#: time), and how many items the queue has handed the annotator (their membership's
+#: ``served``).
+_TODAY = sa.select(
+    sa.func.count(Annotation.id), sa.func.avg(Annotation.duration_ms),
+    sa.select(Membership.served).where(
+        Membership.user_id == _ANNOTATOR, Membership.project_id == _PROJECT_ID,
         Membership.role == ProjectRole.annotator).correlate(None).scalar_subquery()
-    return sa.select(
-        sa.func.count(sa.case((today, Annotation.id))),
-        sa.func.avg(sa.case((today, Annotation.duration_ms))), sa.func.count(Annotation.id),
-        served).join(Item, Item.id == Annotation.item_id).where(
-        Item.project_id == project, Annotation.annotator_id == annotator,
-        Annotation.is_current.is_(True))
-
-
-_FIGURES = _figures()
+).join(Item, Item.id == Annotation.item_id).where(
+    *_MINE, Annotation.submitted_at >= sa.bindparam("midnight",
+                                                   type_=Annotation.submitted_at.type))
+_TOTAL = (sa.select(sa.func.count(Annotation.id)).join(Item, Item.id == Annotation.item_id)
+          .where(*_MINE))

@@ -1,5 +1,5 @@
-"""items.has_free_slot, a partial index of the items with a free slot, and an index of
-annotations by item and annotator
+"""items.has_free_slot, a partial index of the items with a free slot, and indexes of
+annotations by item and annotator, and by annotator and time
 
 The assignment engine took the first item in id order with a free slot by walking the
 project's items from the start: late in a project each claim stepped over every item already
@@ -9,7 +9,9 @@ ix_items_free_slot holds only those items, so the walk starts at the first open 
 
 The claim also asks of each candidate item whether the annotator already annotated it; with
 no index on (item_id, annotator_id) the databases read the annotator's whole history for each
-question. ix_annotations_item_id_annotator_id answers it in one probe.
+question. ix_annotations_item_id_annotator_id answers it in one probe. And the labeling
+screen counts the annotator's work of today: ix_annotations_annotator_id_submitted_at (which
+replaces ix_annotations_annotator_id, the same leading column) reads only today's.
 
 Revision ID: 0004
 Revises: 0003
@@ -51,12 +53,18 @@ def upgrade():
                      .values(has_free_slot=items.c.annotation_count < target))
     op.create_index('ix_annotations_item_id_annotator_id', 'annotations',
                     ['item_id', 'annotator_id'], unique=False)
+    op.create_index('ix_annotations_annotator_id_submitted_at', 'annotations',
+                    ['annotator_id', 'submitted_at'], unique=False)
+    op.drop_index('ix_annotations_annotator_id', table_name='annotations')
     op.create_index('ix_items_free_slot', 'items', ['project_id', 'id'], unique=False,
                     postgresql_where=sa.text('has_free_slot IS true AND quarantined IS false'),
                     sqlite_where=sa.text('has_free_slot IS 1 AND quarantined IS 0'))
 
 
 def downgrade():
+    op.create_index('ix_annotations_annotator_id', 'annotations', ['annotator_id'],
+                    unique=False)
+    op.drop_index('ix_annotations_annotator_id_submitted_at', table_name='annotations')
     op.drop_index('ix_annotations_item_id_annotator_id', table_name='annotations')
     op.drop_index('ix_items_free_slot', table_name='items',
                   postgresql_where=sa.text('has_free_slot IS true AND quarantined IS false'),
