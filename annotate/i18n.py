@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from annotate.extensions import babel
@@ -13,6 +13,8 @@ from annotate.extensions import babel
 def select_locale() -> str:
     """The user's saved language, else the session's choice, else the browser's."""
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():  # the CLI, background work: the default language
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")

@@ -8,7 +8,14 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import Annotation, Assignment, AssignmentStatus, Item, ProjectRole
+from annotate.models import (
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Item,
+    Membership,
+    ProjectRole,
+)
 from tests.test_assignment import make_ready
 
 TASKS = {
@@ -117,6 +124,36 @@ def test_skip_and_flag_from_the_screen(setup, client, login, db):
     assert "Nothing is waiting for you" in done.get_data(as_text=True)
     statuses = {a.status for a in db.session.scalars(sa.select(Assignment))}
     assert statuses == {AssignmentStatus.skipped}
+
+
+def test_refusals_in_the_loop_come_in_the_annotators_language(setup, client, login, db):
+    """The screen and the API say why in Chinese to a Chinese annotator (Accept-Language or
+    the saved setting) and in English by default."""
+    from annotate.services.api_tokens import create_token
+
+    project, user = setup("single_label")
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    assignment = db.session.scalar(sa.select(Assignment))
+    url = f"/annotate/{project.slug}/{assignment.id}/submit"
+    assert client.post(url, data={"label": "yes"}).status_code == 302
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    again = client.post(url, data={"label": "yes"}, headers=zh)
+    assert again.status_code == 409 and "此条目已提交" in again.get_data(as_text=True)
+    token = create_token(db.session, user, "script")[1]
+    db.session.commit()
+    api = f"/api/v1/projects/{project.slug}/assignments/{assignment.id}/submit"
+    bearer = {"Authorization": f"Bearer {token}"}
+    english = client.post(api, json={"value": "yes"}, headers=bearer)
+    assert english.status_code == 409
+    assert english.get_json()["error"] == "This item was already submitted; nothing was changed."
+    chinese = client.post(api, json={"value": "yes"}, headers={**bearer, **zh})
+    assert chinese.get_json()["error"] == "此条目已提交；未做任何更改。"
+    user.locale = "zh"  # the saved setting; the gate's refusal names the step in Chinese too
+    db.session.execute(sa.update(Membership).values(suspended_at=sa.func.now()))
+    db.session.commit()
+    page = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+    assert f"你在 {project.name} 中的标注工作已暂停" in page
 
 
 def test_gate_page_says_what_to_do(db, make_project, make_user, client, login):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -85,16 +86,17 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
     if keys:
         known = {clause.key for clause in published_clauses(session, version)}
-        problems += [f"clause_keys: {key!r} is not a clause of rulebook v{version.version}"
+        problems += [_l("clause_keys: %(key)s is not a clause of rulebook v%(version)s",
+                        key=repr(key), version=version.version)
                      for key in keys if key not in known]
     if problems:
-        raise InvalidInput("The annotation was not saved.", problems)
+        raise InvalidInput(_l("The annotation was not saved."), problems)
     elapsed = int((now - lease.leased_at).total_seconds() * 1000)
     if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
         duration_ms = max(elapsed, 0)
     changed = session.execute(_SUBMITTED, {"assignment_id": lease.id}).rowcount
     if changed != 1:
-        raise LeaseError("This item was already submitted; nothing was changed.")
+        raise LeaseError(_l("This item was already submitted; nothing was changed."))
     loaded = session.identity_map.get(identity_key(Assignment, lease.id))
     if loaded is not None:
         set_committed_value(loaded, "status", AssignmentStatus.submitted)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -60,6 +61,11 @@ BUCKETS = 1000
 #: Multiplier of the per-item bucket hash; coprime with BUCKETS, so every run of 1,000
 #: consecutive ids fills each bucket exactly once and the share is exact.
 _MULTIPLIER = 2654435761
+
+
+#: The states a lease can end in, as the annotator reads them.
+_STATUS_WORDS = {AssignmentStatus.submitted: _l("submitted"),
+                 AssignmentStatus.skipped: _l("skipped"), AssignmentStatus.expired: _l("expired")}
 
 
 class LeaseError(Conflict):
@@ -343,7 +349,8 @@ def read_lease_and_gate(session: Session, assignment_id: int, user: User, projec
 def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
            now: datetime | None) -> Lease:
     if row is None or row[5] != project.id:
-        raise NotFound(f"No assignment {assignment_id} in {project.slug}.")
+        raise NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
+                          project=project.slug))
     annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row[:9]
     _check_lease(user, annotator_id, status, expires_at, quarantined, now)
     return Lease(assignment_id, leased_at, item_id, payload, bool(again))
@@ -352,14 +359,15 @@ def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
 def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
                  expires_at: datetime, quarantined: bool, now: datetime | None) -> None:
     if annotator_id != user.id:
-        raise PermissionDenied("This item is not leased to you.")
+        raise PermissionDenied(_l("This item is not leased to you."))
     if status != AssignmentStatus.leased:
-        raise LeaseError(f"This item was already {status.value}; nothing was changed.")
+        raise LeaseError(_l("This item was already %(status)s; nothing was changed.",
+                             status=_STATUS_WORDS.get(status, status.value)))
     if expires_at <= (now or utcnow()):
-        raise LeaseError("Your lease on this item expired; it went back to the queue. "
-                         "Take the next item.")
+        raise LeaseError(_l("Your lease on this item expired; it went back to the queue. "
+                            "Take the next item."))
     if quarantined:
-        raise LeaseError("This item was flagged and quarantined; take the next item.")
+        raise LeaseError(_l("This item was flagged and quarantined; take the next item."))
 
 
 def get_lease(session: Session, assignment_id: int, user: User, project: Project, *,
@@ -372,7 +380,8 @@ def get_lease(session: Session, assignment_id: int, user: User, project: Project
     """
     assignment = _with_item(session, assignment_id)
     if assignment is None or assignment.item.project_id != project.id:
-        raise NotFound(f"No assignment {assignment_id} in {project.slug}.")
+        raise NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
+                          project=project.slug))
     _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
                  assignment.item.quarantined, now)
     return assignment
@@ -386,10 +395,10 @@ def skip_item(session: Session, assignment_id: int, user: User, project: Project
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why you skip this item.", ["reason: required"])
+        raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
     assignment = get_lease(session, assignment_id, user, project, now=now)
     if not release_slot(session, project, assignment.id, assignment.item_id,
                         AssignmentStatus.skipped, reason[:2000]):
-        raise LeaseError("This item is no longer leased to you; nothing was changed.")
+        raise LeaseError(_l("This item is no longer leased to you; nothing was changed."))
     session.expire_all()
     return assignment

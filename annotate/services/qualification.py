@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from annotate.database import utcnow
@@ -110,27 +111,32 @@ def admit(session: Session, facts: GateFacts | None, project: Project) -> Workin
     """The gate's decision on ``facts`` (:func:`~annotate.services.gate.read_gate`): the
     version to work under, or :class:`NotQualified` with the step to take."""
     if facts is None:
-        raise NotQualified(f"You are not an annotator in {project.name}.", "membership")
+        raise NotQualified(_l("You are not an annotator in %(project)s.", project=project.name),
+                           "membership")
     if facts.suspended_at is not None:
         raise NotQualified(
-            f"You are suspended in {project.name}: {facts.suspended_reason or ''}".strip(),
-            "suspended")
+            _l("You are suspended in %(project)s: %(reason)s", project=project.name,
+               reason=facts.suspended_reason) if facts.suspended_reason
+            else _l("You are suspended in %(project)s.", project=project.name), "suspended")
     version = facts.version
     if version is None:
-        raise NotQualified(f"{project.name} has no published rulebook yet.", "no_rulebook")
+        raise NotQualified(_l("%(project)s has no published rulebook yet.", project=project.name),
+                           "no_rulebook")
     if facts.legal_validity_days is not None and (
             facts.legal_passed_at is None
             or facts.legal_passed_at + timedelta(days=facts.legal_validity_days) <= utcnow()):
-        raise NotQualified("Complete the legal-awareness training first.", "legal_training",
+        raise NotQualified(_l("Complete the legal-awareness training first."), "legal_training",
                            session.get(RulebookVersion, version.id))
     if facts.qualified_version_id is None:
         raise NotQualified(
-            f"Pass the training quiz for rulebook {version.title} v{version.version} "
-            "before annotating.", "training", session.get(RulebookVersion, version.id))
+            _l("Pass the training quiz for rulebook %(title)s v%(version)s before annotating.",
+               title=version.title, version=version.version), "training",
+            session.get(RulebookVersion, version.id))
     if facts.qualified_version_id != version.id and not facts.acknowledged:
         raise NotQualified(
-            f"Rulebook {version.title} changed to v{version.version}: read the change and "
-            "acknowledge it.", "acknowledge", session.get(RulebookVersion, version.id))
+            _l("Rulebook %(title)s changed to v%(version)s: read the change and acknowledge it.",
+               title=version.title, version=version.version), "acknowledge",
+            session.get(RulebookVersion, version.id))
     return version
 
 

@@ -147,7 +147,7 @@ def _refused(project: Project, error: DomainError):
     db.session.rollback()
     problems = getattr(error, "problems", [])
     return render_template("annotator/refused.html", project=project, error=error,
-                           message=error.args[0] if error.args else str(error),
+                           message=str(error.args[0]) if error.args else str(error),
                            problems=problems), error.status_code
 
 

@@ -68,9 +68,9 @@ def domain_error(error: DomainError):
     """Domain refusals as JSON with their status code."""
     db.session.rollback()
     extra: dict[str, Any] = {}
-    if isinstance(error, InvalidInput):
-        extra["problems"] = error.problems
-        message = error.args[0]
+    if isinstance(error, InvalidInput):  # str(): messages may be translated lazily
+        extra["problems"] = [str(problem) for problem in error.problems]
+        message = str(error.args[0])
     else:
         message = str(error)
     if getattr(error, "step", None):

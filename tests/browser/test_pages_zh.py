@@ -31,3 +31,26 @@ def test_pages_render_in_chinese(browser, live_server, screenshot, username):
         name = path.strip("/").replace("/", "-") or "root"
         screenshot(page, f"zh-{username}-{name}")
     context.close()
+
+
+def test_a_refused_submit_says_why_in_chinese(browser, live_server, screenshot):
+    """A second submit of the same lease (a second tab, the back button) is refused, and the
+    annotator reads why in their language."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, "ann1")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/annotate/demo")
+    action = page.get_attribute("#answer-form", "action")
+    page.keyboard.press("1")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_attribute("#answer-form", "action") != action  # the next item
+    page.evaluate("a => document.querySelector('#answer-form').setAttribute('action', a)", action)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.keyboard.press("2")
+        page.keyboard.press("Enter")
+    assert answer.value.status == 409
+    page.get_by_text("此条目已提交；未做任何更改。").wait_for()  # the refusal page, loaded
+    screenshot(page, "zh-labeling-refused")
+    context.close()
