@@ -121,11 +121,19 @@ def _wants_gold(project: Project, served: int, user: User) -> bool:
     return int((n + 1) * rate) > int(n * rate)
 
 
+def _slot_values(count: sa.ColumnElement[int], delta: object,
+                 target: sa.ColumnElement[int]) -> dict[str, object]:
+    """``SET`` values adding ``delta`` to an item's taken slots (``count``, a column of the
+    items table or of :class:`Item`), with ``has_free_slot`` following the new count: the
+    one place that says how the flag follows the count."""
+    new = count + delta
+    return {"annotation_count": new, "has_free_slot": new < target}
+
+
 def slot_change(project: Project, delta: int | sa.ColumnElement[int]) -> dict[str, object]:
     """The ``UPDATE`` values that add ``delta`` (negative: give back) to an item's taken
     slots, keeping ``Item.has_free_slot`` in step with the count."""
-    count = Item.annotation_count + delta
-    return {"annotation_count": count, "has_free_slot": count < target_expr(project)}
+    return _slot_values(Item.annotation_count, delta, target_expr(project))
 
 
 def refresh_free_slots(session: Session, project: Project, *where: sa.ColumnElement[bool]) -> None:
@@ -246,8 +254,7 @@ def _slot_statement(gold: bool) -> sa.Select:
     take = (sa.update(items).where(items.c.id == candidate.scalar_subquery(),
                                    items.c.quarantined.is_(False),
                                    items.c.annotation_count < _target(items.c, k, threshold))
-            .values(annotation_count=items.c.annotation_count + _ONE,
-                    has_free_slot=items.c.annotation_count + _ONE < _target(items.c, k, threshold))
+            .values(_slot_values(items.c.annotation_count, _ONE, _target(items.c, k, threshold)))
             .returning(*items.c))
     return sa.select(Item).from_statement(take)
 
@@ -349,11 +356,15 @@ def read_lease_and_gate(session: Session, assignment_id: int, user: User, projec
 def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
            now: datetime | None) -> Lease:
     if row is None or row[5] != project.id:
-        raise NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
-                          project=project.slug))
+        raise _no_assignment(assignment_id, project)
     annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row[:9]
     _check_lease(user, annotator_id, status, expires_at, quarantined, now)
     return Lease(assignment_id, leased_at, item_id, payload, bool(again))
+
+
+def _no_assignment(assignment_id: int, project: Project) -> NotFound:
+    return NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
+                       project=project.slug))
 
 
 def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
@@ -380,8 +391,7 @@ def get_lease(session: Session, assignment_id: int, user: User, project: Project
     """
     assignment = _with_item(session, assignment_id)
     if assignment is None or assignment.item.project_id != project.id:
-        raise NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
-                          project=project.slug))
+        raise _no_assignment(assignment_id, project)
     _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
                  assignment.item.quarantined, now)
     return assignment
