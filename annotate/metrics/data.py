@@ -70,6 +70,11 @@ def factorize(seq: Any) -> tuple[tuple[Any, ...], np.ndarray]:
                                        count=len(seq_list))
 
 
+def count_matrix(row_idx: np.ndarray, value_idx: np.ndarray, n_rows: int, k: int) -> np.ndarray:
+    """Row × category count matrix of (row, category) index pairs, in one ``np.bincount``."""
+    return np.bincount(row_idx * k + value_idx, minlength=n_rows * k).reshape(n_rows, k)
+
+
 @dataclass(frozen=True, eq=False)
 class Ratings:
     """Annotations as integer codes, missing values already dropped.
@@ -105,9 +110,7 @@ class Ratings:
 
     def counts(self) -> np.ndarray:
         """Item × category count matrix (one ``np.bincount``)."""
-        k = self.n_categories
-        flat = np.bincount(self.item_idx * k + self.value_idx, minlength=self.n_items * k)
-        return flat.reshape(self.n_items, k)
+        return count_matrix(self.item_idx, self.value_idx, self.n_items, self.n_categories)
 
     def category_values(self) -> np.ndarray:
         """The categories as floats (for numeric ratings)."""

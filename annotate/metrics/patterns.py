@@ -24,7 +24,7 @@ from .agreement import (
     kappa_from_confusion,
     pairwise_table,
 )
-from .data import Ratings
+from .data import Ratings, count_matrix
 from .krippendorff_alpha import (
     LEVELS,
     _interval,
@@ -77,9 +77,7 @@ class Patterns:
 
     def counts(self) -> np.ndarray:
         """Unit × category count matrix (unweighted: one row per pattern)."""
-        k = self.n_categories
-        flat = np.bincount(self.item_idx * k + self.value_idx, minlength=self.n_units * k)
-        return flat.reshape(self.n_units, k)
+        return count_matrix(self.item_idx, self.value_idx, self.n_units, self.n_categories)
 
     def ns(self) -> tuple[int, int, int]:
         return self.n_items, self.n_annotations, self.n_annotators
