@@ -23,8 +23,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     :raises ConfigurationError: outside demo and test mode when no secret key is set.
     """
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
+    app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if isinstance(config, dict):
         base = config.get("CONFIG_CLASS")
@@ -79,5 +78,4 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _migrations_dir() -> str:
     import os
 
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "migrations")
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")

@@ -99,12 +99,16 @@ def build(url: str, n_items: int, n_users: int, done: float = 0.0) -> list[tuple
         TrainingAttempt,
         TrainingModule,
     )
-    from annotate.services.api_tokens import create_token
-    from annotate.services.import_formats import iter_records
-    from annotate.services.imports import import_records
-    from annotate.services.projects import create_project
-    from annotate.services.rulebooks import import_rulebook, parse_rulebook, publish_version
-    from annotate.services.users import add_membership, create_user
+    from annotate.services.accounts.tokens import create_token
+    from annotate.services.accounts.users import add_membership, create_user
+    from annotate.services.data.formats import iter_records
+    from annotate.services.data.imports import import_records
+    from annotate.services.projects.projects import create_project
+    from annotate.services.rulebooks.versions import (
+        import_rulebook,
+        parse_rulebook,
+        publish_version,
+    )
 
     app = create_app({"CONFIG_CLASS": Config, "SQLALCHEMY_DATABASE_URI": url,
                       "SECRET_KEY": SECRET})
@@ -154,7 +158,7 @@ def fill_items(session, project, n: int) -> None:
     import sqlalchemy as sa
 
     from annotate.models import Item
-    from annotate.services.assignment import target_expr
+    from annotate.services.labeling.assignment import target_expr
 
     first = sa.select(Item.id).where(Item.project_id == project.id).order_by(Item.id).limit(n)
     session.execute(sa.update(Item).where(Item.id.in_(first.scalar_subquery()))

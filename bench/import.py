@@ -61,7 +61,7 @@ def _app(db_path: Path):
 
 def _setup(db_path: Path):
     from annotate.database import db
-    from annotate.services.projects import create_project
+    from annotate.services.projects.projects import create_project
 
     db.create_all()
     project = create_project(db.session, "bench", "Bench", "single_label",
@@ -73,8 +73,8 @@ def _setup(db_path: Path):
 def child_import(data: Path, db_path: Path) -> dict:
     """Import ``data`` with the product's importer; return timings."""
     from annotate.database import db
-    from annotate.services.import_formats import iter_records
-    from annotate.services.imports import import_records
+    from annotate.services.data.formats import iter_records
+    from annotate.services.data.imports import import_records
 
     with _app(db_path).app_context():
         project = _setup(db_path)
@@ -127,8 +127,8 @@ def child_baseline(data: Path, db_path: Path) -> dict:
 def child_export(db_path: Path, out: Path) -> dict:
     """Export the project imported into ``db_path`` as JSONL; return timings."""
     from annotate.database import db
-    from annotate.services.export import write_dataset
-    from annotate.services.projects import get_project
+    from annotate.services.data.export import write_dataset
+    from annotate.services.projects.projects import get_project
 
     with _app(db_path).app_context():
         project = get_project(db.session, "bench")

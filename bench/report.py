@@ -67,7 +67,7 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
     import sqlalchemy as sa
 
     from annotate.models import Annotation, Batch, Item, User
-    from annotate.services.projects import create_project
+    from annotate.services.projects.projects import create_project
 
     db.create_all()
     slug = slug_for(n_items, per_item, n_ann)
@@ -161,11 +161,11 @@ def child(args: argparse.Namespace, url: str) -> None:
     app = create_app({"CONFIG_CLASS": Config, "SECRET_KEY": "bench",
                       "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), app.test_request_context():
-        import annotate.services.report_agg  # noqa: F401  (imports outside the measurement)
-        import annotate.services.report_memory  # noqa: F401
-        from annotate.services.exports_metrics import metrics_csv
-        from annotate.services.projects import get_project
-        from annotate.services.reports import ReportOptions, compute_report
+        import annotate.services.quality.aggregate  # noqa: F401  (imports outside the measurement)
+        import annotate.services.quality.memory  # noqa: F401
+        from annotate.services.projects.projects import get_project
+        from annotate.services.quality.metrics_csv import metrics_csv
+        from annotate.services.quality.report import ReportOptions, compute_report
 
         project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
         opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
@@ -216,9 +216,9 @@ def main() -> None:
         import sqlalchemy as sa
 
         from annotate.models import Project
-        from annotate.services.exports_metrics import metrics_csv
-        from annotate.services.projects import get_project
-        from annotate.services.reports import ReportOptions, compute_report
+        from annotate.services.projects.projects import get_project
+        from annotate.services.quality.metrics_csv import metrics_csv
+        from annotate.services.quality.report import ReportOptions, compute_report
 
         for n_items in sorted({args.items, *sizes}):
             exists = sa.inspect(db.engine).has_table("projects") and db.session.scalar(

@@ -100,7 +100,7 @@ def runner(app):
 @pytest.fixture
 def make_user(db):
     """Return a callable creating a user (committed) with optional roles in a project."""
-    from annotate.services.users import add_membership, create_user
+    from annotate.services.accounts.users import add_membership, create_user
 
     def _make_user(username: str, *, password: str = "secret-pw", admin: bool = False,
                    project=None, roles=()):
@@ -116,7 +116,7 @@ def make_user(db):
 @pytest.fixture
 def make_project(db):
     """Return a callable creating a project (committed)."""
-    from annotate.services.projects import create_project
+    from annotate.services.projects.projects import create_project
 
     def _make_project(slug: str = "p1", task_type: str = "single_label", **kwargs):
         kwargs.setdefault("labels", ["yes", "no"] if task_type != "rating" else None)

@@ -8,7 +8,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "annotate" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 
@@ -47,7 +47,7 @@ def _source_messages() -> set[str]:
     found = set()
     for _, _, message, _, _ in extract_from_dir(
             str(ROOT), method_map=[("annotate/**.py", "python"),
-                                   ("templates/**.html", "jinja2")],
+                                   ("annotate/templates/**.html", "jinja2")],
             keywords=keywords):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found

@@ -100,7 +100,7 @@ def test_free_slot_migration_marks_the_items_still_open(migration_app):
     """0004 adds items.has_free_slot to a database that already holds items: true exactly
     where the count of taken slots is below the item's target (k for overlap and gold items,
     else 1), and the partial index of those items."""
-    from annotate.services.assignment import overlap_bucket
+    from annotate.services.labeling.assignment import overlap_bucket
 
     script = ScriptDirectory.from_config(migration_app.extensions["migrate"].migrate.get_config())
     before = script.get_revision("0004").down_revision

@@ -10,7 +10,7 @@ import pytest
 
 from annotate.config import TestConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _quick_start_lines() -> list[str]:
@@ -41,6 +41,9 @@ def test_the_postgres_run_really_uses_postgres(app, db):
 
 
 def test_no_module_is_too_long():
+    # Migration scripts are generated records of a schema, read once; they are not modules.
+    versions = ROOT / "annotate" / "migrations" / "versions"
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "annotate").rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
+            if versions not in p.parents
+            and (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
     assert not long, f"split these modules (~400 lines max): {long}"

@@ -44,7 +44,7 @@ def user_group() -> None:
 def user_create_command(username: str, admin: bool, display_name: str,
                         password_stdin: bool) -> None:
     """Create the account USERNAME (the password is prompted for)."""
-    from annotate.services.users import create_user
+    from annotate.services.accounts.users import create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -79,7 +79,7 @@ def project_group() -> None:
 def project_create_command(slug: str, name: str, task_type: str, labels: str | None,
                            scale: str | None, kind: str) -> None:
     """Create the project SLUG."""
-    from annotate.services.projects import create_project
+    from annotate.services.projects.projects import create_project
 
     try:
         project = create_project(db.session, slug, name, task_type,

@@ -30,9 +30,9 @@ def import_command(project: str, file: Path, batch_name: str | None, source: str
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
     JSONL and CSV files are streamed (constant memory whatever their size)."""
-    from annotate.services.import_formats import guess_format, iter_records
-    from annotate.services.imports import import_records
-    from annotate.services.projects import get_project
+    from annotate.services.data.formats import guess_format, iter_records
+    from annotate.services.data.imports import import_records
+    from annotate.services.projects.projects import get_project
 
     fmt = guess_format(file.name) if fmt == "auto" else fmt
     digest, lines = hashlib.sha256(), 0
@@ -77,8 +77,8 @@ def batch_group() -> None:
 @with_appcontext
 def batch_list_command(project: str) -> None:
     """Print PROJECT's batches as JSON (name, status, item count, provenance)."""
-    from annotate.services.imports import list_batches
-    from annotate.services.projects import get_project
+    from annotate.services.data.imports import list_batches
+    from annotate.services.projects.projects import get_project
 
     try:
         target = get_project(db.session, project)
@@ -97,8 +97,8 @@ def batch_list_command(project: str) -> None:
 def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
     """Write PROJECT's items with their current annotations, consensus and provenance
     (quarantined items and void batches left out), streamed page by page."""
-    from annotate.services.export import check_format, write_dataset
-    from annotate.services.projects import get_project
+    from annotate.services.data.export import check_format, write_dataset
+    from annotate.services.projects.projects import get_project
 
     try:
         target = get_project(db.session, project)

@@ -19,7 +19,7 @@ _seed = click.option("--seed", type=int, default=0, show_default=True,
 
 
 def _project(slug: str):
-    from annotate.services.projects import get_project
+    from annotate.services.projects.projects import get_project
 
     try:
         return get_project(db.session, slug)
@@ -37,8 +37,8 @@ def _project(slug: str):
 def export_metrics_command(project: str, output: Path | None, bootstrap: int,
                            seed: int) -> None:
     """Write PROJECT's quality-metrics CSV (the public long format; see the README)."""
-    from annotate.services.exports_metrics import metrics_csv, record_metrics_export
-    from annotate.services.reports import ReportOptions, compute_report
+    from annotate.services.quality.metrics_csv import metrics_csv, record_metrics_export
+    from annotate.services.quality.report import ReportOptions, compute_report
 
     target = _project(project)
     report = compute_report(db.session, target, ReportOptions(bootstrap=bootstrap, seed=seed))
@@ -57,8 +57,8 @@ def export_metrics_command(project: str, output: Path | None, bootstrap: int,
 @with_appcontext
 def supervise_command(project: str) -> None:
     """Compare PROJECT's annotators with its thresholds and record an alert per breach."""
-    from annotate.services.reports import ReportOptions, compute_report
-    from annotate.services.supervision import find_breaches, raise_alerts
+    from annotate.services.quality.report import ReportOptions, compute_report
+    from annotate.services.quality.supervision import find_breaches, raise_alerts
 
     target = _project(project)
     report = compute_report(db.session, target, ReportOptions(bootstrap=0))
@@ -80,8 +80,8 @@ def supervise_command(project: str) -> None:
 @with_appcontext
 def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> None:
     """Write PROJECT's compliance dossier (static HTML + CSVs) into a directory."""
-    from annotate.services.dossier import build_dossier
-    from annotate.services.reports import ReportOptions
+    from annotate.services.quality.dossier import build_dossier
+    from annotate.services.quality.report import ReportOptions
 
     target = _project(project)
     files = build_dossier(db.session, target, output,

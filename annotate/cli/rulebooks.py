@@ -27,8 +27,8 @@ def rulebook_group() -> None:
 def rulebook_import_command(path: Path, slug: str | None) -> None:
     """Import PATH (a vX.Y.Z.md file, or a directory: every vX.Y.Z.md inside, all or
     nothing) as draft versions, each with the quiz next to it."""
-    from annotate.services.projects import get_project
-    from annotate.services.rulebook_files import import_path
+    from annotate.services.projects.projects import get_project
+    from annotate.services.rulebooks.files import import_path
 
     try:
         project = get_project(db.session, slug) if slug else None
@@ -51,8 +51,8 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
 @with_appcontext
 def rulebook_publish_command(project: str, version: str) -> None:
     """Publish draft VERSION of PROJECT's rulebook (it is immutable from then on)."""
-    from annotate.services.projects import get_project
-    from annotate.services.rulebooks import find_version, publish_version
+    from annotate.services.projects.projects import get_project
+    from annotate.services.rulebooks.versions import find_version, publish_version
 
     try:
         found = find_version(db.session, get_project(db.session, project), version)
@@ -74,9 +74,9 @@ def rulebook_publish_command(project: str, version: str) -> None:
 @with_appcontext
 def rulebook_diff_command(project: str, v1: str, v2: str) -> None:
     """Show the clause-by-clause difference between versions V1 and V2 of PROJECT."""
-    from annotate.services.projects import get_project
-    from annotate.services.rulebook_diff import diff_versions, render_text
-    from annotate.services.rulebooks import find_version
+    from annotate.services.projects.projects import get_project
+    from annotate.services.rulebooks.diff import diff_versions, render_text
+    from annotate.services.rulebooks.versions import find_version
 
     try:
         found = get_project(db.session, project)
@@ -91,8 +91,8 @@ def rulebook_diff_command(project: str, v1: str, v2: str) -> None:
 @with_appcontext
 def rulebook_list_command(project: str) -> None:
     """List PROJECT's rulebook versions, newest first."""
-    from annotate.services.projects import get_project
-    from annotate.services.rulebooks import list_versions
+    from annotate.services.projects.projects import get_project
+    from annotate.services.rulebooks.versions import list_versions
 
     try:
         versions = list_versions(db.session, get_project(db.session, project))
@@ -112,7 +112,7 @@ def training_group() -> None:
 def training_expire_command() -> None:
     """Record an audit event for every qualification or legal pass that has lapsed
     (run daily from cron)."""
-    from annotate.services.qualification import record_expiries
+    from annotate.services.training.qualification import record_expiries
 
     count = record_expiries(db.session)
     db.session.commit()
@@ -127,8 +127,8 @@ def training_expire_command() -> None:
 def export_training_command(project: str, output: Path | None) -> None:
     """Export PROJECT's training transcript as CSV: every attempt, score, pass, expiry,
     acknowledgement and revocation with its reason, per annotator."""
-    from annotate.services.projects import get_project
-    from annotate.services.training_transcript import transcript_rows, write_csv
+    from annotate.services.projects.projects import get_project
+    from annotate.services.training.transcript import transcript_rows, write_csv
 
     try:
         found = get_project(db.session, project)

@@ -1,6 +1,6 @@
 """``annotate sample draw|show|decide``: sample plans and batch decisions from the command line.
 
-Thin wrappers over :mod:`annotate.services.sampling` and :mod:`annotate.services.decisions`;
+Thin wrappers over :mod:`annotate.services.review.sampling` and :mod:`annotate.services.review.decisions`;
 every domain error is printed as a message with exit status 1, never a traceback.
 """
 
@@ -75,8 +75,8 @@ def draw_command(project: str, batch: str, method: str | None, rate: float | Non
     An unreviewed plan of the batch is replaced; after a rejection the plan is the next
     round.
     """
-    from annotate.services.projects import get_project
-    from annotate.services.sampling import draw_plan, get_batch, plan_summary
+    from annotate.services.projects.projects import get_project
+    from annotate.services.review.sampling import draw_plan, get_batch, plan_summary
 
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)
@@ -111,9 +111,9 @@ def _tally_json(tally) -> dict:
 @with_appcontext
 def show_command(project: str, batch: str) -> None:
     """Print the status of BATCH and the live tally of its current plan as JSON."""
-    from annotate.services.decisions import tally_plan
-    from annotate.services.projects import get_project
-    from annotate.services.sampling import current_plan, get_batch
+    from annotate.services.projects.projects import get_project
+    from annotate.services.review.decisions import tally_plan
+    from annotate.services.review.sampling import current_plan, get_batch
 
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)
@@ -135,9 +135,9 @@ def show_command(project: str, batch: str) -> None:
 def decide_command(project: str, batch: str, by: str, decision: str | None,
                    reason: str) -> None:
     """Decide BATCH on its current plan (accept, reject → re-annotation, or void)."""
-    from annotate.services.decisions import decide_batch, tally_plan
-    from annotate.services.projects import get_project
-    from annotate.services.sampling import current_plan, get_batch
+    from annotate.services.projects.projects import get_project
+    from annotate.services.review.decisions import decide_batch, tally_plan
+    from annotate.services.review.sampling import current_plan, get_batch
 
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)

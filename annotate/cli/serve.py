@@ -57,7 +57,7 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
     """
     from annotate import create_app
     from annotate.config import DemoConfig
-    from annotate.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo_database
+    from annotate.demo.seed import DEMO_PASSWORD, DEMO_USERS, build_demo_database
 
     if not seed_only and not public and not is_loopback(host):
         raise click.UsageError(f"{host} is not a loopback address; the demo accounts have "

@@ -96,7 +96,7 @@ class Item(db.Model):
     annotation_count: Mapped[int] = mapped_column(default=0)
     #: ``annotation_count`` is below the item's target (k, or 1 outside the overlap share): the
     #: assignment engine may still hand it out. Written with every change of the count
-    #: (``annotate.services.assignment.slot_change``); the partial index
+    #: (``annotate.services.labeling.assignment.slot_change``); the partial index
     #: ``ix_items_free_slot`` holds exactly these items.
     has_free_slot: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[timestamp]

@@ -11,7 +11,7 @@ from annotate.auth import check_password, hash_password, require_login
 from annotate.database import db
 from annotate.forms.auth import LanguageForm, PasswordChangeForm, TokenForm
 from annotate.forms.common import EmptyForm
-from annotate.services.api_tokens import create_token, list_tokens, revoke_token
+from annotate.services.accounts.tokens import create_token, list_tokens, revoke_token
 from annotate.services.audit import record_event
 from annotate.services.errors import DomainError
 

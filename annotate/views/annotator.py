@@ -28,16 +28,16 @@ from annotate.models import (
     ProjectRole,
     TaskType,
 )
-from annotate.services.annotations import (
+from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.labeling.annotations import (
     annotator_progress,
     flag_leased_item,
     submit_annotation,
 )
-from annotate.services.assignment import claim_next, skip_item
-from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.gate import published_clauses
-from annotate.services.qualification import NotQualified
-from annotate.services.rulebooks import current_version
+from annotate.services.labeling.assignment import claim_next, skip_item
+from annotate.services.rulebooks.versions import current_version
+from annotate.services.training.gate import published_clauses
+from annotate.services.training.qualification import NotQualified
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))

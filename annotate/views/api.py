@@ -19,20 +19,20 @@ from werkzeug.exceptions import HTTPException
 from annotate.database import commit_keeping_loaded, db
 from annotate.extensions import csrf
 from annotate.models import AnnotationSource, Project, ProjectRole
-from annotate.services.annotations import submit_annotation
-from annotate.services.api_tokens import token_context
-from annotate.services.assignment import claim_next
-from annotate.services.errors import DomainError, InvalidInput, NotFound
-from annotate.services.export import (
+from annotate.services.accounts.tokens import token_context
+from annotate.services.data.export import (
     FORMATS,
     MIMETYPES,
     ExportStats,
     iter_dataset,
     record_dataset_export,
 )
-from annotate.services.import_formats import read_records
-from annotate.services.imports import import_records
-from annotate.services.projects import get_project
+from annotate.services.data.formats import read_records
+from annotate.services.data.imports import import_records
+from annotate.services.errors import DomainError, InvalidInput, NotFound
+from annotate.services.labeling.annotations import submit_annotation
+from annotate.services.labeling.assignment import claim_next
+from annotate.services.projects.projects import get_project
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

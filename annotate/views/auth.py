@@ -14,7 +14,7 @@ from annotate.database import db
 from annotate.extensions import limiter
 from annotate.forms.auth import LoginForm
 from annotate.forms.common import EmptyForm
-from annotate.services.users import get_user, note_login
+from annotate.services.accounts.users import get_user, note_login
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)

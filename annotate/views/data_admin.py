@@ -27,9 +27,7 @@ from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.forms.data import ImportForm
 from annotate.models import Item, ItemFlag, Project, ProjectRole
-from annotate.services.annotations import release_item
-from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.export import (
+from annotate.services.data.export import (
     EXTENSIONS,
     FORMATS,
     MIMETYPES,
@@ -37,8 +35,10 @@ from annotate.services.export import (
     iter_dataset,
     record_dataset_export,
 )
-from annotate.services.import_formats import guess_format, read_records
-from annotate.services.imports import import_records, list_batches
+from annotate.services.data.formats import guess_format, read_records
+from annotate.services.data.imports import import_records, list_batches
+from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.labeling.annotations import release_item
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
 bp.before_request(require_role(ProjectRole.manager, "admin"))

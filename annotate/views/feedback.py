@@ -13,7 +13,7 @@ from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.forms.common import EmptyForm
 from annotate.models import Feedback, Project, ProjectRole, Review, SampledAnnotation
-from annotate.services.reviews import clause_titles
+from annotate.services.review.reviews import clause_titles
 
 bp = Blueprint("feedback", __name__, url_prefix="/annotate/feedback")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))

@@ -9,8 +9,8 @@ from flask_login import current_user
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.models import Membership, Project, ProjectRole
-from annotate.services.annotator_quality import annotator_quality
-from annotate.services.reports import ReportOptions, compute_report
+from annotate.services.quality.annotator import annotator_quality
+from annotate.services.quality.report import ReportOptions, compute_report
 
 bp = Blueprint("quality_self", __name__, url_prefix="/annotate/quality")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))

@@ -32,9 +32,9 @@ from annotate.models import (
     SupervisionAction,
     User,
 )
-from annotate.services.annotator_quality import annotator_quality
 from annotate.services.errors import DomainError
-from annotate.services.reports import ProjectReport, ReportOptions, compute_report
+from annotate.services.quality.annotator import annotator_quality
+from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -66,8 +66,8 @@ def index():
 @bp.route("/<slug>")
 def dashboard(slug: str):
     """Agreement and accuracy with intervals per scope, trends, heatmap, confusion, alerts."""
-    from annotate.report_charts import METRIC_NAMES, dashboard_charts
-    from annotate.services.supervision import find_breaches, open_alerts
+    from annotate.charts.dashboard import METRIC_NAMES, dashboard_charts
+    from annotate.services.quality.supervision import find_breaches, open_alerts
 
     project = project_for(slug)
     report = compute_report(db.session, project, report_options())
@@ -91,8 +91,8 @@ def _rulebook_url(project: Project) -> str:
 @bp.route("/<slug>/metrics.csv")
 def metrics_csv(slug: str):
     """Download the quality-metrics CSV (audited)."""
-    from annotate.services.exports_metrics import metrics_csv as build
-    from annotate.services.exports_metrics import record_metrics_export
+    from annotate.services.quality.metrics_csv import metrics_csv as build
+    from annotate.services.quality.metrics_csv import record_metrics_export
 
     project = project_for(slug)
     report = compute_report(db.session, project, report_options())
@@ -108,7 +108,7 @@ def metrics_csv(slug: str):
 @bp.route("/<slug>/dossier.zip")
 def dossier_zip(slug: str):
     """Download the compliance dossier as a zip (built in a temporary file; audited)."""
-    from annotate.services.dossier import build_dossier_zip
+    from annotate.services.quality.dossier import build_dossier_zip
 
     project = project_for(slug)
     buffer, name = build_dossier_zip(db.session, project, report_options(), actor=current_user)
@@ -119,7 +119,7 @@ def dossier_zip(slug: str):
 @bp.route("/<slug>/supervise", methods=["POST"])
 def supervise(slug: str):
     """Record alerts for every annotator below a threshold."""
-    from annotate.services.supervision import raise_alerts
+    from annotate.services.quality.supervision import raise_alerts
 
     project = project_for(slug)
     if not EmptyForm().validate_on_submit():
@@ -133,7 +133,7 @@ def supervise(slug: str):
 @bp.route("/<slug>/annotators/<int:user_id>", methods=["GET", "POST"])
 def annotator(slug: str, user_id: int):
     """One annotator's quality; POST records a supervision action (retrain/suspend/...)."""
-    from annotate.services.supervision import annotator_membership, take_action
+    from annotate.services.quality.supervision import annotator_membership, take_action
 
     project = project_for(slug)
     user = db.get_or_404(User, user_id)

@@ -26,10 +26,10 @@ from annotate.models import (
     SamplePlan,
     TaskType,
 )
-from annotate.services.decisions import batch_history, tally_plan
 from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
-from annotate.services.items import PAIRWISE_CHOICES
-from annotate.services.reviews import (
+from annotate.services.projects.values import PAIRWISE_CHOICES
+from annotate.services.review.decisions import batch_history, tally_plan
+from annotate.services.review.reviews import (
     check_reviewer,
     get_sampled,
     next_for,
@@ -37,7 +37,7 @@ from annotate.services.reviews import (
     pending_for,
     record_review,
 )
-from annotate.services.sampling import (
+from annotate.services.review.sampling import (
     current_plan,
     draw_plan,
     lot_annotations,
@@ -249,7 +249,7 @@ def review(plan_id: int, sampled_id: int):
 @bp.route("/plans/<int:plan_id>/decision", methods=["POST"])
 def decide(plan_id: int):
     """Decide the batch on this plan (an override of the plan's decision needs a reason)."""
-    from annotate.services.decisions import decide_batch
+    from annotate.services.review.decisions import decide_batch
 
     plan = _plan(plan_id)
     form = DecisionForm()

@@ -36,9 +36,8 @@ from annotate.models import (
     VersionStatus,
 )
 from annotate.services.errors import DomainError, NotFound
-from annotate.services.qualification import allow_retry, revoke_qualification
-from annotate.services.rulebook_diff import diff_versions
-from annotate.services.rulebooks import (
+from annotate.services.rulebooks.diff import diff_versions
+from annotate.services.rulebooks.versions import (
     current_version,
     find_version,
     list_versions,
@@ -46,8 +45,9 @@ from annotate.services.rulebooks import (
     publish_version,
     update_draft,
 )
-from annotate.services.training import attempt_status, legal_modules, module_for_version
-from annotate.services.training_transcript import transcript_rows, write_csv
+from annotate.services.training.modules import attempt_status, legal_modules, module_for_version
+from annotate.services.training.qualification import allow_retry, revoke_qualification
+from annotate.services.training.transcript import transcript_rows, write_csv
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/admin/projects/<slug>")
 bp.before_request(require_role(ProjectRole.manager, "admin"))

@@ -34,15 +34,9 @@ from annotate.models import (
     TrainingModule,
 )
 from annotate.services.errors import DomainError
-from annotate.services.qualification import (
-    acknowledge_version,
-    active_qualification,
-    gate_status,
-    record_expiries,
-)
-from annotate.services.rulebook_diff import diff_versions
-from annotate.services.rulebooks import current_version
-from annotate.services.training import (
+from annotate.services.rulebooks.diff import diff_versions
+from annotate.services.rulebooks.versions import current_version
+from annotate.services.training.modules import (
     attempt_status,
     legal_modules,
     module_clauses,
@@ -50,6 +44,12 @@ from annotate.services.training import (
     module_text,
     project_of,
     submit_attempt,
+)
+from annotate.services.training.qualification import (
+    acknowledge_version,
+    active_qualification,
+    gate_status,
+    record_expiries,
 )
 
 bp = Blueprint("training", __name__, url_prefix="/annotate/training")

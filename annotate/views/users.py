@@ -12,9 +12,9 @@ from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.admin import MembershipForm, UserCreateForm
 from annotate.models import Project, ProjectRole, User
+from annotate.services.accounts.users import add_membership, create_user, get_user
 from annotate.services.errors import DomainError
-from annotate.services.projects import get_project
-from annotate.services.users import add_membership, create_user, get_user
+from annotate.services.projects.projects import get_project
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.before_request(require_role("admin"))

@@ -42,7 +42,7 @@ def browser():
 @pytest.fixture
 def live_server(app, db):
     """Serve the test app (demo-seeded, CSRF on) on a free loopback port; yield its URL."""
-    from annotate.services.demo import seed_demo
+    from annotate.demo.seed import seed_demo
 
     app.config["WTF_CSRF_ENABLED"] = True
     seed_demo(n_items=120)

@@ -116,8 +116,8 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
 
 
 def test_manager_sees_reviewer_calibration(page, live_server, screenshot, db):
-    from annotate.services.reviews import next_for, record_review
-    from annotate.services.sampling import draw_plan
+    from annotate.services.review.reviews import next_for, record_review
+    from annotate.services.review.sampling import draw_plan
 
     batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-10"))
     reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))

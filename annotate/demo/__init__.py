@@ -1,0 +1,1 @@
+"""The demo: seeded users, projects, rulebooks, training and work for ``annotate demo``."""

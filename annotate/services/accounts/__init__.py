@@ -1,0 +1,1 @@
+"""Accounts: users, memberships and personal API tokens."""

@@ -1,0 +1,1 @@
+"""Data in and out: imports (JSONL, CSV, Label Studio), dataset exports, spreadsheet safety."""

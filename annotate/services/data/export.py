@@ -1,0 +1,219 @@
+"""Dataset export: JSONL, CSV or Label Studio task JSON, streamed page by page.
+
+:func:`iter_dataset` yields the file as text chunks (one page of items each) and fills an
+:class:`ExportStats` as it goes (rows, annotations, bytes, sha256); :func:`record_dataset_export`
+appends the ``export.dataset`` audit event once the last chunk was written. The rows come from
+:func:`annotate.services.data.dataset_rows.iter_export_rows` (see there for the consensus and the
+memory note).
+
+Formats:
+
+* ``jsonl`` — one JSON object per item: ``id`` (external id), ``item_id``, ``data`` (payload),
+  ``gold``, ``personal_info``, ``provenance`` (batch, batch_status, source, licence),
+  ``annotations`` (annotator, value, rulebook_version, rulebook_sha256, clause_keys, source,
+  submitted_at, duration_ms), ``consensus`` (value, method, confidence, ties) and
+  ``rulebook_versions``.
+* ``csv`` — the columns of :data:`CSV_COLUMNS`, structured cells as JSON; text cells starting
+  with ``= + - @`` get a leading ``'`` against spreadsheet formula injection.
+* ``labelstudio`` — a JSON list of Label Studio tasks (``data``, ``meta``, ``annotations`` with
+  ``result`` lists, the consensus as a ``prediction``) that our own importer and Label Studio
+  read back.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy.orm import Session
+
+from annotate.models import AuditEvent, Project, User
+from annotate.services.audit import record_event
+from annotate.services.data import labelstudio
+from annotate.services.data.dataset_rows import PAGE, ExportRow, iter_export_rows
+from annotate.services.data.spreadsheet import safe_text
+from annotate.services.errors import InvalidInput
+
+FORMATS = ("jsonl", "csv", "labelstudio")
+MIMETYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv",
+             "labelstudio": "application/json"}
+EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "labelstudio": "json"}
+CSV_COLUMNS = ("external_id", "item_id", "batch", "batch_status", "source", "licence",
+               "payload", "gold", "personal_info", "n_annotations", "annotations", "consensus",
+               "consensus_method", "confidence", "ties", "rulebook_versions")
+
+
+@dataclass
+class ExportStats:
+    """What an export wrote; ``sha256`` covers the UTF-8 bytes of the whole file."""
+
+    format: str
+    rows: int = 0
+    annotations: int = 0
+    bytes: int = 0
+    _digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the bytes written so far."""
+        return self._digest.hexdigest()
+
+    def add(self, chunk: str) -> str:
+        """Account for ``chunk`` and return it."""
+        data = chunk.encode("utf-8")
+        self.bytes += len(data)
+        self._digest.update(data)
+        return chunk
+
+
+def check_format(fmt: str) -> str:
+    """Return ``fmt`` if it is a dataset export format.
+
+    :raises InvalidInput: it is not.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
+    return [{"annotator": a.annotator, "value": a.value,
+             "rulebook_version": a.rulebook_version, "rulebook_sha256": a.rulebook_sha256,
+             "clause_keys": a.clause_keys, "source": a.source, "submitted_at": a.submitted_at,
+             "duration_ms": a.duration_ms} for a in row.annotations]
+
+
+def _consensus(row: ExportRow) -> dict[str, Any]:
+    return {"value": row.consensus, "method": row.consensus_method,
+            "confidence": row.confidence, "ties": row.ties}
+
+
+def jsonl_line(row: ExportRow) -> str:
+    """One JSONL line (with its newline) for ``row``."""
+    return _dumps({
+        "id": row.external_id, "item_id": row.item_id, "data": row.payload, "gold": row.gold,
+        "personal_info": row.personal_info,
+        "provenance": {"batch": row.batch, "batch_status": row.batch_status,
+                       "source": row.source, "licence": row.licence},
+        "annotations": _annotation_dicts(row), "consensus": _consensus(row),
+        "rulebook_versions": row.rulebook_versions}) + "\n"
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell: text neutralised against formula injection, structures as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    text = value if isinstance(value, str) else _dumps(value)
+    return safe_text(text)
+
+
+def csv_cells(row: ExportRow) -> list[Any]:
+    """The CSV cells of ``row`` in :data:`CSV_COLUMNS` order."""
+    return [safe_cell(v) for v in (
+        row.external_id, row.item_id, row.batch, row.batch_status, row.source, row.licence,
+        row.payload, row.gold, row.personal_info, len(row.annotations),
+        _annotation_dicts(row) if row.annotations else None, row.consensus,
+        row.consensus_method, row.confidence, row.ties, row.rulebook_versions)]
+
+
+def label_studio_task(row: ExportRow, task_type: Any) -> dict[str, Any]:
+    """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``."""
+    task: dict[str, Any] = {
+        "id": row.item_id, "data": row.payload,
+        "meta": {"external_id": row.external_id, "personal_info": row.personal_info,
+                 "batch": row.batch, "batch_status": row.batch_status, "source": row.source,
+                 "licence": row.licence, "rulebook_versions": row.rulebook_versions,
+                 "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
+                 "consensus": _consensus(row)},
+        "annotations": [{
+            "id": a.id, "completed_by": {"username": a.annotator},
+            "result": labelstudio.results_from_value(task_type, a.value),
+            "created_at": a.submitted_at, "was_cancelled": False, "ground_truth": False,
+            "lead_time": None if a.duration_ms is None else a.duration_ms / 1000}
+            for a in row.annotations],
+        "predictions": []}
+    if row.gold is not None:
+        task["meta"]["gold"] = row.gold
+    if row.consensus is not None:
+        task["predictions"].append({
+            "model_version": f"consensus-{row.consensus_method}", "score": row.confidence,
+            "result": labelstudio.results_from_value(task_type, row.consensus)})
+    return task
+
+
+def iter_dataset(session: Session, project: Project, fmt: str,
+                 stats: ExportStats | None = None, page_size: int = PAGE) -> Iterator[str]:
+    """Yield the export of ``project`` in ``fmt`` as text chunks of about one page each.
+
+    :raises InvalidInput: unknown format (raised before the first chunk).
+    """
+    check_format(fmt)
+    stats = stats if stats is not None else ExportStats(fmt)
+    return _chunks(session, project, fmt, stats, page_size)
+
+
+def _chunks(session: Session, project: Project, fmt: str, stats: ExportStats,
+            page_size: int) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if fmt == "csv":
+        writer.writerow(CSV_COLUMNS)
+    elif fmt == "labelstudio":
+        buffer.write("[")
+    pending = 0
+    for row in iter_export_rows(session, project, page_size):
+        if fmt == "jsonl":
+            buffer.write(jsonl_line(row))
+        elif fmt == "csv":
+            writer.writerow(csv_cells(row))
+        else:
+            buffer.write(("\n" if stats.rows == 0 else ",\n")
+                         + _dumps(label_studio_task(row, project.task_type)))
+        stats.rows += 1
+        stats.annotations += len(row.annotations)
+        pending += 1
+        if pending >= page_size:
+            yield stats.add(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if fmt == "labelstudio":
+        buffer.write("\n]\n")
+    if buffer.tell():
+        yield stats.add(buffer.getvalue())
+
+
+def record_dataset_export(session: Session, project: Project, stats: ExportStats, *,
+                          actor: User | None, via: str) -> AuditEvent:
+    """Append the ``export.dataset`` audit event (format, rows, sha256). Flushes."""
+    return record_event(session, "export.dataset", "project", project.id, actor=actor,
+                        project_id=project.id,
+                        details={"format": stats.format, "rows": stats.rows,
+                                 "annotations": stats.annotations, "bytes": stats.bytes,
+                                 "sha256": stats.sha256, "via": via})
+
+
+def write_dataset(session: Session, project: Project, fmt: str, out: IO[str], *,
+                  actor: User | None = None, via: str = "cli") -> ExportStats:
+    """Write the whole export to ``out`` and record the audit event. Flushes.
+
+    :raises InvalidInput: unknown format (nothing written).
+    """
+    stats = ExportStats(check_format(fmt))
+    for chunk in iter_dataset(session, project, fmt, stats):
+        out.write(chunk)
+    record_dataset_export(session, project, stats, actor=actor, via=via)
+    return stats

@@ -1,0 +1,1 @@
+"""Labeling: the assignment engine (claims, leases) and annotations (submit, supersede, flag)."""

@@ -1,0 +1,263 @@
+"""Annotations and flags: submitting a value under a lease, superseding, quarantining items.
+
+A submit is accepted only for the caller's own live lease, once; the value is checked against
+the task type and label schema, cited clause keys against the rulebook version the annotation
+is stamped with. A flag (Art. 14 prohibited content, Art. 7 personal information) quarantines
+the item from every queue and export and is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from annotate.database import add_inserted, utcnow
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    FlagKind,
+    Item,
+    ItemFlag,
+    Membership,
+    Project,
+    ProjectRole,
+    User,
+)
+from annotate.services.audit import record_event
+from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.labeling.assignment import (
+    WORKABLE,
+    LeaseError,
+    get_lease,
+    read_lease_and_gate,
+    release_slot,
+    slot_change,
+    target_expr,
+)
+from annotate.services.projects.values import normalise_value
+from annotate.services.training.gate import published_clauses
+
+# Built once (a statement costs more to build in Python than the database takes to run it),
+# on the tables: the objects they change are kept in step by hand below, and the ORM's
+# bulk-update bookkeeping would cost more than the UPDATE itself.
+_ASSIGNMENTS, _ANNOTATIONS = Assignment.__table__, Annotation.__table__
+_SUBMITTED = (sa.update(_ASSIGNMENTS)
+              .where(_ASSIGNMENTS.c.id == sa.bindparam("assignment_id"),
+                     _ASSIGNMENTS.c.status == AssignmentStatus.leased)
+              .values(status=AssignmentStatus.submitted))
+_SUPERSEDE = (sa.update(_ANNOTATIONS)
+              .where(_ANNOTATIONS.c.item_id == sa.bindparam("item"),
+                     _ANNOTATIONS.c.annotator_id == sa.bindparam("annotator"),
+                     _ANNOTATIONS.c.is_current.is_(True),
+                     _ANNOTATIONS.c.id != sa.bindparam("new_id"))
+              .values(is_current=False, superseded_by_id=sa.bindparam("new_id")))
+
+
+def submit_annotation(session: Session, assignment_id: int, user: User, project: Project,
+                      value: Any, *, clause_keys: list[str] | None = None,
+                      duration_ms: int | None = None,
+                      source: AnnotationSource = AnnotationSource.web,
+                      now: datetime | None = None) -> Annotation:
+    """Record ``user``'s value for the item of their live lease ``assignment_id``.
+
+    The annotation is stamped with the rulebook version the gate returns now. A current
+    annotation by the same annotator on the same item (a re-annotation) is superseded and kept
+    as history. Flushes; the caller commits.
+
+    :raises NotFound, PermissionDenied, LeaseError: the lease is missing, someone else's,
+        already used, expired, or its item was quarantined.
+    :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
+    :raises InvalidInput: the value or a cited clause key is not valid; nothing is written.
+    """
+    now = now or utcnow()
+    lease, version = read_lease_and_gate(session, assignment_id, user, project, now=now)
+    normalised, problems = normalise_value(project, value, lease.payload)
+    keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
+    if keys:
+        known = {clause.key for clause in published_clauses(session, version)}
+        problems += [_l("clause_keys: %(key)s is not a clause of rulebook v%(version)s",
+                        key=repr(key), version=version.version)
+                     for key in keys if key not in known]
+    if problems:
+        raise InvalidInput(_l("The annotation was not saved."), problems)
+    elapsed = int((now - lease.leased_at).total_seconds() * 1000)
+    if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
+        duration_ms = max(elapsed, 0)
+    changed = session.execute(_SUBMITTED, {"assignment_id": lease.id}).rowcount
+    if changed != 1:
+        raise LeaseError(_l("This item was already submitted; nothing was changed."))
+    loaded = session.identity_map.get(identity_key(Assignment, lease.id))
+    if loaded is not None:
+        set_committed_value(loaded, "status", AssignmentStatus.submitted)
+    annotation = add_inserted(
+        session, Annotation, item_id=lease.item_id, annotator_id=user.id,
+        assignment_id=lease.id, rulebook_version_id=version.id, value=normalised,
+        clause_keys=keys, source=source, started_at=now - timedelta(milliseconds=duration_ms),
+        submitted_at=now, duration_ms=duration_ms, is_current=True, superseded_by_id=None)
+    superseded = session.execute(_SUPERSEDE, {"item": lease.item_id, "annotator": user.id,
+                                              "new_id": annotation.id}
+                                 ).rowcount if lease.reannotation else 0
+    if superseded:
+        for old in [o for o in session.identity_map.values() if isinstance(o, Annotation)
+                    and o.item_id == lease.item_id and o.annotator_id == user.id
+                    and o is not annotation]:
+            session.expire(old, ["is_current", "superseded_by_id"])
+        # The superseded annotation no longer holds a slot on the item.
+        session.execute(sa.update(Item).where(Item.id == lease.item_id, Item.annotation_count > 0)
+                        .values(slot_change(project, -superseded))
+                        .execution_options(synchronize_session=False))
+    return annotation
+
+
+def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | str,
+              note: str = "", *, assignment_id: int | None = None) -> ItemFlag:
+    """Flag ``item`` and quarantine it from every queue and export.
+
+    The flagging annotator's lease (``assignment_id``) is closed as skipped; other leases on
+    the item can no longer be submitted. Flushes; the caller commits.
+
+    :raises InvalidInput: unknown kind.
+    """
+    try:
+        kind = FlagKind(kind)
+    except ValueError:
+        raise InvalidInput(f"Unknown flag {kind!r}.",
+                           [f"kind: one of {', '.join(k.value for k in FlagKind)}"]) from None
+    note = (note or "").strip()[:2000]
+    flag = ItemFlag(item_id=item.id, user_id=user.id if user else None, kind=kind, note=note)
+    session.add(flag)
+    item.quarantined = True
+    item.quarantine_reason = f"{kind.value}: {note}".strip().rstrip(":")
+    if kind == FlagKind.personal_info:
+        item.has_personal_info = True
+    session.flush()
+    if assignment_id is not None:
+        release_slot(session, session.get(Project, item.project_id), assignment_id, item.id,
+                     AssignmentStatus.skipped, f"flagged {kind.value}")
+        session.expire(item)
+    record_event(session, "item.flag", "item", item.id, actor=user, project_id=item.project_id,
+                 details={"kind": kind.value, "note": note, "external_id": item.external_id})
+    return flag
+
+
+def flag_leased_item(session: Session, assignment_id: int, user: User, project: Project,
+                     kind: FlagKind | str, note: str = "") -> ItemFlag:
+    """Flag the item of the caller's live lease (the labeling screen's F key)."""
+    assignment = get_lease(session, assignment_id, user, project)
+    return flag_item(session, assignment.item, user, kind, note, assignment_id=assignment.id)
+
+
+def release_item(session: Session, item: Item, actor: User, note: str = "") -> None:
+    """A manager lifts the quarantine (e.g. the flag was wrong); flags are marked resolved.
+
+    :raises Conflict: the item is not quarantined.
+    """
+    if not item.quarantined:
+        raise Conflict("This item is not quarantined.")
+    now = utcnow()
+    for flag in item.flags:
+        if flag.resolved_at is None:
+            flag.resolved_at = now
+    item.quarantined = False
+    item.quarantine_reason = None
+    session.flush()
+    record_event(session, "item.release", "item", item.id, actor=actor,
+                 project_id=item.project_id,
+                 details={"note": (note or "").strip()[:2000], "external_id": item.external_id})
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An annotator's figures for the labeling screen."""
+
+    done_today: int
+    #: None when not counted (the labeling screen does not show it; counting reads the
+    #: annotator's whole history in the project).
+    done_total: int | None
+    remaining: int
+    seconds_per_item: float | None
+
+    @property
+    def per_hour(self) -> float | None:
+        """Items per hour at today's pace."""
+        return 3600 / self.seconds_per_item if self.seconds_per_item else None
+
+
+#: How long the labeling screen may reuse an annotator's count of remaining items (seconds).
+#: Counting the open items of a large project costs tens of milliseconds per page; with the
+#: cache the annotator's own claims are still subtracted at once, and other annotators' work
+#: shows within this delay.
+REMAINING_TTL = 10.0
+_remaining_cache: dict[tuple[str, int, int], tuple[float, int, int]] = {}
+
+
+def _remaining(session: Session, user: User, project: Project) -> int:
+    taken = sa.select(Assignment.id).where(Assignment.item_id == Item.id,
+                                           Assignment.annotator_id == user.id)
+    return session.scalar(
+        sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id).where(
+            Item.project_id == project.id, Item.quarantined.is_(False),
+            Batch.status.in_(WORKABLE), Item.has_free_slot.is_(True),
+            Item.annotation_count < target_expr(project), ~sa.exists(taken))) or 0
+
+
+def _cached_remaining(session: Session, user: User, project: Project, served: int) -> int:
+    """:func:`_remaining`, recounted at most every ``REMAINING_TTL`` seconds; in between, each
+    item the annotator took since the count (``served`` is their count of items taken) is
+    subtracted (taking it removes it from their remaining items)."""
+    key = (str(session.get_bind().url), project.id, user.id)
+    cached = _remaining_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return max(0, cached[1] - (served - cached[2]))
+    remaining = _remaining(session, user, project)
+    _remaining_cache[key] = (time.monotonic() + REMAINING_TTL, remaining, served)
+    return remaining
+
+
+def annotator_progress(session: Session, user: User, project: Project,
+                       now: datetime | None = None, *, cached: bool = False) -> Progress:
+    """Done today, done in total, items still open to this annotator and today's pace.
+
+    ``cached`` (the labeling screen): the remaining count may be up to ``REMAINING_TTL``
+    seconds old as far as other annotators' work goes, and the total is not counted, so the
+    screen reads only today's work, however long the annotator's history; otherwise
+    everything is counted now.
+    """
+    now = now or utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {"project": project.id, "annotator": user.id, "midnight": midnight}
+    done_today, avg_ms, served = session.execute(_TODAY, params).one()
+    remaining = (_cached_remaining(session, user, project, served or 0) if cached
+                 else _remaining(session, user, project))
+    total = None if cached else session.execute(_TOTAL, params).scalar_one()
+    return Progress(done_today or 0, total, remaining, float(avg_ms) / 1000 if avg_ms else None)
+
+
+_PROJECT_ID, _ANNOTATOR = sa.bindparam("project"), sa.bindparam("annotator")
+#: The annotator's current annotations in the project.
+_MINE = (Item.project_id == _PROJECT_ID, Annotation.annotator_id == _ANNOTATOR,
+         Annotation.is_current.is_(True))
+#: Today's count and mean duration (read through the annotator's annotations by submission
+#: time), and how many items the queue has handed the annotator (their membership's
+#: ``served``).
+_TODAY = sa.select(
+    sa.func.count(Annotation.id), sa.func.avg(Annotation.duration_ms),
+    sa.select(Membership.served).where(
+        Membership.user_id == _ANNOTATOR, Membership.project_id == _PROJECT_ID,
+        Membership.role == ProjectRole.annotator).correlate(None).scalar_subquery()
+).join(Item, Item.id == Annotation.item_id).where(
+    *_MINE, Annotation.submitted_at >= sa.bindparam("midnight",
+                                                   type_=Annotation.submitted_at.type))
+_TOTAL = (sa.select(sa.func.count(Annotation.id)).join(Item, Item.id == Annotation.item_id)
+          .where(*_MINE))

@@ -1,0 +1,414 @@
+"""The assignment engine: who gets which item next, under leases that expire.
+
+Invariants (hold on SQLite and PostgreSQL, under concurrency):
+
+* ``Item.annotation_count`` counts the *slots taken* on an item: live leases plus current
+  annotations. A slot is taken only by a conditional ``UPDATE … WHERE annotation_count <
+  target`` that succeeds, so no item ever gets more than its target (k, or 1 outside the
+  overlap share); expiring or skipping a lease gives the slot back, again conditionally (the
+  assignment's status flips from ``leased`` exactly once).
+* Nobody is assigned the same item twice (any earlier assignment, whatever its status, bars it;
+  the unique constraint on item × annotator × round backs this up).
+* Void batches, batches no longer open and quarantined items are never handed out.
+* The qualification gate is enforced here, not only in the pages.
+
+On PostgreSQL candidate items are read ``FOR UPDATE SKIP LOCKED`` so concurrent annotators take
+different items instead of queueing on the same row. A claim is a handful of statements (see
+:func:`claim_next`); ``tests/test_loop_statements.py`` keeps it that way.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+
+from annotate.database import add_inserted, utcnow
+from annotate.models import (
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Batch,
+    BatchStatus,
+    Item,
+    Membership,
+    Project,
+    User,
+)
+from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.training.gate import (
+    GATE_COLUMNS,
+    NOW,
+    PROJECT_ID,
+    USER_ID,
+    WorkingVersion,
+    gate_facts,
+    gate_params,
+    gate_statement,
+)
+from annotate.services.training.qualification import admit
+
+#: Batches whose items may be handed out.
+WORKABLE = (BatchStatus.open, BatchStatus.reannotating)
+#: Resolution of the overlap share (per mille buckets).
+BUCKETS = 1000
+#: Multiplier of the per-item bucket hash; coprime with BUCKETS, so every run of 1,000
+#: consecutive ids fills each bucket exactly once and the share is exact.
+_MULTIPLIER = 2654435761
+
+
+#: The states a lease can end in, as the annotator reads them.
+_STATUS_WORDS = {AssignmentStatus.submitted: _l("submitted"),
+                 AssignmentStatus.skipped: _l("skipped"), AssignmentStatus.expired: _l("expired")}
+
+
+class LeaseError(Conflict):
+    """The lease is not (or no longer) the caller's to use."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A lease handed to an annotator, with the rulebook version to work under."""
+
+    assignment: Assignment
+    version: WorkingVersion
+    resumed: bool
+
+
+def overlap_bucket(item_id: int) -> int:
+    """The item's deterministic bucket in ``[0, 1000)`` for the overlap decision."""
+    return (item_id * _MULTIPLIER) % BUCKETS
+
+
+def item_target(project: Project, item: Item) -> int:
+    """How many annotators ``item`` should get: k for overlap and gold items, else 1."""
+    if item.gold_answer is not None or overlap_bucket(item.id) < round(
+            project.overlap_share * BUCKETS):
+        return project.redundancy_k
+    return 1
+
+
+def _target(item: type[Item], k: object, threshold: object) -> sa.ColumnElement[int]:
+    # The constants are written into the SQL, not bound: PostgreSQL can then plan the
+    # statement once for all executions (see ``_ONE``).
+    bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)
+              ) % sa.literal_column(str(BUCKETS), sa.Integer)
+    return sa.case((sa.or_(item.gold_answer.is_not(None), bucket < threshold), k),
+                   else_=_ONE)
+
+
+def target_expr(project: Project, item: type[Item] = Item) -> sa.ColumnElement[int]:
+    """SQL form of :func:`item_target` (same arithmetic, evaluated by the database); ``item``
+    may be an alias of :class:`Item`."""
+    return _target(item, project.redundancy_k, round(project.overlap_share * BUCKETS))
+
+
+def _wants_gold(project: Project, served: int, user: User) -> bool:
+    """True if the annotator's next item should be a gold item.
+
+    Exact in the long run: the ``n``-th item is gold when ``floor(n × rate)`` steps up; a
+    per-user offset keeps annotators from seeing gold at the same positions.
+    """
+    rate = max(0.0, min(1.0, project.gold_rate))
+    offset = int(hashlib.sha256(f"{project.id}:{user.id}".encode()).hexdigest()[:6], 16) % 97
+    n = served + offset
+    return int((n + 1) * rate) > int(n * rate)
+
+
+def _slot_values(count: sa.ColumnElement[int], delta: object,
+                 target: sa.ColumnElement[int]) -> dict[str, object]:
+    """``SET`` values adding ``delta`` to an item's taken slots (``count``, a column of the
+    items table or of :class:`Item`), with ``has_free_slot`` following the new count: the
+    one place that says how the flag follows the count."""
+    new = count + delta
+    return {"annotation_count": new, "has_free_slot": new < target}
+
+
+def slot_change(project: Project, delta: int | sa.ColumnElement[int]) -> dict[str, object]:
+    """The ``UPDATE`` values that add ``delta`` (negative: give back) to an item's taken
+    slots, keeping ``Item.has_free_slot`` in step with the count."""
+    return _slot_values(Item.annotation_count, delta, target_expr(project))
+
+
+def refresh_free_slots(session: Session, project: Project, *where: sa.ColumnElement[bool]) -> None:
+    """Recompute ``Item.has_free_slot`` from the count for the project's items (``where``
+    narrows them), after their counts were written directly (imports, the demo)."""
+    session.execute(sa.update(Item).where(Item.project_id == project.id, *where)
+                    .values(has_free_slot=Item.annotation_count < target_expr(project))
+                    .execution_options(synchronize_session=False))
+
+
+def release_slot(session: Session, project: Project, assignment_id: int, item_id: int,
+                 status: AssignmentStatus, reason: str | None = None) -> bool:
+    """Move a leased assignment to ``status`` and give its slot back, exactly once.
+
+    Returns False (and changes nothing) if the assignment was no longer leased.
+    """
+    values: dict[str, object] = {"status": status}
+    if reason is not None:
+        values["skip_reason"] = reason
+    changed = session.execute(
+        sa.update(Assignment).where(Assignment.id == assignment_id,
+                                    Assignment.status == AssignmentStatus.leased)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        return False
+    session.execute(sa.update(Item).where(Item.id == item_id, Item.annotation_count > 0)
+                    .values(slot_change(project, -1))
+                    .execution_options(synchronize_session=False))
+    return True
+
+
+def expire_leases(session: Session, project: Project, now: datetime | None = None) -> int:
+    """Expire the project's overdue leases so their items return to the queue."""
+    now = now or utcnow()
+    overdue = sa.select(Assignment.id, Assignment.item_id).join(
+        Item, Item.id == Assignment.item_id).where(
+        Item.project_id == project.id, Assignment.status == AssignmentStatus.leased,
+        Assignment.lease_expires_at <= now)
+    if session.get_bind().dialect.name == "postgresql":
+        overdue = overdue.with_for_update(skip_locked=True, of=Assignment)
+    expired = 0
+    for assignment_id, item_id in session.execute(overdue.limit(500)).all():
+        expired += release_slot(session, project, assignment_id, item_id,
+                                AssignmentStatus.expired)
+    if expired:
+        session.expire_all()
+    return expired
+
+
+# The claim's statements are built once, with parameters: building a statement this size costs
+# more in Python than PostgreSQL takes to run it. Parameters: the gate's (``user_id``,
+# ``project_id``, ``now``); for the slot ``annotator``, ``project`` (an UPDATE of items may
+# not bind a name of its columns), ``k`` and ``threshold`` (the project's redundancy and
+# overlap).
+_USER, _PROJECT = sa.bindparam("annotator"), sa.bindparam("project")
+#: ``LIMIT 1`` and ``OFFSET 0`` as literals: with a bound limit PostgreSQL cannot know the
+#: plan stops at the first row, keeps re-planning the prepared claim for each execution, and
+#: that planning costs more than running it.
+_ONE, _ZERO = sa.literal_column("1", sa.Integer), sa.literal_column("0", sa.Integer)
+
+
+def _fenced(subquery: sa.Select) -> sa.Select:
+    """``subquery`` with ``OFFSET 0``, which keeps PostgreSQL from flattening an ``EXISTS``
+    into a merge join: it then probes an index once per candidate row, as meant, instead of
+    reading every assignment (or annotation) of the project in item order to find one
+    annotator's. Harmless on SQLite, which probes anyway."""
+    return subquery.offset(_ZERO)
+
+
+@functools.cache
+def _claim_gate_statement() -> sa.Select:
+    """The gate (locking the membership) with, after its columns, the annotator's live lease
+    and whether any lease of the project is overdue: one statement."""
+    mine = sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
+        Assignment.annotator_id == USER_ID, Item.project_id == PROJECT_ID)
+    live = (mine.where(Assignment.status == AssignmentStatus.leased,
+                       Assignment.lease_expires_at > NOW, Item.quarantined.is_(False))
+            .order_by(Assignment.id).limit(_ONE).scalar_subquery())
+    overdue = sa.exists(sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
+        Item.project_id == PROJECT_ID, Assignment.status == AssignmentStatus.leased,
+        Assignment.lease_expires_at <= NOW))
+    return gate_statement(lock=True).add_columns(live.label("live_lease"),
+                                                 overdue.label("overdue"))
+
+
+# Table-level (not ORM-enabled) statements where no object needs keeping in step: the ORM's
+# bulk-update bookkeeping costs more than the UPDATE itself.
+_MEMBERSHIPS = Membership.__table__
+_SERVED = (sa.update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == sa.bindparam("membership"))
+           .values(served=_MEMBERSHIPS.c.served + _ONE))
+
+
+@functools.cache
+def _slot_statement(gold: bool) -> sa.Select:
+    """Take a slot on the first free item (gold or not) for the annotator, in one statement.
+
+    The candidate is the first item in id order the annotator never had and that still has a
+    free slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL
+    the candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
+    items instead of queueing on one row (SQLite runs one writer at a time and renders no
+    ``FOR UPDATE``).
+    """
+    k, threshold = sa.bindparam("k", type_=sa.Integer), sa.bindparam("threshold", type_=sa.Integer)
+    free = aliased(Item)
+    taken = _fenced(sa.select(Assignment.id).where(Assignment.item_id == free.id,
+                                                   Assignment.annotator_id == _USER))
+    done = _fenced(sa.select(Annotation.id).where(Annotation.item_id == free.id,
+                                                  Annotation.annotator_id == _USER))
+    candidate = (
+        sa.select(free.id).join(Batch, Batch.id == free.batch_id)
+        .where(free.project_id == _PROJECT, free.has_free_slot.is_(True),
+               free.quarantined.is_(False),  # with the line above: ix_items_free_slot
+               Batch.status.in_(WORKABLE), free.annotation_count < _target(free, k, threshold),
+               (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
+               ~sa.exists(taken), ~sa.exists(done))
+        .order_by(free.id).limit(_ONE).with_for_update(skip_locked=True, of=free))
+    items = Item.__table__
+    take = (sa.update(items).where(items.c.id == candidate.scalar_subquery(),
+                                   items.c.quarantined.is_(False),
+                                   items.c.annotation_count < _target(items.c, k, threshold))
+            .values(_slot_values(items.c.annotation_count, _ONE, _target(items.c, k, threshold)))
+            .returning(*items.c))
+    return sa.select(Item).from_statement(take)
+
+
+def claim_next(session: Session, user: User, project: Project, *,
+               now: datetime | None = None) -> Claim | None:
+    """Give ``user`` their next item in ``project`` (or their unexpired lease back).
+
+    Returns None when there is nothing left for this annotator. Flushes; the caller commits
+    promptly (the slot is held from here).
+
+    Usually four statements: the gate (which on PostgreSQL also locks the annotator's
+    membership, so two tabs never take two items at once, and reads their count of items
+    served for the gold mix) with the annotator's live lease and whether any lease is overdue,
+    the slot, the new lease, the count of items served plus one.
+
+    :raises NotQualified: the gate refuses; its ``step`` says what to do next.
+    """
+    now = now or utcnow()
+    row = session.execute(_claim_gate_statement(), gate_params(user.id, project.id, now)).first()
+    facts = gate_facts(row)
+    version = admit(session, facts, project)
+    current_id, any_overdue = row[GATE_COLUMNS:]
+    if current_id is not None:
+        return Claim(_with_item(session, current_id), version, resumed=True)
+    if any_overdue:
+        expire_leases(session, project, now)
+    params = {"annotator": user.id, "project": project.id, "k": project.redundancy_k,
+              "threshold": round(project.overlap_share * BUCKETS)}
+    first = _wants_gold(project, facts.served, user)
+    for gold in (first, not first):
+        item = session.scalars(_slot_statement(gold), params).first()
+        if item is None:
+            continue
+        assignment = add_inserted(
+            session, Assignment, item_id=item.id, annotator_id=user.id, round=1,
+            status=AssignmentStatus.leased, leased_at=now, skip_reason=None,
+            lease_expires_at=now + timedelta(minutes=project.lease_minutes))
+        set_committed_value(assignment, "item", item)
+        session.execute(_SERVED, {"membership": facts.membership_id})
+        return Claim(assignment, version, resumed=False)
+    return None
+
+
+_WITH_ITEM = (sa.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
+              .where(Assignment.id == sa.bindparam("assignment_id")))
+
+
+def _with_item(session: Session, assignment_id: int) -> Assignment | None:
+    """The assignment with its item loaded, in one statement."""
+    return session.scalar(_WITH_ITEM, {"assignment_id": assignment_id})
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A live lease as the submit needs it (read without loading the ORM objects)."""
+
+    id: int
+    leased_at: datetime
+    item_id: int
+    payload: dict
+    #: The annotator already has a current annotation of the item (a re-annotation round).
+    reannotation: bool
+
+
+_LEASE = (sa.select(Assignment.annotator_id, Assignment.status, Assignment.leased_at,
+                    Assignment.lease_expires_at, Item.id, Item.project_id, Item.quarantined,
+                    Item.payload, sa.exists().where(
+                        Annotation.item_id == Item.id,
+                        Annotation.annotator_id == Assignment.annotator_id,
+                        Annotation.is_current.is_(True)))
+          .join(Item, Item.id == Assignment.item_id)
+          .where(Assignment.id == sa.bindparam("assignment_id")))
+
+
+@functools.cache
+def _lease_gate_statement() -> sa.Select:
+    """:data:`_LEASE` with, after its columns, the caller's gate (all NULL if they are not an
+    annotator of the project): one statement for the submit."""
+    lease, gate = _LEASE.subquery("lease"), gate_statement(lock=False).subquery("gate")
+    return sa.select(*lease.c, *gate.c).select_from(lease.outerjoin(gate, sa.true()))
+
+
+def read_lease_and_gate(session: Session, assignment_id: int, user: User, project: Project, *,
+                        now: datetime | None = None) -> tuple[Lease, WorkingVersion]:
+    """:func:`get_lease` in one light statement (the lease's times and its item's data, not
+    the ORM objects) with the qualification gate's verdict.
+
+    :raises NotFound, PermissionDenied, LeaseError: as :func:`get_lease`.
+    :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
+    """
+    now = now or utcnow()
+    row = session.execute(_lease_gate_statement(), {
+        "assignment_id": assignment_id, **gate_params(user.id, project.id, now)}).first()
+    lease = _lease(row, assignment_id, user, project, now)
+    return lease, admit(session, gate_facts(row[len(_LEASE.selected_columns):]), project)
+
+
+def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
+           now: datetime | None) -> Lease:
+    if row is None or row[5] != project.id:
+        raise _no_assignment(assignment_id, project)
+    annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row[:9]
+    _check_lease(user, annotator_id, status, expires_at, quarantined, now)
+    return Lease(assignment_id, leased_at, item_id, payload, bool(again))
+
+
+def _no_assignment(assignment_id: int, project: Project) -> NotFound:
+    return NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
+                       project=project.slug))
+
+
+def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
+                 expires_at: datetime, quarantined: bool, now: datetime | None) -> None:
+    if annotator_id != user.id:
+        raise PermissionDenied(_l("This item is not leased to you."))
+    if status != AssignmentStatus.leased:
+        raise LeaseError(_l("This item was already %(status)s; nothing was changed.",
+                             status=_STATUS_WORDS.get(status, status.value)))
+    if expires_at <= (now or utcnow()):
+        raise LeaseError(_l("Your lease on this item expired; it went back to the queue. "
+                            "Take the next item."))
+    if quarantined:
+        raise LeaseError(_l("This item was flagged and quarantined; take the next item."))
+
+
+def get_lease(session: Session, assignment_id: int, user: User, project: Project, *,
+              now: datetime | None = None) -> Assignment:
+    """Return the caller's live lease ``assignment_id`` in ``project``.
+
+    :raises NotFound: no such assignment in this project.
+    :raises PermissionDenied: it is someone else's.
+    :raises LeaseError: it was already submitted, skipped, or it expired.
+    """
+    assignment = _with_item(session, assignment_id)
+    if assignment is None or assignment.item.project_id != project.id:
+        raise _no_assignment(assignment_id, project)
+    _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
+                 assignment.item.quarantined, now)
+    return assignment
+
+
+def skip_item(session: Session, assignment_id: int, user: User, project: Project,
+              reason: str, *, now: datetime | None = None) -> Assignment:
+    """Give the item back with a reason; the annotator will not get it again.
+
+    :raises InvalidInput: no reason given.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
+    assignment = get_lease(session, assignment_id, user, project, now=now)
+    if not release_slot(session, project, assignment.id, assignment.item_id,
+                        AssignmentStatus.skipped, reason[:2000]):
+        raise LeaseError(_l("This item is no longer leased to you; nothing was changed."))
+    session.expire_all()
+    return assignment

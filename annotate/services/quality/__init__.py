@@ -1,0 +1,1 @@
+"""Quality: the project report, supervision, the metrics CSV and the dossier's data."""

@@ -1,0 +1,106 @@
+"""One annotator's quality in one project: figures, weekly trend, training, feedback.
+
+Shown to managers (``/reports/<project>/annotators/<id>``) and to the annotator themself
+(``/annotate/quality``); both pages render the same :class:`AnnotatorQuality`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from annotate.metrics import proportion
+from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent, User
+from annotate.services.quality.loading import ProjectData
+from annotate.services.quality.memory import gold_arrays
+from annotate.services.quality.parts import _item_counts, _week_start
+from annotate.services.quality.report import Figure, ProjectReport
+from annotate.services.quality.sql import annotator_weeks
+from annotate.services.quality.supervision import find_breaches, history
+from annotate.services.training.qualification import GateStatus, gate_status
+
+METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement",
+           "items_per_hour")
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """The annotator's week: annotations, gold accuracy and agreement with peers."""
+
+    week: str
+    n_annotations: int
+    gold_accuracy: float | None
+    n_gold: int
+    peer_agreement: float | None
+    n_peer: int
+
+
+@dataclass
+class AnnotatorQuality:
+    """Everything the annotator page shows."""
+
+    user: User
+    figures: dict[str, Figure | None]
+    weeks: list[WeekRow]
+    gate: GateStatus
+    feedback: list[Feedback]
+    events: list[SupervisionEvent]
+    breaches: list[Any]
+    suspended: bool
+    suspended_reason: str | None
+    n_annotations: int
+
+
+def annotator_quality(session: Session, report: ProjectReport, user: User) -> AnnotatorQuality:
+    """Assemble ``user``'s page from an already computed project report."""
+    figures = {m: report.get("annotator", user.username, m) for m in METRICS}
+    if isinstance(report.data, ProjectData):
+        weeks, n_annotations = _weeks_in_memory(report.data, user.id)
+    else:
+        weeks = [WeekRow(_week_label(week), n, proportion(hits, gold_n).value,
+                         gold_n, agree / total if total else None, total)
+                 for week, n, gold_n, hits, total, agree
+                 in annotator_weeks(session, report.data, user.id)]
+        n_annotations = sum(w.n_annotations for w in weeks)
+    membership = session.scalar(sa.select(Membership).where(
+        Membership.project_id == report.project.id, Membership.user_id == user.id,
+        Membership.role == ProjectRole.annotator))
+    feedback = list(session.scalars(sa.select(Feedback).where(
+        Feedback.annotator_id == user.id, Feedback.project_id == report.project.id)
+        .order_by(Feedback.id.desc()).limit(100)))
+    return AnnotatorQuality(
+        user=user, figures=figures, weeks=weeks,
+        gate=gate_status(session, user, report.project), feedback=feedback,
+        events=history(session, report.project, user),
+        breaches=[b for b in find_breaches(report) if b.user_id == user.id],
+        suspended=bool(membership and membership.suspended_at),
+        suspended_reason=membership.suspended_reason if membership else None,
+        n_annotations=n_annotations)
+
+
+def _week_label(week: float) -> str:
+    return _week_start(week * 7 * 86400 + 4 * 86400 + 1).strftime("%G-W%V")
+
+
+def _weeks_in_memory(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int]:
+    """The annotator's weeks from the in-memory report data, and their annotations."""
+    mask = data.annotator == user_id
+    weeks: list[WeekRow] = []
+    if mask.any():
+        gold_hit, gold_mask = gold_arrays(data)
+        m, same, _ = _item_counts(data)
+        week = np.floor((data.epoch - 4 * 86400) / (7 * 86400))
+        for w in np.unique(week[mask]).tolist():
+            sel = mask & (week == w)
+            g = sel & gold_mask
+            gp = proportion(int(gold_hit[g].sum()), int(g.sum()))
+            ov = sel & (m >= 2)
+            total = int((m[ov] - 1).sum())
+            peer = float((same[ov] - 1).sum()) / total if total else None
+            weeks.append(WeekRow(_week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer,
+                                 total))
+    return weeks, int(mask.sum())

@@ -1,0 +1,408 @@
+"""A project's quality-report inputs aggregated by the database: memory independent of size.
+
+The main query builds each counted item's *rating vector* in SQL — its annotations as
+``annotator:version:timed:value`` entries joined into one string — and groups the items by
+``(batch, gold answer, week of first annotation, vector)``: one row per distinct combination with
+its number of items (a *cell*). Every agreement coefficient, the Cohen matrix, peer agreement,
+gold accuracy, the confusion matrix and the weekly trend follow from the cells, and
+resampling items with replacement is a multinomial draw over them
+(:meth:`~annotate.services.quality.intervals.WeightBank.over_patterns`). Small GROUP BYs add the
+duration sums per annotator, the reviews and the clause citations. No query returns a row
+per annotation or per item, so Python's memory depends on the numbers of annotators, labels,
+batches, versions, weeks and distinct vectors — not on the project's size.
+
+With many annotators and sparse overlap nearly every vector is unique: past
+:data:`VECTOR_BUDGET` the cells key on each item's multiset of ``version:timed:value``
+entries instead (``e_ann`` -1) and :mod:`annotate.services.quality.sparse` adds what needs
+the annotators.
+
+Values stay JSON text in SQL; Python decodes each distinct text once (:func:`canonical`),
+so texts that mean the same value (``[1, 2]`` and ``[2, 1]``) merge as in the in-memory path.
+Vectors are re-sorted in Python too, so their order in SQL only affects how many rows come back
+(SQLite's ``group_concat`` has no ``ORDER BY`` before 3.44).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from annotate.models import (
+    Annotation,
+    Batch,
+    BatchStatus,
+    Item,
+    Project,
+    Review,
+    Rulebook,
+    RulebookVersion,
+    SampledAnnotation,
+    User,
+    Verdict,
+)
+from annotate.services.quality.loading import (
+    _counted,
+    canonical,
+    epoch_seconds,
+    sorted_categories,
+    stream_rows,
+)
+
+VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
+SEP = "\x1e"  # never raw inside JSON text: control characters are escaped there
+WEEK0, WEEK = 4 * 86400, 7 * 86400  # weeks start on Monday; 1970-01-01 was a Thursday
+
+
+@dataclass
+class AggregateData:
+    """What the report computes from, aggregated: cells (items grouped by rating vector) and
+    their entries in long format, plus per-annotator, review and clause counts.
+
+    ``cell_*`` arrays have one element per cell; ``e_*`` arrays one per entry of a cell's
+    vector (``e_cell`` its cell; ``e_val`` a code into ``categories``). ``timed_*`` give, per
+    annotator, the annotations with a positive duration and their summed milliseconds;
+    ``review_*`` the review counts per (annotator, verdict, clause, batch, version);
+    ``clause_stats`` per clause ``[citations, on shared items, in disagreements, 0]``.
+    """
+
+    project: Project
+    categories: list[Any]
+    users: dict[int, str]
+    batches: dict[int, str]
+    versions: dict[int, str]
+    has_gold: bool
+    cell_weight: np.ndarray
+    cell_batch: np.ndarray
+    cell_week: np.ndarray
+    cell_gold: np.ndarray
+    e_cell: np.ndarray
+    e_ann: np.ndarray
+    e_ver: np.ndarray
+    e_timed: np.ndarray
+    e_val: np.ndarray
+    timed_ann: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    timed_n: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    timed_ms: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    review_annotator: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    review_ok: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    review_batch: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    review_version: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    review_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    review_clause: list[str | None] = field(default_factory=list)
+    clause_stats: dict[str, list[int]] = field(default_factory=dict)
+    sparse: Any = None  # per-annotator and pair tables when the cells are anonymous
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether the cells hold value multisets (``e_ann`` -1), not per-annotator vectors."""
+        return self.sparse is not None
+
+    @property
+    def n(self) -> int:
+        """Counted annotations."""
+        return int(self.cell_weight[self.e_cell].sum()) if self.e_cell.size else 0
+
+    @property
+    def n_annotators(self) -> int:
+        if self.sparse is not None:
+            return int(np.unique(self.sparse.ann).size)
+        return int(np.unique(self.e_ann).size)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.cell_weight.size)
+
+    def label_of(self, code: int) -> str:
+        """The category ``code`` as display text."""
+        value = self.categories[code]
+        if isinstance(value, tuple):
+            return "+".join(str(v) for v in value) or "∅"
+        return str(value)
+
+
+class Decoder:
+    """JSON value texts → category codes, each distinct text decoded once.
+
+    Without ``categories`` they are the sorted distinct values of ``texts`` (numbers
+    numerically, then text), as in the in-memory path.
+    """
+
+    def __init__(self, texts: Iterable[str], categories: list[Any] | None = None) -> None:
+        values = {t: canonical(json.loads(t)) for t in set(texts)}
+        self.categories = (categories if categories is not None
+                           else sorted_categories(values.values()))
+        self.pos = {v: i for i, v in enumerate(self.categories)}
+        self.codes = {t: self.pos.get(v, -1) if v is not None else -1
+                      for t, v in values.items()}
+
+    def code(self, text: str | None) -> int:
+        """The code of ``text`` (-1 for no value or a value outside the categories)."""
+        if text is None:
+            return -1
+        code = self.codes.get(text)
+        if code is None:
+            value = canonical(json.loads(text))
+            code = self.codes[text] = self.pos.get(value, -1) if value is not None else -1
+        return code
+
+
+def _value() -> Any:
+    return sa.cast(Annotation.value, sa.Text)
+
+
+def counted_values(project_id: int) -> list[Any]:
+    """The WHERE clauses of counted annotations that have a value (not JSON ``null``)."""
+    return [*_counted(project_id), _value() != "null"]
+
+
+def joined(*columns: Any) -> Any:
+    """``SELECT columns FROM annotations JOIN items JOIN batches``."""
+    return (sa.select(*columns).select_from(Annotation)
+            .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id))
+
+
+def week_of(epoch: Any, dialect: str) -> Any:
+    """SQL: the week number (``floor((epoch − 4 days) / 7 days)``) of an epoch expression."""
+    x = (epoch - WEEK0) / WEEK
+    if dialect == "postgresql":
+        return sa.func.floor(x)
+    whole = sa.cast(x, sa.Integer)  # SQLite may lack floor(): truncate, then fix negatives
+    return whole - sa.case((x < whole, 1), else_=0)
+
+
+def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
+    """SQL aggregate: the group's ``text`` values joined by :data:`SEP`."""
+    if dialect == "postgresql":
+        return sa.func.string_agg(text, aggregate_order_by(sa.literal_column("chr(30)"),
+                                                           *(order or (text,))))
+    return sa.func.group_concat(text, sa.literal_column("char(30)"))
+
+
+def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
+    """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
+    ``version:timed:value`` entries, whoever gave them."""
+    ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
+    entry = (sa.cast(ver, sa.Text) + ":" + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
+             + ":" + _value())
+    if not anonymous:
+        entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
+    order = (ver, _value()) if anonymous else (Annotation.annotator_id, ver)
+    first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
+    per_item = (
+        sa.select(sa.func.min(Item.batch_id).label("batch"),
+                  sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
+                  week_of(first, dialect).label("week"),
+                  joined_texts(entry, dialect, *order).label("vec"))
+        .select_from(Item).join(Batch, Batch.id == Item.batch_id)
+        .join(Annotation, Annotation.item_id == Item.id)
+        .where(*counted_values(project_id)).group_by(Item.id).subquery())
+    c = per_item.c
+    return sa.select(c.batch, c.gold, c.week, c.vec, sa.func.count()).group_by(
+        c.batch, c.gold, c.week, c.vec)
+
+
+def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
+    out = []
+    for part in vec.split(SEP):
+        if anonymous:
+            ver, timed, text = part.split(":", 2)
+            ann = "-1"
+        else:
+            ann, ver, timed, text = part.split(":", 3)
+        out.append((int(ann), int(ver), int(timed), text))
+    return out
+
+
+def _raw_cells(session: Session, project: Project, dialect: str, anonymous: bool
+               ) -> list[tuple[Any, ...]] | None:
+    """The cells' rows; None (vector cells only) once cells × annotators pass
+    :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
+    vector unique, so the cells would grow with the items."""
+    raw: list[tuple[Any, ...]] = []
+    seen: set[int] = set()
+    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous))
+    for rows in stream:
+        for batch, gold, week, vec, n in rows:
+            entries = _entries(vec, anonymous)
+            raw.append((int(batch), gold, float(week), entries, int(n)))
+            if not anonymous:
+                seen.update(e[0] for e in entries)
+                if len(raw) * len(seen) > VECTOR_BUDGET:
+                    stream.close()
+                    return None
+    return raw
+
+
+def load_aggregates(session: Session, project: Project) -> AggregateData:
+    """Run the GROUP BY queries of ``project``'s report (read-only)."""
+    from annotate.services.quality.sparse import load_sparse
+
+    dialect = session.get_bind().dialect.name
+    raw = _raw_cells(session, project, dialect, anonymous=False)
+    anonymous = raw is None
+    if raw is None:
+        raw = _raw_cells(session, project, dialect, anonymous=True) or []
+    gold_texts = [t for (t,) in session.execute(
+        sa.select(sa.cast(Item.gold_answer, sa.Text)).join(Batch, Batch.id == Item.batch_id)
+        .where(Item.project_id == project.id, Item.quarantined.is_(False),
+               Batch.status != BatchStatus.void, Item.gold_answer.is_not(None))
+        .group_by(sa.cast(Item.gold_answer, sa.Text))) if t is not None and t != "null"]
+    dec = Decoder([e[3] for row in raw for e in row[3]] + gold_texts)
+    cells: dict[tuple[Any, ...], int] = {}
+    for batch, gold, week, entries, n in raw:
+        vec = tuple(sorted((a, v, t, dec.code(text)) for a, v, t, text in entries
+                           if dec.code(text) >= 0))
+        if vec:
+            key = (batch, week, dec.code(gold), vec)
+            cells[key] = cells.get(key, 0) + n
+    order = sorted(cells)
+    e = [(i, *entry) for i, key in enumerate(order) for entry in key[3]]
+    cols = np.asarray(e, dtype=np.int64).reshape(-1, 5).T
+    data = AggregateData(
+        project=project, categories=dec.categories, users=_users(session),
+        batches=dict(session.execute(sa.select(Batch.id, Batch.name)
+                                     .where(Batch.project_id == project.id)).all()),
+        versions=dict(session.execute(
+            sa.select(RulebookVersion.id, RulebookVersion.version).join(Rulebook)
+            .where(Rulebook.project_id == project.id)).all()),
+        has_gold=bool(gold_texts),
+        cell_weight=np.asarray([cells[k] for k in order], dtype=np.int64),
+        cell_batch=np.asarray([k[0] for k in order], dtype=np.int64),
+        cell_week=np.asarray([k[1] for k in order], dtype=float),
+        cell_gold=np.asarray([k[2] for k in order], dtype=np.int64),
+        e_cell=cols[0], e_ann=cols[1], e_ver=cols[2], e_timed=cols[3].astype(bool),
+        e_val=cols[4])
+    if anonymous:
+        data.sparse = load_sparse(session, project, dec, dialect)
+    any_cited = _per_annotator(session, project, data)
+    _reviews(session, project, data)
+    if any_cited:
+        _clauses(session, project, data, dec, dialect)
+    return data
+
+
+def _users(session: Session) -> dict[int, str]:
+    return dict(session.execute(sa.select(User.id, User.username)).all())
+
+
+def _cited() -> Any:
+    return sa.cast(Annotation.clause_keys, sa.Text).not_in(["[]", "null"])
+
+
+def _per_annotator(session: Session, project: Project, data: AggregateData) -> bool:
+    """Timed annotations and their summed duration per annotator; True if any cites a clause."""
+    timed = Annotation.duration_ms > 0
+    rows = session.execute(
+        joined(Annotation.annotator_id, sa.func.count().filter(timed),
+               sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
+               sa.func.count().filter(_cited()))
+        .where(*counted_values(project.id)).group_by(Annotation.annotator_id)
+        .order_by(Annotation.annotator_id)).all()
+    data.timed_ann = np.asarray([r[0] for r in rows], dtype=np.int64)
+    data.timed_n = np.asarray([r[1] for r in rows], dtype=np.int64)
+    data.timed_ms = np.asarray([int(r[2]) for r in rows], dtype=np.int64)
+    return any(r[3] for r in rows)
+
+
+def _reviews(session: Session, project: Project, data: AggregateData) -> None:
+    ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
+    cols = (Annotation.annotator_id, Review.verdict, Review.clause_key, Item.batch_id, ver)
+    rows = session.execute(
+        sa.select(*cols, sa.func.count()).select_from(Review)
+        .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
+        .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
+        .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
+        # "+ 0": SQLite would otherwise walk every item of the project to find the reviews
+        .where(Item.project_id + 0 == project.id, Item.quarantined.is_(False),
+               Batch.status != BatchStatus.void, SampledAnnotation.is_calibration.is_(False))
+        .group_by(*cols)).all()
+    rows.sort(key=lambda r: (r[0], str(r[1]), r[2] or "", r[3], r[4]))
+    data.review_annotator = np.asarray([r[0] for r in rows], dtype=np.int64)
+    data.review_ok = np.asarray([Verdict(r[1]) == Verdict.correct for r in rows], dtype=bool)
+    data.review_clause = [r[2] for r in rows]
+    data.review_batch = np.asarray([r[3] for r in rows], dtype=np.int64)
+    data.review_version = np.asarray([r[4] for r in rows], dtype=np.int64)
+    data.review_count = np.asarray([r[5] for r in rows], dtype=np.int64)
+
+
+def item_values(dialect: str, items: Any) -> Any:
+    """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
+    annotations, joined by :data:`SEP` (the items are counted: not quarantined, batch live)."""
+    return (sa.select(Annotation.item_id.label("item"),
+                      joined_texts(_value(), dialect).label("vals"))
+            .where(Annotation.item_id.in_(items), Annotation.is_current.is_(True),
+                   _value() != "null")
+            .group_by(Annotation.item_id).subquery())
+
+
+def item_agreement(dec: Decoder, own: int, vals: str) -> tuple[int, int]:
+    """``(m, same)``: the item's annotations and those equal to the code ``own``."""
+    codes = [dec.code(t) for t in vals.split(SEP)]
+    codes = [c for c in codes if c >= 0]
+    return len(codes), codes.count(own)
+
+
+def _clauses(session: Session, project: Project, data: AggregateData, dec: Decoder,
+             dialect: str) -> None:
+    """Citations per clause, on shared items and where the item's annotators disagree."""
+    keys = sa.cast(Annotation.clause_keys, sa.Text)
+    cited = (joined(Annotation.item_id.label("item"), _value().label("val"), keys.label("clauses"))
+             .where(*counted_values(project.id), _cited()).subquery())
+    per_item = item_values(dialect, sa.select(cited.c.item))
+    stmt = (sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
+            .join(per_item, per_item.c.item == cited.c.item)
+            .group_by(cited.c.clauses, cited.c.val, per_item.c.vals))
+    for rows in stream_rows(session, stmt):
+        for text, val, vals, n in rows:
+            own = dec.code(val)
+            if own < 0:
+                continue
+            m, same = item_agreement(dec, own, vals)
+            for key in json.loads(text) or []:
+                if key:
+                    s = data.clause_stats.setdefault(str(key), [0, 0, 0, 0])
+                    s[0] += n
+                    if m >= 2:
+                        s[1] += n
+                        s[2] += n * int(same < m)
+
+
+def annotator_weeks(session: Session, data: AggregateData, user_id: int
+                    ) -> list[tuple[float, int, int, int, int, int]]:
+    """Per week of submission of ``user_id``'s counted annotations: ``(week, annotations,
+    on gold items, equal to the gold answer, peer annotations on their shared items, equal to
+    theirs)`` — one GROUP BY over their annotations and the items' value texts."""
+    dialect = session.get_bind().dialect.name
+    project_id = data.project.id
+    mine = (joined(Annotation.item_id.label("item"), _value().label("val"),
+                   week_of(epoch_seconds(Annotation.submitted_at, dialect), dialect)
+                   .label("week"), sa.cast(Item.gold_answer, sa.Text).label("gold"))
+            .where(*counted_values(project_id), Annotation.annotator_id == user_id).subquery())
+    per_item = item_values(dialect, sa.select(mine.c.item))
+    stmt = (sa.select(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals, sa.func.count())
+            .join(per_item, per_item.c.item == mine.c.item)
+            .group_by(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals))
+    dec = Decoder([], data.categories)
+    weeks: dict[float, list[int]] = {}
+    for rows in stream_rows(session, stmt):
+        for week, val, gold, vals, n in rows:
+            own = dec.code(val)
+            if own < 0:
+                continue
+            g = dec.code(gold)
+            m, same = item_agreement(dec, own, vals)
+            w = weeks.setdefault(float(week), [0, 0, 0, 0, 0])
+            w[0] += n
+            w[1] += n * int(g >= 0)
+            w[2] += n * int(g >= 0 and g == own)
+            if m >= 2:
+                w[3] += n * (m - 1)
+                w[4] += n * (same - 1)
+    return [(week, *w) for week, w in sorted(weeks.items())]

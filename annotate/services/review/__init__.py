@@ -1,0 +1,1 @@
+"""Review: seeded sample plans, reviewers' verdicts, batch decisions."""

@@ -1,0 +1,273 @@
+"""Reviews: the reviewer's queue, recording a verdict (with feedback), reviewer calibration.
+
+Rules enforced here, not only in the pages: a reviewer must be a reviewer in the project (or
+an admin); with ``Project.separate_roles`` (TC260-003) nobody who annotates in the project may
+review in it; nobody ever reviews their own annotation; only the batch's current, undecided plan
+takes verdicts. A double submit returns the first review and writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from annotate.metrics import proportion
+from annotate.metrics.results import Proportion
+from annotate.models import (
+    Annotation,
+    Batch,
+    BatchStatus,
+    Clause,
+    Feedback,
+    Membership,
+    Project,
+    ProjectRole,
+    Review,
+    SampledAnnotation,
+    SamplePlan,
+    TaskType,
+    User,
+    Verdict,
+)
+from annotate.services.audit import record_event
+from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.projects.values import normalise_value
+from annotate.services.review.sampling import current_plan, plan_decision_row
+
+logger = logging.getLogger(__name__)
+#: Task types whose correction is a structured value the reviewer must give.
+CORRECTABLE = {TaskType.single_label, TaskType.multi_label, TaskType.rating,
+               TaskType.pairwise, TaskType.text}
+
+
+def check_reviewer(session: Session, user: User, project: Project) -> None:
+    """Refuse ``user`` as a reviewer in ``project``.
+
+    :raises PermissionDenied: not a reviewer there (nor an admin), or an annotator in a
+        project that separates the roles.
+    """
+    roles = set(session.scalars(sa.select(Membership.role).where(
+        Membership.user_id == user.id, Membership.project_id == project.id)))
+    if ProjectRole.reviewer not in roles and not user.is_admin:
+        raise PermissionDenied(f"You are not a reviewer in {project.name}.")
+    if project.separate_roles and ProjectRole.annotator in roles:
+        raise PermissionDenied(
+            f"{project.name} separates annotation from review (TC260-003): you annotate in "
+            "this project, so you may not review in it.")
+
+
+def check_open_plan(session: Session, plan: SamplePlan) -> None:
+    """Refuse verdicts on a plan that was replaced or decided, or on a closed batch.
+
+    :raises Conflict: with a message saying why.
+    """
+    if plan.batch.status == BatchStatus.void:
+        raise Conflict(f"Batch {plan.batch.name} is void; it takes no more reviews.")
+    if plan_decision_row(session, plan) is not None:
+        raise Conflict(f"Batch {plan.batch.name} was already decided on this plan; "
+                       "no more reviews are taken.")
+    latest = current_plan(session, plan.batch)
+    if latest is None or latest.id != plan.id:
+        raise Conflict(f"Plan {plan.id} was replaced by a newer plan for batch "
+                       f"{plan.batch.name}.")
+
+
+def get_sampled(session: Session, plan: SamplePlan, sampled_id: int) -> SampledAnnotation:
+    """Return the sampled annotation ``sampled_id`` of ``plan``.
+
+    :raises NotFound: it is not part of this plan.
+    """
+    sampled = session.get(SampledAnnotation, sampled_id)
+    if sampled is None or sampled.plan_id != plan.id:
+        raise NotFound(f"Annotation {sampled_id} is not in the sample of plan {plan.id}.")
+    return sampled
+
+
+def _pending_stmt(plan: SamplePlan, reviewer: User) -> sa.Select[Any]:
+    reviewed_by_me = sa.select(Review.id).where(
+        Review.sampled_annotation_id == SampledAnnotation.id, Review.reviewer_id == reviewer.id)
+    reviewed = sa.select(Review.id).where(Review.sampled_annotation_id == SampledAnnotation.id)
+    # Sampled annotations need one review; review-gold ones calibrate every reviewer.
+    return (sa.select(SampledAnnotation).join(Annotation)
+            .where(SampledAnnotation.plan_id == plan.id,
+                   Annotation.annotator_id != reviewer.id,
+                   sa.or_(sa.and_(SampledAnnotation.is_calibration.is_(False),
+                                  ~sa.exists(reviewed)),
+                          sa.and_(SampledAnnotation.is_calibration.is_(True),
+                                  ~sa.exists(reviewed_by_me))))
+            .order_by(SampledAnnotation.position))
+
+
+def pending_for(session: Session, plan: SamplePlan, reviewer: User) -> list[SampledAnnotation]:
+    """The plan's annotations still waiting for ``reviewer``, in review order."""
+    return list(session.scalars(_pending_stmt(plan, reviewer)))
+
+
+def next_for(session: Session, plan: SamplePlan, reviewer: User) -> SampledAnnotation | None:
+    """The next annotation ``reviewer`` should judge, or None."""
+    return session.scalar(_pending_stmt(plan, reviewer).limit(1))
+
+
+def own_unreviewed(session: Session, plan: SamplePlan, reviewer: User) -> int:
+    """Sampled annotations by ``reviewer`` still unreviewed (another reviewer must take them)."""
+    return session.scalar(
+        sa.select(sa.func.count(SampledAnnotation.id)).join(Annotation)
+        .where(SampledAnnotation.plan_id == plan.id, SampledAnnotation.is_calibration.is_(False),
+               Annotation.annotator_id == reviewer.id,
+               ~sa.exists(sa.select(Review.id).where(
+                   Review.sampled_annotation_id == SampledAnnotation.id)))) or 0
+
+
+def _validate(project: Project, sampled: SampledAnnotation, verdict: Verdict,
+              corrected_value: Any, error_type: str | None, clause_key: str | None
+              ) -> tuple[Any, str | None, str | None]:
+    problems: list[str] = []
+    annotation = sampled.annotation
+    error_type = (error_type or "").strip() or None
+    clause_key = (clause_key or "").strip() or None
+    version = annotation.rulebook_version
+    keys = {c.key for c in version.clauses} if version is not None else set()
+    if clause_key is not None and clause_key not in keys:
+        problems.append(f"clause_key: {clause_key!r} is not a clause of the rulebook version "
+                        "the annotation was made under")
+    if verdict == Verdict.incorrect:
+        if project.task_type in CORRECTABLE:
+            if corrected_value in (None, "", []):
+                problems.append("corrected_value: give the correct value")
+            else:
+                corrected_value, more = normalise_value(
+                    project, corrected_value, annotation.item.payload, field="corrected_value")
+                problems += more
+                if not more and corrected_value == annotation.value:
+                    problems.append("corrected_value: the correction equals the annotation")
+        if project.error_types and error_type is None:
+            problems.append("error_type: choose the kind of error")
+        if keys and clause_key is None:
+            problems.append("clause_key: choose the clause that was broken")
+    else:
+        corrected_value = None
+    if error_type is not None:
+        if verdict == Verdict.correct:
+            error_type = None
+        elif project.error_types and error_type not in [str(e) for e in project.error_types]:
+            problems.append(f"error_type: {error_type!r} is not an error type of this project")
+    if problems:
+        raise InvalidInput("The review was not saved.", problems)
+    return corrected_value, error_type, clause_key
+
+
+def record_review(session: Session, sampled: SampledAnnotation, reviewer: User,
+                  verdict: Verdict | str, *, corrected_value: Any = None,
+                  error_type: str | None = None, clause_key: str | None = None,
+                  comment: str = "") -> tuple[Review, bool]:
+    """Record ``reviewer``'s verdict on ``sampled``; return ``(review, created)``.
+
+    A second submit by the same reviewer returns the first review and writes nothing. The
+    annotator gets a :class:`Feedback` row (not for review-gold annotations, which calibrate
+    the reviewer). Flushes; the caller commits.
+
+    :raises PermissionDenied: not a reviewer here, or the reviewer's own annotation.
+    :raises Conflict: the plan was replaced or decided, or the batch is closed.
+    :raises InvalidInput: unknown verdict, missing or invalid correction, error type, clause.
+    """
+    plan = sampled.plan
+    project = plan.batch.project
+    check_reviewer(session, reviewer, project)
+    if sampled.annotation.annotator_id == reviewer.id:
+        raise PermissionDenied("You may not review your own annotation.")
+    existing = session.scalar(sa.select(Review).where(
+        Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id))
+    if existing is not None:
+        return existing, False
+    check_open_plan(session, plan)
+    try:
+        verdict = Verdict(verdict)
+    except ValueError:
+        raise InvalidInput("The review was not saved.",
+                           [f"verdict: one of {', '.join(v.value for v in Verdict)}"]) from None
+    corrected_value, error_type, clause_key = _validate(
+        project, sampled, verdict, corrected_value, error_type, clause_key)
+    review = Review(sampled_annotation_id=sampled.id, reviewer_id=reviewer.id, verdict=verdict,
+                    corrected_value=corrected_value, error_type=error_type,
+                    clause_key=clause_key, comment=(comment or "").strip()[:4000])
+    try:
+        with session.begin_nested():
+            session.add(review)
+            session.flush()
+    except IntegrityError:
+        logger.info("Concurrent double submit of review on %s by %s", sampled, reviewer)
+        existing = session.scalar(sa.select(Review).where(
+            Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id))
+        if existing is None:
+            raise
+        return existing, False
+    if not sampled.is_calibration:
+        session.add(Feedback(annotator_id=sampled.annotation.annotator_id,
+                             project_id=project.id, review_id=review.id,
+                             created_by_id=reviewer.id, message=_message(review)))
+    session.flush()
+    record_event(session, "review.record", "review", review.id, actor=reviewer,
+                 project_id=project.id,
+                 details={"plan_id": plan.id, "sampled_annotation_id": sampled.id,
+                          "annotation_id": sampled.annotation_id, "verdict": verdict.value,
+                          "error_type": error_type, "clause_key": clause_key,
+                          "calibration": sampled.is_calibration})
+    return review, True
+
+
+def _message(review: Review) -> str:
+    parts = [f"Verdict: {review.verdict.value}."]
+    if review.clause_key:
+        parts.append(f"Clause {review.clause_key}.")
+    if review.comment:
+        parts.append(review.comment)
+    return " ".join(parts)
+
+
+def clause_titles(session: Session, version_id: int | None) -> dict[str, str]:
+    """Clause key → title for one rulebook version."""
+    if version_id is None:
+        return {}
+    return dict(session.execute(sa.select(Clause.key, Clause.title)
+                                .where(Clause.version_id == version_id)).all())
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    """One reviewer's agreement with the known verdicts of review-gold annotations."""
+
+    reviewer: User
+    agreement: Proportion
+    missed_defects: int
+    false_alarms: int
+
+
+def calibration_report(session: Session, project: Project) -> list[CalibrationRow]:
+    """Each reviewer's accuracy on annotations whose verdict was known in advance.
+
+    A known-incorrect annotation judged correct is a *missed defect*; a known-correct one
+    judged incorrect (or prohibited) a *false alarm*.
+    """
+    rows = session.execute(
+        sa.select(Review.reviewer_id, Review.verdict, SampledAnnotation.expected_verdict)
+        .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
+        .join(SamplePlan, SamplePlan.id == SampledAnnotation.plan_id)
+        .join(Batch, Batch.id == SamplePlan.batch_id)
+        .where(Batch.project_id == project.id,
+               SampledAnnotation.expected_verdict.is_not(None))).all()
+    tallies: dict[int, list[int]] = {}
+    for reviewer_id, verdict, expected in rows:
+        hit = (verdict == Verdict.correct) == (expected == Verdict.correct)
+        t = tallies.setdefault(reviewer_id, [0, 0, 0, 0])
+        t[0] += hit
+        t[1] += 1
+        t[2] += expected != Verdict.correct and verdict == Verdict.correct
+        t[3] += expected == Verdict.correct and verdict != Verdict.correct
+    users = {u.id: u for u in session.scalars(sa.select(User).where(User.id.in_(tallies)))}
+    return sorted((CalibrationRow(users[r], proportion(t[0], t[1]), t[2], t[3])
+                   for r, t in tallies.items()), key=lambda row: row.reviewer.username)

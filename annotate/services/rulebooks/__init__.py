@@ -1,0 +1,1 @@
+"""Rulebooks: parsing, versions, files, quizzes, diffs and the immutability guard."""

@@ -1,0 +1,1 @@
+"""Training: modules, quiz attempts, qualifications, the qualification gate and the transcript."""

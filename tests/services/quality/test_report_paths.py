@@ -1,0 +1,405 @@
+"""The aggregate report path (SQL GROUP BYs, patterns) gives the in-memory path's figures.
+
+Runs on SQLite and on PostgreSQL (``ANNOTATE_TEST_DATABASE_URL``): both paths are computed on
+the same database and compared figure by figure — scope, id, metric, value (1e-9), the three
+n's, rulebook version, level and method — plus the trend, confusion matrix, clause ranking,
+Cohen matrix and every annotator's page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from annotate.models import (
+    Annotation,
+    Batch,
+    BatchStatus,
+    Item,
+    Review,
+    Rulebook,
+    RulebookVersion,
+    SampledAnnotation,
+    SampleMethod,
+    SamplePlan,
+    User,
+    Verdict,
+)
+from annotate.services.quality import sql as report_sql
+from annotate.services.quality.annotator import annotator_quality
+from annotate.services.quality.report import ReportOptions, compute_report
+from annotate.services.quality.sparse import NO_COHEN_CI
+
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday
+
+
+def _version(db, project, rulebook, number: str) -> RulebookVersion:
+    major, minor, patch = (int(x) for x in number.split("."))
+    version = RulebookVersion(rulebook_id=rulebook.id, version=number, major=major, minor=minor,
+                              patch=patch, title=number, body=f"# {number}",
+                              sha256=hashlib.sha256(number.encode()).hexdigest())
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def build(db, make_project, make_user, slug: str, task_type: str, values: list, *,
+          gold: bool = True, reviews: bool = True, seed: int = 0, **kw):
+    """A project with batches b1 (overlap, two versions), b2 (one annotator), b3 (no overlap),
+    a void batch, a quarantined item, superseded and null annotations, gold items (one only in
+    gold), durations None/0/positive over six weeks, clause citations and reviews."""
+    rng = np.random.default_rng(seed)
+    project = make_project(slug, task_type, **kw)
+    users = [make_user(f"{slug}-a{i}") for i in range(4)]
+    reviewer = make_user(f"{slug}-rev")
+    rulebook = Rulebook(project_id=project.id, key=f"{slug}-rb", title="rules")
+    db.session.add(rulebook)
+    db.session.flush()
+    versions = [_version(db, project, rulebook, "1.0.0"), _version(db, project, rulebook, "2.0.0"),
+                None]
+    batches = {name: Batch(project_id=project.id, name=name) for name in ("b1", "b2", "b3", "bv")}
+    batches["bv"].status = BatchStatus.void
+    db.session.add_all(batches.values())
+    db.session.flush()
+    anns: list[Annotation] = []
+
+    def item(batch: str, n: int, gold_value=None, quarantined: bool = False) -> Item:
+        it = Item(project_id=project.id, batch_id=batches[batch].id, external_id=f"{batch}-{n}",
+                  payload={"text": "x"}, content_hash=f"{batch}{n}".ljust(64, "0"),
+                  gold_answer=gold_value, quarantined=quarantined)
+        db.session.add(it)
+        db.session.flush()
+        return it
+
+    def annotate(it: Item, user: User, value, **extra) -> Annotation:
+        day = int(rng.integers(0, 42))
+        ann = Annotation(
+            item_id=it.id, annotator_id=user.id, value=value,
+            rulebook_version_id=(v.id if (v := versions[int(rng.integers(0, 3))]) else None),
+            submitted_at=START + timedelta(days=day, seconds=int(rng.integers(0, 86400))),
+            duration_ms=[None, 0, int(rng.integers(2000, 60000))][int(rng.integers(0, 3))],
+            clause_keys=[[], ["R1"], ["R2", "R1"], [""], ["R3", "R3"]][int(rng.integers(0, 5))],
+            **extra)
+        db.session.add(ann)
+        anns.append(ann)
+        return ann
+
+    truth = [values[int(rng.integers(0, len(values)))] for _ in range(40)]
+    for n in range(40):
+        gold_value = truth[n] if gold and n % 4 == 0 else None
+        it = item("b1", n, gold_value)
+        for user in users:
+            if rng.random() < 0.75:
+                right = rng.random() < 0.7
+                annotate(it, user, truth[n] if right else values[int(rng.integers(0, len(values)))])
+    tie = item("b1", 99)
+    for user, value in zip(users, (values[0], values[0], values[1], values[1]), strict=True):
+        annotate(tie, user, value)
+    if gold:
+        item("b1", 100, values[-1])  # a gold item nobody annotated
+    for n in range(6):
+        annotate(item("b2", n, values[0] if gold and n == 0 else None), users[0],
+                 values[n % len(values)])
+        annotate(item("b3", n), users[n % 4], values[(n + 1) % len(values)])
+    for n in range(3):
+        it = item("bv", n)
+        annotate(it, users[0], values[0])
+        annotate(it, users[1], values[0])
+    hidden = item("b1", 200, quarantined=True)
+    annotate(hidden, users[0], values[0])
+    annotate(hidden, users[1], values[0])
+    old = annotate(tie, users[0], values[-1], is_current=False)
+    annotate(item("b1", 201), users[2], None)  # JSON null: no value
+    db.session.flush()
+    old.superseded_by_id = anns[-3].id
+    if reviews:
+        plan = SamplePlan(batch_id=batches["b1"].id, method=SampleMethod.random_rate, seed=1,
+                          lot_size=40, sample_size=20)
+        db.session.add(plan)
+        db.session.flush()
+        for i, ann in enumerate(anns[:25]):
+            sampled = SampledAnnotation(plan_id=plan.id, annotation_id=ann.id, position=i,
+                                        is_calibration=i == 3)
+            db.session.add(sampled)
+            db.session.flush()
+            db.session.add(Review(sampled_annotation_id=sampled.id, reviewer_id=reviewer.id,
+                                  verdict=[Verdict.correct, Verdict.incorrect,
+                                           Verdict.prohibited][i % 3],
+                                  clause_key=[None, "R1", "R4", ""][i % 4]))
+    db.session.commit()
+    return project, users
+
+
+def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False):
+    """Both paths' figures; ``anonymous``: the aggregate path must use multiset cells, whose
+    Cohen's kappa figures have no interval (and say why)."""
+    memory = compute_report(db.session, project, ReportOptions(bootstrap, 3, source="memory"))
+    agg = compute_report(db.session, project, ReportOptions(bootstrap, 3, source="aggregate"))
+    assert hasattr(agg.data, "cell_weight") and not hasattr(memory.data, "cell_weight")
+    assert agg.data.anonymous == anonymous
+    assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == \
+        [(f.scope, f.scope_id, f.metric) for f in memory.figures]
+    for m, a in zip(memory.figures, agg.figures, strict=True):
+        where = (m.scope, m.scope_id, m.metric)
+        if m.value is None:
+            assert a.value is None and a.ci_low is None, where
+        else:
+            assert a.value == pytest.approx(m.value, abs=1e-9), where
+        method = m.method
+        if (anonymous and m.metric == "cohen_kappa" and m.value is not None
+                and m.scope != "annotator"):
+            method = f"{m.method.split('; ')[0]}; {NO_COHEN_CI}"
+            assert a.ci_low is None, where
+        assert (a.n_items, a.n_annotations, a.n_annotators, a.rulebook_version, a.level,
+                a.method) == (m.n_items, m.n_annotations, m.n_annotators, m.rulebook_version,
+                              m.level, method), where
+        if a.ci_low is not None:
+            assert a.ci_low <= a.ci_high, where
+        if m.scope not in ("project", "batch", "rulebook_version", "label", "annotator_pair"):
+            assert (a.ci_low, a.ci_high) == (m.ci_low, m.ci_high), where  # closed-form
+    assert agg.data.n == memory.data.n and agg.data.n_annotators == memory.data.n_annotators
+    for tm, ta in zip(memory.extras["trends"], agg.extras["trends"], strict=True):
+        assert (ta.alpha is None) == (tm.alpha is None)
+        if tm.alpha is not None:
+            assert ta.alpha == pytest.approx(tm.alpha, abs=1e-9)
+        assert (ta.week, ta.n_items, ta.gold_accuracy, ta.gold_low, ta.gold_high, ta.n_gold,
+                ta.n_annotations) == (tm.week, tm.n_items, tm.gold_accuracy, tm.gold_low,
+                                      tm.gold_high, tm.n_gold, tm.n_annotations)
+    assert len(agg.extras["trends"]) == len(memory.extras["trends"])
+    if memory.extras["confusion"] is None:
+        assert agg.extras["confusion"] is None
+    else:
+        assert agg.extras["confusion"][0] == memory.extras["confusion"][0]
+        assert np.array_equal(agg.extras["confusion"][1], memory.extras["confusion"][1])
+    assert agg.extras["clauses"] == memory.extras["clauses"]
+    if memory.pairwise is not None:
+        assert agg.pairwise.annotators == memory.pairwise.annotators
+        assert agg.pairwise.n_common == memory.pairwise.n_common
+        np.testing.assert_allclose(np.array(agg.pairwise.values, float),
+                                   np.array(memory.pairwise.values, float), atol=1e-9)
+    for user in users:
+        qm = annotator_quality(db.session, memory, user)
+        qa = annotator_quality(db.session, agg, user)
+        assert qa.weeks == qm.weeks and qa.n_annotations == qm.n_annotations
+        assert qa.figures == qm.figures
+    return memory, agg
+
+
+LABELS = ["pos", "neg", "neu", "odd"]
+
+
+def test_single_label_project_matches_in_memory(db, make_project, make_user):
+    project, users = build(db, make_project, make_user, "mix", "single_label", LABELS[:3],
+                           labels=LABELS)
+    memory, agg = compare(db, project, users)
+    scopes = {f.scope for f in agg.figures}
+    assert {"project", "batch", "rulebook_version", "label", "annotator", "annotator_pair",
+            "clause"} <= scopes
+    assert set(agg.scope_ids("batch")) == {"b1", "b2", "b3"}
+    assert agg.scope_ids("rulebook_version") == ["1.0.0", "2.0.0"]
+    solo = agg.get("batch", "b2", "krippendorff_alpha")
+    assert solo.value is None and solo.method.startswith("undefined: ")
+    assert agg.get("batch", "b3", "percent_agreement").value is None
+    assert agg.get("label", "odd", "krippendorff_alpha") is not None
+    assert agg.get("project", "mix", "review_accuracy").n_annotations == 24  # one calibration
+    assert {c.key for c in agg.extras["clauses"]} >= {"R1", "R2", "R3", "R4"}
+    assert agg.data.n_cells < agg.data.n  # aggregated
+
+
+@pytest.mark.parametrize("level", ["ordinal", "interval", "ratio"])
+def test_rating_levels_match_and_equal_numbers_merge(db, make_project, make_user, level):
+    project, users = build(db, make_project, make_user, f"rate-{level}", "rating",
+                           [1, 2, 3, 3.0, 4, 5, 2.5], labels=None, scale="1-5",
+                           measurement_level=level, seed=1)
+    memory, agg = compare(db, project, users)
+    assert agg.level == memory.level == level
+    assert agg.data.categories == [1, 2, 2.5, 3, 4, 5]  # 3 and 3.0 are one value
+
+
+def test_multi_label_sets_in_any_order_match(db, make_project, make_user):
+    project, users = build(db, make_project, make_user, "multi", "multi_label",
+                           [["a", "b"], ["b", "a"], ["a"], [], ["c"]], labels=["a", "b", "c"],
+                           seed=2)
+    _, agg = compare(db, project, users)
+    assert ("a", "b") in agg.data.categories and ("b", "a") not in agg.data.categories
+
+
+def test_without_gold_or_reviews_and_text_tasks(db, make_project, make_user):
+    project, users = build(db, make_project, make_user, "plain", "single_label", LABELS,
+                           labels=LABELS, gold=False, reviews=False, seed=3)
+    _, agg = compare(db, project, users)
+    gold = agg.get("project", "plain", "gold_accuracy")
+    assert gold.value is None and gold.method == "undefined: no gold items were annotated"
+    assert agg.get("project", "plain", "review_accuracy") is None
+    assert agg.extras["confusion"] is None
+    text, users = build(db, make_project, make_user, "free", "text", ["x", "y", "z"], seed=4,
+                        labels=None)
+    _, agg = compare(db, text, users)
+    assert agg.get("project", "free", "fleiss_kappa").method.startswith("undefined: agreement")
+
+
+def test_empty_project(db, make_project):
+    memory, agg = compare(db, make_project("void-proj"))
+    assert agg.data.n == 0 and agg.extras["trends"] == [] and agg.pairwise.mean is None
+
+
+def test_demo_project_matches(db):
+    from annotate.demo.seed import seed_demo
+    from annotate.services.projects.projects import get_project
+
+    seed_demo(n_items=120)
+    db.session.commit()
+    compare(db, get_project(db.session, "demo"), bootstrap=30)
+
+
+def test_aggregate_intervals_are_seeded_and_cover_the_estimate(db, make_project, make_user):
+    project, _ = build(db, make_project, make_user, "ci", "single_label", LABELS[:3],
+                       labels=LABELS, seed=5)
+    first = compute_report(db.session, project, ReportOptions(100, 7, source="aggregate"))
+    again = compute_report(db.session, project, ReportOptions(100, 7, source="aggregate"))
+    other = compute_report(db.session, project, ReportOptions(100, 8, source="aggregate"))
+    assert [(f.ci_low, f.ci_high) for f in first.figures] == \
+        [(f.ci_low, f.ci_high) for f in again.figures]
+    assert [(f.ci_low, f.ci_high) for f in first.figures] != \
+        [(f.ci_low, f.ci_high) for f in other.figures]
+    for metric in ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
+                   "percent_agreement"):
+        f = first.get("project", "ci", metric)
+        assert f.ci_low <= f.value <= f.ci_high, metric
+        assert "bootstrap" in f.method
+
+
+def test_pages_render_from_aggregates(app, db, client, login, make_user):
+    from annotate.demo.seed import seed_demo
+
+    seed_demo(n_items=150)
+    db.session.commit()
+    login("manager", "demo")
+    pages = {}
+    for source in ("memory", "aggregate"):
+        app.config["REPORT_SOURCE"] = source
+        pages[source] = client.get("/reports/demo").get_data(as_text=True)
+    html = pages["aggregate"]
+    assert 'id="agreement-table"' in html and html.count("<svg") >= 5
+    assert html.count("<svg") == pages["memory"].count("<svg")
+    ann = db.session.scalar(sa.select(Annotation.annotator_id).join(Item).limit(1))
+    page = client.get(f"/reports/demo/annotators/{ann}")
+    assert page.status_code == 200 and 'id="supervision-form"' in page.get_data(as_text=True)
+    assert client.get("/reports/demo/dossier.zip").status_code == 200
+    csv = client.get("/reports/demo/metrics.csv").get_data(as_text=True)
+    assert csv.startswith("project,scope,scope_id,metric,") and "nan" not in csv.lower()
+    from annotate.services.projects.projects import get_project
+
+    assert hasattr(compute_report(db.session, get_project(db.session, "demo")).data,
+                   "cell_weight")
+
+
+def test_multinomial_over_patterns_matches_resampling_items():
+    """The pattern bootstrap draws n items over the distinct patterns (a multinomial); its
+    intervals agree with resampling the items themselves up to Monte-Carlo error."""
+    from annotate.metrics import ratings_from_long
+    from annotate.metrics.patterns import patterns_of
+    from annotate.services.quality.intervals import WeightBank, bootstrap_agreement
+
+    rng = np.random.default_rng(11)
+    items, anns, vals = [], [], []
+    for i in range(400):
+        truth = int(rng.integers(0, 3))
+        for a in rng.choice(4, size=int(rng.integers(1, 5)), replace=False):
+            items.append(i)
+            anns.append(int(a))
+            vals.append(truth if rng.random() < 0.65 else int(rng.integers(0, 3)))
+    r = ratings_from_long(np.array(items), np.array(anns), np.array(vals))
+    p = patterns_of(r)
+    b = 3000
+    by_item = bootstrap_agreement(r, "nominal", n_resamples=b, seed=1)
+    by_pattern = bootstrap_agreement(p, "nominal", n_resamples=b, seed=2)
+    again = bootstrap_agreement(p, "nominal", n_resamples=b, seed=2,
+                                bank=WeightBank.over_patterns(p.weight, b, 2))
+    assert by_pattern.intervals == again.intervals  # seeded
+    assert p.n_units < r.n_items / 2
+    for name, (low, high) in by_item.intervals.items():
+        got = by_pattern.intervals[name]
+        tol = 0.1 * (high - low)  # ~5 Monte-Carlo standard errors of a 2.5 % quantile
+        assert got[0] == pytest.approx(low, abs=tol) and got[1] == pytest.approx(high, abs=tol)
+    for want, got in zip(by_item.pair_intervals, by_pattern.pair_intervals, strict=True):
+        tol = 0.1 * (want[1] - want[0])
+        assert got == pytest.approx(want, abs=tol)
+
+
+@pytest.fixture
+def multisets(monkeypatch):
+    """Cells keyed on value multisets whatever their number (as with many sparse annotators)."""
+    monkeypatch.setattr(report_sql, "VECTOR_BUDGET", 0)
+
+
+@pytest.mark.parametrize("case", ["single", "interval", "ordinal", "multi", "plain", "text"])
+def test_multiset_cells_match_in_memory(db, make_project, make_user, multisets, case):
+    spec = {"single": ("single_label", LABELS[:3], {"labels": LABELS}),
+            "interval": ("rating", [1, 2, 3, 3.0, 4, 5, 2.5],
+                         {"labels": None, "scale": "1-5", "measurement_level": "interval"}),
+            "ordinal": ("rating", [1, 2, 3, 4, 5],
+                        {"labels": None, "scale": "1-5", "measurement_level": "ordinal"}),
+            "multi": ("multi_label", [["a", "b"], ["b", "a"], ["a"], [], ["c"]],
+                      {"labels": ["a", "b", "c"]}),
+            "plain": ("single_label", LABELS, {"labels": LABELS, "gold": False,
+                                               "reviews": False}),
+            "text": ("text", ["x", "y", "z"], {"labels": None})}[case]
+    project, users = build(db, make_project, make_user, f"ms-{case}", spec[0], spec[1],
+                           seed=6, **spec[2])
+    _, agg = compare(db, project, users, anonymous=True)
+    assert agg.data.n_cells < agg.data.n
+
+
+def build_sparse(db, make_project, make_user, slug: str, n_ann: int = 30, per_item: int = 3,
+                 n_items: int = 240):
+    """Many annotators, each item rated by a random ``per_item`` of them (sparse overlap),
+    over two batches and two rulebook versions, with gold items and durations."""
+    rng = np.random.default_rng(9)
+    project = make_project(slug, "single_label", labels=LABELS)
+    users = [make_user(f"{slug}-a{i}") for i in range(n_ann)]
+    rulebook = Rulebook(project_id=project.id, key=f"{slug}-rb", title="rules")
+    db.session.add(rulebook)
+    db.session.flush()
+    versions = [_version(db, project, rulebook, "1.0.0"), _version(db, project, rulebook, "2.0.0")]
+    batches = [Batch(project_id=project.id, name=name) for name in ("s1", "s2")]
+    db.session.add_all(batches)
+    db.session.flush()
+    for n in range(n_items):
+        truth = LABELS[int(rng.integers(0, 4))]
+        it = Item(project_id=project.id, batch_id=batches[n % 2].id, external_id=f"s-{n}",
+                  payload={"text": "x"}, content_hash=f"s{n}".ljust(64, "0"),
+                  gold_answer=truth if n % 5 == 0 else None)
+        db.session.add(it)
+        db.session.flush()
+        for a in rng.permutation(n_ann)[:per_item].tolist():
+            right = rng.random() < 0.6 + a / (3 * n_ann)
+            value = truth if right else LABELS[int(rng.integers(0, 4))]
+            db.session.add(Annotation(
+                item_id=it.id, annotator_id=users[a].id, value=value,
+                rulebook_version_id=versions[int(rng.integers(0, 2))].id,
+                submitted_at=START + timedelta(days=int(rng.integers(0, 30))),
+                duration_ms=int(rng.integers(0, 30000)), clause_keys=[]))
+    db.session.commit()
+    return project, users
+
+
+def test_sparse_many_annotators_match_in_memory(db, make_project, make_user, monkeypatch):
+    project, users = build_sparse(db, make_project, make_user, "sparse")
+    _, vectors = compare(db, project, users[:3])  # few items: per-annotator vectors
+    assert vectors.data.n_cells > 0.9 * 240  # nearly one cell per item
+    monkeypatch.setattr(report_sql, "VECTOR_BUDGET", 100 * 30)  # as with many more items
+    _, sets = compare(db, project, users[:3], anonymous=True)
+    assert sets.data.n_cells < 0.75 * vectors.data.n_cells  # bounded by multisets, not items
+    assert sets.pairwise.annotators == vectors.pairwise.annotators
+    for f, g in zip(vectors.figures, sets.figures, strict=True):
+        assert (f.metric, f.value) == (g.metric, g.value) or f.value == pytest.approx(g.value)
+        if f.metric != "cohen_kappa" and f.scope not in ("annotator_pair",):
+            assert (f.ci_low is None) == (g.ci_low is None), (f.scope, f.scope_id, f.metric)
+    project_ci = sets.get("project", "sparse", "fleiss_kappa")
+    assert project_ci.ci_low <= project_ci.value <= project_ci.ci_high
+    assert sets.get("project", "sparse", "cohen_kappa").ci_low is None

@@ -1,0 +1,216 @@
+"""The labeling screen and the data pages, through the test client."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from annotate.models import (
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Item,
+    Membership,
+    ProjectRole,
+)
+from tests.services.labeling.test_assignment import make_ready
+
+TASKS = {
+    "single_label": ({"labels": ["yes", "no"]}, {"label": "yes"}),
+    "multi_label": ({"labels": ["yes", "no", "maybe"]}, {"labels": ["no", "maybe"]}),
+    "rating": ({"labels": None, "scale": "1-5"}, {"rating": "4"}),
+    "pairwise": ({}, {"choice": "B", "reason": "B answers the question"}),
+    "text": ({"labels": None}, {"text": "A short summary."}),
+    "span": ({"labels": ["PER", "ORG"]},
+             {"spans": json.dumps([{"start": 0, "end": 3, "label": "PER"}])}),
+}
+
+
+def _payload(task):
+    if task == "pairwise":
+        return lambda n: {"prompt": f"<b>question {n}</b>", "response_a": "<i>a</i>",
+                          "response_b": "<script>alert(1)</script>"}
+    return lambda n: {"text": f"Ada <script>alert({n})</script> works at IBM"}
+
+
+@pytest.fixture
+def setup(db, make_project, make_user):
+    def _setup(task):
+        kwargs, _ = TASKS[task]
+        project = make_project(task.replace("_", "-"), task, redundancy_k=1,
+                               overlap_share=0.0, gold_rate=0.0, **kwargs)
+        user = make_user("labeler", project=project, roles=[ProjectRole.annotator])
+        make_ready(db, project, [user], n_items=2, payload=_payload(task))
+        return project, user
+    return _setup
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_each_task_type_can_be_labelled(task, setup, client, login, db):
+    project, _ = setup(task)
+    login("labeler")
+    page = client.get(f"/annotate/{project.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert 'name="clause_keys" value="R1.1"' in html and 'id="R1.1"' in html
+    assignment = db.session.scalar(sa.select(Assignment))
+    data = dict(TASKS[task][1], clause_keys="R1.1", duration_ms="2500")
+    response = client.post(f"/annotate/{project.slug}/{assignment.id}/submit", data=data)
+    assert response.status_code == 302
+    annotation = db.session.scalar(sa.select(Annotation))
+    assert annotation.clause_keys == ["R1.1"] and annotation.duration_ms == 2500
+    assert annotation.value is not None
+
+
+def test_bad_values_and_double_submits_get_4xx_and_write_nothing(setup, client, login, db):
+    project, _ = setup("span")
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    assignment = db.session.scalar(sa.select(Assignment))
+    url = f"/annotate/{project.slug}/{assignment.id}/submit"
+    overlapping = json.dumps([{"start": 0, "end": 5, "label": "PER"},
+                              {"start": 2, "end": 6, "label": "ORG"}])
+    response = client.post(url, data={"spans": overlapping})
+    assert response.status_code == 400 and "overlap" in response.get_data(as_text=True)
+    assert client.post(url, data={"spans": "{nope"}).status_code == 400
+    assert client.post(url, data={"spans": json.dumps(
+        [{"start": 0, "end": 999, "label": "PER"}])}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
+    assert client.post(url, data={"spans": "[]"}).status_code == 302
+    again = client.post(url, data={"spans": "[]"})
+    assert again.status_code == 409 and "already submitted" in again.get_data(as_text=True)
+    assert client.post(f"/annotate/{project.slug}/99999/submit",
+                       data={"spans": "[]"}).status_code == 404
+
+
+def test_someone_elses_lease_is_refused(setup, client, login, make_user, db):
+    project, _ = setup("single_label")
+    from annotate.models import Membership
+    other = make_user("other")
+    db.session.add(Membership(user_id=other.id, project_id=project.id,
+                              role=ProjectRole.annotator))
+    db.session.commit()
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    assignment = db.session.scalar(sa.select(Assignment))
+    client.post("/logout")
+    login("other")
+    response = client.post(f"/annotate/{project.slug}/{assignment.id}/submit",
+                           data={"label": "yes"})
+    assert response.status_code == 403
+
+
+def test_skip_and_flag_from_the_screen(setup, client, login, db):
+    project, _ = setup("single_label")
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    first = db.session.scalar(sa.select(Assignment))
+    assert client.post(f"/annotate/{project.slug}/{first.id}/skip",
+                       data={"reason": ""}).status_code == 400
+    assert client.post(f"/annotate/{project.slug}/{first.id}/skip",
+                       data={"reason": "not English"}).status_code == 302
+    client.get(f"/annotate/{project.slug}")
+    second = db.session.scalars(sa.select(Assignment).order_by(Assignment.id)).all()[-1]
+    assert client.post(f"/annotate/{project.slug}/{second.id}/flag",
+                       data={"kind": "weird"}).status_code == 400
+    assert client.post(f"/annotate/{project.slug}/{second.id}/flag",
+                       data={"kind": "prohibited", "note": "[threat]"}).status_code == 302
+    assert db.session.get(Item, second.item_id).quarantined
+    done = client.get(f"/annotate/{project.slug}")
+    assert "Nothing is waiting for you" in done.get_data(as_text=True)
+    statuses = {a.status for a in db.session.scalars(sa.select(Assignment))}
+    assert statuses == {AssignmentStatus.skipped}
+
+
+def test_refusals_in_the_loop_come_in_the_annotators_language(setup, client, login, db):
+    """The screen and the API say why in Chinese to a Chinese annotator (Accept-Language or
+    the saved setting) and in English by default."""
+    from annotate.services.accounts.tokens import create_token
+
+    project, user = setup("single_label")
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    assignment = db.session.scalar(sa.select(Assignment))
+    url = f"/annotate/{project.slug}/{assignment.id}/submit"
+    assert client.post(url, data={"label": "yes"}).status_code == 302
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    again = client.post(url, data={"label": "yes"}, headers=zh)
+    assert again.status_code == 409 and "此条目已提交" in again.get_data(as_text=True)
+    token = create_token(db.session, user, "script")[1]
+    db.session.commit()
+    api = f"/api/v1/projects/{project.slug}/assignments/{assignment.id}/submit"
+    bearer = {"Authorization": f"Bearer {token}"}
+    english = client.post(api, json={"value": "yes"}, headers=bearer)
+    assert english.status_code == 409
+    assert english.get_json()["error"] == "This item was already submitted; nothing was changed."
+    chinese = client.post(api, json={"value": "yes"}, headers={**bearer, **zh})
+    assert chinese.get_json()["error"] == "此条目已提交；未做任何更改。"
+    user.locale = "zh"  # the saved setting; the gate's refusal names the step in Chinese too
+    db.session.execute(sa.update(Membership).values(suspended_at=sa.func.now()))
+    db.session.commit()
+    page = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+    assert f"你在 {project.name} 中的标注工作已暂停" in page
+
+
+def test_gate_page_says_what_to_do(db, make_project, make_user, client, login):
+    project = make_project("gated")
+    make_user("novice", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [], n_items=1)
+    login("novice")
+    html = client.get("/annotate/gated").get_data(as_text=True)
+    assert "Pass the training quiz" in html and 'href="/annotate/training' in html
+    assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
+
+
+@pytest.fixture
+def managed(db, make_project, make_user):
+    project = make_project("data", labels=["pos", "neg"])
+    make_user("boss", project=project, roles=[ProjectRole.manager])
+    elsewhere = make_project("other", labels=["a"])
+    make_user("stranger", project=elsewhere, roles=[ProjectRole.manager])
+    return project
+
+
+def _upload(client, content: str, name: str, **fields):
+    data = {"file": (io.BytesIO(content.encode()), name), "fmt": "auto", **fields}
+    return client.post("/admin/data/data", data=data, content_type="multipart/form-data")
+
+
+def test_upload_page_lists_every_error_then_imports(managed, client, login, db):
+    login("boss")
+    assert client.get("/admin/data/data").status_code == 200
+    bad = _upload(client, '{"id": "1"}\n{"id": "2", "text": "x", "gold": "meh"}\n', "a.jsonl")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "line 1: text: required for single_label items" in html
+    assert "line 2: gold: &#39;meh&#39; is not a label" in html
+    assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 0
+    good = _upload(client, "id,text\nc1,hello\nc2,world\n", "oct.csv", licence="CC0-1.0")
+    assert good.status_code == 302
+    page = client.get("/admin/data/data").get_data(as_text=True)
+    assert "oct" in page and "CC0-1.0" in page
+
+
+def test_managers_of_other_projects_are_refused(managed, client, login):
+    login("stranger")
+    assert client.get("/admin/data/data").status_code == 403
+    assert _upload(client, '{"text": "x"}', "a.jsonl").status_code == 403
+
+
+def test_quarantined_items_are_listed_and_can_be_released(managed, client, login, db):
+    from annotate.services.labeling.annotations import flag_item
+
+    make_ready(db, managed, [], n_items=2)
+    item = db.session.scalars(sa.select(Item)).first()
+    flag_item(db.session, item, None, "personal_info", "phone number")
+    db.session.commit()
+    login("boss")
+    html = client.get("/admin/data/data").get_data(as_text=True)
+    assert "personal_info" in html and "phone number" in html
+    assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
+    db.session.refresh(item)
+    assert not item.quarantined
