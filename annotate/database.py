@@ -6,10 +6,11 @@ import enum
 import functools
 import sqlite3
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import orm
 from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -81,6 +82,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+#: What services take: a plain SQLAlchemy session (scripts, tests) or Flask-SQLAlchemy's
+#: ``db.session``, the scoped session that proxies one per request. Both offer the same
+#: methods, so a service is typed once for either.
+Session: TypeAlias = orm.Session | orm.scoped_session[Any]
 
 
 def commit_keeping_loaded(session: Any) -> None:

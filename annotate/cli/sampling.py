@@ -1,6 +1,7 @@
 """``annotate sample draw|show|decide``: sample plans and batch decisions from the command line.
 
-Thin wrappers over :mod:`annotate.services.review.sampling` and :mod:`annotate.services.review.decisions`;
+Thin wrappers over :mod:`annotate.services.review.sampling` and
+:mod:`annotate.services.review.decisions`;
 every domain error is printed as a message with exit status 1, never a traceback.
 """
 

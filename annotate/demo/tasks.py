@@ -11,9 +11,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import Batch, Item, Project, ProjectRole, Qualification, TaskType, User
 from annotate.services.accounts.users import add_membership
 from annotate.services.projects.projects import create_project

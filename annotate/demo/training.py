@@ -8,9 +8,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import Project, RulebookVersion, TrainingModule, User
 from annotate.services.rulebooks.files import import_path
 from annotate.services.rulebooks.versions import publish_version

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import ApiToken, Membership, Project, ProjectRole, User
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput, NotFound

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from annotate.auth import hash_password
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import Membership, Project, ProjectRole, User
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.models import Item, Project
 from annotate.models.items import content_key
 from annotate.services.projects.values import canonical_json

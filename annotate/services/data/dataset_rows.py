@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.metrics import dawid_skene, majority_vote
 from annotate.models import (
     Annotation,

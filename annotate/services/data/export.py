@@ -30,8 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy.orm import Session
-
+from annotate.database import Session
 from annotate.models import AuditEvent, Project, User
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio

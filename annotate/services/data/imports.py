@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import UTCDateTime, utcnow
+from annotate.database import Session, UTCDateTime, utcnow
 from annotate.models import (
     Annotation,
     AnnotationSource,

@@ -15,11 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from annotate.database import add_inserted, utcnow
+from annotate.database import Session, add_inserted, utcnow
 from annotate.models import (
     Annotation,
     AnnotationSource,

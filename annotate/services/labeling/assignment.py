@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from annotate.database import add_inserted, utcnow
+from annotate.database import Session, add_inserted, utcnow
 from annotate.models import (
     Annotation,
     Assignment,

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.models import MeasurementLevel, Project, RulebookKind, TaskType, User
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound

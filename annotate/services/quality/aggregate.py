@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.metrics import PairwiseResult, proportion
 from annotate.metrics import patterns as pm
 from annotate.models import Project

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.metrics import proportion
 from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent, User
 from annotate.services.quality.loading import ProjectData

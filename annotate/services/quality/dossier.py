@@ -19,9 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Batch,
     BatchDecision,

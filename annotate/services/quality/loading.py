@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.models import (
     Annotation,
     Batch,

@@ -3,7 +3,8 @@
 :func:`annotate.services.quality.loading.load_project_data` streams the annotations into long-format
 arrays; each scope becomes :class:`annotate.metrics.Ratings` and every point estimate comes from
 :mod:`annotate.metrics`. Memory grows with the annotations; the aggregate path
-(:mod:`annotate.services.quality.aggregate`) gives the same figures from GROUP BY results. Kept as the
+(:mod:`annotate.services.quality.aggregate`) gives the same figures from GROUP BY results.
+Kept as the
 reference the aggregate path is tested against, and for ``ReportOptions(source="memory")``.
 """
 
@@ -13,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.metrics import (
     PairwiseResult,
     Ratings,

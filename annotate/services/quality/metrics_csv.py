@@ -14,8 +14,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 
-from sqlalchemy.orm import Session
-
+from annotate.database import Session
 from annotate.models import User
 from annotate.services.audit import record_event
 from annotate.services.data.spreadsheet import safe_text

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 from flask import current_app, has_app_context
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.metrics import AgreementResult, PairwiseResult, proportion
 from annotate.models import Project, TaskType
 from annotate.services.quality.intervals import BootResult, WeightBank, bootstrap_agreement

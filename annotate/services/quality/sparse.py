@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from annotate.database import Session
 from annotate.metrics import PairwiseResult
 from annotate.metrics.agreement import kappa_from_confusion, pairwise_table
 from annotate.models import Annotation, Item, Project

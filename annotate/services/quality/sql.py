@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.models import (
     Annotation,
     Batch,

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.metrics import proportion
 from annotate.metrics.results import Proportion
 from annotate.models import (

@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from annotate.database import Session
 from annotate.metrics import proportion
 from annotate.metrics.results import Proportion
 from annotate.models import (

@@ -23,9 +23,8 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.metrics import draw_sample, single_sampling_plan
 from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
 from annotate.models import (

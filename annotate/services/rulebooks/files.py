@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
+from annotate.database import Session
 from annotate.models import Project, RulebookVersion, TrainingModule, User
 from annotate.services.errors import InvalidInput
 from annotate.services.rulebooks.quizzes import ParsedQuiz, parse_quiz_file, quiz_path_for

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import event, orm
+from sqlalchemy.orm import ORMExecuteState
 
+from annotate.database import Session
 from annotate.models import Clause, RulebookVersion, VersionStatus
 from annotate.services.errors import Conflict
 
@@ -55,7 +56,7 @@ def _refuse(what: str, version_id: int | None) -> None:
         "never change; start a new draft instead.")
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(orm.Session, "before_flush")
 def _guard_published_versions(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in list(session.dirty):
         if isinstance(obj, RulebookVersion):
@@ -82,7 +83,7 @@ def _guard_published_versions(session: Session, flush_context: Any, instances: A
                 _refuse("adding a clause to", version_id)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@event.listens_for(orm.Session, "do_orm_execute")
 def _guard_bulk_statements(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete):
         return

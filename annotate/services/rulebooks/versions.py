@@ -10,9 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Clause,
     Project,

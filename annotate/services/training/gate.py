@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Acknowledgement,
     Clause,

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Item,
     ModuleKind,

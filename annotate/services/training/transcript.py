@@ -16,9 +16,8 @@ from datetime import datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from annotate.database import utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Acknowledgement,
     Membership,
