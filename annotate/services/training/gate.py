@@ -112,7 +112,8 @@ def covering_qualification(covered: Any, user_id: Any, project_id: Any, rulebook
 
 
 #: The gate statement's parameters (callers adding columns to it use the same ones).
-USER_ID, PROJECT_ID = sa.bindparam("user_id"), sa.bindparam("project_id")
+USER_ID: sa.BindParameter[Any] = sa.bindparam("user_id")
+PROJECT_ID: sa.BindParameter[Any] = sa.bindparam("project_id")
 NOW = sa.bindparam("now", type_=Qualification.expires_at.type)
 
 
