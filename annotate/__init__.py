@@ -50,6 +50,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY_EPHEMERAL"] = True
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
 
+    # Imported here, not at the top: ``import annotate.metrics`` (pure, used by scripts)
+    # runs this package's __init__ and must not load the web application with it.
     from annotate import auth, i18n, labels
     from annotate.database import db
     from annotate.extensions import bootstrap, csrf, limiter, login_manager, migrate

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import functools
 import sqlite3
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeAlias
@@ -11,7 +10,7 @@ from typing import Annotated, Any, TypeAlias
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import orm
-from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,39 +86,3 @@ db = SQLAlchemy(model_class=Base)
 #: ``db.session``, the scoped session that proxies one per request. Both offer the same
 #: methods, so a service is typed once for either.
 Session: TypeAlias = orm.Session | orm.scoped_session[Any]
-
-
-def commit_keeping_loaded(session: Any) -> None:
-    """Commit without expiring the session's objects.
-
-    For a view that answers from what it has just read and written in this transaction (the
-    next item, the saved annotation): after a plain commit each object it then touches is
-    reloaded, one statement apiece. Those objects show the state this transaction committed.
-    """
-    target = session() if callable(session) else session  # a scoped_session or a Session
-    previous, target.expire_on_commit = target.expire_on_commit, False
-    try:
-        target.commit()
-    finally:
-        target.expire_on_commit = previous
-
-
-@functools.cache
-def _insert_returning_id(table: sa.Table) -> sa.Insert:
-    return table.insert().returning(table.c.id)
-
-
-def add_inserted(session: Any, cls: type[Base], **values: Any) -> Any:
-    """Insert one row of ``cls`` through its table (``INSERT … RETURNING id``) and put the
-    object into ``session`` as loaded, without a unit-of-work flush.
-
-    For the labeling loop's one-row inserts, where the flush's bookkeeping costs more than
-    the INSERT. ``values`` should name every column the caller reads back; any other is
-    loaded on first access.
-    """
-    values["id"] = session.execute(_insert_returning_id(cls.__table__),
-                                   {k: v for k, v in values.items() if k != "id"}).scalar_one()
-    obj = cls(**values)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj

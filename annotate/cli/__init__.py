@@ -1,34 +1,19 @@
-"""The ``annotate`` command: a Flask CLI group (so ``annotate db upgrade`` and ``annotate run``
-work too) with thin wrappers over the services."""
+"""The ``annotate`` command line.
+
+:func:`init_app` attaches the commands that work on the app's database to ``app.cli`` (the
+app factory calls it); the console script's top-level group is :mod:`annotate.cli.main`.
+This package never imports :mod:`annotate` itself, so the factory may import it.
+"""
 
 from __future__ import annotations
 
-import click
 from flask import Flask
-from flask.cli import FlaskGroup, routes_command, shell_command
-
-from annotate.config import Config
-
-
-def create_cli_app() -> Flask:
-    """The app the CLI works on: ``ANNOTATE_*`` env vars, else ``instance/annotate.sqlite``.
-
-    Commands that serve nothing may run without a secret key; ``annotate run`` refuses to.
-    """
-    from annotate import create_app
-
-    return create_app({"CONFIG_CLASS": Config, "LOAD_ENV": True, "ALLOW_EPHEMERAL_SECRET": True})
-
-
-@click.group(cls=FlaskGroup, create_app=create_cli_app, add_default_commands=False,
-             help="annotate: data-annotation quality platform (rulebooks, training, agreement, "
-                  "sampling verification, compliance evidence).")
-def main() -> None:
-    """Entry point of the ``annotate`` console script."""
 
 
 def init_app(app: Flask) -> None:
     """Attach the commands that work on the app's database to ``app.cli``."""
+    # Deferred for start-up time: the command modules import the services, which the
+    # app-less commands of annotate.cli.main (agreement, sample-size …) never need.
     from annotate.cli import audit, core, data, reports, rulebooks, sampling
 
     for module in (core, data, rulebooks, sampling, reports, audit):
@@ -36,19 +21,3 @@ def init_app(app: Flask) -> None:
             app.cli.add_command(command)
         for command in getattr(module, "export_commands", ()):
             core.export_group.add_command(command)
-
-
-def _register() -> None:
-    """Commands that need no app (or build their own) live on the top-level group."""
-    from annotate.cli import metrics_cmds, serve
-
-    main.add_command(shell_command)
-    main.add_command(routes_command)
-    main.add_command(serve.run_command)
-    main.add_command(serve.demo_command)
-    main.add_command(metrics_cmds.agreement_command, "agreement")
-    main.add_command(metrics_cmds.sample_plan_command, "sample-plan")
-    main.add_command(metrics_cmds.sample_size_command, "sample-size")
-
-
-_register()

@@ -28,7 +28,7 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
     """Import PATH (a vX.Y.Z.md file, or a directory: every vX.Y.Z.md inside, all or
     nothing) as draft versions, each with the quiz next to it."""
     from annotate.services.projects.projects import get_project
-    from annotate.services.rulebooks.files import import_path
+    from annotate.services.training.publishing import import_path
 
     try:
         project = get_project(db.session, slug) if slug else None
@@ -52,11 +52,12 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
 def rulebook_publish_command(project: str, version: str) -> None:
     """Publish draft VERSION of PROJECT's rulebook (it is immutable from then on)."""
     from annotate.services.projects.projects import get_project
-    from annotate.services.rulebooks.versions import find_version, publish_version
+    from annotate.services.rulebooks.versions import find_version
+    from annotate.services.training.publishing import publish_with_training
 
     try:
         found = find_version(db.session, get_project(db.session, project), version)
-        publish_version(db.session, found)
+        publish_with_training(db.session, found)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -11,6 +11,9 @@ from flask import current_app
 from flask.cli import ScriptInfo, pass_script_info
 from flask.cli import run_command as flask_run_command
 
+from annotate import create_app
+from annotate.config import DemoConfig
+
 
 def is_loopback(host: str) -> bool:
     """True if ``host`` names only this machine."""
@@ -55,8 +58,7 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
 
     Uses ANNOTATE_DATABASE_URL when set, else instance/demo.sqlite.
     """
-    from annotate import create_app
-    from annotate.config import DemoConfig
+    # Deferred for start-up time: the demo seeding imports every service.
     from annotate.demo.seed import DEMO_PASSWORD, DEMO_USERS, build_demo_database
 
     if not seed_only and not public and not is_loopback(host):

@@ -16,8 +16,7 @@ from annotate.models import Batch, Item, Project, ProjectRole, Qualification, Ta
 from annotate.services.accounts.users import add_membership
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.files import import_path
-from annotate.services.rulebooks.versions import publish_version
+from annotate.services.training.publishing import import_path, publish_with_training
 
 _FACTS = [
     ("What is the capital of Australia?", "Canberra is the capital of Australia.",
@@ -99,8 +98,8 @@ def _project(session: Session, slug: str, name: str, task: TaskType, guidelines:
                            ("ann1", ProjectRole.annotator), ("ann2", ProjectRole.annotator),
                            ("ann3", ProjectRole.annotator)):
         add_membership(session, users[username], project, role, actor=admin)
-    version = publish_version(session, import_path(session, guidelines, project,
-                                                   actor=manager).versions[0], actor=manager)
+    drafts = import_path(session, guidelines, project, actor=manager)
+    version = publish_with_training(session, drafts.versions[0], actor=manager)
     project.label_schema = {"labels": version.front_matter["labels"]}
     now = utcnow()
     for username in ("ann1", "ann2", "ann3"):

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from annotate.database import Session, utcnow
 from annotate.models import Project, RulebookVersion, TrainingModule, User
-from annotate.services.rulebooks.files import import_path
-from annotate.services.rulebooks.versions import publish_version
 from annotate.services.training.modules import submit_attempt
+from annotate.services.training.publishing import import_path, publish_with_training
 
 
 def _take(session: Session, user: User, module: TrainingModule, *, days_ago: float,
@@ -31,7 +30,7 @@ def seed_rulebook_and_training(session: Session, project: Project, guidelines: P
     demo annotator pass both (the last one fails the rulebook quiz once first)."""
     result = import_path(session, guidelines / "sentiment" / "v1.0.0.md", project,
                          actor=manager)
-    version = publish_version(session, result.versions[0], actor=manager)
+    version = publish_with_training(session, result.versions[0], actor=manager)
     legal = import_path(session, guidelines / "legal-awareness", None,
                         actor=manager).legal_modules[0]
     rulebook_module = session.query(TrainingModule).filter_by(

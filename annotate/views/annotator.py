@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from annotate.auth import require_role
-from annotate.database import commit_keeping_loaded, db
+from annotate.database import db
 from annotate.models import (
     Annotation,
     Batch,
@@ -35,9 +35,10 @@ from annotate.services.labeling.annotations import (
     submit_annotation,
 )
 from annotate.services.labeling.assignment import claim_next, skip_item
+from annotate.services.labeling.clauses import published_clauses
+from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.rulebooks.versions import current_version
-from annotate.services.training.gate import published_clauses
-from annotate.services.training.qualification import NotQualified
+from annotate.services.training.gate import NotQualified
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context, url_for
 from werkzeug.exceptions import HTTPException
 
-from annotate.database import commit_keeping_loaded, db
+from annotate.database import db
 from annotate.extensions import csrf
 from annotate.models import AnnotationSource, Project, ProjectRole
 from annotate.services.accounts.tokens import token_context
@@ -32,6 +32,7 @@ from annotate.services.data.imports import import_records
 from annotate.services.errors import DomainError, InvalidInput, NotFound
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.projects.projects import get_project
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

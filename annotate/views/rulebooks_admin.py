@@ -42,10 +42,10 @@ from annotate.services.rulebooks.versions import (
     find_version,
     list_versions,
     new_draft_from,
-    publish_version,
     update_draft,
 )
 from annotate.services.training.modules import attempt_status, legal_modules, module_for_version
+from annotate.services.training.publishing import publish_with_training
 from annotate.services.training.qualification import allow_retry, revoke_qualification
 from annotate.services.training.transcript import transcript_rows, write_csv
 
@@ -142,7 +142,7 @@ def publish(version: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        publish_version(db.session, found, actor=current_user)
+        publish_with_training(db.session, found, actor=current_user)
     except DomainError as error:
         return _error(error, "rulebooks/version.html", version=found,
                       module=module_for_version(db.session, found), publish_form=EmptyForm(),

@@ -36,6 +36,7 @@ from annotate.models import (
 from annotate.services.errors import DomainError
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.versions import current_version
+from annotate.services.training.gate import gate_status
 from annotate.services.training.modules import (
     attempt_status,
     legal_modules,
@@ -48,7 +49,6 @@ from annotate.services.training.modules import (
 from annotate.services.training.qualification import (
     acknowledge_version,
     active_qualification,
-    gate_status,
     record_expiries,
 )
 

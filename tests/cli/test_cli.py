@@ -8,7 +8,7 @@ import sys
 
 import sqlalchemy as sa
 
-from annotate.cli import main
+from annotate.cli.main import main
 from annotate.models import Project, User
 
 

@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from annotate.models import AuditEvent, ProjectRole, TrainingAttempt
-from annotate.services.rulebooks.files import import_path
-from annotate.services.rulebooks.versions import publish_version
 from annotate.services.training.modules import module_for_version
+from annotate.services.training.publishing import import_path, publish_with_training
 
 GUIDELINES = Path(__file__).resolve().parents[2] / "guidelines"
 
@@ -27,7 +26,7 @@ def world(db, make_project, make_user):
         "outsider_mgr": make_user("omgr", project=other, roles=[ProjectRole.manager]),
     }
     result = import_path(db.session, GUIDELINES / "sentiment", project)
-    publish_version(db.session, result.versions[0])
+    publish_with_training(db.session, result.versions[0])
     db.session.commit()
     return project, users, result.versions
 
@@ -92,7 +91,7 @@ def test_minor_revision_acknowledgement_page(db, client, login, world, tmp_path)
                                     '"凑合", "马马虎虎" — are `neutral`.')
     (tmp_path / "v1.1.0.md").write_text(minor_text)
     minor = import_path(db.session, tmp_path / "v1.1.0.md", project).versions[0]
-    publish_version(db.session, minor)
+    publish_with_training(db.session, minor)
     db.session.commit()
     assert 'data-step="acknowledge"' in client.get("/annotate/training/").text
     page = client.get("/annotate/training/projects/senti/acknowledge")

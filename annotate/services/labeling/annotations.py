@@ -15,10 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
-from annotate.database import Session, add_inserted, utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Annotation,
     AnnotationSource,
@@ -35,17 +33,15 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
-from annotate.services.labeling.assignment import (
-    WORKABLE,
-    LeaseError,
-    get_lease,
-    read_lease_and_gate,
-    release_slot,
-    slot_change,
-    target_expr,
+from annotate.services.labeling.assignment import WORKABLE, release_slot, slot_change, target_expr
+from annotate.services.labeling.clauses import published_clauses
+from annotate.services.labeling.fastpath import (
+    add_inserted,
+    expire_loaded,
+    set_loaded_if_present,
 )
+from annotate.services.labeling.leases import LeaseError, get_lease, read_lease_and_gate
 from annotate.services.projects.values import normalise_value
-from annotate.services.training.gate import published_clauses
 
 # Built once (a statement costs more to build in Python than the database takes to run it),
 # on the tables: the objects they change are kept in step by hand below, and the ORM's
@@ -96,9 +92,7 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     changed = session.execute(_SUBMITTED, {"assignment_id": lease.id}).rowcount
     if changed != 1:
         raise LeaseError(_l("This item was already submitted; nothing was changed."))
-    loaded = session.identity_map.get(identity_key(Assignment, lease.id))
-    if loaded is not None:
-        set_committed_value(loaded, "status", AssignmentStatus.submitted)
+    set_loaded_if_present(session, Assignment, lease.id, "status", AssignmentStatus.submitted)
     annotation = add_inserted(
         session, Annotation, item_id=lease.item_id, annotator_id=user.id,
         assignment_id=lease.id, rulebook_version_id=version.id, value=normalised,
@@ -108,10 +102,9 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
                                               "new_id": annotation.id}
                                  ).rowcount if lease.reannotation else 0
     if superseded:
-        for old in [o for o in session.identity_map.values() if isinstance(o, Annotation)
-                    and o.item_id == lease.item_id and o.annotator_id == user.id
-                    and o is not annotation]:
-            session.expire(old, ["is_current", "superseded_by_id"])
+        expire_loaded(session, Annotation,
+                      lambda old: old.item_id == lease.item_id and old.annotator_id == user.id
+                      and old is not annotation, ["is_current", "superseded_by_id"])
         # The superseded annotation no longer holds a slot on the item.
         session.execute(sa.update(Item).where(Item.id == lease.item_id, Item.annotation_count > 0)
                         .values(slot_change(project, -superseded))

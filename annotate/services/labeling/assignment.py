@@ -14,7 +14,8 @@ Invariants (hold on SQLite and PostgreSQL, under concurrency):
 
 On PostgreSQL candidate items are read ``FOR UPDATE SKIP LOCKED`` so concurrent annotators take
 different items instead of queueing on the same row. A claim is a handful of statements (see
-:func:`claim_next`); ``tests/test_loop_statements.py`` keeps it that way.
+:func:`claim_next`); ``tests/services/labeling/test_loop_statements.py`` keeps it that way.
+Reading a lease is ``leases.py``; the ORM bypasses the loop uses are ``fastpath.py``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, contains_eager
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased
 
-from annotate.database import Session, add_inserted, utcnow
+from annotate.database import Session, utcnow
 from annotate.models import (
     Annotation,
     Assignment,
@@ -41,18 +41,19 @@ from annotate.models import (
     Project,
     User,
 )
-from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.errors import InvalidInput
+from annotate.services.labeling.fastpath import add_inserted, set_loaded
+from annotate.services.labeling.leases import LeaseError, get_lease, with_item
 from annotate.services.training.gate import (
-    GATE_COLUMNS,
     NOW,
     PROJECT_ID,
     USER_ID,
     WorkingVersion,
+    admit,
     gate_facts,
     gate_params,
     gate_statement,
 )
-from annotate.services.training.qualification import admit
 
 #: Batches whose items may be handed out.
 WORKABLE = (BatchStatus.open, BatchStatus.reannotating)
@@ -61,15 +62,6 @@ BUCKETS = 1000
 #: Multiplier of the per-item bucket hash; coprime with BUCKETS, so every run of 1,000
 #: consecutive ids fills each bucket exactly once and the share is exact.
 _MULTIPLIER = 2654435761
-
-
-#: The states a lease can end in, as the annotator reads them.
-_STATUS_WORDS = {AssignmentStatus.submitted: _l("submitted"),
-                 AssignmentStatus.skipped: _l("skipped"), AssignmentStatus.expired: _l("expired")}
-
-
-class LeaseError(Conflict):
-    """The lease is not (or no longer) the caller's to use."""
 
 
 @dataclass(frozen=True)
@@ -205,8 +197,8 @@ def _fenced(subquery: sa.Select) -> sa.Select:
 
 @functools.cache
 def _claim_gate_statement() -> sa.Select:
-    """The gate (locking the membership) with, after its columns, the annotator's live lease
-    and whether any lease of the project is overdue: one statement."""
+    """The gate (locking the membership) with the annotator's live lease (``live_lease``) and
+    whether any lease of the project is overdue (``overdue``): one statement."""
     mine = sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
         Assignment.annotator_id == USER_ID, Item.project_id == PROJECT_ID)
     live = (mine.where(Assignment.status == AssignmentStatus.leased,
@@ -277,10 +269,10 @@ def claim_next(session: Session, user: User, project: Project, *,
     row = session.execute(_claim_gate_statement(), gate_params(user.id, project.id, now)).first()
     facts = gate_facts(row)
     version = admit(session, facts, project)
-    current_id, any_overdue = row[GATE_COLUMNS:]
-    if current_id is not None:
-        return Claim(_with_item(session, current_id), version, resumed=True)
-    if any_overdue:
+    assert row is not None and facts is not None  # admit refuses a missing membership
+    if row.live_lease is not None:
+        return Claim(with_item(session, row.live_lease), version, resumed=True)
+    if row.overdue:
         expire_leases(session, project, now)
     params = {"annotator": user.id, "project": project.id, "k": project.redundancy_k,
               "threshold": round(project.overlap_share * BUCKETS)}
@@ -293,108 +285,10 @@ def claim_next(session: Session, user: User, project: Project, *,
             session, Assignment, item_id=item.id, annotator_id=user.id, round=1,
             status=AssignmentStatus.leased, leased_at=now, skip_reason=None,
             lease_expires_at=now + timedelta(minutes=project.lease_minutes))
-        set_committed_value(assignment, "item", item)
+        set_loaded(assignment, "item", item)  # the slot's UPDATE returned it
         session.execute(_SERVED, {"membership": facts.membership_id})
         return Claim(assignment, version, resumed=False)
     return None
-
-
-_WITH_ITEM = (sa.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
-              .where(Assignment.id == sa.bindparam("assignment_id")))
-
-
-def _with_item(session: Session, assignment_id: int) -> Assignment | None:
-    """The assignment with its item loaded, in one statement."""
-    return session.scalar(_WITH_ITEM, {"assignment_id": assignment_id})
-
-
-@dataclass(frozen=True)
-class Lease:
-    """A live lease as the submit needs it (read without loading the ORM objects)."""
-
-    id: int
-    leased_at: datetime
-    item_id: int
-    payload: dict
-    #: The annotator already has a current annotation of the item (a re-annotation round).
-    reannotation: bool
-
-
-_LEASE = (sa.select(Assignment.annotator_id, Assignment.status, Assignment.leased_at,
-                    Assignment.lease_expires_at, Item.id, Item.project_id, Item.quarantined,
-                    Item.payload, sa.exists().where(
-                        Annotation.item_id == Item.id,
-                        Annotation.annotator_id == Assignment.annotator_id,
-                        Annotation.is_current.is_(True)))
-          .join(Item, Item.id == Assignment.item_id)
-          .where(Assignment.id == sa.bindparam("assignment_id")))
-
-
-@functools.cache
-def _lease_gate_statement() -> sa.Select:
-    """:data:`_LEASE` with, after its columns, the caller's gate (all NULL if they are not an
-    annotator of the project): one statement for the submit."""
-    lease, gate = _LEASE.subquery("lease"), gate_statement(lock=False).subquery("gate")
-    return sa.select(*lease.c, *gate.c).select_from(lease.outerjoin(gate, sa.true()))
-
-
-def read_lease_and_gate(session: Session, assignment_id: int, user: User, project: Project, *,
-                        now: datetime | None = None) -> tuple[Lease, WorkingVersion]:
-    """:func:`get_lease` in one light statement (the lease's times and its item's data, not
-    the ORM objects) with the qualification gate's verdict.
-
-    :raises NotFound, PermissionDenied, LeaseError: as :func:`get_lease`.
-    :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
-    """
-    now = now or utcnow()
-    row = session.execute(_lease_gate_statement(), {
-        "assignment_id": assignment_id, **gate_params(user.id, project.id, now)}).first()
-    lease = _lease(row, assignment_id, user, project, now)
-    return lease, admit(session, gate_facts(row[len(_LEASE.selected_columns):]), project)
-
-
-def _lease(row: sa.Row | None, assignment_id: int, user: User, project: Project,
-           now: datetime | None) -> Lease:
-    if row is None or row[5] != project.id:
-        raise _no_assignment(assignment_id, project)
-    annotator_id, status, leased_at, expires_at, item_id, _, quarantined, payload, again = row[:9]
-    _check_lease(user, annotator_id, status, expires_at, quarantined, now)
-    return Lease(assignment_id, leased_at, item_id, payload, bool(again))
-
-
-def _no_assignment(assignment_id: int, project: Project) -> NotFound:
-    return NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
-                       project=project.slug))
-
-
-def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
-                 expires_at: datetime, quarantined: bool, now: datetime | None) -> None:
-    if annotator_id != user.id:
-        raise PermissionDenied(_l("This item is not leased to you."))
-    if status != AssignmentStatus.leased:
-        raise LeaseError(_l("This item was already %(status)s; nothing was changed.",
-                             status=_STATUS_WORDS.get(status, status.value)))
-    if expires_at <= (now or utcnow()):
-        raise LeaseError(_l("Your lease on this item expired; it went back to the queue. "
-                            "Take the next item."))
-    if quarantined:
-        raise LeaseError(_l("This item was flagged and quarantined; take the next item."))
-
-
-def get_lease(session: Session, assignment_id: int, user: User, project: Project, *,
-              now: datetime | None = None) -> Assignment:
-    """Return the caller's live lease ``assignment_id`` in ``project``.
-
-    :raises NotFound: no such assignment in this project.
-    :raises PermissionDenied: it is someone else's.
-    :raises LeaseError: it was already submitted, skipped, or it expired.
-    """
-    assignment = _with_item(session, assignment_id)
-    if assignment is None or assignment.item.project_id != project.id:
-        raise _no_assignment(assignment_id, project)
-    _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
-                 assignment.item.quarantined, now)
-    return assignment
 
 
 def skip_item(session: Session, assignment_id: int, user: User, project: Project,

@@ -21,7 +21,7 @@ from annotate.services.quality.parts import _item_counts, _week_start
 from annotate.services.quality.report import Figure, ProjectReport
 from annotate.services.quality.sql import annotator_weeks
 from annotate.services.quality.supervision import find_breaches, history
-from annotate.services.training.qualification import GateStatus, gate_status
+from annotate.services.training.gate import GateStatus, gate_status
 
 METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement",
            "items_per_hour")

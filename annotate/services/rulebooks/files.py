@@ -1,33 +1,18 @@
-"""Import rulebook files (and the quiz next to each) from ``guidelines/``-style paths.
+"""Read rulebook files (and the quiz next to each) from ``guidelines/``-style paths.
 
-``import_path`` takes a file or a directory: a directory imports every ``vN.md`` inside
-(and ``module.md`` for the legal-awareness module), all-or-nothing — every file and quiz is
-parsed and checked before anything is written, and the caller rolls back on any error.
+``load_sources`` takes a file or a directory: a directory holds every ``vN.md`` (and
+``module.md`` for the legal-awareness module). Every file and quiz is parsed and checked
+before anything is written; ``services.training.publishing.import_path`` writes them (drafts
+with their training modules), so this package never depends on training.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotate.database import Session
-from annotate.models import Project, RulebookVersion, TrainingModule, User
 from annotate.services.errors import InvalidInput
 from annotate.services.rulebooks.quizzes import ParsedQuiz, parse_quiz_file, quiz_path_for
-from annotate.services.rulebooks.versions import (
-    ParsedRulebook,
-    import_rulebook,
-    parse_rulebook_file,
-)
-from annotate.services.training.modules import create_module, install_legal_module
-
-
-@dataclass
-class ImportResult:
-    """What an import created."""
-
-    versions: list[RulebookVersion] = field(default_factory=list)
-    legal_modules: list[TrainingModule] = field(default_factory=list)
+from annotate.services.rulebooks.versions import ParsedRulebook, parse_rulebook_file
 
 
 def _sources(path: Path) -> list[Path]:
@@ -77,26 +62,3 @@ def load_sources(path: Path) -> list[tuple[ParsedRulebook, ParsedQuiz | None]]:
         raise InvalidInput(f"{path}: nothing imported", problems)
     loaded.sort(key=lambda pair: tuple(int(p) for p in pair[0].version.split(".")))
     return loaded
-
-
-def import_path(session: Session, path: Path, project: Project | None, *,
-                actor: User | None = None) -> ImportResult:
-    """Import rulebook drafts (with their training modules) and legal modules from ``path``.
-
-    :raises InvalidInput: a file is malformed, or a rulebook is given without a project.
-    :raises Conflict: a version already exists (the caller rolls back everything).
-    """
-    result = ImportResult()
-    for parsed, quiz in load_sources(path):
-        if parsed.front_matter.get("kind") == "legal":
-            assert quiz is not None
-            result.legal_modules.append(install_legal_module(session, parsed, quiz,
-                                                             actor=actor))
-            continue
-        if project is None:
-            raise InvalidInput(f"{parsed.source}: a rulebook needs a target project "
-                               "(--project SLUG).")
-        version = import_rulebook(session, project, parsed, actor=actor)
-        create_module(session, version, quiz)
-        result.versions.append(version)
-    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,18 +292,19 @@ def new_draft_from(session: Session, base: RulebookVersion, new_version: str, *,
     return import_rulebook(session, base.rulebook.project, parsed, actor=actor)
 
 
-def publish_version(session: Session, version: RulebookVersion, *,
-                    actor: User | None = None) -> RulebookVersion:
+def publish_version(session: Session, version: RulebookVersion, *, actor: User | None = None,
+                    on_publish: Callable[[RulebookVersion], Mapping[str, Any]] | None = None
+                    ) -> RulebookVersion:
     """Publish a draft: it becomes immutable; a major bump requires re-training.
 
-    The version's training module is created if the import brought no quiz, and gold items
-    of the project are added to its quiz.
+    This is the rulebook's half of publishing; it knows nothing of training. Publish through
+    :func:`annotate.services.training.publishing.publish_with_training`, which also gives the
+    version its training module: it passes ``on_publish``, called once the version is
+    published and flushed, whose result is added to the ``rulebook.publish`` audit event.
 
     :raises Conflict: the version is not a draft, or is older than a published one.
     :raises InvalidInput: the source lacks what a publishable rulebook needs.
     """
-    from annotate.services.training.modules import ensure_module
-
     if version.status != VersionStatus.draft:
         raise Conflict(f"Version {version.version} is {version.status.value}; "
                        "published versions never change.")
@@ -319,13 +321,13 @@ def publish_version(session: Session, version: RulebookVersion, *,
     version.published_at = utcnow()
     version.published_by_id = actor.id if actor else None
     session.flush()
-    module = ensure_module(session, version)
+    details: dict[str, Any] = {"rulebook": version.rulebook.key, "version": version.version,
+                               "sha256": version.sha256,
+                               "requires_retraining": version.requires_retraining}
+    if on_publish is not None:
+        details.update(on_publish(version))
     record_event(session, "rulebook.publish", "rulebook_version", version.id, actor=actor,
-                 project_id=version.rulebook.project_id,
-                 details={"rulebook": version.rulebook.key, "version": version.version,
-                          "sha256": version.sha256,
-                          "requires_retraining": version.requires_retraining,
-                          "training_module": module.id, "questions": len(module.questions)})
+                 project_id=version.rulebook.project_id, details=details)
     return version
 
 

@@ -28,7 +28,12 @@ from annotate.models import (
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.quizzes import ParsedQuiz
-from annotate.services.rulebooks.versions import ParsedRulebook, current_version
+from annotate.services.rulebooks.versions import ParsedRulebook, current_version, parse_rulebook
+from annotate.services.training.qualification import (
+    grant_qualification,
+    passed_until,
+    reset_times,
+)
 
 #: Gold items of the project added to each rulebook quiz when the version is published.
 GOLD_QUESTIONS_PER_QUIZ = 2
@@ -127,7 +132,8 @@ def _add_gold_questions(session: Session, module: TrainingModule, project: Proje
 def ensure_module(session: Session, version: RulebookVersion, *,
                   gold_questions: int = GOLD_QUESTIONS_PER_QUIZ) -> TrainingModule:
     """The version's module (created without a quiz if none was imported), with gold items
-    of the project added as questions. Called when the version is published."""
+    of the project added as questions. Called when the version is published
+    (:mod:`annotate.services.training.publishing`)."""
     module = module_for_version(session, version) or create_module(session, version, None)
     _add_gold_questions(session, module, version.rulebook.project, gold_questions)
     return module
@@ -189,8 +195,6 @@ class AttemptStatus:
 
 def _window_start(session: Session, user: User, module: TrainingModule) -> datetime | None:
     """Failures count from the latest pass, manager's retry allowance or revocation."""
-    from annotate.services.training.qualification import reset_times
-
     times = [t for t in reset_times(session, user, module)]
     return max(times) if times else None
 
@@ -199,8 +203,6 @@ def attempt_status(session: Session, user: User, module: TrainingModule,
                    project: Project | None = None, *, now: datetime | None = None
                    ) -> AttemptStatus:
     """Evaluate whether ``user`` may take ``module``'s quiz now, and why not."""
-    from annotate.services.training.qualification import passed_until
-
     now = now or utcnow()
     project = project or project_of(module)
     policy = policy_for(module, project)
@@ -307,8 +309,6 @@ def submit_attempt(session: Session, user: User, module: TrainingModule,
                           "passed": passed, "attempt": status.failed_in_window + 1,
                           "valid_until": valid_until})
     if passed and module.kind == ModuleKind.rulebook and project is not None:
-        from annotate.services.training.qualification import grant_qualification
-
         grant_qualification(session, user, project, module.rulebook_version, attempt=attempt,
                             expires_at=valid_until, granted_at=now)
     return attempt
@@ -325,8 +325,6 @@ class ClauseText:
 
 def module_clauses(module: TrainingModule) -> dict[str, ClauseText]:
     """The clauses a module's questions cite, by key."""
-    from annotate.services.rulebooks.versions import parse_rulebook
-
     if module.rulebook_version is not None:
         return {c.key: ClauseText(c.key, c.title, c.text)
                 for c in module.rulebook_version.clauses}

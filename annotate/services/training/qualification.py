@@ -1,18 +1,15 @@
-"""The qualification gate: may this annotator work in this project right now?
+"""Qualifications and what surrounds them: active qualifications, passes and their validity,
+the moments that reset the attempt limit, grants, revocations, retries, acknowledgements of a
+minor revision, and the expiry events.
 
-:func:`check_can_annotate` (and :func:`working_version`, the same gate for the labeling loop)
-is what the assignment engine and the submit call; it is enforced in the service, not only by
-hiding buttons. It raises :class:`NotQualified` whose ``step`` says exactly what the annotator
-must do next. Its facts are read in one statement (``services/training/gate.py``) on every call.
+The gate that reads these facts on every claim and submit is ``services/training/gate.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.models import (
@@ -28,38 +25,9 @@ from annotate.models import (
     VersionStatus,
 )
 from annotate.services.audit import record_event
-from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
+from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.versions import current_version
-from annotate.services.training.gate import (
-    GateFacts,
-    WorkingVersion,
-    covering_qualification,
-    newest_legal_module,
-    read_gate,
-)
-
-
-class NotQualified(PermissionDenied):
-    """The annotator may not take work; ``step`` names the next thing to do."""
-
-    def __init__(self, message: str, step: str, version: RulebookVersion | None = None) -> None:
-        super().__init__(message)
-        self.step = step
-        self.version = version
-
-
-@dataclass(frozen=True)
-class GateStatus:
-    """Why an annotator may or may not work: ``ok`` or a ``step`` and message."""
-
-    ok: bool
-    step: str
-    message: str
-
-
-def legal_module(session: Session) -> TrainingModule | None:
-    """The newest standing legal-awareness module, if one is installed."""
-    return session.scalar(newest_legal_module())
+from annotate.services.training.gate import covering_qualification
 
 
 def active_qualification(session: Session, user: User, project: Project,
@@ -74,69 +42,6 @@ def active_qualification(session: Session, user: User, project: Project,
         .where(*covering_qualification(RulebookVersion, user.id, project.id,
                                        version.rulebook_id, version.major, utcnow()))
         .order_by(Qualification.granted_at.desc()).limit(1))
-
-
-def gate_status(session: Session, user: User, project: Project) -> GateStatus:
-    """Evaluate the gate without raising (for pages that explain what to do)."""
-    try:
-        working_version(session, user, project)
-    except NotQualified as refusal:
-        return GateStatus(False, refusal.step, str(refusal))
-    return GateStatus(True, "work", "")
-
-
-def check_can_annotate(session: Session, user: User, project: Project) -> RulebookVersion:
-    """Return the rulebook version the user will annotate under, or refuse.
-
-    :raises NotQualified: with ``step`` one of ``membership``, ``suspended``, ``no_rulebook``,
-        ``legal_training``, ``training`` (take/retake the version's quiz) or ``acknowledge``
-        (read and sign a minor revision).
-    """
-    return session.get(RulebookVersion, working_version(session, user, project).id)
-
-
-def working_version(session: Session, user: User, project: Project) -> WorkingVersion:
-    """:func:`check_can_annotate` for the labeling loop: the version as a
-    :class:`~annotate.services.training.gate.WorkingVersion`, the gate read in one statement.
-
-    Nothing is cached, so a suspension or a revocation blocks the very next call.
-
-    :raises NotQualified: as :func:`check_can_annotate`.
-    """
-    return admit(session, read_gate(session, user.id, project.id), project)
-
-
-def admit(session: Session, facts: GateFacts | None, project: Project) -> WorkingVersion:
-    """The gate's decision on ``facts`` (:func:`~annotate.services.training.gate.read_gate`): the
-    version to work under, or :class:`NotQualified` with the step to take."""
-    if facts is None:
-        raise NotQualified(_l("You are not an annotator in %(project)s.", project=project.name),
-                           "membership")
-    if facts.suspended_at is not None:
-        raise NotQualified(
-            _l("You are suspended in %(project)s: %(reason)s", project=project.name,
-               reason=facts.suspended_reason) if facts.suspended_reason
-            else _l("You are suspended in %(project)s.", project=project.name), "suspended")
-    version = facts.version
-    if version is None:
-        raise NotQualified(_l("%(project)s has no published rulebook yet.", project=project.name),
-                           "no_rulebook")
-    if facts.legal_validity_days is not None and (
-            facts.legal_passed_at is None
-            or facts.legal_passed_at + timedelta(days=facts.legal_validity_days) <= utcnow()):
-        raise NotQualified(_l("Complete the legal-awareness training first."), "legal_training",
-                           session.get(RulebookVersion, version.id))
-    if facts.qualified_version_id is None:
-        raise NotQualified(
-            _l("Pass the training quiz for rulebook %(title)s v%(version)s before annotating.",
-               title=version.title, version=version.version), "training",
-            session.get(RulebookVersion, version.id))
-    if facts.qualified_version_id != version.id and not facts.acknowledged:
-        raise NotQualified(
-            _l("Rulebook %(title)s changed to v%(version)s: read the change and acknowledge it.",
-               title=version.title, version=version.version), "acknowledge",
-            session.get(RulebookVersion, version.id))
-    return version
 
 
 # --- grants, revocations, retries, acknowledgements, expiries -----------------------------

@@ -23,7 +23,8 @@ from annotate.services.labeling.annotations import (
     release_item,
     submit_annotation,
 )
-from annotate.services.labeling.assignment import LeaseError, claim_next
+from annotate.services.labeling.assignment import claim_next
+from annotate.services.labeling.leases import LeaseError
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import normalise_value
 from tests.services.labeling.test_assignment import free_slots_out_of_step, make_ready

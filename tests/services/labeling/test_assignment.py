@@ -23,15 +23,16 @@ from annotate.models import (
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.annotations import flag_item, submit_annotation
 from annotate.services.labeling.assignment import (
-    LeaseError,
     claim_next,
     item_target,
     overlap_bucket,
     skip_item,
 )
+from annotate.services.labeling.leases import LeaseError
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook, publish_version
-from annotate.services.training.qualification import NotQualified
+from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
+from annotate.services.training.gate import NotQualified
+from annotate.services.training.publishing import publish_with_training
 from tests.services.rulebooks.test_rulebooks import MINIMAL
 
 
@@ -57,7 +58,7 @@ def make_ready(db, project, users, *, n_items=10, gold=(), batch_name="b1", payl
 
     version = current_version(db.session, project)
     if version is None:
-        version = publish_version(db.session, import_rulebook(db.session, project,
+        version = publish_with_training(db.session, import_rulebook(db.session, project,
                                                               parse_rulebook(MINIMAL)))
     for user in users:
         db.session.add(Qualification(user_id=user.id, project_id=project.id,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from annotate.database import commit_keeping_loaded, utcnow
+from annotate.database import utcnow
 from annotate.models import (
     Acknowledgement,
     Annotation,
@@ -29,15 +29,17 @@ from annotate.services.accounts.tokens import create_token, revoke_token
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.labeling.clauses import published_clauses
+from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.rulebooks.versions import (
     current_version,
     import_rulebook,
     parse_rulebook,
-    publish_version,
     update_draft,
 )
-from annotate.services.training.gate import published_clauses
-from annotate.services.training.qualification import NotQualified, revoke_qualification
+from annotate.services.training.gate import NotQualified
+from annotate.services.training.publishing import publish_with_training
+from annotate.services.training.qualification import revoke_qualification
 from tests.services.labeling.test_assignment import make_ready
 from tests.services.rulebooks.test_rulebooks import MINIMAL
 
@@ -156,7 +158,7 @@ def test_suspension_and_token_revocation_apply_on_the_next_request(db, loop, cli
 def test_a_new_major_version_needs_training_at_once(db, loop, client):
     project, _, (auth, _) = loop
     assert _next(client, auth).status_code == 200
-    publish_version(db.session, import_rulebook(db.session, project, parse_rulebook(
+    publish_with_training(db.session, import_rulebook(db.session, project, parse_rulebook(
         MINIMAL.replace("1.0.0", "2.0.0"))))
     db.session.commit()
     refused = _next(client, auth)
@@ -174,7 +176,8 @@ def test_cited_clauses_are_checked_against_the_version_of_the_day(db, loop):
                           clause_keys=["R1.2"])
     db.session.rollback()
     text = MINIMAL.replace("1.0.0", "1.1.0") + "### R1.2 Second rule\nMore.\n"
-    v11 = publish_version(db.session, import_rulebook(db.session, project, parse_rulebook(text)))
+    v11 = publish_with_training(db.session,
+                                import_rulebook(db.session, project, parse_rulebook(text)))
     for user in (alice, bob):  # a minor version: acknowledged, still qualified
         db.session.add(Acknowledgement(user_id=user.id, rulebook_version_id=v11.id,
                                        sha256=v11.sha256))

@@ -88,7 +88,7 @@ def test_retrain_revokes_the_qualification(db, demo):
         Qualification.user_id == ann2.id, Qualification.project_id == demo.id)).all()
     assert quals and all(q.revoked_at is not None and q.revoked_reason == "Re-read R2."
                          for q in quals)
-    from annotate.services.training.qualification import gate_status
+    from annotate.services.training.gate import gate_status
 
     assert not gate_status(db.session, ann2, demo).ok
 

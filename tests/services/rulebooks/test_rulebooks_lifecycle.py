@@ -20,7 +20,6 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.diff import diff_versions, render_text
-from annotate.services.rulebooks.files import import_path
 from annotate.services.rulebooks.versions import (
     find_version,
     new_draft_from,
@@ -29,6 +28,7 @@ from annotate.services.rulebooks.versions import (
     update_draft,
 )
 from annotate.services.training.modules import module_for_version
+from annotate.services.training.publishing import import_path
 from tests.services.rulebooks.test_rulebooks import MINIMAL
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "guidelines"

@@ -15,8 +15,9 @@ from annotate.models import (
     TrainingAttempt,
     TrainingModule,
 )
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook, publish_version
-from annotate.services.training.qualification import NotQualified, check_can_annotate, gate_status
+from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
+from annotate.services.training.gate import NotQualified, gate_status, working_version
+from annotate.services.training.publishing import publish_with_training
 from tests.services.rulebooks.test_rulebooks import MINIMAL
 
 
@@ -29,7 +30,7 @@ def setup(db, make_project, make_user):
 
 def _publish(db, project, version="1.0.0"):
     draft = import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", version)))
-    return publish_version(db.session, draft)
+    return publish_with_training(db.session, draft)
 
 
 def _qualify(db, user, project, version, *, days=30):
@@ -43,13 +44,13 @@ def test_steps_in_order(db, setup, make_user):
     project, user = setup
     outsider = make_user("outsider")
     with pytest.raises(NotQualified) as info:
-        check_can_annotate(db.session, outsider, project)
+        working_version(db.session, outsider, project)
     assert info.value.step == "membership"
     assert gate_status(db.session, user, project).step == "no_rulebook"
     v1 = _publish(db, project)
     assert gate_status(db.session, user, project).step == "training"
     _qualify(db, user, project, v1)
-    assert check_can_annotate(db.session, user, project) == v1
+    assert working_version(db.session, user, project).id == v1.id
 
 
 def test_expired_or_revoked_qualification_refused(db, setup):
@@ -81,7 +82,7 @@ def test_minor_bump_needs_acknowledgement_major_needs_training(db, setup):
     assert gate_status(db.session, user, project).step == "acknowledge"
     db.session.add(Acknowledgement(user_id=user.id, rulebook_version_id=v11.id,
                                    sha256=v11.sha256))
-    assert check_can_annotate(db.session, user, project) == v11
+    assert working_version(db.session, user, project).id == v11.id
     _publish(db, project, "2.0.0")
     assert gate_status(db.session, user, project).step == "training"
 

@@ -20,17 +20,18 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.quizzes import parse_quiz
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook, publish_version
+from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
+from annotate.services.training.gate import gate_status
 from annotate.services.training.modules import (
     attempt_status,
     create_module,
     module_for_version,
     submit_attempt,
 )
+from annotate.services.training.publishing import import_path, publish_with_training
 from annotate.services.training.qualification import (
     acknowledge_version,
     allow_retry,
-    gate_status,
     record_expiries,
     revoke_qualification,
 )
@@ -50,7 +51,7 @@ def _version(db, project, version="1.0.0", quiz=QUIZ):
                             parse_rulebook(MINIMAL.replace("1.0.0", version)))
     create_module(db.session, draft, parse_quiz(quiz.replace("1.0.0", version),
                                                 clause_keys={"R1.1"}))
-    return publish_version(db.session, draft)
+    return publish_with_training(db.session, draft)
 
 
 @pytest.fixture
@@ -203,7 +204,6 @@ def test_quiz_refusals_name_file_and_line():
 def test_legal_module_counts_for_every_project(db, setup, tmp_path):
     from pathlib import Path
 
-    from annotate.services.rulebooks.files import import_path
 
     project, user, _, module = setup
     _submit(db, user, module, RIGHT)
