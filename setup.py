@@ -27,12 +27,13 @@ class BuildWithGuidelines(build_py):
             return
         source = ROOT / "guidelines"
         if not (source / "README.md").is_file():
-            raise SystemExit(f"{source}: the shipped rulebooks are missing; cannot build a "
-                             "wheel the demo can run from.")
+            raise SystemExit(
+                f"{source}: the shipped rulebooks are missing; cannot build a "
+                "wheel the demo can run from."
+            )
         target = Path(self.build_lib) / "annotate" / "guidelines"
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target,
-                        ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
 
 
 setup(cmdclass={"build_py": BuildWithGuidelines})
