@@ -5,6 +5,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+
+def shipped_guidelines_dir() -> Path:
+    """The shipped rulebooks: the copy inside an installed package (``annotate/guidelines``,
+    put there when the wheel is built), else ``guidelines/`` at the root of a checkout."""
+    package = Path(__file__).resolve().parent
+    inside = package / "guidelines"
+    return inside if inside.is_dir() else package.parent / "guidelines"
 
 
 def normalise_database_url(url: str) -> str:
@@ -43,8 +52,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: Bootstrap is served from the package: the product runs offline.
     BOOTSTRAP_SERVE_LOCAL = True
-    #: Directory of rulebook sources (Markdown + quiz YAML).
-    GUIDELINES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "guidelines")
+    #: Directory of rulebook sources (Markdown + quiz YAML) the demo seeds from: the checkout's
+    #: ``guidelines/`` or, installed from a wheel, the package's copy.
+    GUIDELINES_DIR = str(shipped_guidelines_dir())
     #: Bootstrap resamples behind the dashboard's coefficient intervals (0 turns them off).
     REPORT_BOOTSTRAP = 200
     #: Seed of those resamples, so a report can be reproduced exactly.

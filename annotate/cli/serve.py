@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -67,7 +68,8 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
     config: dict[str, object] = {"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True}
     app = create_app(config)
     with app.app_context():
-        summary = build_demo_database(fresh=not keep)
+        summary = build_demo_database(fresh=not keep,
+                                      guidelines=Path(current_app.config["GUIDELINES_DIR"]))
         url = current_app.extensions["sqlalchemy"].engine.url
         click.echo(f"Demo database: {url.render_as_string(hide_password=True)}")
         click.echo(summary)

@@ -7,9 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
+from annotate.config import shipped_guidelines_dir
 from annotate.database import db, utcnow
+from annotate.demo.tasks import seed_task_projects
 from annotate.demo.training import import_next_draft, seed_rulebook_and_training
 from annotate.models import (
     Annotation,
@@ -77,10 +78,12 @@ def _reset_schema() -> None:
     upgrade()
 
 
-def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 20231115) -> str:
+def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 20231115,
+                        guidelines: Path | None = None) -> str:
     """(Re)build the demo database and return a one-paragraph summary.
 
-    With ``fresh`` False an existing seeded database is kept as it is.
+    With ``fresh`` False an existing seeded database is kept as it is. ``guidelines`` is the
+    directory of rulebook sources (default: the shipped ones).
     """
     from flask_migrate import upgrade
 
@@ -90,14 +93,19 @@ def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 2
         upgrade()
         if db.session.scalar(sa.select(sa.func.count(User.id))):
             return "Kept the existing demo data."
-    seed_demo(n_items=n_items, seed=seed)
+    seed_demo(n_items=n_items, seed=seed, guidelines=guidelines)
     db.session.commit()
     return (f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "
             f"'demo' with {n_items} items.")
 
 
-def seed_demo(*, n_items: int = 300, seed: int = 20231115) -> None:
-    """Insert the demo users, project, rulebook and annotations (no commit)."""
+def seed_demo(*, n_items: int = 300, seed: int = 20231115,
+              guidelines: Path | None = None) -> None:
+    """Insert the demo users, project, rulebook and annotations (no commit).
+
+    ``guidelines`` is the directory of rulebook sources (default: the shipped ones,
+    :func:`annotate.config.shipped_guidelines_dir`).
+    """
     rng = random.Random(seed)
     session = db.session
     users = {name: create_user(session, name, DEMO_PASSWORD, is_admin=name == "admin",
@@ -105,7 +113,7 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115) -> None:
                                              "ann3": "Annotator Three"}.get(name, name.title()))
              for name in DEMO_USERS}
     admin = users["admin"]
-    guidelines = Path(current_app.config["GUIDELINES_DIR"])
+    guidelines = guidelines if guidelines is not None else shipped_guidelines_dir()
     parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
     project = create_project(
         session, "demo", "Product-review sentiment (demo)", TaskType.single_label,
@@ -128,8 +136,6 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115) -> None:
                                 {n: users[n].id for n in DEMO_ACCURACY}, n_items)
     refresh_free_slots(session, project)  # the seeding wrote the items' counts directly
     import_next_draft(session, project, guidelines, users["manager"])
-    from annotate.demo.tasks import seed_task_projects  # pairwise + span screens (#5)
-
     seed_task_projects(session, guidelines, users, seed=seed)
 
 

@@ -1,9 +1,10 @@
 """Agreement, accuracy, sampling and consensus — a pure package.
 
-Depends on numpy, scipy, scikit-learn, krippendorff and the standard library only; nothing
-else of ours. Input everywhere is long format (parallel ``items``, ``annotators``, ``values``),
-with a raters × units matrix accepted as a convenience. Results are frozen dataclasses; an
-undefined figure is ``None`` with a ``reason``, never ``NaN``. Random choices take a ``seed``.
+Depends on numpy, scipy and the standard library only; nothing else of ours (the tests
+cross-check it against scikit-learn and the ``krippendorff`` package). Input everywhere is long
+format (parallel ``items``, ``annotators``, ``values``), with a raters × units matrix accepted
+as a convenience. Results are frozen dataclasses; an undefined figure is ``None`` with a
+``reason``, never ``NaN``. Random choices take a ``seed``.
 """
 
 from .accuracy import (

@@ -24,14 +24,14 @@ def register_blueprints(app: Flask) -> None:
     for module in (main, auth, account, annotator, reviewer, admin, users, reports, training,
                    rulebooks_admin, quality_self, audit_admin):
         app.register_blueprint(module.bp)
-    from annotate.views import calibration, feedback  # sampling verification (#6)
+    from annotate.views import calibration, feedback  # sampling verification
 
     for module in (feedback, calibration):
         app.register_blueprint(module.bp)
-    from annotate.views import data_admin  # import, batches, quarantine (#5)
+    from annotate.views import data_admin  # import, batches, quarantine
 
     app.register_blueprint(data_admin.bp)
-    from annotate.views import api  # JSON API with personal tokens (#5)
+    from annotate.views import api  # JSON API with personal tokens
 
     app.register_blueprint(api.bp)
     errors.init_app(app)

@@ -97,3 +97,26 @@ def test_demo_has_a_pairwise_and_a_span_project_with_waiting_work(demo):
         for span in item.gold_answer:
             assert item.payload["text"][span["start"]:span["end"]].strip() == \
                 item.payload["text"][span["start"]:span["end"]]
+
+
+def test_demo_seeds_from_the_rulebooks_it_is_given(db, app, tmp_path):
+    """The caller passes the rulebook directory (the CLI its GUIDELINES_DIR); the seed reads no
+    configuration, and by default finds the shipped copy (checkout or installed package)."""
+    import shutil
+
+    from annotate.config import shipped_guidelines_dir
+
+    assert (shipped_guidelines_dir() / "sentiment" / "v1.0.0.md").is_file()
+    given = tmp_path / "guidelines"
+    shutil.copytree(shipped_guidelines_dir(), given)
+    source = given / "sentiment" / "v1.0.0.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: Product-review sentiment\n", "title: Sentiment from elsewhere\n", 1),
+        encoding="utf-8")
+    app.config["GUIDELINES_DIR"] = str(tmp_path / "nowhere")
+    seed_demo(n_items=20, guidelines=given)
+    db.session.commit()
+    demo_project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
+    titles = {v.version: v.title for v in db.session.scalars(sa.select(RulebookVersion))
+              if v.rulebook.project_id == demo_project.id}
+    assert titles["1.0.0"] == "Sentiment from elsewhere"

@@ -122,12 +122,6 @@ def exportable(project: Project) -> list[Any]:
             Batch.status != BatchStatus.void]
 
 
-def count_exportable(session: Session, project: Project) -> int:
-    """How many items an export of ``project`` would write."""
-    return session.scalar(sa.select(sa.func.count(Item.id)).join(
-        Batch, Batch.id == Item.batch_id).where(*exportable(project))) or 0
-
-
 class _DawidSkene:
     """Project-wide Dawid–Skene posteriors, looked up per item id."""
 
@@ -145,7 +139,6 @@ class _DawidSkene:
                 items.append(item_id)
                 annotators.append(annotator_id)
                 values.append(code)
-        self.keys = keys
         self.usable = len(set(annotators)) >= 2
         if not self.usable:
             return
@@ -187,20 +180,83 @@ def _majority(task_type: TaskType,
     return out
 
 
+def _page_annotations(session: Session, page: list[Any]) -> dict[int, list[Any]]:
+    """The current annotations of a page of items (id-ordered rows), by item id."""
+    first, last = page[0].id, page[-1].id
+    wanted = {row.id for row in page}
+    by_item: dict[int, list[Any]] = {}
+    for ann in session.execute(
+            sa.select(Annotation.id, Annotation.item_id, Annotation.annotator_id,
+                      Annotation.value, Annotation.rulebook_version_id,
+                      Annotation.clause_keys, Annotation.source, Annotation.submitted_at,
+                      Annotation.duration_ms)
+            .where(Annotation.item_id.between(first, last), Annotation.is_current.is_(True))
+            .order_by(Annotation.item_id, Annotation.id)):
+        if ann.item_id in wanted:
+            by_item.setdefault(ann.item_id, []).append(ann)
+    return by_item
+
+
+class _RowBuilder:
+    """Turns a page of items and their annotations into :class:`ExportRow` objects, with the
+    project's batches and rulebook versions read once and usernames as they appear."""
+
+    def __init__(self, session: Session, project: Project) -> None:
+        self.session = session
+        self.task = project.task_type
+        self.batches = {b.id: b for b in session.scalars(
+            sa.select(Batch).where(Batch.project_id == project.id))}
+        self.versions = {v.id: (v.version, v.sha256) for v in session.scalars(
+            sa.select(RulebookVersion).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
+            .where(Rulebook.project_id == project.id))}
+        self.usernames: dict[int, str] = {}
+        ds = _DawidSkene(session, project) if self.task in DS_TASKS else None
+        self.ds = ds if ds is not None and ds.usable else None
+        self.method = ("none" if self.task in NO_CONSENSUS
+                       else "dawid_skene" if self.ds else "majority_vote")
+
+    def rows(self, page: list[Any], by_item: dict[int, list[Any]]) -> Iterator[ExportRow]:
+        """The export rows of ``page`` in its order."""
+        missing = {a.annotator_id for anns in by_item.values() for a in anns} - set(self.usernames)
+        if missing:
+            self.usernames.update(self.session.execute(sa.select(User.id, User.username).where(
+                User.id.in_(missing))).all())
+        votes = {} if self.ds or self.method == "none" else _majority(
+            self.task, {i: [(a.annotator_id, a.value) for a in anns]
+                        for i, anns in by_item.items()})
+        for item_id, ext, payload, gold, pii, batch_id in page:
+            batch = self.batches[batch_id]
+            anns = [self._annotation(a) for a in by_item.get(item_id, [])]
+            label, confidence, ties = self._consensus(item_id, votes)
+            yield ExportRow(item_id, ext, payload, gold, bool(pii), batch.name,
+                            batch.status.value, batch.source, batch.licence, anns, label,
+                            self.method, None if confidence is None else round(confidence, 6),
+                            ties)
+
+    def _annotation(self, a: Any) -> ExportAnnotation:
+        return ExportAnnotation(
+            a.id, self.usernames[a.annotator_id], a.value,
+            *(self.versions.get(a.rulebook_version_id) or (None, None)),
+            list(a.clause_keys or []), a.source.value,
+            a.submitted_at.isoformat(timespec="seconds"), a.duration_ms)
+
+    def _consensus(self, item_id: int, votes: dict[int, tuple[Any, float, list[Any] | None]]
+                   ) -> tuple[Any, float | None, list[Any] | None]:
+        """``(label, confidence, ties)`` of an item (all None without a consensus)."""
+        if self.ds is not None:
+            found = self.ds.lookup(item_id)
+            return (consensus_value(self.task, found[0]), found[1], None) if found else \
+                (None, None, None)
+        if item_id in votes:
+            key, confidence, ties = votes[item_id]
+            return consensus_value(self.task, key), confidence, ties
+        return None, None, None
+
+
 def iter_export_rows(session: Session, project: Project,
                      page_size: int = PAGE) -> Iterator[ExportRow]:
     """Yield every exportable item of ``project`` in id order, page by page."""
-    task = project.task_type
-    batches = {b.id: b for b in session.scalars(
-        sa.select(Batch).where(Batch.project_id == project.id))}
-    versions = {v.id: (v.version, v.sha256) for v in session.scalars(
-        sa.select(RulebookVersion).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
-        .where(Rulebook.project_id == project.id))}
-    usernames: dict[int, str] = {}
-    ds = _DawidSkene(session, project) if task in DS_TASKS else None
-    if ds is not None and not ds.usable:
-        ds = None
-    method = "none" if task in NO_CONSENSUS else "dawid_skene" if ds else "majority_vote"
+    builder = _RowBuilder(session, project)
     last = 0
     while True:
         page = session.execute(
@@ -211,40 +267,5 @@ def iter_export_rows(session: Session, project: Project,
             .order_by(Item.id).limit(page_size)).all()
         if not page:
             return
-        first, last = page[0][0], page[-1][0]
-        wanted = {row[0] for row in page}
-        by_item: dict[int, list[Annotation]] = {}
-        for ann in session.execute(
-                sa.select(Annotation.id, Annotation.item_id, Annotation.annotator_id,
-                          Annotation.value, Annotation.rulebook_version_id,
-                          Annotation.clause_keys, Annotation.source, Annotation.submitted_at,
-                          Annotation.duration_ms)
-                .where(Annotation.item_id.between(first, last),
-                       Annotation.is_current.is_(True))
-                .order_by(Annotation.item_id, Annotation.id)):
-            if ann.item_id in wanted:
-                by_item.setdefault(ann.item_id, []).append(ann)
-        missing = {a.annotator_id for rows in by_item.values() for a in rows} - set(usernames)
-        if missing:
-            usernames.update(session.execute(sa.select(User.id, User.username).where(
-                User.id.in_(missing))).all())
-        votes = {} if ds or method == "none" else _majority(
-            task, {i: [(a.annotator_id, a.value) for a in rows] for i, rows in by_item.items()})
-        for item_id, ext, payload, gold, pii, batch_id in page:
-            batch = batches[batch_id]
-            anns = [ExportAnnotation(
-                a.id, usernames[a.annotator_id], a.value,
-                *(versions.get(a.rulebook_version_id) or (None, None)), list(a.clause_keys or []),
-                a.source.value, a.submitted_at.isoformat(timespec="seconds"), a.duration_ms)
-                for a in by_item.get(item_id, [])]
-            label, confidence, ties = None, None, None
-            if ds is not None:
-                found = ds.lookup(item_id)
-                if found:
-                    label, confidence = consensus_value(task, found[0]), found[1]
-            elif item_id in votes:
-                key, confidence, ties = votes[item_id]
-                label = consensus_value(task, key)
-            yield ExportRow(item_id, ext, payload, gold, bool(pii), batch.name,
-                            batch.status.value, batch.source, batch.licence, anns, label,
-                            method, None if confidence is None else round(confidence, 6), ties)
+        last = page[-1].id
+        yield from builder.rows(page, _page_annotations(session, page))

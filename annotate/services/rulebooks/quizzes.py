@@ -32,7 +32,6 @@ class ParsedQuestion:
     choices: list[str]
     answer: int
     explanation: str
-    line: int = 0
 
 
 @dataclass
@@ -43,7 +42,6 @@ class ParsedQuiz:
     version: str
     pass_mark: float | None
     questions: list[ParsedQuestion] = field(default_factory=list)
-    source: str = "<quiz>"
 
 
 def quiz_path_for(rulebook_path: Path) -> Path:
@@ -68,14 +66,10 @@ def _question_lines(text: str) -> list[int]:
     return []
 
 
-def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None,
-               version: str | None = None, clause_keys: set[str] | None = None) -> ParsedQuiz:
-    """Parse a quiz and check it against its rulebook version.
+def _load(text: str, source: str) -> dict[str, Any]:
+    """The quiz's YAML as a mapping.
 
-    :param rulebook: the rulebook id the quiz must name (unchecked if None).
-    :param version: the version it must name (unchecked if None).
-    :param clause_keys: every question's clause must be one of these (unchecked if None).
-    :raises InvalidInput: listing every problem with file and line.
+    :raises InvalidInput: it is not YAML, or not a mapping.
     """
     try:
         data = yaml.safe_load(text)
@@ -85,10 +79,14 @@ def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None
         raise InvalidInput(f"{source}: quiz refused", [f"{source}:{line}: YAML error"]) from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{source}: quiz refused", [f"{source}:1: a quiz must be a mapping"])
-    problems: list[str] = []
-    for key in ("rulebook", "version", "questions"):
-        if key not in data:
-            problems.append(f"{source}:1: quiz lacks '{key}'")
+    return data
+
+
+def _header_problems(data: dict[str, Any], source: str, rulebook: str | None,
+                     version: str | None) -> list[str]:
+    """What is wrong with the quiz's top-level keys (the questions aside)."""
+    problems = [f"{source}:1: quiz lacks '{key}'"
+                for key in ("rulebook", "version", "questions") if key not in data]
     if rulebook is not None and "rulebook" in data and str(data["rulebook"]) != rulebook:
         problems.append(f"{source}:1: quiz is for rulebook {data['rulebook']!r}, "
                         f"not {rulebook!r}")
@@ -98,6 +96,52 @@ def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None
     if pass_mark is not None and not (isinstance(pass_mark, int | float)
                                       and 0 < float(pass_mark) <= 1):
         problems.append(f"{source}:1: pass_mark must be a number in (0, 1]")
+    return problems
+
+
+def _shape_problem(entry: Any, number: int, where: str) -> str | None:
+    """Why entry ``number`` (1-based) is not a question at all, or None."""
+    if not isinstance(entry, dict):
+        return f"{where}: question {number} is not a mapping"
+    missing = [k for k in QUESTION_KEYS if k not in entry]
+    if missing:
+        return f"{where}: question {number} lacks " + ", ".join(missing)
+    return None
+
+
+def _question(entry: dict[str, Any], where: str,
+              clause_keys: set[str] | None) -> tuple[ParsedQuestion | None, list[str]]:
+    """The question read from a well-shaped ``entry``, and what is wrong with it (None when its
+    choices or answer are unusable)."""
+    key = str(entry["key"])
+    choices = entry["choices"]
+    if not (isinstance(choices, list) and len(choices) >= 2):
+        return None, [f"{where}: question {key} needs at least two choices"]
+    answer = entry["answer"]
+    if not (isinstance(answer, int) and not isinstance(answer, bool)
+            and 0 <= answer < len(choices)):
+        return None, [f"{where}: question {key}: answer must be an index 0-{len(choices) - 1}"]
+    clause = str(entry["clause"])
+    problems = []
+    if clause_keys is not None and clause not in clause_keys:
+        problems.append(f"{where}: question {key} cites clause {clause}, which is not in "
+                        "the rulebook")
+    return ParsedQuestion(key=key, clause=clause, prompt=str(entry["prompt"]),
+                          choices=[str(c) for c in choices], answer=answer,
+                          explanation=str(entry["explanation"])), problems
+
+
+def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None,
+               version: str | None = None, clause_keys: set[str] | None = None) -> ParsedQuiz:
+    """Parse a quiz and check it against its rulebook version.
+
+    :param rulebook: the rulebook id the quiz must name (unchecked if None).
+    :param version: the version it must name (unchecked if None).
+    :param clause_keys: every question's clause must be one of these (unchecked if None).
+    :raises InvalidInput: listing every problem with file and line.
+    """
+    data = _load(text, source)
+    problems = _header_problems(data, source, rulebook, version)
     raw = data.get("questions") or []
     if not isinstance(raw, list) or not raw:
         problems.append(f"{source}:1: 'questions' must be a non-empty list")
@@ -106,42 +150,25 @@ def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None
     questions: list[ParsedQuestion] = []
     seen: set[str] = set()
     for index, entry in enumerate(raw):
-        line = lines[index] if index < len(lines) else 1
-        where = f"{source}:{line}"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: question {index + 1} is not a mapping")
-            continue
-        missing = [k for k in QUESTION_KEYS if k not in entry]
-        if missing:
-            problems.append(f"{where}: question {index + 1} lacks " + ", ".join(missing))
+        where = f"{source}:{lines[index] if index < len(lines) else 1}"
+        shape = _shape_problem(entry, index + 1, where)
+        if shape is not None:
+            problems.append(shape)
             continue
         key = str(entry["key"])
         if key in seen:
             problems.append(f"{where}: duplicate question key {key!r}")
         seen.add(key)
-        choices = entry["choices"]
-        if not (isinstance(choices, list) and len(choices) >= 2):
-            problems.append(f"{where}: question {key} needs at least two choices")
-            continue
-        answer = entry["answer"]
-        if not (isinstance(answer, int) and not isinstance(answer, bool)
-                and 0 <= answer < len(choices)):
-            problems.append(f"{where}: question {key}: answer must be an index 0-"
-                            f"{len(choices) - 1}")
-            continue
-        clause = str(entry["clause"])
-        if clause_keys is not None and clause not in clause_keys:
-            problems.append(f"{where}: question {key} cites clause {clause}, which is not in "
-                            "the rulebook")
-        questions.append(ParsedQuestion(
-            key=key, clause=clause, prompt=str(entry["prompt"]),
-            choices=[str(c) for c in choices], answer=answer,
-            explanation=str(entry["explanation"]), line=line))
+        question, wrong = _question(entry, where, clause_keys)
+        problems.extend(wrong)
+        if question is not None:
+            questions.append(question)
     if problems:
         raise InvalidInput(f"{source}: quiz refused", problems)
+    pass_mark = data.get("pass_mark")
     return ParsedQuiz(rulebook=str(data["rulebook"]), version=str(data["version"]),
                       pass_mark=float(pass_mark) if pass_mark is not None else None,
-                      questions=questions, source=source)
+                      questions=questions)
 
 
 def parse_quiz_file(path: Path, **checks: Any) -> ParsedQuiz:

@@ -43,7 +43,6 @@ class ParsedClause:
     title: str
     text: str
     examples: list[dict[str, str]] = field(default_factory=list)
-    line: int = 0
 
 
 @dataclass
@@ -86,15 +85,8 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], int]:
     return meta, end + 1
 
 
-def parse_rulebook(text: str, source: str = "<text>", *, strict: bool = True) -> ParsedRulebook:
-    """Parse a rulebook's Markdown (front matter, required sections, ``### R1.2`` clauses).
-
-    With ``strict`` every missing key or section is an error (needed to publish);
-    problems name the file and line.
-
-    :raises InvalidInput: listing every problem found.
-    """
-    meta, body_start = _split_front_matter(text, source)
+def _front_matter_problems(meta: dict[str, Any], source: str) -> list[str]:
+    """Missing keys, a version that is not semantic, an unknown kind."""
     required = LEGAL_REQUIRED_KEYS if meta.get("kind") == "legal" else REQUIRED_KEYS
     problems = [f"{source}:2: front matter lacks '{key}'"
                 for key in required if key not in meta]
@@ -105,47 +97,83 @@ def parse_rulebook(text: str, source: str = "<text>", *, strict: bool = True) ->
     if kind is not None and kind not in {k.value for k in RulebookKind} | {"legal"}:
         problems.append(f"{source}:2: kind must be functional, security or legal, "
                         f"not {kind!r}")
-    lines = text.splitlines()
-    sections: set[str] = set()
-    clauses: list[ParsedClause] = []
+    return problems
+
+
+def _add_clause_line(clause: ParsedClause, line: str) -> None:
+    """Append a body line to ``clause``: an example or counter-example starts a new entry,
+    lines after one continue it, other lines are the clause's text."""
+    example = EXAMPLE_RE.match(line.strip())
+    if example:
+        kind = "counter" if example[1].lower().startswith("counter") else "example"
+        clause.examples.append({"kind": kind, "text": example[2]})
+    elif clause.examples and line.strip():
+        clause.examples[-1]["text"] += "\n" + line.strip()
+    else:
+        clause.text += line + "\n"
+
+
+@dataclass
+class _Body:
+    """What the body of a rulebook holds: its ``## `` sections and ``### `` clauses."""
+
+    sections: set[str] = field(default_factory=set)
+    clauses: list[ParsedClause] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _read_body(lines: list[str], start: int, source: str) -> _Body:
+    """Read the sections and clauses of ``lines[start:]`` (``start`` is 0-based)."""
+    body = _Body()
     current: ParsedClause | None = None
     in_clauses = False
-    for number, line in enumerate(lines[body_start:], start=body_start + 1):
+    for number, line in enumerate(lines[start:], start=start + 1):
         if line.startswith("## "):
             heading = line[3:].strip()
-            sections.add(heading)
+            body.sections.add(heading)
             in_clauses = heading.lower() == "clauses"
             current = None
-            continue
-        match = CLAUSE_RE.match(line)
-        if match:
+        elif match := CLAUSE_RE.match(line):
             if not in_clauses:
-                problems.append(f"{source}:{number}: clause {match[1]} is outside '## Clauses'")
-            if any(c.key == match[1] for c in clauses):
-                problems.append(f"{source}:{number}: duplicate clause key {match[1]}")
-            current = ParsedClause(key=match[1], title=match[2], text="", line=number)
-            clauses.append(current)
-            continue
-        if current is not None:
-            example = EXAMPLE_RE.match(line.strip())
-            if example:
-                kind_ = "counter" if example[1].lower().startswith("counter") else "example"
-                current.examples.append({"kind": kind_, "text": example[2]})
-            elif current.examples and line.strip():
-                current.examples[-1]["text"] += "\n" + line.strip()
-            else:
-                current.text += line + "\n"
-    for clause in clauses:
+                body.problems.append(f"{source}:{number}: clause {match[1]} is outside "
+                                     "'## Clauses'")
+            if any(c.key == match[1] for c in body.clauses):
+                body.problems.append(f"{source}:{number}: duplicate clause key {match[1]}")
+            current = ParsedClause(key=match[1], title=match[2], text="")
+            body.clauses.append(current)
+        elif current is not None:
+            _add_clause_line(current, line)
+    for clause in body.clauses:
         clause.text = clause.text.strip()
+    return body
+
+
+def _publishable_problems(body: _Body, source: str) -> list[str]:
+    """The required sections and at least one clause (needed to publish)."""
+    problems = [f"{source}: missing required section '## {name}'"
+                for name in REQUIRED_SECTIONS if name not in body.sections]
+    if not body.clauses:
+        problems.append(f"{source}: no numbered clauses ('### R1.1 Title') under '## Clauses'")
+    return problems
+
+
+def parse_rulebook(text: str, source: str = "<text>", *, strict: bool = True) -> ParsedRulebook:
+    """Parse a rulebook's Markdown (front matter, required sections, ``### R1.2`` clauses).
+
+    With ``strict`` every missing key or section is an error (needed to publish);
+    problems name the file and line.
+
+    :raises InvalidInput: listing every problem found.
+    """
+    meta, body_start = _split_front_matter(text, source)
+    problems = _front_matter_problems(meta, source)
+    body = _read_body(text.splitlines(), body_start, source)
+    problems += body.problems
     if strict:
-        for name in REQUIRED_SECTIONS:
-            if name not in sections:
-                problems.append(f"{source}: missing required section '## {name}'")
-        if not clauses:
-            problems.append(f"{source}: no numbered clauses ('### R1.1 Title') under '## Clauses'")
+        problems += _publishable_problems(body, source)
     if problems:
         raise InvalidInput(f"{source}: rulebook refused", problems)
-    return ParsedRulebook(front_matter=meta, body=text, clauses=clauses, source=source)
+    return ParsedRulebook(front_matter=meta, body=text, clauses=body.clauses, source=source)
 
 
 def split_body(text: str) -> str:
