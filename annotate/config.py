@@ -59,10 +59,6 @@ class Config:
     REPORT_BOOTSTRAP = 200
     #: Seed of those resamples, so a report can be reproduced exactly.
     REPORT_SEED = 0
-    #: Where report figures come from: "aggregate" (GROUP BY results: memory independent of the
-    #: number of annotations; also what "auto" means) or "memory" (every counted annotation
-    #: loaded, the reference path). Both give the same figures; intervals are different draws.
-    REPORT_SOURCE = "auto"
     #: Maximum upload size (bytes) for imports through the web UI.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 

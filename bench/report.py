@@ -3,7 +3,7 @@
     python bench/report.py [--items 200000] [--sizes 40000,200000] [--annotators 5]
                            [--per-item K]
                            [--bootstrap 200] [--db FILE | --db-url URL] [--repeat 3]
-                           [--baseline-bootstrap N] [--source auto|aggregate|memory]
+                           [--baseline-bootstrap N]
 
 Builds (bulk inserts, once per database and size) a project of ``--items`` items each annotated
 by all ``--annotators`` (1,000,000 annotations by default; 10 % gold items, four labels, two
@@ -162,13 +162,12 @@ def child(args: argparse.Namespace, url: str) -> None:
                       "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), app.test_request_context():
         import annotate.services.quality.aggregate  # noqa: F401  (imports outside the measurement)
-        import annotate.services.quality.memory  # noqa: F401
         from annotate.services.projects.projects import get_project
         from annotate.services.quality.metrics_csv import metrics_csv
         from annotate.services.quality.report import ReportOptions, compute_report
 
         project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
-        opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
+        opts = ReportOptions(bootstrap=args.bootstrap)
         before = _status_mib("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
         walls = []
@@ -179,7 +178,7 @@ def child(args: argparse.Namespace, url: str) -> None:
             metrics_csv(report)
             walls.append(time.perf_counter() - t0)
             n = report.data.n
-            cells = getattr(report.data, "n_cells", None)
+            cells = report.data.n_cells
             del report
         print(json.dumps({"walls": walls, "before": before, "peak": _status_mib("VmHWM"),
                           "n": n, "cells": cells}))
@@ -199,7 +198,6 @@ def main() -> None:
     parser.add_argument("--baseline-bootstrap", type=int, default=20,
                         help="resamples for the naive baseline's intervals (-1: no baseline)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--source", default="auto", choices=("auto", "aggregate", "memory"))
     parser.add_argument("--db", help="SQLite file to (re)use; default a temporary file")
     parser.add_argument("--db-url", help="SQLAlchemy URL (e.g. PostgreSQL); overrides --db")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -235,17 +233,15 @@ def main() -> None:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "--db-url", url, "--items", str(n_items),
                  "--bootstrap", str(args.bootstrap), "--repeat", str(args.repeat),
-                 "--source", args.source, "--annotators", str(args.annotators),
+                 "--annotators", str(args.annotators),
                  "--per-item", str(args.per_item)], capture_output=True, text=True, check=True)
             m = json.loads(out.stdout.strip().splitlines()[-1])
-            cells = "" if m["cells"] is None else f", {m['cells']:,} cells"
-            print(f"{dialect} ({args.source}), fresh process: {m['n']:>9,} annotations"
-                  f"{cells}: "
+            print(f"{dialect}, fresh process: {m['n']:>9,} annotations, {m['cells']:,} cells: "
                   f"report + CSV best {min(m['walls']):.2f} s of "
                   f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
                   f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before")
         project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
-        opts = ReportOptions(bootstrap=args.bootstrap, source=args.source)
+        opts = ReportOptions(bootstrap=args.bootstrap)
         walls, cpus = [], []
         for _ in range(max(args.repeat, 1)):
             db.session.expire_all()
@@ -256,10 +252,8 @@ def main() -> None:
             cpus.append(time.process_time() - c0)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         best = min(walls)
-        path_name = (f"aggregate: {report.data.n_cells:,} cells"
-                     if hasattr(report.data, "n_cells") else "in memory")
         print(f"{dialect}: annotations {report.data.n:,}  figures {len(report.figures)}  "
-              f"CSV {len(text):,} bytes  ({path_name})")
+              f"CSV {len(text):,} bytes  ({report.data.n_cells:,} cells)")
         print(f"report + CSV (bootstrap {args.bootstrap}): best {best:.2f} s of "
               f"{', '.join(f'{w:.2f}' for w in walls)} s wall; CPU "
               f"{', '.join(f'{c:.2f}' for c in cpus)} s; process peak RSS so far {rss:.0f} MiB  "

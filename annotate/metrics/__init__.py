@@ -25,21 +25,22 @@ from .agreement import (
     percent_agreement,
     scott_pi,
 )
-from .bootstrap import bootstrap_ci, bootstrap_many
+from .bootstrap import BootResult, bootstrap_agreement, bootstrap_ci
 from .consensus import DawidSkeneResult, MajorityVote, dawid_skene, majority_vote
 from .data import Ratings, as_ratings, ratings_from_long, ratings_from_matrix
 from .io import LongFormatError, read_long_file
 from .iso2859 import SamplingPlan, code_letter, single_sampling_plan
 from .krippendorff_alpha import krippendorff_alpha, set_alpha
+from .resampling import WeightBank
 from .results import AccuracyReport, AgreementResult, Interval, PairwiseResult, Proportion
 from .sampling import draw_sample, sample_size, zero_defect_sample_size
 from .spans import per_label_agreement, span_agreement
 from .summary import agreement_summary, format_table
 
 __all__ = [
-    "AccuracyReport", "AgreementResult", "DawidSkeneResult", "Interval", "LongFormatError",
-    "MajorityVote", "PairwiseResult", "Proportion", "Ratings", "SamplingPlan",
-    "agreement_summary", "as_ratings", "bootstrap_ci", "bootstrap_many",
+    "AccuracyReport", "AgreementResult", "BootResult", "DawidSkeneResult", "Interval",
+    "LongFormatError", "MajorityVote", "PairwiseResult", "Proportion", "Ratings", "SamplingPlan",
+    "WeightBank", "agreement_summary", "as_ratings", "bootstrap_agreement", "bootstrap_ci",
     "clopper_pearson_interval", "code_letter", "cohen_kappa", "cohen_kappa_labels",
     "cohen_matrix", "dawid_skene", "draw_sample", "fleiss_kappa", "format_table",
     "gold_accuracy", "gwet_ac", "gwet_ac1", "krippendorff_alpha", "majority_vote",

@@ -24,7 +24,7 @@ from .agreement import (
     kappa_from_confusion,
     pairwise_table,
 )
-from .data import Ratings, count_matrix
+from .data import count_matrix
 from .krippendorff_alpha import (
     LEVELS,
     _interval,
@@ -81,17 +81,6 @@ class Patterns:
 
     def ns(self) -> tuple[int, int, int]:
         return self.n_items, self.n_annotations, self.n_annotators
-
-
-def patterns_of(r: Ratings) -> Patterns:
-    """Group the items of ``r`` by their row of values: one unit per distinct row, weighted by
-    how many items have it (units are numbered ``0..``; annotators and categories kept)."""
-    rows = np.full((r.n_items, r.n_annotators), -1, dtype=np.int64)
-    rows[r.item_idx, r.annot_idx] = r.value_idx
-    uniq, counts = np.unique(rows, axis=0, return_counts=True) if r.n_items else (rows, [])
-    unit, ann = np.nonzero(uniq >= 0)
-    return Patterns(tuple(range(uniq.shape[0])), r.annotators, r.categories, unit, ann,
-                    uniq[unit, ann], np.asarray(counts, dtype=np.int64))
 
 
 def percent_agreement(p: Patterns) -> AgreementResult:

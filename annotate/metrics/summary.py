@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .agreement import cohen_matrix, fleiss_kappa, gwet_ac1, percent_agreement, scott_pi
-from .bootstrap import bootstrap_many
+from .bootstrap import bootstrap_agreement
 from .data import Ratings, as_ratings
 from .krippendorff_alpha import LEVELS, krippendorff_alpha
 
@@ -35,9 +35,11 @@ def agreement_summary(items: Sequence[Any] | Ratings, annotators: Sequence[Any] 
     Keys: ``n_items``, ``n_annotators``, ``n_annotations``, ``percent_agreement``,
     ``cohen_kappa`` (mean over annotator pairs), ``fleiss_kappa``, ``scott_pi``, ``gwet_ac1``,
     ``krippendorff_alpha`` — each a float or ``None`` — and ``undefined`` (metric → reason).
-    With ``bootstrap`` > 0 also ``ci`` (metric → ``[low, high]`` or ``None``), a seeded
-    percentile bootstrap over items. ``level`` applies to Krippendorff's α (ordinal, interval
-    and ratio need numeric values, ordered numerically); the other coefficients are nominal.
+    With ``bootstrap`` > 0 also ``ci`` (metric → ``[low, high]`` or ``None``), the seeded
+    percentile bootstrap over items of :func:`~.bootstrap.bootstrap_agreement` — the project
+    report's, so the same ratings and seed give the dashboard's intervals. ``level`` applies
+    to Krippendorff's α (ordinal, interval and ratio need numeric values, ordered
+    numerically); the other coefficients are nominal.
 
     :raises ValueError: for an unknown level, non-numeric values at a numeric level,
         mismatched lengths or duplicate (item, annotator) pairs.
@@ -59,9 +61,10 @@ def agreement_summary(items: Sequence[Any] | Ratings, annotators: Sequence[Any] 
             undefined[name] = res.reason or "undefined"
     out["undefined"] = undefined
     if bootstrap:
-        cis = bootstrap_many(r, fns, n_resamples=bootstrap, confidence=confidence, seed=seed)
-        out["ci"] = {name: (None if ci.low is None else [ci.low, ci.high])
-                     for name, ci in cis.items()}
+        boot = bootstrap_agreement(r, level, n_resamples=bootstrap, seed=seed,
+                                   confidence=confidence)
+        out["ci"] = {name: (list(ci) if (ci := boot.intervals.get(name)) else None)
+                     for name in fns}
     return out
 
 

@@ -1,15 +1,17 @@
-"""The aggregate path of the quality report: every figure from GROUP BY results.
+"""The report's figures from SQL aggregates: every scope a selection of cell entries.
 
 :func:`annotate.services.quality.sql.load_aggregates` gives *cells* — items grouped by batch,
 gold answer, week of first annotation and rating vector, with their numbers of items — and
 small per-annotator, review and clause counts. A scope (the project, a batch, a rulebook
 version, a week, an annotator…) is a selection of cell entries; its coefficients come from
 :mod:`annotate.metrics.patterns` (the :mod:`annotate.metrics` formulas with each cell weighted
-by its items), its intervals from a multinomial bootstrap over the cells (exactly a resample
-of items with replacement). With many annotators and sparse overlap the cells hold value
-multisets instead of per-annotator vectors and the annotator figures come from per-annotator
-and pair GROUP BYs (:mod:`annotate.services.quality.sparse`). Figures equal the in-memory path's
-(:mod:`annotate.services.quality.memory`); ``tests/test_report_paths.py`` compares them.
+by its items), its intervals from the bootstrap of :mod:`annotate.metrics.bootstrap` over the
+cells (a multinomial draw over the project's rating patterns, split among their cells: exactly
+a resample of items with replacement, and the same draw ``annotate agreement`` makes on the
+same ratings). With many annotators and sparse overlap the cells hold value multisets instead
+of per-annotator vectors and the annotator figures come from per-annotator and pair GROUP BYs
+(:mod:`annotate.services.quality.sparse`). ``tests/services/quality/test_report_paths.py``
+compares every figure with an in-memory oracle that loads each annotation.
 """
 
 from __future__ import annotations
@@ -18,67 +20,59 @@ from typing import Any
 
 import numpy as np
 
-from annotate.database import Session, utcnow
-from annotate.metrics import PairwiseResult, proportion
+from annotate.metrics import AgreementResult, PairwiseResult, WeightBank, proportion
 from annotate.metrics import patterns as pm
-from annotate.models import Project
-from annotate.services.quality.intervals import WeightBank, bootstrap_agreement
-from annotate.services.quality.loading import agreement_applies
-from annotate.services.quality.parts import (
+from annotate.metrics.bootstrap import unit_patterns
+from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
-    REVIEW_OF_ANNOTATOR,
-    TrendPoint,
-    _week_start,
-    add_clause_rows,
-    add_peer_figures,
-    rank_clauses,
-)
-from annotate.services.quality.report import (
     GOLD_WHAT,
     LABEL_GOLD,
-    LABEL_TASKS,
+    REVIEW_OF_ANNOTATOR,
     REVIEW_WHAT,
-    ProjectReport,
-    ReportOptions,
-    _Builder,
-    add_label_alpha,
-    add_rate,
-    effective_level,
+    Counts,
+    FigureBuilder,
+    rank_clauses,
+    week_label,
 )
-from annotate.services.quality.sparse import NO_COHEN_CI, cohen_from_pairs, scope_rows
-from annotate.services.quality.sql import AggregateData, load_aggregates
+from annotate.services.quality.figures import LABEL_TASKS, ProjectReport, TrendPoint
+from annotate.services.quality.sparse import NO_COHEN_CI, SparseTables, cohen_from_pairs, scope_rows
+from annotate.services.quality.sql import AggregateData
 
 
-class AggregateBuilder(_Builder):
+class AggregateBuilder(FigureBuilder[AggregateData]):
     """The builder over :class:`AggregateData`; a scope ``mask`` selects cell entries."""
 
-    data: AggregateData
-
-    def __init__(self, report: ProjectReport) -> None:
-        self.scope: tuple[str, int] | None = None  # the batch or version being computed
-        self._ids = np.zeros(0, np.int64)  # annotators of the last ratings() (anonymous)
+    def __init__(self, report: ProjectReport[AggregateData]) -> None:
         super().__init__(report)
+        self.scope: tuple[str, int] | None = None  # the batch or version being computed
+        self.scope_annotators = np.zeros(0, np.int64)  # of the last ratings() (anonymous)
         d = self.data
         if d.anonymous:
             self.cohen_ci_note = NO_COHEN_CI
-        self.w = d.cell_weight[d.e_cell]  # items behind each entry
+        self.entry_items = d.cell_weight[d.e_cell]  # items behind each entry
         k = max(len(d.categories), 1)
         _, inv, same = np.unique(d.e_cell * k + d.e_val, return_inverse=True,
                                  return_counts=True)
-        self.same = same[inv.reshape(-1)]  # entries of the cell with the same value
-        self.m = np.bincount(d.e_cell, minlength=d.n_cells)[d.e_cell]  # entries of the cell
-        self.gold = d.cell_gold[d.e_cell]
-        self.on_gold = self.gold >= 0
-        self.hit = self.on_gold & (d.e_val == self.gold)
+        self.same_value = same[inv.reshape(-1)]  # entries of the cell with the same value
+        self.cell_entries = np.bincount(d.e_cell, minlength=d.n_cells)[d.e_cell]
+        self.entry_gold = d.cell_gold[d.e_cell]  # the gold answer's code, -1 without
+        self.on_gold = self.entry_gold >= 0
+        self.hit = self.on_gold & (d.e_val == self.entry_gold)
+        if self.options.bootstrap >= 2 and d.n and not report.not_applicable:
+            # drawn over the project's rating patterns, so the same ratings and seed give the
+            # same project intervals as ``annotate agreement``
+            self.bank = WeightBank(d.cell_weight, self.options.bootstrap, self.options.seed,
+                                   groups=unit_patterns(self.ratings(None)))
 
-    def make_bank(self) -> WeightBank | None:
-        d = self.data
-        if self.opts.bootstrap < 2 or not d.n:
-            return None
-        return WeightBank.over_patterns(d.cell_weight, self.opts.bootstrap, self.opts.seed)
+    @property
+    def tables(self) -> SparseTables:
+        """The annotator and pair tables (anonymous cells only)."""
+        if self.data.sparse is None:
+            raise ValueError("the cells are per-annotator vectors: no sparse tables")
+        return self.data.sparse
 
     def scope_size(self, mask: np.ndarray | None) -> int:
-        return int(self.w.sum() if mask is None else self.w[mask].sum())
+        return int(self.entry_items.sum() if mask is None else self.entry_items[mask].sum())
 
     def versions(self, mask: np.ndarray | None) -> str:
         d = self.data
@@ -92,40 +86,39 @@ class AggregateBuilder(_Builder):
         d = self.data
         sel = slice(None) if mask is None else mask
         units, unit_idx = np.unique(d.e_cell[sel], return_inverse=True)
-        vals = d.e_val if values is None else values
+        unit_idx = unit_idx.reshape(-1)
+        vals = (d.e_val if values is None else values)[sel]
+        cats = tuple(d.categories) if categories is None else categories
         if d.anonymous:  # columns = a slot per entry of the cell; the scope's annotators
-            unit_idx = unit_idx.reshape(-1)
             ann_idx = np.arange(unit_idx.size) - np.searchsorted(unit_idx, unit_idx)
-            t = d.sparse
-            self._ids = ann_u = np.unique(t.ann[scope_rows(t, self.scope)])
+            t = self.tables
+            self.scope_annotators = ann_u = np.unique(t.ann[scope_rows(t, self.scope)])
             names = tuple(d.users.get(a, str(a)) for a in ann_u.tolist())
             names += tuple(f"#{i}" for i in range(len(names), int(ann_idx.max(initial=-1)) + 1))
-            return pm.Patterns(tuple(units.tolist()), names,
-                               tuple(d.categories) if categories is None else categories,
-                               unit_idx, ann_idx, vals[sel], d.cell_weight[units])
+            return pm.Patterns(tuple(units.tolist()), names, cats, unit_idx, ann_idx, vals,
+                               d.cell_weight[units])
         ann_u, ann_idx = np.unique(d.e_ann[sel], return_inverse=True)
         return pm.Patterns(tuple(units.tolist()),
-                           tuple(d.users.get(a, str(a)) for a in ann_u.tolist()),
-                           tuple(d.categories) if categories is None else categories,
-                           unit_idx.reshape(-1), ann_idx.reshape(-1), vals[sel],
-                           d.cell_weight[units])
+                           tuple(d.users.get(a, str(a)) for a in ann_u.tolist()), cats,
+                           unit_idx, ann_idx.reshape(-1), vals, d.cell_weight[units])
 
-    def coefficients(self, r: pm.Patterns) -> tuple[dict[str, Any], PairwiseResult]:
+    def coefficients(self, ratings: pm.Patterns
+                     ) -> tuple[dict[str, AgreementResult], PairwiseResult]:
         d = self.data
-        matrix = (cohen_from_pairs(d.sparse, self.scope, self._ids, r.annotators,
-                                   len(d.categories), r.ns())
-                  if d.anonymous else pm.cohen_matrix(r))
-        return ({"krippendorff_alpha": pm.krippendorff_alpha(r, self.report.level),
-                 "fleiss_kappa": pm.fleiss_kappa(r), "gwet_ac1": pm.gwet_ac1(r),
-                 "percent_agreement": pm.percent_agreement(r)}, matrix)
+        matrix = (cohen_from_pairs(self.tables, self.scope, self.scope_annotators,
+                                   ratings.annotators, len(d.categories), ratings.ns())
+                  if d.anonymous else pm.cohen_matrix(ratings))
+        return ({"krippendorff_alpha": pm.krippendorff_alpha(ratings, self.report.level),
+                 "fleiss_kappa": pm.fleiss_kappa(ratings), "gwet_ac1": pm.gwet_ac1(ratings),
+                 "percent_agreement": pm.percent_agreement(ratings)}, matrix)
 
-    def ns(self, mask: np.ndarray, who: np.ndarray | None = None) -> tuple[int, int, int]:
+    def counts(self, mask: np.ndarray, who: np.ndarray | None = None) -> Counts:
         """(items, annotations, annotators) of the entries in ``mask`` (anonymous cells: the
         annotators of the annotator-table rows ``who``)."""
         d = self.data
         cells = np.unique(d.e_cell[mask])
-        ann = d.e_ann[mask] if who is None else d.sparse.ann[who]
-        return (int(d.cell_weight[cells].sum()), int(self.w[mask].sum()),
+        ann = d.e_ann[mask] if who is None else self.tables.ann[who]
+        return (int(d.cell_weight[cells].sum()), int(self.entry_items[mask].sum()),
                 int(np.unique(ann).size))
 
     def accuracy(self, scope: str, scope_id: str, mask: np.ndarray | None,
@@ -135,9 +128,10 @@ class AggregateBuilder(_Builder):
         sel = self.on_gold if mask is None else self.on_gold & mask
         who = None
         if d.anonymous:
-            who = scope_rows(d.sparse, self.scope) & (d.sparse.gold >= 0)
-        self.proportion_n(scope, scope_id, "gold_accuracy", int(self.w[sel & self.hit].sum()),
-                          self.ns(sel, who), version, GOLD_WHAT)
+            who = scope_rows(self.tables, self.scope) & (self.tables.gold >= 0)
+        self.proportion_n(scope, scope_id, "gold_accuracy",
+                          int(self.entry_items[sel & self.hit].sum()), self.counts(sel, who),
+                          version, GOLD_WHAT)
         if d.review_ok.size:
             self.reviews(scope, scope_id, review_mask, version, REVIEW_WHAT)
 
@@ -150,36 +144,31 @@ class AggregateBuilder(_Builder):
         self.proportion_n(scope, scope_id, "review_accuracy",
                           int(d.review_count[sel & d.review_ok].sum()), n, version, what)
 
-    def rate(self, scope: str, scope_id: str, annotator: int | None, version: str) -> None:
+    def timed_rate(self, scope: str, scope_id: str, annotator: int | None, version: str) -> None:
         """Items per hour of the project (``annotator`` None) or of one annotator."""
         d = self.data
         rows = (np.ones(d.timed_ann.size, bool) if annotator is None
                 else d.timed_ann == annotator)
         count = int(d.timed_n[rows].sum())
         if d.anonymous and annotator is not None:  # their timed items = their timed rows
-            t = d.sparse
+            t = self.tables
             items = int(t.n[(t.ann == annotator) & t.timed].sum())
         else:
             timed = d.e_timed if annotator is None else d.e_timed & (d.e_ann == annotator)
             items = int(d.cell_weight[np.unique(d.e_cell[timed])].sum())
-        n = (items, count,
-             int(np.count_nonzero(d.timed_n[rows])))
-        add_rate(self, scope, scope_id, float(d.timed_ms[rows].sum()), n, version)
+        n = (items, count, int(np.count_nonzero(d.timed_n[rows])))
+        self.rate(scope, scope_id, float(d.timed_ms[rows].sum()), n, version)
 
 
-def compute_aggregate_report(session: Session, project: Project, opts: ReportOptions
-                             ) -> ProjectReport:
-    """Compute every figure of ``project``'s quality report from SQL aggregates."""
-    data = load_aggregates(session, project)
-    report = ProjectReport(project, utcnow(), opts, data,
-                           effective_level(project, data.categories))
-    report.not_applicable = agreement_applies(project)
-    b = AggregateBuilder(report)
-    slug = project.slug
-    all_versions = b.versions(None)
-    report.pairwise = b.agreement("project", slug, None, pairs=True)
-    b.accuracy("project", slug, None, None, all_versions)
-    b.rate("project", slug, None, all_versions)
+def add_figures(report: ProjectReport[AggregateData]) -> None:
+    """Compute every figure and dashboard extra of ``report`` from its aggregates."""
+    builder = AggregateBuilder(report)
+    data = report.data
+    slug = report.project.slug
+    all_versions = builder.versions(None)
+    report.pairwise = builder.agreement("project", slug, None, pairs=True)
+    builder.accuracy("project", slug, None, None, all_versions)
+    builder.timed_rate("project", slug, None, all_versions)
     for scope, column, names, review_col in (
             ("batch", data.cell_batch[data.e_cell], data.batches, data.review_batch),
             ("rulebook_version", data.e_ver, data.versions, data.review_version)):
@@ -187,80 +176,79 @@ def compute_aggregate_report(session: Session, project: Project, opts: ReportOpt
             if key not in names:
                 continue
             mask = column == key
-            b.scope = (scope, key)
-            b.agreement(scope, names[key], mask)
-            b.accuracy(scope, names[key], mask, review_col == key, b.versions(mask))
-    b.scope = None
-    if project.task_type in LABEL_TASKS:
-        _labels(b, all_versions)
-    _annotators(b)
+            builder.scope = (scope, key)
+            builder.agreement(scope, names[key], mask)
+            builder.accuracy(scope, names[key], mask, review_col == key, builder.versions(mask))
+    builder.scope = None
+    if report.project.task_type in LABEL_TASKS:
+        _labels(builder, all_versions)
+    _annotators(builder)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
     for ok, key, n in zip(data.review_ok.tolist(), data.review_clause,
                           data.review_count.tolist(), strict=True):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += n * int(not ok)
     clauses = rank_clauses(stats)
-    add_clause_rows(b, clauses, all_versions)
-    report.extras["trends"] = _trends(b)
-    report.extras["confusion"] = _confusion(b)
+    builder.clause_figures(clauses, all_versions)
+    report.extras["trends"] = _trends(builder)
+    report.extras["confusion"] = _confusion(builder)
     report.extras["clauses"] = clauses
-    return report
 
 
-def _labels(b: AggregateBuilder, version: str) -> None:
+def _labels(builder: AggregateBuilder, version: str) -> None:
     """One-vs-rest Krippendorff's α and gold recall per label of the schema."""
-    data = b.data
-    keys = [lab.get("key") for lab in b.report.project.labels] or [
+    data = builder.data
+    keys = [lab.get("key") for lab in builder.report.project.labels] or [
         c for c in data.categories if not isinstance(c, tuple)]
     for key in keys:
         present = np.asarray([(key in c) if isinstance(c, tuple) else c == key
                               for c in data.categories] or [False], dtype=np.int64)
-        if b.report.not_applicable:
+        if builder.report.not_applicable:
             continue
-        binary = b.ratings(None, present[data.e_val], (0, 1))
-        res = pm.krippendorff_alpha(binary)
-        boot = bootstrap_agreement(binary, "nominal", n_resamples=b.opts.bootstrap,
-                                   seed=b.opts.seed, confidence=b.opts.confidence, pairs=False,
-                                   bank=b.bank)
-        add_label_alpha(b, key, res, boot, version)
+        binary = builder.ratings(None, present[data.e_val], (0, 1))
+        boot = builder.bootstrap(binary, "nominal", pairs=False)
+        builder.label_alpha(key, pm.krippendorff_alpha(binary), boot, version)
         if data.has_gold:
-            of_label = b.on_gold & present[np.clip(b.gold, 0, None)].astype(bool)
+            of_label = builder.on_gold & present[np.clip(builder.entry_gold, 0, None)].astype(bool)
             who = None
             if data.anonymous:
-                t = data.sparse
+                t = builder.tables
                 who = (t.gold >= 0) & present[np.clip(t.gold, 0, None)].astype(bool)
-            b.proportion_n("label", str(key), "gold_accuracy",
-                           int(b.w[of_label & b.hit].sum()), b.ns(of_label, who), version,
-                           LABEL_GOLD)
+            builder.proportion_n("label", str(key), "gold_accuracy",
+                                 int(builder.entry_items[of_label & builder.hit].sum()),
+                                 builder.counts(of_label, who), version, LABEL_GOLD)
 
 
-def _annotators(b: AggregateBuilder) -> None:
+def _annotators(builder: AggregateBuilder) -> None:
     """Gold and review accuracy, agreement with peers and speed of every annotator."""
-    data = b.data
+    data = builder.data
     if data.anonymous:
-        _annotators_sparse(b)
+        _annotators_sparse(builder)
         return
     for ann_id in np.unique(data.e_ann).tolist():
         name = data.users.get(ann_id, str(ann_id))
         mask = data.e_ann == ann_id
-        version = b.versions(mask)
-        sel = mask & b.on_gold
-        b.proportion_n("annotator", name, "gold_accuracy", int(b.w[sel & b.hit].sum()),
-                       b.ns(sel), version, GOLD_OF_ANNOTATOR)
+        version = builder.versions(mask)
+        sel = mask & builder.on_gold
+        builder.proportion_n("annotator", name, "gold_accuracy",
+                             int(builder.entry_items[sel & builder.hit].sum()),
+                             builder.counts(sel), version, GOLD_OF_ANNOTATOR)
         if data.review_ok.size:
-            b.reviews("annotator", name, data.review_annotator == ann_id, version,
-                      REVIEW_OF_ANNOTATOR)
-        ov = mask & (b.m >= 2)
-        w = b.w[ov]
-        add_peer_figures(b, name, version, int((w * (b.same[ov] - 1)).sum()),
-                         int((w * (b.m[ov] - 1)).sum()), int(w.sum()), int((w * b.m[ov]).sum()))
-        b.rate("annotator", name, ann_id, version)
+            builder.reviews("annotator", name, data.review_annotator == ann_id, version,
+                            REVIEW_OF_ANNOTATOR)
+        shared = mask & (builder.cell_entries >= 2)
+        items = builder.entry_items[shared]
+        entries = builder.cell_entries[shared]
+        builder.peer_figures(name, version, int((items * (builder.same_value[shared] - 1)).sum()),
+                             int((items * (entries - 1)).sum()), int(items.sum()),
+                             int((items * entries).sum()))
+        builder.timed_rate("annotator", name, ann_id, version)
 
 
-def _annotators_sparse(b: AggregateBuilder) -> None:
+def _annotators_sparse(builder: AggregateBuilder) -> None:
     """:func:`_annotators` from the annotator and peer tables (anonymous cells)."""
-    data = b.data
-    t = data.sparse
+    data = builder.data
+    t = builder.tables
     for ann_id in np.unique(t.ann).tolist():
         name = data.users.get(ann_id, str(ann_id))
         rows = t.ann == ann_id
@@ -268,42 +256,44 @@ def _annotators_sparse(b: AggregateBuilder) -> None:
                                   if v in data.versions))
         sel = rows & (t.gold >= 0)
         n_gold = int(t.n[sel].sum())
-        b.proportion_n("annotator", name, "gold_accuracy", int(t.n[sel & (t.val == t.gold)].sum()),
-                       (n_gold, n_gold, int(n_gold > 0)), version, GOLD_OF_ANNOTATOR)
+        builder.proportion_n("annotator", name, "gold_accuracy",
+                             int(t.n[sel & (t.val == t.gold)].sum()),
+                             (n_gold, n_gold, int(n_gold > 0)), version, GOLD_OF_ANNOTATOR)
         if data.review_ok.size:
-            b.reviews("annotator", name, data.review_annotator == ann_id, version,
-                      REVIEW_OF_ANNOTATOR)
-        add_peer_figures(b, name, version, *t.peer.get(ann_id, [0, 0, 0, 0]))
-        b.rate("annotator", name, ann_id, version)
+            builder.reviews("annotator", name, data.review_annotator == ann_id, version,
+                            REVIEW_OF_ANNOTATOR)
+        agree, total, n_overlap, m_overlap = t.peer.get(ann_id, [0, 0, 0, 0])
+        builder.peer_figures(name, version, agree, total, n_overlap, m_overlap)
+        builder.timed_rate("annotator", name, ann_id, version)
 
 
-def _trends(b: AggregateBuilder) -> list[TrendPoint]:
+def _trends(builder: AggregateBuilder) -> list[TrendPoint]:
     """Per ISO week: α of the items first annotated that week, and gold accuracy."""
-    data, report = b.data, b.report
+    data, report = builder.data, builder.report
     out = []
     for week in np.unique(data.cell_week).tolist():
         cells = data.cell_week == week
         mask = cells[data.e_cell]
-        start = _week_start(week * 7 * 86400 + 4 * 86400 + 1)
         alpha = None
         if not report.not_applicable:
-            alpha = pm.krippendorff_alpha(b.ratings(mask), report.level).value
-        gsel = mask & b.on_gold
-        n_gold = int(b.w[gsel].sum())
-        p = proportion(int(b.w[gsel & b.hit].sum()), n_gold,
+            alpha = pm.krippendorff_alpha(builder.ratings(mask), report.level).value
+        gsel = mask & builder.on_gold
+        n_gold = int(builder.entry_items[gsel].sum())
+        p = proportion(int(builder.entry_items[gsel & builder.hit].sum()), n_gold,
                        confidence=report.options.confidence)
-        out.append(TrendPoint(start.strftime("%G-W%V"), alpha,
-                              int(data.cell_weight[cells].sum()), p.value, p.ci_low,
-                              p.ci_high, n_gold, int(b.w[mask].sum())))
+        out.append(TrendPoint(week_label(week), alpha, int(data.cell_weight[cells].sum()),
+                              p.value, p.ci_low, p.ci_high, n_gold,
+                              int(builder.entry_items[mask].sum())))
     return out
 
 
-def _confusion(b: AggregateBuilder) -> tuple[list[str], np.ndarray] | None:
+def _confusion(builder: AggregateBuilder) -> tuple[list[str], np.ndarray] | None:
     """Gold answer × given value counts over annotations on gold items (None without gold)."""
-    data = b.data
-    if not b.on_gold.any():
+    data = builder.data
+    on = builder.on_gold
+    if not on.any():
         return None
     k = len(data.categories)
-    on = b.on_gold
-    mat = np.bincount(b.gold[on] * k + data.e_val[on], weights=b.w[on], minlength=k * k)
+    mat = np.bincount(builder.entry_gold[on] * k + data.e_val[on],
+                      weights=builder.entry_items[on], minlength=k * k)
     return [data.label_of(c) for c in range(k)], mat.astype(np.int64).reshape(k, k)

@@ -9,17 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
 
 from annotate.database import Session
 from annotate.metrics import proportion
 from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent, User
-from annotate.services.quality.loading import ProjectData
-from annotate.services.quality.memory import gold_arrays
-from annotate.services.quality.parts import _item_counts, _week_start
-from annotate.services.quality.report import Figure, ProjectReport
-from annotate.services.quality.sql import annotator_weeks
+from annotate.services.quality.figure_builder import week_label
+from annotate.services.quality.figures import Figure, ProjectReport
+from annotate.services.quality.sql import AggregateData, annotator_weeks
 from annotate.services.quality.supervision import find_breaches, history
 from annotate.services.training.gate import GateStatus, gate_status
 
@@ -55,17 +52,15 @@ class AnnotatorQuality:
     n_annotations: int
 
 
-def annotator_quality(session: Session, report: ProjectReport, user: User) -> AnnotatorQuality:
+def annotator_quality(session: Session, report: ProjectReport[AggregateData], user: User
+                      ) -> AnnotatorQuality:
     """Assemble ``user``'s page from an already computed project report."""
     figures = {m: report.get("annotator", user.username, m) for m in METRICS}
-    if isinstance(report.data, ProjectData):
-        weeks, n_annotations = _weeks_in_memory(report.data, user.id)
-    else:
-        weeks = [WeekRow(_week_label(week), n, proportion(hits, gold_n).value,
-                         gold_n, agree / total if total else None, total)
-                 for week, n, gold_n, hits, total, agree
-                 in annotator_weeks(session, report.data, user.id)]
-        n_annotations = sum(w.n_annotations for w in weeks)
+    weeks = [WeekRow(week_label(week), n, proportion(hits, gold_n).value,
+                     gold_n, agree / total if total else None, total)
+             for week, n, gold_n, hits, total, agree
+             in annotator_weeks(session, report.data, user.id)]
+    n_annotations = sum(w.n_annotations for w in weeks)
     membership = session.scalar(sa.select(Membership).where(
         Membership.project_id == report.project.id, Membership.user_id == user.id,
         Membership.role == ProjectRole.annotator))
@@ -80,27 +75,3 @@ def annotator_quality(session: Session, report: ProjectReport, user: User) -> An
         suspended=bool(membership and membership.suspended_at),
         suspended_reason=membership.suspended_reason if membership else None,
         n_annotations=n_annotations)
-
-
-def _week_label(week: float) -> str:
-    return _week_start(week * 7 * 86400 + 4 * 86400 + 1).strftime("%G-W%V")
-
-
-def _weeks_in_memory(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int]:
-    """The annotator's weeks from the in-memory report data, and their annotations."""
-    mask = data.annotator == user_id
-    weeks: list[WeekRow] = []
-    if mask.any():
-        gold_hit, gold_mask = gold_arrays(data)
-        m, same, _ = _item_counts(data)
-        week = np.floor((data.epoch - 4 * 86400) / (7 * 86400))
-        for w in np.unique(week[mask]).tolist():
-            sel = mask & (week == w)
-            g = sel & gold_mask
-            gp = proportion(int(gold_hit[g].sum()), int(g.sum()))
-            ov = sel & (m >= 2)
-            total = int((m[ov] - 1).sum())
-            peer = float((same[ov] - 1).sum()) / total if total else None
-            weeks.append(WeekRow(_week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer,
-                                 total))
-    return weeks, int(mask.sum())

@@ -35,14 +35,14 @@ from annotate.database import Session
 from annotate.metrics import PairwiseResult
 from annotate.metrics.agreement import kappa_from_confusion, pairwise_table
 from annotate.models import Annotation, Item, Project
-from annotate.services.quality.loading import stream_rows
-from annotate.services.quality.sql import (
+from annotate.services.quality.queries import (
     Decoder,
-    _value,
     counted_values,
     item_agreement,
     item_values,
     joined,
+    stream_rows,
+    value_text,
 )
 
 PAIR_CHUNK = 10_000
@@ -91,8 +91,8 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
     timed = sa.case((Annotation.duration_ms > 0, 1), else_=0)
     gold = sa.cast(Item.gold_answer, sa.Text)
     cols = (Annotation.annotator_id.label("ann"), Item.batch_id.label("batch"),
-            ver.label("ver"), gold.label("gold"), _value().label("val"), timed.label("timed"))
-    rows = []
+            ver.label("ver"), gold.label("gold"), value_text().label("val"), timed.label("timed"))
+    rows: list[tuple[int, ...]] = []
     for a, b, v, g, text, t, n in session.execute(
             joined(*cols, sa.func.count()).where(*counted_values(project.id)).group_by(*cols)):
         if (code := dec.code(text)) >= 0:
@@ -103,7 +103,7 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
     over = sa.func.coalesce(other.rulebook_version_id, 0)
     pcols = (Item.batch_id.label("batch"), ver.label("va"), over.label("vb"),
              Annotation.annotator_id.label("a"), other.annotator_id.label("b"),
-             _value().label("ta"), sa.cast(other.value, sa.Text).label("tb"))
+             value_text().label("ta"), sa.cast(other.value, sa.Text).label("tb"))
     stmt = (joined(*pcols, sa.func.count())
             .join(other, sa.and_(other.item_id == Annotation.item_id,
                                  other.annotator_id > Annotation.annotator_id))
@@ -116,9 +116,9 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
             np.unique(ann), np.arange(max(len(dec.categories), 1)),
             np.arange(max(len(dec.categories), 1))]
     keys, counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    for rows in stream_rows(session, stmt, PAIR_CHUNK):
+    for chunk in stream_rows(session, stmt, PAIR_CHUNK):
         arr = np.asarray([(b, va, vb, a1, a2, dec.code(t1), dec.code(t2), cnt)
-                          for b, va, vb, a1, a2, t1, t2, cnt in rows], np.int64).reshape(-1, 8)
+                          for b, va, vb, a1, a2, t1, t2, cnt in chunk], np.int64).reshape(-1, 8)
         arr = arr[(arr[:, 5] >= 0) & (arr[:, 6] >= 0)]
         key = np.zeros(arr.shape[0], np.int64)
         for j, axis in enumerate(axes):
@@ -126,14 +126,14 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
         keys, inv = np.unique(np.concatenate([keys, key]), return_inverse=True)
         counts = np.bincount(inv.reshape(-1), weights=np.concatenate([counts, arr[:, 7]]),
                              minlength=keys.size).astype(np.int64)
-    cols = []
+    pair_cols: list[np.ndarray] = []
     for axis in reversed(axes):
         keys, pos = np.divmod(keys, axis.size)
-        cols.append(axis[pos])
-    p = (*reversed(cols), counts)
+        pair_cols.append(axis[pos])
+    p_batch, p_va, p_vb, p_a, p_b, p_ca, p_cb = reversed(pair_cols)
 
     mine = joined(Annotation.item_id.label("item"), Annotation.annotator_id.label("ann"),
-                  _value().label("val")).where(*counted_values(project.id)).subquery()
+                  value_text().label("val")).where(*counted_values(project.id)).subquery()
     per_item = item_values(dialect, sa.select(mine.c.item))
     peer: dict[int, list[int]] = {}
     for a, own, vals, cnt in session.execute(
@@ -150,7 +150,8 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
             s[1] += cnt * (m - 1)
             s[2] += cnt
             s[3] += cnt * m
-    return SparseTables(ann, batch, version, gcode, val, tcol.astype(bool), n, *p, peer=peer)
+    return SparseTables(ann, batch, version, gcode, val, tcol.astype(bool), n, p_batch, p_va,
+                        p_vb, p_a, p_b, p_ca, p_cb, counts, peer)
 
 
 def scope_rows(t: SparseTables, scope: tuple[str, int] | None) -> np.ndarray:

@@ -6,7 +6,7 @@ The main query builds each counted item's *rating vector* in SQL — its annotat
 its number of items (a *cell*). Every agreement coefficient, the Cohen matrix, peer agreement,
 gold accuracy, the confusion matrix and the weekly trend follow from the cells, and
 resampling items with replacement is a multinomial draw over them
-(:meth:`~annotate.services.quality.intervals.WeightBank.over_patterns`). Small GROUP BYs add the
+(:class:`annotate.metrics.WeightBank`). Small GROUP BYs add the
 duration sums per annotator, the reviews and the clause citations. No query returns a row
 per annotation or per item, so Python's memory depends on the numbers of annotators, labels,
 batches, versions, weeks and distinct vectors — not on the project's size.
@@ -16,22 +16,20 @@ With many annotators and sparse overlap nearly every vector is unique: past
 entries instead (``e_ann`` -1) and :mod:`annotate.services.quality.sparse` adds what needs
 the annotators.
 
-Values stay JSON text in SQL; Python decodes each distinct text once (:func:`canonical`),
-so texts that mean the same value (``[1, 2]`` and ``[2, 1]``) merge as in the in-memory path.
-Vectors are re-sorted in Python too, so their order in SQL only affects how many rows come back
-(SQLite's ``group_concat`` has no ``ORDER BY`` before 3.44).
+Values stay JSON text in SQL and are decoded once per distinct text
+(:class:`~annotate.services.quality.queries.Decoder`). Vectors are re-sorted in Python, so their
+order in SQL only affects how many rows come back (SQLite's ``group_concat`` has no ``ORDER BY``
+before 3.44).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from annotate.database import Session
 from annotate.models import (
@@ -47,17 +45,22 @@ from annotate.models import (
     User,
     Verdict,
 )
-from annotate.services.quality.loading import (
-    _counted,
-    canonical,
+from annotate.services.quality.queries import (
+    SEP,
+    Decoder,
+    counted_values,
     epoch_seconds,
-    sorted_categories,
+    item_agreement,
+    item_values,
+    joined,
+    joined_texts,
     stream_rows,
+    value_text,
+    week_of,
 )
+from annotate.services.quality.sparse import SparseTables, load_sparse
 
 VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
-SEP = "\x1e"  # never raw inside JSON text: control characters are escaped there
-WEEK0, WEEK = 4 * 86400, 7 * 86400  # weeks start on Monday; 1970-01-01 was a Thursday
 
 
 @dataclass
@@ -97,7 +100,7 @@ class AggregateData:
     review_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     review_clause: list[str | None] = field(default_factory=list)
     clause_stats: dict[str, list[int]] = field(default_factory=dict)
-    sparse: Any = None  # per-annotator and pair tables when the cells are anonymous
+    sparse: SparseTables | None = None  # annotator and pair tables when the cells are anonymous
 
     @property
     def anonymous(self) -> bool:
@@ -127,73 +130,15 @@ class AggregateData:
         return str(value)
 
 
-class Decoder:
-    """JSON value texts → category codes, each distinct text decoded once.
-
-    Without ``categories`` they are the sorted distinct values of ``texts`` (numbers
-    numerically, then text), as in the in-memory path.
-    """
-
-    def __init__(self, texts: Iterable[str], categories: list[Any] | None = None) -> None:
-        values = {t: canonical(json.loads(t)) for t in set(texts)}
-        self.categories = (categories if categories is not None
-                           else sorted_categories(values.values()))
-        self.pos = {v: i for i, v in enumerate(self.categories)}
-        self.codes = {t: self.pos.get(v, -1) if v is not None else -1
-                      for t, v in values.items()}
-
-    def code(self, text: str | None) -> int:
-        """The code of ``text`` (-1 for no value or a value outside the categories)."""
-        if text is None:
-            return -1
-        code = self.codes.get(text)
-        if code is None:
-            value = canonical(json.loads(text))
-            code = self.codes[text] = self.pos.get(value, -1) if value is not None else -1
-        return code
-
-
-def _value() -> Any:
-    return sa.cast(Annotation.value, sa.Text)
-
-
-def counted_values(project_id: int) -> list[Any]:
-    """The WHERE clauses of counted annotations that have a value (not JSON ``null``)."""
-    return [*_counted(project_id), _value() != "null"]
-
-
-def joined(*columns: Any) -> Any:
-    """``SELECT columns FROM annotations JOIN items JOIN batches``."""
-    return (sa.select(*columns).select_from(Annotation)
-            .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id))
-
-
-def week_of(epoch: Any, dialect: str) -> Any:
-    """SQL: the week number (``floor((epoch − 4 days) / 7 days)``) of an epoch expression."""
-    x = (epoch - WEEK0) / WEEK
-    if dialect == "postgresql":
-        return sa.func.floor(x)
-    whole = sa.cast(x, sa.Integer)  # SQLite may lack floor(): truncate, then fix negatives
-    return whole - sa.case((x < whole, 1), else_=0)
-
-
-def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
-    """SQL aggregate: the group's ``text`` values joined by :data:`SEP`."""
-    if dialect == "postgresql":
-        return sa.func.string_agg(text, aggregate_order_by(sa.literal_column("chr(30)"),
-                                                           *(order or (text,))))
-    return sa.func.group_concat(text, sa.literal_column("char(30)"))
-
-
 def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
     ``version:timed:value`` entries, whoever gave them."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     entry = (sa.cast(ver, sa.Text) + ":" + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
-             + ":" + _value())
+             + ":" + value_text())
     if not anonymous:
         entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
-    order = (ver, _value()) if anonymous else (Annotation.annotator_id, ver)
+    order = (ver, value_text()) if anonymous else (Annotation.annotator_id, ver)
     first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
     per_item = (
         sa.select(sa.func.min(Item.batch_id).label("batch"),
@@ -242,8 +187,6 @@ def _raw_cells(session: Session, project: Project, dialect: str, anonymous: bool
 
 def load_aggregates(session: Session, project: Project) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only)."""
-    from annotate.services.quality.sparse import load_sparse
-
     dialect = session.get_bind().dialect.name
     raw = _raw_cells(session, project, dialect, anonymous=False)
     anonymous = raw is None
@@ -314,7 +257,7 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
 def _reviews(session: Session, project: Project, data: AggregateData) -> None:
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     cols = (Annotation.annotator_id, Review.verdict, Review.clause_key, Item.batch_id, ver)
-    rows = session.execute(
+    rows = list(session.execute(
         sa.select(*cols, sa.func.count()).select_from(Review)
         .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
         .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
@@ -322,7 +265,7 @@ def _reviews(session: Session, project: Project, data: AggregateData) -> None:
         # "+ 0": SQLite would otherwise walk every item of the project to find the reviews
         .where(Item.project_id + 0 == project.id, Item.quarantined.is_(False),
                Batch.status != BatchStatus.void, SampledAnnotation.is_calibration.is_(False))
-        .group_by(*cols)).all()
+        .group_by(*cols)).all())
     rows.sort(key=lambda r: (r[0], str(r[1]), r[2] or "", r[3], r[4]))
     data.review_annotator = np.asarray([r[0] for r in rows], dtype=np.int64)
     data.review_ok = np.asarray([Verdict(r[1]) == Verdict.correct for r in rows], dtype=bool)
@@ -332,28 +275,12 @@ def _reviews(session: Session, project: Project, data: AggregateData) -> None:
     data.review_count = np.asarray([r[5] for r in rows], dtype=np.int64)
 
 
-def item_values(dialect: str, items: Any) -> Any:
-    """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
-    annotations, joined by :data:`SEP` (the items are counted: not quarantined, batch live)."""
-    return (sa.select(Annotation.item_id.label("item"),
-                      joined_texts(_value(), dialect).label("vals"))
-            .where(Annotation.item_id.in_(items), Annotation.is_current.is_(True),
-                   _value() != "null")
-            .group_by(Annotation.item_id).subquery())
-
-
-def item_agreement(dec: Decoder, own: int, vals: str) -> tuple[int, int]:
-    """``(m, same)``: the item's annotations and those equal to the code ``own``."""
-    codes = [dec.code(t) for t in vals.split(SEP)]
-    codes = [c for c in codes if c >= 0]
-    return len(codes), codes.count(own)
-
-
 def _clauses(session: Session, project: Project, data: AggregateData, dec: Decoder,
              dialect: str) -> None:
     """Citations per clause, on shared items and where the item's annotators disagree."""
     keys = sa.cast(Annotation.clause_keys, sa.Text)
-    cited = (joined(Annotation.item_id.label("item"), _value().label("val"), keys.label("clauses"))
+    cited = (joined(Annotation.item_id.label("item"), value_text().label("val"),
+                    keys.label("clauses"))
              .where(*counted_values(project.id), _cited()).subquery())
     per_item = item_values(dialect, sa.select(cited.c.item))
     stmt = (sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
@@ -381,7 +308,7 @@ def annotator_weeks(session: Session, data: AggregateData, user_id: int
     theirs)`` — one GROUP BY over their annotations and the items' value texts."""
     dialect = session.get_bind().dialect.name
     project_id = data.project.id
-    mine = (joined(Annotation.item_id.label("item"), _value().label("val"),
+    mine = (joined(Annotation.item_id.label("item"), value_text().label("val"),
                    week_of(epoch_seconds(Annotation.submitted_at, dialect), dialect)
                    .label("week"), sa.cast(Item.gold_answer, sa.Text).label("gold"))
             .where(*counted_values(project_id), Annotation.annotator_id == user_id).subquery())
@@ -405,4 +332,4 @@ def annotator_weeks(session: Session, data: AggregateData, user_id: int
             if m >= 2:
                 w[3] += n * (m - 1)
                 w[4] += n * (same - 1)
-    return [(week, *w) for week, w in sorted(weeks.items())]
+    return [(week, w[0], w[1], w[2], w[3], w[4]) for week, w in sorted(weeks.items())]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from annotate.metrics import cohen_matrix, krippendorff_alpha, ratings_from_long
+from annotate.metrics import cohen_matrix, krippendorff_alpha
 from annotate.models import (
     Annotation,
     Batch,
@@ -15,7 +14,6 @@ from annotate.models import (
     ProjectRole,
 )
 from annotate.services.projects.projects import get_project
-from annotate.services.quality.intervals import bootstrap_agreement, point_values
 from annotate.services.quality.report import ReportOptions, compute_report
 
 
@@ -82,27 +80,6 @@ def test_only_counted_annotations_count(db, demo):
     assert after.get("project", "demo", "percent_agreement").n_annotations == \
         n - in_batch - on_item - 1
     assert "reviews-2026-11" not in after.scope_ids("batch")
-
-
-def test_weighted_bootstrap_reproduces_the_metrics():
-    rng = np.random.default_rng(3)
-    items, anns, vals = [], [], []
-    for i in range(200):
-        truth = int(rng.integers(1, 6))
-        for a in rng.choice(4, size=int(rng.integers(1, 4)), replace=False):
-            items.append(i)
-            anns.append(int(a))
-            vals.append(float(truth if rng.random() < 0.7 else rng.integers(1, 6)))
-    for level in ("nominal", "ordinal", "interval"):
-        r = ratings_from_long(np.array(items), np.array(anns), np.array(vals),
-                              numeric=level != "nominal")
-        got = point_values(r, level)
-        assert got["krippendorff_alpha"] == pytest.approx(
-            krippendorff_alpha(r, level=level).value, abs=1e-10)
-        assert got["cohen_kappa"] == pytest.approx(cohen_matrix(r).mean, abs=1e-10)
-        first = bootstrap_agreement(r, level, n_resamples=30, seed=5)
-        again = bootstrap_agreement(r, level, n_resamples=30, seed=5)
-        assert first.intervals == again.intervals  # seeded
 
 
 def test_single_annotator_without_gold_is_undefined_with_reason(db, make_project, make_user):

@@ -1,4 +1,4 @@
-"""The fast report path: streamed loading, SQL counts, pattern bootstrap — same figures."""
+"""The report's figures equal the metrics on the rows of each scope; streamed loading."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from annotate.metrics import (
     gwet_ac1,
     krippendorff_alpha,
     percent_agreement,
-    ratings_from_long,
 )
 from annotate.models import Annotation, Batch, BatchStatus, Item
 from annotate.services.projects.projects import get_project
-from annotate.services.quality.intervals import WeightBank, bootstrap_agreement
-from annotate.services.quality.loading import load_project_data, stream_rows
-from annotate.services.quality.memory import ratings_for
+from annotate.services.quality.queries import stream_rows
 from annotate.services.quality.report import ReportOptions, compute_report
+from tests.services.quality.oracle import ratings_for
+from tests.services.quality.oracle_data import load_project_data
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ def test_every_scope_equals_the_metrics_on_its_rows(db, demo):
             krippendorff_alpha(list(items), list(anns), binary).value, abs=1e-10)
 
 
-def test_counts_match_the_rows_and_the_default_path_aggregates(db, demo):
+def test_counts_match_the_rows_and_the_report_aggregates(db, demo):
     data = load_project_data(db.session, demo)
     whole = ratings_for(data, None)
     reference = np.bincount(whole.item_idx * whole.n_categories + whole.value_idx,
@@ -75,62 +74,7 @@ def test_counts_match_the_rows_and_the_default_path_aggregates(db, demo):
                             ).reshape(whole.n_items, whole.n_categories)
     assert np.array_equal(whole.counts(), reference)
     report = compute_report(db.session, demo, ReportOptions(bootstrap=0))
-    assert hasattr(report.data, "cell_weight")  # the aggregate path is the default
-    assert report.data.n == data.n
-
-
-def _expanded(r, weights):
-    """The resample as explicit ratings: item ``i`` repeated ``weights[i]`` times."""
-    items, anns, vals = [], [], []
-    unit = 0
-    rows = [np.flatnonzero(r.item_idx == i) for i in range(r.n_items)]
-    for i, w in enumerate(weights.tolist()):
-        for _ in range(int(w)):
-            items += [unit] * rows[i].size
-            anns += r.annot_idx[rows[i]].tolist()
-            vals += r.value_idx[rows[i]].tolist()
-            unit += 1
-    return ratings_from_long(np.array(items), np.array(anns), np.array(vals),
-                             categories=range(r.n_categories))
-
-
-def test_pattern_bootstrap_equals_resampling_items_explicitly():
-    rng = np.random.default_rng(7)
-    items, anns, vals = [], [], []
-    for i in range(60):
-        truth = int(rng.integers(0, 3))
-        for a in rng.choice(4, size=int(rng.integers(1, 5)), replace=False):
-            items.append(i)
-            anns.append(int(a))
-            vals.append(truth if rng.random() < 0.7 else int(rng.integers(0, 3)))
-    r = ratings_from_long(np.array(items), np.array(anns), np.array(vals))
-    bank = WeightBank(np.arange(r.n_items), 40, seed=3)
-    got = bootstrap_agreement(r, "nominal", n_resamples=40, bank=bank)
-    samples = {"krippendorff_alpha": [], "fleiss_kappa": [], "percent_agreement": [],
-               "gwet_ac1": [], "cohen_kappa": []}
-    for w in bank.weights:
-        e = _expanded(r, w)
-        for name, fn in (("krippendorff_alpha", krippendorff_alpha),
-                         ("fleiss_kappa", fleiss_kappa), ("gwet_ac1", gwet_ac1),
-                         ("percent_agreement", percent_agreement)):
-            value = fn(e).value
-            if value is not None:
-                samples[name].append(value)
-        mean = cohen_matrix(e).mean
-        if mean is not None:
-            samples["cohen_kappa"].append(mean)
-    for name, vals_ in samples.items():
-        low, high = np.quantile(np.asarray(vals_), [0.025, 0.975])
-        assert got.intervals[name] == pytest.approx((low, high), abs=1e-10), name
-    # a one-vs-rest scope over the same items reuses the summed weights: same answer
-    binary = ratings_from_long(r.item_idx, r.annot_idx, (r.value_idx == 1).astype(int))
-    again = bootstrap_agreement(binary, "nominal", n_resamples=40, bank=bank, pairs=False)
-    fresh = bootstrap_agreement(binary, "nominal", n_resamples=40, pairs=False,
-                                bank=WeightBank(np.arange(r.n_items), 40, seed=3))
-    assert again.intervals.keys() == fresh.intervals.keys()
-    for name, interval in fresh.intervals.items():
-        assert again.intervals[name] == (None if interval is None
-                                         else pytest.approx(interval, abs=1e-12))
+    assert report.data.n == data.n and report.data.n_cells < data.n  # aggregated
 
 
 def test_stream_rows_chunks_and_restores_the_collector(db, demo):

@@ -14,6 +14,7 @@ from annotate.metrics import (
     ratings_from_long,
 )
 from annotate.metrics import patterns as pm
+from tests.unit.metrics.grouping import patterns_of
 
 
 def _ratings(seed: int, n_items: int = 300, n_ann: int = 5, scale=(1, 2, 3, 4, 5)):
@@ -32,7 +33,7 @@ def _ratings(seed: int, n_items: int = 300, n_ann: int = 5, scale=(1, 2, 3, 4, 5
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_every_coefficient_equals_the_expanded_items(seed):
     r = _ratings(seed)
-    p = pm.patterns_of(r)
+    p = patterns_of(r)
     assert p.n_units < r.n_items
     assert (p.n_items, p.n_annotations, p.n_annotators) == (r.n_items, r.n_annotations,
                                                             r.n_annotators)
@@ -54,7 +55,7 @@ def test_undefined_cases_keep_their_reasons():
     single = ratings_from_long([1, 1, 2, 2], ["a", "b", "a", "b"], ["x", "x", "x", "x"])
     empty = ratings_from_long([], [], [])
     for r in (one, single, empty):
-        p = pm.patterns_of(r)
+        p = patterns_of(r)
         for fn, pfn in ((fleiss_kappa, pm.fleiss_kappa), (gwet_ac1, pm.gwet_ac1),
                         (percent_agreement, pm.percent_agreement),
                         (krippendorff_alpha, pm.krippendorff_alpha)):

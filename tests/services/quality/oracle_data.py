@@ -1,18 +1,15 @@
-"""Load what a project's quality report needs from the database, as long-format numpy arrays.
+"""The in-memory oracle's data: every counted annotation of a project as numpy columns.
 
-A handful of Core queries, streamed through the DB-API cursor in chunks (no ORM objects or
-``Row`` per annotation; a server-side cursor on PostgreSQL): only current annotations
-(``Annotation.is_current``) of items that are not quarantined, in batches that are not void,
-count. Values are read as their JSON text and decoded once per distinct value, so a million
-annotations cost one pass over integer codes. This is the in-memory path of the report (memory
-grows with the annotations); :mod:`annotate.services.quality.sql` aggregates in SQL instead.
+A handful of Core queries, streamed in chunks: only current annotations of items that are not
+quarantined, in batches that are not void, count. Values are read as their JSON text and
+decoded once per distinct value. Memory grows with the annotations — which is why production
+aggregates in SQL (:mod:`annotate.services.quality.sql`); this loads each row so the tests can
+check the aggregates against it.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,50 +27,16 @@ from annotate.models import (
     Rulebook,
     RulebookVersion,
     SampledAnnotation,
-    TaskType,
     User,
     Verdict,
 )
-
-
-def epoch_seconds(column: Any, dialect: str) -> Any:
-    """A SQL expression giving a timestamp column as seconds since 1970 (UTC)."""
-    if dialect == "sqlite":
-        return (sa.func.julianday(column) - 2440587.5) * 86400.0
-    return sa.extract("epoch", column)
-
-
-def canonical(value: Any) -> Any:
-    """A hashable, order-free form of an annotation value (lists become sorted tuples)."""
-    if isinstance(value, list):
-        try:
-            return tuple(sorted(canonical(v) for v in value))
-        except TypeError:
-            return tuple(canonical(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return value
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (0, float(value))
-    return (1, str(value))
-
-
-def sorted_categories(values: Iterable[Any]) -> list[Any]:
-    """The distinct values (``None`` dropped) sorted numbers first; of values that compare
-    equal (``3`` and ``3.0``) the one with the shortest, then smallest ``repr`` stands for all,
-    whatever order they come in."""
-    best: dict[Any, Any] = {}
-    for v in values:
-        if v is None:
-            continue
-        if v in best and (len(repr(best[v])), repr(best[v])) <= (len(repr(v)), repr(v)):
-            continue
-        best.pop(v, None)
-        best[v] = v
-    return sorted(best.values(), key=_sort_key)
+from annotate.services.quality.queries import (
+    canonical,
+    counted,
+    epoch_seconds,
+    sorted_categories,
+    stream_rows,
+)
 
 
 @dataclass
@@ -133,41 +96,6 @@ class ProjectData:
         return int(np.count_nonzero(seen))
 
 
-def _counted(project_id: int) -> list[Any]:
-    return [Item.project_id == project_id, Item.quarantined.is_(False),
-            Batch.status != BatchStatus.void, Annotation.is_current.is_(True)]
-
-
-CHUNK_ROWS = 50_000
-
-
-def stream_rows(session: Session, stmt: Any, chunk: int = CHUNK_ROWS) -> Iterator[list[Any]]:
-    """Yield the rows of a Core ``stmt`` as lists of tuples, ``chunk`` at a time.
-
-    No ORM objects: on SQLite the DB-API cursor's own tuples; on PostgreSQL Core rows from a
-    server-side cursor (``stream_results``), so memory stays flat however many rows. The cyclic
-    garbage collector is paused while the chunks stream (they hold only tuples of scalars,
-    freed by reference counting; its full passes over the app's objects cost more than the
-    query).
-    """
-    conn = session.connection()
-    options = ({"yield_per": chunk}
-               if conn.dialect.name == "postgresql" else {})
-    result = conn.execute(stmt, execution_options=options)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        if conn.dialect.name == "sqlite":  # plain cursor: nothing buffered ahead of it
-            while rows := result.cursor.fetchmany(chunk):
-                yield rows
-        else:
-            yield from result.partitions(chunk)
-    finally:
-        if was_enabled:
-            gc.enable()
-        result.close()
-
-
 def _dense_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(sorted distinct ids, position of each id)`` — ``np.unique`` without the sort."""
     if not ids.size:
@@ -207,7 +135,7 @@ def _annotation_columns(session: Session, project: Project) -> tuple[dict[str, n
                       sa.case((keys_text.not_in(["[]", "null"]), keys_text), else_=None))
             .select_from(Annotation).join(Item, Item.id == Annotation.item_id)
             .join(Batch, Batch.id == Item.batch_id)
-            .where(*_counted(project.id)))
+            .where(*counted(project.id)))
     index = _Codes()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in (
         "id", "item", "annotator", "batch", "version", "raw", "epoch", "duration_ms")}
@@ -300,14 +228,6 @@ def _load_reviews(session: Session, project: Project, data: ProjectData) -> None
     data.review_version = np.asarray([r[4] for r in rows], dtype=np.int64)
 
 
-def count_candidate_items(session: Session, project: Project) -> int:
-    """How many of ``project``'s items could count (not quarantined, batch not void)."""
-    return int(session.scalar(
-        sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void)) or 0)
-
-
 def distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` for small non-negative ids (a presence table, no sort)."""
     if not values.size:
@@ -324,12 +244,3 @@ def repack(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     present[codes] = True
     lookup = np.cumsum(present, dtype=np.int64) - 1
     return np.flatnonzero(present), lookup[codes]
-
-
-def agreement_applies(project: Project) -> str | None:
-    """``None`` if exact-match agreement makes sense for the task type, else the reason."""
-    if project.task_type == TaskType.text:
-        return "agreement is not computed for free-text tasks"
-    if project.task_type == TaskType.span:
-        return "span tasks are compared by span F1, not by exact-match agreement"
-    return None

@@ -1,0 +1,175 @@
+"""SQL building blocks of the report's aggregate queries, and decoding of value texts.
+
+Only counted annotations count: current (``Annotation.is_current``) ones with a value (not JSON
+``null``), on items that are not quarantined, in batches that are not void. Values stay JSON
+text in SQL; Python decodes each distinct text once (:func:`canonical`), so texts that mean the
+same value (``[1, 2]`` and ``[2, 1]``, ``3`` and ``3.0``) are one category. Rows stream through
+the DB-API cursor in chunks (:func:`stream_rows`).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Generator, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from annotate.database import Session
+from annotate.models import Annotation, Batch, BatchStatus, Item
+
+SEP = "\x1e"  # never raw inside JSON text: control characters are escaped there
+WEEK0, WEEK = 4 * 86400, 7 * 86400  # weeks start on Monday; 1970-01-01 was a Thursday
+CHUNK_ROWS = 50_000
+
+
+def epoch_seconds(column: Any, dialect: str) -> Any:
+    """A SQL expression giving a timestamp column as seconds since 1970 (UTC)."""
+    if dialect == "sqlite":
+        return (sa.func.julianday(column) - 2440587.5) * 86400.0
+    return sa.extract("epoch", column)
+
+
+def canonical(value: Any) -> Any:
+    """A hashable, order-free form of an annotation value (lists become sorted tuples)."""
+    if isinstance(value, list):
+        try:
+            return tuple(sorted(canonical(v) for v in value))
+        except TypeError:
+            return tuple(canonical(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, str(value))
+
+
+def sorted_categories(values: Iterable[Any]) -> list[Any]:
+    """The distinct values (``None`` dropped) sorted numbers first; of values that compare
+    equal (``3`` and ``3.0``) the one with the shortest, then smallest ``repr`` stands for all,
+    whatever order they come in."""
+    best: dict[Any, Any] = {}
+    for v in values:
+        if v is None:
+            continue
+        if v in best and (len(repr(best[v])), repr(best[v])) <= (len(repr(v)), repr(v)):
+            continue
+        best.pop(v, None)
+        best[v] = v
+    return sorted(best.values(), key=_sort_key)
+
+
+class Decoder:
+    """JSON value texts → category codes, each distinct text decoded once.
+
+    Without ``categories`` they are the sorted distinct values of ``texts`` (numbers
+    numerically, then text).
+    """
+
+    def __init__(self, texts: Iterable[str], categories: list[Any] | None = None) -> None:
+        values = {t: canonical(json.loads(t)) for t in set(texts)}
+        self.categories = (categories if categories is not None
+                           else sorted_categories(values.values()))
+        self.pos = {v: i for i, v in enumerate(self.categories)}
+        self.codes = {t: self.pos.get(v, -1) if v is not None else -1
+                      for t, v in values.items()}
+
+    def code(self, text: str | None) -> int:
+        """The code of ``text`` (-1 for no value or a value outside the categories)."""
+        if text is None:
+            return -1
+        code = self.codes.get(text)
+        if code is None:
+            value = canonical(json.loads(text))
+            code = self.codes[text] = self.pos.get(value, -1) if value is not None else -1
+        return code
+
+
+def stream_rows(session: Session, stmt: Any, chunk: int = CHUNK_ROWS
+                ) -> Generator[Sequence[Any], None, None]:
+    """Yield the rows of a Core ``stmt`` as lists of tuples, ``chunk`` at a time.
+
+    No ORM objects: on SQLite the DB-API cursor's own tuples; on PostgreSQL Core rows from a
+    server-side cursor (``stream_results``), so memory stays flat however many rows. The cyclic
+    garbage collector is paused while the chunks stream (they hold only tuples of scalars,
+    freed by reference counting; its full passes over the app's objects cost more than the
+    query).
+    """
+    conn = session.connection()
+    options = ({"yield_per": chunk}
+               if conn.dialect.name == "postgresql" else {})
+    result = conn.execute(stmt, execution_options=options)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if conn.dialect.name == "sqlite":  # plain cursor: nothing buffered ahead of it
+            while rows := result.cursor.fetchmany(chunk):
+                yield rows
+        else:
+            yield from result.partitions(chunk)
+    finally:
+        if was_enabled:
+            gc.enable()
+        result.close()
+
+
+def value_text() -> Any:
+    """SQL: an annotation's value as its JSON text."""
+    return sa.cast(Annotation.value, sa.Text)
+
+
+def counted(project_id: int) -> list[Any]:
+    """The WHERE clauses of counted annotations (of items joined to their batches)."""
+    return [Item.project_id == project_id, Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void, Annotation.is_current.is_(True)]
+
+
+def counted_values(project_id: int) -> list[Any]:
+    """The WHERE clauses of counted annotations that have a value (not JSON ``null``)."""
+    return [*counted(project_id), value_text() != "null"]
+
+
+def joined(*columns: Any) -> Any:
+    """``SELECT columns FROM annotations JOIN items JOIN batches``."""
+    return (sa.select(*columns).select_from(Annotation)
+            .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id))
+
+
+def week_of(epoch: Any, dialect: str) -> Any:
+    """SQL: the week number (``floor((epoch − 4 days) / 7 days)``) of an epoch expression."""
+    x = (epoch - WEEK0) / WEEK
+    if dialect == "postgresql":
+        return sa.func.floor(x)
+    whole = sa.cast(x, sa.Integer)  # SQLite may lack floor(): truncate, then fix negatives
+    return whole - sa.case((x < whole, 1), else_=0)
+
+
+def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
+    """SQL aggregate: the group's ``text`` values joined by :data:`SEP`."""
+    if dialect == "postgresql":
+        return sa.func.string_agg(text, aggregate_order_by(sa.literal_column("chr(30)"),
+                                                           *(order or (text,))))
+    return sa.func.group_concat(text, sa.literal_column("char(30)"))
+
+
+def item_values(dialect: str, items: Any) -> Any:
+    """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
+    annotations, joined by :data:`SEP` (the items are counted: not quarantined, batch live)."""
+    return (sa.select(Annotation.item_id.label("item"),
+                      joined_texts(value_text(), dialect).label("vals"))
+            .where(Annotation.item_id.in_(items), Annotation.is_current.is_(True),
+                   value_text() != "null")
+            .group_by(Annotation.item_id).subquery())
+
+
+def item_agreement(dec: Decoder, own: int, vals: str) -> tuple[int, int]:
+    """``(m, same)``: the item's annotations and those equal to the code ``own``."""
+    codes = [dec.code(t) for t in vals.split(SEP)]
+    codes = [c for c in codes if c >= 0]
+    return len(codes), codes.count(own)

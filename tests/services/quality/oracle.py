@@ -1,0 +1,315 @@
+"""The oracle of the report's aggregate path: every figure from every loaded annotation.
+
+:func:`~tests.services.quality.oracle_data.load_project_data` reads each counted annotation
+into numpy columns; each scope becomes :class:`annotate.metrics.Ratings` and every point
+estimate comes straight from :mod:`annotate.metrics`, with the production
+:class:`~annotate.services.quality.figure_builder.FigureBuilder` writing the rows. Memory
+grows with the annotations; production computes the same figures from GROUP BY results
+(:mod:`annotate.services.quality.aggregate`), and ``test_report_paths.py`` compares the two
+figure by figure. Its bootstrap weights are drawn over the items, grouped by the project's
+rating patterns, so the project's intervals equal the aggregate path's exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotate.database import Session, utcnow
+from annotate.metrics import (
+    AgreementResult,
+    PairwiseResult,
+    Ratings,
+    WeightBank,
+    cohen_matrix,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+    proportion,
+)
+from annotate.metrics.bootstrap import unit_patterns
+from annotate.models import Project
+from annotate.services.quality.annotator import WeekRow
+from annotate.services.quality.figure_builder import (
+    GOLD_OF_ANNOTATOR,
+    GOLD_WHAT,
+    LABEL_GOLD,
+    REVIEW_OF_ANNOTATOR,
+    REVIEW_WHAT,
+    FigureBuilder,
+    Mask,
+    rank_clauses,
+    week_label,
+)
+from annotate.services.quality.figures import (
+    LABEL_TASKS,
+    ClauseRow,
+    ProjectReport,
+    ReportOptions,
+    TrendPoint,
+    agreement_applies,
+    effective_level,
+)
+from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
+
+
+def ratings_for(data: ProjectData, mask: Mask, level: str = "nominal") -> Ratings:
+    """The annotations selected by ``mask`` as :class:`Ratings` over the project's categories."""
+    codes = data.item_code if mask is None else data.item_code[mask]
+    anns = data.annotator if mask is None else data.annotator[mask]
+    vals = data.value if mask is None else data.value[mask]
+    if mask is None:
+        item_pos, item_idx = np.arange(data.item_ids.size), codes
+    else:
+        item_pos, item_idx = repack(codes, data.item_ids.size)
+    ann_u = distinct(anns)
+    numeric = np.asarray(data.categories, dtype=float)[vals] if level != "nominal" else None
+    return Ratings(tuple(data.item_ids[item_pos].tolist()),
+                   tuple(data.users.get(a, str(a)) for a in ann_u.tolist()),
+                   tuple(data.categories), item_idx.astype(np.int64),
+                   np.searchsorted(ann_u, anns).astype(np.int64), vals.astype(np.int64), numeric)
+
+
+def versions_label(data: ProjectData, mask: Mask) -> str:
+    ids = distinct(data.version if mask is None else data.version[mask])
+    return ";".join(sorted(data.versions.get(int(i), "") for i in ids if int(i) in data.versions))
+
+
+class MemoryBuilder(FigureBuilder[ProjectData]):
+    """The builder over :class:`ProjectData` (one row per annotation)."""
+
+    def __init__(self, report: ProjectReport[ProjectData]) -> None:
+        super().__init__(report)
+        data, opts = self.data, self.options
+        if opts.bootstrap >= 2 and data.n and not report.not_applicable:
+            self.bank = WeightBank(np.ones(data.item_ids.size, np.int64), opts.bootstrap,
+                                   opts.seed, groups=unit_patterns(ratings_for(data, None)),
+                                   ids=data.item_ids)
+        self.gold_hit, self.gold_mask = gold_arrays(data)
+        self.item_m, self.same, self.disagree = item_counts(data)
+
+    def scope_size(self, mask: Mask) -> int:
+        return int(self.data.n if mask is None else mask.sum())
+
+    def versions(self, mask: Mask) -> str:
+        return versions_label(self.data, mask)
+
+    def ratings(self, mask: Mask) -> Ratings:
+        return ratings_for(self.data, mask, self.report.level)
+
+    def coefficients(self, ratings: Ratings) -> tuple[dict[str, AgreementResult], PairwiseResult]:
+        level = self.report.level
+        return ({"krippendorff_alpha": krippendorff_alpha(ratings, level=level),
+                 "fleiss_kappa": fleiss_kappa(ratings), "gwet_ac1": gwet_ac1(ratings),
+                 "percent_agreement": percent_agreement(ratings)}, cohen_matrix(ratings))
+
+    def proportion(self, scope: str, scope_id: str, metric: str, hits: np.ndarray,
+                   items: np.ndarray, anns: np.ndarray, version: str, what: str) -> None:
+        """Add an accuracy figure (Wilson interval) from a boolean hit array."""
+        self.proportion_n(scope, scope_id, metric, int(hits.sum()),
+                          (int(distinct(items).size), int(hits.size), int(distinct(anns).size)),
+                          version, what)
+
+    def accuracy(self, scope: str, scope_id: str, mask: Mask, review_mask: Mask,
+                 version: str) -> None:
+        data = self.data
+        sel = self.gold_mask if mask is None else self.gold_mask & mask
+        self.proportion(scope, scope_id, "gold_accuracy", self.gold_hit[sel], data.item[sel],
+                        data.annotator[sel], version, GOLD_WHAT)
+        ok = data.review_ok if review_mask is None else data.review_ok[review_mask]
+        ra = (data.review_annotator if review_mask is None
+              else data.review_annotator[review_mask])
+        if data.review_ok.size:
+            self.proportion(scope, scope_id, "review_accuracy", ok, np.arange(ok.size), ra,
+                            version, REVIEW_WHAT)
+
+    def items_per_hour(self, scope: str, scope_id: str, mask: np.ndarray, version: str) -> None:
+        data = self.data
+        dur = data.duration_ms[mask]
+        timed = ~np.isnan(dur) & (dur > 0)
+        sel = mask.copy()
+        sel[mask] = timed
+        self.rate(scope, scope_id, float(dur[timed].sum()), (
+            data.distinct_items(sel), int(timed.sum()),
+            int(distinct(data.annotator[sel]).size)), version)
+
+
+def compute_memory_report(session: Session, project: Project, opts: ReportOptions
+                          ) -> ProjectReport[ProjectData]:
+    """Every figure of ``project``'s quality report from its loaded annotations."""
+    data = load_project_data(session, project)
+    report = ProjectReport(project, utcnow(), opts, data,
+                           effective_level(project, data.categories))
+    report.not_applicable = agreement_applies(project)
+    builder = MemoryBuilder(report)
+    all_versions = versions_label(data, None)
+    report.pairwise = builder.agreement("project", project.slug, None, pairs=True)
+    builder.accuracy("project", project.slug, None, None, all_versions)
+    builder.items_per_hour("project", project.slug, np.ones(data.n, bool), all_versions)
+    for scope, column, names, review_col in (
+            ("batch", data.batch, data.batches, data.review_batch),
+            ("rulebook_version", data.version, data.versions, data.review_version)):
+        for key in np.unique(column).tolist():
+            if key not in names:
+                continue
+            mask = column == key
+            builder.agreement(scope, names[key], mask)
+            builder.accuracy(scope, names[key], mask, review_col == key,
+                             versions_label(data, mask))
+    if project.task_type in LABEL_TASKS:
+        _labels(builder)
+    _annotators(builder)
+    clauses = clause_rows(builder)
+    builder.clause_figures(clauses, all_versions)
+    report.extras["trends"] = trends(builder)
+    report.extras["confusion"] = confusion(builder)
+    report.extras["clauses"] = clauses
+    return report
+
+
+def gold_arrays(data: ProjectData) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotation: did it match the gold answer, and was it on a gold item."""
+    if not data.gold or not data.n:
+        return np.zeros(data.n, bool), np.zeros(data.n, bool)
+    keys = np.asarray(sorted(data.gold), dtype=np.int64)
+    codes = np.asarray([data.gold[k] for k in keys.tolist()], dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, data.item), 0, keys.size - 1)
+    mask = keys[pos] == data.item
+    return mask & (codes[pos] == data.value), mask
+
+
+def item_counts(data: ProjectData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per annotation: the item's annotations, those with its own value, and whether the
+    item's annotations disagree."""
+    if not data.n:
+        z = np.zeros(0, np.int64)
+        return z, z, z.astype(bool)
+    inv = data.item_code
+    k = max(len(data.categories), 1)
+    cell = inv * k + data.value
+    m = np.bincount(inv, minlength=int(data.item_ids.size))[inv]
+    same = np.bincount(cell, minlength=int(data.item_ids.size) * k)[cell]
+    return m, same, same < m
+
+
+def _labels(builder: MemoryBuilder) -> None:
+    """One-vs-rest Krippendorff's α and gold recall per label of the schema."""
+    data = builder.data
+    keys = [lab.get("key") for lab in builder.report.project.labels] or [
+        c for c in data.categories if not isinstance(c, tuple)]
+    version = versions_label(data, None)
+    gold_idx = np.flatnonzero(builder.gold_mask)
+    gold_codes = np.asarray([data.gold.get(int(i), -1) for i in data.item[gold_idx].tolist()],
+                            dtype=np.int64)
+    r = ratings_for(data, None)
+    for key in keys:
+        present = np.asarray([(key in c) if isinstance(c, tuple) else c == key
+                              for c in data.categories] or [False], dtype=np.int64)
+        binary = Ratings(r.items, r.annotators, (0, 1), r.item_idx, r.annot_idx,
+                         present[r.value_idx] if r.n_annotations else r.value_idx)
+        if builder.report.not_applicable:
+            continue
+        boot = builder.bootstrap(binary, "nominal", pairs=False)
+        builder.label_alpha(key, krippendorff_alpha(binary), boot, version)
+        if data.gold:
+            of_label = np.zeros(data.n, bool)
+            of_label[gold_idx] = (present[np.clip(gold_codes, 0, None)].astype(bool)
+                                  & (gold_codes >= 0))
+            builder.proportion("label", str(key), "gold_accuracy", builder.gold_hit[of_label],
+                               data.item[of_label], data.annotator[of_label], version,
+                               LABEL_GOLD)
+
+
+def _annotators(builder: MemoryBuilder) -> None:
+    """Gold and review accuracy, agreement with peers and speed of every annotator."""
+    data = builder.data
+    m, same = builder.item_m, builder.same
+    for ann_id in distinct(data.annotator).tolist():
+        name = data.users.get(ann_id, str(ann_id))
+        mask = data.annotator == ann_id
+        version = versions_label(data, mask)
+        sel = mask & builder.gold_mask
+        builder.proportion("annotator", name, "gold_accuracy", builder.gold_hit[sel],
+                           data.item[sel], data.annotator[sel], version, GOLD_OF_ANNOTATOR)
+        if data.review_ok.size:
+            rmask = data.review_annotator == ann_id
+            builder.proportion("annotator", name, "review_accuracy", data.review_ok[rmask],
+                               np.arange(int(rmask.sum())), data.review_annotator[rmask],
+                               version, REVIEW_OF_ANNOTATOR)
+        overlap = mask & (m >= 2)
+        builder.peer_figures(name, version, int((same[overlap] - 1).sum()),
+                             int((m[overlap] - 1).sum()), int(overlap.sum()),
+                             int(m[overlap].sum()))
+        builder.items_per_hour("annotator", name, mask, version)
+
+
+def clause_rows(builder: MemoryBuilder) -> list[ClauseRow]:
+    """Clauses ranked by disagreement citations plus reviewer corrections."""
+    data = builder.data
+    stats: dict[str, list[int]] = {}
+    for row, key in data.citations:
+        s = stats.setdefault(key, [0, 0, 0, 0])
+        s[0] += 1
+        if builder.item_m[row] >= 2:
+            s[1] += 1
+            s[2] += int(builder.disagree[row])
+    for ok, key in zip(data.review_ok.tolist(), data.review_clause, strict=True):
+        if key:
+            stats.setdefault(key, [0, 0, 0, 0])[3] += int(not ok)
+    return rank_clauses(stats)
+
+
+def trends(builder: MemoryBuilder) -> list[TrendPoint]:
+    """Per ISO week: α of the items first annotated that week, and gold accuracy."""
+    data, report = builder.data, builder.report
+    if not data.n:
+        return []
+    inv = data.item_code
+    first = np.full(int(data.item_ids.size), np.inf)
+    np.minimum.at(first, inv, data.epoch)
+    row_week = np.floor((first[inv] - 4 * 86400) / (7 * 86400))  # epoch day 0 is a Thursday
+    out = []
+    for week in np.unique(row_week).tolist():
+        mask = row_week == week
+        alpha = None
+        if not report.not_applicable:
+            alpha = krippendorff_alpha(ratings_for(data, mask, report.level),
+                                       level=report.level).value
+        gsel = mask & builder.gold_mask
+        p = proportion(int(builder.gold_hit[gsel].sum()), int(gsel.sum()),
+                       confidence=report.options.confidence)
+        out.append(TrendPoint(week_label(week), alpha, data.distinct_items(mask), p.value,
+                              p.ci_low, p.ci_high, int(gsel.sum()), int(mask.sum())))
+    return out
+
+
+def confusion(builder: MemoryBuilder) -> tuple[list[str], np.ndarray] | None:
+    """Gold answer × given value counts over annotations on gold items (None without gold)."""
+    data, gold_mask = builder.data, builder.gold_mask
+    if not gold_mask.any():
+        return None
+    k = len(data.categories)
+    gold_codes = np.asarray([data.gold[i] for i in data.item[gold_mask].tolist()],
+                            dtype=np.int64)
+    mat = np.bincount(gold_codes * k + data.value[gold_mask], minlength=k * k).reshape(k, k)
+    return [data.label_of(c) for c in range(k)], mat
+
+
+def annotator_weeks(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int]:
+    """The annotator page's weeks from the loaded annotations, and their annotations."""
+    mask = data.annotator == user_id
+    weeks: list[WeekRow] = []
+    if mask.any():
+        gold_hit, gold_mask = gold_arrays(data)
+        m, same, _ = item_counts(data)
+        week = np.floor((data.epoch - 4 * 86400) / (7 * 86400))
+        for w in np.unique(week[mask]).tolist():
+            sel = mask & (week == w)
+            g = sel & gold_mask
+            gp = proportion(int(gold_hit[g].sum()), int(g.sum()))
+            ov = sel & (m >= 2)
+            total = int((m[ov] - 1).sum())
+            peer = float((same[ov] - 1).sum()) / total if total else None
+            weeks.append(WeekRow(week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer,
+                                 total))
+    return weeks, int(mask.sum())
