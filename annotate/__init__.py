@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from annotate import security
 from annotate.config import Config, normalise_database_url
 
 
@@ -21,7 +22,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     and then by ``ANNOTATE_*`` environment variables; an explicit config class or mapping
     (tests, the CLI) skips the environment unless it sets ``LOAD_ENV``.
 
-    :raises ConfigurationError: outside demo and test mode when no secret key is set.
+    :raises ConfigurationError: outside demo and test mode when no secret key is set or it is
+        shorter than 32 bytes.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
@@ -33,8 +35,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     if config is None or app.config.get("LOAD_ENV"):
+        code_only = {key: app.config.get(key) for key in security.CODE_ONLY}
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("ANNOTATE")
+        app.config.update(code_only)  # demo and test mode: never from a file or the environment
     if app.config.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
@@ -49,6 +53,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
         app.config["SECRET_KEY_EPHEMERAL"] = True
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
+    if problem := security.secret_key_problem(app):
+        raise ConfigurationError(problem)
+    security.configure(app)
 
     # Imported here, not at the top: ``import annotate.metrics`` (pure, used by scripts)
     # runs this package's __init__ and must not load the web application with it.
@@ -64,6 +71,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
 

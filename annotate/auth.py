@@ -7,9 +7,18 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, has_app_context, redirect, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    has_app_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy.orm import joinedload
 
 from annotate.database import db
@@ -61,19 +70,36 @@ def burn_password_check(password: str) -> None:
 
 
 #: The user with their memberships, in one statement: every page's role gate and the
-#: navigation look at them (built once; it runs on every request).
+#: navigation look at them (built once; it runs on every request). The session generation
+#: must match: ``User.end_sessions`` ends every session and remember cookie issued before.
 _USER = (sa.select(User).options(joinedload(User.memberships))
-         .where(User.id == sa.bindparam("user_id"), User.active.is_(True)))
+         .where(User.id == sa.bindparam("user_id"), User.active.is_(True),
+                User.session_epoch == sa.bindparam("epoch")))
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Flask-Login callback: the session's user, if still active."""
+    """Flask-Login callback: the user of ``"<id>:<epoch>"`` (``User.get_id``), if still
+    active and the generation is current; None ends the session or remember cookie."""
     try:
-        key = int(user_id)
+        key, epoch = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    return db.session.execute(_USER, {"user_id": key}).unique().scalar_one_or_none()
+    return db.session.execute(_USER, {"user_id": key, "epoch": epoch}
+                              ).unique().scalar_one_or_none()
+
+
+#: Session keys that survive a login's fresh session (the interface language).
+_KEPT_AT_LOGIN = ("lang",)
+
+
+def begin_session(user: User, *, remember: bool = False) -> None:
+    """Log ``user`` in on an emptied session: nothing from before the login survives but the
+    language, and Flask-WTF's CSRF token (kept in the session) is a new one."""
+    kept = {key: session[key] for key in _KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
 
 
 def user_has_any_role(user: User, roles: tuple[ProjectRole | str, ...]) -> bool:

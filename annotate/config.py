@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -27,9 +28,11 @@ def normalise_database_url(url: str) -> str:
 class Config:
     """Defaults for a real deployment."""
 
-    #: Signs sessions and CSRF tokens. Required outside demo and test mode.
+    #: Signs sessions and CSRF tokens. Required outside demo and test mode, at least 32 bytes.
     SECRET_KEY: str | None = None
-    #: Demo mode (``annotate demo``) may run with a generated secret key.
+    #: Demo mode (``annotate demo``) may run with a generated secret key. Only code sets it
+    #: (like TESTING and ALLOW_EPHEMERAL_SECRET): ``ANNOTATE_DEMO`` and instance/config.py are
+    #: ignored, so a production server can never start in demo mode.
     DEMO = False
     #: Database; ``ANNOTATE_DATABASE_URL`` overrides. Relative SQLite paths live in instance/.
     SQLALCHEMY_DATABASE_URI = "sqlite:///annotate.sqlite"
@@ -40,11 +43,26 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: "Keep me logged in" (off by default on the form) lasts this long at most. The remember
+    #: cookie is Secure whenever SESSION_COOKIE_SECURE is. Logout, a password change,
+    #: deactivation and "log out everywhere" end it (``User.session_epoch``).
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # seconds: one working day
-    #: Failed-login throttle (Flask-Limiter syntax), counted per client address.
-    LOGIN_RATE_LIMIT = "5 per minute;30 per hour"
-    #: Where the limiter keeps its counters; use redis://… with several gunicorn workers.
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: Failed logins allowed per account (the submitted username), from any address
+    #: (Flask-Limiter syntax). A throttled account never blocks another one.
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour"
+    #: Failed logins allowed per client address, whatever the accounts: higher than per
+    #: account, since a whole office may sit behind one address.
+    LOGIN_CLIENT_RATE_LIMIT = "30 per minute;200 per hour"
+    #: Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted
+    #: (Werkzeug's ProxyFix). 0: no proxy, the socket's address is the client's. Set 1 behind
+    #: one nginx; never more than there are, or clients can forge their address.
+    TRUSTED_PROXIES = 0
+    #: Redis (e.g. redis://127.0.0.1:6379/0): the login throttle's counters live there.
+    REDIS_URL: str | None = None
+    #: Where the limiter keeps its counters. Unset: REDIS_URL if set, else the app's database
+    #: (table rate_limit_counters) — always shared by every gunicorn worker.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     #: Languages offered in the navigation; the first is the fallback.
     LANGUAGES = {"en": "English", "zh": "简体中文"}

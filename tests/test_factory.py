@@ -15,10 +15,10 @@ def test_refuses_to_start_without_secret_key(monkeypatch):
 
 
 def test_environment_supplies_secret_and_database(monkeypatch, tmp_path):
-    monkeypatch.setenv("ANNOTATE_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("ANNOTATE_SECRET_KEY", "from-the-environment-" + "k" * 32)
     monkeypatch.setenv("ANNOTATE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
     app = create_app()
-    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SECRET_KEY"] == "from-the-environment-" + "k" * 32
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.sqlite")
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -22,7 +22,7 @@ def _fmt(v: float | None, digits: int = 2) -> str:
 def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     t = escape(title)
     return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-                  f'width="100%" style="max-width:{width}px" role="img" aria-label="{t}" {FONT}>'
+                  f'width="{width}" class="chart" role="img" aria-label="{t}" {FONT}>'
                   f'<title>{t}</title>' + "".join(body) + "</svg>")
 
 

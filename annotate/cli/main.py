@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, routes_command, shell_command
 
-from annotate import create_app
+from annotate import ConfigurationError, create_app
 from annotate.cli import metrics_cmds, serve
 from annotate.config import Config
 
@@ -21,7 +21,11 @@ def create_cli_app() -> Flask:
 
     Commands that serve nothing may run without a secret key; ``annotate run`` refuses to.
     """
-    return create_app({"CONFIG_CLASS": Config, "LOAD_ENV": True, "ALLOW_EPHEMERAL_SECRET": True})
+    try:
+        return create_app(
+            {"CONFIG_CLASS": Config, "LOAD_ENV": True, "ALLOW_EPHEMERAL_SECRET": True})
+    except ConfigurationError as error:  # e.g. a too short key: a message, no traceback
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=create_cli_app, add_default_commands=False,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from annotate.database import db, intpk, str64, timestamp
 from annotate.models.enums import ProjectRole
@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[timestamp]
     last_login_at: Mapped[datetime | None]
+    #: Generation of the user's sessions: it is part of the id Flask-Login keeps in the session
+    #: and the remember cookie (``get_id``), so raising it ends every session and remember
+    #: cookie issued before (logout, password change, deactivation, "log out everywhere").
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan")
@@ -43,6 +47,20 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: ``"<id>:<session_epoch>"``."""
+        return f"{self.id}:{self.session_epoch or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this user (takes effect on flush)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
+
+    @validates("active")
+    def _deactivation_ends_sessions(self, _key: str, active: bool) -> bool:
+        if self.active and not active:
+            self.end_sessions()
+        return active
 
     def roles_in(self, project: Project) -> set[ProjectRole]:
         """Return this user's roles in ``project``."""
@@ -98,3 +116,17 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.name!r} user={self.user_id}>"
+
+
+class RateLimitCounter(db.Model):
+    """A throttle counter (fixed window) when no Redis is configured: every worker sees it."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    #: Unix time at which the window ends and the count starts again from zero.
+    expires_at: Mapped[float] = mapped_column(sa.Float)
+
+    def __repr__(self) -> str:
+        return f"<RateLimitCounter {self.key!r} {self.count}>"

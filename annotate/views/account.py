@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from wtforms import SelectChoice
 
-from annotate.auth import check_password, hash_password, require_login
+from annotate.auth import begin_session, check_password, hash_password, require_login
 from annotate.database import db
 from annotate.forms.auth import LanguageForm, PasswordChangeForm, TokenForm
 from annotate.forms.common import EmptyForm
@@ -43,16 +43,31 @@ def settings():
             flash(_("The current password is wrong."), "danger")
         else:
             current_user.password_hash = hash_password(password_form.new.data)
+            current_user.end_sessions()  # every other session and remember cookie
             record_event(db.session, "user.password_change", "user", current_user.id,
                          actor=current_user)
             db.session.commit()
-            flash(_("Password changed."), "success")
+            begin_session(current_user)  # this browser stays logged in, on a new session
+            flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""
     return render_template("account/settings.html", language_form=language_form,
                            password_form=password_form, token_form=token_form,
                            new_token=new_token, tokens=list_tokens(db.session, current_user),
-                           revoke_form=EmptyForm())
+                           revoke_form=EmptyForm(), end_sessions_form=EmptyForm())
+
+
+@bp.post("/sessions/end")
+def end_sessions():
+    """Log out everywhere: every session and remember cookie of the user, this one included."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    current_user.end_sessions()
+    record_event(db.session, "user.sessions_end", "user", current_user.id, actor=current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have been logged out everywhere."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -11,8 +11,10 @@ from wtforms import SelectChoice
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.admin import MembershipForm, UserCreateForm
+from annotate.forms.common import EmptyForm
 from annotate.models import Project, ProjectRole, User
 from annotate.services.accounts.users import add_membership, create_user, get_user
+from annotate.services.audit import record_event
 from annotate.services.errors import DomainError
 from annotate.services.projects.projects import get_project
 
@@ -50,5 +52,19 @@ def index():
         db.session.rollback()
         flash(str(error), "danger")
     return render_template("users/index.html", users=users, create_form=create_form,
-                           grant_form=grant_form), (200 if not (
+                           grant_form=grant_form, end_sessions_form=EmptyForm()), (200 if not (
                                create_form.errors or grant_form.errors) else 400)
+
+
+@bp.post("/<int:user_id>/sessions/end")
+def end_sessions(user_id: int):
+    """Log a user out everywhere: every session and remember cookie (audited)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    user.end_sessions()
+    record_event(db.session, "user.sessions_end", "user", user.id, actor=current_user,
+                 details={"username": user.username})
+    db.session.commit()
+    flash(_("%(name)s has been logged out everywhere.", name=user.username), "success")
+    return redirect(url_for("users.index"))

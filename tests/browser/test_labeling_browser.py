@@ -43,7 +43,7 @@ def test_keyboard_only_labeling_of_single_label_span_and_pairwise(page, live_ser
     assert len(_mine(db, "demo")) == before + 3
 
     page.keyboard.press("?")
-    page.wait_for_function("document.activeElement.closest('#help-modal') !== null")
+    page.wait_for_function("() => document.activeElement.closest('#help-modal') !== null")
     screenshot(page, "labeling-shortcuts-help")
     page.keyboard.press("Escape")
     page.wait_for_selector("#help-modal", state="hidden")
@@ -56,7 +56,7 @@ def test_keyboard_only_labeling_of_single_label_span_and_pairwise(page, live_ser
     assert _mine(db, "demo")[-1][1] == ["R1.1"]
 
     page.keyboard.press("s")
-    page.wait_for_function("document.activeElement.id === 'skip-reason'")
+    page.wait_for_function("() => document.activeElement.id === 'skip-reason'")
     page.keyboard.type("cannot tell which product is meant")
     _next_item(page)
 
@@ -95,7 +95,7 @@ def test_keyboard_only_labeling_of_single_label_span_and_pairwise(page, live_ser
     assert value == {"choice": "B", "reason": "B is correct (R1.2)"}
 
     page.keyboard.press("f")
-    page.wait_for_function("document.activeElement.name === 'kind'")
+    page.wait_for_function("() => document.activeElement.name === 'kind'")
     page.keyboard.press("2")
     screenshot(page, "labeling-flag-dialog")
     _next_item(page)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from annotate import create_app
-from annotate.config import TestConfig
-from annotate.extensions import limiter
-
 LANDING = {"admin": "/admin/", "manager": "/reports/", "reviewer": "/review/",
            "annotator": "/annotate/", "nobody": "/account/"}
 
@@ -80,30 +76,6 @@ def test_login_with_csrf_token_works(csrf_app, role_users):
     response = client.post("/login", data={"username": "ann", "password": "secret-pw",
                                            "csrf_token": token})
     assert response.status_code == 302
-
-
-def test_repeated_failed_logins_are_throttled(tmp_path):
-    from annotate.database import db
-    from annotate.services.accounts.users import create_user
-
-    app = create_app({"CONFIG_CLASS": TestConfig, "RATELIMIT_ENABLED": True,
-                      "LOGIN_RATE_LIMIT": "3 per minute",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'throttle.sqlite'}"})
-    with app.app_context():
-        db.create_all()
-        create_user(db.session, "ann", "secret-pw")
-        db.session.commit()
-    limiter.reset()
-    client = app.test_client()
-    codes = [client.post("/login", data={"username": "ann", "password": "bad"}).status_code
-             for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
-    blocked = client.post("/login", data={"username": "ann", "password": "secret-pw"})
-    assert blocked.status_code == 429
-    assert b"Too many" in blocked.data
-    limiter.reset()
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_session_cookie_is_hardened(role_users, client, login):
