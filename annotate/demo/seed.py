@@ -90,6 +90,12 @@ def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 2
         upgrade()
         if db.session.scalar(sa.select(sa.func.count(User.id))):
             return "Kept the existing demo data."
+    from annotate.demo.guard import DEMO_MARKER
+    from annotate.services.audit import record_event
+
+    # The chain's first event marks the database as the demo's own (annotate.demo.guard).
+    record_event(db.session, DEMO_MARKER, "database",
+                 details={"note": "seeded by annotate demo; annotate demo may wipe it"})
     seed_demo(n_items=n_items, seed=seed)
     db.session.commit()
     return (f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "
