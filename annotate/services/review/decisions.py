@@ -130,6 +130,8 @@ def decide_batch(session: Session, plan: SamplePlan, actor: User,
     # lock) before the checks, so a concurrent decision, draw or review waits and then sees
     # this one; uq_batch_decisions_plan_id refuses a second row whatever happens.
     batch = lock_row(session, plan.batch)
+    if plan_decision_row(session, plan) is not None:
+        raise Conflict(already_decided(batch))
     check_open_plan(session, plan)
     tally = tally_plan(session, plan)
     if decision is None:
