@@ -14,6 +14,7 @@ from flask.cli import run_command as flask_run_command
 
 from annotate import create_app
 from annotate.config import DemoConfig
+from annotate.database import db
 
 
 def is_loopback(host: str) -> bool:
@@ -52,14 +53,20 @@ def run_command(ctx: click.Context, **kwargs: object) -> None:
               help="Keep an existing demo database instead of rebuilding it.")
 @click.option("--public", is_flag=True,
               help="Allow binding a non-loopback address (the demo passwords are public!).")
+@click.option("--force-wipe-database", "force_wipe", metavar="NAME",
+              help="Wipe a database that holds other data than the demo's: repeat its name "
+                   "(the PostgreSQL database's, or the SQLite file's).")
 @pass_script_info
 def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: bool,
-                 public: bool) -> None:
+                 public: bool, force_wipe: str | None) -> None:
     """Build a fresh demo database with seeded users and data, and serve it.
 
-    Uses ANNOTATE_DATABASE_URL when set, else instance/demo.sqlite.
+    Uses ANNOTATE_DATABASE_URL when set, else instance/demo.sqlite. Only an empty database
+    or one the demo seeded is rebuilt; any other is refused unless --force-wipe-database
+    repeats its name.
     """
     # Deferred for start-up time: the demo seeding imports every service.
+    from annotate.demo.guard import wipe_refusal
     from annotate.demo.seed import DEMO_PASSWORD, DEMO_USERS, build_demo_database
 
     if not seed_only and not public and not is_loopback(host):
@@ -68,13 +75,20 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
     config: dict[str, object] = {"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True}
     app = create_app(config)
     with app.app_context():
+        refusal = wipe_refusal(db.engine, force_wipe)
+        if refusal is not None:
+            db.engine.dispose()
+            click.echo(f"Error: {refusal}", err=True)
+            sys.exit(1)
         summary = build_demo_database(fresh=not keep,
                                       guidelines=Path(current_app.config["GUIDELINES_DIR"]))
         url = current_app.extensions["sqlalchemy"].engine.url
         click.echo(f"Demo database: {url.render_as_string(hide_password=True)}")
         click.echo(summary)
-    if seed_only:
-        return
+        if seed_only:
+            db.session.remove()
+            db.engine.dispose()
+            return
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"\nServing on http://{shown_host}:{port}/  (Ctrl+C to stop)")
     click.echo(f"Accounts (password '{DEMO_PASSWORD}'): {', '.join(DEMO_USERS)}")

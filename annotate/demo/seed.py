@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from annotate.config import shipped_guidelines_dir
 from annotate.database import db, utcnow
+from annotate.demo.guard import DEMO_MARKER
 from annotate.demo.tasks import seed_task_projects
 from annotate.demo.training import import_next_draft, seed_rulebook_and_training
 from annotate.models import (
@@ -24,6 +25,7 @@ from annotate.models import (
     User,
 )
 from annotate.services.accounts.users import add_membership, create_user
+from annotate.services.audit import record_event
 from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
@@ -93,6 +95,9 @@ def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 2
         upgrade()
         if db.session.scalar(sa.select(sa.func.count(User.id))):
             return "Kept the existing demo data."
+    # The chain's first event marks the database as the demo's own (annotate.demo.guard).
+    record_event(db.session, DEMO_MARKER, "database",
+                 details={"note": "seeded by annotate demo; annotate demo may wipe it"})
     seed_demo(n_items=n_items, seed=seed, guidelines=guidelines)
     db.session.commit()
     return (f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "

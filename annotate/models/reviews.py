@@ -92,6 +92,8 @@ class BatchDecision(db.Model):
     """Accept, reject or void a batch; an override of the plan's decision needs a reason."""
 
     __tablename__ = "batch_decisions"
+    #: One decision per plan; a rejected batch is decided again on the next round's plan.
+    __table_args__ = (sa.UniqueConstraint("plan_id"),)
 
     id: Mapped[intpk]
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("sample_plans.id"), index=True)

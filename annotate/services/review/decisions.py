@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from annotate.database import Session, utcnow
 from annotate.metrics import proportion
@@ -41,9 +42,14 @@ from annotate.models import (
     Verdict,
 )
 from annotate.services.audit import record_event
-from annotate.services.errors import InvalidInput
+from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import slot_change
-from annotate.services.review.sampling import lot_annotations, plan_decision_row
+from annotate.services.locks import lock_row
+from annotate.services.review.sampling import (
+    already_decided,
+    lot_annotations,
+    plan_decision_row,
+)
 
 #: How long an annotator has to redo work sent back to them.
 REANNOTATION_LEASE_DAYS = 14
@@ -120,7 +126,12 @@ def decide_batch(session: Session, plan: SamplePlan, actor: User,
     """
     from annotate.services.review.reviews import check_open_plan
 
-    batch = plan.batch
+    # One decision per plan: the batch row is locked (PostgreSQL FOR UPDATE, SQLite's write
+    # lock) before the checks, so a concurrent decision, draw or review waits and then sees
+    # this one; uq_batch_decisions_plan_id refuses a second row whatever happens.
+    batch = lock_row(session, plan.batch)
+    if plan_decision_row(session, plan) is not None:
+        raise Conflict(already_decided(batch))
     check_open_plan(session, plan)
     tally = tally_plan(session, plan)
     if decision is None:
@@ -144,8 +155,12 @@ def decide_batch(session: Session, plan: SamplePlan, actor: User,
                         defects=tally.defects, plan_decision=tally.plan_decision,
                         decision=decision, override_reason=reason if override else None,
                         decided_by_id=actor.id)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(already_decided(batch)) from None
     details = {"batch": batch.name, "plan_id": plan.id, "round": plan.round,
                "decision": decision.value,
                "plan_decision": tally.plan_decision.value if tally.plan_decision else None,

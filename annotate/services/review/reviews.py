@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from annotate.database import Session
@@ -36,8 +37,9 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.locks import lock_row
 from annotate.services.projects.values import normalise_value
-from annotate.services.review.sampling import current_plan, plan_decision_row
+from annotate.services.review.sampling import already_decided, current_plan, plan_decision_row
 
 logger = logging.getLogger(__name__)
 #: Task types whose correction is a structured value the reviewer must give.
@@ -67,14 +69,14 @@ def check_open_plan(session: Session, plan: SamplePlan) -> None:
     :raises Conflict: with a message saying why.
     """
     if plan.batch.status == BatchStatus.void:
-        raise Conflict(f"Batch {plan.batch.name} is void; it takes no more reviews.")
+        raise Conflict(_l("Batch %(batch)s is void; it takes no more reviews.",
+                          batch=plan.batch.name))
     if plan_decision_row(session, plan) is not None:
-        raise Conflict(f"Batch {plan.batch.name} was already decided on this plan; "
-                       "no more reviews are taken.")
+        raise Conflict(already_decided(plan.batch))
     latest = current_plan(session, plan.batch)
     if latest is None or latest.id != plan.id:
-        raise Conflict(f"Plan {plan.id} was replaced by a newer plan for batch "
-                       f"{plan.batch.name}.")
+        raise Conflict(_l("Plan %(plan)s was replaced by a newer plan for batch %(batch)s.",
+                          plan=plan.id, batch=plan.batch.name))
 
 
 def get_sampled(session: Session, plan: SamplePlan, sampled_id: int) -> SampledAnnotation:
@@ -184,6 +186,9 @@ def record_review(session: Session, sampled: SampledAnnotation, reviewer: User,
         Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id))
     if existing is not None:
         return existing, False
+    # A shared lock on the batch: reviews run side by side, but a decision or a redraw
+    # (which lock it exclusively) waits for them, and a review after them sees them.
+    lock_row(session, plan.batch, shared=True)
     check_open_plan(session, plan)
     try:
         verdict = Verdict(verdict)

@@ -23,6 +23,7 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.metrics import draw_sample, single_sampling_plan
@@ -47,6 +48,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.locks import lock_row
 
 STRATA = ("annotator", "label")
 #: Review-gold annotations mixed in by default: this share of the sample, at most MAX.
@@ -86,6 +88,12 @@ def current_plan(session: Session, batch: Batch) -> SamplePlan | None:
 def plan_decision_row(session: Session, plan: SamplePlan) -> BatchDecision | None:
     """The decision taken on ``plan``, if any."""
     return session.scalar(sa.select(BatchDecision).where(BatchDecision.plan_id == plan.id))
+
+
+def already_decided(batch: Batch) -> Any:
+    """The refusal of a second decision (or a review) on a decided plan."""
+    return _l("Batch %(batch)s was already decided on this plan; nothing was changed. "
+              "Reload the batch to see the decision.", batch=batch.name)
 
 
 def outstanding_reannotations(session: Session, batch: Batch) -> int:
@@ -265,6 +273,9 @@ def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | No
     """
     project = batch.project
     method = _resolve_method(project, method)
+    # Two draws at once would both replace the same plan; a draw during a decision would
+    # reopen a decided batch. The batch row serialises them (see decide_batch).
+    batch = lock_row(session, batch)
     replaced = _check_drawable(session, batch)
     lot = lot_annotations(session, batch)
     if not lot:

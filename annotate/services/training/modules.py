@@ -262,6 +262,11 @@ def submit_attempt(session: Session, user: User, module: TrainingModule,
     :raises Conflict: already submitted, expired, superseded, limit or cool-down reached.
     :raises InvalidInput: a question is unanswered or an answer is out of range.
     """
+    # Attempts are counted against the limit and cool-down under a lock on the user's row:
+    # concurrent submissions by one user wait for each other and count what came before.
+    from annotate.services.locks import lock_row
+
+    user = lock_row(session, user)
     now = now or utcnow()
     earlier = session.scalar(sa.select(TrainingAttempt).where(TrainingAttempt.token == token))
     if earlier is not None:
