@@ -59,10 +59,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     # Imported here, not at the top: ``import annotate.metrics`` (pure, used by scripts)
     # runs this package's __init__ and must not load the web application with it.
-    from annotate import auth, i18n, labels
+    from annotate import auth, i18n, labels, routing
     from annotate.database import db
     from annotate.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
+    routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True,
                      compare_type=True)

@@ -29,7 +29,9 @@ def import_command(project: str, file: Path, batch_name: str | None, source: str
                    licence: str, fmt: str) -> None:
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
-    JSONL and CSV files are streamed (constant memory whatever their size)."""
+    JSONL and CSV files are streamed (constant memory whatever their size). Refused, with the
+    line named: NUL characters and lone surrogates, nesting deeper than 64 levels, NaN,
+    Infinity and integers beyond 64 bits, an unclosed CSV quote, a file with no items."""
     from annotate.services.data.formats import guess_format, iter_records
     from annotate.services.data.imports import import_records
     from annotate.services.projects.projects import get_project

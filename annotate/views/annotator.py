@@ -70,8 +70,11 @@ _PROJECT = sa.select(Project).where(Project.slug == sa.bindparam("slug"),
 
 
 def _project(slug: str) -> Project:
+    """The project ``slug`` if the user annotates in it (or is an admin); 404 otherwise, so a
+    non-member learns neither the project's name nor whether it exists."""
     project = db.session.scalar(_PROJECT, {"slug": slug})
-    if project is None:
+    if project is None or not (current_user.is_admin or ProjectRole.annotator in
+                               current_user.roles_in(project)):
         abort(404)
     return project
 

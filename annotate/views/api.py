@@ -27,7 +27,7 @@ from annotate.services.data.export import (
     iter_dataset,
     record_dataset_export,
 )
-from annotate.services.data.formats import read_records
+from annotate.services.data.formats import MAX_DEPTH, read_records, value_problem
 from annotate.services.data.imports import import_records
 from annotate.services.errors import DomainError, InvalidInput, NotFound
 from annotate.services.labeling.annotations import submit_annotation
@@ -164,11 +164,25 @@ def next_item(slug: str):
                              "sha256": claim.version.sha256}}})
 
 
+def _json_body() -> Any:
+    """The request's JSON (None if it is not JSON), refused with a 400 when no database could
+    store it: the import's limits (nesting, NUL, lone surrogates, NaN, 64-bit integers)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body, problem = None, f"nested deeper than {MAX_DEPTH} levels (the limit)"
+    else:
+        problem = value_problem(body)
+    if problem is not None:
+        raise InvalidInput("The annotation was not saved.", [f"body: {problem}"])
+    return body
+
+
 @bp.post("/projects/<slug>/assignments/<int:assignment_id>/submit")
 def submit(slug: str, assignment_id: int):
     """Submit a value for the caller's leased item."""
     project = _project(slug, ProjectRole.annotator)
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict) or "value" not in body:
         raise InvalidInput("The body must be a JSON object with a value.",
                            ["value: required"])
@@ -205,15 +219,21 @@ def export(slug: str):
     return Response(stream_with_context(generate()), mimetype=MIMETYPES[fmt])
 
 
+#: Responses beyond 400/401/403/404 that some operations give, and why.
+_MORE = {"409": "The lease is no longer the caller's: it expired, was submitted or skipped.",
+         "413": "The request body is larger than the server's limit (MAX_CONTENT_LENGTH)."}
+
+
 def _op(summary: str, role: str | None, params: list[dict[str, Any]], body: Any = None,
-        ok: str = "200") -> dict[str, Any]:
+        ok: str = "200", more: tuple[str, ...] = ()) -> dict[str, Any]:
+    error = {"$ref": "#/components/responses/Error"}
     operation: dict[str, Any] = {
         "summary": summary, "parameters": params,
-        "responses": {ok: {"description": "Success"},
-                      "400": {"$ref": "#/components/responses/Error"},
-                      "401": {"$ref": "#/components/responses/Error"},
-                      "403": {"$ref": "#/components/responses/Error"},
-                      "404": {"$ref": "#/components/responses/Error"}}}
+        "responses": {ok: {"description": "Success"}, "400": error, "401": error,
+                      "403": error, "404": error,
+                      **{code: {"description": _MORE[code], "content": {"application/json": {
+                          "schema": {"$ref": "#/components/schemas/Error"}}}}
+                         for code in more}}}
     if role:
         operation["description"] = f"Requires the {role} role in the project."
     if body:
@@ -247,7 +267,8 @@ def openapi_document(base: str) -> dict[str, Any]:
             "/projects/{slug}/items": {"post": _op(
                 "Import items (all or nothing)", "manager", [slug, *query],
                 {"required": True, "content": {t: {"schema": {"type": "string"}} for t in (
-                    "application/x-ndjson", "text/csv", "application/json")}}, ok="201")},
+                    "application/x-ndjson", "text/csv", "application/json")}}, ok="201",
+                more=("413",))},
             "/projects/{slug}/next": {"post": _op("Lease the next item", "annotator", [slug])},
             "/projects/{slug}/assignments/{assignment_id}/submit": {"post": _op(
                 "Submit a value for a leased item", "annotator",
@@ -257,7 +278,8 @@ def openapi_document(base: str) -> dict[str, Any]:
                     "type": "object", "required": ["value"], "properties": {
                         "value": {}, "clause_keys": {"type": "array",
                                                      "items": {"type": "string"}},
-                        "duration_ms": {"type": "integer"}}}}}}, ok="201")},
+                        "duration_ms": {"type": "integer"}}}}}}, ok="201",
+                more=("409", "413"))},
             "/projects/{slug}/export": {"get": _op(
                 "Dataset export (streamed)", "manager", [slug, query[0]])},
         },

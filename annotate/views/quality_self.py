@@ -7,9 +7,9 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from annotate.auth import require_role
-from annotate.database import db
+from annotate.database import db, utcnow
 from annotate.models import Membership, Project, ProjectRole
-from annotate.services.quality.annotator import annotator_quality
+from annotate.services.quality.annotator import annotator_quality, own_view
 from annotate.services.quality.report import ReportOptions, compute_report
 
 bp = Blueprint("quality_self", __name__, url_prefix="/annotate/quality")
@@ -37,6 +37,7 @@ def project(slug: str):
         abort(404)
     options = ReportOptions(bootstrap=0, seed=int(current_app.config.get("REPORT_SEED", 0)))
     report = compute_report(db.session, found, options)
-    quality = annotator_quality(db.session, report, current_user)
+    # Gold figures for closed weeks only: an answer given now changes nothing seen now.
+    quality = own_view(annotator_quality(db.session, report, current_user), utcnow())
     return render_template("quality/annotator.html", project=found, quality=quality,
                            form=None, manager_view=False)

@@ -4,7 +4,14 @@
 read in constant memory); :func:`read_records` is the same on bytes already in memory.
 
 Malformed lines become problems (``line N: reason``), never exceptions, so the importer can
-report every problem of a file at once.
+report every problem of a file at once. Besides malformed JSON or CSV, a line is refused when
+it holds what no database column can store or what is not JSON at all (:data:`LIMITS`):
+
+- text (values and keys) with a NUL character (``\\u0000``) or a lone surrogate;
+- nesting deeper than :data:`MAX_DEPTH` levels (a JSONL line, a whole Label Studio file);
+- NaN, Infinity or an integer beyond 64 bits;
+- a CSV cell whose opening quote is never closed (it would swallow the rows after it);
+- a file with no items at all (empty, blank lines, a CSV header only, ``[]``).
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -19,7 +28,20 @@ from typing import IO, Any
 
 import orjson
 
+from annotate.models import TaskType
+
 FORMATS = ("jsonl", "csv", "labelstudio")
+TRUE = {"1", "true", "yes", "y", "t"}
+FALSE = {"", "0", "false", "no", "n", "f"}
+#: How deeply a JSONL line or a Label Studio file may nest arrays and objects.
+MAX_DEPTH = 64
+#: The import limits in one sentence (for help texts and messages).
+LIMITS = (f"at most {MAX_DEPTH} levels of nesting; no NUL characters or lone surrogates; "
+          "finite numbers, integers within 64 bits")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INT_RANGE = range(-(2**63), 2**64)
+_NO_ITEMS = "line 1: the file holds no items (it is empty or has only a header row)"
+_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels (the limit)"
 
 
 @dataclass
@@ -31,6 +53,27 @@ class Record:
     from_csv: bool = False
     annotations: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def flag_value(value: Any) -> bool | None:
+    """A yes/no cell (``personal_info``) as a bool; None when it is neither."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    return True if text in TRUE else False if text in FALSE else None
+
+
+def csv_gold(task_type: TaskType, raw: str) -> Any:
+    """A CSV ``gold`` cell as a value: JSON when it looks like it, ``a|b`` for multi-label."""
+    raw = raw.strip()
+    if raw.startswith(("[", "{")):
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, RecursionError, ValueError):
+            return raw
+    if task_type == TaskType.multi_label:
+        return [part.strip() for part in raw.split("|") if part.strip()]
+    return raw
 
 
 def guess_format(filename: str) -> str:
@@ -82,36 +125,101 @@ def parse_line(raw: bytes) -> Any:
     NaN/Infinity, lone surrogates, deep nesting) and any document in which it found a float
     (it reads an integer beyond 64 bits as a float) is read again by the standard library,
     whose result and error messages are the reference."""
+    return _load(raw)[0]
+
+
+def _load(raw: bytes) -> tuple[Any, bool]:
+    """:func:`parse_line`, and whether orjson's reading stood (then the document has no lone
+    surrogate, NaN, Infinity, float or integer beyond 64 bits: no need to look for them)."""
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw.decode())
+        return json.loads(raw.decode()), False
     if type(obj) is dict:
         kinds = set(map(type, obj.values()))
         if float in kinds or ((dict in kinds or list in kinds) and _has_float(obj)):
-            return json.loads(raw.decode())
-        return obj
-    return json.loads(raw.decode()) if _has_float(obj) else obj
+            return json.loads(raw.decode()), False
+        return obj, True
+    return (json.loads(raw.decode()), False) if _has_float(obj) else (obj, True)
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000)"
+    if _SURROGATE.search(text):
+        return "contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """What makes ``text`` unstorable (a NUL character, a lone surrogate), or None."""
+    return _text_problem(text)
+
+
+def value_problem(document: Any, depth: int = 0) -> str | None:
+    """The first thing in a parsed JSON ``document`` that cannot be imported (see the module
+    docstring), as ``field: reason``; None when there is none. Iterative: any depth is safe.
+    ``depth`` is the nesting level the document itself sits at."""
+    stack: list[tuple[Any, int, str]] = [(document, depth, "")]
+    while stack:
+        value, level, where = stack.pop()
+        kind = type(value)
+        problem = None
+        if kind is dict or kind is list:
+            if level >= MAX_DEPTH:
+                return f"{where or 'file'}: {_TOO_DEEP}"
+            pairs = value.items() if kind is dict else ((None, v) for v in value)
+            for key, inner in pairs:
+                if key is not None and (problem := _text_problem(key)):
+                    return f"{where or key!r}: a key {problem}"
+                stack.append((inner, level + 1, where or (key if level == depth else "")))
+        elif kind is str:
+            problem = _text_problem(value)
+        elif kind is float and not math.isfinite(value):
+            problem = "NaN and Infinity are not numbers JSON can carry"
+        elif kind is int and value not in _INT_RANGE:
+            problem = "an integer beyond 64 bits"
+        if problem:
+            return f"{where or 'value'}: {problem}"
+    return None
 
 
 def _iter_jsonl(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
+    empty = True
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if raw.isspace() or not raw:
             continue
+        empty = False
         try:
-            obj = parse_line(raw)
-        except UnicodeDecodeError as exc:
-            problems.append(_decode_problem(exc, f"line {number}"))
+            obj, clean = _load(raw)
+        except (ValueError, RecursionError) as exc:
+            problems.append(f"line {number}: {_parse_problem(exc)}")
             continue
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
+        # orjson's reading leaves only NUL and depth to look for, and only if the bytes say so
+        if not clean or b"\\u0000" in raw or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+            problem = value_problem(obj)
+            if problem is not None:
+                problems.append(f"line {number}: {problem}")
+                continue
         if type(obj) is not dict:
             problems.append(f"line {number}: must be a JSON object")
             continue
         yield Record(f"line {number}", obj)
+    if empty:
+        problems.append(_NO_ITEMS)
+
+
+def _parse_problem(exc: ValueError | RecursionError) -> str:
+    """Why a JSONL line could not be read."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"malformed JSON ({exc.msg} at column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        return _TOO_DEEP
+    return "an integer beyond 64 bits"  # int() refuses more than 4,300 digits
 
 
 def _iter_csv(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
@@ -136,48 +244,136 @@ def _iter_label_studio(stream: IO[bytes], problems: list[str]) -> Iterator[Recor
 
 
 def _read_csv(text: IO[str], problems: list[str]) -> Iterator[Record]:
-    reader = csv.DictReader(text)
+    # strict: a quote opened and never closed is an error, not a cell swallowing the rest.
+    reader = csv.DictReader(text, strict=True)
+    start, empty = 1, True
     try:
+        if not reader.fieldnames:
+            problems.append("line 1: the CSV file needs a header row")
+            return
+        bad = next(filter(None, map(_text_problem, reader.fieldnames)), None)
+        if bad:
+            problems.append(f"line 1: a column name {bad}")
+            return
+        start = reader.line_num + 1
         for row in reader:
-            where = f"line {reader.line_num}"
+            empty = False
+            where = f"line {start}"
+            start = reader.line_num + 1
             if None in row:
                 problems.append(f"{where}: more cells than header columns")
                 continue
-            yield Record(where, {k: v for k, v in row.items() if k}, from_csv=True)
+            cells = {k: v for k, v in row.items() if k}
+            if any("\x00" in v for v in cells.values() if v):
+                column = next(k for k, v in cells.items() if v and "\x00" in v)
+                problems.append(f"{where}: {column}: contains a NUL character (\\u0000)")
+                continue
+            yield Record(where, cells, from_csv=True)
     except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: malformed CSV ({exc})")
-    if not reader.fieldnames:
-        problems.append("line 1: the CSV file needs a header row")
+        empty = False
+        if "unexpected end of data" in str(exc):
+            problems.append(f"line {start}: malformed CSV (a quoted cell opened in this row "
+                            "is never closed)")
+        else:
+            problems.append(f"line {reader.line_num}: malformed CSV ({exc})")
+    if empty:
+        problems.append(_NO_ITEMS)
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n')
+
+
+def _deep_line(text: str) -> int:
+    """The line where ``text`` first nests deeper than :data:`MAX_DEPTH` (1 if it never)."""
+    line, depth = 1, 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif token in "]}":
+            depth -= 1
+        else:
+            line += token.count("\n")
+    return 1
+
+
+def _task_lines(text: str) -> list[int]:
+    """The line on which each task of a Label Studio list starts (read only when a task has
+    a problem to report; ``text`` is known to nest at most a few hundred levels)."""
+    lines, line, depth = [], 1, 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth == 2:
+                lines.append(line)
+        elif token in "]}":
+            depth -= 1
+        elif token == "\n":
+            line += 1
+    return lines
+
+
+def _load_label_studio(text: str) -> tuple[Any, list[str]]:
+    if not text.strip():
+        return None, [_NO_ITEMS]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [f"line {exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno})"]
+    except RecursionError:
+        return None, [f"line {_deep_line(text)}: {_TOO_DEEP}"]
+    except ValueError:  # int() refuses more than 4,300 digits
+        digits = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, digits.start()) + 1 if digits else 1
+        return None, [f"line {line}: an integer beyond 64 bits"]
 
 
 def _read_label_studio(text: str) -> tuple[list[Record], list[str]]:
-    try:
-        tasks = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [f"line {exc.lineno}: malformed JSON ({exc.msg} at column {exc.colno})"]
+    tasks, problems = _load_label_studio(text)
+    if problems:
+        return [], problems
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
         return [], ["file: Label Studio JSON must be a list of tasks"]
-    records, problems = [], []
+    if not tasks:
+        return [], [_NO_ITEMS]
+    records: list[Record] = []
+    lines: list[int] = []
     for number, task in enumerate(tasks, start=1):
         where = f"task {number}"
-        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            problems.append(f"{where}: data: each task needs a 'data' object")
+        problem = value_problem(task, depth=1)
+        if problem is not None:
+            lines = lines or _task_lines(text)
+            line = lines[number - 1] if number <= len(lines) else 1
+            problems.append(f"line {line}: {where}: {problem}")
             continue
-        fields = dict(task["data"])
-        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
-        if "id" not in fields and "external_id" not in fields:
-            ext = meta.get("external_id", task.get("id"))
-            if ext is not None:
-                fields["id"] = ext
-        for key in ("personal_info", "gold"):  # written there by our own export
-            if key in meta and key not in fields:
-                fields[key] = meta[key]
-        annotations = task.get("annotations") or []
-        if not isinstance(annotations, list):
-            problems.append(f"{where}: annotations: must be a list")
-            continue
-        records.append(Record(where, fields, annotations=[
-            a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]))
+        record = _task_record(where, task)
+        if isinstance(record, str):
+            problems.append(f"{where}: {record}")
+        else:
+            records.append(record)
     return records, problems
+
+
+def _task_record(where: str, task: Any) -> Record | str:
+    """One Label Studio task as a record, or what is wrong with it."""
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        return "data: each task needs a 'data' object"
+    fields = dict(task["data"])
+    meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+    if "id" not in fields and "external_id" not in fields:
+        ext = meta.get("external_id", task.get("id"))
+        if ext is not None:
+            fields["id"] = ext
+    for key in ("personal_info", "gold"):  # written there by our own export
+        if key in meta and key not in fields:
+            fields[key] = meta[key]
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list):
+        return "annotations: must be a list"
+    return Record(where, fields, annotations=[
+        a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")])

@@ -1,16 +1,16 @@
 """Importing items: JSONL, CSV and Label Studio task JSON into a batch, all or nothing.
 
-:func:`read_records` turns a file into :class:`Record` objects (malformed lines become
-problems, not exceptions); :func:`import_records` validates every record against the project's
-task type and label schema, reports *every* problem at once and writes nothing when there is
-one; otherwise it inserts the new items in bulk chunks. Re-importing is idempotent: a record
-whose external id or content hash is already in the project is reported as a duplicate.
+:mod:`~annotate.services.data.formats` turns a file into :class:`Record` objects (malformed
+lines become problems, not exceptions); :func:`import_records` validates every record against
+the project's task type and label schema, reports *every* problem at once and writes nothing
+when there is one; otherwise it inserts the new items in bulk chunks. Re-importing is
+idempotent: a record whose external id or content hash is already in the project is reported
+as a duplicate.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,6 @@ from annotate.models import (
     BatchStatus,
     Item,
     Project,
-    TaskType,
     User,
 )
 from annotate.models.items import content_key
@@ -41,7 +40,7 @@ from annotate.services.data.bulk import (
     new_filters,
     remember,
 )
-from annotate.services.data.formats import Record
+from annotate.services.data.formats import Record, csv_gold, flag_value, text_problem
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.values import (
@@ -54,8 +53,6 @@ from annotate.services.projects.values import (
 
 RESERVED = ("id", "external_id", "gold", "personal_info")
 CHUNK = 5000
-TRUE = {"1", "true", "yes", "y", "t"}
-FALSE = {"", "0", "false", "no", "n", "f"}
 
 
 @dataclass
@@ -80,25 +77,6 @@ def _line_number(problem: str) -> int:
     return int(head[1]) if len(head) == 2 and head[1].isdigit() else 0
 
 
-def _flag(value: Any) -> bool | None:
-    if isinstance(value, bool) or value is None:
-        return bool(value)
-    text = str(value).strip().lower()
-    return True if text in TRUE else False if text in FALSE else None
-
-
-def _csv_gold(task_type: TaskType, raw: str) -> Any:
-    raw = raw.strip()
-    if raw.startswith(("[", "{")):
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return raw
-    if task_type == TaskType.multi_label:
-        return [part.strip() for part in raw.split("|") if part.strip()]
-    return raw
-
-
 @dataclass(slots=True)
 class _Checked:
     line: str
@@ -114,8 +92,6 @@ _encode = canonical_encoder()
 _sha256 = hashlib.sha256
 
 
-
-
 def _check(project: Project, record: Record,
            required: tuple[str, ...] = ()) -> tuple[_Checked | None, list[str]]:
     """Validate one record. The common case (a JSON object with the required text fields, no
@@ -128,7 +104,7 @@ def _check(project: Project, record: Record,
     gold = payload.pop("gold", None)
     pii = payload.pop("personal_info", False)
     if pii is not False:
-        pii = _flag(pii)
+        pii = flag_value(pii)
     fast = (required and gold is None and not record.annotations and pii is not None
             and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip())))
     if fast:
@@ -156,7 +132,7 @@ def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: 
     canonical = canonical_json(payload)
     digest = content_hash(payload, canonical)
     if record.from_csv and gold is not None:
-        gold = _csv_gold(project.task_type, gold)
+        gold = csv_gold(project.task_type, gold)
     for ann in record.annotations:
         if ann.get("ground_truth") and gold is None:
             gold, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
@@ -242,6 +218,11 @@ def import_records(session: Session, project: Project, records: Iterable[Record]
     """
     if not batch_name.strip() or len(batch_name) > 200:
         raise InvalidInput("A batch name of 1-200 characters is required.")
+    odd = [f"{name}: {problem}" for name, text in (("batch", batch_name), ("source", source),
+                                                   ("licence", licence))
+           if (problem := text_problem(text))]
+    if odd:
+        raise InvalidInput("Nothing was imported.", odd)
     watermark = session.scalar(sa.select(sa.func.max(Item.id))) or 0
     run = _Run(project, batch_name.strip(), source, licence, actor, progress, watermark,
                ImportResult(batch=None))

@@ -2,11 +2,18 @@
 
 Shown to managers (``/reports/<project>/annotators/<id>``) and to the annotator themself
 (``/annotate/quality``); both pages render the same :class:`AnnotatorQuality`.
+
+The annotator's own page must not tell them which items are gold while they are still
+labelling: :func:`own_view` keeps gold figures only for closed weeks (Monday to Sunday, UTC,
+ended before the current one) holding at least :data:`MIN_GOLD_SHOWN` gold answers. Live gold
+breaches and this week's gold alerts are left out too; nothing else on the page depends on
+whether an item is gold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +29,10 @@ from annotate.services.training.gate import GateStatus, gate_status
 
 METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement",
            "items_per_hour")
+#: The fewest gold answers a closed week (or the closed weeks together) needs before the
+#: annotator's own page shows their gold accuracy.
+MIN_GOLD_SHOWN = 20
+GOLD = "gold_accuracy"
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,9 @@ class WeekRow:
     n_gold: int
     peer_agreement: float | None
     n_peer: int
+    n_gold_hits: int = 0
+    #: False on the annotator's own page while the week is open or holds too few gold answers
+    gold_shown: bool = True
 
 
 @dataclass
@@ -50,6 +64,8 @@ class AnnotatorQuality:
     suspended: bool
     suspended_reason: str | None
     n_annotations: int
+    #: Set on the annotator's own page: the gold rule applies (see :func:`own_view`).
+    min_gold_shown: int | None = None
 
 
 def annotator_quality(session: Session, report: ProjectReport[AggregateData], user: User
@@ -57,7 +73,7 @@ def annotator_quality(session: Session, report: ProjectReport[AggregateData], us
     """Assemble ``user``'s page from an already computed project report."""
     figures = {m: report.get("annotator", user.username, m) for m in METRICS}
     weeks = [WeekRow(week_label(week), n, proportion(hits, gold_n).value,
-                     gold_n, agree / total if total else None, total)
+                     gold_n, agree / total if total else None, total, hits)
              for week, n, gold_n, hits, total, agree
              in annotator_weeks(session, report.data, user.id)]
     n_annotations = sum(w.n_annotations for w in weeks)
@@ -75,3 +91,32 @@ def annotator_quality(session: Session, report: ProjectReport[AggregateData], us
         suspended=bool(membership and membership.suspended_at),
         suspended_reason=membership.suspended_reason if membership else None,
         n_annotations=n_annotations)
+
+
+def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
+    """``quality`` as the annotator may see it at ``now`` (aware): gold accuracy only over
+    closed weeks with at least :data:`MIN_GOLD_SHOWN` gold answers each, the headline over
+    those weeks together; no live gold breach, no gold alert raised this week."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    current = day - timedelta(days=day.weekday())  # this week's Monday, 00:00 UTC
+    label = current.strftime("%G-W%V")
+    weeks = [w if w.week < label and w.n_gold >= MIN_GOLD_SHOWN
+             else replace(w, gold_accuracy=None, n_gold=0, n_gold_hits=0, gold_shown=False)
+             for w in quality.weeks]
+    hits = sum(w.n_gold_hits for w in weeks if w.gold_shown)
+    n = sum(w.n_gold for w in weeks if w.gold_shown)
+    figures = dict(quality.figures)
+    figures[GOLD] = _closed_gold(quality.figures.get(GOLD), quality.user, hits, n)
+    events = [e for e in quality.events if e.metric != GOLD or e.created_at < current]
+    return replace(quality, weeks=weeks, figures=figures, events=events,
+                   breaches=[b for b in quality.breaches if b.metric != GOLD],
+                   min_gold_shown=MIN_GOLD_SHOWN)
+
+
+def _closed_gold(live: Figure | None, user: User, hits: int, n: int) -> Figure | None:
+    if n < MIN_GOLD_SHOWN:
+        return None
+    p = proportion(hits, n)
+    return Figure("annotator", user.username, GOLD, p.value, p.ci_low, p.ci_high, n, n, 1,
+                  live.rulebook_version if live else "", live.level if live else "",
+                  "closed weeks")
