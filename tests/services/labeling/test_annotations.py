@@ -26,7 +26,7 @@ from annotate.services.labeling.annotations import (
 from annotate.services.labeling.assignment import LeaseError, claim_next
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import normalise_value
-from tests.services.labeling.test_assignment import free_slots_out_of_step, make_ready
+from tests.factories import free_slots_out_of_step, make_ready
 
 
 @pytest.mark.parametrize("task, kwargs, value, expected", [

@@ -38,8 +38,7 @@ from annotate.services.rulebooks.versions import (
 )
 from annotate.services.training.gate import published_clauses
 from annotate.services.training.qualification import NotQualified, revoke_qualification
-from tests.services.labeling.test_assignment import make_ready
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL, make_ready
 
 #: Statements per request, at most. Today: next 5 (token with the project and roles; the gate
 #: with the membership lock, the live lease and whether any lease is overdue; slot; lease;

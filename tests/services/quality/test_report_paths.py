@@ -274,10 +274,9 @@ def test_aggregate_intervals_are_seeded_and_cover_the_estimate(db, make_project,
 
 
 def test_pages_render_from_aggregates(app, db, client, login, make_user):
-    from annotate.demo.seed import seed_demo
+    from tests.factories import labelled_project
 
-    seed_demo(n_items=150)
-    db.session.commit()
+    labelled_project(db.session, n_items=150)
     login("manager", "demo")
     pages = {}
     for source in ("memory", "aggregate"):

@@ -22,14 +22,12 @@ from annotate.services.quality.intervals import WeightBank, bootstrap_agreement
 from annotate.services.quality.loading import load_project_data, stream_rows
 from annotate.services.quality.memory import ratings_for
 from annotate.services.quality.report import ReportOptions, compute_report
+from tests.factories import labelled_project
 
 
 @pytest.fixture
 def demo(db):
-    from annotate.demo.seed import seed_demo
-
-    seed_demo(n_items=150)
-    db.session.commit()
+    labelled_project(db.session, n_items=150)
     return get_project(db.session, "demo")
 
 

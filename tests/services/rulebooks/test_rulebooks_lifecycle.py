@@ -29,7 +29,7 @@ from annotate.services.rulebooks.versions import (
     update_draft,
 )
 from annotate.services.training.modules import module_for_version
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "guidelines"
 

@@ -17,7 +17,7 @@ from annotate.models import (
 )
 from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook, publish_version
 from annotate.services.training.qualification import NotQualified, check_can_annotate, gate_status
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 
 @pytest.fixture
