@@ -27,6 +27,9 @@ from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next, item_target, skip_item
 from tests.factories import free_slots_out_of_step, make_ready
 
+#: Real commits: the threads read and write through their own connections.
+pytestmark = pytest.mark.truncate
+
 THREADS = 20
 
 

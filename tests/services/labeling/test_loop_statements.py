@@ -40,6 +40,9 @@ from annotate.services.training.gate import published_clauses
 from annotate.services.training.qualification import NotQualified, revoke_qualification
 from tests.factories import MINIMAL, make_ready
 
+#: Real commits: a rolled-back test would count its SAVEPOINT statements.
+pytestmark = pytest.mark.truncate
+
 #: Statements per request, at most. Today: next 5 (token with the project and roles; the gate
 #: with the membership lock, the live lease and whether any lease is overdue; slot; lease;
 #: count served; the token's last use is stamped once a minute), submit 4 (token with the
