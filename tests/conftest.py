@@ -2,15 +2,22 @@
 
 The suite runs on in-memory SQLite by default and on the database named by
 ``ANNOTATE_TEST_DATABASE_URL`` (PostgreSQL in CI). On a server database the schema is
-created once per session and every table is emptied after each test.
+created once per session and each test runs inside one outer transaction that is rolled back
+at its end: the app's session is bound to that connection and its commits only release
+SAVEPOINTs (``join_transaction_mode="create_savepoint"``). A test that needs real commits
+seen by other connections (threads, a live server, its own engine, statement counts without
+SAVEPOINTs) is marked ``@pytest.mark.truncate`` (or uses ``live_server``): it commits for
+real and every table is emptied after it.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
 
 from annotate import create_app
 from annotate.config import TestConfig
@@ -33,25 +40,89 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app():
-    """A fresh app with an empty database for each test."""
+def app(request):
+    """A fresh app with an empty database for each test (see the module's docstring)."""
     app = create_app(TestConfig)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         if _is_sqlite_memory(url):
             _db.create_all()
-        elif not _schema_matches():
-            _drop_everything()
-            _db.create_all()
-        else:
-            _empty_all_tables()
-        yield app
-        _db.session.remove()
-        if _is_sqlite_memory(url):
+            yield app
+            _db.session.remove()
             _db.drop_all()
-        else:
+        elif _needs_truncate(request):
+            _prepare_schema()
+            yield app
+            _db.session.remove()
             _empty_all_tables()
+        else:
+            _prepare_schema()
+            with _rolled_back_session():
+                yield app
         _db.engine.dispose()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "truncate: on a server database, commit for real and empty every table "
+        "after the test instead of rolling its transaction back (threads, other connections)")
+
+
+def _needs_truncate(request) -> bool:
+    """Real commits for marked tests, the live server, and server databases other than
+    PostgreSQL (pysqlite's SAVEPOINTs need driver workarounds; a SQLite file is rare here)."""
+    return (request.node.get_closest_marker("truncate") is not None
+            or "live_server" in request.fixturenames
+            or _db.engine.dialect.name != "postgresql")
+
+
+def _prepare_schema() -> None:
+    """Create the schema if it differs from the models; empty the tables the first time (a
+    previous run may have been interrupted)."""
+    if not _schema_matches():
+        _drop_everything()
+        _db.create_all()
+        _emptied.add(str(_db.engine.url))
+    elif str(_db.engine.url) not in _emptied:
+        _empty_all_tables()
+        _emptied.add(str(_db.engine.url))
+
+
+_emptied: set[str] = set()
+
+
+class _Connection(sa.engine.Connection):
+    """A connection that names its engine's URL, as an engine does (a service keys a cache
+    by ``session.get_bind().url``)."""
+
+    @property
+    def url(self) -> sa.engine.URL:
+        return self.engine.url
+
+
+class _BoundSession(FlaskSession):
+    """Flask-SQLAlchemy's session, but bound to the test's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+@contextmanager
+def _rolled_back_session():
+    """Bind ``db.session`` to one connection in an outer transaction rolled back at the end;
+    the session's own transactions (commit, rollback) are SAVEPOINTs inside it."""
+    connection = _Connection(_db.engine)
+    outer = connection.begin()
+    scoped = _db._make_scoped_session({"class_": _BoundSession, "bind": connection,
+                                       "join_transaction_mode": "create_savepoint"})
+    original, _db.session = _db.session, scoped
+    try:
+        yield
+    finally:
+        scoped.remove()
+        _db.session = original
+        outer.rollback()
+        connection.close()
 
 
 _SCHEMA_CHECKED: set[str] = set()

@@ -22,14 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "annotate"
 
-#: Cycles known on this branch and broken on another; a component is tolerated if all its
-#: modules are in one of these. Removed when the report branch merges (it breaks the report
-#: cycles in services/quality/: report ↔ aggregate/memory/parts, sql ↔ sparse).
-ALLOWED_CYCLES: tuple[frozenset[str], ...] = (
-    frozenset({"annotate.services.quality.report", "annotate.services.quality.aggregate",
-               "annotate.services.quality.memory", "annotate.services.quality.parts"}),
-    frozenset({"annotate.services.quality.sql", "annotate.services.quality.sparse"}),
-)
+#: Cycles tolerated (none: keep it so).
+ALLOWED_CYCLES: tuple[frozenset[str], ...] = ()
 
 #: (importer, imported): no module under the first prefix imports one under the second.
 FORBIDDEN = (

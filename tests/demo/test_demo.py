@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from annotate.demo.seed import DEMO_USERS, seed_demo
 from annotate.models import Annotation, Item, Project, RulebookVersion, User, VersionStatus
 from annotate.services.audit import verify_chain
-from tests.services.labeling.test_assignment import free_slots_out_of_step
+from tests.factories import free_slots_out_of_step
 
 
 @pytest.fixture

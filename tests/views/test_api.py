@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from annotate.models import Annotation, AnnotationSource, ApiToken, AuditEvent, ProjectRole
 from annotate.services.accounts.tokens import create_token
-from tests.services.labeling.test_assignment import make_ready
+from tests.factories import make_ready
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from annotate.models import (
     Membership,
     ProjectRole,
 )
-from tests.services.labeling.test_assignment import make_ready
+from tests.factories import make_ready
 
 TASKS = {
     "single_label": ({"labels": ["yes", "no"]}, {"label": "yes"}),

@@ -15,20 +15,18 @@ import sqlalchemy as sa
 from annotate.database import utcnow
 from annotate.models import Annotation, Batch, Item, ProjectRole, User
 from annotate.services.quality.annotator import MIN_GOLD_SHOWN
-from annotate.services.quality.parts import _week_start
 
 
-@pytest.fixture(params=["aggregate", "memory"])
-def history(request, app, db, make_project, make_user):
-    """``ann`` with 25 gold answers last week (20 right), 5 two weeks ago, 25 this week;
-    the report computed by either path."""
-    app.config["REPORT_SOURCE"] = request.param
+@pytest.fixture
+def history(app, db, make_project, make_user):
+    """``ann`` with 25 gold answers last week (20 right), 5 two weeks ago, 25 this week."""
     project = make_project("gq", redundancy_k=1)
     ann = make_user("ann", project=project, roles=[ProjectRole.annotator])
     batch = Batch(project_id=project.id, name="b")
     db.session.add(batch)
     db.session.flush()
-    this_week = _week_start(utcnow().timestamp())
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    this_week = today - timedelta(days=today.weekday())  # Monday 00:00 UTC
     counter = iter(range(10_000))
 
     def answer(when, value: str, gold: str | None = "yes") -> Item:

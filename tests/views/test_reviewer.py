@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from annotate.demo.seed import seed_demo
 from annotate.models import (
     Batch,
     BatchStatus,
@@ -17,11 +16,12 @@ from annotate.models import (
     SamplePlan,
 )
 from annotate.services.review.sampling import draw_plan
+from tests.factories import labelled_project
 
 
 @pytest.fixture
 def demo(db):
-    seed_demo(n_items=120)
+    labelled_project(db.session, n_items=120)
     project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
     project.error_types = ["wrong_label", "missed_clause"]
     batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-10"))

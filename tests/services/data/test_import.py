@@ -11,7 +11,7 @@ from annotate.models import Annotation, AnnotationSource, Batch, BatchStatus, It
 from annotate.services.data.formats import read_records
 from annotate.services.data.imports import import_records
 from annotate.services.errors import InvalidInput
-from tests.services.labeling.test_assignment import free_slots_out_of_step
+from tests.factories import free_slots_out_of_step
 
 
 def _import(db, project, text, fmt="jsonl", batch="b1", **kwargs):

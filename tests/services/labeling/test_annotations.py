@@ -27,7 +27,7 @@ from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.leases import LeaseError
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import normalise_value
-from tests.services.labeling.test_assignment import free_slots_out_of_step, make_ready
+from tests.factories import free_slots_out_of_step, make_ready
 
 
 @pytest.mark.parametrize("task, kwargs, value, expected", [

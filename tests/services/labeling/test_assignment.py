@@ -13,12 +13,9 @@ from annotate.models import (
     Annotation,
     Assignment,
     AssignmentStatus,
-    Batch,
     BatchStatus,
     Item,
-    Project,
     ProjectRole,
-    Qualification,
 )
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.annotations import flag_item, submit_annotation
@@ -29,52 +26,8 @@ from annotate.services.labeling.assignment import (
     skip_item,
 )
 from annotate.services.labeling.leases import LeaseError
-from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
 from annotate.services.training.gate import NotQualified
-from annotate.services.training.publishing import publish_with_training
-from tests.services.rulebooks.test_rulebooks import MINIMAL
-
-
-def free_slots_out_of_step(session) -> list[tuple[str, int, bool]]:
-    """Items whose ``has_free_slot`` is not exactly "taken slots below the item's target" (k
-    for gold and overlap items, else 1), read from the database: it must never drift, or
-    an item is never handed out again (or the claim walks past it in vain)."""
-    rows = session.execute(sa.select(
-        Item.id, Item.external_id, Item.annotation_count, Item.has_free_slot,
-        Item.gold_answer.is_not(None), Project.redundancy_k, Project.overlap_share)
-        .join(Project, Project.id == Item.project_id)).all()
-    wrong = []
-    for item_id, external_id, count, free, gold, k, share in rows:
-        target = k if gold or overlap_bucket(item_id) < round(share * 1000) else 1
-        if bool(free) != (count < target):
-            wrong.append((external_id, count, bool(free)))
-    return wrong
-
-
-def make_ready(db, project, users, *, n_items=10, gold=(), batch_name="b1", payload=None):
-    """Publish a rulebook, qualify ``users`` and add ``n_items`` items (committed)."""
-    from annotate.services.rulebooks.versions import current_version
-
-    version = current_version(db.session, project)
-    if version is None:
-        version = publish_with_training(db.session, import_rulebook(db.session, project,
-                                                              parse_rulebook(MINIMAL)))
-    for user in users:
-        db.session.add(Qualification(user_id=user.id, project_id=project.id,
-                                     rulebook_version_id=version.id,
-                                     expires_at=utcnow() + timedelta(days=30)))
-    batch = Batch(project_id=project.id, name=batch_name)
-    db.session.add(batch)
-    db.session.flush()
-    for n in range(n_items):
-        body = dict(payload(n)) if payload else {"text": f"item {batch_name} {n}"}
-        db.session.add(Item(project_id=project.id, batch_id=batch.id,
-                            external_id=f"{batch_name}-{n}", payload=body,
-                            content_hash=content_hash(body),
-                            gold_answer="yes" if n in gold else None))
-    db.session.commit()
-    return version, batch
+from tests.factories import free_slots_out_of_step, make_ready
 
 
 @pytest.fixture

@@ -25,7 +25,10 @@ from annotate.models import (
 )
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next, item_target, skip_item
-from tests.services.labeling.test_assignment import free_slots_out_of_step, make_ready
+from tests.factories import free_slots_out_of_step, make_ready
+
+#: Real commits: the threads read and write through their own connections.
+pytestmark = pytest.mark.truncate
 
 THREADS = 20
 

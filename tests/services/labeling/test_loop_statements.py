@@ -40,8 +40,10 @@ from annotate.services.rulebooks.versions import (
 from annotate.services.training.gate import NotQualified
 from annotate.services.training.publishing import publish_with_training
 from annotate.services.training.qualification import revoke_qualification
-from tests.services.labeling.test_assignment import make_ready
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL, make_ready
+
+#: Real commits: a rolled-back test would count its SAVEPOINT statements.
+pytestmark = pytest.mark.truncate
 
 #: Statements per request, at most. Today: next 5 (token with the project and roles; the gate
 #: with the membership lock, the live lease and whether any lease is overdue; slot; lease;

@@ -11,14 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from annotate.models import AuditEvent
+from tests.factories import labelled_project
 
 
 @pytest.fixture
 def demo(db):
-    from annotate.demo.seed import seed_demo
-
-    seed_demo(n_items=120)
-    db.session.commit()
+    labelled_project(db.session, n_items=120)
 
 
 def test_cli_writes_a_self_contained_dossier(runner, demo, db, tmp_path):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from annotate.models import AuditEvent
 from annotate.services.quality.metrics_csv import HEADER, safe_text
+from tests.factories import labelled_project
 
 EXPECTED = ("project,scope,scope_id,metric,value,ci_low,ci_high,n_items,n_annotations,"
             "n_annotators,rulebook_version,level,method,computed_at")
@@ -17,10 +18,7 @@ EXPECTED = ("project,scope,scope_id,metric,value,ci_low,ci_high,n_items,n_annota
 
 @pytest.fixture
 def demo(db):
-    from annotate.demo.seed import seed_demo
-
-    seed_demo(n_items=120)
-    db.session.commit()
+    labelled_project(db.session, n_items=120)
 
 
 def _parse(text: str) -> list[dict[str, str]]:

@@ -276,11 +276,10 @@ def test_aggregate_intervals_are_seeded_and_cover_the_estimate(db, make_project,
         assert "bootstrap" in f.method
 
 
-def test_pages_render_from_aggregates(app, db, client, login):
-    from annotate.demo.seed import seed_demo
+def test_pages_render_from_aggregates(app, db, client, login, make_user):
+    from tests.factories import labelled_project
 
-    seed_demo(n_items=150)
-    db.session.commit()
+    labelled_project(db.session, n_items=150)
     login("manager", "demo")
     html = client.get("/reports/demo").get_data(as_text=True)
     assert 'id="agreement-table"' in html and html.count("<svg") >= 5

@@ -15,14 +15,12 @@ from annotate.models import (
 )
 from annotate.services.projects.projects import get_project
 from annotate.services.quality.report import ReportOptions, compute_report
+from tests.factories import labelled_project
 
 
 @pytest.fixture
 def demo(db):
-    from annotate.demo.seed import seed_demo
-
-    seed_demo(n_items=150)
-    db.session.commit()
+    labelled_project(db.session, n_items=150)
     return get_project(db.session, "demo")
 
 

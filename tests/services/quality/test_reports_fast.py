@@ -19,16 +19,14 @@ from annotate.models import Annotation, Batch, BatchStatus, Item
 from annotate.services.projects.projects import get_project
 from annotate.services.quality.queries import stream_rows
 from annotate.services.quality.report import ReportOptions, compute_report
+from tests.factories import labelled_project
 from tests.services.quality.oracle import ratings_for
 from tests.services.quality.oracle_data import load_project_data
 
 
 @pytest.fixture
 def demo(db):
-    from annotate.demo.seed import seed_demo
-
-    seed_demo(n_items=150)
-    db.session.commit()
+    labelled_project(db.session, n_items=150)
     return get_project(db.session, "demo")
 
 

@@ -7,7 +7,6 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from annotate.demo.seed import seed_demo
 from annotate.models import (
     AuditEvent,
     Batch,
@@ -21,12 +20,12 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.review.sampling import draw_plan, lot_annotations
+from tests.factories import labelled_project
 
 
 @pytest.fixture
 def demo(db):
-    seed_demo(n_items=120)
-    db.session.commit()
+    labelled_project(db.session, n_items=120)
     project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
     batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-10"))
     return project, batch

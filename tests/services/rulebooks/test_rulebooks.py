@@ -15,35 +15,10 @@ from annotate.services.rulebooks.versions import (
     parse_rulebook_file,
     publish_version,
 )
+from tests.factories import MINIMAL
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "guidelines"
 SHIPPED = ["sentiment/v1.0.0.md", "helpfulness/v1.0.0.md", "content-safety/v1.0.0.md"]
-
-MINIMAL = """---
-id: demo
-title: Demo
-version: 1.0.0
-kind: functional
-task_type: single_label
-labels: [a, b]
-change_note: first
----
-## Goal
-g
-## Data format
-d
-## Method
-m
-## Quality indicators
-q
-## Clauses
-### R1.1 First rule
-Text of the rule.
-
-**Example:** something → `a`
-
-**Counter-example:** other → not `a`
-"""
 
 
 @pytest.mark.parametrize("name", SHIPPED)

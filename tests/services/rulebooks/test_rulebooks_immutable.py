@@ -18,7 +18,7 @@ from annotate.services.rulebooks.versions import (
     publish_version,
     update_draft,
 )
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from annotate.services.rulebooks.versions import (
 )
 from annotate.services.training.modules import module_for_version
 from annotate.services.training.publishing import import_path
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "guidelines"
 

@@ -18,7 +18,7 @@ from annotate.models import (
 from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
 from annotate.services.training.gate import NotQualified, gate_status, working_version
 from annotate.services.training.publishing import publish_with_training
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from annotate.services.training.qualification import (
     record_expiries,
     revoke_qualification,
 )
-from tests.services.rulebooks.test_rulebooks import MINIMAL
+from tests.factories import MINIMAL
 
 QUIZ = """rulebook: demo
 version: 1.0.0
