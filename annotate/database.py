@@ -6,7 +6,7 @@ import enum
 import functools
 import sqlite3
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -83,6 +83,21 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(_FlaskModel, Base):
+        """What ``db.Model`` is at run time, spelt so a type checker can subclass it:
+        Flask-SQLAlchemy builds it from Base's registry and body plus its own mixins."""
+
+        __abstract__ = True
+        #: Every model maps a table (DeclarativeBase allows any FromClause).
+        __table__: ClassVar[sa.Table]
+else:
+    #: The base of every model (``db.Model``); import it from here rather than reaching
+    #: for the attribute, which a type checker cannot use as a base class.
+    Model = db.Model
+
 #: What services take: a plain SQLAlchemy session (scripts, tests) or Flask-SQLAlchemy's
 #: ``db.session``, the scoped session that proxies one per request. Both offer the same
 #: methods, so a service is typed once for either.
@@ -109,7 +124,7 @@ def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return table.insert().returning(table.c.id)
 
 
-def add_inserted(session: Any, cls: type[Base], **values: Any) -> Any:
+def add_inserted(session: Any, cls: type[Model], **values: Any) -> Any:
     """Insert one row of ``cls`` through its table (``INSERT … RETURNING id``) and put the
     object into ``session`` as loaded, without a unit-of-work flush.
 
