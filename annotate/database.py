@@ -6,7 +6,7 @@ import enum
 import functools
 import sqlite3
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -104,14 +104,14 @@ else:
 Session: TypeAlias = orm.Session | orm.scoped_session[Any]
 
 
-def commit_keeping_loaded(session: Any) -> None:
+def commit_keeping_loaded(session: Session) -> None:
     """Commit without expiring the session's objects.
 
     For a view that answers from what it has just read and written in this transaction (the
     next item, the saved annotation): after a plain commit each object it then touches is
     reloaded, one statement apiece. Those objects show the state this transaction committed.
     """
-    target = session() if callable(session) else session  # a scoped_session or a Session
+    target = session() if isinstance(session, orm.scoped_session) else session
     previous, target.expire_on_commit = target.expire_on_commit, False
     try:
         target.commit()
@@ -119,12 +119,15 @@ def commit_keeping_loaded(session: Any) -> None:
         target.expire_on_commit = previous
 
 
+_M = TypeVar("_M", bound=Model)
+
+
 @functools.cache
 def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return table.insert().returning(table.c.id)
 
 
-def add_inserted(session: Any, cls: type[Model], **values: Any) -> Any:
+def add_inserted(session: Session, cls: type[_M], **values: Any) -> _M:
     """Insert one row of ``cls`` through its table (``INSERT … RETURNING id``) and put the
     object into ``session`` as loaded, without a unit-of-work flush.
 
