@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -81,6 +81,21 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(_FlaskModel, Base):
+        """What ``db.Model`` is at run time, spelt so a type checker can subclass it:
+        Flask-SQLAlchemy builds it from Base's registry and body plus its own mixins."""
+
+        __abstract__ = True
+        #: Every model maps a table (DeclarativeBase allows any FromClause).
+        __table__: ClassVar[sa.Table]
+else:
+    #: The base of every model (``db.Model``); import it from here rather than reaching
+    #: for the attribute, which a type checker cannot use as a base class.
+    Model = db.Model
 
 #: What services take: a plain SQLAlchemy session (scripts, tests) or Flask-SQLAlchemy's
 #: ``db.session``, the scoped session that proxies one per request. Both offer the same

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from annotate.database import Session, utcnow
 from annotate.models import Batch, Item, Project, ProjectRole, Qualification, TaskType, User
@@ -51,8 +52,18 @@ _SENTENCES = [
 ]
 
 
-def _pairwise_items(rng: random.Random, n: int) -> list[tuple[dict, object]]:
-    items = []
+class _Span(TypedDict):
+    start: int
+    end: int
+    label: str
+
+
+#: An item's payload and its gold answer (None for most items).
+_DemoItem = tuple[dict[str, str], object]
+
+
+def _pairwise_items(rng: random.Random, n: int) -> list[_DemoItem]:
+    items: list[_DemoItem] = []
     for index in range(n):
         prompt, good, bad = _FACTS[index % len(_FACTS)]
         good_first = rng.random() < 0.5
@@ -64,14 +75,15 @@ def _pairwise_items(rng: random.Random, n: int) -> list[tuple[dict, object]]:
     return items
 
 
-def _ner_items(rng: random.Random, n: int) -> list[tuple[dict, object]]:
-    items = []
+def _ner_items(rng: random.Random, n: int) -> list[_DemoItem]:
+    items: list[_DemoItem] = []
     for index in range(n):
         template, _ = _SENTENCES[index % len(_SENTENCES)]
         people = rng.sample(_PEOPLE, 2)
         values = {"PER": people[0], "PER2": people[1], "ORG": rng.choice(_ORGS),
                   "LOC": rng.choice(_PLACES)}
-        text, spans = "", []
+        text = ""
+        spans: list[_Span] = []
         for part in template.replace("}", "{").split("{"):
             if part in values:
                 label = "PER" if part == "PER2" else part
@@ -89,11 +101,13 @@ def _ner_items(rng: random.Random, n: int) -> list[tuple[dict, object]]:
 
 
 def _project(session: Session, slug: str, name: str, task: TaskType, guidelines: Path,
-             users: dict[str, User], items: list[tuple[dict, object]], description: str,
-             **settings: object) -> Project:
+             users: dict[str, User], items: list[_DemoItem], description: str, *,
+             redundancy_k: int, overlap_share: float, gold_rate: float) -> Project:
     admin, manager = users["admin"], users["manager"]
     project = create_project(session, slug, name, task, labels=["x"] if task != TaskType.pairwise
-                             else None, actor=admin, description=description, **settings)
+                             else None, actor=admin, description=description,
+                             redundancy_k=redundancy_k, overlap_share=overlap_share,
+                             gold_rate=gold_rate)
     for username, role in (("manager", ProjectRole.manager), ("reviewer", ProjectRole.reviewer),
                            ("ann1", ProjectRole.annotator), ("ann2", ProjectRole.annotator),
                            ("ann3", ProjectRole.annotator)):

@@ -5,13 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, Length, Regexp
 
+from annotate.forms.common import SelectChoice
 from annotate.models import ProjectRole
 
 

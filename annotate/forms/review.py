@@ -11,13 +11,13 @@ from wtforms import (
     FloatField,
     HiddenField,
     IntegerField,
-    SelectChoice,
     SelectField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
+from annotate.forms.common import SelectChoice
 from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
 from annotate.models import Decision, SampleMethod, Verdict
 

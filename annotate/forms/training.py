@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SubmitField
+from wtforms import BooleanField, HiddenField, RadioField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
 
+from annotate.forms.common import SelectChoice
 from annotate.models import TrainingModule
 
 

@@ -14,7 +14,7 @@ forms allow a different number of ratings per item (missing data):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -47,7 +47,18 @@ def agreement_weights(k: int, weights: str | None) -> np.ndarray:
     return 1.0 - disagreement_weights(k, weights) / disagreement_weights(k, weights).max()
 
 
-def _n(r: Ratings) -> tuple[int, int, int]:
+class Counted(Protocol):
+    """What a result reports its sizes from: :class:`Ratings` or expanded patterns."""
+
+    @property
+    def n_items(self) -> int: ...
+    @property
+    def n_annotations(self) -> int: ...
+    @property
+    def n_annotators(self) -> int: ...
+
+
+def _n(r: Counted) -> tuple[int, int, int]:
     return r.n_items, r.n_annotations, r.n_annotators
 
 
@@ -92,7 +103,7 @@ def percent_agreement(items: Any, annotators: Any = None, values: Any = None) ->
     return AgreementResult("percent_agreement", p_o, *_n(r), observed=p_o)
 
 
-def _chance_corrected(name: str, r: Ratings, p_o: float | None, p_e: float,
+def _chance_corrected(name: str, r: Counted, p_o: float | None, p_e: float,
                       reason_one: str = "only one category was used") -> AgreementResult:
     if p_o is None:
         return undefined(name, "no item has two or more annotations", *_n(r))
@@ -244,7 +255,7 @@ def cohen_kappa(items: Any, annotators: Any = None, values: Any = None, *,
                            observed=p_o, expected=p_e)
 
 
-def pairwise_table(metric: str, annotators: Sequence[Any], ns: tuple[int, int, int],
+def pairwise_table(metric: str, annotators: tuple[Any, ...], ns: tuple[int, int, int],
                    solo: Sequence[int], pair: Any) -> PairwiseResult:
     """A :class:`PairwiseResult` from ``solo[i]`` (items annotator i rated) and
     ``pair(i, j)`` → (value or None, items the pair shares), for every pair i < j; the mean

@@ -12,9 +12,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+
+#: One long-format column: any sequence, or a 1-d NumPy array (taken without a copy).
+Column: TypeAlias = Sequence[Any] | np.ndarray
 
 
 def is_missing(value: Any) -> bool:
@@ -155,7 +158,7 @@ def _to_float(values: Any) -> np.ndarray:
     return out
 
 
-def ratings_from_long(items: Sequence[Any], annotators: Sequence[Any], values: Sequence[Any], *,
+def ratings_from_long(items: Column, annotators: Column, values: Column, *,
                       numeric: bool = False,
                       categories: Sequence[Any] | None = None) -> Ratings:
     """Build :class:`Ratings` from parallel long-format sequences.

@@ -176,6 +176,7 @@ def krippendorff_alpha(items: Any, annotators: Any = None, values: Any = None, *
         exp = _pairs_expected(n_c, delta)
         return _result(_ns(r), level, obs, exp, int(codes.size), metric)
     if level == "interval":
+        assert r.numeric is not None  # as_ratings(numeric=True) fills it
         v = r.numeric[pair]
     else:
         v = _ordinal_positions(r.value_idx[pair], r.n_categories)[r.value_idx[pair]]

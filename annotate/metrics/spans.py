@@ -107,11 +107,11 @@ def per_label_agreement(items: Sequence[Any], annotators: Sequence[Any], values:
         else:
             sets.append(frozenset(v))
     labels = sorted({lab for s in sets if s is not None for lab in s}, key=str)
-    keep = [i for i, s in enumerate(sets) if s is not None]
-    it = [items[i] for i in keep]
-    an = [annotators[i] for i in keep]
+    kept = [(i, s) for i, s in enumerate(sets) if s is not None]
+    it = [items[i] for i, _ in kept]
+    an = [annotators[i] for i, _ in kept]
     out = {}
     for lab in labels:
-        binary = [int(lab in sets[i]) for i in keep]  # type: ignore[operator]
+        binary = [int(lab in s) for _, s in kept]
         out[lab] = fn(as_ratings(it, an, binary))
     return out

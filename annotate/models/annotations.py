@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, timestamp
+from annotate.database import Model, intpk, timestamp
 from annotate.models.enums import AnnotationSource, AssignmentStatus
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from annotate.models.users import User
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """An annotator's lease on an item; ``round`` grows with each re-annotation."""
 
     __tablename__ = "assignments"
@@ -44,7 +44,7 @@ class Assignment(db.Model):
         return f"<Assignment item={self.item_id} annotator={self.annotator_id} {self.status}>"
 
 
-class Annotation(db.Model):
+class Annotation(Model):
     """One annotator's value for one item under one rulebook version.
 
     A re-annotation supersedes the old row (``superseded_by_id``), which is kept as history;

@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """A state change: who did what to which subject. Never updated or deleted."""
 
     __tablename__ = "audit_events"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import BatchStatus, FlagKind
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _content_key_default(context: Any) -> int:
     return content_key(context.get_current_parameters()["content_hash"])
 
 
-class Batch(db.Model):
+class Batch(Model):
     """A unit of import and of acceptance sampling; keeps source and licence (Art. 7)."""
 
     __tablename__ = "batches"
@@ -58,7 +58,7 @@ class Batch(db.Model):
 _NOT_QUARANTINED_PG, _NOT_QUARANTINED_SQLITE = "quarantined IS false", "quarantined IS 0"
 
 
-class Item(db.Model):
+class Item(Model):
     """One thing to annotate. Gold items carry a known answer and look like any other."""
 
     __tablename__ = "items"
@@ -113,7 +113,7 @@ class Item(db.Model):
         return f"<Item {self.external_id!r} project={self.project_id}>"
 
 
-class ItemFlag(db.Model):
+class ItemFlag(Model):
     """An annotator's or reviewer's flag on an item (prohibited content, personal info)."""
 
     __tablename__ = "item_flags"

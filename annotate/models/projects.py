@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import (
     MeasurementLevel,
     RejectScope,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from annotate.models.users import Membership
 
 
-class Project(db.Model):
+class Project(Model):
     """An annotation project. Every threshold is a setting, never hard-coded.
 
     ``label_schema`` is ``{"labels": [{"key", "name", "hotkey"}...]}`` for label tasks or

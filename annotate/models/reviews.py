@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, timestamp
+from annotate.database import Model, intpk, timestamp
 from annotate.models.enums import Decision, SampleMethod, Verdict
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from annotate.models.items import Batch
 
 
-class SamplePlan(db.Model):
+class SamplePlan(Model):
     """A seeded spot-check of one batch; the seed reproduces the same sample."""
 
     __tablename__ = "sample_plans"
@@ -43,7 +43,7 @@ class SamplePlan(db.Model):
         return f"<SamplePlan {self.method} batch={self.batch_id} n={self.sample_size}>"
 
 
-class SampledAnnotation(db.Model):
+class SampledAnnotation(Model):
     """An annotation drawn into a plan (or a review-gold item mixed in for calibration)."""
 
     __tablename__ = "sampled_annotations"
@@ -65,7 +65,7 @@ class SampledAnnotation(db.Model):
         return f"<SampledAnnotation plan={self.plan_id} annotation={self.annotation_id}>"
 
 
-class Review(db.Model):
+class Review(Model):
     """A reviewer's verdict on a sampled annotation, with the correction and broken clause."""
 
     __tablename__ = "reviews"
@@ -88,7 +88,7 @@ class Review(db.Model):
         return f"<Review {self.verdict} sampled={self.sampled_annotation_id}>"
 
 
-class BatchDecision(db.Model):
+class BatchDecision(Model):
     """Accept, reject or void a batch; an override of the plan's decision needs a reason."""
 
     __tablename__ = "batch_decisions"

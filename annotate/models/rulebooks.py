@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import RulebookKind, VersionStatus
 
 if TYPE_CHECKING:
     from annotate.models.projects import Project
 
 
-class Rulebook(db.Model):
+class Rulebook(Model):
     """The annotation rules of a project (one per ``key`` within a project)."""
 
     __tablename__ = "rulebooks"
@@ -36,7 +36,7 @@ class Rulebook(db.Model):
         return f"<Rulebook {self.key!r} project={self.project_id}>"
 
 
-class RulebookVersion(db.Model):
+class RulebookVersion(Model):
     """One version of a rulebook. Once published it is never changed: edits make a draft."""
 
     __tablename__ = "rulebook_versions"
@@ -75,7 +75,7 @@ class RulebookVersion(db.Model):
         return f"<RulebookVersion {self.version} rulebook={self.rulebook_id} {self.status}>"
 
 
-class Clause(db.Model):
+class Clause(Model):
     """A numbered rule (stable key such as ``R3.2``) with examples and counter-examples."""
 
     __tablename__ = "clauses"

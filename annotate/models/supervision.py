@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from annotate.database import db, intpk, timestamp
+from annotate.database import Model, intpk, timestamp
 from annotate.models.enums import SupervisionAction
 
 
-class SupervisionEvent(db.Model):
+class SupervisionEvent(Model):
     """A threshold crossed or a manager's action on an annotator, with the metric snapshot."""
 
     __tablename__ = "supervision_events"
@@ -36,7 +36,7 @@ class SupervisionEvent(db.Model):
         return f"<SupervisionEvent {self.action} annotator={self.annotator_id}>"
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """A message shown to an annotator: a review verdict or a supervisor's guidance."""
 
     __tablename__ = "feedback"

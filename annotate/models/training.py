@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import ModuleKind
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from annotate.models.users import User
 
 
-class TrainingModule(db.Model):
+class TrainingModule(Model):
     """Reading plus a quiz, for a rulebook version or the standing legal-awareness module."""
 
     __tablename__ = "training_modules"
@@ -45,7 +45,7 @@ class TrainingModule(db.Model):
         return f"<TrainingModule {self.key!r} {self.version}>"
 
 
-class QuizQuestion(db.Model):
+class QuizQuestion(Model):
     """A multiple-choice question (or a gold item to label) citing a clause."""
 
     __tablename__ = "quiz_questions"
@@ -69,7 +69,7 @@ class QuizQuestion(db.Model):
         return f"<QuizQuestion {self.key!r} module={self.module_id}>"
 
 
-class TrainingAttempt(db.Model):
+class TrainingAttempt(Model):
     """One submitted quiz: the answers, the score and whether it passed."""
 
     __tablename__ = "training_attempts"
@@ -93,7 +93,7 @@ class TrainingAttempt(db.Model):
         return f"<TrainingAttempt user={self.user_id} module={self.module_id} {self.score:.2f}>"
 
 
-class Qualification(db.Model):
+class Qualification(Model):
     """Permission to annotate: (user, project, rulebook version), granted until it expires."""
 
     __tablename__ = "qualifications"
@@ -116,7 +116,7 @@ class Qualification(db.Model):
         return f"<Qualification user={self.user_id} version={self.rulebook_version_id}>"
 
 
-class Acknowledgement(db.Model):
+class Acknowledgement(Model):
     """A signed statement that the user read version X (its sha256) at time T."""
 
     __tablename__ = "acknowledgements"

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from annotate.database import db, intpk, str64, timestamp
+from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import ProjectRole
 
 if TYPE_CHECKING:
     from annotate.models.projects import Project
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in. Keeps no personal data beyond a display name (Art. 11)."""
 
     __tablename__ = "users"
@@ -74,7 +74,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username!r}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's role in one project (annotator, reviewer or manager)."""
 
     __tablename__ = "memberships"
@@ -99,7 +99,7 @@ class Membership(db.Model):
         return f"<Membership user={self.user_id} project={self.project_id} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its sha256 is stored."""
 
     __tablename__ = "api_tokens"
@@ -118,7 +118,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.name!r} user={self.user_id}>"
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """A throttle counter (fixed window) when no Redis is configured: every worker sees it."""
 
     __tablename__ = "rate_limit_counters"

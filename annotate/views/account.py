@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from wtforms import SelectChoice
 
 from annotate.auth import begin_session, check_password, hash_password, require_login
 from annotate.database import db
 from annotate.forms.auth import LanguageForm, PasswordChangeForm, TokenForm
-from annotate.forms.common import EmptyForm
+from annotate.forms.common import EmptyForm, SelectChoice, required_text
 from annotate.services.accounts.tokens import create_token, list_tokens, revoke_token
 from annotate.services.audit import record_event
 from annotate.services.errors import DomainError
@@ -30,7 +29,7 @@ def settings():
     new_token = None
     if token_form.submit.data and token_form.validate_on_submit():
         # Shown once, on this response only: it is never stored, flashed or logged.
-        _token, new_token = create_token(db.session, current_user, token_form.name.data)
+        _token, new_token = create_token(db.session, current_user, required_text(token_form.name))
         db.session.commit()
         token_form.name.data = ""
     if language_form.submit.data and language_form.validate_on_submit():
@@ -39,10 +38,10 @@ def settings():
         flash(_("Language saved."), "success")
         return redirect(url_for("account.settings"))
     if password_form.submit.data and password_form.validate_on_submit():
-        if not check_password(current_user, password_form.current.data):
+        if not check_password(current_user, required_text(password_form.current)):
             flash(_("The current password is wrong."), "danger")
         else:
-            current_user.password_hash = hash_password(password_form.new.data)
+            current_user.password_hash = hash_password(required_text(password_form.new))
             current_user.end_sessions()  # every other session and remember cookie
             record_event(db.session, "user.password_change", "user", current_user.id,
                          actor=current_user)

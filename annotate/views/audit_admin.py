@@ -10,11 +10,11 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from annotate.access import visible_projects
 from annotate.auth import require_role
 from annotate.database import db
+from annotate.forms.common import SelectChoice
 from annotate.forms.supervision import AuditFilterForm
 from annotate.models import AuditEvent, ProjectRole
 

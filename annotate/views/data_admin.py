@@ -55,7 +55,7 @@ def _page(project: Project, form: ImportForm, problems: list[str] | None = None,
     quarantined = db.session.scalars(
         sa.select(Item).where(Item.project_id == project.id, Item.quarantined.is_(True))
         .order_by(Item.id).limit(200)).all()
-    flags = {}
+    flags: dict[int, list[ItemFlag]] = {}
     if quarantined:
         for flag in db.session.scalars(sa.select(ItemFlag).where(
                 ItemFlag.item_id.in_([i.id for i in quarantined])).order_by(ItemFlag.id)):

@@ -45,8 +45,9 @@ def init_app(app: Flask) -> None:
             404: _("There is nothing at this address."),
             429: _("Too many failed attempts. Wait a minute and try again."),
         }
-        default = error.description if error.code not in messages else messages[error.code]
-        return _render(error.code, default)
+        if error.code in messages:
+            return _render(error.code, messages[error.code])
+        return _render(error.code, error.description or "")
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):

@@ -38,7 +38,7 @@ def index():
         annotation = review.sampled_annotation.annotation if review else None
         clause = None
         if review and review.clause_key:
-            version_id = annotation.rulebook_version_id
+            version_id = review.sampled_annotation.annotation.rulebook_version_id
             if version_id not in titles:
                 titles[version_id] = clause_titles(db.session, version_id)
             clause = (review.clause_key, titles[version_id].get(review.clause_key, ""))

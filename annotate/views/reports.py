@@ -22,7 +22,7 @@ from flask_login import current_user
 from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
 from annotate.database import db
-from annotate.forms.common import EmptyForm
+from annotate.forms.common import EmptyForm, required_text
 from annotate.forms.supervision import SupervisionForm
 from annotate.models import (
     Annotation,
@@ -145,7 +145,7 @@ def annotator(slug: str, user_id: int):
     if form.validate_on_submit():
         try:
             take_action(db.session, project, user, SupervisionAction(form.action.data),
-                        form.reason.data, actor=current_user)
+                        required_text(form.reason), actor=current_user)
             db.session.commit()
             flash(_("Recorded: %(action)s for %(user)s.", action=form.action.data,
                     user=user.username), "success")

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from annotate.access import visible_projects
 from annotate.auth import require_role
 from annotate.database import db
+from annotate.forms.common import SelectChoice, required_text
 from annotate.forms.review import DecisionForm, DrawPlanForm, ReviewForm
 from annotate.models import (
     Batch,
@@ -218,7 +218,7 @@ def review(plan_id: int, sampled_id: int):
     if form.validate_on_submit():
         try:
             created = record_review(
-                db.session, sampled, current_user, form.verdict.data,
+                db.session, sampled, current_user, required_text(form.verdict),
                 corrected_value=_corrected_value(project), error_type=form.error_type.data,
                 clause_key=form.clause_key.data, comment=form.comment.data or "")[1]
             db.session.commit()

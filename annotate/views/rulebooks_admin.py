@@ -20,12 +20,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from annotate.access import project_for
 from annotate.auth import require_role
 from annotate.database import db, utcnow
-from annotate.forms.common import EmptyForm
+from annotate.forms.common import EmptyForm, SelectChoice, required_text
 from annotate.forms.rulebooks import DiffForm, DraftEditForm, NewDraftForm, RetryForm, RevokeForm
 from annotate.models import (
     Membership,
@@ -122,7 +121,7 @@ def edit_draft(version: str):
     form = DraftEditForm()
     if form.validate_on_submit():
         try:
-            update_draft(db.session, found, form.body.data.replace("\r\n", "\n"),
+            update_draft(db.session, found, required_text(form.body).replace("\r\n", "\n"),
                          actor=current_user)
         except DomainError as error:
             return _error(error, "rulebooks/edit.html", version=found, form=form)
@@ -168,7 +167,7 @@ def new_draft(version: str):
                                module=module_for_version(db.session, found),
                                publish_form=EmptyForm(), draft_form=form, problems=[]), 400
     try:
-        draft = new_draft_from(db.session, found, form.version.data, actor=current_user)
+        draft = new_draft_from(db.session, found, required_text(form.version), actor=current_user)
     except DomainError as error:
         return _error(error, "rulebooks/version.html", version=found,
                       module=module_for_version(db.session, found), publish_form=EmptyForm(),
@@ -242,7 +241,8 @@ def revoke(qualification_id: int):
         flash(_("Give a reason for the revocation; it is kept in the transcript."), "danger")
         return _transcript_page(form, 400)
     try:
-        revoke_qualification(db.session, qualification, form.reason.data, actor=current_user)
+        revoke_qualification(db.session, qualification, required_text(form.reason),
+                             actor=current_user)
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "danger")
@@ -258,9 +258,9 @@ def retry(user_id: int):
     """Allow an annotator of this project another round of attempts at a module."""
     user = db.get_or_404(User, user_id)
     form = RetryForm()
-    if not form.validate_on_submit() or not form.module_id.data.isdigit():
+    if not form.validate_on_submit() or not required_text(form.module_id).isdigit():
         abort(400)
-    module = db.get_or_404(TrainingModule, int(form.module_id.data))
+    module = db.get_or_404(TrainingModule, int(required_text(form.module_id)))
     member = db.session.scalar(sa.select(Membership.id).where(
         Membership.user_id == user.id, Membership.project_id == g.project.id,
         Membership.role == ProjectRole.annotator))

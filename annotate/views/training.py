@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from annotate.auth import require_role
 from annotate.database import db, utcnow
+from annotate.forms.common import required_text
 from annotate.forms.training import AcknowledgeForm, field_name, quiz_form_class
 from annotate.markdown import clause_anchor, render_markdown
 from annotate.models import (
@@ -217,7 +218,8 @@ def acknowledge(slug: str):
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:
-            acknowledge_version(db.session, current_user, project, version, form.sha256.data)
+            acknowledge_version(db.session, current_user, project, version,
+                                required_text(form.sha256))
         except DomainError as error:
             return _refused(error, url_for("training.acknowledge", slug=slug))
         db.session.commit()

@@ -6,16 +6,15 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.admin import MembershipForm, UserCreateForm
-from annotate.forms.common import EmptyForm
+from annotate.forms.common import EmptyForm, SelectChoice, required_text
 from annotate.models import Project, ProjectRole, User
 from annotate.services.accounts.users import add_membership, create_user, get_user
 from annotate.services.audit import record_event
-from annotate.services.errors import DomainError
+from annotate.services.errors import DomainError, NotFound
 from annotate.services.projects.projects import get_project
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -33,7 +32,7 @@ def index():
     grant_form.project.choices = [SelectChoice(p.slug, p.name) for p in projects]
     try:
         if create_form.submit.data and create_form.validate_on_submit():
-            user = create_user(db.session, create_form.username.data,
+            user = create_user(db.session, required_text(create_form.username),
                                create_form.password.data,
                                display_name=create_form.display_name.data or "",
                                is_admin=create_form.is_admin.data, actor=current_user)
@@ -41,9 +40,11 @@ def index():
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("users.index"))
         if grant_form.submit.data and grant_form.validate_on_submit():
-            user = get_user(db.session, grant_form.username.data)
+            grantee = get_user(db.session, grant_form.username.data)
+            if grantee is None:  # the choices held it, but it may have gone since
+                raise NotFound(f"No user {grant_form.username.data!r}.")
             project = get_project(db.session, grant_form.project.data)
-            add_membership(db.session, user, project, ProjectRole(grant_form.role.data),
+            add_membership(db.session, grantee, project, ProjectRole(grant_form.role.data),
                            actor=current_user)
             db.session.commit()
             flash(_("Role granted."), "success")

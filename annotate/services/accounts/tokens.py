@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -108,16 +108,23 @@ def token_context(session: Session, secret: str,
     if not secret.startswith(PREFIX):
         return None
     if project_slug is None:
-        rows = session.execute(_OWNER, {"token_hash": token_hash(secret)}).all()
-    else:
-        rows = session.execute(_OWNER_IN, {"token_hash": token_hash(secret),
-                                           "slug": project_slug}).all()
+        owner = session.execute(_OWNER, {"token_hash": token_hash(secret)}).first()
+        if owner is None:
+            return None
+        user, token_id, last_used_at = owner
+        _touch(session, token_id, last_used_at)
+        return TokenContext(user)
+    rows = session.execute(_OWNER_IN, {"token_hash": token_hash(secret),
+                                       "slug": project_slug}).all()
     if not rows:
         return None
-    user, token_id, last_used_at = rows[0][:3]
+    user, token_id, last_used_at, project = rows[0][:4]
+    _touch(session, token_id, last_used_at)
+    return TokenContext(user, project, frozenset(row[4] for row in rows if row[4]))
+
+
+def _touch(session: Session, token_id: int, last_used_at: datetime | None) -> None:
+    """Record that the token was used, unless that was less than the resolution ago."""
     now = utcnow()
     if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
         session.execute(_TOUCH, {"token_id": token_id, "now": now})
-    if project_slug is None:
-        return TokenContext(user)
-    return TokenContext(user, rows[0][3], frozenset(row[4] for row in rows if row[4]))

@@ -33,7 +33,11 @@ def canonical_encoder() -> Callable[[Any], str]:
     fallback = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                 check_circular=False).encode
     try:
-        from json.encoder import c_make_encoder, encode_basestring
+        # The C accelerator is private to json, so typeshed does not declare it.
+        from json.encoder import (  # type: ignore[attr-defined]
+            c_make_encoder,
+            encode_basestring,
+        )
 
         make = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
     except (ImportError, TypeError):
@@ -55,7 +59,7 @@ def bulk_cache(session: Session) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
         yield

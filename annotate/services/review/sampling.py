@@ -106,9 +106,9 @@ def outstanding_reannotations(session: Session, batch: Batch) -> int:
 
 
 def _has_reviews(session: Session, plan: SamplePlan) -> bool:
-    return session.scalar(
+    return session.execute(
         sa.select(sa.func.count(Review.id)).join(SampledAnnotation)
-        .where(SampledAnnotation.plan_id == plan.id)) > 0
+        .where(SampledAnnotation.plan_id == plan.id)).scalar_one() > 0
 
 
 def _next_round(session: Session, batch: Batch) -> int:
@@ -309,7 +309,7 @@ def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | No
     for position, (annotation_id, is_gold) in enumerate(order):
         expected = None
         if is_gold:
-            expected = expected_verdict(session.get(Annotation, annotation_id))
+            expected = expected_verdict(session.get_one(Annotation, annotation_id))
         elif annotation_id in by_id and by_id[annotation_id].item.gold_answer is not None:
             expected = expected_verdict(by_id[annotation_id])
         session.add(SampledAnnotation(plan_id=plan.id, annotation_id=annotation_id,

@@ -23,7 +23,10 @@ class ClauseChange:
     @property
     def title(self) -> str:
         """The clause title (the new one if it still exists)."""
-        return (self.new or self.old).title  # type: ignore[union-attr]
+        clause = self.new or self.old
+        if clause is None:
+            raise ValueError(f"clause {self.key!r} is in neither version")
+        return clause.title
 
 
 @dataclass

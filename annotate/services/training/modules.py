@@ -313,8 +313,11 @@ def submit_attempt(session: Session, user: User, module: TrainingModule,
                           "score": round(score, 4), "pass_mark": status.policy.pass_mark,
                           "passed": passed, "attempt": status.failed_in_window + 1,
                           "valid_until": valid_until})
-    if passed and module.kind == ModuleKind.rulebook and project is not None:
-        grant_qualification(session, user, project, module.rulebook_version, attempt=attempt,
+    version = module.rulebook_version  # set, as the project is, for a rulebook module
+    # valid_until is set exactly when the attempt passed
+    if (valid_until is not None and module.kind == ModuleKind.rulebook and version is not None
+            and project is not None):
+        grant_qualification(session, user, project, version, attempt=attempt,
                             expires_at=valid_until, granted_at=now)
     return attempt
 

@@ -13,7 +13,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 import sqlalchemy as sa
 
@@ -59,6 +59,16 @@ class TranscriptRow:
     module_id: int | None = None
 
 
+class _QualificationFields(TypedDict):
+    """What the rows of one qualification (grant, revocation, expiry) share."""
+
+    module: str
+    version: str
+    sha256: str
+    qualification_id: int
+    attempt_id: int | None
+
+
 def _people(session: Session, project: Project) -> dict[int, User]:
     members = session.scalars(sa.select(User).join(Membership).where(
         Membership.project_id == project.id, Membership.role == ProjectRole.annotator))
@@ -99,9 +109,9 @@ def transcript_rows(session: Session, project: Project, *,
         Qualification.project_id == project.id, Qualification.user_id.in_(ids)))
     for q in quals:
         version = q.rulebook_version
-        base = {"module": f"{project.slug}/{version.rulebook.key}", "version": version.version,
-                "sha256": version.sha256, "qualification_id": q.id,
-                "attempt_id": q.attempt_id}
+        base: _QualificationFields = {
+            "module": f"{project.slug}/{version.rulebook.key}", "version": version.version,
+            "sha256": version.sha256, "qualification_id": q.id, "attempt_id": q.attempt_id}
         rows.append(TranscriptRow(people[q.user_id], "qualification", q.granted_at,
                                   expires_at=q.expires_at, **base))
         if q.revoked_at is not None:
