@@ -7,7 +7,7 @@ decisions for one plan: the first (lowest id, the one the pages showed) is kept,
 are deleted before the constraint is added. The audit chain still records every one of them.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06 05:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
