@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy.orm import joinedload
@@ -109,14 +110,14 @@ def user_has_any_role(user: User, roles: tuple[ProjectRole | str, ...]) -> bool:
     return any(m.role in roles for m in user.memberships)
 
 
-def require_role(*roles: ProjectRole | str) -> Callable[[], object]:
+def require_role(*roles: ProjectRole | str) -> Callable[[], ResponseReturnValue | None]:
     """Return a ``before_request`` hook admitting only users with one of ``roles``.
 
     ``"admin"`` stands for the global admin flag. Anonymous users are sent to the login
     page; logged-in users without the role get 403.
     """
 
-    def gate() -> object:
+    def gate() -> ResponseReturnValue | None:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if not user_has_any_role(current_user, roles):
@@ -126,7 +127,7 @@ def require_role(*roles: ProjectRole | str) -> Callable[[], object]:
     return gate
 
 
-def require_login() -> object:
+def require_login() -> ResponseReturnValue | None:
     """``before_request`` hook for pages every logged-in user may see."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -63,8 +63,8 @@ class DatabaseStorage(Storage):
         table = self._table
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
         expired = table.c.expires_at <= now
-        statement = insert(table).values(key=key, count=amount, expires_at=now + expiry)
-        statement = statement.on_conflict_do_update(index_elements=[table.c.key], set_={
+        upsert = insert(table).values(key=key, count=amount, expires_at=now + expiry)
+        statement = upsert.on_conflict_do_update(index_elements=[table.c.key], set_={
             "count": sa.case((expired, amount), else_=table.c.count + amount),
             "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
         }).returning(table.c.count)

@@ -31,6 +31,9 @@ def test_ci_runs_the_readme_test_command_on_sqlite_and_postgres():
     assert _quick_start_lines()[1] in ci
     assert "ANNOTATE_TEST_DATABASE_URL=" in ci and "ANNOTATE_REQUIRE_POSTGRES=1" in ci
     assert "apt-get install -y -q chromium" in ci and "playwright install" not in ci
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy",
+                  ".ci/wheel-check", "ANNOTATE_REQUIRE_REDIS=1"):
+        assert check in ci, check
 
 
 @pytest.mark.skipif(os.environ.get("ANNOTATE_REQUIRE_POSTGRES") != "1",

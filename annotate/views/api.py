@@ -74,8 +74,8 @@ def domain_error(error: DomainError):
         message = str(error.args[0])
     else:
         message = str(error)
-    if getattr(error, "step", None):
-        extra["step"] = error.step
+    if step := getattr(error, "step", None):
+        extra["step"] = step
     return _error(error.status_code, message, **extra)
 
 
@@ -167,6 +167,7 @@ def next_item(slug: str):
 def _json_body() -> Any:
     """The request's JSON (None if it is not JSON), refused with a 400 when no database could
     store it: the import's limits (nesting, NUL, lone surrogates, NaN, 64-bit integers)."""
+    problem: str | None
     try:
         body = request.get_json(silent=True)
     except RecursionError:

@@ -13,7 +13,7 @@ from annotate.auth import begin_session, burn_password_check, check_password, ho
 from annotate.database import db
 from annotate.extensions import limiter
 from annotate.forms.auth import LoginForm
-from annotate.forms.common import EmptyForm
+from annotate.forms.common import EmptyForm, required_text
 from annotate.services.accounts.users import get_user, note_login
 from annotate.throttle import account_key, client_key, failed_login
 
@@ -48,10 +48,11 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = get_user(db.session, form.username.data.strip())
+        password = required_text(form.password)
+        user = get_user(db.session, required_text(form.username).strip())
         if user is None:
-            burn_password_check(form.password.data)
-        if user is not None and user.active and check_password(user, form.password.data):
+            burn_password_check(password)
+        if user is not None and user.active and check_password(user, password):
             begin_session(user, remember=form.remember.data)
             note_login(db.session, user)
             db.session.commit()

@@ -34,6 +34,8 @@ def throttled_app(request, tmp_path):
     extra: dict[str, object] = {}
     if request.param == "redis":
         if not _redis_reachable():
+            if os.environ.get("ANNOTATE_REQUIRE_REDIS") == "1":  # CI: Redis must be there
+                pytest.fail(f"ANNOTATE_REQUIRE_REDIS=1 but no Redis at {REDIS_URL}")
             pytest.skip(f"no Redis at {REDIS_URL}")
         extra["REDIS_URL"] = REDIS_URL
 

@@ -51,7 +51,7 @@ def add_inserted(session: Session, cls: type[T], **values: Any) -> T:
     ``values`` should name every column the caller reads back; any other is loaded on first
     access.
     """
-    values["id"] = session.execute(_insert_returning_id(cls.__table__),  # type: ignore[arg-type]
+    values["id"] = session.execute(_insert_returning_id(cls.__table__),
                                    {k: v for k, v in values.items() if k != "id"}).scalar_one()
     obj = cls(**values)
     make_transient_to_detached(obj)
