@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask_migrate import upgrade
 
 from annotate import create_app
-from annotate.cli import main
+from annotate.cli.main import main
 from annotate.config import TestConfig
 from annotate.database import db
 from annotate.demo import seed as seed_module
