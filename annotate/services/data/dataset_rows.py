@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,7 +180,7 @@ def _majority(task_type: TaskType,
     return out
 
 
-def _page_annotations(session: Session, page: list[Any]) -> dict[int, list[Any]]:
+def _page_annotations(session: Session, page: Sequence[Any]) -> dict[int, list[Any]]:
     """The current annotations of a page of items (id-ordered rows), by item id."""
     first, last = page[0].id, page[-1].id
     wanted = {row.id for row in page}
@@ -215,7 +215,7 @@ class _RowBuilder:
         self.method = ("none" if self.task in NO_CONSENSUS
                        else "dawid_skene" if self.ds else "majority_vote")
 
-    def rows(self, page: list[Any], by_item: dict[int, list[Any]]) -> Iterator[ExportRow]:
+    def rows(self, page: Sequence[Any], by_item: dict[int, list[Any]]) -> Iterator[ExportRow]:
         """The export rows of ``page`` in its order."""
         missing = {a.annotator_id for anns in by_item.values() for a in anns} - set(self.usernames)
         if missing:
@@ -234,9 +234,9 @@ class _RowBuilder:
                             ties)
 
     def _annotation(self, a: Any) -> ExportAnnotation:
+        version, sha256 = self.versions.get(a.rulebook_version_id) or (None, None)
         return ExportAnnotation(
-            a.id, self.usernames[a.annotator_id], a.value,
-            *(self.versions.get(a.rulebook_version_id) or (None, None)),
+            a.id, self.usernames[a.annotator_id], a.value, version, sha256,
             list(a.clause_keys or []), a.source.value,
             a.submitted_at.isoformat(timespec="seconds"), a.duration_ms)
 

@@ -160,7 +160,7 @@ def value_problem(document: Any, depth: int = 0) -> str | None:
     """The first thing in a parsed JSON ``document`` that cannot be imported (see the module
     docstring), as ``field: reason``; None when there is none. Iterative: any depth is safe.
     ``depth`` is the nesting level the document itself sits at."""
-    stack: list[tuple[Any, int, str]] = [(document, depth, "")]
+    stack: list[tuple[Any, int, str | None]] = [(document, depth, "")]
     while stack:
         value, level, where = stack.pop()
         kind = type(value)
@@ -364,7 +364,9 @@ def _task_record(where: str, task: Any) -> Record | str:
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         return "data: each task needs a 'data' object"
     fields = dict(task["data"])
-    meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+    meta = task.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     if "id" not in fields and "external_id" not in fields:
         ext = meta.get("external_id", task.get("id"))
         if ext is not None:

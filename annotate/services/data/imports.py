@@ -141,7 +141,7 @@ def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: 
     if gold is not None and not problems:
         gold, found = normalise_value(project, gold, payload, field="gold")
         problems += [f"{record.line}: {p}" for p in found]
-    annotations = []
+    annotations: list[tuple[str, str, Any, dict[str, Any]]] = []
     for n, ann in enumerate(record.annotations, start=1):
         raw, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
         if problem:
@@ -235,7 +235,7 @@ def import_records(session: Session, project: Project, records: Iterable[Record]
     with bulk_cache(session):
         for record in records:
             item, found = _check(project, record, required)
-            if found:
+            if item is None:
                 run.problems += found
             else:
                 chunk.append(item)

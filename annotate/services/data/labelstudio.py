@@ -79,7 +79,8 @@ def value_from_results(task_type: TaskType, results: Any) -> tuple[Any, str | No
     if task_type == TaskType.pairwise:
         choice = None
         if by_type.get("pairwise"):
-            choice = {"left": "A", "right": "B"}.get(by_type["pairwise"][0].get("selected"))
+            sides: dict[Any, str] = {"left": "A", "right": "B"}
+            choice = sides.get(by_type["pairwise"][0].get("selected"))
         elif choices:
             choice = choices[0]
         if choice is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -89,7 +89,8 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     elapsed = int((now - lease.leased_at).total_seconds() * 1000)
     if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
         duration_ms = max(elapsed, 0)
-    changed = session.execute(_SUBMITTED, {"assignment_id": lease.id}).rowcount
+    changed = cast(sa.CursorResult[Any],
+                   session.execute(_SUBMITTED, {"assignment_id": lease.id})).rowcount
     if changed != 1:
         raise LeaseError(_l("This item was already submitted; nothing was changed."))
     set_loaded_if_present(session, Assignment, lease.id, "status", AssignmentStatus.submitted)
@@ -98,9 +99,9 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
         assignment_id=lease.id, rulebook_version_id=version.id, value=normalised,
         clause_keys=keys, source=source, started_at=now - timedelta(milliseconds=duration_ms),
         submitted_at=now, duration_ms=duration_ms, is_current=True, superseded_by_id=None)
-    superseded = session.execute(_SUPERSEDE, {"item": lease.item_id, "annotator": user.id,
-                                              "new_id": annotation.id}
-                                 ).rowcount if lease.reannotation else 0
+    superseded = cast(sa.CursorResult[Any], session.execute(
+        _SUPERSEDE, {"item": lease.item_id, "annotator": user.id, "new_id": annotation.id}
+    )).rowcount if lease.reannotation else 0
     if superseded:
         expire_loaded(session, Annotation,
                       lambda old: old.item_id == lease.item_id and old.annotator_id == user.id
@@ -135,7 +136,9 @@ def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | 
         item.has_personal_info = True
     session.flush()
     if assignment_id is not None:
-        release_slot(session, session.get(Project, item.project_id), assignment_id, item.id,
+        project = session.get(Project, item.project_id)
+        assert project is not None  # items.project_id is a non-null foreign key
+        release_slot(session, project, assignment_id, item.id,
                      AssignmentStatus.skipped, f"flagged {kind.value}")
         session.expire(item)
     record_event(session, "item.flag", "item", item.id, actor=user, project_id=item.project_id,
@@ -208,7 +211,7 @@ def _cached_remaining(session: Session, user: User, project: Project, served: in
     """:func:`_remaining`, recounted at most every ``REMAINING_TTL`` seconds; in between, each
     item the annotator took since the count (``served`` is their count of items taken) is
     subtracted (taking it removes it from their remaining items)."""
-    key = (str(session.get_bind().url), project.id, user.id)
+    key = (str(session.get_bind().engine.url), project.id, user.id)
     cached = _remaining_cache.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return max(0, cached[1] - (served - cached[2]))
@@ -236,7 +239,8 @@ def annotator_progress(session: Session, user: User, project: Project,
     return Progress(done_today or 0, total, remaining, float(avg_ms) / 1000 if avg_ms else None)
 
 
-_PROJECT_ID, _ANNOTATOR = sa.bindparam("project"), sa.bindparam("annotator")
+_PROJECT_ID: sa.BindParameter[int] = sa.bindparam("project")
+_ANNOTATOR: sa.BindParameter[int] = sa.bindparam("annotator")
 #: The annotator's current annotations in the project.
 _MINE = (Item.project_id == _PROJECT_ID, Annotation.annotator_id == _ANNOTATOR,
          Annotation.is_current.is_(True))

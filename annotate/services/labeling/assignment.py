@@ -24,10 +24,11 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from annotate.database import Session, utcnow
 from annotate.models import (
@@ -54,6 +55,10 @@ from annotate.services.training.gate import (
     gate_params,
     gate_statement,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.base import ReadOnlyColumnCollection
+    from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 #: Batches whose items may be handed out.
 WORKABLE = (BatchStatus.open, BatchStatus.reannotating)
@@ -86,7 +91,8 @@ def item_target(project: Project, item: Item) -> int:
     return 1
 
 
-def _target(item: type[Item], k: object, threshold: object) -> sa.ColumnElement[int]:
+def _target(item: type[Item] | ReadOnlyColumnCollection[str, sa.Column[Any]], k: object,
+            threshold: object) -> sa.ColumnElement[int]:
     # The constants are written into the SQL, not bound: PostgreSQL can then plan the
     # statement once for all executions (see ``_ONE``).
     bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)
@@ -113,7 +119,7 @@ def _wants_gold(project: Project, served: int, user: User) -> bool:
     return int((n + 1) * rate) > int(n * rate)
 
 
-def _slot_values(count: sa.ColumnElement[int], delta: object,
+def _slot_values(count: sa.ColumnElement[int] | InstrumentedAttribute[int], delta: object,
                  target: sa.ColumnElement[int]) -> dict[str, object]:
     """``SET`` values adding ``delta`` to an item's taken slots (``count``, a column of the
     items table or of :class:`Item`), with ``has_free_slot`` following the new count: the
@@ -145,10 +151,10 @@ def release_slot(session: Session, project: Project, assignment_id: int, item_id
     values: dict[str, object] = {"status": status}
     if reason is not None:
         values["skip_reason"] = reason
-    changed = session.execute(
+    changed = cast(sa.CursorResult[Any], session.execute(
         sa.update(Assignment).where(Assignment.id == assignment_id,
                                     Assignment.status == AssignmentStatus.leased)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        .values(**values).execution_options(synchronize_session=False))).rowcount
     if changed != 1:
         return False
     session.execute(sa.update(Item).where(Item.id == item_id, Item.annotation_count > 0)
@@ -180,7 +186,8 @@ def expire_leases(session: Session, project: Project, now: datetime | None = Non
 # ``project_id``, ``now``); for the slot ``annotator``, ``project`` (an UPDATE of items may
 # not bind a name of its columns), ``k`` and ``threshold`` (the project's redundancy and
 # overlap).
-_USER, _PROJECT = sa.bindparam("annotator"), sa.bindparam("project")
+_USER: sa.BindParameter[int] = sa.bindparam("annotator")
+_PROJECT: sa.BindParameter[int] = sa.bindparam("project")
 #: ``LIMIT 1`` and ``OFFSET 0`` as literals: with a bound limit PostgreSQL cannot know the
 #: plan stops at the first row, keeps re-planning the prepared claim for each execution, and
 #: that planning costs more than running it.
@@ -219,7 +226,7 @@ _SERVED = (sa.update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == sa.bindparam("memb
 
 
 @functools.cache
-def _slot_statement(gold: bool) -> sa.Select:
+def _slot_statement(gold: bool) -> ExecutableReturnsRows:
     """Take a slot on the first free item (gold or not) for the annotator, in one statement.
 
     The candidate is the first item in id order the annotator never had and that still has a
@@ -271,7 +278,9 @@ def claim_next(session: Session, user: User, project: Project, *,
     version = admit(session, facts, project)
     assert row is not None and facts is not None  # admit refuses a missing membership
     if row.live_lease is not None:
-        return Claim(with_item(session, row.live_lease), version, resumed=True)
+        lease = with_item(session, row.live_lease)
+        if lease is not None:
+            return Claim(lease, version, resumed=True)
     if row.overdue:
         expire_leases(session, project, now)
     params = {"annotator": user.id, "project": project.id, "k": project.redundancy_k,
