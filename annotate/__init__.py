@@ -42,14 +42,19 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     if app.config.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-        app.config["SQLALCHEMY_DATABASE_URI"])
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     if not app.config.get("SECRET_KEY"):
-        if not (app.config.get("DEMO") or app.config.get("TESTING")
-                or app.config.get("ALLOW_EPHEMERAL_SECRET")):
+        if not (
+            app.config.get("DEMO")
+            or app.config.get("TESTING")
+            or app.config.get("ALLOW_EPHEMERAL_SECRET")
+        ):
             raise ConfigurationError(
                 "ANNOTATE_SECRET_KEY is not set. Set it to a long random value, e.g. "
                 "`export ANNOTATE_SECRET_KEY=$(python3 -c 'import secrets; "
-                "print(secrets.token_hex(32))')`.")
+                "print(secrets.token_hex(32))')`."
+            )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
         app.config["SECRET_KEY_EPHEMERAL"] = True
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
@@ -65,8 +70,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     routing.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)

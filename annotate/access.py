@@ -18,8 +18,9 @@ def visible_projects(role: ProjectRole = ProjectRole.manager) -> list[Project]:
     """Active projects where the current user holds ``role`` (all of them for an admin)."""
     stmt = sa.select(Project).where(Project.archived.is_(False)).order_by(Project.name)
     if not current_user.is_admin:
-        stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
-                                           Membership.role == role)
+        stmt = stmt.join(Membership).where(
+            Membership.user_id == current_user.id, Membership.role == role
+        )
     return list(db.session.scalars(stmt))
 
 
@@ -31,9 +32,13 @@ def project_for(slug: str, role: ProjectRole = ProjectRole.manager) -> Project:
     project = db.first_or_404(sa.select(Project).where(Project.slug == slug))
     if current_user.is_admin:
         return project
-    holds = db.session.scalar(sa.select(Membership.id).where(
-        Membership.project_id == project.id, Membership.user_id == current_user.id,
-        Membership.role == role))
+    holds = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.project_id == project.id,
+            Membership.user_id == current_user.id,
+            Membership.role == role,
+        )
+    )
     if holds is None:
         abort(403)
     return project

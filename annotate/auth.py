@@ -34,8 +34,9 @@ _hashers: dict[bool, PasswordHasher] = {
 
 
 def _hasher() -> PasswordHasher:
-    fast = has_app_context() and bool(current_app.config.get("PASSWORD_HASH_FAST")
-                                      and current_app.config.get("TESTING"))
+    fast = has_app_context() and bool(
+        current_app.config.get("PASSWORD_HASH_FAST") and current_app.config.get("TESTING")
+    )
     return _hashers[fast]
 
 
@@ -73,9 +74,15 @@ def burn_password_check(password: str) -> None:
 #: The user with their memberships, in one statement: every page's role gate and the
 #: navigation look at them (built once; it runs on every request). The session generation
 #: must match: ``User.end_sessions`` ends every session and remember cookie issued before.
-_USER = (sa.select(User).options(joinedload(User.memberships))
-         .where(User.id == sa.bindparam("user_id"), User.active.is_(True),
-                User.session_epoch == sa.bindparam("epoch")))
+_USER = (
+    sa.select(User)
+    .options(joinedload(User.memberships))
+    .where(
+        User.id == sa.bindparam("user_id"),
+        User.active.is_(True),
+        User.session_epoch == sa.bindparam("epoch"),
+    )
+)
 
 
 @login_manager.user_loader
@@ -86,8 +93,7 @@ def load_user(user_id: str) -> User | None:
         key, epoch = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    return db.session.execute(_USER, {"user_id": key, "epoch": epoch}
-                              ).unique().scalar_one_or_none()
+    return db.session.execute(_USER, {"user_id": key, "epoch": epoch}).unique().scalar_one_or_none()
 
 
 #: Session keys that survive a login's fresh session (the interface language).
@@ -139,9 +145,11 @@ def home_endpoint(user: User) -> str:
     if user.is_admin:
         return "admin.index"
     roles = {m.role for m in user.memberships}
-    for role, endpoint in ((ProjectRole.manager, "reports.index"),
-                           (ProjectRole.reviewer, "reviewer.index"),
-                           (ProjectRole.annotator, "annotator.index")):
+    for role, endpoint in (
+        (ProjectRole.manager, "reports.index"),
+        (ProjectRole.reviewer, "reviewer.index"),
+        (ProjectRole.annotator, "annotator.index"),
+    ):
         if role in roles:
             return endpoint
     return "account.settings"

@@ -21,7 +21,7 @@ def normalise_database_url(url: str) -> str:
     """Make ``postgres://``/``postgresql://`` URLs use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -94,7 +94,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("ANNOTATE_TEST_DATABASE_URL", "sqlite://"))
+        os.environ.get("ANNOTATE_TEST_DATABASE_URL", "sqlite://")
+    )
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     PASSWORD_HASH_FAST = True

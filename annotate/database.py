@@ -71,8 +71,12 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={
             datetime: UTCDateTime,
-            enum.Enum: sa.Enum(enum.Enum, native_enum=False, length=32,
-                               values_callable=lambda e: [m.value for m in e]),
+            enum.Enum: sa.Enum(
+                enum.Enum,
+                native_enum=False,
+                length=32,
+                values_callable=lambda e: [m.value for m in e],
+            ),
             dict[str, Any]: sa.JSON,
             list[Any]: sa.JSON,
             Any: sa.JSON,

@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
     import os
 
     app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations"))
+        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(__file__), "translations")
+    )
     babel.init_app(app, locale_selector=select_locale)
     # Added to the environment by Jinja's i18n extension (Environment.extend), so undeclared.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -52,7 +53,8 @@ def init_app(app: Flask) -> None:
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True)
+        newstyle=True,
+    )
 
     @app.before_request
     def forget_cached_locale() -> None:

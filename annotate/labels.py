@@ -9,25 +9,46 @@ from flask_babel import lazy_gettext as _l
 
 _LABELS = {
     # task types
-    "single_label": _l("single label"), "multi_label": _l("multiple labels"),
-    "rating": _l("rating"), "span": _l("spans"), "pairwise": _l("pairwise preference"),
+    "single_label": _l("single label"),
+    "multi_label": _l("multiple labels"),
+    "rating": _l("rating"),
+    "span": _l("spans"),
+    "pairwise": _l("pairwise preference"),
     "text": _l("free text"),
     # rulebook kinds and version states
-    "functional": _l("functional"), "security": _l("security"), "legal": _l("legal"),
-    "draft": _l("draft"), "published": _l("published"), "retired": _l("retired"),
+    "functional": _l("functional"),
+    "security": _l("security"),
+    "legal": _l("legal"),
+    "draft": _l("draft"),
+    "published": _l("published"),
+    "retired": _l("retired"),
     # roles
-    "annotator": _l("annotator"), "reviewer": _l("reviewer"), "manager": _l("manager"),
+    "annotator": _l("annotator"),
+    "reviewer": _l("reviewer"),
+    "manager": _l("manager"),
     # batch states
-    "open": _l("open"), "in_review": _l("in review"), "accepted": _l("accepted"),
-    "rejected": _l("rejected"), "reannotating": _l("re-annotating"), "void": _l("void"),
+    "open": _l("open"),
+    "in_review": _l("in review"),
+    "accepted": _l("accepted"),
+    "rejected": _l("rejected"),
+    "reannotating": _l("re-annotating"),
+    "void": _l("void"),
     # verdicts and decisions
-    "correct": _l("correct"), "incorrect": _l("incorrect"),
-    "prohibited": _l("prohibited content"), "accept": _l("accept"), "reject": _l("reject"),
+    "correct": _l("correct"),
+    "incorrect": _l("incorrect"),
+    "prohibited": _l("prohibited content"),
+    "accept": _l("accept"),
+    "reject": _l("reject"),
     # sampling methods
-    "random_rate": _l("random rate"), "fixed_n": _l("fixed size"),
-    "stratified": _l("stratified"), "iso2859": _l("ISO 2859-1"), "all": _l("all (100 %)"),
+    "random_rate": _l("random rate"),
+    "fixed_n": _l("fixed size"),
+    "stratified": _l("stratified"),
+    "iso2859": _l("ISO 2859-1"),
+    "all": _l("all (100 %)"),
     # supervision
-    "alert": _l("alert"), "retrain": _l("retrain"), "suspend": _l("suspend"),
+    "alert": _l("alert"),
+    "retrain": _l("retrain"),
+    "suspend": _l("suspend"),
     "reinstate": _l("reinstate"),
 }
 

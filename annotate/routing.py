@@ -20,8 +20,14 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """``<int:…>`` bounded to ``0..MAX_ID`` unless a rule asks for another ``max``."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     def to_python(self, value: str) -> Any:

@@ -27,7 +27,8 @@ MAX_REMEMBER = timedelta(days=30)
 #: No inline script or style, no framing, no plugins; Bootstrap's CSS draws icons as data: images.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -43,9 +44,11 @@ def secret_key_problem(app: Flask) -> str | None:
     if app.config.get("DEMO") or app.config.get("TESTING"):
         return None
     if len(str(app.config["SECRET_KEY"]).encode("utf-8")) < MIN_SECRET_BYTES:
-        return (f"ANNOTATE_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes. Set it to a long "
-                "random value, e.g. `export ANNOTATE_SECRET_KEY=$(python3 -c 'import secrets; "
-                "print(secrets.token_hex(32))')`.")
+        return (
+            f"ANNOTATE_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes. Set it to a long "
+            "random value, e.g. `export ANNOTATE_SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')`."
+        )
     return None
 
 

@@ -50,8 +50,9 @@ class DatabaseStorage(Storage):
     STORAGE_SCHEME = ["annotate-db"]
     _table = RateLimitCounter.__table__
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 **options: float | str | bool) -> None:
+    def __init__(
+        self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool
+    ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     @property
@@ -64,18 +65,22 @@ class DatabaseStorage(Storage):
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
         expired = table.c.expires_at <= now
         upsert = insert(table).values(key=key, count=amount, expires_at=now + expiry)
-        statement = upsert.on_conflict_do_update(index_elements=[table.c.key], set_={
-            "count": sa.case((expired, amount), else_=table.c.count + amount),
-            "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
-        }).returning(table.c.count)
+        statement = upsert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": sa.case((expired, amount), else_=table.c.count + amount),
+                "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
+            },
+        ).returning(table.c.count)
         with db.engine.begin() as connection:
             return int(connection.execute(statement).scalar_one())
 
     def get(self, key: str) -> int:
         table = self._table
         with db.engine.connect() as connection:
-            count = connection.scalar(sa.select(table.c.count).where(
-                table.c.key == key, table.c.expires_at > time.time()))
+            count = connection.scalar(
+                sa.select(table.c.count).where(table.c.key == key, table.c.expires_at > time.time())
+            )
         return int(count or 0)
 
     def get_expiry(self, key: str) -> float:

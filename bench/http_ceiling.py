@@ -18,11 +18,17 @@ def create_app() -> Flask:
 
     @app.post("/api/v1/projects/<slug>/next")
     def next_item(slug: str):
-        return jsonify({"assignment": {"id": 1, "resumed": False,
-                                       "lease_expires_at": "2026-01-01T00:00:00+00:00",
-                                       "item": {"id": "item-0000001", "data": {"text": "x"}},
-                                       "rulebook_version": {"version": "1.0.0",
-                                                            "sha256": "0" * 64}}})
+        return jsonify(
+            {
+                "assignment": {
+                    "id": 1,
+                    "resumed": False,
+                    "lease_expires_at": "2026-01-01T00:00:00+00:00",
+                    "item": {"id": "item-0000001", "data": {"text": "x"}},
+                    "rulebook_version": {"version": "1.0.0", "sha256": "0" * 64},
+                }
+            }
+        )
 
     @app.post("/api/v1/projects/<slug>/assignments/<int:assignment_id>/submit")
     def submit(slug: str, assignment_id: int):

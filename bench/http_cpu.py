@@ -62,7 +62,7 @@ def report(before: dict[str, int], after: dict[str, int], cycles: int) -> None:
     own = sum(costs[g] for g in GROUPS if g != "other")
     line = "    CPU per cycle: " + ", ".join(f"{g} {costs[g]:.1f} ms" for g in GROUPS)
     if own:
-        line += (f"; alone on the machine at most {1000 * os.cpu_count() / own:.0f} cycles/s")
+        line += f"; alone on the machine at most {1000 * os.cpu_count() / own:.0f} cycles/s"
     print(line)
 
 

@@ -110,35 +110,59 @@ def build(url: str, n_items: int, n_users: int, done: float = 0.0) -> list[tuple
         publish_version,
     )
 
-    app = create_app({"CONFIG_CLASS": Config, "SQLALCHEMY_DATABASE_URI": url,
-                      "SECRET_KEY": SECRET})
+    app = create_app({"CONFIG_CLASS": Config, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
         db.drop_all()
         db.create_all()
-        project = create_project(db.session, SLUG, "Bench", "single_label",
-                                 labels=["pos", "neg"])
-        lines = io.BytesIO(b"".join(
-            json.dumps({"id": f"item-{n:07d}", "text": f"text of item {n}",
-                        **({"gold": "pos"} if n % 20 == 0 else {})}).encode() + b"\n"
-            for n in range(n_items)))
+        project = create_project(db.session, SLUG, "Bench", "single_label", labels=["pos", "neg"])
+        lines = io.BytesIO(
+            b"".join(
+                json.dumps(
+                    {
+                        "id": f"item-{n:07d}",
+                        "text": f"text of item {n}",
+                        **({"gold": "pos"} if n % 20 == 0 else {}),
+                    }
+                ).encode()
+                + b"\n"
+                for n in range(n_items)
+            )
+        )
         problems: list[str] = []
-        import_records(db.session, project, iter_records(lines, "jsonl", problems),
-                       batch_name="b1", parse_problems=problems)
-        version = publish_version(db.session, import_rulebook(db.session, project,
-                                                              parse_rulebook(RULEBOOK)))
-        legal = TrainingModule(key="legal-awareness", version="1.0.0", kind=ModuleKind.legal,
-                               title="Legal", validity_days=365)
+        import_records(
+            db.session,
+            project,
+            iter_records(lines, "jsonl", problems),
+            batch_name="b1",
+            parse_problems=problems,
+        )
+        version = publish_version(
+            db.session, import_rulebook(db.session, project, parse_rulebook(RULEBOOK))
+        )
+        legal = TrainingModule(
+            key="legal-awareness",
+            version="1.0.0",
+            kind=ModuleKind.legal,
+            title="Legal",
+            validity_days=365,
+        )
         db.session.add(legal)
         db.session.flush()
         tokens = []
         for n in range(n_users):
             user = create_user(db.session, f"ann{n}", PASSWORD)
             add_membership(db.session, user, project, ProjectRole.annotator)
-            db.session.add(Qualification(user_id=user.id, project_id=project.id,
-                                         rulebook_version_id=version.id,
-                                         expires_at=utcnow() + timedelta(days=30)))
-            db.session.add(TrainingAttempt(user_id=user.id, module_id=legal.id, score=1.0,
-                                           passed=True))
+            db.session.add(
+                Qualification(
+                    user_id=user.id,
+                    project_id=project.id,
+                    rulebook_version_id=version.id,
+                    expires_at=utcnow() + timedelta(days=30),
+                )
+            )
+            db.session.add(
+                TrainingAttempt(user_id=user.id, module_id=legal.id, score=1.0, passed=True)
+            )
             tokens.append((user.username, create_token(db.session, user, "bench")[1]))
         if done > 0:
             fill_items(db.session, project, int(n_items * done))
@@ -161,9 +185,12 @@ def fill_items(session, project, n: int) -> None:
     from annotate.services.labeling.assignment import target_expr
 
     first = sa.select(Item.id).where(Item.project_id == project.id).order_by(Item.id).limit(n)
-    session.execute(sa.update(Item).where(Item.id.in_(first.scalar_subquery()))
-                    .values(annotation_count=target_expr(project), has_free_slot=False)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(Item)
+        .where(Item.id.in_(first.scalar_subquery()))
+        .values(annotation_count=target_expr(project), has_free_slot=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def free_port() -> int:
@@ -179,13 +206,25 @@ def gunicorn_args(workers: int, threads: int) -> list[str]:
     return ["-w", str(workers)]
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int = 1,
-                   app: str = "annotate:create_app()") -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, threads: int = 1, app: str = "annotate:create_app()"
+) -> subprocess.Popen:
     env = dict(os.environ, ANNOTATE_SECRET_KEY=SECRET, ANNOTATE_DATABASE_URL=url)
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    proc = subprocess.Popen([gunicorn, *gunicorn_args(workers, threads), "-b", f"{HOST}:{port}",
-                             "--log-level", "warning", app],
-                            env=env, cwd=_ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            gunicorn,
+            *gunicorn_args(workers, threads),
+            "-b",
+            f"{HOST}:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        env=env,
+        cwd=_ROOT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -219,8 +258,14 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.stats = stats
 
-    def call(self, kind: str, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    def call(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes, dict[str, str]]:
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -263,15 +308,20 @@ def api_worker(port: int, token: str, stats: Stats, deadline: float) -> None:
     for _ in range(MAX_CYCLES):
         if time.monotonic() >= deadline:
             return
-        status, data, _h = client.call("api next", "POST", f"/api/v1/projects/{SLUG}/next",
-                                       b"", auth)
+        status, data, _h = client.call(
+            "api next", "POST", f"/api/v1/projects/{SLUG}/next", b"", auth
+        )
         lease = json.loads(data).get("assignment") if status == 200 else None
         if not lease:
             continue
         assignment = lease["id"]
         status, _d, _h = client.call(
-            "api submit", "POST", f"/api/v1/projects/{SLUG}/assignments/{assignment}/submit",
-            json.dumps({"value": "pos"}).encode(), auth)
+            "api submit",
+            "POST",
+            f"/api/v1/projects/{SLUG}/assignments/{assignment}/submit",
+            json.dumps({"value": "pos"}).encode(),
+            auth,
+        )
         if status == 201:
             with stats.lock:
                 stats.cycles += 1
@@ -286,8 +336,13 @@ def html_worker(port: int, username: str, stats: Stats, deadline: float) -> None
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     _s, page, _h = client.call("login", "GET", "/login")
     token = _CSRF.search(page)
-    body = urllib.parse.urlencode({"csrf_token": token.group(1).decode() if token else "",
-                                   "username": username, "password": PASSWORD}).encode()
+    body = urllib.parse.urlencode(
+        {
+            "csrf_token": token.group(1).decode() if token else "",
+            "username": username,
+            "password": PASSWORD,
+        }
+    ).encode()
     status, _d, _h = client.call("login", "POST", "/login", body, form)
     if status != 302:
         return
@@ -298,10 +353,12 @@ def html_worker(port: int, username: str, stats: Stats, deadline: float) -> None
         action, token = _ACTION.search(page), _CSRF.search(page)
         if status != 200 or action is None or token is None:
             continue
-        body = urllib.parse.urlencode({"csrf_token": token.group(1).decode(), "label": "pos",
-                                       "duration_ms": "1500"}).encode()
-        status, _d, _h = client.call("html POST submit", "POST",
-                                     action.group(1).decode().replace("&amp;", "&"), body, form)
+        body = urllib.parse.urlencode(
+            {"csrf_token": token.group(1).decode(), "label": "pos", "duration_ms": "1500"}
+        ).encode()
+        status, _d, _h = client.call(
+            "html POST submit", "POST", action.group(1).decode().replace("&amp;", "&"), body, form
+        )
         if status == 302:
             with stats.lock:
                 stats.cycles += 1
@@ -317,41 +374,53 @@ def run_loop(name: str, port: int, users: list[tuple[str, str]], duration: float
     target = api_worker if name == "api" else html_worker
     deadline = time.monotonic() + duration
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=target, daemon=True,
-                                args=(port, token if name == "api" else username, stats,
-                                      deadline)) for username, token in users]
+    threads = [
+        threading.Thread(
+            target=target,
+            daemon=True,
+            args=(port, token if name == "api" else username, stats, deadline),
+        )
+        for username, token in users
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=duration + 60)
     elapsed = time.perf_counter() - t0
     result = {"cycles": stats.cycles, "rate": stats.cycles / elapsed, "kinds": {}}
-    print(f"  {name} loop: {stats.cycles} cycles in {elapsed:.1f} s = "
-          f"{result['rate']:.1f} cycles/s")
+    print(
+        f"  {name} loop: {stats.cycles} cycles in {elapsed:.1f} s = {result['rate']:.1f} cycles/s"
+    )
     for kind, times in sorted(stats.times.items()):
         figures = {q: percentile(times, q) for q in (0.5, 0.95, 0.99)}
         result["kinds"][kind] = figures
-        print(f"    {kind:<17} n={len(times):>6}  p50 {figures[0.5]:6.1f} ms  "
-              f"p95 {figures[0.95]:6.1f} ms  p99 {figures[0.99]:6.1f} ms  "
-              f"errors {stats.errors.get(kind, 0)}")
-    result["p95"] = max((f[0.95] for k, f in result["kinds"].items() if k != "login"),
-                        default=0.0)
+        print(
+            f"    {kind:<17} n={len(times):>6}  p50 {figures[0.5]:6.1f} ms  "
+            f"p95 {figures[0.95]:6.1f} ms  p99 {figures[0.99]:6.1f} ms  "
+            f"errors {stats.errors.get(kind, 0)}"
+        )
+    result["p95"] = max((f[0.95] for k, f in result["kinds"].items() if k != "login"), default=0.0)
     return result
 
 
 def bench_database(label: str, url: str, args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     users = build(url, args.items, args.annotators, args.done)
-    print(f"{label}: built {args.items:,} items ({args.done:.0%} already done), "
-          f"{args.annotators} annotators in "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"{label}: built {args.items:,} items ({args.done:.0%} already done), "
+        f"{args.annotators} annotators in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     port = free_port()
     proc = None
     try:
         proc = start_gunicorn(url, port, args.workers, args.threads)
-        return {loop: http_cpu.measured(args.cpu, url, partial(run_loop, loop, port, users,
-                                                              args.duration))
-                for loop in args.loops}
+        return {
+            loop: http_cpu.measured(
+                args.cpu, url, partial(run_loop, loop, port, users, args.duration)
+            )
+            for loop in args.loops
+        }
     finally:
         if proc is not None:
             stop(proc)
@@ -362,11 +431,17 @@ def bench_ceiling(args: argparse.Namespace) -> dict:
     port = free_port()
     proc = None
     try:
-        proc = start_gunicorn("sqlite://", port, args.workers, args.threads,
-                              app="bench.http_ceiling:create_app()")
+        proc = start_gunicorn(
+            "sqlite://", port, args.workers, args.threads, app="bench.http_ceiling:create_app()"
+        )
         print("Ceiling: the api loop against a Flask app that does nothing")
-        return {"api": http_cpu.measured(args.cpu, "sqlite://", partial(
-            run_loop, "api", port, [("", "none")] * args.annotators, args.duration))}
+        return {
+            "api": http_cpu.measured(
+                args.cpu,
+                "sqlite://",
+                partial(run_loop, "api", port, [("", "none")] * args.annotators, args.duration),
+            )
+        }
     finally:
         if proc is not None:
             stop(proc)
@@ -377,27 +452,40 @@ def main() -> int:
     parser.add_argument("--db-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/h9")
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--annotators", type=int, default=8)
-    parser.add_argument("--done", type=float, default=0.0,
-                        help="share of the items already fully annotated (late in a project)")
+    parser.add_argument(
+        "--done",
+        type=float,
+        default=0.0,
+        help="share of the items already fully annotated (late in a project)",
+    )
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per worker (gthread; 1: sync workers)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (gthread; 1: sync workers)"
+    )
     parser.add_argument("--loops", default="api,html")
     parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--ceiling", action="store_true",
-                        help="first run the api loop against a Flask app that does nothing")
-    parser.add_argument("--cpu", action="store_true",
-                        help="print the CPU per cycle of gunicorn, PostgreSQL, the load "
-                             "generator and the rest of the machine (Linux)")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="first run the api loop against a Flask app that does nothing",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="print the CPU per cycle of gunicorn, PostgreSQL, the load "
+        "generator and the rest of the machine (Linux)",
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     args.duration = max(1.0, min(args.duration, 120.0))
     args.annotators = max(1, min(args.annotators, 32))
     args.loops = [loop for loop in args.loops.split(",") if loop in ("api", "html")]
-    print(f"{os.cpu_count()} CPU cores shared by gunicorn "
-          f"({' '.join(gunicorn_args(args.workers, args.threads))}), PostgreSQL and this load "
-          f"generator ({args.annotators} threads); {args.duration:.0f} s per loop")
+    print(
+        f"{os.cpu_count()} CPU cores shared by gunicorn "
+        f"({' '.join(gunicorn_args(args.workers, args.threads))}), PostgreSQL and this load "
+        f"generator ({args.annotators} threads); {args.duration:.0f} s per loop"
+    )
     results: dict[str, dict] = {}
     if args.ceiling:
         results["ceiling"] = bench_ceiling(args)
@@ -414,8 +502,10 @@ def main() -> int:
     print("\nsummary (target: >= 200 cycles/s, p95 < 50 ms, SQLite within 20 % of PostgreSQL)")
     for label, loops in results.items():
         for loop, result in loops.items():
-            print(f"  {label:<13} {loop:<4} {result['rate']:7.1f} cycles/s  "
-                  f"worst p95 {result['p95']:6.1f} ms")
+            print(
+                f"  {label:<13} {loop:<4} {result['rate']:7.1f} cycles/s  "
+                f"worst p95 {result['p95']:6.1f} ms"
+            )
     if "PostgreSQL" in results and "SQLite (WAL)" in results:
         pg, lite = results["PostgreSQL"], results["SQLite (WAL)"]
         for loop in args.loops:

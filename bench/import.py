@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CHUNK = 10_000
-WORDS = ("the quick brown fox jumps over a lazy dog while annotators label data under a "
-         "published rulebook version with care").split()
+WORDS = (
+    "the quick brown fox jumps over a lazy dog while annotators label data under a "
+    "published rulebook version with care"
+).split()
 
 
 def make_file(path: Path, lines: int) -> None:
@@ -44,8 +46,11 @@ def make_file(path: Path, lines: int) -> None:
     rng = random.Random(0)
     with path.open("w", encoding="utf-8") as out:
         for n in range(lines):
-            row = {"id": f"item-{n:08d}", "text": " ".join(rng.choices(WORDS, k=14)) + f" #{n}",
-                   "lang": "en"}
+            row = {
+                "id": f"item-{n:08d}",
+                "text": " ".join(rng.choices(WORDS, k=14)) + f" #{n}",
+                "lang": "en",
+            }
             if n % 20 == 0:
                 row["gold"] = "pos" if n % 40 else "neg"
             out.write(json.dumps(row) + "\n")
@@ -55,8 +60,9 @@ def _app(db_path: Path):
     from annotate import create_app
     from annotate.config import TestConfig
 
-    return create_app({"CONFIG_CLASS": TestConfig,
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})
+    return create_app(
+        {"CONFIG_CLASS": TestConfig, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"}
+    )
 
 
 def _setup(db_path: Path):
@@ -64,8 +70,7 @@ def _setup(db_path: Path):
     from annotate.services.projects.projects import create_project
 
     db.create_all()
-    project = create_project(db.session, "bench", "Bench", "single_label",
-                             labels=["pos", "neg"])
+    project = create_project(db.session, "bench", "Bench", "single_label", labels=["pos", "neg"])
     db.session.commit()
     return project
 
@@ -81,8 +86,13 @@ def child_import(data: Path, db_path: Path) -> dict:
         t0 = time.perf_counter()
         problems: list[str] = []
         with data.open("rb") as stream:
-            result = import_records(db.session, project, iter_records(stream, "jsonl", problems),
-                                    batch_name="bench", parse_problems=problems)
+            result = import_records(
+                db.session,
+                project,
+                iter_records(stream, "jsonl", problems),
+                batch_name="bench",
+                parse_problems=problems,
+            )
         db.session.commit()
         return {"seconds": time.perf_counter() - t0, "rows": result.inserted}
 
@@ -102,9 +112,11 @@ def child_baseline(data: Path, db_path: Path) -> dict:
         db.session.add(batch)
         db.session.flush()
         conn = db.session.connection().connection.driver_connection
-        sql = ("INSERT INTO items (project_id, batch_id, external_id, payload, content_hash, "
-               "content_key, gold_answer, has_personal_info, quarantined, annotation_count, "
-               "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, '2026-01-01 00:00:00.000000')")
+        sql = (
+            "INSERT INTO items (project_id, batch_id, external_id, payload, content_hash, "
+            "content_key, gold_answer, has_personal_info, quarantined, annotation_count, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, '2026-01-01 00:00:00.000000')"
+        )
         rows, n = [], 0
         with data.open("rb") as stream:
             for line in stream:
@@ -112,8 +124,17 @@ def child_baseline(data: Path, db_path: Path) -> dict:
                 ext, gold = obj.pop("id"), obj.pop("gold", None)
                 payload = json.dumps(obj)
                 digest = hashlib.sha256(payload.encode()).hexdigest()
-                rows.append((project.id, batch.id, ext, payload, digest, content_key(digest),
-                             None if gold is None else json.dumps(gold)))
+                rows.append(
+                    (
+                        project.id,
+                        batch.id,
+                        ext,
+                        payload,
+                        digest,
+                        content_key(digest),
+                        None if gold is None else json.dumps(gold),
+                    )
+                )
                 if len(rows) >= CHUNK:
                     conn.executemany(sql, rows)
                     n += len(rows)
@@ -168,47 +189,59 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-tracemalloc", action="store_true",
-                        help="Skip the (slow) traced runs.")
+    parser.add_argument(
+        "--no-tracemalloc", action="store_true", help="Skip the (slow) traced runs."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp:
         tmpdir = Path(tmp)
         data = tmpdir / "items.jsonl"
         make_file(data, args.lines)
-        print(f"{args.lines:,} lines, {_mb(data.stat().st_size)} of JSONL; SQLite file; "
-              f"best of {args.repeat}")
+        print(
+            f"{args.lines:,} lines, {_mb(data.stat().st_size)} of JSONL; SQLite file; "
+            f"best of {args.repeat}"
+        )
         results: dict[str, list[dict]] = {"import": [], "baseline": [], "export": []}
         for n in range(args.repeat):
             for kind in ("baseline", "import"):
                 db_path = tmpdir / f"{kind}-{n}.sqlite"
                 results[kind].append(_spawn(kind, data, db_path))
-            results["export"].append(_spawn("export", tmpdir / "import-0.sqlite",
-                                            tmpdir / "export.jsonl"))
+            results["export"].append(
+                _spawn("export", tmpdir / "import-0.sqlite", tmpdir / "export.jsonl")
+            )
             for kind in ("baseline", "import"):
                 if n or kind != "import":  # import-0 is kept for the exports
                     (tmpdir / f"{kind}-{n}.sqlite").unlink()
         traced = {}
         if not args.no_tracemalloc:
             traced["import"] = _spawn("import", data, tmpdir / "traced.sqlite", traced=True)
-            traced["export"] = _spawn("export", tmpdir / "import-0.sqlite",
-                                      tmpdir / "export.jsonl", traced=True)
+            traced["export"] = _spawn(
+                "export", tmpdir / "import-0.sqlite", tmpdir / "export.jsonl", traced=True
+            )
 
     def best(kind: str) -> dict:
         return min(results[kind], key=lambda r: r["seconds"])
 
     rates = {kind: best(kind)["rows"] / best(kind)["seconds"] for kind in results}
-    for kind, label in (("baseline", "baseline executemany"), ("import", "annotate import"),
-                        ("export", "dataset export (JSONL)")):
+    for kind, label in (
+        ("baseline", "baseline executemany"),
+        ("import", "annotate import"),
+        ("export", "dataset export (JSONL)"),
+    ):
         b = best(kind)
         rss = max(r["max_rss"] for r in results[kind])
-        line = (f"{label:24s} {b['rows']:>10,} rows  {b['seconds']:7.2f} s  "
-                f"{rates[kind]:>10,.0f} rows/s  peak RSS {_mb(rss)}")
+        line = (
+            f"{label:24s} {b['rows']:>10,} rows  {b['seconds']:7.2f} s  "
+            f"{rates[kind]:>10,.0f} rows/s  peak RSS {_mb(rss)}"
+        )
         if kind in traced:
             line += f"  tracemalloc peak {_mb(traced[kind]['tracemalloc_peak'])}"
         print(line)
     ratio = rates["import"] / rates["baseline"]
-    print(f"import / baseline = {ratio:.2f}  (target: import ≥ 50,000 items/s: "
-          f"{'met' if rates['import'] >= 50_000 else 'NOT met'})")
+    print(
+        f"import / baseline = {ratio:.2f}  (target: import ≥ 50,000 items/s: "
+        f"{'met' if rates['import'] >= 50_000 else 'NOT met'})"
+    )
     return 0 if rates["import"] >= 50_000 else 1
 
 

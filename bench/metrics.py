@@ -61,16 +61,17 @@ def bench_nominal(n_items: int, repeat: int) -> bool:
     data[rng.random(data.shape) < 0.2] = np.nan
     print(f"[1] nominal alpha, 5 annotators x {n_items:,} items, 10 labels, 20% missing")
     ours_t, ours = _time(lambda: krippendorff_alpha(data).value, repeat)
-    base_t, base = _time(lambda: krippendorff.alpha(data, level_of_measurement="nominal"),
-                         repeat)
+    base_t, base = _time(lambda: krippendorff.alpha(data, level_of_measurement="nominal"), repeat)
     ours_m = _peak(lambda: krippendorff_alpha(data))
     base_m = _peak(lambda: krippendorff.alpha(data, level_of_measurement="nominal"))
     diff = abs(ours - base)
     speed, mem = base_t / ours_t, ours_m / base_m
     print(f"    annotate.metrics   {ours_t:8.3f} s   peak {_mb(ours_m):>12}   alpha={ours:.12f}")
     print(f"    krippendorff.alpha {base_t:8.3f} s   peak {_mb(base_m):>12}   alpha={base:.12f}")
-    print(f"    speed-up {speed:.1f}x (target >= 3x)   memory ratio {mem:.3f} (target <= 0.25)"
-          f"   |diff| {diff:.1e} (target <= 1e-9)")
+    print(
+        f"    speed-up {speed:.1f}x (target >= 3x)   memory ratio {mem:.3f} (target <= 0.25)"
+        f"   |diff| {diff:.1e} (target <= 1e-9)"
+    )
     return speed >= 3 and mem <= 0.25 and diff <= 1e-9
 
 
@@ -134,28 +135,49 @@ def bench_dawid_skene(n_items: int, repeat: int, tol: float = 1e-5) -> bool | No
     diff = float(np.abs(probas - ours.posteriors).max())
     speed = base_t / ours_t
     print(f"    crowd-kit          {base_t:8.3f} s   iterations={len(model.loss_history_)}")
-    print(f"    speed-up {speed:.1f}x (target >= 3x)   same MAP label {same:.4%}   "
-          f"max |posterior diff| {diff:.1e}")
+    print(
+        f"    speed-up {speed:.1f}x (target >= 3x)   same MAP label {same:.4%}   "
+        f"max |posterior diff| {diff:.1e}"
+    )
     return speed >= 3
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=1_000_000,
-                        help="items for the nominal alpha benchmark (default 1,000,000)")
-    parser.add_argument("--ds-items", type=int, default=100_000,
-                        help="items for the Dawid-Skene benchmark (default 100,000)")
+    parser.add_argument(
+        "--items",
+        type=int,
+        default=1_000_000,
+        help="items for the nominal alpha benchmark (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--ds-items",
+        type=int,
+        default=100_000,
+        help="items for the Dawid-Skene benchmark (default 100,000)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timing repeats (best of)")
     args = parser.parse_args()
     from importlib.metadata import version
 
-    print(f"numpy {np.__version__}, krippendorff {version('krippendorff')}, "
-          f"python {sys.version.split()[0]}")
-    results = [bench_nominal(args.items, args.repeat), bench_interval(args.repeat),
-               bench_dawid_skene(args.ds_items, args.repeat)]
+    print(
+        f"numpy {np.__version__}, krippendorff {version('krippendorff')}, "
+        f"python {sys.version.split()[0]}"
+    )
+    results = [
+        bench_nominal(args.items, args.repeat),
+        bench_interval(args.repeat),
+        bench_dawid_skene(args.ds_items, args.repeat),
+    ]
     verdict = ["ok" if r else ("skipped" if r is None else "MISSED") for r in results]
-    print("summary: nominal " + verdict[0] + ", interval " + verdict[1] + ", dawid-skene "
-          + verdict[2])
+    print(
+        "summary: nominal "
+        + verdict[0]
+        + ", interval "
+        + verdict[1]
+        + ", dawid-skene "
+        + verdict[2]
+    )
     return 0 if all(r is not False for r in results) else 1
 
 

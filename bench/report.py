@@ -47,8 +47,7 @@ from annotate.config import Config  # noqa: E402
 from annotate.database import db  # noqa: E402
 
 LABELS = ("positive", "negative", "neutral", "mixed")
-AGREEMENT = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
-             "percent_agreement")
+AGREEMENT = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1", "percent_agreement")
 DEFAULT_ITEMS = 200_000
 
 
@@ -71,8 +70,7 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
 
     db.create_all()
     slug = slug_for(n_items, per_item, n_ann)
-    project = create_project(db.session, slug, slug.title(), "single_label",
-                             labels=list(LABELS))
+    project = create_project(db.session, slug, slug.title(), "single_label", labels=list(LABELS))
     users = []
     for i in range(n_ann):
         user = db.session.scalar(sa.select(User).where(User.username == f"a{i}"))
@@ -89,11 +87,19 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
     start = datetime(2026, 10, 1, tzinfo=UTC)
     conn = db.session.connection()
     first = int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Item.id), 0)))) + 1
-    item_rows = [{"id": first + i, "project_id": project.id,
-                  "batch_id": batches[0 if i < n_items // 2 else 1].id,
-                  "external_id": f"x{i}", "payload": {"text": "t"}, "content_hash": f"{i:064x}",
-                  "gold_answer": LABELS[truth[i]] if gold[i] else None,
-                  "annotation_count": per_item or n_ann} for i in range(n_items)]
+    item_rows = [
+        {
+            "id": first + i,
+            "project_id": project.id,
+            "batch_id": batches[0 if i < n_items // 2 else 1].id,
+            "external_id": f"x{i}",
+            "payload": {"text": "t"},
+            "content_hash": f"{i:064x}",
+            "gold_answer": LABELS[truth[i]] if gold[i] else None,
+            "annotation_count": per_item or n_ann,
+        }
+        for i in range(n_items)
+    ]
     conn.execute(sa.insert(Item), item_rows)
     accuracy = np.linspace(0.95, 0.7, n_ann)
     enc = [json.dumps(label) for label in LABELS]
@@ -114,8 +120,9 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
             ts = (start + timedelta(seconds=int(offs[i]))).strftime("%Y-%m-%d %H:%M:%S.000000")
             rows.append((first + i, user.id, enc[vals[i]], "[]", "web", ts, int(durs[i]), 1))
     table = Annotation.__tablename__
-    columns = ("item_id, annotator_id, value, clause_keys, source, submitted_at, duration_ms, "
-               "is_current")
+    columns = (
+        "item_id, annotator_id, value, clause_keys, source, submitted_at, duration_ms, is_current"
+    )
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         buf = io.StringIO()
@@ -123,8 +130,9 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
             buf.write("\t".join((*map(str, r[:5]), r[5] + "+00", str(r[6]), "true")) + "\n")
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             copy.write(buf.getvalue())
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('items', 'id'), "
-                                   f"{first + n_items})"))
+        db.session.execute(
+            sa.text(f"SELECT setval(pg_get_serial_sequence('items', 'id'), {first + n_items})")
+        )
         db.session.execute(sa.text(f"ANALYZE {table}; ANALYZE items"))
     else:
         raw.executemany(f"INSERT INTO {table} ({columns}) VALUES (?,?,?,?,?,?,?,?)", rows)
@@ -139,12 +147,23 @@ def naive(project: object, bootstrap: int) -> dict:
     from annotate.models import Annotation, Batch, BatchStatus, Item
 
     anns = db.session.scalars(
-        sa.select(Annotation).join(Item, Item.id == Annotation.item_id)
+        sa.select(Annotation)
+        .join(Item, Item.id == Annotation.item_id)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void, Annotation.is_current.is_(True))).all()
-    summary = agreement_summary([a.item_id for a in anns], [a.annotator_id for a in anns],
-                                [a.value for a in anns], bootstrap=bootstrap, seed=0)
+        .where(
+            Item.project_id == project.id,
+            Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void,
+            Annotation.is_current.is_(True),
+        )
+    ).all()
+    summary = agreement_summary(
+        [a.item_id for a in anns],
+        [a.annotator_id for a in anns],
+        [a.value for a in anns],
+        bootstrap=bootstrap,
+        seed=0,
+    )
     db.session.expunge_all()
     return summary
 
@@ -158,8 +177,9 @@ def _status_mib(field: str) -> float:
 
 def child(args: argparse.Namespace, url: str) -> None:
     """In a fresh process: time the report of one size and measure its peak RSS (JSON out)."""
-    app = create_app({"CONFIG_CLASS": Config, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(
+        {"CONFIG_CLASS": Config, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url}
+    )
     with app.app_context(), app.test_request_context():
         import annotate.services.quality.aggregate  # noqa: F401  (imports outside the measurement)
         from annotate.services.projects.projects import get_project
@@ -180,23 +200,42 @@ def child(args: argparse.Namespace, url: str) -> None:
             n = report.data.n
             cells = report.data.n_cells
             del report
-        print(json.dumps({"walls": walls, "before": before, "peak": _status_mib("VmHWM"),
-                          "n": n, "cells": cells}))
+        print(
+            json.dumps(
+                {
+                    "walls": walls,
+                    "before": before,
+                    "peak": _status_mib("VmHWM"),
+                    "n": n,
+                    "cells": cells,
+                }
+            )
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
-    parser.add_argument("--sizes", default="40000,200000",
-                        help="item counts whose peak RSS is measured, each in a fresh process "
-                             "('' skips)")
+    parser.add_argument(
+        "--sizes",
+        default="40000,200000",
+        help="item counts whose peak RSS is measured, each in a fresh process ('' skips)",
+    )
     parser.add_argument("--annotators", type=int, default=5)
-    parser.add_argument("--per-item", type=int, default=0,
-                        help="annotators per item, each item a random subset of --annotators "
-                             "(sparse overlap; 0: every annotator rates every item)")
+    parser.add_argument(
+        "--per-item",
+        type=int,
+        default=0,
+        help="annotators per item, each item a random subset of --annotators "
+        "(sparse overlap; 0: every annotator rates every item)",
+    )
     parser.add_argument("--bootstrap", type=int, default=200)
-    parser.add_argument("--baseline-bootstrap", type=int, default=20,
-                        help="resamples for the naive baseline's intervals (-1: no baseline)")
+    parser.add_argument(
+        "--baseline-bootstrap",
+        type=int,
+        default=20,
+        help="resamples for the naive baseline's intervals (-1: no baseline)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", help="SQLite file to (re)use; default a temporary file")
     parser.add_argument("--db-url", help="SQLAlchemy URL (e.g. PostgreSQL); overrides --db")
@@ -208,8 +247,9 @@ def main() -> None:
         child(args, url)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    app = create_app({"CONFIG_CLASS": Config, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(
+        {"CONFIG_CLASS": Config, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url}
+    )
     with app.app_context(), app.test_request_context():
         import sqlalchemy as sa
 
@@ -219,27 +259,53 @@ def main() -> None:
         from annotate.services.quality.report import ReportOptions, compute_report
 
         for n_items in sorted({args.items, *sizes}):
-            exists = sa.inspect(db.engine).has_table("projects") and db.session.scalar(
-                sa.select(Project.id).where(
-                    Project.slug == slug_for(n_items, args.per_item, args.annotators))
-            ) is not None
+            exists = (
+                sa.inspect(db.engine).has_table("projects")
+                and db.session.scalar(
+                    sa.select(Project.id).where(
+                        Project.slug == slug_for(n_items, args.per_item, args.annotators)
+                    )
+                )
+                is not None
+            )
             if not exists:
                 t0 = time.perf_counter()
                 build(n_items, args.annotators, args.per_item)
-                print(f"built {n_items * (args.per_item or args.annotators):,} annotations in "
-                      f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})")
+                print(
+                    f"built {n_items * (args.per_item or args.annotators):,} annotations in "
+                    f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})"
+                )
         dialect = db.engine.dialect.name
         for n_items in sorted(sizes):
             out = subprocess.run(
-                [sys.executable, __file__, "--child", "--db-url", url, "--items", str(n_items),
-                 "--bootstrap", str(args.bootstrap), "--repeat", str(args.repeat),
-                 "--annotators", str(args.annotators),
-                 "--per-item", str(args.per_item)], capture_output=True, text=True, check=True)
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    "--db-url",
+                    url,
+                    "--items",
+                    str(n_items),
+                    "--bootstrap",
+                    str(args.bootstrap),
+                    "--repeat",
+                    str(args.repeat),
+                    "--annotators",
+                    str(args.annotators),
+                    "--per-item",
+                    str(args.per_item),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             m = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{dialect}, fresh process: {m['n']:>9,} annotations, {m['cells']:,} cells: "
-                  f"report + CSV best {min(m['walls']):.2f} s of "
-                  f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
-                  f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before")
+            print(
+                f"{dialect}, fresh process: {m['n']:>9,} annotations, {m['cells']:,} cells: "
+                f"report + CSV best {min(m['walls']):.2f} s of "
+                f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
+                f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before"
+            )
         project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
         opts = ReportOptions(bootstrap=args.bootstrap)
         walls, cpus = [], []
@@ -252,21 +318,27 @@ def main() -> None:
             cpus.append(time.process_time() - c0)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         best = min(walls)
-        print(f"{dialect}: annotations {report.data.n:,}  figures {len(report.figures)}  "
-              f"CSV {len(text):,} bytes  ({report.data.n_cells:,} cells)")
-        print(f"report + CSV (bootstrap {args.bootstrap}): best {best:.2f} s of "
-              f"{', '.join(f'{w:.2f}' for w in walls)} s wall; CPU "
-              f"{', '.join(f'{c:.2f}' for c in cpus)} s; process peak RSS so far {rss:.0f} MiB  "
-              f"target < 5 s: {'PASS' if best < 5 else 'FAIL'}")
+        print(
+            f"{dialect}: annotations {report.data.n:,}  figures {len(report.figures)}  "
+            f"CSV {len(text):,} bytes  ({report.data.n_cells:,} cells)"
+        )
+        print(
+            f"report + CSV (bootstrap {args.bootstrap}): best {best:.2f} s of "
+            f"{', '.join(f'{w:.2f}' for w in walls)} s wall; CPU "
+            f"{', '.join(f'{c:.2f}' for c in cpus)} s; process peak RSS so far {rss:.0f} MiB  "
+            f"target < 5 s: {'PASS' if best < 5 else 'FAIL'}"
+        )
         summary = None
         if args.baseline_bootstrap >= 0:
             t0 = time.perf_counter()
             summary = naive(project, args.baseline_bootstrap)
             base = time.perf_counter() - t0
             rss2 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"naive (ORM objects → agreement_summary, bootstrap "
-                  f"{args.baseline_bootstrap}): {base:.2f} s; process peak RSS {rss2:.0f} MiB  "
-                  f"ratio naive / report: {base / best:.1f}×")
+            print(
+                f"naive (ORM objects → agreement_summary, bootstrap "
+                f"{args.baseline_bootstrap}): {base:.2f} s; process peak RSS {rss2:.0f} MiB  "
+                f"ratio naive / report: {base / best:.1f}×"
+            )
         worst = 0.0
         for metric in (*AGREEMENT, "gold_accuracy", "items_per_hour"):
             f = report.get("project", project.slug, metric)
@@ -276,7 +348,8 @@ def main() -> None:
                 worst = max(worst, abs(summary[metric] - f.value))
                 c = (summary.get("ci") or {}).get(metric)
                 line += f"   naive {summary[metric]:.6f}" + (
-                    f"  [{c[0]:.4f}, {c[1]:.4f}]" if c else "")
+                    f"  [{c[0]:.4f}, {c[1]:.4f}]" if c else ""
+                )
             print(line)
         if summary is not None:
             print(f"largest difference report vs naive point estimates: {worst:.1e}")

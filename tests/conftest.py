@@ -64,16 +64,20 @@ def app(request):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "truncate: on a server database, commit for real and empty every table "
-        "after the test instead of rolling its transaction back (threads, other connections)")
+        "markers",
+        "truncate: on a server database, commit for real and empty every table "
+        "after the test instead of rolling its transaction back (threads, other connections)",
+    )
 
 
 def _needs_truncate(request) -> bool:
     """Real commits for marked tests, the live server, and server databases other than
     PostgreSQL (pysqlite's SAVEPOINTs need driver workarounds; a SQLite file is rare here)."""
-    return (request.node.get_closest_marker("truncate") is not None
-            or "live_server" in request.fixturenames
-            or _db.engine.dialect.name != "postgresql")
+    return (
+        request.node.get_closest_marker("truncate") is not None
+        or "live_server" in request.fixturenames
+        or _db.engine.dialect.name != "postgresql"
+    )
 
 
 def _prepare_schema() -> None:
@@ -113,8 +117,9 @@ def _rolled_back_session():
     the session's own transactions (commit, rollback) are SAVEPOINTs inside it."""
     connection = _Connection(_db.engine)
     outer = connection.begin()
-    scoped = _db._make_scoped_session({"class_": _BoundSession, "bind": connection,
-                                       "join_transaction_mode": "create_savepoint"})
+    scoped = _db._make_scoped_session(
+        {"class_": _BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
     original, _db.session = _db.session, scoped
     try:
         yield
@@ -173,8 +178,9 @@ def make_user(db):
     """Return a callable creating a user (committed) with optional roles in a project."""
     from annotate.services.accounts.users import add_membership, create_user
 
-    def _make_user(username: str, *, password: str = "secret-pw", admin: bool = False,
-                   project=None, roles=()):
+    def _make_user(
+        username: str, *, password: str = "secret-pw", admin: bool = False, project=None, roles=()
+    ):
         user = create_user(db.session, username, password, is_admin=admin)
         for role in roles:
             add_membership(db.session, user, project, role)

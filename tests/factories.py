@@ -83,10 +83,17 @@ def free_slots_out_of_step(session: Session) -> list[tuple[str, int, bool]]:
     """Items whose ``has_free_slot`` is not exactly "taken slots below the item's target" (k
     for gold and overlap items, else 1), read from the database: it must never drift, or
     an item is never handed out again (or the claim walks past it in vain)."""
-    rows = session.execute(sa.select(
-        Item.id, Item.external_id, Item.annotation_count, Item.has_free_slot,
-        Item.gold_answer.is_not(None), Project.redundancy_k, Project.overlap_share)
-        .join(Project, Project.id == Item.project_id)).all()
+    rows = session.execute(
+        sa.select(
+            Item.id,
+            Item.external_id,
+            Item.annotation_count,
+            Item.has_free_slot,
+            Item.gold_answer.is_not(None),
+            Project.redundancy_k,
+            Project.overlap_share,
+        ).join(Project, Project.id == Item.project_id)
+    ).all()
     wrong = []
     for item_id, external_id, count, free, gold, k, share in rows:
         target = k if gold or overlap_bucket(item_id) < round(share * 1000) else 1
@@ -95,26 +102,48 @@ def free_slots_out_of_step(session: Session) -> list[tuple[str, int, bool]]:
     return wrong
 
 
-def publish_rulebook(session: Session, project: Project, text: str = MINIMAL, *,
-                     actor: User | None = None) -> RulebookVersion:
+def publish_rulebook(
+    session: Session, project: Project, text: str = MINIMAL, *, actor: User | None = None
+) -> RulebookVersion:
     """Import ``text`` as a draft and publish it (which creates its training module)."""
-    return publish_with_training(session, import_rulebook(session, project, parse_rulebook(text),
-                                                    actor=actor), actor=actor)
+    return publish_with_training(
+        session, import_rulebook(session, project, parse_rulebook(text), actor=actor), actor=actor
+    )
 
 
-def qualify(session: Session, project: Project, users: Iterable[User],
-            version: RulebookVersion, *, days: int = 30) -> None:
+def qualify(
+    session: Session,
+    project: Project,
+    users: Iterable[User],
+    version: RulebookVersion,
+    *,
+    days: int = 30,
+) -> None:
     """Give ``users`` a valid qualification for ``version`` (as a passed quiz would)."""
     now = utcnow()
-    session.add_all(Qualification(user_id=user.id, project_id=project.id,
-                                  rulebook_version_id=version.id, granted_at=now,
-                                  expires_at=now + timedelta(days=days)) for user in users)
+    session.add_all(
+        Qualification(
+            user_id=user.id,
+            project_id=project.id,
+            rulebook_version_id=version.id,
+            granted_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        for user in users
+    )
     session.flush()
 
 
-def import_batch(session: Session, project: Project, name: str = "b1", *, n_items: int = 10,
-                 gold: Mapping[int, Any] | Iterable[int] = (),
-                 payload: Callable[[int], dict] | None = None, **batch: Any) -> Batch:
+def import_batch(
+    session: Session,
+    project: Project,
+    name: str = "b1",
+    *,
+    n_items: int = 10,
+    gold: Mapping[int, Any] | Iterable[int] = (),
+    payload: Callable[[int], dict] | None = None,
+    **batch: Any,
+) -> Batch:
     """A batch of ``n_items`` items ``<name>-<n>``; ``gold`` is a set of indexes (gold answer
     ``"yes"``) or a mapping index → gold answer. Flushed, not committed."""
     answers = gold if isinstance(gold, Mapping) else dict.fromkeys(gold, "yes")
@@ -123,9 +152,16 @@ def import_batch(session: Session, project: Project, name: str = "b1", *, n_item
     session.flush()
     for n in range(n_items):
         body = dict(payload(n)) if payload else {"text": f"item {name} {n}"}
-        session.add(Item(project_id=project.id, batch_id=record.id, external_id=f"{name}-{n}",
-                         payload=body, content_hash=content_hash(body),
-                         gold_answer=answers.get(n)))
+        session.add(
+            Item(
+                project_id=project.id,
+                batch_id=record.id,
+                external_id=f"{name}-{n}",
+                payload=body,
+                content_hash=content_hash(body),
+                gold_answer=answers.get(n),
+            )
+        )
     session.flush()
     return record
 
@@ -136,16 +172,24 @@ def make_ready(db, project, users, *, n_items=10, gold=(), batch_name="b1", payl
     if version is None:
         version = publish_rulebook(db.session, project)
     qualify(db.session, project, users, version)
-    batch = import_batch(db.session, project, batch_name, n_items=n_items, gold=gold,
-                         payload=payload)
+    batch = import_batch(
+        db.session, project, batch_name, n_items=n_items, gold=gold, payload=payload
+    )
     db.session.commit()
     return version, batch
 
 
-def annotate_items(session: Session, items: list[Item], annotators: Mapping[User, float],
-                   version: RulebookVersion, truths: Mapping[int, str], *,
-                   rng: random.Random, overlap: float = 0.4,
-                   labels: tuple[str, ...] = SENTIMENTS) -> list[Annotation]:
+def annotate_items(
+    session: Session,
+    items: list[Item],
+    annotators: Mapping[User, float],
+    version: RulebookVersion,
+    truths: Mapping[int, str],
+    *,
+    rng: random.Random,
+    overlap: float = 0.4,
+    labels: tuple[str, ...] = SENTIMENTS,
+) -> list[Annotation]:
     """Submitted annotations of ``items``: an item goes to every annotator with probability
     ``overlap``, else to one in turn; each is right (``truths[item.id]``) with the
     annotator's accuracy. Assignments, counts and free slots follow. Flushed."""
@@ -156,32 +200,56 @@ def annotate_items(session: Session, items: list[Item], annotators: Mapping[User
         who = people if rng.random() < overlap else [people[index % len(people)]]
         for user in who:
             truth = truths[item.id]
-            value = truth if rng.random() < annotators[user] else rng.choice(
-                [label for label in labels if label != truth])
+            value = (
+                truth
+                if rng.random() < annotators[user]
+                else rng.choice([label for label in labels if label != truth])
+            )
             submitted = start + timedelta(minutes=7 * index + rng.randint(0, 300))
             duration = timedelta(milliseconds=rng.randint(4000, 40000))
             work.append((item, user, value, submitted, duration))
         item.annotation_count = len(who)
-    assignments = [Assignment(item_id=item.id, annotator_id=user.id,
-                              status=AssignmentStatus.submitted, leased_at=at - took,
-                              lease_expires_at=at + timedelta(minutes=30))
-                   for item, user, _, at, took in work]
+    assignments = [
+        Assignment(
+            item_id=item.id,
+            annotator_id=user.id,
+            status=AssignmentStatus.submitted,
+            leased_at=at - took,
+            lease_expires_at=at + timedelta(minutes=30),
+        )
+        for item, user, _, at, took in work
+    ]
     session.add_all(assignments)
     session.flush()
-    annotations = [Annotation(item_id=item.id, annotator_id=user.id, assignment_id=a.id,
-                              rulebook_version_id=version.id, value=value,
-                              source=AnnotationSource.web, started_at=at - took,
-                              submitted_at=at, duration_ms=took // timedelta(milliseconds=1))
-                   for a, (item, user, value, at, took) in zip(assignments, work, strict=True)]
+    annotations = [
+        Annotation(
+            item_id=item.id,
+            annotator_id=user.id,
+            assignment_id=a.id,
+            rulebook_version_id=version.id,
+            value=value,
+            source=AnnotationSource.web,
+            started_at=at - took,
+            submitted_at=at,
+            duration_ms=took // timedelta(milliseconds=1),
+        )
+        for a, (item, user, value, at, took) in zip(assignments, work, strict=True)
+    ]
     session.add_all(annotations)
     session.flush()
     return annotations
 
 
-def labelled_project(session: Session, *, slug: str = "demo", n_items: int = 120,
-                     n_unlabelled: int = 60, seed: int = 8,
-                     accuracy: Mapping[str, float] = ACCURACY,
-                     password: str = "demo") -> Project:
+def labelled_project(
+    session: Session,
+    *,
+    slug: str = "demo",
+    n_items: int = 120,
+    n_unlabelled: int = 60,
+    seed: int = 8,
+    accuracy: Mapping[str, float] = ACCURACY,
+    password: str = "demo",
+) -> Project:
     """A sentiment project ready for quality reports and review (committed).
 
     Users ``admin``, ``manager``, ``reviewer`` and the annotators of ``accuracy`` (qualified
@@ -195,41 +263,67 @@ def labelled_project(session: Session, *, slug: str = "demo", n_items: int = 120
     """
     rng = random.Random(seed)
     names = ("admin", "manager", "reviewer", *accuracy)
-    users = {name: create_user(session, name, password, is_admin=name == "admin")
-             for name in names}
+    users = {name: create_user(session, name, password, is_admin=name == "admin") for name in names}
     admin, manager = users["admin"], users["manager"]
     project = create_project(
-        session, slug, "Product-review sentiment", TaskType.single_label,
-        labels=list(SENTIMENTS), actor=admin, redundancy_k=3, overlap_share=0.4,
-        gold_rate=0.1, description="Label the sentiment of short product reviews.",
-        training_cooldown_minutes=0)
+        session,
+        slug,
+        "Product-review sentiment",
+        TaskType.single_label,
+        labels=list(SENTIMENTS),
+        actor=admin,
+        redundancy_k=3,
+        overlap_share=0.4,
+        gold_rate=0.1,
+        description="Label the sentiment of short product reviews.",
+        training_cooldown_minutes=0,
+    )
     roles = {"manager": ProjectRole.manager, "reviewer": ProjectRole.reviewer}
     for name in names[1:]:
-        add_membership(session, users[name], project, roles.get(name, ProjectRole.annotator),
-                       actor=admin)
+        add_membership(
+            session, users[name], project, roles.get(name, ProjectRole.annotator), actor=admin
+        )
     guidelines = Path(current_app.config["GUIDELINES_DIR"])
     parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
     project.label_schema = {"labels": parsed.front_matter["labels"]}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
-    version = publish_with_training(session, import_rulebook(session, project, parsed,
-                                                       actor=manager), actor=manager)
+    version = publish_with_training(
+        session, import_rulebook(session, project, parsed, actor=manager), actor=manager
+    )
     annotators = [users[name] for name in accuracy]
     qualify(session, project, annotators, version, days=365)
     truths = [rng.choices(SENTIMENTS, weights=(40, 30, 18, 12))[0] for _ in range(n_items)]
     gold = {n: truth for n, truth in enumerate(truths) if rng.random() < 0.1}
     half = n_items // 2
-    batches = [import_batch(session, project, name, n_items=size, source="demo generator",
-                            licence="CC0-1.0", imported_by_id=admin.id,
-                            gold={n: gold[n + offset] for n in range(size) if n + offset in gold},
-                            payload=lambda n, o=offset: {"text": f"review {n + o + 1}"})
-               for name, offset, size in (("reviews-2026-10", 0, half),
-                                          ("reviews-2026-11", half, n_items - half))]
-    items = session.scalars(sa.select(Item).where(Item.batch_id.in_([b.id for b in batches]))
-                            .order_by(Item.id)).all()
+    batches = [
+        import_batch(
+            session,
+            project,
+            name,
+            n_items=size,
+            source="demo generator",
+            licence="CC0-1.0",
+            imported_by_id=admin.id,
+            gold={n: gold[n + offset] for n in range(size) if n + offset in gold},
+            payload=lambda n, o=offset: {"text": f"review {n + o + 1}"},
+        )
+        for name, offset, size in (
+            ("reviews-2026-10", 0, half),
+            ("reviews-2026-11", half, n_items - half),
+        )
+    ]
+    items = session.scalars(
+        sa.select(Item).where(Item.batch_id.in_([b.id for b in batches])).order_by(Item.id)
+    ).all()
     truth_of = {item.id: truth for item, truth in zip(items, truths, strict=True)}
-    annotate_items(session, list(items[:n_items - n_unlabelled]),
-                   {users[name]: share for name, share in accuracy.items()}, version,
-                   truth_of, rng=rng)
+    annotate_items(
+        session,
+        list(items[: n_items - n_unlabelled]),
+        {users[name]: share for name, share in accuracy.items()},
+        version,
+        truth_of,
+        rng=rng,
+    )
     refresh_free_slots(session, project)
     session.commit()
     return project

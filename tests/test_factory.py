@@ -28,8 +28,12 @@ def test_a_sqlite_file_runs_in_wal_mode(tmp_path):
     """Several gunicorn workers share one SQLite file: readers must not block the writer."""
     from annotate.database import db
 
-    app = create_app({"CONFIG_CLASS": TestConfig,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}"})
+    app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}",
+        }
+    )
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -55,9 +59,12 @@ def test_healthz_ok(client):
 
 
 def test_healthz_reports_unreachable_database():
-    app = create_app({"CONFIG_CLASS": TestConfig,
-                      "SQLALCHEMY_DATABASE_URI":
-                          "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+    app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"

@@ -46,9 +46,10 @@ def _source_messages() -> set[str]:
     keywords = dict(DEFAULT_KEYWORDS, lazy_gettext=None, _l=None)
     found = set()
     for _, _, message, _, _ in extract_from_dir(
-            str(ROOT), method_map=[("annotate/**.py", "python"),
-                                   ("annotate/templates/**.html", "jinja2")],
-            keywords=keywords):
+        str(ROOT),
+        method_map=[("annotate/**.py", "python"), ("annotate/templates/**.html", "jinja2")],
+        keywords=keywords,
+    ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
@@ -76,8 +77,11 @@ def _all(value):
 
 def test_compiled_catalogue_matches_the_po_file():
     with PO.open("rb") as handle:
-        po = {_first(m.id): _all(m.string) for m in read_po(handle)
-              if m.id and not m.fuzzy and any(_all(m.string))}
+        po = {
+            _first(m.id): _all(m.string)
+            for m in read_po(handle)
+            if m.id and not m.fuzzy and any(_all(m.string))
+        }
     with MO.open("rb") as handle:
         mo = {_first(m.id): _all(m.string) for m in read_mo(handle) if m.id}
     stale = "messages.mo is stale: run pybabel compile -d annotate/translations"

@@ -52,7 +52,8 @@ def module_names(package: Path = PACKAGE) -> dict[str, Path]:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterable[tuple[str, int]]:
@@ -69,7 +70,7 @@ def imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterable[tup
             base = node.module or ""
             if node.level:
                 here = module.split(".") if is_package else module.split(".")[:-1]
-                here = here[:len(here) - (node.level - 1)]
+                here = here[: len(here) - (node.level - 1)]
                 base = ".".join(here + ([base] if base else []))
             yield from ((f"{base}.{alias.name}", node.lineno) for alias in node.names)
         else:
@@ -145,26 +146,34 @@ def _under(name: str, prefix: str) -> bool:
 
 def test_no_import_cycles():
     graph = import_graph(module_names())
-    new = [component for component in cycles(graph)
-           if not any(set(component) <= allowed for allowed in ALLOWED_CYCLES)]
+    new = [
+        component
+        for component in cycles(graph)
+        if not any(set(component) <= allowed for allowed in ALLOWED_CYCLES)
+    ]
     assert not new, "import cycles:\n" + "\n".join(describe(c, graph) for c in new)
 
 
 def test_allowed_cycles_still_exist():
     """An allowed cycle that is gone must leave the allow-list, so it cannot come back."""
     found = cycles(import_graph(module_names()))
-    stale = [sorted(allowed) for allowed in ALLOWED_CYCLES
-             if not any(set(component) <= allowed for component in found)]
+    stale = [
+        sorted(allowed)
+        for allowed in ALLOWED_CYCLES
+        if not any(set(component) <= allowed for component in found)
+    ]
     assert not stale, f"no longer cycles, remove from ALLOWED_CYCLES: {stale}"
 
 
 def test_layers_point_one_way():
     graph = import_graph(module_names())
-    wrong = [f"{source} → {target}  ({', '.join(where)})"
-             for source, targets in sorted(graph.items())
-             for target, where in sorted(targets.items())
-             for importer, imported in FORBIDDEN
-             if _under(source, importer) and _under(target, imported)]
+    wrong = [
+        f"{source} → {target}  ({', '.join(where)})"
+        for source, targets in sorted(graph.items())
+        for target, where in sorted(targets.items())
+        for importer, imported in FORBIDDEN
+        if _under(source, importer) and _under(target, imported)
+    ]
     assert not wrong, "imports against the layering:\n" + "\n".join(wrong)
 
 
@@ -176,12 +185,13 @@ def test_the_parser_sees_local_imports_and_skips_type_checking(tmp_path):
     (package / "__init__.py").write_text("")
     (package / "a.py").write_text("from pkg.b import f\n")
     (package / "b.py").write_text("def f():\n    from pkg import a\n    return a\n")
-    (package / "c.py").write_text("from typing import TYPE_CHECKING\nimport pkg.d\n"
-                                  "if TYPE_CHECKING:\n    import pkg.a\n")
-    (package / "d.py").write_text("if TYPE_CHECKING:\n    from pkg.c import X\n"
-                                  "else:\n    from . import a\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nimport pkg.d\nif TYPE_CHECKING:\n    import pkg.a\n"
+    )
+    (package / "d.py").write_text(
+        "if TYPE_CHECKING:\n    from pkg.c import X\nelse:\n    from . import a\n"
+    )
     modules = module_names(package)
     graph = import_graph(modules, tmp_path)
     assert cycles(graph) == [["pkg.a", "pkg.b"]]
     assert set(graph["pkg.d"]) == {"pkg.a"}
-

@@ -66,8 +66,11 @@ def _filler(column: sa.Column, n: int):
 
 
 def _insert(connection, table: sa.Table, **values):
-    row = {c.name: _filler(c, n) for n, c in enumerate(table.columns)
-           if not c.nullable and not c.primary_key and c.name not in values}
+    row = {
+        c.name: _filler(c, n)
+        for n, c in enumerate(table.columns)
+        if not c.nullable and not c.primary_key and c.name not in values
+    }
     connection.execute(table.insert().values(**row, **values))
 
 
@@ -83,14 +86,22 @@ def test_content_key_migration_backfills_existing_items(migration_app):
         _insert(connection, meta.tables["projects"], id=1, slug="p")
         _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
         for n, digest in enumerate(digests, start=1):
-            _insert(connection, meta.tables["items"], id=n, project_id=1, batch_id=1,
-                    external_id=f"i{n}", content_hash=digest)
+            _insert(
+                connection,
+                meta.tables["items"],
+                id=n,
+                project_id=1,
+                batch_id=1,
+                external_id=f"i{n}",
+                content_hash=digest,
+            )
     upgrade()
     with db.engine.connect() as connection:
-        keys = connection.execute(sa.text(
-            "SELECT content_hash, content_key FROM items ORDER BY id")).all()
+        keys = connection.execute(
+            sa.text("SELECT content_hash, content_key FROM items ORDER BY id")
+        ).all()
     assert keys == [(d, content_key(d)) for d in digests]
-    assert [k for _, k in keys[:3]] == [-1, 0, 2 ** 63 - 1]
+    assert [k for _, k in keys[:3]] == [-1, 0, 2**63 - 1]
     downgrade(revision=before)
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM items")).scalar() == 4
@@ -112,13 +123,22 @@ def test_free_slot_migration_marks_the_items_still_open(migration_app):
     gold = next(i for i in range(1, 100) if overlap_bucket(i) >= 500 and i not in (single,))
     counts = {overlap: 2, single: 1, gold: 2}  # k = 3: open, full, open (gold)
     with db.engine.begin() as connection:
-        _insert(connection, meta.tables["projects"], id=1, slug="p", redundancy_k=3,
-                overlap_share=0.5)
+        _insert(
+            connection, meta.tables["projects"], id=1, slug="p", redundancy_k=3, overlap_share=0.5
+        )
         _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
         for n, count in counts.items():
-            _insert(connection, meta.tables["items"], id=n, project_id=1, batch_id=1,
-                    external_id=f"i{n}", content_hash=f"{n:064x}", annotation_count=count,
-                    gold_answer="yes" if n == gold else sa.null())
+            _insert(
+                connection,
+                meta.tables["items"],
+                id=n,
+                project_id=1,
+                batch_id=1,
+                external_id=f"i{n}",
+                content_hash=f"{n:064x}",
+                annotation_count=count,
+                gold_answer="yes" if n == gold else sa.null(),
+            )
     upgrade()
     with db.engine.connect() as connection:
         free = dict(connection.execute(sa.text("SELECT id, has_free_slot FROM items")).all())

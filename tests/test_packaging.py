@@ -18,16 +18,25 @@ def test_package_data_covers_every_file_the_package_reads():
     package = ROOT / "annotate"
     covered: set[str] = set()
     for pattern in PYPROJECT["tool"]["setuptools"]["package-data"]["annotate"]:
-        covered.update(Path(p).as_posix()
-                       for p in glob.glob(pattern, root_dir=package, recursive=True))
-    tracked = subprocess.run(["git", "ls-files", "annotate"], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout.split()
-    data = {Path(f).relative_to("annotate").as_posix() for f in tracked
-            if not f.endswith(".py") or f.startswith("annotate/migrations/")}
+        covered.update(
+            Path(p).as_posix() for p in glob.glob(pattern, root_dir=package, recursive=True)
+        )
+    tracked = subprocess.run(
+        ["git", "ls-files", "annotate"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    data = {
+        Path(f).relative_to("annotate").as_posix()
+        for f in tracked
+        if not f.endswith(".py") or f.startswith("annotate/migrations/")
+    }
     assert data, "git ls-files found nothing"
     assert sorted(data - covered) == []
-    for needed in ("migrations/alembic.ini", "migrations/env.py", "migrations/script.py.mako",
-                   "translations/zh/LC_MESSAGES/messages.mo"):
+    for needed in (
+        "migrations/alembic.ini",
+        "migrations/env.py",
+        "migrations/script.py.mako",
+        "translations/zh/LC_MESSAGES/messages.mo",
+    ):
         assert needed in covered
 
 
@@ -45,5 +54,5 @@ def test_the_wheel_check_is_an_executable_script():
     script = ROOT / ".ci" / "wheel-check"
     assert os.access(script, os.X_OK)
     text = script.read_text(encoding="utf-8")
-    for step in ("pip wheel", "mktemp -d", "annotate\" init", "demo --seed-only", "gunicorn"):
+    for step in ("pip wheel", "mktemp -d", 'annotate" init', "demo --seed-only", "gunicorn"):
         assert step in text

@@ -31,13 +31,20 @@ def test_ci_runs_the_readme_test_command_on_sqlite_and_postgres():
     assert _quick_start_lines()[1] in ci
     assert "ANNOTATE_TEST_DATABASE_URL=" in ci and "ANNOTATE_REQUIRE_POSTGRES=1" in ci
     assert "apt-get install -y -q chromium" in ci and "playwright install" not in ci
-    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy",
-                  ".ci/wheel-check", "ANNOTATE_REQUIRE_REDIS=1"):
+    for check in (
+        ".venv/bin/ruff check .",
+        ".venv/bin/ruff format --check .",
+        ".venv/bin/mypy",
+        ".ci/wheel-check",
+        "ANNOTATE_REQUIRE_REDIS=1",
+    ):
         assert check in ci, check
 
 
-@pytest.mark.skipif(os.environ.get("ANNOTATE_REQUIRE_POSTGRES") != "1",
-                    reason="only when CI demands the PostgreSQL run")
+@pytest.mark.skipif(
+    os.environ.get("ANNOTATE_REQUIRE_POSTGRES") != "1",
+    reason="only when CI demands the PostgreSQL run",
+)
 def test_the_postgres_run_really_uses_postgres(app, db):
     assert db.engine.dialect.name == "postgresql", TestConfig.SQLALCHEMY_DATABASE_URI
     assert db.session.execute(db.text("SELECT version()")).scalar().startswith("PostgreSQL")
@@ -46,7 +53,10 @@ def test_the_postgres_run_really_uses_postgres(app, db):
 def test_no_module_is_too_long():
     # Migration scripts are generated records of a schema, read once; they are not modules.
     versions = ROOT / "annotate" / "migrations" / "versions"
-    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "annotate").rglob("*.py")
-            if versions not in p.parents
-            and (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "annotate").rglob("*.py")
+        if versions not in p.parents
+        and (n := len(p.read_text(encoding="utf-8").splitlines())) > 420
+    }
     assert not long, f"split these modules (~400 lines max): {long}"

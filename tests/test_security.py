@@ -17,8 +17,9 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "annotate" / "templates"
 LONG_KEY = "k" * 32
 
 
-@pytest.mark.parametrize("path", ["/login", "/healthz", "/no/such/page", "/static/annotate.css",
-                                  "/api/v1/openapi.json"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/healthz", "/no/such/page", "/static/annotate.css", "/api/v1/openapi.json"]
+)
 def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     csp = response.headers["Content-Security-Policy"]
@@ -54,8 +55,9 @@ def test_a_short_secret_key_is_refused(monkeypatch):
     assert create_app().config["SECRET_KEY"] == LONG_KEY
 
 
-@pytest.mark.parametrize("name", ["ANNOTATE_DEMO", "ANNOTATE_ALLOW_EPHEMERAL_SECRET",
-                                  "ANNOTATE_TESTING"])
+@pytest.mark.parametrize(
+    "name", ["ANNOTATE_DEMO", "ANNOTATE_ALLOW_EPHEMERAL_SECRET", "ANNOTATE_TESTING"]
+)
 def test_the_environment_cannot_switch_on_demo_or_test_mode(monkeypatch, name):
     monkeypatch.delenv("ANNOTATE_SECRET_KEY", raising=False)
     monkeypatch.setenv(name, "1")
@@ -70,20 +72,29 @@ def test_demo_mode_is_set_by_the_demo_command_only(monkeypatch):
     from annotate.config import DemoConfig
 
     monkeypatch.delenv("ANNOTATE_SECRET_KEY", raising=False)
-    app = create_app({"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert app.config["DEMO"] and app.config["SECRET_KEY_EPHEMERAL"]
 
 
 def test_gunicorn_refuses_to_start_in_demo_mode_from_the_environment(tmp_path):
     """``ANNOTATE_DEMO=1 gunicorn 'annotate:create_app()'``: the factory refuses, gunicorn
     exits without serving (``--check-config`` loads the app and exits)."""
-    env = {"ANNOTATE_DEMO": "1", "PATH": str(Path(sys.executable).parent),
-           "ANNOTATE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    env = {
+        "ANNOTATE_DEMO": "1",
+        "PATH": str(Path(sys.executable).parent),
+        "ANNOTATE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    result = subprocess.run([str(gunicorn), "--check-config", "annotate:create_app()"],
-                            env=env, capture_output=True, text=True, timeout=120,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        [str(gunicorn), "--check-config", "annotate:create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode != 0
     assert "ANNOTATE_SECRET_KEY is not set" in result.stderr + result.stdout
 

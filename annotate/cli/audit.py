@@ -23,8 +23,11 @@ def verify_command() -> None:
 
     check = verify_chain(db.session)
     if check.broken_at is not None:
-        click.echo(f"BROKEN at audit event {check.broken_at}: {check.problem} "
-                   f"({check.checked} events before it verify).", err=True)
+        click.echo(
+            f"BROKEN at audit event {check.broken_at}: {check.problem} "
+            f"({check.checked} events before it verify).",
+            err=True,
+        )
         sys.exit(1)
     click.echo(f"OK: {check.checked} events; head {check.head}")
 

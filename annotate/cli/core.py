@@ -37,12 +37,15 @@ def user_group() -> None:
 @click.argument("username")
 @click.option("--admin", is_flag=True, help="Make the user a system administrator.")
 @click.option("--display-name", default="", help="Name shown in the interface.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input instead of "
-                   "prompting.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting.",
+)
 @with_appcontext
-def user_create_command(username: str, admin: bool, display_name: str,
-                        password_stdin: bool) -> None:
+def user_create_command(
+    username: str, admin: bool, display_name: str, password_stdin: bool
+) -> None:
     """Create the account USERNAME (the password is prompted for)."""
     from annotate.services.accounts.users import create_user
 
@@ -51,8 +54,9 @@ def user_create_command(username: str, admin: bool, display_name: str,
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, username, password, display_name=display_name,
-                           is_admin=admin)
+        user = create_user(
+            db.session, username, password, display_name=display_name, is_admin=admin
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -68,23 +72,38 @@ def project_group() -> None:
 @project_group.command("create")
 @click.argument("slug")
 @click.option("--name", required=True, help="Human-readable project name.")
-@click.option("--task-type", required=True, type=click.Choice([t.value for t in TaskType]),
-              help="What annotators produce for each item.")
+@click.option(
+    "--task-type",
+    required=True,
+    type=click.Choice([t.value for t in TaskType]),
+    help="What annotators produce for each item.",
+)
 @click.option("--labels", help="Comma-separated label keys, e.g. positive,negative,neutral.")
 @click.option("--scale", help="Rating scale as MIN-MAX, e.g. 1-5 (rating projects).")
-@click.option("--kind", type=click.Choice([k.value for k in RulebookKind]),
-              default="functional", show_default=True,
-              help="Kind of rulebook: security projects review every annotation.")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in RulebookKind]),
+    default="functional",
+    show_default=True,
+    help="Kind of rulebook: security projects review every annotation.",
+)
 @with_appcontext
-def project_create_command(slug: str, name: str, task_type: str, labels: str | None,
-                           scale: str | None, kind: str) -> None:
+def project_create_command(
+    slug: str, name: str, task_type: str, labels: str | None, scale: str | None, kind: str
+) -> None:
     """Create the project SLUG."""
     from annotate.services.projects.projects import create_project
 
     try:
-        project = create_project(db.session, slug, name, task_type,
-                                 labels=labels.split(",") if labels else None, scale=scale,
-                                 rulebook_kind=RulebookKind(kind))
+        project = create_project(
+            db.session,
+            slug,
+            name,
+            task_type,
+            labels=labels.split(",") if labels else None,
+            scale=scale,
+            rulebook_kind=RulebookKind(kind),
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

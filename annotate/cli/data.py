@@ -21,12 +21,18 @@ from annotate.services.errors import DomainError, InvalidInput
 @click.option("--batch", "batch_name", help="Batch to import into (default: the file's name).")
 @click.option("--source", default="", help="Where the data comes from (kept with the batch).")
 @click.option("--licence", default="", help="The data's licence, e.g. CC-BY-4.0.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "labelstudio"]),
-              default="auto", show_default=True,
-              help="File format; auto: .csv is CSV, .json Label Studio, anything else JSONL.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "jsonl", "csv", "labelstudio"]),
+    default="auto",
+    show_default=True,
+    help="File format; auto: .csv is CSV, .json Label Studio, anything else JSONL.",
+)
 @with_appcontext
-def import_command(project: str, file: Path, batch_name: str | None, source: str,
-                   licence: str, fmt: str) -> None:
+def import_command(
+    project: str, file: Path, batch_name: str | None, source: str, licence: str, fmt: str
+) -> None:
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
     JSONL and CSV files are streamed (constant memory whatever their size). Refused, with the
@@ -45,13 +51,20 @@ def import_command(project: str, file: Path, batch_name: str | None, source: str
     try:
         target = get_project(db.session, project)
         problems: list[str] = []
-        with file.open("rb") as stream, click.progressbar(
-                length=max(lines, 1), label="Importing", file=sys.stderr) as bar:
+        with (
+            file.open("rb") as stream,
+            click.progressbar(length=max(lines, 1), label="Importing", file=sys.stderr) as bar,
+        ):
             result = import_records(
-                db.session, target, iter_records(stream, fmt, problems),
+                db.session,
+                target,
+                iter_records(stream, fmt, problems),
                 batch_name=batch_name or file.stem,
                 source=source or f"file {file.name} (sha256 {digest.hexdigest()})",
-                licence=licence, parse_problems=problems, progress=bar.update)
+                licence=licence,
+                parse_problems=problems,
+                progress=bar.update,
+            )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -91,10 +104,19 @@ def batch_list_command(project: str) -> None:
 
 @click.command("dataset")
 @click.argument("project")
-@click.option("--format", "fmt", default="jsonl", show_default=True,
-              help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    default="jsonl",
+    show_default=True,
+    help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 @with_appcontext
 def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
     """Write PROJECT's items with their current annotations, consensus and provenance
@@ -115,8 +137,11 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
             stats = write_dataset(db.session, target, fmt, out)
         partial.replace(output)
     db.session.commit()
-    click.echo(f"Exported {stats.rows} items and {stats.annotations} annotations "
-               f"({fmt}, sha256 {stats.sha256}){f' to {output}' if output else ''}.", err=True)
+    click.echo(
+        f"Exported {stats.rows} items and {stats.annotations} annotations "
+        f"({fmt}, sha256 {stats.sha256}){f' to {output}' if output else ''}.",
+        err=True,
+    )
 
 
 commands = [import_command, batch_group]

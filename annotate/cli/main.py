@@ -23,14 +23,19 @@ def create_cli_app() -> Flask:
     """
     try:
         return create_app(
-            {"CONFIG_CLASS": Config, "LOAD_ENV": True, "ALLOW_EPHEMERAL_SECRET": True})
+            {"CONFIG_CLASS": Config, "LOAD_ENV": True, "ALLOW_EPHEMERAL_SECRET": True}
+        )
     except ConfigurationError as error:  # e.g. a too short key: a message, no traceback
         raise click.ClickException(str(error)) from None
 
 
-@click.group(cls=FlaskGroup, create_app=create_cli_app, add_default_commands=False,
-             help="annotate: data-annotation quality platform (rulebooks, training, agreement, "
-                  "sampling verification, compliance evidence).")
+@click.group(
+    cls=FlaskGroup,
+    create_app=create_cli_app,
+    add_default_commands=False,
+    help="annotate: data-annotation quality platform (rulebooks, training, agreement, "
+    "sampling verification, compliance evidence).",
+)
 def main() -> None:
     """Entry point of the ``annotate`` console script."""
 

@@ -28,17 +28,32 @@ def _json(obj: object) -> str:
 
 @click.command("agreement")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
-              default="nominal", show_default=True,
-              help="Level of measurement for Krippendorff's alpha; ordinal, interval and ratio "
-                   "need numeric labels (ordinal order = numeric order).")
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json",
-              show_default=True, help="Print one JSON object or a readable table.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Number of bootstrap resamples (items resampled) for 95% intervals; "
-                   "0 = no intervals.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed for the bootstrap resampling.")
+@click.option(
+    "--level",
+    type=click.Choice(["nominal", "ordinal", "interval", "ratio"]),
+    default="nominal",
+    show_default=True,
+    help="Level of measurement for Krippendorff's alpha; ordinal, interval and ratio "
+    "need numeric labels (ordinal order = numeric order).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+    help="Print one JSON object or a readable table.",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Number of bootstrap resamples (items resampled) for 95% intervals; 0 = no intervals.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for the bootstrap resampling."
+)
 def agreement_command(file: str, level: str, fmt: str, bootstrap: int, seed: int) -> None:
     """Inter-annotator agreement for FILE.
 
@@ -54,8 +69,9 @@ def agreement_command(file: str, level: str, fmt: str, bootstrap: int, seed: int
     except OSError as exc:
         raise click.UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        summary = agreement_summary(items, annotators, labels, level=level,
-                                    bootstrap=bootstrap, seed=seed)
+        summary = agreement_summary(
+            items, annotators, labels, level=level, bootstrap=bootstrap, seed=seed
+        )
     except ValueError as exc:
         raise click.UsageError(f"{file}: {exc}") from None
     click.echo(_json(summary) if fmt == "json" else format_table(summary))
@@ -69,18 +85,32 @@ def _aql(value: str) -> float:
     for a in AQLS:
         if abs(a - aql) <= 1e-9 * max(1.0, a):
             return a
-    raise click.BadParameter(f"{value!r} is not a standard AQL; use one of "
-                             f"{', '.join(f'{a:g}' for a in AQLS)}", param_hint="'--aql'")
+    raise click.BadParameter(
+        f"{value!r} is not a standard AQL; use one of {', '.join(f'{a:g}' for a in AQLS)}",
+        param_hint="'--aql'",
+    )
 
 
 @click.command("sample-plan")
-@click.option("--lot-size", type=click.IntRange(min=2), required=True,
-              help="Number of items in the lot (batch) to be verified.")
-@click.option("--aql", required=True,
-              help="Acceptable quality limit in percent nonconforming, a standard value "
-                   "(0.010 … 1000), e.g. 1.0.")
-@click.option("--inspection-level", type=click.Choice(list(INSPECTION_LEVELS)), default="II",
-              show_default=True, help="ISO 2859-1 inspection level.")
+@click.option(
+    "--lot-size",
+    type=click.IntRange(min=2),
+    required=True,
+    help="Number of items in the lot (batch) to be verified.",
+)
+@click.option(
+    "--aql",
+    required=True,
+    help="Acceptable quality limit in percent nonconforming, a standard value "
+    "(0.010 … 1000), e.g. 1.0.",
+)
+@click.option(
+    "--inspection-level",
+    type=click.Choice(list(INSPECTION_LEVELS)),
+    default="II",
+    show_default=True,
+    help="ISO 2859-1 inspection level.",
+)
 def sample_plan_command(lot_size: int, aql: str, inspection_level: str) -> None:
     """ISO 2859-1 / ANSI Z1.4 single sampling plan, normal inspection.
 
@@ -89,17 +119,38 @@ def sample_plan_command(lot_size: int, aql: str, inspection_level: str) -> None:
     means inspecting the whole lot).
     """
     plan = single_sampling_plan(lot_size, _aql(aql), inspection_level)
-    click.echo(_json({"code_letter": plan.code_letter, "sample_size": plan.sample_size,
-                      "accept": plan.accept, "reject": plan.reject}))
+    click.echo(
+        _json(
+            {
+                "code_letter": plan.code_letter,
+                "sample_size": plan.sample_size,
+                "accept": plan.accept,
+                "reject": plan.reject,
+            }
+        )
+    )
 
 
 @click.command("sample-size")
-@click.option("--margin", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-              required=True, help="Margin of error as a proportion, e.g. 0.05 for ±5 points.")
-@click.option("--confidence", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-              default=0.95, show_default=True, help="Confidence level.")
-@click.option("--population", type=click.IntRange(min=1), default=None,
-              help="Population size for the finite-population correction (omit for infinite).")
+@click.option(
+    "--margin",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    required=True,
+    help="Margin of error as a proportion, e.g. 0.05 for ±5 points.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level.",
+)
+@click.option(
+    "--population",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Population size for the finite-population correction (omit for infinite).",
+)
 def sample_size_command(margin: float, confidence: float, population: int | None) -> None:
     """Sample size to estimate a proportion (e.g. an error rate) within ± MARGIN.
 

@@ -12,10 +12,19 @@ from annotate.database import db
 from annotate.services.errors import DomainError
 
 _bootstrap = click.option(
-    "--bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
-    help="Bootstrap resamples for the coefficients' intervals (0 = no intervals).")
-_seed = click.option("--seed", type=int, default=0, show_default=True,
-                     help="Seed of the bootstrap (the same seed gives the same intervals).")
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the coefficients' intervals (0 = no intervals).",
+)
+_seed = click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap (the same seed gives the same intervals).",
+)
 
 
 def _project(slug: str):
@@ -29,13 +38,16 @@ def _project(slug: str):
 
 @click.command("metrics")
 @click.argument("project")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 @_bootstrap
 @_seed
 @with_appcontext
-def export_metrics_command(project: str, output: Path | None, bootstrap: int,
-                           seed: int) -> None:
+def export_metrics_command(project: str, output: Path | None, bootstrap: int, seed: int) -> None:
     """Write PROJECT's quality-metrics CSV (the public long format; see the README)."""
     from annotate.services.quality.metrics_csv import metrics_csv, record_metrics_export
     from annotate.services.quality.report import ReportOptions, compute_report
@@ -66,15 +78,19 @@ def supervise_command(project: str) -> None:
     created = raise_alerts(db.session, report)
     db.session.commit()
     for b in breaches:
-        click.echo(f"{b.username}: {b.description} {b.value:.3f} < {b.threshold:.3f} "
-                   f"(n = {b.n})")
+        click.echo(f"{b.username}: {b.description} {b.value:.3f} < {b.threshold:.3f} (n = {b.n})")
     click.echo(f"{len(breaches)} breach(es); {len(created)} new alert(s) recorded.")
 
 
 @click.command("dossier")
 @click.argument("project")
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write index.html, the CSVs and SHA256SUMS into.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write index.html, the CSVs and SHA256SUMS into.",
+)
 @_bootstrap
 @_seed
 @with_appcontext
@@ -84,8 +100,7 @@ def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> No
     from annotate.services.quality.report import ReportOptions
 
     target = _project(project)
-    files = build_dossier(db.session, target, output,
-                          ReportOptions(bootstrap=bootstrap, seed=seed))
+    files = build_dossier(db.session, target, output, ReportOptions(bootstrap=bootstrap, seed=seed))
     db.session.commit()
     click.echo(f"Wrote {len(files)} files to {output}; open {output / 'index.html'}.")
 

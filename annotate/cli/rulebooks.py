@@ -21,8 +21,11 @@ def rulebook_group() -> None:
 
 @rulebook_group.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--project", "slug", help="Target project (required for rulebooks; the "
-                                        "legal-awareness module needs none).")
+@click.option(
+    "--project",
+    "slug",
+    help="Target project (required for rulebooks; the legal-awareness module needs none).",
+)
 @with_appcontext
 def rulebook_import_command(path: Path, slug: str | None) -> None:
     """Import PATH (a vX.Y.Z.md file, or a directory: every vX.Y.Z.md inside, all or
@@ -38,11 +41,15 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
         db.session.rollback()
         fail(error)
     for version in result.versions:
-        click.echo(f"Imported {version.rulebook.key} {version.version} as a draft "
-                   f"({len(version.clauses)} clauses, sha256 {version.sha256[:12]}…).")
+        click.echo(
+            f"Imported {version.rulebook.key} {version.version} as a draft "
+            f"({len(version.clauses)} clauses, sha256 {version.sha256[:12]}…)."
+        )
     for module in result.legal_modules:
-        click.echo(f"Installed training module {module.key} {module.version} "
-                   f"({len(module.questions)} questions).")
+        click.echo(
+            f"Installed training module {module.key} {module.version} "
+            f"({len(module.questions)} questions)."
+        )
 
 
 @rulebook_group.command("publish")
@@ -62,10 +69,12 @@ def rulebook_publish_command(project: str, version: str) -> None:
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    then = ("annotators must pass its quiz again" if found.requires_retraining
-            else "annotators must acknowledge the change")
-    click.echo(f"Published {found.rulebook.key} {found.version} (sha256 {found.sha256}); "
-               f"{then}.")
+    then = (
+        "annotators must pass its quiz again"
+        if found.requires_retraining
+        else "annotators must acknowledge the change"
+    )
+    click.echo(f"Published {found.rulebook.key} {found.version} (sha256 {found.sha256}); {then}.")
 
 
 @rulebook_group.command("diff")
@@ -122,8 +131,12 @@ def training_expire_command() -> None:
 
 @click.command("training")
 @click.argument("project")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the CSV here instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the CSV here instead of standard output.",
+)
 @with_appcontext
 def export_training_command(project: str, output: Path | None) -> None:
     """Export PROJECT's training transcript as CSV: every attempt, score, pass, expiry,

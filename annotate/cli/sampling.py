@@ -43,34 +43,79 @@ def sample_group() -> None:
 @sample_group.command("draw")
 @click.argument("project")
 @click.argument("batch")
-@click.option("--method", type=click.Choice([m.value for m in SampleMethod]), default=None,
-              help="How to sample; default: the project's (all for security projects).")
-@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Share of the batch's annotations to sample (random_rate, stratified).")
-@click.option("--n", "n", type=click.IntRange(min=0), default=None,
-              help="Number of annotations to sample (fixed_n, stratified).")
-@click.option("--aql", type=float, default=None,
-              help="ISO 2859-1 acceptable quality limit in % (iso2859); default: the "
-                   "project's.")
-@click.option("--inspection-level", default=None,
-              help="ISO 2859-1 inspection level (S-1 … S-4, I, II, III); default: the "
-                   "project's.")
-@click.option("--strata", default="annotator", show_default=True,
-              help="Stratify by annotator, label or annotator,label (stratified).")
-@click.option("--min-per-stratum", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Minimum sample per stratum (stratified).")
-@click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
-              help="Seed of the draw; the same seed on the same batch draws the same sample. "
-                   "Default: a random seed, stored with the plan.")
-@click.option("--calibration", type=click.IntRange(min=0), default=None,
-              help="Review-gold annotations to mix in for reviewer calibration "
-                   "(default: 10 % of the sample, at most 10).")
+@click.option(
+    "--method",
+    type=click.Choice([m.value for m in SampleMethod]),
+    default=None,
+    help="How to sample; default: the project's (all for security projects).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Share of the batch's annotations to sample (random_rate, stratified).",
+)
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Number of annotations to sample (fixed_n, stratified).",
+)
+@click.option(
+    "--aql",
+    type=float,
+    default=None,
+    help="ISO 2859-1 acceptable quality limit in % (iso2859); default: the project's.",
+)
+@click.option(
+    "--inspection-level",
+    default=None,
+    help="ISO 2859-1 inspection level (S-1 … S-4, I, II, III); default: the project's.",
+)
+@click.option(
+    "--strata",
+    default="annotator",
+    show_default=True,
+    help="Stratify by annotator, label or annotator,label (stratified).",
+)
+@click.option(
+    "--min-per-stratum",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Minimum sample per stratum (stratified).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**63 - 1),
+    default=None,
+    help="Seed of the draw; the same seed on the same batch draws the same sample. "
+    "Default: a random seed, stored with the plan.",
+)
+@click.option(
+    "--calibration",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Review-gold annotations to mix in for reviewer calibration "
+    "(default: 10 % of the sample, at most 10).",
+)
 @click.option("--by", "by", default=None, help="Username recorded as the plan's author.")
 @with_appcontext
-def draw_command(project: str, batch: str, method: str | None, rate: float | None,
-                 n: int | None, aql: float | None, inspection_level: str | None, strata: str,
-                 min_per_stratum: int, seed: int | None, calibration: int | None,
-                 by: str | None) -> None:
+def draw_command(
+    project: str,
+    batch: str,
+    method: str | None,
+    rate: float | None,
+    n: int | None,
+    aql: float | None,
+    inspection_level: str | None,
+    strata: str,
+    min_per_stratum: int,
+    seed: int | None,
+    calibration: int | None,
+    by: str | None,
+) -> None:
     """Draw a seeded sample plan for BATCH (name or id) of PROJECT and print it as JSON.
 
     An unreviewed plan of the batch is replaced; after a rejection the plan is the next
@@ -81,11 +126,20 @@ def draw_command(project: str, batch: str, method: str | None, rate: float | Non
 
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)
-        plan = draw_plan(db.session, batch_row, method=method, rate=rate, n=n, aql=aql,
-                         inspection_level=inspection_level,
-                         strata=[s.strip() for s in strata.split(",") if s.strip()],
-                         min_per_stratum=min_per_stratum, seed=seed,
-                         calibration=calibration, actor=_actor(by))
+        plan = draw_plan(
+            db.session,
+            batch_row,
+            method=method,
+            rate=rate,
+            n=n,
+            aql=aql,
+            inspection_level=inspection_level,
+            strata=[s.strip() for s in strata.split(",") if s.strip()],
+            min_per_stratum=min_per_stratum,
+            seed=seed,
+            calibration=calibration,
+            actor=_actor(by),
+        )
         summary = plan_summary(plan)
         db.session.commit()
     except DomainError as error:
@@ -96,14 +150,22 @@ def draw_command(project: str, batch: str, method: str | None, rate: float | Non
 
 def _tally_json(tally) -> dict:
     acc = tally.accuracy
-    return {"plan_id": tally.plan.id, "round": tally.plan.round,
-            "sample_size": tally.plan.sample_size, "reviewed": tally.reviewed,
-            "remaining": tally.remaining, "defects": tally.defects,
-            "prohibited": tally.prohibited, "accept": tally.plan.accept_number,
-            "reject": tally.plan.reject_number, "accuracy": acc.value,
-            "ci_low": acc.ci_low, "ci_high": acc.ci_high,
-            "plan_decision": tally.plan_decision.value if tally.plan_decision else None,
-            "decision": tally.decision.decision.value if tally.decision else None}
+    return {
+        "plan_id": tally.plan.id,
+        "round": tally.plan.round,
+        "sample_size": tally.plan.sample_size,
+        "reviewed": tally.reviewed,
+        "remaining": tally.remaining,
+        "defects": tally.defects,
+        "prohibited": tally.prohibited,
+        "accept": tally.plan.accept_number,
+        "reject": tally.plan.reject_number,
+        "accuracy": acc.value,
+        "ci_low": acc.ci_low,
+        "ci_high": acc.ci_high,
+        "plan_decision": tally.plan_decision.value if tally.plan_decision else None,
+        "decision": tally.decision.decision.value if tally.decision else None,
+    }
 
 
 @sample_group.command("show")
@@ -121,20 +183,30 @@ def show_command(project: str, batch: str) -> None:
     except DomainError as error:
         fail(error)
     plan = current_plan(db.session, batch_row)
-    click.echo(_json({"batch": batch_row.name, "status": batch_row.status.value,
-                      "plan": _tally_json(tally_plan(db.session, plan)) if plan else None}))
+    click.echo(
+        _json(
+            {
+                "batch": batch_row.name,
+                "status": batch_row.status.value,
+                "plan": _tally_json(tally_plan(db.session, plan)) if plan else None,
+            }
+        )
+    )
 
 
 @sample_group.command("decide")
 @click.argument("project")
 @click.argument("batch")
 @click.option("--by", "by", required=True, help="Username of the person deciding.")
-@click.option("--decision", type=click.Choice([d.value for d in Decision]), default=None,
-              help="Override the plan's decision (needs --reason).")
+@click.option(
+    "--decision",
+    type=click.Choice([d.value for d in Decision]),
+    default=None,
+    help="Override the plan's decision (needs --reason).",
+)
 @click.option("--reason", default="", help="Written reason for an override (audited).")
 @with_appcontext
-def decide_command(project: str, batch: str, by: str, decision: str | None,
-                   reason: str) -> None:
+def decide_command(project: str, batch: str, by: str, decision: str | None, reason: str) -> None:
     """Decide BATCH on its current plan (accept, reject → re-annotation, or void)."""
     from annotate.services.projects.projects import get_project
     from annotate.services.review.decisions import decide_batch, tally_plan
@@ -148,8 +220,11 @@ def decide_command(project: str, batch: str, by: str, decision: str | None,
         actor = _actor(by)
         assert actor is not None
         row = decide_batch(db.session, plan, actor, decision, reason)
-        out = {**_tally_json(tally_plan(db.session, plan)), "status": batch_row.status.value,
-               "override_reason": row.override_reason}
+        out = {
+            **_tally_json(tally_plan(db.session, plan)),
+            "status": batch_row.status.value,
+            "override_reason": row.override_reason,
+        }
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

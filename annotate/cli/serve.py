@@ -25,22 +25,31 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         try:
-            return all(ipaddress.ip_address(info[4][0]).is_loopback
-                       for info in socket.getaddrinfo(host, None))
+            return all(
+                ipaddress.ip_address(info[4][0]).is_loopback
+                for info in socket.getaddrinfo(host, None)
+            )
         except (socket.gaierror, ValueError):
             return False
 
 
-@click.command("run", params=flask_run_command.params, help=flask_run_command.help,
-               context_settings={"ignore_unknown_options": False})
+@click.command(
+    "run",
+    params=flask_run_command.params,
+    help=flask_run_command.help,
+    context_settings={"ignore_unknown_options": False},
+)
 @click.pass_context
 def run_command(ctx: click.Context, **kwargs: object) -> None:
     """Flask's development server, refusing to start without ANNOTATE_SECRET_KEY."""
     info: ScriptInfo = ctx.ensure_object(ScriptInfo)
     app = info.load_app()
     if app.config.get("SECRET_KEY_EPHEMERAL"):
-        click.echo("Error: ANNOTATE_SECRET_KEY is not set; refusing to serve. "
-                   "Use `annotate demo` for a demonstration.", err=True)
+        click.echo(
+            "Error: ANNOTATE_SECRET_KEY is not set; refusing to serve. "
+            "Use `annotate demo` for a demonstration.",
+            err=True,
+        )
         sys.exit(1)
     ctx.invoke(flask_run_command, **kwargs)
 
@@ -49,16 +58,31 @@ def run_command(ctx: click.Context, **kwargs: object) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--seed-only", is_flag=True, help="Build and seed the database, then exit.")
-@click.option("--keep", is_flag=True,
-              help="Keep an existing demo database instead of rebuilding it.")
-@click.option("--public", is_flag=True,
-              help="Allow binding a non-loopback address (the demo passwords are public!).")
-@click.option("--force-wipe-database", "force_wipe", metavar="NAME",
-              help="Wipe a database that holds other data than the demo's: repeat its name "
-                   "(the PostgreSQL database's, or the SQLite file's).")
+@click.option(
+    "--keep", is_flag=True, help="Keep an existing demo database instead of rebuilding it."
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Allow binding a non-loopback address (the demo passwords are public!).",
+)
+@click.option(
+    "--force-wipe-database",
+    "force_wipe",
+    metavar="NAME",
+    help="Wipe a database that holds other data than the demo's: repeat its name "
+    "(the PostgreSQL database's, or the SQLite file's).",
+)
 @pass_script_info
-def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: bool,
-                 public: bool, force_wipe: str | None) -> None:
+def demo_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    seed_only: bool,
+    keep: bool,
+    public: bool,
+    force_wipe: str | None,
+) -> None:
     """Build a fresh demo database with seeded users and data, and serve it.
 
     Uses ANNOTATE_DATABASE_URL when set, else instance/demo.sqlite. Only an empty database
@@ -70,8 +94,10 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
     from annotate.demo.seed import DEMO_PASSWORD, DEMO_USERS, build_demo_database
 
     if not seed_only and not public and not is_loopback(host):
-        raise click.UsageError(f"{host} is not a loopback address; the demo accounts have "
-                               "public passwords. Pass --public to bind it anyway.")
+        raise click.UsageError(
+            f"{host} is not a loopback address; the demo accounts have "
+            "public passwords. Pass --public to bind it anyway."
+        )
     config: dict[str, object] = {"CONFIG_CLASS": DemoConfig, "LOAD_ENV": True}
     app = create_app(config)
     with app.app_context():
@@ -80,8 +106,9 @@ def demo_command(info: ScriptInfo, host: str, port: int, seed_only: bool, keep: 
             db.engine.dispose()
             click.echo(f"Error: {refusal}", err=True)
             sys.exit(1)
-        summary = build_demo_database(fresh=not keep,
-                                      guidelines=Path(current_app.config["GUIDELINES_DIR"]))
+        summary = build_demo_database(
+            fresh=not keep, guidelines=Path(current_app.config["GUIDELINES_DIR"])
+        )
         url = current_app.extensions["sqlalchemy"].engine.url
         click.echo(f"Demo database: {url.render_as_string(hide_password=True)}")
         click.echo(summary)

@@ -51,12 +51,17 @@ def inspect_database(engine: sa.Engine) -> DatabaseState:
     other = tuple(sorted(tables - ours))
     with engine.connect() as connection:
         if not other and "audit_events" in tables:
-            first = connection.execute(sa.text(
-                "SELECT action FROM audit_events ORDER BY id LIMIT 1")).scalar()
+            first = connection.execute(
+                sa.text("SELECT action FROM audit_events ORDER BY id LIMIT 1")
+            ).scalar()
             if first == DEMO_MARKER:
                 return DatabaseState("demo")
-        counts = {name: connection.execute(sa.select(sa.func.count()).select_from(
-            sa.table(name))).scalar_one() for name in sorted(tables & set(db.metadata.tables))}
+        counts = {
+            name: connection.execute(
+                sa.select(sa.func.count()).select_from(sa.table(name))
+            ).scalar_one()
+            for name in sorted(tables & set(db.metadata.tables))
+        }
     if other or any(counts.values()):
         return DatabaseState("foreign", counts, other)
     return DatabaseState("empty", counts)
@@ -86,12 +91,16 @@ def wipe_refusal(engine: sa.Engine, force_name: str | None) -> str | None:
     shown = url.render_as_string(hide_password=True)
     name = database_name(url)
     if force_name is not None and force_name not in _accepted_names(url):
-        return (f"--force-wipe-database {force_name!r} does not name the demo's database "
-                f"{shown} (its name is {name!r}); nothing was changed.")
+        return (
+            f"--force-wipe-database {force_name!r} does not name the demo's database "
+            f"{shown} (its name is {name!r}); nothing was changed."
+        )
     state = inspect_database(engine)
     if state.kind != "foreign" or force_name is not None:
         return None
-    return (f"Refusing to wipe {shown}: it holds {state.describe()}, not annotate demo's own "
-            f"data. Point ANNOTATE_DATABASE_URL at another database (or unset it to use "
-            f"instance/demo.sqlite), or repeat the database's name to wipe it anyway: "
-            f"--force-wipe-database {name}")
+    return (
+        f"Refusing to wipe {shown}: it holds {state.describe()}, not annotate demo's own "
+        f"data. Point ANNOTATE_DATABASE_URL at another database (or unset it to use "
+        f"instance/demo.sqlite), or repeat the database's name to wipe it anyway: "
+        f"--force-wipe-database {name}"
+    )

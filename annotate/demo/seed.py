@@ -37,18 +37,49 @@ DEMO_USERS = ("admin", "manager", "reviewer", "ann1", "ann2", "ann3")
 DEMO_ACCURACY = {"ann1": 0.93, "ann2": 0.84, "ann3": 0.72}
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 
-_PRODUCTS = ["kettle", "phone case", "desk lamp", "rice cooker", "pair of headphones",
-             "backpack", "power bank", "air purifier", "running shoes", "tea set",
-             "keyboard", "humidifier", "umbrella", "water bottle", "electric toothbrush"]
-_GOOD = ["works exactly as described", "arrived two days early", "feels really solid",
-         "is the best purchase I made this year", "is quiet and easy to clean",
-         "has a battery that lasts all week", "looks even better than the photos"]
-_BAD = ["stopped working after a week", "arrived with a cracked lid",
-        "smells of plastic even after washing", "is much smaller than advertised",
-        "has buttons that stick", "came without the charger", "is far too loud"]
-_NEUTRAL = ["arrived on Tuesday in a cardboard box", "comes in grey and blue",
-            "weighs about 400 grams", "has a two-year warranty card inside",
-            "was delivered by the usual courier", "uses a USB-C cable"]
+_PRODUCTS = [
+    "kettle",
+    "phone case",
+    "desk lamp",
+    "rice cooker",
+    "pair of headphones",
+    "backpack",
+    "power bank",
+    "air purifier",
+    "running shoes",
+    "tea set",
+    "keyboard",
+    "humidifier",
+    "umbrella",
+    "water bottle",
+    "electric toothbrush",
+]
+_GOOD = [
+    "works exactly as described",
+    "arrived two days early",
+    "feels really solid",
+    "is the best purchase I made this year",
+    "is quiet and easy to clean",
+    "has a battery that lasts all week",
+    "looks even better than the photos",
+]
+_BAD = [
+    "stopped working after a week",
+    "arrived with a cracked lid",
+    "smells of plastic even after washing",
+    "is much smaller than advertised",
+    "has buttons that stick",
+    "came without the charger",
+    "is far too loud",
+]
+_NEUTRAL = [
+    "arrived on Tuesday in a cardboard box",
+    "comes in grey and blue",
+    "weighs about 400 grams",
+    "has a two-year warranty card inside",
+    "was delivered by the usual courier",
+    "uses a USB-C cable",
+]
 
 
 def _review(rng: random.Random, sentiment: str) -> str:
@@ -69,8 +100,11 @@ def _reset_schema() -> None:
     from flask_migrate import upgrade
 
     engine = db.engine
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "",
-                                                                               ":memory:"):
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
         engine.dispose()
         Path(engine.url.database).unlink(missing_ok=True)
     else:
@@ -80,8 +114,9 @@ def _reset_schema() -> None:
     upgrade()
 
 
-def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 20231115,
-                        guidelines: Path | None = None) -> str:
+def build_demo_database(
+    *, fresh: bool = True, n_items: int = 300, seed: int = 20231115, guidelines: Path | None = None
+) -> str:
     """(Re)build the demo database and return a one-paragraph summary.
 
     With ``fresh`` False an existing seeded database is kept as it is. ``guidelines`` is the
@@ -96,16 +131,21 @@ def build_demo_database(*, fresh: bool = True, n_items: int = 300, seed: int = 2
         if db.session.scalar(sa.select(sa.func.count(User.id))):
             return "Kept the existing demo data."
     # The chain's first event marks the database as the demo's own (annotate.demo.guard).
-    record_event(db.session, DEMO_MARKER, "database",
-                 details={"note": "seeded by annotate demo; annotate demo may wipe it"})
+    record_event(
+        db.session,
+        DEMO_MARKER,
+        "database",
+        details={"note": "seeded by annotate demo; annotate demo may wipe it"},
+    )
     seed_demo(n_items=n_items, seed=seed, guidelines=guidelines)
     db.session.commit()
-    return (f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "
-            f"'demo' with {n_items} items.")
+    return (
+        f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "
+        f"'demo' with {n_items} items."
+    )
 
 
-def seed_demo(*, n_items: int = 300, seed: int = 20231115,
-              guidelines: Path | None = None) -> None:
+def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | None = None) -> None:
     """Insert the demo users, project, rulebook and annotations (no commit).
 
     ``guidelines`` is the directory of rulebook sources (default: the shipped ones,
@@ -113,70 +153,125 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115,
     """
     rng = random.Random(seed)
     session = db.session
-    users = {name: create_user(session, name, DEMO_PASSWORD, is_admin=name == "admin",
-                               display_name={"ann1": "Annotator One", "ann2": "Annotator Two",
-                                             "ann3": "Annotator Three"}.get(name, name.title()))
-             for name in DEMO_USERS}
+    users = {
+        name: create_user(
+            session,
+            name,
+            DEMO_PASSWORD,
+            is_admin=name == "admin",
+            display_name={
+                "ann1": "Annotator One",
+                "ann2": "Annotator Two",
+                "ann3": "Annotator Three",
+            }.get(name, name.title()),
+        )
+        for name in DEMO_USERS
+    }
     admin = users["admin"]
     guidelines = guidelines if guidelines is not None else shipped_guidelines_dir()
     parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
     project = create_project(
-        session, "demo", "Product-review sentiment (demo)", TaskType.single_label,
-        labels=list(SENTIMENTS), actor=admin, redundancy_k=3, overlap_share=0.4,
-        gold_rate=0.1, description="Label the sentiment of short product reviews.",
-        training_cooldown_minutes=0)  # so the demo can show a failed then a passed quiz
-    for name, role in (("manager", ProjectRole.manager), ("reviewer", ProjectRole.reviewer),
-                       ("ann1", ProjectRole.annotator), ("ann2", ProjectRole.annotator),
-                       ("ann3", ProjectRole.annotator)):
+        session,
+        "demo",
+        "Product-review sentiment (demo)",
+        TaskType.single_label,
+        labels=list(SENTIMENTS),
+        actor=admin,
+        redundancy_k=3,
+        overlap_share=0.4,
+        gold_rate=0.1,
+        description="Label the sentiment of short product reviews.",
+        training_cooldown_minutes=0,
+    )  # so the demo can show a failed then a passed quiz
+    for name, role in (
+        ("manager", ProjectRole.manager),
+        ("reviewer", ProjectRole.reviewer),
+        ("ann1", ProjectRole.annotator),
+        ("ann2", ProjectRole.annotator),
+        ("ann3", ProjectRole.annotator),
+    ):
         add_membership(session, users[name], project, role, actor=admin)
     project.label_schema = {"labels": parsed.front_matter["labels"]}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
-    version = seed_rulebook_and_training(session, project, guidelines, users["manager"],
-                                         [users[name] for name in DEMO_ACCURACY])
-    batches = [Batch(project=project, name=f"reviews-2026-{n:02d}", source="demo generator",
-                     licence="CC0-1.0", imported_by_id=admin.id) for n in (10, 11)]
+    version = seed_rulebook_and_training(
+        session, project, guidelines, users["manager"], [users[name] for name in DEMO_ACCURACY]
+    )
+    batches = [
+        Batch(
+            project=project,
+            name=f"reviews-2026-{n:02d}",
+            source="demo generator",
+            licence="CC0-1.0",
+            imported_by_id=admin.id,
+        )
+        for n in (10, 11)
+    ]
     session.add_all(batches)
     session.flush()
-    _seed_items_and_annotations(rng, project.id, batches, version.id,
-                                {n: users[n].id for n in DEMO_ACCURACY}, n_items)
+    _seed_items_and_annotations(
+        rng, project.id, batches, version.id, {n: users[n].id for n in DEMO_ACCURACY}, n_items
+    )
     refresh_free_slots(session, project)  # the seeding wrote the items' counts directly
     import_next_draft(session, project, guidelines, users["manager"])
     seed_task_projects(session, guidelines, users, seed=seed)
 
 
-def _seed_items_and_annotations(rng: random.Random, project_id: int, batches: list[Batch],
-                                version_id: int, annotator_ids: dict[str, int],
-                                n_items: int) -> None:
+def _seed_items_and_annotations(
+    rng: random.Random,
+    project_id: int,
+    batches: list[Batch],
+    version_id: int,
+    annotator_ids: dict[str, int],
+    n_items: int,
+) -> None:
     session = db.session
     start = utcnow() - timedelta(days=14)
     names = list(annotator_ids)
     for index in range(n_items):
         truth = rng.choices(SENTIMENTS, weights=(40, 30, 18, 12))[0]
         payload = {"text": _review(rng, truth)}
-        item = Item(project_id=project_id, batch_id=batches[0 if index < n_items // 2 else 1].id,
-                    external_id=f"review-{index + 1:04d}", payload=payload,
-                    content_hash=content_hash(payload),
-                    gold_answer=truth if rng.random() < 0.1 else None)
+        item = Item(
+            project_id=project_id,
+            batch_id=batches[0 if index < n_items // 2 else 1].id,
+            external_id=f"review-{index + 1:04d}",
+            payload=payload,
+            content_hash=content_hash(payload),
+            gold_answer=truth if rng.random() < 0.1 else None,
+        )
         session.add(item)
         session.flush()
         if index >= n_items - 60:
             continue  # left for the annotators to do in the demo
         who = names if rng.random() < 0.4 else [names[index % len(names)]]
         for name in who:
-            value = truth if rng.random() < DEMO_ACCURACY[name] else rng.choice(
-                [s for s in SENTIMENTS if s != truth])
+            value = (
+                truth
+                if rng.random() < DEMO_ACCURACY[name]
+                else rng.choice([s for s in SENTIMENTS if s != truth])
+            )
             submitted = start + timedelta(minutes=7 * index + rng.randint(0, 300))
             duration = rng.randint(4000, 40000)
-            assignment = Assignment(item_id=item.id, annotator_id=annotator_ids[name],
-                                    status=AssignmentStatus.submitted,
-                                    leased_at=submitted - timedelta(milliseconds=duration),
-                                    lease_expires_at=submitted + timedelta(minutes=30))
+            assignment = Assignment(
+                item_id=item.id,
+                annotator_id=annotator_ids[name],
+                status=AssignmentStatus.submitted,
+                leased_at=submitted - timedelta(milliseconds=duration),
+                lease_expires_at=submitted + timedelta(minutes=30),
+            )
             session.add(assignment)
             session.flush()
-            session.add(Annotation(
-                item_id=item.id, annotator_id=annotator_ids[name], assignment_id=assignment.id,
-                rulebook_version_id=version_id, value=value, source=AnnotationSource.web,
-                started_at=submitted - timedelta(milliseconds=duration), submitted_at=submitted,
-                duration_ms=duration))
+            session.add(
+                Annotation(
+                    item_id=item.id,
+                    annotator_id=annotator_ids[name],
+                    assignment_id=assignment.id,
+                    rulebook_version_id=version_id,
+                    value=value,
+                    source=AnnotationSource.web,
+                    started_at=submitted - timedelta(milliseconds=duration),
+                    submitted_at=submitted,
+                    duration_ms=duration,
+                )
+            )
         item.annotation_count = len(who)
     session.flush()

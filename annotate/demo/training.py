@@ -14,27 +14,37 @@ from annotate.services.training.modules import submit_attempt
 from annotate.services.training.publishing import import_path, publish_with_training
 
 
-def _take(session: Session, user: User, module: TrainingModule, *, days_ago: float,
-          wrong: int = 0) -> None:
+def _take(
+    session: Session, user: User, module: TrainingModule, *, days_ago: float, wrong: int = 0
+) -> None:
     """Submit the quiz as ``user`` with ``wrong`` deliberately wrong answers."""
-    answers = {q.key: (q.answer + (1 if i < wrong else 0)) % len(q.choices)
-               for i, q in enumerate(module.questions)}
+    answers = {
+        q.key: (q.answer + (1 if i < wrong else 0)) % len(q.choices)
+        for i, q in enumerate(module.questions)
+    }
     when = utcnow() - timedelta(days=days_ago)
-    submit_attempt(session, user, module, answers, token=uuid.uuid4().hex,
-                   started_at=when - timedelta(minutes=14), now=when)
+    submit_attempt(
+        session,
+        user,
+        module,
+        answers,
+        token=uuid.uuid4().hex,
+        started_at=when - timedelta(minutes=14),
+        now=when,
+    )
 
 
-def seed_rulebook_and_training(session: Session, project: Project, guidelines: Path,
-                               manager: User, annotators: list[User]) -> RulebookVersion:
+def seed_rulebook_and_training(
+    session: Session, project: Project, guidelines: Path, manager: User, annotators: list[User]
+) -> RulebookVersion:
     """Publish sentiment v1.0.0 with its quiz, install the legal module, and let every
     demo annotator pass both (the last one fails the rulebook quiz once first)."""
-    result = import_path(session, guidelines / "sentiment" / "v1.0.0.md", project,
-                         actor=manager)
+    result = import_path(session, guidelines / "sentiment" / "v1.0.0.md", project, actor=manager)
     version = publish_with_training(session, result.versions[0], actor=manager)
-    legal = import_path(session, guidelines / "legal-awareness", None,
-                        actor=manager).legal_modules[0]
-    rulebook_module = session.query(TrainingModule).filter_by(
-        rulebook_version_id=version.id).one()
+    legal = import_path(session, guidelines / "legal-awareness", None, actor=manager).legal_modules[
+        0
+    ]
+    rulebook_module = session.query(TrainingModule).filter_by(rulebook_version_id=version.id).one()
     for n, user in enumerate(annotators):
         _take(session, user, legal, days_ago=20 - n)
         if n == len(annotators) - 1:
@@ -43,8 +53,10 @@ def seed_rulebook_and_training(session: Session, project: Project, guidelines: P
     return version
 
 
-def import_next_draft(session: Session, project: Project, guidelines: Path,
-                      manager: User) -> RulebookVersion:
+def import_next_draft(
+    session: Session, project: Project, guidelines: Path, manager: User
+) -> RulebookVersion:
     """Import sentiment v2.0.0 (a major revision) as a draft, ready to publish from /admin."""
-    return import_path(session, guidelines / "sentiment" / "v2.0.0.md", project,
-                       actor=manager).versions[0]
+    return import_path(
+        session, guidelines / "sentiment" / "v2.0.0.md", project, actor=manager
+    ).versions[0]

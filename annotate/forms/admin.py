@@ -18,12 +18,17 @@ from annotate.models import ProjectRole
 class UserCreateForm(FlaskForm):
     """Create an account."""
 
-    username = StringField(_l("Username"), validators=[
-        DataRequired(), Regexp(r"^[A-Za-z0-9_.-]{2,64}$",
-                               message=_l("2-64 letters, digits, _ . -"))])
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Za-z0-9_.-]{2,64}$", message=_l("2-64 letters, digits, _ . -")),
+        ],
+    )
     display_name = StringField(_l("Display name"), validators=[Length(max=128)])
-    password = PasswordField(_l("Initial password"),
-                             validators=[DataRequired(), Length(min=8, max=256)])
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(), Length(min=8, max=256)]
+    )
     is_admin = BooleanField(_l("System administrator"))
     submit = SubmitField(_l("Create user"))
 

@@ -27,8 +27,10 @@ class PasswordChangeForm(FlaskForm):
 
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=256)])
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("new", _l("Passwords differ."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", _l("Passwords differ."))],
+    )
     submit = SubmitField(_l("Change password"))
 
 

@@ -12,14 +12,23 @@ from annotate.forms.common import SelectChoice
 class ImportForm(FlaskForm):
     """Upload JSONL, CSV or Label Studio JSON into a batch."""
 
-    file = FileField(_l("File (JSONL, CSV or Label Studio JSON)"),
-                     validators=[FileRequired(_l("Choose a file to import."))])
-    fmt = SelectField(_l("Format"), choices=[
-        SelectChoice("auto", _l("From the file name (.jsonl, .csv, .json)")),
-        SelectChoice("jsonl", _l("JSON Lines")), SelectChoice("csv", _l("CSV")),
-        SelectChoice("labelstudio", _l("Label Studio tasks (JSON)"))], default="auto")
-    batch = StringField(_l("Batch name (default: the file name)"),
-                        validators=[Optional(), Length(max=200)])
+    file = FileField(
+        _l("File (JSONL, CSV or Label Studio JSON)"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+    )
+    fmt = SelectField(
+        _l("Format"),
+        choices=[
+            SelectChoice("auto", _l("From the file name (.jsonl, .csv, .json)")),
+            SelectChoice("jsonl", _l("JSON Lines")),
+            SelectChoice("csv", _l("CSV")),
+            SelectChoice("labelstudio", _l("Label Studio tasks (JSON)")),
+        ],
+        default="auto",
+    )
+    batch = StringField(
+        _l("Batch name (default: the file name)"), validators=[Optional(), Length(max=200)]
+    )
     source = StringField(_l("Source of the data"), validators=[Optional(), Length(max=500)])
     licence = StringField(_l("Licence"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Import"))

@@ -11,17 +11,24 @@ from wtforms.validators import DataRequired, Length, Regexp
 class DraftEditForm(FlaskForm):
     """The Markdown source of a draft, front matter included."""
 
-    body = TextAreaField(_l("Markdown source"), validators=[DataRequired()],
-                         render_kw={"rows": 28, "spellcheck": "false",
-                                    "class": "font-monospace"})
+    body = TextAreaField(
+        _l("Markdown source"),
+        validators=[DataRequired()],
+        render_kw={"rows": 28, "spellcheck": "false", "class": "font-monospace"},
+    )
     submit = SubmitField(_l("Save draft"))
 
 
 class NewDraftForm(FlaskForm):
     """Start a new draft from a version."""
 
-    version = StringField(_l("New version"), validators=[
-        DataRequired(), Regexp(r"^\d+\.\d+\.\d+$", message=_l("Use MAJOR.MINOR.PATCH."))])
+    version = StringField(
+        _l("New version"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\d+\.\d+\.\d+$", message=_l("Use MAJOR.MINOR.PATCH.")),
+        ],
+    )
     submit = SubmitField(_l("Start new draft"))
 
 

@@ -13,14 +13,21 @@ from annotate.forms.common import SelectChoice
 class SupervisionForm(FlaskForm):
     """Retrain, suspend or reinstate an annotator, with the reason they will see."""
 
-    action = SelectField(_l("Action"), choices=[
-        SelectChoice("retrain", _l("Retrain: revoke the qualification until the training is "
-                                   "passed again")),
-        SelectChoice("suspend", _l("Suspend")),
-        SelectChoice("reinstate", _l("Reinstate")),
-    ], validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason (shown to the annotator)"),
-                           validators=[DataRequired(), Length(max=2000)])
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice(
+                "retrain",
+                _l("Retrain: revoke the qualification until the training is passed again"),
+            ),
+            SelectChoice("suspend", _l("Suspend")),
+            SelectChoice("reinstate", _l("Reinstate")),
+        ],
+        validators=[DataRequired()],
+    )
+    reason = TextAreaField(
+        _l("Reason (shown to the annotator)"), validators=[DataRequired(), Length(max=2000)]
+    )
     submit = SubmitField(_l("Record action"))
 
 

@@ -30,11 +30,17 @@ def quiz_form_class(module: TrainingModule) -> type[QuizFormBase]:
         pass
 
     for question in module.questions:
-        setattr(QuizForm, field_name(question.key), RadioField(
-            question.prompt,
-            choices=[SelectChoice(str(i), str(choice))
-                     for i, choice in enumerate(question.choices)],
-            validators=[InputRequired(message=_l("Choose an answer."))]))
+        setattr(
+            QuizForm,
+            field_name(question.key),
+            RadioField(
+                question.prompt,
+                choices=[
+                    SelectChoice(str(i), str(choice)) for i, choice in enumerate(question.choices)
+                ],
+                validators=[InputRequired(message=_l("Choose an answer."))],
+            ),
+        )
     return QuizForm
 
 
@@ -42,6 +48,8 @@ class AcknowledgeForm(FlaskForm):
     """Sign that you have read a minor revision (the sha256 you were shown is signed)."""
 
     sha256 = HiddenField(validators=[DataRequired()])
-    confirm = BooleanField(_l("I have read the change and will apply this version from now on."),
-                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("I have read the change and will apply this version from now on."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
     submit = SubmitField(_l("Sign acknowledgement"))

@@ -22,8 +22,7 @@ def _check(successes: int, n: int, confidence: float) -> None:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
 
 
-def wilson_interval(successes: int, n: int, confidence: float = 0.95
-                    ) -> tuple[float, float] | None:
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
     """Wilson score interval without continuity correction (Newcombe 1998, method 3).
 
     ``None`` when ``n == 0``. :raises ValueError: on impossible counts or confidence.
@@ -41,45 +40,61 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95
     return low, high
 
 
-def clopper_pearson_interval(successes: int, n: int, confidence: float = 0.95
-                             ) -> tuple[float, float] | None:
+def clopper_pearson_interval(
+    successes: int, n: int, confidence: float = 0.95
+) -> tuple[float, float] | None:
     """Exact (Clopper–Pearson) binomial interval from beta quantiles; ``None`` if ``n == 0``."""
     _check(successes, n, confidence)
     if n == 0:
         return None
     alpha = 1 - confidence
     low = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, n - successes + 1))
-    high = 1.0 if successes == n else float(stats.beta.ppf(1 - alpha / 2, successes + 1,
-                                                           n - successes))
+    high = (
+        1.0
+        if successes == n
+        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes))
+    )
     return low, high
 
 
-def proportion(successes: int, n: int, *, confidence: float = 0.95,
-               method: str = "wilson") -> Proportion:
+def proportion(
+    successes: int, n: int, *, confidence: float = 0.95, method: str = "wilson"
+) -> Proportion:
     """``successes / n`` with a Wilson or Clopper–Pearson interval (``None`` if ``n == 0``)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     fn = wilson_interval if method == "wilson" else clopper_pearson_interval
     ci = fn(successes, n, confidence)
     if ci is None:
-        return Proportion(successes, n, None, None, None, method, confidence,
-                          reason="no observations")
+        return Proportion(
+            successes, n, None, None, None, method, confidence, reason="no observations"
+        )
     return Proportion(successes, n, successes / n, ci[0], ci[1], method, confidence)
 
 
-def _report(hits: Mapping[Any, list[int]], n_items: int, confidence: float, method: str
-            ) -> AccuracyReport:
+def _report(
+    hits: Mapping[Any, list[int]], n_items: int, confidence: float, method: str
+) -> AccuracyReport:
     total_s = sum(h[0] for h in hits.values())
     total_n = sum(h[1] for h in hits.values())
-    per = {a: proportion(h[0], h[1], confidence=confidence, method=method)
-           for a, h in hits.items()}
-    return AccuracyReport(proportion(total_s, total_n, confidence=confidence, method=method),
-                          per, n_items=n_items, n_annotators=len(per))
+    per = {a: proportion(h[0], h[1], confidence=confidence, method=method) for a, h in hits.items()}
+    return AccuracyReport(
+        proportion(total_s, total_n, confidence=confidence, method=method),
+        per,
+        n_items=n_items,
+        n_annotators=len(per),
+    )
 
 
-def gold_accuracy(items: Sequence[Any], annotators: Sequence[Any], values: Sequence[Any],
-                  gold: Mapping[Any, Any], *, confidence: float = 0.95,
-                  method: str = "wilson") -> AccuracyReport:
+def gold_accuracy(
+    items: Sequence[Any],
+    annotators: Sequence[Any],
+    values: Sequence[Any],
+    gold: Mapping[Any, Any],
+    *,
+    confidence: float = 0.95,
+    method: str = "wilson",
+) -> AccuracyReport:
     """Share of annotations on gold items that equal the gold answer, overall and per annotator.
 
     Annotations on items without a gold answer, and missing values, are ignored.
@@ -113,8 +128,13 @@ def _verdict(v: Any) -> bool:
     raise ValueError(f"cannot read review verdict {v!r} (use True/False or accept/reject)")
 
 
-def review_accuracy(verdicts: Sequence[Any], annotators: Sequence[Any] | None = None, *,
-                    confidence: float = 0.95, method: str = "wilson") -> AccuracyReport:
+def review_accuracy(
+    verdicts: Sequence[Any],
+    annotators: Sequence[Any] | None = None,
+    *,
+    confidence: float = 0.95,
+    method: str = "wilson",
+) -> AccuracyReport:
     """Share of reviewed annotations the reviewer accepted, overall and per annotator.
 
     ``verdicts[i]`` is ``True``/``False`` (or "accept"/"reject"…) for reviewed annotation ``i``

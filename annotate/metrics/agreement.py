@@ -62,8 +62,11 @@ def _n(r: Counted) -> tuple[int, int, int]:
     return r.n_items, r.n_annotations, r.n_annotators
 
 
-def _observed(counts: np.ndarray, weight_matrix: np.ndarray | None = None,
-              unit_weight: np.ndarray | None = None) -> tuple[float | None, np.ndarray]:
+def _observed(
+    counts: np.ndarray,
+    weight_matrix: np.ndarray | None = None,
+    unit_weight: np.ndarray | None = None,
+) -> tuple[float | None, np.ndarray]:
     """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings.
 
     ``unit_weight``: each row of ``counts`` stands for that many identical items.
@@ -103,8 +106,13 @@ def percent_agreement(items: Any, annotators: Any = None, values: Any = None) ->
     return AgreementResult("percent_agreement", p_o, *_n(r), observed=p_o)
 
 
-def _chance_corrected(name: str, r: Counted, p_o: float | None, p_e: float,
-                      reason_one: str = "only one category was used") -> AgreementResult:
+def _chance_corrected(
+    name: str,
+    r: Counted,
+    p_o: float | None,
+    p_e: float,
+    reason_one: str = "only one category was used",
+) -> AgreementResult:
     if p_o is None:
         return undefined(name, "no item has two or more annotations", *_n(r))
     if np.isclose(p_e, 1.0, rtol=0, atol=1e-12):
@@ -134,9 +142,14 @@ def scott_pi(items: Any, annotators: Any = None, values: Any = None) -> Agreemen
     return _chance_corrected("scott_pi", r, p_o, float((pooled**2).sum()))
 
 
-def gwet_ac(items: Any, annotators: Any = None, values: Any = None, *,
-            weights: str | None = None, categories: Sequence[Any] | None = None
-            ) -> AgreementResult:
+def gwet_ac(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    weights: str | None = None,
+    categories: Sequence[Any] | None = None,
+) -> AgreementResult:
     """Gwet's AC1 (``weights=None``) or weighted AC2 (``"linear"``/``"quadratic"``).
 
     The number of categories ``q`` is the size of the scale: ``categories`` if given, else the
@@ -150,8 +163,9 @@ def gwet_ac(items: Any, annotators: Any = None, values: Any = None, *,
         p_o, _ = _observed(counts)
         if p_o is None:
             return undefined(name, "no item has two or more annotations", *_n(r))
-        return AgreementResult(name, None, *_n(r), reason="only one category was used",
-                               observed=p_o)
+        return AgreementResult(
+            name, None, *_n(r), reason="only one category was used", observed=p_o
+        )
     w = agreement_weights(q, weights)
     p_o, _ = _observed(counts, w)
     if p_o is None:
@@ -161,22 +175,29 @@ def gwet_ac(items: Any, annotators: Any = None, values: Any = None, *,
     return _chance_corrected(name, r, p_o, p_e)
 
 
-def gwet_ac1(items: Any, annotators: Any = None, values: Any = None, *,
-             categories: Sequence[Any] | None = None) -> AgreementResult:
+def gwet_ac1(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    categories: Sequence[Any] | None = None,
+) -> AgreementResult:
     """Gwet's AC1 (unweighted); see :func:`gwet_ac`."""
     return gwet_ac(items, annotators, values, categories=categories)
 
 
-def _kappa_from_codes(a: np.ndarray, b: np.ndarray, k: int, weights: str | None
-                      ) -> tuple[float | None, float | None, float | None, str | None]:
+def _kappa_from_codes(
+    a: np.ndarray, b: np.ndarray, k: int, weights: str | None
+) -> tuple[float | None, float | None, float | None, str | None]:
     if a.size == 0:
         return None, None, None, "no item was rated by both annotators"
     conf = np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
     return kappa_from_confusion(conf, weights)
 
 
-def kappa_from_confusion(conf: np.ndarray, weights: str | None = None
-                         ) -> tuple[float | None, float | None, float | None, str | None]:
+def kappa_from_confusion(
+    conf: np.ndarray, weights: str | None = None
+) -> tuple[float | None, float | None, float | None, str | None]:
     """Cohen's κ from a k × k confusion matrix of two annotators:
     ``(kappa, p_o, p_e, reason)``."""
     k = conf.shape[0]
@@ -194,8 +215,13 @@ def kappa_from_confusion(conf: np.ndarray, weights: str | None = None
     return 1.0 - d_o / d_e, p_o, p_e, None
 
 
-def cohen_kappa_labels(a: Sequence[Any], b: Sequence[Any], *, weights: str | None = None,
-                       categories: Sequence[Any] | None = None) -> AgreementResult:
+def cohen_kappa_labels(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    *,
+    weights: str | None = None,
+    categories: Sequence[Any] | None = None,
+) -> AgreementResult:
     """Cohen's κ for two parallel label sequences: ``a[i]`` and ``b[i]`` label the same item.
 
     Pairs where either label is missing are skipped. ``weights`` ``"linear"``/``"quadratic"``
@@ -206,8 +232,7 @@ def cohen_kappa_labels(a: Sequence[Any], b: Sequence[Any], *, weights: str | Non
     if len(a) != len(b):
         raise ValueError(f"the two label sequences differ in length ({len(a)} vs {len(b)})")
     n = len(a)
-    r = as_ratings(list(range(n)) * 2, [0] * n + [1] * n, list(a) + list(b),
-                   categories=categories)
+    r = as_ratings(list(range(n)) * 2, [0] * n + [1] * n, list(a) + list(b), categories=categories)
     return cohen_kappa(r, weights=weights)
 
 
@@ -216,19 +241,28 @@ def _by_annotator(r: Ratings) -> list[tuple[np.ndarray, np.ndarray]]:
     ann = r.annot_idx[order]
     bounds = np.searchsorted(ann, np.arange(r.n_annotators + 1))
     it, val = r.item_idx[order], r.value_idx[order]
-    return [(it[bounds[j]:bounds[j + 1]], val[bounds[j]:bounds[j + 1]])
-            for j in range(r.n_annotators)]
+    return [
+        (it[bounds[j] : bounds[j + 1]], val[bounds[j] : bounds[j + 1]])
+        for j in range(r.n_annotators)
+    ]
 
 
-def _pair_codes(x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _pair_codes(
+    x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     _, ia, ib = np.intersect1d(x[0], y[0], assume_unique=True, return_indices=True)
     return x[1][ia], y[1][ib]
 
 
-def cohen_kappa(items: Any, annotators: Any = None, values: Any = None, *,
-                weights: str | None = None, pair: tuple[Any, Any] | None = None,
-                categories: Sequence[Any] | None = None) -> AgreementResult:
+def cohen_kappa(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    weights: str | None = None,
+    pair: tuple[Any, Any] | None = None,
+    categories: Sequence[Any] | None = None,
+) -> AgreementResult:
     """Cohen's κ for two annotators over the items both rated (long format).
 
     :param pair: the two annotator ids to compare; required when there are more than two.
@@ -251,12 +285,18 @@ def cohen_kappa(items: Any, annotators: Any = None, values: Any = None, *,
     a, b = _pair_codes(groups[ja], groups[jb])
     kappa, p_o, p_e, reason = _kappa_from_codes(a, b, r.n_categories, weights)
     n_ann = 2 if pair is not None else r.n_annotators
-    return AgreementResult(name, kappa, int(a.size), int(2 * a.size), n_ann, reason=reason,
-                           observed=p_o, expected=p_e)
+    return AgreementResult(
+        name, kappa, int(a.size), int(2 * a.size), n_ann, reason=reason, observed=p_o, expected=p_e
+    )
 
 
-def pairwise_table(metric: str, annotators: tuple[Any, ...], ns: tuple[int, int, int],
-                   solo: Sequence[int], pair: Any) -> PairwiseResult:
+def pairwise_table(
+    metric: str,
+    annotators: tuple[Any, ...],
+    ns: tuple[int, int, int],
+    solo: Sequence[int],
+    pair: Any,
+) -> PairwiseResult:
     """A :class:`PairwiseResult` from ``solo[i]`` (items annotator i rated) and
     ``pair(i, j)`` → (value or None, items the pair shares), for every pair i < j; the mean
     is over the defined pair values."""
@@ -277,9 +317,15 @@ def pairwise_table(metric: str, annotators: tuple[Any, ...], ns: tuple[int, int,
         reason = "fewer than two annotators"
     elif not defined:
         reason = "no annotator pair has a defined value"
-    return PairwiseResult(metric, annotators, tuple(map(tuple, vals)),
-                          tuple(map(tuple, common)),
-                          float(np.mean(defined)) if defined else None, *ns, reason=reason)
+    return PairwiseResult(
+        metric,
+        annotators,
+        tuple(map(tuple, vals)),
+        tuple(map(tuple, common)),
+        float(np.mean(defined)) if defined else None,
+        *ns,
+        reason=reason,
+    )
 
 
 def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
@@ -292,19 +338,29 @@ def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
     return pairwise_table(metric, r.annotators, _n(r), [g[0].size for g in groups], pair)
 
 
-def cohen_matrix(items: Any, annotators: Any = None, values: Any = None, *,
-                 weights: str | None = None, categories: Sequence[Any] | None = None
-                 ) -> PairwiseResult:
+def cohen_matrix(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    weights: str | None = None,
+    categories: Sequence[Any] | None = None,
+) -> PairwiseResult:
     """Cohen's κ for every pair of annotators (over the items each pair shares)."""
     r = as_ratings(items, annotators, values, categories=categories)
     k = r.n_categories
-    return _pairwise(r, "cohen_kappa" if weights is None else f"cohen_kappa_{weights}",
-                     lambda a, b: _kappa_from_codes(a, b, k, weights)[0])
+    return _pairwise(
+        r,
+        "cohen_kappa" if weights is None else f"cohen_kappa_{weights}",
+        lambda a, b: _kappa_from_codes(a, b, k, weights)[0],
+    )
 
 
-def pairwise_percent_agreement(items: Any, annotators: Any = None, values: Any = None
-                               ) -> PairwiseResult:
+def pairwise_percent_agreement(
+    items: Any, annotators: Any = None, values: Any = None
+) -> PairwiseResult:
     """Share of shared items on which each pair of annotators gave the same value."""
     r = as_ratings(items, annotators, values)
-    return _pairwise(r, "percent_agreement",
-                     lambda a, b: float((a == b).mean()) if a.size else None)
+    return _pairwise(
+        r, "percent_agreement", lambda a, b: float((a == b).mean()) if a.size else None
+    )

@@ -30,8 +30,14 @@ from .patterns import Patterns
 from .resampling import WeightBank
 from .results import Interval
 
-COEFFICIENTS = ("percent_agreement", "fleiss_kappa", "scott_pi", "gwet_ac1",
-                "krippendorff_alpha", "cohen_kappa")
+COEFFICIENTS = (
+    "percent_agreement",
+    "fleiss_kappa",
+    "scott_pi",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "cohen_kappa",
+)
 MetricFn = Callable[[Ratings], Any]
 
 
@@ -111,8 +117,13 @@ def _features(r: Ratings | Patterns, level: str, pairs: bool = True) -> Features
     agree = np.where(pair, (c * (c - 1.0)).sum(axis=1) / (safe_m * safe_m1), 0.0)
     prevalence = np.where(rated[:, None], c / safe_m[:, None], 0.0)
     cp = c * pair[:, None]
-    cols = [pair.astype(float)[:, None], agree[:, None], rated.astype(float)[:, None],
-            prevalence, cp]
+    cols = [
+        pair.astype(float)[:, None],
+        agree[:, None],
+        rated.astype(float)[:, None],
+        prevalence,
+        cp,
+    ]
     positions = None
     if level == "nominal":
         cols.append(np.where(pair, ((c * c).sum(axis=1) - m) / safe_m1, 0.0)[:, None])
@@ -122,8 +133,9 @@ def _features(r: Ratings | Patterns, level: str, pairs: bool = True) -> Features
         cols += [g1, g2]
         if level in ("interval", "ratio"):
             positions = np.asarray(r.categories, dtype=float)
-    return Features(k, level, positions, np.hstack(cols),
-                    _pair_matrix(rows, k) if pairs else None, pattern)
+    return Features(
+        k, level, positions, np.hstack(cols), _pair_matrix(rows, k) if pairs else None, pattern
+    )
 
 
 def _pair_matrix(rows: np.ndarray, k: int) -> sparse.csr_matrix | None:
@@ -147,28 +159,29 @@ def _coefficients(f: Features, t: np.ndarray) -> dict[str, np.ndarray]:
     """Coefficients for every column of ``t`` = weighted feature sums (features × resamples)."""
     k = f.q
     pair_w, agree, rated_w = t[0], t[1], t[2]
-    prev = t[3:3 + k] / np.where(rated_w > 0, rated_w, np.nan)
-    n_c = t[3 + k:3 + 2 * k]
+    prev = t[3 : 3 + k] / np.where(rated_w > 0, rated_w, np.nan)
+    n_c = t[3 + k : 3 + 2 * k]
     i = 3 + 2 * k
     with np.errstate(divide="ignore", invalid="ignore"):
         p_o = agree / np.where(pair_w > 0, pair_w, np.nan)
         n = n_c.sum(axis=0)
-        out = {"percent_agreement": p_o,
-               "fleiss_kappa": _chance(p_o, (prev**2).sum(axis=0)),
-               "scott_pi": _chance(p_o, ((n_c / np.where(n > 0, n, np.nan))**2).sum(axis=0))}
+        out = {
+            "percent_agreement": p_o,
+            "fleiss_kappa": _chance(p_o, (prev**2).sum(axis=0)),
+            "scott_pi": _chance(p_o, ((n_c / np.where(n > 0, n, np.nan)) ** 2).sum(axis=0)),
+        }
         pe_g = (prev * (1 - prev)).sum(axis=0) / (k - 1) if k >= 2 else np.full_like(p_o, np.nan)
         out["gwet_ac1"] = _chance(p_o, pe_g)
         if f.level == "nominal":
             o_diag = t[i]
             exp = n * n - (n_c**2).sum(axis=0)
-            out["krippendorff_alpha"] = np.where(exp > 0, 1 - (n - 1) * (n - o_diag) / exp,
-                                                 np.nan)
+            out["krippendorff_alpha"] = np.where(exp > 0, 1 - (n - 1) * (n - o_diag) / exp, np.nan)
             return out
-        g1, g2 = t[i:i + k], t[i + k:i + k + k * k].reshape(k, k, -1)
+        g1, g2 = t[i : i + k], t[i + k : i + k + k * k].reshape(k, k, -1)
         if f.level == "ratio":  # δ(c, d) = ((c − d) / (c + d))²: Σ δ·o and Σ δ·n_c·n_d
             v = f.positions if f.positions is not None else np.zeros(k)
             s = v[:, None] + v[None, :]
-            delta = np.divide(v[:, None] - v[None, :], s, out=np.zeros((k, k)), where=s != 0)**2
+            delta = np.divide(v[:, None] - v[None, :], s, out=np.zeros((k, k)), where=s != 0) ** 2
             obs = np.einsum("cd,cdb->b", delta, g2) / 2
             exp = np.einsum("cb,cd,db->b", n_c, delta, n_c)
         else:
@@ -208,9 +221,16 @@ class BootResult:
     seed: int
 
 
-def bootstrap_agreement(r: Ratings | Patterns, level: str, *, n_resamples: int, seed: int = 0,
-                        confidence: float = 0.95, pairs: bool = True,
-                        bank: WeightBank | None = None) -> BootResult:
+def bootstrap_agreement(
+    r: Ratings | Patterns,
+    level: str,
+    *,
+    n_resamples: int,
+    seed: int = 0,
+    confidence: float = 0.95,
+    pairs: bool = True,
+    bank: WeightBank | None = None,
+) -> BootResult:
     """Seeded percentile bootstrap over items of every agreement coefficient in one pass.
 
     ``r`` is :class:`Ratings` (units = items) or :class:`Patterns` (units standing for
@@ -242,11 +262,13 @@ def bootstrap_agreement(r: Ratings | Patterns, level: str, *, n_resamples: int, 
             pair_samples.append(kappa)
             defined = (~np.isnan(kappa)).sum(axis=0)
             total = np.where(np.isnan(kappa), 0.0, kappa).sum(axis=0)
-            samples["cohen_kappa"].append(np.where(defined > 0, total / np.maximum(defined, 1),
-                                                   np.nan))
+            samples["cohen_kappa"].append(
+                np.where(defined > 0, total / np.maximum(defined, 1), np.nan)
+            )
     q = [(1 - confidence) / 2, (1 + confidence) / 2]
-    intervals = {name: _interval(np.concatenate(v) if v else np.zeros(0), q)
-                 for name, v in samples.items()}
+    intervals = {
+        name: _interval(np.concatenate(v) if v else np.zeros(0), q) for name, v in samples.items()
+    }
     per_pair: list[tuple[float, float] | None] = []
     if pair_samples:
         per_pair = [_interval(row, q) for row in np.concatenate(pair_samples, axis=1)]
@@ -270,22 +292,37 @@ def _value(result: Any) -> float | None:
     raise TypeError(f"cannot read a value from {result!r}")
 
 
-def _resample(r: Ratings, order: np.ndarray, starts: np.ndarray, m: np.ndarray,
-              weights: np.ndarray) -> Ratings:
+def _resample(
+    r: Ratings, order: np.ndarray, starts: np.ndarray, m: np.ndarray, weights: np.ndarray
+) -> Ratings:
     """``r`` with item ``i`` repeated ``weights[i]`` times, each copy a new item."""
     pick = np.repeat(np.arange(r.n_items), weights.astype(np.int64))
     lens = m[pick]
     new_item = np.repeat(np.arange(pick.size), lens)
     offs = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
     rows = order[np.repeat(starts[pick], lens) + offs]
-    return Ratings(tuple(range(pick.size)), r.annotators, r.categories, new_item,
-                   r.annot_idx[rows], r.value_idx[rows],
-                   None if r.numeric is None else r.numeric[rows])
+    return Ratings(
+        tuple(range(pick.size)),
+        r.annotators,
+        r.categories,
+        new_item,
+        r.annot_idx[rows],
+        r.value_idx[rows],
+        None if r.numeric is None else r.numeric[rows],
+    )
 
 
-def bootstrap_ci(metric: MetricFn, items: Any, annotators: Any = None, values: Any = None, *,
-                 n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0,
-                 numeric: bool = False) -> Interval:
+def bootstrap_ci(
+    metric: MetricFn,
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    numeric: bool = False,
+) -> Interval:
     """Seeded percentile bootstrap interval for any function of :class:`Ratings`, e.g.
     ``lambda r: krippendorff_alpha(r, level="interval")``, over the same item weights as
     :func:`bootstrap_agreement` (each resample rebuilt: use that for the usual coefficients).
@@ -306,8 +343,16 @@ def bootstrap_ci(metric: MetricFn, items: Any, annotators: Any = None, values: A
             if v is not None:
                 vals.append(float(v))
     if len(vals) < 2:
-        return Interval(None, None, confidence, "percentile bootstrap", n_resamples, len(vals),
-                        reason="fewer than two resamples were defined")
+        return Interval(
+            None,
+            None,
+            confidence,
+            "percentile bootstrap",
+            n_resamples,
+            len(vals),
+            reason="fewer than two resamples were defined",
+        )
     low, high = np.quantile(np.asarray(vals), [(1 - confidence) / 2, (1 + confidence) / 2])
-    return Interval(float(low), float(high), confidence, "percentile bootstrap", n_resamples,
-                    len(vals))
+    return Interval(
+        float(low), float(high), confidence, "percentile bootstrap", n_resamples, len(vals)
+    )

@@ -75,8 +75,9 @@ def _m_step(r: Ratings, post: np.ndarray, smoothing: float) -> tuple[np.ndarray,
     key = r.annot_idx * k + r.value_idx
     conf = np.empty((n_ann, k, k))
     for t in range(k):
-        conf[:, t, :] = np.bincount(key, weights=post[r.item_idx, t],
-                                    minlength=n_ann * k).reshape(n_ann, k)
+        conf[:, t, :] = np.bincount(key, weights=post[r.item_idx, t], minlength=n_ann * k).reshape(
+            n_ann, k
+        )
     conf += smoothing
     totals = conf.sum(axis=2, keepdims=True)
     np.divide(conf, totals, out=conf, where=totals > 0)
@@ -101,9 +102,17 @@ def _e_step(r: Ratings, conf: np.ndarray, priors: np.ndarray) -> tuple[np.ndarra
     return log_post, float((np.log(norm) + top).sum())
 
 
-def dawid_skene(items: Any, annotators: Any = None, values: Any = None, *,
-                max_iter: int = 100, tol: float = 1e-5, seed: int = 0,
-                init: str = "majority", smoothing: float = 0.0) -> DawidSkeneResult:
+def dawid_skene(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    max_iter: int = 100,
+    tol: float = 1e-5,
+    seed: int = 0,
+    init: str = "majority",
+    smoothing: float = 0.0,
+) -> DawidSkeneResult:
     """Dawid & Skene (1979) EM for true labels and per-annotator confusion matrices.
 
     Starts from the soft majority vote (``init="majority"``) or from seeded random posteriors
@@ -137,5 +146,6 @@ def dawid_skene(items: Any, annotators: Any = None, values: Any = None, *,
             converged = True
             break
         prev = mean_ll
-    return DawidSkeneResult(r.items, r.annotators, r.categories, post, conf, priors, n_iter,
-                            converged, ll)
+    return DawidSkeneResult(
+        r.items, r.annotators, r.categories, post, conf, priors, n_iter, converged, ll
+    )

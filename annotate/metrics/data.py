@@ -69,8 +69,9 @@ def factorize(seq: Any) -> tuple[tuple[Any, ...], np.ndarray]:
     seq_list = list(seq)
     uniques = sorted(set(seq_list), key=_sort_key)
     index = {u: i for i, u in enumerate(uniques)}
-    return tuple(uniques), np.fromiter((index[v] for v in seq_list), dtype=np.int64,
-                                       count=len(seq_list))
+    return tuple(uniques), np.fromiter(
+        (index[v] for v in seq_list), dtype=np.int64, count=len(seq_list)
+    )
 
 
 def count_matrix(row_idx: np.ndarray, value_idx: np.ndarray, n_rows: int, k: int) -> np.ndarray:
@@ -158,9 +159,14 @@ def _to_float(values: Any) -> np.ndarray:
     return out
 
 
-def ratings_from_long(items: Column, annotators: Column, values: Column, *,
-                      numeric: bool = False,
-                      categories: Sequence[Any] | None = None) -> Ratings:
+def ratings_from_long(
+    items: Column,
+    annotators: Column,
+    values: Column,
+    *,
+    numeric: bool = False,
+    categories: Sequence[Any] | None = None,
+) -> Ratings:
     """Build :class:`Ratings` from parallel long-format sequences.
 
     :param numeric: values must be numbers (ordinal, interval and ratio levels); the numeric
@@ -171,8 +177,9 @@ def ratings_from_long(items: Column, annotators: Column, values: Column, *,
     """
     n = len(items)
     if len(annotators) != n or len(values) != n:
-        raise ValueError(f"items, annotators and values differ in length "
-                         f"({n}, {len(annotators)}, {len(values)})")
+        raise ValueError(
+            f"items, annotators and values differ in length ({n}, {len(annotators)}, {len(values)})"
+        )
     keep = ~_missing_mask(values)
     all_kept = bool(keep.all())
 
@@ -212,13 +219,15 @@ def ratings_from_long(items: Column, annotators: Column, values: Column, *,
         if cnt.max() > 1:
             bad = int(uniq[np.argmax(cnt > 1)])
             it, an = divmod(bad, max(len(ann_u), 1))
-            raise ValueError(f"duplicate annotation for item {item_u[it]!r} by annotator "
-                             f"{ann_u[an]!r}")
+            raise ValueError(
+                f"duplicate annotation for item {item_u[it]!r} by annotator {ann_u[an]!r}"
+            )
     return Ratings(item_u, ann_u, tuple(cats), item_idx, annot_idx, value_idx, num)
 
 
-def ratings_from_matrix(matrix: Any, *, numeric: bool = False,
-                        categories: Sequence[Any] | None = None) -> Ratings:
+def ratings_from_matrix(
+    matrix: Any, *, numeric: bool = False, categories: Sequence[Any] | None = None
+) -> Ratings:
     """Build :class:`Ratings` from a raters × units matrix (``None``/``NaN``/``""`` = missing).
 
     Annotator ids are row numbers, item ids column numbers.
@@ -238,8 +247,9 @@ def ratings_from_matrix(matrix: Any, *, numeric: bool = False,
     return ratings_from_long(units, raters, arr[mask], numeric=numeric, categories=categories)
 
 
-def counts_from_matrix(matrix: Any, max_categories: int = 4096
-                       ) -> tuple[np.ndarray, int, int] | None:
+def counts_from_matrix(
+    matrix: Any, max_categories: int = 4096
+) -> tuple[np.ndarray, int, int] | None:
     """Fast path for a numeric raters × units matrix of integer-valued codes (``NaN`` =
     missing): ``(counts, n_annotations, n_annotators)`` with ``counts`` the units × values
     count matrix (units without values dropped, one column per integer in the value range),
@@ -272,8 +282,14 @@ def counts_from_matrix(matrix: Any, max_categories: int = 4096
     return counts[rated] if not rated.all() else counts, int(valid.sum()), n_raters
 
 
-def as_ratings(items: Any, annotators: Any = None, values: Any = None, *, numeric: bool = False,
-               categories: Sequence[Any] | None = None) -> Ratings:
+def as_ratings(
+    items: Any,
+    annotators: Any = None,
+    values: Any = None,
+    *,
+    numeric: bool = False,
+    categories: Sequence[Any] | None = None,
+) -> Ratings:
     """Accept a :class:`Ratings`, a raters × units matrix (``annotators``/``values`` omitted)
     or three long-format sequences."""
     if isinstance(items, Ratings):
@@ -282,8 +298,15 @@ def as_ratings(items: Any, annotators: Any = None, values: Any = None, *, numeri
                 num = np.asarray(items.categories, dtype=float)[items.value_idx]
             except (TypeError, ValueError):
                 raise ValueError("these ratings are not numeric") from None
-            return Ratings(items.items, items.annotators, items.categories, items.item_idx,
-                           items.annot_idx, items.value_idx, num)
+            return Ratings(
+                items.items,
+                items.annotators,
+                items.categories,
+                items.item_idx,
+                items.annot_idx,
+                items.value_idx,
+                num,
+            )
         return items
     if annotators is None and values is None:
         return ratings_from_matrix(items, numeric=numeric, categories=categories)

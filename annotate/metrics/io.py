@@ -48,8 +48,11 @@ class _Collector:
                 raise LongFormatError(f"{name} must be a non-empty string or integer", line)
         key = (str(item), str(annotator))
         if key in self.seen:
-            raise LongFormatError(f"duplicate (item, annotator) pair ({item!r}, {annotator!r}); "
-                                  f"first on line {self.seen[key]}", line)
+            raise LongFormatError(
+                f"duplicate (item, annotator) pair ({item!r}, {annotator!r}); "
+                f"first on line {self.seen[key]}",
+                line,
+            )
         self.seen[key] = line
         if label is None or label == "":
             label = None
@@ -100,8 +103,9 @@ def _read_jsonl(path: Path, col: _Collector) -> None:
             col.add(obj["item"], obj["annotator"], obj.get("label"), line)
 
 
-def read_long_file(path: str | Path, *, numeric: bool = False
-                   ) -> tuple[list[str], list[str], list[Any]]:
+def read_long_file(
+    path: str | Path, *, numeric: bool = False
+) -> tuple[list[str], list[str], list[Any]]:
     """Read ``item, annotator, label`` rows from a ``.csv`` or ``.jsonl`` file.
 
     An empty label (JSON ``null`` or ``""``) is returned as ``None`` (missing). With

@@ -21,8 +21,34 @@ from dataclasses import dataclass
 
 CODE_LETTERS = "ABCDEFGHJKLMNPQR"
 SAMPLE_SIZES = (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000)
-AQLS = (0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, 4.0,
-        6.5, 10.0, 15.0, 25.0, 40.0, 65.0, 100.0, 150.0, 250.0, 400.0, 650.0, 1000.0)
+AQLS = (
+    0.010,
+    0.015,
+    0.025,
+    0.040,
+    0.065,
+    0.10,
+    0.15,
+    0.25,
+    0.40,
+    0.65,
+    1.0,
+    1.5,
+    2.5,
+    4.0,
+    6.5,
+    10.0,
+    15.0,
+    25.0,
+    40.0,
+    65.0,
+    100.0,
+    150.0,
+    250.0,
+    400.0,
+    650.0,
+    1000.0,
+)
 INSPECTION_LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 
 # Table I: upper bound of the lot-size range → code letters for S-1 S-2 S-3 S-4 I II III.
@@ -44,8 +70,19 @@ TABLE_I: tuple[tuple[int | None, str], ...] = (
     (None, "DEHKNQR"),
 )
 
-_PLANS = {14: (0, 1), 17: (1, 2), 18: (2, 3), 19: (3, 4), 20: (5, 6), 21: (7, 8), 22: (10, 11),
-          23: (14, 15), 24: (21, 22), 25: (30, 31), 26: (44, 45)}
+_PLANS = {
+    14: (0, 1),
+    17: (1, 2),
+    18: (2, 3),
+    19: (3, 4),
+    20: (5, 6),
+    21: (7, 8),
+    22: (10, 11),
+    23: (14, 15),
+    24: (21, 22),
+    25: (30, 31),
+    26: (44, 45),
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +110,9 @@ def code_letter(lot_size: int, inspection_level: str = "II") -> str:
     :raises ValueError: for a lot size below 2 or an unknown inspection level.
     """
     if inspection_level not in INSPECTION_LEVELS:
-        raise ValueError(f"inspection level must be one of {INSPECTION_LEVELS}, "
-                         f"not {inspection_level!r}")
+        raise ValueError(
+            f"inspection level must be one of {INSPECTION_LEVELS}, not {inspection_level!r}"
+        )
     if lot_size < 2:
         raise ValueError(f"lot size must be at least 2, got {lot_size}")
     col = INSPECTION_LEVELS.index(inspection_level)
@@ -101,12 +139,12 @@ def _aql_index(aql: float) -> int:
     for i, a in enumerate(AQLS):
         if abs(a - aql) <= 1e-9 * max(1.0, a):
             return i
-    raise ValueError(f"AQL {aql} is not a standard value; use one of "
-                     f"{', '.join(f'{a:g}' for a in AQLS)}")
+    raise ValueError(
+        f"AQL {aql} is not a standard value; use one of {', '.join(f'{a:g}' for a in AQLS)}"
+    )
 
 
-def single_sampling_plan(lot_size: int, aql: float, inspection_level: str = "II"
-                         ) -> SamplingPlan:
+def single_sampling_plan(lot_size: int, aql: float, inspection_level: str = "II") -> SamplingPlan:
     """ISO 2859-1 normal inspection, single sampling: lot size → code letter → n, Ac, Re.
 
     :raises ValueError: for a lot size below 2, a non-standard AQL or an unknown level.
@@ -119,7 +157,15 @@ def single_sampling_plan(lot_size: int, aql: float, inspection_level: str = "II"
         r += 1 if cell == "down" else -1
         cell = table_cell(CODE_LETTERS[r], aql)
     n = SAMPLE_SIZES[r]
-    return SamplingPlan(lot_size=lot_size, aql=aql, inspection_level=inspection_level,
-                        code_letter=first, plan_code_letter=CODE_LETTERS[r],
-                        sample_size=min(n, lot_size), table_sample_size=n,
-                        accept=cell[0], reject=cell[1], full_inspection=n >= lot_size)
+    return SamplingPlan(
+        lot_size=lot_size,
+        aql=aql,
+        inspection_level=inspection_level,
+        code_letter=first,
+        plan_code_letter=CODE_LETTERS[r],
+        sample_size=min(n, lot_size),
+        table_sample_size=n,
+        accept=cell[0],
+        reject=cell[1],
+        full_inspection=n >= lot_size,
+    )

@@ -36,22 +36,26 @@ def _ns(r: Ratings) -> tuple[int, int, int]:
     return r.n_items, r.n_annotations, r.n_annotators
 
 
-def _result(ns: tuple[int, int, int], level: str, obs: float, exp: float, n: int, metric: str
-            ) -> AgreementResult:
+def _result(
+    ns: tuple[int, int, int], level: str, obs: float, exp: float, n: int, metric: str
+) -> AgreementResult:
     if n == 0:
-        return AgreementResult(metric, None, *ns, reason="no item has two or more annotations",
-                               level=level)
+        return AgreementResult(
+            metric, None, *ns, reason="no item has two or more annotations", level=level
+        )
     if exp <= 0:
-        return AgreementResult(metric, None, *ns,
-                               reason="only one value occurs among pairable annotations",
-                               level=level)
+        return AgreementResult(
+            metric,
+            None,
+            *ns,
+            reason="only one value occurs among pairable annotations",
+            level=level,
+        )
     d_o, d_e = obs / n, exp / (n * (n - 1))
-    return AgreementResult(metric, 1.0 - d_o / d_e, *ns, observed=d_o, expected=d_e,
-                           level=level)
+    return AgreementResult(metric, 1.0 - d_o / d_e, *ns, observed=d_o, expected=d_e, level=level)
 
 
-def _nominal(counts: np.ndarray, unit_weight: np.ndarray | None = None
-             ) -> tuple[float, float, int]:
+def _nominal(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> tuple[float, float, int]:
     """``(observed, expected, n)`` of nominal α; ``unit_weight``: items per row of ``counts``."""
     m = counts.sum(axis=1, dtype=np.int64)
     keep = m >= 2
@@ -68,8 +72,9 @@ def _nominal(counts: np.ndarray, unit_weight: np.ndarray | None = None
     return n - o_diag, float(n) ** 2 - float((n_c**2).sum()), n
 
 
-def _interval(item_idx: np.ndarray, v: np.ndarray, n_items: int,
-              unit_weight: np.ndarray | None = None) -> tuple[float, float, int]:
+def _interval(
+    item_idx: np.ndarray, v: np.ndarray, n_items: int, unit_weight: np.ndarray | None = None
+) -> tuple[float, float, int]:
     m = np.bincount(item_idx, minlength=n_items).astype(float)
     mean = np.bincount(item_idx, weights=v, minlength=n_items)
     np.divide(mean, m, out=mean, where=m > 0)
@@ -90,16 +95,20 @@ def _interval(item_idx: np.ndarray, v: np.ndarray, n_items: int,
     return obs, exp, n
 
 
-def _ordinal_positions(value_idx: np.ndarray, k: int, weights: np.ndarray | None = None
-                       ) -> np.ndarray:
+def _ordinal_positions(
+    value_idx: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Position M_c of each category on the coincidence marginal (ranks minus ½)."""
     n_c = np.bincount(value_idx, weights=weights, minlength=k).astype(float)
     return np.cumsum(n_c) - n_c / 2.0
 
 
-def _pairs_observed(item_idx: np.ndarray, codes: np.ndarray,
-                    delta: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                    unit_weight: np.ndarray | None = None) -> float:
+def _pairs_observed(
+    item_idx: np.ndarray,
+    codes: np.ndarray,
+    delta: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    unit_weight: np.ndarray | None = None,
+) -> float:
     """Σ_u Σ_{i≠j in u} δ(v_i, v_j) / (m_u − 1) over units with m_u ≥ 2, without a V×V matrix
     (each unit counted ``unit_weight[u]`` times)."""
     order = np.argsort(item_idx, kind="stable")
@@ -118,8 +127,9 @@ def _pairs_observed(item_idx: np.ndarray, codes: np.ndarray,
     return total
 
 
-def _pairs_expected(n_c: np.ndarray, delta: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                    block: int = 512) -> float:
+def _pairs_expected(
+    n_c: np.ndarray, delta: Callable[[np.ndarray, np.ndarray], np.ndarray], block: int = 512
+) -> float:
     """Σ_c Σ_k n_c n_k δ(c, k) over the distinct values, in blocks of rows."""
     k = n_c.size
     cols = np.arange(k)
@@ -138,11 +148,13 @@ def _ratio_delta(vals: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndar
         out = np.zeros_like(s)
         np.divide(x - y, s, out=out, where=s != 0)
         return out * out
+
     return delta
 
 
-def krippendorff_alpha(items: Any, annotators: Any = None, values: Any = None, *,
-                       level: str = "nominal") -> AgreementResult:
+def krippendorff_alpha(
+    items: Any, annotators: Any = None, values: Any = None, *, level: str = "nominal"
+) -> AgreementResult:
     """Krippendorff's α with missing data at ``level`` nominal, ordinal, interval or ratio.
 
     Ordinal, interval and ratio levels need numeric values (the ordinal order is the numeric
@@ -209,7 +221,8 @@ def masi_distance(a: frozenset[Any], b: frozenset[Any]) -> float:
 
 
 SET_DISTANCES: dict[str, Callable[[frozenset[Any], frozenset[Any]], float]] = {
-    "masi": masi_distance, "jaccard": jaccard_distance,
+    "masi": masi_distance,
+    "jaccard": jaccard_distance,
 }
 
 
@@ -221,8 +234,13 @@ def _as_set(value: Any) -> frozenset[Any] | None:
     return None if is_missing(value) else frozenset([value])
 
 
-def set_alpha(items: Sequence[Any], annotators: Sequence[Any], values: Sequence[Any], *,
-              distance: str = "masi") -> AgreementResult:
+def set_alpha(
+    items: Sequence[Any],
+    annotators: Sequence[Any],
+    values: Sequence[Any],
+    *,
+    distance: str = "masi",
+) -> AgreementResult:
     """Krippendorff's α for set-valued annotations (multi-label) with a set distance.
 
     ``values[i]`` is an iterable of labels (an empty set is a valid answer: "no label");
@@ -233,8 +251,9 @@ def set_alpha(items: Sequence[Any], annotators: Sequence[Any], values: Sequence[
         raise ValueError(f"distance must be one of {tuple(SET_DISTANCES)}, not {distance!r}")
     sets = [_as_set(v) for v in values]
     uniq, codes = factorize([s if s is not None else frozenset() for s in sets])
-    r = as_ratings(items, annotators, [None if s is None else int(c)
-                                       for s, c in zip(sets, codes, strict=True)])
+    r = as_ratings(
+        items, annotators, [None if s is None else int(c) for s, c in zip(sets, codes, strict=True)]
+    )
     # r.categories are codes into ``uniq``
     set_of = [uniq[c] for c in r.categories]
     fn = SET_DISTANCES[distance]

@@ -109,8 +109,9 @@ def gwet_ac1(p: Patterns) -> AgreementResult:
     if p_o is None:
         return undefined("gwet_ac1", "no item has two or more annotations", *p.ns())
     if q < 2:
-        return AgreementResult("gwet_ac1", None, *p.ns(), reason="only one category was used",
-                               observed=p_o)
+        return AgreementResult(
+            "gwet_ac1", None, *p.ns(), reason="only one category was used", observed=p_o
+        )
     pi = _prevalence(counts, p.weight)
     p_e = float(q / (q * (q - 1)) * (pi * (1 - pi)).sum())
     return _chance_corrected("gwet_ac1", p, p_o, p_e)
@@ -165,8 +166,9 @@ def cohen_matrix(p: Patterns) -> PairwiseResult:
 
     def pair(i: int, j: int) -> tuple[float | None, int]:
         both = rated[:, i] & rated[:, j]
-        conf = np.bincount(g[both, i] * k + g[both, j], weights=p.weight[both],
-                           minlength=k * k).reshape(k, k)
+        conf = np.bincount(
+            g[both, i] * k + g[both, j], weights=p.weight[both], minlength=k * k
+        ).reshape(k, k)
         return kappa_from_confusion(conf)[0], int(p.weight[both].sum())
 
     solo = [int(p.weight[rated[:, i]].sum()) for i in range(p.n_annotators)]

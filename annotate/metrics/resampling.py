@@ -30,8 +30,7 @@ def _dtype_for(top: int) -> type[np.integer]:
     """The smallest unsigned type that holds a draw of a unit of ``top`` items (a draw above
     ``top + 12√top + 12`` has odds below 1e-30)."""
     bound = top + 12 * math.isqrt(top) + 12
-    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
-                if bound <= np.iinfo(t).max)
+    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if bound <= np.iinfo(t).max)
 
 
 def _multinomial(sizes: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
@@ -42,7 +41,7 @@ def _multinomial(sizes: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     for start in range(0, n_resamples if total else 0, CHUNK):
         draws = rng.multinomial(total, sizes / total, size=min(CHUNK, n_resamples - start))
-        out[start:start + draws.shape[0]] = np.minimum(draws, np.iinfo(dtype).max)
+        out[start : start + draws.shape[0]] = np.minimum(draws, np.iinfo(dtype).max)
     return out
 
 
@@ -88,8 +87,14 @@ class WeightBank:
     ``0..``). Memory and time grow with the units, not the items.
     """
 
-    def __init__(self, sizes: np.ndarray, n_resamples: int, seed: int,
-                 groups: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        sizes: np.ndarray,
+        n_resamples: int,
+        seed: int,
+        groups: np.ndarray | None = None,
+        ids: np.ndarray | None = None,
+    ) -> None:
         sizes = np.asarray(sizes, dtype=np.int64)
         self.ids = np.arange(sizes.size) if ids is None else np.asarray(ids, dtype=np.int64)
         self.n_resamples = n_resamples
@@ -97,8 +102,9 @@ class WeightBank:
             self.weights = _multinomial(sizes, n_resamples, seed)
         else:
             groups = np.asarray(groups, dtype=np.int64)
-            group_sizes = np.bincount(groups, weights=sizes,
-                                      minlength=int(groups.max(initial=-1)) + 1)
+            group_sizes = np.bincount(
+                groups, weights=sizes, minlength=int(groups.max(initial=-1)) + 1
+            )
             drawn = _multinomial(group_sizes.astype(np.int64), n_resamples, seed)
             self.weights = _split(drawn, groups, sizes, seed)
         self._base: tuple[np.ndarray, int, list[np.ndarray]] | None = None
@@ -111,8 +117,9 @@ class WeightBank:
         """Positions of ``unit_ids`` (all in the bank) among the bank's units."""
         return np.searchsorted(self.ids, np.asarray(unit_ids, dtype=np.int64))
 
-    def pattern_sums(self, cols: np.ndarray, pattern: np.ndarray, n_patterns: int
-                     ) -> Iterator[tuple[int, np.ndarray]]:
+    def pattern_sums(
+        self, cols: np.ndarray, pattern: np.ndarray, n_patterns: int
+    ) -> Iterator[tuple[int, np.ndarray]]:
         """Per chunk of resamples: ``(size, weights summed per pattern)`` (patterns × size)
         over the bank's units ``cols``, ``pattern[i]`` being the pattern of ``cols[i]``.
 
@@ -125,20 +132,23 @@ class WeightBank:
             merge = np.zeros(base[1], dtype=np.int64)
             merge[base[0]] = pattern
             if np.array_equal(merge[base[0]], pattern):
-                onehot = sparse.csr_matrix((np.ones(base[1]), (merge, np.arange(base[1]))),
-                                           shape=(n_patterns, base[1]))
+                onehot = sparse.csr_matrix(
+                    (np.ones(base[1]), (merge, np.arange(base[1]))), shape=(n_patterns, base[1])
+                )
                 for chunk in base[2]:
                     yield chunk.shape[1], onehot @ chunk
                 return
         keep: list[np.ndarray] | None = (
-            [] if whole and n_patterns * self.n_resamples <= 1 << 22 else None)
+            [] if whole and n_patterns * self.n_resamples <= 1 << 22 else None
+        )
         for done in range(0, self.n_resamples, CHUNK):
             size = min(CHUNK, self.n_resamples - done)
             out = np.empty((n_patterns, size))
             for j in range(size):
                 row = self.weights[done + j]
-                out[:, j] = np.bincount(pattern, weights=row if whole else row[cols],
-                                        minlength=n_patterns)
+                out[:, j] = np.bincount(
+                    pattern, weights=row if whole else row[cols], minlength=n_patterns
+                )
             if keep is not None:
                 keep.append(out)
             yield size, out

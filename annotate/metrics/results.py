@@ -101,8 +101,15 @@ class Interval:
     reason: str | None = None
 
 
-def undefined(metric: str, reason: str, n_items: int, n_annotations: int, n_annotators: int,
-              level: str | None = None) -> AgreementResult:
+def undefined(
+    metric: str,
+    reason: str,
+    n_items: int,
+    n_annotations: int,
+    n_annotators: int,
+    level: str | None = None,
+) -> AgreementResult:
     """Shorthand for an :class:`AgreementResult` whose value is undefined."""
-    return AgreementResult(metric, None, n_items, n_annotations, n_annotators, reason=reason,
-                           level=level)
+    return AgreementResult(
+        metric, None, n_items, n_annotations, n_annotators, reason=reason, level=level
+    )

@@ -13,8 +13,9 @@ from scipy import stats
 from .data import _sort_key
 
 
-def sample_size(margin: float, confidence: float = 0.95, population: int | None = None,
-                proportion: float = 0.5) -> int:
+def sample_size(
+    margin: float, confidence: float = 0.95, population: int | None = None, proportion: float = 0.5
+) -> int:
     """Items to sample to estimate a proportion within ± ``margin`` at ``confidence``.
 
     ``n₀ = z² p (1 − p) / E²`` (``p = 0.5`` is the conservative default); with a finite
@@ -38,8 +39,9 @@ def sample_size(margin: float, confidence: float = 0.95, population: int | None 
     return min(n, population) if population is not None else n
 
 
-def zero_defect_sample_size(max_defect_rate: float, confidence: float = 0.95,
-                            population: int | None = None) -> int:
+def zero_defect_sample_size(
+    max_defect_rate: float, confidence: float = 0.95, population: int | None = None
+) -> int:
     """Smallest n such that a sample with zero defects shows, at ``confidence``, that the defect
     rate is below ``max_defect_rate``: ``(1 − p)ⁿ ≤ 1 − confidence`` (binomial), or with a
     finite ``population`` the hypergeometric probability of drawing no defective when
@@ -97,9 +99,15 @@ def _allocate(sizes: dict[Any, int], total: int, min_per: int) -> dict[Any, int]
     return alloc
 
 
-def draw_sample(ids: Sequence[Any], *, rate: float | None = None, size: int | None = None,
-                seed: int, strata: Sequence[Any] | None = None,
-                min_per_stratum: int = 1) -> list[Any]:
+def draw_sample(
+    ids: Sequence[Any],
+    *,
+    rate: float | None = None,
+    size: int | None = None,
+    seed: int,
+    strata: Sequence[Any] | None = None,
+    min_per_stratum: int = 1,
+) -> list[Any]:
     """Draw a reproducible random sample of ``ids``.
 
     Exactly one of ``rate`` (0 < rate ≤ 1, size = ⌈rate·N⌉) or ``size`` is given. The result

@@ -17,8 +17,9 @@ Span = tuple[int, int, Any]
 _TOKEN = re.compile(r"\S+")
 
 
-def _units(spans: Sequence[Span], mode: str, tokens: list[tuple[int, int]] | None
-           ) -> set[tuple[Any, ...]]:
+def _units(
+    spans: Sequence[Span], mode: str, tokens: list[tuple[int, int]] | None
+) -> set[tuple[Any, ...]]:
     out: set[tuple[Any, ...]] = set()
     for start, end, label in spans:
         if not 0 <= start <= end:
@@ -32,9 +33,14 @@ def _units(spans: Sequence[Span], mode: str, tokens: list[tuple[int, int]] | Non
     return out
 
 
-def span_agreement(items: Sequence[Any], annotators: Sequence[Any],
-                   spans: Sequence[Sequence[Span] | None], *, mode: str = "exact",
-                   texts: Mapping[Any, str] | None = None) -> PairwiseResult:
+def span_agreement(
+    items: Sequence[Any],
+    annotators: Sequence[Any],
+    spans: Sequence[Sequence[Span] | None],
+    *,
+    mode: str = "exact",
+    texts: Mapping[Any, str] | None = None,
+) -> PairwiseResult:
     """Pairwise F1 between annotators' spans, pooled (micro) over the items both annotated.
 
     ``spans[i]`` is the list of ``(start, end, label)`` character ranges (end exclusive) that
@@ -55,8 +61,7 @@ def span_agreement(items: Sequence[Any], annotators: Sequence[Any],
             continue
         if item not in token_cache:
             text = None if texts is None else texts.get(item)
-            token_cache[item] = (None if text is None
-                                 else [m.span() for m in _TOKEN.finditer(text)])
+            token_cache[item] = None if text is None else [m.span() for m in _TOKEN.finditer(text)]
         if item in by_ann[ann]:
             raise ValueError(f"duplicate annotation for item {item!r} by annotator {ann!r}")
         by_ann[ann][item] = _units(list(sp), mode, token_cache[item])
@@ -78,17 +83,35 @@ def span_agreement(items: Sequence[Any], annotators: Sequence[Any],
             common[i][j] = common[j][i] = len(shared)
             if v is not None:
                 defined.append(v)
-    reason = None if defined else ("fewer than two annotators" if k < 2
-                                   else "no annotator pair marked any span on a shared item")
-    return PairwiseResult(f"span_f1_{mode}", names, tuple(map(tuple, vals)),
-                          tuple(map(tuple, common)),
-                          float(np.mean(defined)) if defined else None,
-                          len(token_cache), n_ann, k, reason=reason)
+    reason = (
+        None
+        if defined
+        else (
+            "fewer than two annotators"
+            if k < 2
+            else "no annotator pair marked any span on a shared item"
+        )
+    )
+    return PairwiseResult(
+        f"span_f1_{mode}",
+        names,
+        tuple(map(tuple, vals)),
+        tuple(map(tuple, common)),
+        float(np.mean(defined)) if defined else None,
+        len(token_cache),
+        n_ann,
+        k,
+        reason=reason,
+    )
 
 
-def per_label_agreement(items: Sequence[Any], annotators: Sequence[Any], values: Sequence[Any],
-                        *, metric: Callable[..., AgreementResult] | None = None
-                        ) -> dict[Any, AgreementResult]:
+def per_label_agreement(
+    items: Sequence[Any],
+    annotators: Sequence[Any],
+    values: Sequence[Any],
+    *,
+    metric: Callable[..., AgreementResult] | None = None,
+) -> dict[Any, AgreementResult]:
     """One-vs-rest agreement per label: each label's values binarised to present/absent.
 
     ``values[i]`` is a single label or, for multi-label tasks, an iterable of labels

@@ -11,8 +11,14 @@ from .bootstrap import bootstrap_agreement
 from .data import Ratings, as_ratings
 from .krippendorff_alpha import LEVELS, krippendorff_alpha
 
-METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "scott_pi", "gwet_ac1",
-           "krippendorff_alpha")
+METRICS = (
+    "percent_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "scott_pi",
+    "gwet_ac1",
+    "krippendorff_alpha",
+)
 
 
 def _metric_fns(level: str) -> dict[str, Callable[[Ratings], Any]]:
@@ -26,10 +32,16 @@ def _metric_fns(level: str) -> dict[str, Callable[[Ratings], Any]]:
     }
 
 
-def agreement_summary(items: Sequence[Any] | Ratings, annotators: Sequence[Any] | None = None,
-                      values: Sequence[Any] | None = None, *, level: str = "nominal",
-                      bootstrap: int = 0, seed: int = 0, confidence: float = 0.95
-                      ) -> dict[str, Any]:
+def agreement_summary(
+    items: Sequence[Any] | Ratings,
+    annotators: Sequence[Any] | None = None,
+    values: Sequence[Any] | None = None,
+    *,
+    level: str = "nominal",
+    bootstrap: int = 0,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
     """Headline agreement figures as a JSON-ready dict.
 
     Keys: ``n_items``, ``n_annotators``, ``n_annotations``, ``percent_agreement``,
@@ -50,8 +62,11 @@ def agreement_summary(items: Sequence[Any] | Ratings, annotators: Sequence[Any] 
         raise ValueError("bootstrap must be ≥ 0")
     r = as_ratings(items, annotators, values, numeric=level != "nominal")
     fns = _metric_fns(level)
-    out: dict[str, Any] = {"n_items": r.n_items, "n_annotators": r.n_annotators,
-                           "n_annotations": r.n_annotations}
+    out: dict[str, Any] = {
+        "n_items": r.n_items,
+        "n_annotators": r.n_annotators,
+        "n_annotations": r.n_annotations,
+    }
     undefined: dict[str, str] = {}
     for name, fn in fns.items():
         res = fn(r)
@@ -61,10 +76,10 @@ def agreement_summary(items: Sequence[Any] | Ratings, annotators: Sequence[Any] 
             undefined[name] = res.reason or "undefined"
     out["undefined"] = undefined
     if bootstrap:
-        boot = bootstrap_agreement(r, level, n_resamples=bootstrap, seed=seed,
-                                   confidence=confidence)
-        out["ci"] = {name: (list(ci) if (ci := boot.intervals.get(name)) else None)
-                     for name in fns}
+        boot = bootstrap_agreement(
+            r, level, n_resamples=bootstrap, seed=seed, confidence=confidence
+        )
+        out["ci"] = {name: (list(ci) if (ci := boot.intervals.get(name)) else None) for name in fns}
     return out
 
 
@@ -81,11 +96,18 @@ def format_table(summary: dict[str, Any]) -> str:
             row += ("—" if c is None else f"[{c[0]:.4f}, {c[1]:.4f}]",)
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"items: {summary['n_items']}   annotators: {summary['n_annotators']}   "
-             f"annotations: {summary['n_annotations']}", ""]
+    lines = [
+        f"items: {summary['n_items']}   annotators: {summary['n_annotators']}   "
+        f"annotations: {summary['n_annotations']}",
+        "",
+    ]
     for i, row in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) if j == 0 else c.rjust(w)
-                               for j, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        lines.append(
+            "  ".join(
+                c.ljust(w) if j == 0 else c.rjust(w)
+                for j, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     if summary["undefined"]:

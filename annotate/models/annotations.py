@@ -67,7 +67,8 @@ class Annotation(Model):
     annotator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignments.id"))
     rulebook_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rulebook_versions.id"), index=True)
+        sa.ForeignKey("rulebook_versions.id"), index=True
+    )
     #: Typed by the project's task type (a label key, a list of keys, a number, spans …).
     value: Mapped[Any] = mapped_column(sa.JSON)
     clause_keys: Mapped[list[Any]] = mapped_column(default=list)

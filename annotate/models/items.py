@@ -70,9 +70,13 @@ class Item(Model):
         # The assignment engine walks a project's items with a free slot in id order and stops
         # at the first one the annotator may take. Only those items are in this index, so late
         # in a project a claim does not step over every item already done.
-        sa.Index("ix_items_free_slot", "project_id", "id",
-                 postgresql_where=sa.text(f"has_free_slot IS true AND {_NOT_QUARANTINED_PG}"),
-                 sqlite_where=sa.text(f"has_free_slot IS 1 AND {_NOT_QUARANTINED_SQLITE}")),
+        sa.Index(
+            "ix_items_free_slot",
+            "project_id",
+            "id",
+            postgresql_where=sa.text(f"has_free_slot IS true AND {_NOT_QUARANTINED_PG}"),
+            sqlite_where=sa.text(f"has_free_slot IS 1 AND {_NOT_QUARANTINED_SQLITE}"),
+        ),
     )
 
     id: Mapped[intpk]

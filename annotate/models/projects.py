@@ -68,7 +68,8 @@ class Project(Model):
     archived: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="project", cascade="all, delete-orphan")
+        back_populates="project", cascade="all, delete-orphan"
+    )
     rulebooks: Mapped[list[Rulebook]] = relationship(back_populates="project")
     batches: Mapped[list[Batch]] = relationship(back_populates="project")
 

@@ -37,7 +37,8 @@ class SamplePlan(Model):
 
     batch: Mapped[Batch] = relationship()
     sampled: Mapped[list[SampledAnnotation]] = relationship(
-        back_populates="plan", order_by="SampledAnnotation.position")
+        back_populates="plan", order_by="SampledAnnotation.position"
+    )
 
     def __repr__(self) -> str:
         return f"<SamplePlan {self.method} batch={self.batch_id} n={self.sample_size}>"
@@ -73,7 +74,8 @@ class Review(Model):
 
     id: Mapped[intpk]
     sampled_annotation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("sampled_annotations.id"), index=True)
+        sa.ForeignKey("sampled_annotations.id"), index=True
+    )
     reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     verdict: Mapped[Verdict]
     corrected_value: Mapped[Any | None] = mapped_column(sa.JSON)

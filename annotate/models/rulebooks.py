@@ -30,7 +30,8 @@ class Rulebook(Model):
 
     project: Mapped[Project] = relationship(back_populates="rulebooks")
     versions: Mapped[list[RulebookVersion]] = relationship(
-        back_populates="rulebook", order_by="RulebookVersion.id")
+        back_populates="rulebook", order_by="RulebookVersion.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Rulebook {self.key!r} project={self.project_id}>"
@@ -64,7 +65,8 @@ class RulebookVersion(Model):
 
     rulebook: Mapped[Rulebook] = relationship(back_populates="versions")
     clauses: Mapped[list[Clause]] = relationship(
-        back_populates="version", order_by="Clause.position", cascade="all, delete-orphan")
+        back_populates="version", order_by="Clause.position", cascade="all, delete-orphan"
+    )
 
     @property
     def is_published(self) -> bool:

@@ -45,8 +45,7 @@ class Feedback(Model):
     annotator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviews.id"))
-    supervision_event_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("supervision_events.id"))
+    supervision_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supervision_events.id"))
     message: Mapped[str] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[timestamp]

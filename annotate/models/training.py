@@ -28,7 +28,8 @@ class TrainingModule(Model):
     kind: Mapped[ModuleKind]
     #: None for the legal-awareness module, which is not tied to one rulebook.
     rulebook_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("rulebook_versions.id"), index=True)
+        sa.ForeignKey("rulebook_versions.id"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     pass_mark: Mapped[float] = mapped_column(default=0.8)
@@ -39,7 +40,8 @@ class TrainingModule(Model):
 
     rulebook_version: Mapped[RulebookVersion | None] = relationship()
     questions: Mapped[list[QuizQuestion]] = relationship(
-        back_populates="module", order_by="QuizQuestion.position", cascade="all, delete-orphan")
+        back_populates="module", order_by="QuizQuestion.position", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<TrainingModule {self.key!r} {self.version}>"

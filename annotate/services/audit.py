@@ -17,21 +17,47 @@ from annotate.models import AuditEvent, User
 GENESIS = "0" * 64
 
 
-def event_digest(*, prev_hash: str, created_at: datetime, actor_name: str, action: str,
-                 subject_type: str, subject_id: str, project_id: int | None,
-                 details: dict[str, Any]) -> str:
+def event_digest(
+    *,
+    prev_hash: str,
+    created_at: datetime,
+    actor_name: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    project_id: int | None,
+    details: dict[str, Any],
+) -> str:
     """Return the sha256 of one event's canonical JSON form (including ``prev_hash``)."""
     canonical = json.dumps(
-        {"prev": prev_hash, "at": created_at.isoformat(timespec="microseconds"),
-         "actor": actor_name, "action": action, "subject_type": subject_type,
-         "subject_id": subject_id, "project_id": project_id, "details": details},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        {
+            "prev": prev_hash,
+            "at": created_at.isoformat(timespec="microseconds"),
+            "actor": actor_name,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "project_id": project_id,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record_event(session: Session, action: str, subject_type: str, subject_id: object = "",
-                 *, actor: User | None = None, project_id: int | None = None,
-                 details: dict[str, Any] | None = None) -> AuditEvent:
+def record_event(
+    session: Session,
+    action: str,
+    subject_type: str,
+    subject_id: object = "",
+    *,
+    actor: User | None = None,
+    project_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Append an audit event chained to the latest one. Flushes; the caller commits.
 
     On PostgreSQL the chain head is read under a transaction-level advisory lock so two
@@ -42,14 +68,27 @@ def record_event(session: Session, action: str, subject_type: str, subject_id: o
     prev = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     details = json.loads(json.dumps(details or {}, default=str))
     event = AuditEvent(
-        created_at=utcnow(), actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "system", action=action,
-        subject_type=subject_type, subject_id=str(subject_id), project_id=project_id,
-        details=details, prev_hash=prev or GENESIS, hash="")
+        created_at=utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        project_id=project_id,
+        details=details,
+        prev_hash=prev or GENESIS,
+        hash="",
+    )
     event.hash = event_digest(
-        prev_hash=event.prev_hash, created_at=event.created_at, actor_name=event.actor_name,
-        action=action, subject_type=subject_type, subject_id=event.subject_id,
-        project_id=project_id, details=details)
+        prev_hash=event.prev_hash,
+        created_at=event.created_at,
+        actor_name=event.actor_name,
+        action=action,
+        subject_type=subject_type,
+        subject_id=event.subject_id,
+        project_id=project_id,
+        details=details,
+    )
     session.add(event)
     session.flush()
     return event
@@ -69,8 +108,12 @@ def iter_events(session: Session, batch_size: int = 5000) -> Iterator[AuditEvent
     """Yield every audit event in id order, in pages."""
     last = 0
     while True:
-        page = session.scalars(sa.select(AuditEvent).where(AuditEvent.id > last)
-                               .order_by(AuditEvent.id).limit(batch_size)).all()
+        page = session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.id > last)
+            .order_by(AuditEvent.id)
+            .limit(batch_size)
+        ).all()
         if not page:
             return
         yield from page
@@ -85,10 +128,15 @@ def verify_chain(session: Session) -> ChainCheck:
         if event.prev_hash != prev:
             return ChainCheck(count, prev, event.id, "prev_hash does not match the previous event")
         digest = event_digest(
-            prev_hash=event.prev_hash, created_at=event.created_at,
-            actor_name=event.actor_name, action=event.action,
-            subject_type=event.subject_type, subject_id=event.subject_id,
-            project_id=event.project_id, details=event.details)
+            prev_hash=event.prev_hash,
+            created_at=event.created_at,
+            actor_name=event.actor_name,
+            action=event.action,
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
+            project_id=event.project_id,
+            details=event.details,
+        )
         if digest != event.hash:
             return ChainCheck(count, prev, event.id, "content does not match its hash")
         prev = event.hash

@@ -34,5 +34,8 @@ def lock_row(session: Session, obj: T, *, shared: bool = False) -> T:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sa.update(table).where(table.c.id == key).values(id=table.c.id))
     return session.execute(
-        sa.select(cls).where(table.c.id == key).with_for_update(read=shared, of=table)
-        .execution_options(populate_existing=True)).scalar_one()
+        sa.select(cls)
+        .where(table.c.id == key)
+        .with_for_update(read=shared, of=table)
+        .execution_options(populate_existing=True)
+    ).scalar_one()

@@ -21,8 +21,20 @@ def register_blueprints(app: Flask) -> None:
         users,
     )
 
-    for module in (main, auth, account, annotator, reviewer, admin, users, reports, training,
-                   rulebooks_admin, quality_self, audit_admin):
+    for module in (
+        main,
+        auth,
+        account,
+        annotator,
+        reviewer,
+        admin,
+        users,
+        reports,
+        training,
+        rulebooks_admin,
+        quality_self,
+        audit_admin,
+    ):
         app.register_blueprint(module.bp)
     from annotate.views import calibration, feedback  # sampling verification
 

@@ -23,7 +23,8 @@ def settings():
     """Language preference and password change."""
     language_form = LanguageForm(prefix="lang")
     language_form.locale.choices = [SelectChoice("", _("Follow my browser"))] + [
-        SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()]
+        SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
+    ]
     password_form = PasswordChangeForm(prefix="pw")
     token_form = TokenForm(prefix="tok")
     new_token = None
@@ -43,17 +44,24 @@ def settings():
         else:
             current_user.password_hash = hash_password(required_text(password_form.new))
             current_user.end_sessions()  # every other session and remember cookie
-            record_event(db.session, "user.password_change", "user", current_user.id,
-                         actor=current_user)
+            record_event(
+                db.session, "user.password_change", "user", current_user.id, actor=current_user
+            )
             db.session.commit()
             begin_session(current_user)  # this browser stays logged in, on a new session
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""
-    return render_template("account/settings.html", language_form=language_form,
-                           password_form=password_form, token_form=token_form,
-                           new_token=new_token, tokens=list_tokens(db.session, current_user),
-                           revoke_form=EmptyForm(), end_sessions_form=EmptyForm())
+    return render_template(
+        "account/settings.html",
+        language_form=language_form,
+        password_form=password_form,
+        token_form=token_form,
+        new_token=new_token,
+        tokens=list_tokens(db.session, current_user),
+        revoke_form=EmptyForm(),
+        end_sessions_form=EmptyForm(),
+    )
 
 
 @bp.post("/sessions/end")

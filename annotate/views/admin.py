@@ -22,9 +22,17 @@ def index():
     batches = db.session.execute(
         sa.select(Batch.project_id, sa.func.count(sa.distinct(Batch.id)), sa.func.count(Item.id))
         .outerjoin(Item, Item.batch_id == Batch.id)
-        .where(Batch.project_id.in_(ids)).group_by(Batch.project_id)).all()
+        .where(Batch.project_id.in_(ids))
+        .group_by(Batch.project_id)
+    ).all()
     volume = {row[0]: (row[1], row[2]) for row in batches}
     versions = {p.id: [v for rb in p.rulebooks for v in rb.versions] for p in projects}
     users = db.session.scalar(sa.select(sa.func.count(User.id)))
-    return render_template("admin/index.html", projects=projects, volume=volume,
-                           versions=versions, users=users, RulebookVersion=RulebookVersion)
+    return render_template(
+        "admin/index.html",
+        projects=projects,
+        volume=volume,
+        versions=versions,
+        users=users,
+        RulebookVersion=RulebookVersion,
+    )

@@ -51,30 +51,49 @@ def index():
     rows = []
     for membership in sorted(memberships, key=lambda m: m.project.name):
         project: Project = membership.project
-        mine = db.session.scalar(sa.select(sa.func.count(Annotation.id)).join(Item).where(
-            Item.project_id == project.id, Annotation.annotator_id == current_user.id,
-            Annotation.is_current.is_(True)))
+        mine = db.session.scalar(
+            sa.select(sa.func.count(Annotation.id))
+            .join(Item)
+            .where(
+                Item.project_id == project.id,
+                Annotation.annotator_id == current_user.id,
+                Annotation.is_current.is_(True),
+            )
+        )
         open_items = db.session.scalar(
-            sa.select(sa.func.count(Item.id)).join(Batch).where(
-                Item.project_id == project.id, Item.quarantined.is_(False),
+            sa.select(sa.func.count(Item.id))
+            .join(Batch)
+            .where(
+                Item.project_id == project.id,
+                Item.quarantined.is_(False),
                 Batch.status.in_([BatchStatus.open, BatchStatus.reannotating]),
-                Item.has_free_slot.is_(True)))
-        rows.append({"project": project, "mine": mine, "open": open_items,
-                     "version": current_version(db.session, project),
-                     "suspended": membership.suspended_at is not None})
+                Item.has_free_slot.is_(True),
+            )
+        )
+        rows.append(
+            {
+                "project": project,
+                "mine": mine,
+                "open": open_items,
+                "version": current_version(db.session, project),
+                "suspended": membership.suspended_at is not None,
+            }
+        )
     return render_template("annotator/index.html", rows=rows)
 
 
-_PROJECT = sa.select(Project).where(Project.slug == sa.bindparam("slug"),
-                                    Project.archived.is_(False))
+_PROJECT = sa.select(Project).where(
+    Project.slug == sa.bindparam("slug"), Project.archived.is_(False)
+)
 
 
 def _project(slug: str) -> Project:
     """The project ``slug`` if the user annotates in it (or is an admin); 404 otherwise, so a
     non-member learns neither the project's name nor whether it exists."""
     project = db.session.scalar(_PROJECT, {"slug": slug})
-    if project is None or not (current_user.is_admin or ProjectRole.annotator in
-                               current_user.roles_in(project)):
+    if project is None or not (
+        current_user.is_admin or ProjectRole.annotator in current_user.roles_in(project)
+    ):
         abort(404)
     return project
 
@@ -94,8 +113,9 @@ def label(slug: str):
         claim = claim_next(db.session, current_user, project)
     except NotQualified as refusal:
         db.session.rollback()
-        return render_template("annotator/gate.html", project=project, refusal=refusal,
-                               training_url=_training_url())
+        return render_template(
+            "annotator/gate.html", project=project, refusal=refusal, training_url=_training_url()
+        )
     clauses = published_clauses(db.session, claim.version) if claim is not None else ()
     commit_keeping_loaded(db.session)  # the page shows the lease just written
     progress = annotator_progress(db.session, current_user, project, cached=claim is not None)
@@ -103,10 +123,18 @@ def label(slug: str):
         return render_template("annotator/done.html", project=project, progress=progress)
     assignment = claim.assignment
     return render_template(
-        "annotator/label.html", project=project, assignment=assignment,
-        item=assignment.item, payload=assignment.item.payload, version=claim.version,
-        clauses=clauses, progress=progress, labels=_label_choices(project),
-        flag_kinds=list(FlagKind), TaskType=TaskType)
+        "annotator/label.html",
+        project=project,
+        assignment=assignment,
+        item=assignment.item,
+        payload=assignment.item.payload,
+        version=claim.version,
+        clauses=clauses,
+        progress=progress,
+        labels=_label_choices(project),
+        flag_kinds=list(FlagKind),
+        TaskType=TaskType,
+    )
 
 
 def _label_choices(project: Project) -> list[dict[str, Any]]:
@@ -114,16 +142,30 @@ def _label_choices(project: Project) -> list[dict[str, Any]]:
     if project.task_type == TaskType.rating:
         scale = project.label_schema.get("scale", {})
         low, high = int(scale.get("min", 1)), int(scale.get("max", 5))
-        return [{"key": str(v), "name": str(v), "hotkey": str(v) if 0 <= v <= 9 else ""}
-                for v in range(low, high + 1)]
+        return [
+            {"key": str(v), "name": str(v), "hotkey": str(v) if 0 <= v <= 9 else ""}
+            for v in range(low, high + 1)
+        ]
     if project.task_type == TaskType.pairwise:
         names = {label["key"]: label for label in project.labels}
-        defaults = {"A": _("Response A is better"), "B": _("Response B is better"),
-                    "tie": _("Tie"), "both_bad": _("Both bad")}
-        return [{"key": key, "name": names.get(key, {}).get("name") or defaults[key],
-                 "hotkey": str(n)} for n, key in enumerate(defaults, start=1)]
-    return [{"key": label["key"], "name": label.get("name") or label["key"],
-             "hotkey": str(label.get("hotkey") or "")} for label in project.labels]
+        defaults = {
+            "A": _("Response A is better"),
+            "B": _("Response B is better"),
+            "tie": _("Tie"),
+            "both_bad": _("Both bad"),
+        }
+        return [
+            {"key": key, "name": names.get(key, {}).get("name") or defaults[key], "hotkey": str(n)}
+            for n, key in enumerate(defaults, start=1)
+        ]
+    return [
+        {
+            "key": label["key"],
+            "name": label.get("name") or label["key"],
+            "hotkey": str(label.get("hotkey") or ""),
+        }
+        for label in project.labels
+    ]
 
 
 def _value_from_form(project: Project) -> Any:
@@ -143,16 +185,21 @@ def _value_from_form(project: Project) -> Any:
     try:
         return json.loads(form.get("spans") or "[]")
     except json.JSONDecodeError:
-        raise InvalidInput(_("The annotation was not saved."),
-                           [_("spans: not valid JSON")]) from None
+        raise InvalidInput(
+            _("The annotation was not saved."), [_("spans: not valid JSON")]
+        ) from None
 
 
 def _refused(project: Project, error: DomainError):
     db.session.rollback()
     problems = getattr(error, "problems", [])
-    return render_template("annotator/refused.html", project=project, error=error,
-                           message=str(error.args[0]) if error.args else str(error),
-                           problems=problems), error.status_code
+    return render_template(
+        "annotator/refused.html",
+        project=project,
+        error=error,
+        message=str(error.args[0]) if error.args else str(error),
+        problems=problems,
+    ), error.status_code
 
 
 @bp.post("/<slug>/<int:assignment_id>/submit")
@@ -161,10 +208,15 @@ def submit(slug: str, assignment_id: int):
     project = _project(slug)
     try:
         duration = request.form.get("duration_ms", type=int)
-        submit_annotation(db.session, assignment_id, current_user, project,
-                          _value_from_form(project),
-                          clause_keys=request.form.getlist("clause_keys"),
-                          duration_ms=duration)
+        submit_annotation(
+            db.session,
+            assignment_id,
+            current_user,
+            project,
+            _value_from_form(project),
+            clause_keys=request.form.getlist("clause_keys"),
+            duration_ms=duration,
+        )
         db.session.commit()
     except DomainError as error:
         return _refused(project, error)
@@ -176,8 +228,7 @@ def skip(slug: str, assignment_id: int):
     """Give the item back with a reason."""
     project = _project(slug)
     try:
-        skip_item(db.session, assignment_id, current_user, project,
-                  request.form.get("reason", ""))
+        skip_item(db.session, assignment_id, current_user, project, request.form.get("reason", ""))
         db.session.commit()
     except DomainError as error:
         return _refused(project, error)
@@ -192,8 +243,9 @@ def flag(slug: str, assignment_id: int):
     if kind not in {k.value for k in FlagKind}:
         abort(400, _("Choose what to flag: prohibited content or personal information."))
     try:
-        flag_leased_item(db.session, assignment_id, current_user, project, kind,
-                         request.form.get("note", ""))
+        flag_leased_item(
+            db.session, assignment_id, current_user, project, kind, request.form.get("note", "")
+        )
         db.session.commit()
     except DomainError as error:
         return _refused(project, error)

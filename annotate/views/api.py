@@ -52,11 +52,13 @@ def authenticate() -> Any:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     slug = (request.view_args or {}).get("slug")
-    context = (token_context(db.session, secret.strip(), slug)
-               if scheme.lower() == "bearer" else None)
+    context = (
+        token_context(db.session, secret.strip(), slug) if scheme.lower() == "bearer" else None
+    )
     if context is None:
-        response, status = _error(401, "A valid API token is required "
-                                       "(Authorization: Bearer <token>).")
+        response, status = _error(
+            401, "A valid API token is required (Authorization: Bearer <token>)."
+        )
         response.headers["WWW-Authenticate"] = 'Bearer realm="annotate"'
         return response, status
     g.api_user = context.user
@@ -133,18 +135,30 @@ def import_items(slug: str):
     """Import the request body (JSONL, CSV or Label Studio JSON) into a batch."""
     project = _project(slug, ProjectRole.manager)
     fmt = request.args.get("format") or {"text/csv": "csv", "application/json": "labelstudio"}.get(
-        request.mimetype, "jsonl")
+        request.mimetype, "jsonl"
+    )
     batch = request.args.get("batch", "")
     records, problems = read_records(request.get_data(), fmt)
-    result = import_records(db.session, project, records, batch_name=batch,
-                            source=request.args.get("source", "") or "api upload",
-                            licence=request.args.get("licence", ""), actor=g.api_user,
-                            parse_problems=problems)
+    result = import_records(
+        db.session,
+        project,
+        records,
+        batch_name=batch,
+        source=request.args.get("source", "") or "api upload",
+        licence=request.args.get("licence", ""),
+        actor=g.api_user,
+        parse_problems=problems,
+    )
     db.session.commit()
-    return jsonify({"batch": result.batch.name if result.batch else None,
-                    "inserted": result.inserted, "duplicates": result.duplicates,
-                    "annotations": result.annotations,
-                    "users_created": result.users_created}), 201
+    return jsonify(
+        {
+            "batch": result.batch.name if result.batch else None,
+            "inserted": result.inserted,
+            "duplicates": result.duplicates,
+            "annotations": result.annotations,
+            "users_created": result.users_created,
+        }
+    ), 201
 
 
 @bp.post("/projects/<slug>/next")
@@ -156,12 +170,20 @@ def next_item(slug: str):
     if claim is None:
         return jsonify({"assignment": None})
     assignment, item = claim.assignment, claim.assignment.item
-    return jsonify({"assignment": {
-        "id": assignment.id, "resumed": claim.resumed,
-        "lease_expires_at": assignment.lease_expires_at.isoformat(timespec="seconds"),
-        "item": {"id": item.external_id, "data": item.payload},
-        "rulebook_version": {"version": claim.version.version,
-                             "sha256": claim.version.sha256}}})
+    return jsonify(
+        {
+            "assignment": {
+                "id": assignment.id,
+                "resumed": claim.resumed,
+                "lease_expires_at": assignment.lease_expires_at.isoformat(timespec="seconds"),
+                "item": {"id": item.external_id, "data": item.payload},
+                "rulebook_version": {
+                    "version": claim.version.version,
+                    "sha256": claim.version.sha256,
+                },
+            }
+        }
+    )
 
 
 def _json_body() -> Any:
@@ -185,17 +207,25 @@ def submit(slug: str, assignment_id: int):
     project = _project(slug, ProjectRole.annotator)
     body = _json_body()
     if not isinstance(body, dict) or "value" not in body:
-        raise InvalidInput("The body must be a JSON object with a value.",
-                           ["value: required"])
+        raise InvalidInput("The body must be a JSON object with a value.", ["value: required"])
     keys = body.get("clause_keys") or []
     duration = body.get("duration_ms")
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise InvalidInput("The annotation was not saved.",
-                           ["clause_keys: must be a list of strings"])
+        raise InvalidInput(
+            "The annotation was not saved.", ["clause_keys: must be a list of strings"]
+        )
     annotation = submit_annotation(
-        db.session, assignment_id, g.api_user, project, body["value"], clause_keys=keys,
-        duration_ms=duration if isinstance(duration, int) and not isinstance(duration, bool)
-        else None, source=AnnotationSource.api)
+        db.session,
+        assignment_id,
+        g.api_user,
+        project,
+        body["value"],
+        clause_keys=keys,
+        duration_ms=duration
+        if isinstance(duration, int) and not isinstance(duration, bool)
+        else None,
+        source=AnnotationSource.api,
+    )
     commit_keeping_loaded(db.session)
     return jsonify({"annotation_id": annotation.id, "value": annotation.value}), 201
 
@@ -206,8 +236,9 @@ def export(slug: str):
     project = _project(slug, ProjectRole.manager)
     fmt = request.args.get("format", "jsonl")
     if fmt not in FORMATS:
-        raise InvalidInput(f"Unknown export format {fmt!r}.",
-                           [f"format: one of {', '.join(FORMATS)}"])
+        raise InvalidInput(
+            f"Unknown export format {fmt!r}.", [f"format: one of {', '.join(FORMATS)}"]
+        )
     stats = ExportStats(fmt)
     chunks = iter_dataset(db.session, project, fmt, stats)
     actor = g.api_user
@@ -221,20 +252,41 @@ def export(slug: str):
 
 
 #: Responses beyond 400/401/403/404 that some operations give, and why.
-_MORE = {"409": "The lease is no longer the caller's: it expired, was submitted or skipped.",
-         "413": "The request body is larger than the server's limit (MAX_CONTENT_LENGTH)."}
+_MORE = {
+    "409": "The lease is no longer the caller's: it expired, was submitted or skipped.",
+    "413": "The request body is larger than the server's limit (MAX_CONTENT_LENGTH).",
+}
 
 
-def _op(summary: str, role: str | None, params: list[dict[str, Any]], body: Any = None,
-        ok: str = "200", more: tuple[str, ...] = ()) -> dict[str, Any]:
+def _op(
+    summary: str,
+    role: str | None,
+    params: list[dict[str, Any]],
+    body: Any = None,
+    ok: str = "200",
+    more: tuple[str, ...] = (),
+) -> dict[str, Any]:
     error = {"$ref": "#/components/responses/Error"}
     operation: dict[str, Any] = {
-        "summary": summary, "parameters": params,
-        "responses": {ok: {"description": "Success"}, "400": error, "401": error,
-                      "403": error, "404": error,
-                      **{code: {"description": _MORE[code], "content": {"application/json": {
-                          "schema": {"$ref": "#/components/schemas/Error"}}}}
-                         for code in more}}}
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            ok: {"description": "Success"},
+            "400": error,
+            "401": error,
+            "403": error,
+            "404": error,
+            **{
+                code: {
+                    "description": _MORE[code],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+                for code in more
+            },
+        },
+    }
     if role:
         operation["description"] = f"Requires the {role} role in the project."
     if body:
@@ -245,43 +297,102 @@ def _op(summary: str, role: str | None, params: list[dict[str, Any]], body: Any 
 def openapi_document(base: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document (hand-written; a test checks it covers every route)."""
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-    query = [{"name": n, "in": "query", "schema": {"type": "string"}}
-             for n in ("format", "batch", "source", "licence")]
+    query = [
+        {"name": n, "in": "query", "schema": {"type": "string"}}
+        for n in ("format", "batch", "source", "licence")
+    ]
     return {
         "openapi": "3.1.0",
         "info": {"title": "annotate API", "version": "1"},
         "servers": [{"url": base}],
         "security": [{"bearer": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A personal token from the "
-                                                          "account settings."}},
-            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
-                "error": {"type": "string"},
-                "problems": {"type": "array", "items": {"type": "string"}},
-                "step": {"type": "string"}, "reason": {"type": "string"}}}},
-            "responses": {"Error": {"description": "An error", "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal token from the account settings.",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "problems": {"type": "array", "items": {"type": "string"}},
+                        "step": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                }
+            },
+            "responses": {
+                "Error": {
+                    "description": "An error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            },
+        },
         "paths": {
             "/openapi.json": {"get": {**_op("This document", None, []), "security": []}},
             "/me": {"get": _op("The token's user and project roles", None, [])},
-            "/projects/{slug}/items": {"post": _op(
-                "Import items (all or nothing)", "manager", [slug, *query],
-                {"required": True, "content": {t: {"schema": {"type": "string"}} for t in (
-                    "application/x-ndjson", "text/csv", "application/json")}}, ok="201",
-                more=("413",))},
+            "/projects/{slug}/items": {
+                "post": _op(
+                    "Import items (all or nothing)",
+                    "manager",
+                    [slug, *query],
+                    {
+                        "required": True,
+                        "content": {
+                            t: {"schema": {"type": "string"}}
+                            for t in ("application/x-ndjson", "text/csv", "application/json")
+                        },
+                    },
+                    ok="201",
+                    more=("413",),
+                )
+            },
             "/projects/{slug}/next": {"post": _op("Lease the next item", "annotator", [slug])},
-            "/projects/{slug}/assignments/{assignment_id}/submit": {"post": _op(
-                "Submit a value for a leased item", "annotator",
-                [slug, {"name": "assignment_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
-                {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["value"], "properties": {
-                        "value": {}, "clause_keys": {"type": "array",
-                                                     "items": {"type": "string"}},
-                        "duration_ms": {"type": "integer"}}}}}}, ok="201",
-                more=("409", "413"))},
-            "/projects/{slug}/export": {"get": _op(
-                "Dataset export (streamed)", "manager", [slug, query[0]])},
+            "/projects/{slug}/assignments/{assignment_id}/submit": {
+                "post": _op(
+                    "Submit a value for a leased item",
+                    "annotator",
+                    [
+                        slug,
+                        {
+                            "name": "assignment_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["value"],
+                                    "properties": {
+                                        "value": {},
+                                        "clause_keys": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                        },
+                                        "duration_ms": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    ok="201",
+                    more=("409", "413"),
+                )
+            },
+            "/projects/{slug}/export": {
+                "get": _op("Dataset export (streamed)", "manager", [slug, query[0]])
+            },
         },
     }

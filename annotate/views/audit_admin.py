@@ -27,8 +27,9 @@ def index():
     """Events newest first; filter by action, actor, project and date range."""
     projects = visible_projects()
     form = AuditFilterForm(request.args)
-    form.project.choices = [SelectChoice("", "—")] + [SelectChoice(p.slug, p.name)
-                                                       for p in projects]
+    form.project.choices = [SelectChoice("", "—")] + [
+        SelectChoice(p.slug, p.name) for p in projects
+    ]
     stmt = sa.select(AuditEvent)
     if not current_user.is_admin:
         stmt = stmt.where(AuditEvent.project_id.in_([p.id for p in projects]))
@@ -41,14 +42,18 @@ def index():
             chosen = next((p for p in projects if p.slug == form.project.data), None)
             stmt = stmt.where(AuditEvent.project_id == (chosen.id if chosen else -1))
         if form.since.data:
-            stmt = stmt.where(AuditEvent.created_at >= datetime.combine(
-                form.since.data, time.min, UTC))
+            stmt = stmt.where(
+                AuditEvent.created_at >= datetime.combine(form.since.data, time.min, UTC)
+            )
         if form.until.data:
-            stmt = stmt.where(AuditEvent.created_at < datetime.combine(
-                form.until.data + timedelta(days=1), time.min, UTC))
+            stmt = stmt.where(
+                AuditEvent.created_at
+                < datetime.combine(form.until.data + timedelta(days=1), time.min, UTC)
+            )
     page = db.paginate(stmt.order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     head = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     names = {p.id: p.slug for p in projects}
-    return render_template("audit/index.html", page=page, form=form, args=args, head=head,
-                           project_names=names)
+    return render_template(
+        "audit/index.html", page=page, form=form, args=args, head=head, project_names=names
+    )

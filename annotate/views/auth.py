@@ -39,8 +39,7 @@ def _client_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=account_key, methods=["POST"],
-               deduct_when=failed_login)
+@limiter.limit(_account_limit, key_func=account_key, methods=["POST"], deduct_when=failed_login)
 @limiter.limit(_client_limit, key_func=client_key, methods=["POST"], deduct_when=failed_login)
 def login():
     """The login form; failed attempts are throttled per account and, higher, per client."""
@@ -57,8 +56,7 @@ def login():
             note_login(db.session, user)
             db.session.commit()
             logger.info("User %s logged in", user.username)
-            return redirect(_safe_next(request.args.get("next"))
-                            or url_for(home_endpoint(user)))
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
         flash(_("Unknown username or wrong password."), "danger")
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)

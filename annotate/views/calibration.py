@@ -21,8 +21,11 @@ def index():
     """Per managed project: every reviewer's accuracy on review-gold annotations."""
     stmt = sa.select(Project).where(Project.archived.is_(False)).order_by(Project.name)
     if not current_user.is_admin:
-        stmt = stmt.join(Membership).where(Membership.user_id == current_user.id,
-                                           Membership.role == ProjectRole.manager)
-    sections = [{"project": project, "rows": calibration_report(db.session, project)}
-                for project in db.session.scalars(stmt)]
+        stmt = stmt.join(Membership).where(
+            Membership.user_id == current_user.id, Membership.role == ProjectRole.manager
+        )
+    sections = [
+        {"project": project, "rows": calibration_report(db.session, project)}
+        for project in db.session.scalars(stmt)
+    ]
     return render_template("reviewer/calibration.html", sections=sections)

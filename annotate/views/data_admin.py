@@ -50,20 +50,38 @@ def index():
     return render_template("data_admin/index.html", projects=visible_projects())
 
 
-def _page(project: Project, form: ImportForm, problems: list[str] | None = None,
-          message: str | None = None, status: int = 200):
+def _page(
+    project: Project,
+    form: ImportForm,
+    problems: list[str] | None = None,
+    message: str | None = None,
+    status: int = 200,
+):
     quarantined = db.session.scalars(
-        sa.select(Item).where(Item.project_id == project.id, Item.quarantined.is_(True))
-        .order_by(Item.id).limit(200)).all()
+        sa.select(Item)
+        .where(Item.project_id == project.id, Item.quarantined.is_(True))
+        .order_by(Item.id)
+        .limit(200)
+    ).all()
     flags: dict[int, list[ItemFlag]] = {}
     if quarantined:
-        for flag in db.session.scalars(sa.select(ItemFlag).where(
-                ItemFlag.item_id.in_([i.id for i in quarantined])).order_by(ItemFlag.id)):
+        for flag in db.session.scalars(
+            sa.select(ItemFlag)
+            .where(ItemFlag.item_id.in_([i.id for i in quarantined]))
+            .order_by(ItemFlag.id)
+        ):
             flags.setdefault(flag.item_id, []).append(flag)
-    return render_template("data_admin/project.html", project=project, form=form,
-                           batches=list_batches(db.session, project), problems=problems or [],
-                           message=message, quarantined=quarantined, flags=flags,
-                           release_form=EmptyForm()), status
+    return render_template(
+        "data_admin/project.html",
+        project=project,
+        form=form,
+        batches=list_batches(db.session, project),
+        problems=problems or [],
+        message=message,
+        quarantined=quarantined,
+        flags=flags,
+        release_form=EmptyForm(),
+    ), status
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
@@ -78,13 +96,22 @@ def project(slug: str):
     data = upload.read()
     fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
     records, parse_problems = read_records(data, fmt)
-    source = form.source.data or _("upload %(name)s (sha256 %(digest)s)", name=filename,
-                                   digest=hashlib.sha256(data).hexdigest())
+    source = form.source.data or _(
+        "upload %(name)s (sha256 %(digest)s)",
+        name=filename,
+        digest=hashlib.sha256(data).hexdigest(),
+    )
     try:
-        result = import_records(db.session, project, records,
-                                batch_name=form.batch.data or PurePath(filename).stem,
-                                source=source, licence=form.licence.data or "",
-                                actor=current_user, parse_problems=parse_problems)
+        result = import_records(
+            db.session,
+            project,
+            records,
+            batch_name=form.batch.data or PurePath(filename).stem,
+            source=source,
+            licence=form.licence.data or "",
+            actor=current_user,
+            parse_problems=parse_problems,
+        )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -92,8 +119,15 @@ def project(slug: str):
     except DomainError as error:
         db.session.rollback()
         return _page(project, form, [], str(error), error.status_code)
-    flash(_("Imported %(n)d items; %(d)d duplicates skipped; %(a)d annotations imported.",
-            n=result.inserted, d=len(result.duplicates), a=result.annotations), "success")
+    flash(
+        _(
+            "Imported %(n)d items; %(d)d duplicates skipped; %(a)d annotations imported.",
+            n=result.inserted,
+            d=len(result.duplicates),
+            a=result.annotations,
+        ),
+        "success",
+    )
     return redirect(url_for("data_admin.project", slug=project.slug))
 
 
@@ -101,8 +135,7 @@ def project(slug: str):
 def release(slug: str, item_id: int):
     """Lift an item's quarantine (the flag was wrong); the decision is audited."""
     project = project_for(slug)
-    item = db.first_or_404(sa.select(Item).where(Item.id == item_id,
-                                                 Item.project_id == project.id))
+    item = db.first_or_404(sa.select(Item).where(Item.id == item_id, Item.project_id == project.id))
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -131,5 +164,8 @@ def export(slug: str, fmt: str):
         db.session.commit()
 
     filename = f"{project.slug}-dataset.{EXTENSIONS[fmt]}"
-    return Response(stream_with_context(generate()), mimetype=MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

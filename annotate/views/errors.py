@@ -14,9 +14,14 @@ logger = logging.getLogger(__name__)
 
 def _titles() -> dict[int, str]:
     return {
-        400: _("Bad request"), 403: _("Forbidden"), 404: _("Page not found"),
-        405: _("Method not allowed"), 409: _("Conflict"), 413: _("Upload too large"),
-        429: _("Too many attempts"), 500: _("Something went wrong"),
+        400: _("Bad request"),
+        403: _("Forbidden"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Upload too large"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
         503: _("Service unavailable"),
     }
 
@@ -24,8 +29,9 @@ def _titles() -> dict[int, str]:
 def _render(code: int, message: str):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"error": _titles().get(code, str(code)), "message": message}, code
-    return render_template("errors/error.html", code=code,
-                           title=_titles().get(code, str(code)), message=message), code
+    return render_template(
+        "errors/error.html", code=code, title=_titles().get(code, str(code)), message=message
+    ), code
 
 
 def init_app(app: Flask) -> None:
@@ -33,8 +39,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return _render(400, _("The form was missing its security token or it expired. "
-                              "Go back, reload the page and try again."))
+        return _render(
+            400,
+            _(
+                "The form was missing its security token or it expired. "
+                "Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

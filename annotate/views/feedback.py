@@ -22,15 +22,30 @@ bp.before_request(require_role(ProjectRole.annotator, "admin"))
 @bp.route("/")
 def index():
     """The current user's feedback, newest first; unread entries are highlighted."""
-    page = db.paginate(sa.select(Feedback).where(Feedback.annotator_id == current_user.id)
-                       .order_by(Feedback.created_at.desc(), Feedback.id.desc()),
-                       per_page=50, error_out=False)
+    page = db.paginate(
+        sa.select(Feedback)
+        .where(Feedback.annotator_id == current_user.id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc()),
+        per_page=50,
+        error_out=False,
+    )
     review_ids = [f.review_id for f in page.items if f.review_id is not None]
-    reviews = {r.id: r for r in db.session.scalars(sa.select(Review).where(
-        Review.id.in_(review_ids)).options(selectinload(Review.sampled_annotation)
-                                           .selectinload(SampledAnnotation.annotation)))}
-    projects = {p.id: p for p in db.session.scalars(sa.select(Project).where(
-        Project.id.in_({f.project_id for f in page.items})))}
+    reviews = {
+        r.id: r
+        for r in db.session.scalars(
+            sa.select(Review)
+            .where(Review.id.in_(review_ids))
+            .options(
+                selectinload(Review.sampled_annotation).selectinload(SampledAnnotation.annotation)
+            )
+        )
+    }
+    projects = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Project).where(Project.id.in_({f.project_id for f in page.items}))
+        )
+    }
     titles: dict[int | None, dict[str, str]] = {}
     entries = []
     for feedback in page.items:
@@ -42,21 +57,37 @@ def index():
             if version_id not in titles:
                 titles[version_id] = clause_titles(db.session, version_id)
             clause = (review.clause_key, titles[version_id].get(review.clause_key, ""))
-        entries.append({"feedback": feedback, "review": review, "annotation": annotation,
-                        "project": projects[feedback.project_id], "clause": clause})
-    unread = db.session.scalar(sa.select(sa.func.count(Feedback.id)).where(
-        Feedback.annotator_id == current_user.id, Feedback.read_at.is_(None))) or 0
-    return render_template("feedback/index.html", entries=entries, page=page, unread=unread,
-                           form=EmptyForm())
+        entries.append(
+            {
+                "feedback": feedback,
+                "review": review,
+                "annotation": annotation,
+                "project": projects[feedback.project_id],
+                "clause": clause,
+            }
+        )
+    unread = (
+        db.session.scalar(
+            sa.select(sa.func.count(Feedback.id)).where(
+                Feedback.annotator_id == current_user.id, Feedback.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+    return render_template(
+        "feedback/index.html", entries=entries, page=page, unread=unread, form=EmptyForm()
+    )
 
 
 @bp.route("/read", methods=["POST"])
 def mark_read():
     """Mark all of the current user's feedback as read."""
     if EmptyForm().validate_on_submit():
-        db.session.execute(sa.update(Feedback).where(
-            Feedback.annotator_id == current_user.id, Feedback.read_at.is_(None))
-            .values(read_at=utcnow()))
+        db.session.execute(
+            sa.update(Feedback)
+            .where(Feedback.annotator_id == current_user.id, Feedback.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
         db.session.commit()
         flash(_("All feedback marked as read."), "success")
     return redirect(url_for(".index"))

@@ -17,10 +17,18 @@ bp.before_request(require_role(ProjectRole.annotator, "admin"))
 
 
 def _my_projects() -> list[Project]:
-    return list(db.session.scalars(
-        sa.select(Project).join(Membership).where(
-            Membership.user_id == current_user.id, Membership.role == ProjectRole.annotator,
-            Project.archived.is_(False)).order_by(Project.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Project)
+            .join(Membership)
+            .where(
+                Membership.user_id == current_user.id,
+                Membership.role == ProjectRole.annotator,
+                Project.archived.is_(False),
+            )
+            .order_by(Project.name)
+        )
+    )
 
 
 @bp.route("/")
@@ -39,5 +47,6 @@ def project(slug: str):
     report = compute_report(db.session, found, options)
     # Gold figures for closed weeks only: an answer given now changes nothing seen now.
     quality = own_view(annotator_quality(db.session, report, current_user), utcnow())
-    return render_template("quality/annotator.html", project=found, quality=quality,
-                           form=None, manager_view=False)
+    return render_template(
+        "quality/annotator.html", project=found, quality=quality, form=None, manager_view=False
+    )

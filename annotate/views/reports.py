@@ -42,8 +42,10 @@ bp.before_request(require_role(ProjectRole.manager, "admin"))
 
 def report_options() -> ReportOptions:
     """Interval settings from the configuration (``REPORT_BOOTSTRAP``, ``REPORT_SEED``)."""
-    return ReportOptions(bootstrap=int(current_app.config.get("REPORT_BOOTSTRAP", 200)),
-                         seed=int(current_app.config.get("REPORT_SEED", 0)))
+    return ReportOptions(
+        bootstrap=int(current_app.config.get("REPORT_BOOTSTRAP", 200)),
+        seed=int(current_app.config.get("REPORT_SEED", 0)),
+    )
 
 
 @bp.route("/")
@@ -52,14 +54,25 @@ def index():
     rows = []
     for project in visible_projects():
         counts = db.session.execute(
-            sa.select(sa.func.count(sa.distinct(Item.id)), sa.func.count(Annotation.id),
-                      sa.func.count(sa.distinct(Annotation.annotator_id)))
+            sa.select(
+                sa.func.count(sa.distinct(Item.id)),
+                sa.func.count(Annotation.id),
+                sa.func.count(sa.distinct(Annotation.annotator_id)),
+            )
             .select_from(Item)
-            .outerjoin(Annotation, sa.and_(Annotation.item_id == Item.id,
-                                           Annotation.is_current.is_(True)))
-            .where(Item.project_id == project.id)).one()
-        rows.append({"project": project, "items": counts[0], "annotations": counts[1],
-                     "annotators": counts[2]})
+            .outerjoin(
+                Annotation, sa.and_(Annotation.item_id == Item.id, Annotation.is_current.is_(True))
+            )
+            .where(Item.project_id == project.id)
+        ).one()
+        rows.append(
+            {
+                "project": project,
+                "items": counts[0],
+                "annotations": counts[1],
+                "annotators": counts[2],
+            }
+        )
     return render_template("reports/index.html", rows=rows)
 
 
@@ -72,10 +85,17 @@ def dashboard(slug: str):
     project = project_for(slug)
     report = compute_report(db.session, project, report_options())
     return render_template(
-        "reports/dashboard.html", project=project, report=report,
-        charts=dashboard_charts(report), breaches=find_breaches(report),
-        alerts=open_alerts(db.session, project), users=_users(report),
-        rulebook_url=_rulebook_url(project), form=EmptyForm(), metric_names=METRIC_NAMES)
+        "reports/dashboard.html",
+        project=project,
+        report=report,
+        charts=dashboard_charts(report),
+        breaches=find_breaches(report),
+        alerts=open_alerts(db.session, project),
+        users=_users(report),
+        rulebook_url=_rulebook_url(project),
+        form=EmptyForm(),
+        metric_names=METRIC_NAMES,
+    )
 
 
 def _users(report: ProjectReport) -> dict[str, int]:
@@ -100,9 +120,13 @@ def metrics_csv(slug: str):
     record_metrics_export(db.session, report, text, actor=current_user, via="web")
     db.session.commit()
     stamp = report.computed_at.strftime("%Y%m%dT%H%M%SZ")
-    return Response(stream_with_context(iter([text])), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{project.slug}-metrics-{stamp}.csv"'})
+    return Response(
+        stream_with_context(iter([text])),
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{project.slug}-metrics-{stamp}.csv"'
+        },
+    )
 
 
 @bp.route("/<slug>/dossier.zip")
@@ -144,16 +168,29 @@ def annotator(slug: str, user_id: int):
     form = SupervisionForm()
     if form.validate_on_submit():
         try:
-            take_action(db.session, project, user, SupervisionAction(form.action.data),
-                        required_text(form.reason), actor=current_user)
+            take_action(
+                db.session,
+                project,
+                user,
+                SupervisionAction(form.action.data),
+                required_text(form.reason),
+                actor=current_user,
+            )
             db.session.commit()
-            flash(_("Recorded: %(action)s for %(user)s.", action=form.action.data,
-                    user=user.username), "success")
+            flash(
+                _(
+                    "Recorded: %(action)s for %(user)s.",
+                    action=form.action.data,
+                    user=user.username,
+                ),
+                "success",
+            )
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "danger")
         return redirect(url_for("reports.annotator", slug=slug, user_id=user_id))
     report = compute_report(db.session, project, report_options())
     quality = annotator_quality(db.session, report, user)
-    return render_template("quality/annotator.html", project=project, quality=quality,
-                           form=form, manager_view=True)
+    return render_template(
+        "quality/annotator.html", project=project, quality=quality, form=form, manager_view=True
+    )

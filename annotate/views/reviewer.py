@@ -51,11 +51,16 @@ bp.before_request(require_role(ProjectRole.reviewer, "admin"))
 def _refuse(error: DomainError):
     """Render a domain refusal as a clear 4xx page; nothing was written."""
     db.session.rollback()
-    titles = {400: _("Bad request"), 403: _("Forbidden"), 404: _("Page not found"),
-              409: _("Conflict")}
+    titles = {
+        400: _("Bad request"),
+        403: _("Forbidden"),
+        404: _("Page not found"),
+        409: _("Conflict"),
+    }
     code = error.status_code
-    return render_template("errors/error.html", code=code, title=titles.get(code, str(code)),
-                           message=str(error)), code
+    return render_template(
+        "errors/error.html", code=code, title=titles.get(code, str(code)), message=str(error)
+    ), code
 
 
 def _batch(batch_id: int) -> Batch:
@@ -81,22 +86,40 @@ def index():
     """Batches of the reviewer's projects, with the state of their sample plan."""
     rows = []
     for project in visible_projects(ProjectRole.reviewer):
-        counts = dict(db.session.execute(
-            sa.select(Batch.id, sa.func.count(Item.id)).outerjoin(Item, Item.batch_id == Batch.id)
-            .where(Batch.project_id == project.id).group_by(Batch.id)).all())
-        for batch in db.session.scalars(sa.select(Batch).where(Batch.project_id == project.id)
-                                        .order_by(Batch.imported_at, Batch.id)):
+        counts = dict(
+            db.session.execute(
+                sa.select(Batch.id, sa.func.count(Item.id))
+                .outerjoin(Item, Item.batch_id == Batch.id)
+                .where(Batch.project_id == project.id)
+                .group_by(Batch.id)
+            ).all()
+        )
+        for batch in db.session.scalars(
+            sa.select(Batch)
+            .where(Batch.project_id == project.id)
+            .order_by(Batch.imported_at, Batch.id)
+        ):
             plan = current_plan(db.session, batch)
-            rows.append({"project": project, "batch": batch, "items": counts.get(batch.id, 0),
-                         "plan": plan, "tally": tally_plan(db.session, plan) if plan else None})
+            rows.append(
+                {
+                    "project": project,
+                    "batch": batch,
+                    "items": counts.get(batch.id, 0),
+                    "plan": plan,
+                    "tally": tally_plan(db.session, plan) if plan else None,
+                }
+            )
     return render_template("reviewer/index.html", rows=rows)
 
 
 def _draw_form(project: Project) -> DrawPlanForm:
     form = DrawPlanForm()
     if request.method == "GET" or not form.is_submitted():
-        form.method.data = (RulebookKind.security == project.rulebook_kind and "all"
-                            or project.default_sample_method.value)
+        form.method.data = (
+            RulebookKind.security == project.rulebook_kind
+            and "all"
+            or project.default_sample_method.value
+        )
         form.aql.data = f"{project.aql:g}"
         form.inspection_level.data = project.inspection_level
         form.rate.data = project.sample_rate
@@ -114,13 +137,19 @@ def batch(batch_id: int):
     if tally is not None and tally.plan_decision is not None:
         decision_form.decision.data = tally.plan_decision.value
     return render_template(
-        "reviewer/batch.html", batch=batch, project=project, plan=plan, tally=tally,
+        "reviewer/batch.html",
+        batch=batch,
+        project=project,
+        plan=plan,
+        tally=tally,
         history=batch_history(db.session, batch)[1:] if plan else [],
         lot_size=len(lot_annotations(db.session, batch)),
         waiting=outstanding_reannotations(db.session, batch),
         pending=len(pending_for(db.session, plan, current_user)) if plan else 0,
         own=own_unreviewed(db.session, plan, current_user) if plan else 0,
-        draw_form=_draw_form(project), decision_form=decision_form)
+        draw_form=_draw_form(project),
+        decision_form=decision_form,
+    )
 
 
 @bp.route("/batches/<int:batch_id>/plans", methods=["POST"])
@@ -129,27 +158,50 @@ def draw(batch_id: int):
     batch = _batch(batch_id)
     form = _draw_form(batch.project)
     if not form.validate_on_submit():
-        flash(_("The sample was not drawn: %(errors)s",
-                errors="; ".join(f"{form[name].label.text}: {', '.join(errs)}"
-                                 for name, errs in form.errors.items())), "danger")
+        flash(
+            _(
+                "The sample was not drawn: %(errors)s",
+                errors="; ".join(
+                    f"{form[name].label.text}: {', '.join(errs)}"
+                    for name, errs in form.errors.items()
+                ),
+            ),
+            "danger",
+        )
         return redirect(url_for(".batch", batch_id=batch.id))
     method = form.method.data
     try:
         plan = draw_plan(
-            db.session, batch, method=method, aql=float(form.aql.data),
+            db.session,
+            batch,
+            method=method,
+            aql=float(form.aql.data),
             inspection_level=form.inspection_level.data,
-            rate=form.rate.data if method in ("random_rate", "stratified") and not (
-                method == "stratified" and form.n.data) else None,
+            rate=form.rate.data
+            if method in ("random_rate", "stratified")
+            and not (method == "stratified" and form.n.data)
+            else None,
             n=form.n.data if method in ("fixed_n", "stratified") else None,
-            strata=form.strata.data.split(","), min_per_stratum=form.min_per_stratum.data or 0,
-            seed=form.seed.data, actor=current_user)
+            strata=form.strata.data.split(","),
+            min_per_stratum=form.min_per_stratum.data or 0,
+            seed=form.seed.data,
+            actor=current_user,
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "danger")
         return redirect(url_for(".batch", batch_id=batch.id))
-    flash(_("Drew plan %(id)s: %(n)s of %(lot)s annotations, seed %(seed)s.", id=plan.id,
-            n=plan.sample_size, lot=plan.lot_size, seed=plan.seed), "success")
+    flash(
+        _(
+            "Drew plan %(id)s: %(n)s of %(lot)s annotations, seed %(seed)s.",
+            id=plan.id,
+            n=plan.sample_size,
+            lot=plan.lot_size,
+            seed=plan.seed,
+        ),
+        "success",
+    )
     return redirect(url_for(".batch", batch_id=batch.id))
 
 
@@ -174,30 +226,46 @@ def _corrected_value(project: Project) -> Any:
 def correction_choices(project: Project) -> list[dict[str, str]]:
     """``{"value", "name", "hotkey"}`` for the correction widgets of label-like tasks."""
     if project.task_type == TaskType.pairwise:
-        names = {"A": _("A is better"), "B": _("B is better"), "tie": _("Tie"),
-                 "both_bad": _("Both bad")}
-        return [{"value": k, "name": names[k], "hotkey": str(i + 1)}
-                for i, k in enumerate(PAIRWISE_CHOICES)]
+        names = {
+            "A": _("A is better"),
+            "B": _("B is better"),
+            "tie": _("Tie"),
+            "both_bad": _("Both bad"),
+        }
+        return [
+            {"value": k, "name": names[k], "hotkey": str(i + 1)}
+            for i, k in enumerate(PAIRWISE_CHOICES)
+        ]
     if project.task_type == TaskType.rating:
         scale = project.label_schema.get("scale", {})
         low, high, step = scale.get("min", 1), scale.get("max", 5), scale.get("step", 1) or 1
         values = [low + i * step for i in range(int((high - low) / step) + 1)]
         if len(values) > 10:
             return []
-        return [{"value": f"{v:g}", "name": f"{v:g}", "hotkey": str(i + 1)[-1]}
-                for i, v in enumerate(values)]
-    return [{"value": str(label["key"]), "name": str(label.get("name") or label["key"]),
-             "hotkey": str(label.get("hotkey") or "")} for label in project.labels]
+        return [
+            {"value": f"{v:g}", "name": f"{v:g}", "hotkey": str(i + 1)[-1]}
+            for i, v in enumerate(values)
+        ]
+    return [
+        {
+            "value": str(label["key"]),
+            "name": str(label.get("name") or label["key"]),
+            "hotkey": str(label.get("hotkey") or ""),
+        }
+        for label in project.labels
+    ]
 
 
 def _review_form(sampled: SampledAnnotation) -> ReviewForm:
     form = ReviewForm()
     project = sampled.plan.batch.project
     form.error_type.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(str(e)) for e in project.error_types]
+        SelectChoice(str(e)) for e in project.error_types
+    ]
     version = sampled.annotation.rulebook_version
     form.clause_key.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(c.key, f"{c.key} {c.title}") for c in (version.clauses if version else [])]
+        SelectChoice(c.key, f"{c.key} {c.title}") for c in (version.clauses if version else [])
+    ]
     return form
 
 
@@ -218,9 +286,15 @@ def review(plan_id: int, sampled_id: int):
     if form.validate_on_submit():
         try:
             created = record_review(
-                db.session, sampled, current_user, required_text(form.verdict),
-                corrected_value=_corrected_value(project), error_type=form.error_type.data,
-                clause_key=form.clause_key.data, comment=form.comment.data or "")[1]
+                db.session,
+                sampled,
+                current_user,
+                required_text(form.verdict),
+                corrected_value=_corrected_value(project),
+                error_type=form.error_type.data,
+                clause_key=form.clause_key.data,
+                comment=form.comment.data or "",
+            )[1]
             db.session.commit()
         except InvalidInput as error:
             db.session.rollback()
@@ -233,17 +307,31 @@ def review(plan_id: int, sampled_id: int):
             return redirect(url_for(".next_item", plan_id=plan.id))
     elif form.is_submitted():
         problems = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
-    mine = db.session.scalar(sa.select(Review).where(
-        Review.sampled_annotation_id == sampled.id, Review.reviewer_id == current_user.id))
+    mine = db.session.scalar(
+        sa.select(Review).where(
+            Review.sampled_annotation_id == sampled.id, Review.reviewer_id == current_user.id
+        )
+    )
     version = annotation.rulebook_version
     cited = [c for c in (version.clauses if version else []) if c.key in annotation.clause_keys]
     return render_template(
-        "reviewer/review.html", plan=plan, batch=plan.batch, project=project, sampled=sampled,
-        annotation=annotation, item=annotation.item, version=version, cited=cited, form=form,
-        mine=mine, problems=problems, choices=correction_choices(project),
+        "reviewer/review.html",
+        plan=plan,
+        batch=plan.batch,
+        project=project,
+        sampled=sampled,
+        annotation=annotation,
+        item=annotation.item,
+        version=version,
+        cited=cited,
+        form=form,
+        mine=mine,
+        problems=problems,
+        choices=correction_choices(project),
         tally=tally_plan(db.session, plan),
         left=len(pending_for(db.session, plan, current_user)),
-        posted=request.form if problems else {}), (400 if problems else 200)
+        posted=request.form if problems else {},
+    ), (400 if problems else 200)
 
 
 @bp.route("/plans/<int:plan_id>/decision", methods=["POST"])
@@ -257,8 +345,9 @@ def decide(plan_id: int):
         flash(_("The decision was not recorded."), "danger")
         return redirect(url_for(".batch", batch_id=plan.batch_id))
     try:
-        row = decide_batch(db.session, plan, current_user, form.decision.data,
-                           form.reason.data or "")
+        row = decide_batch(
+            db.session, plan, current_user, form.decision.data, form.reason.data or ""
+        )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -266,10 +355,13 @@ def decide(plan_id: int):
         return redirect(url_for(".batch", batch_id=plan.batch_id))
     except DomainError as error:
         return _refuse(error)
-    messages = {"accept": _("Batch accepted."),
-                "reject": _("Batch rejected: the work was sent back to its annotators for "
-                            "re-annotation. Sample the batch again when they are done."),
-                "void": _("Batch void: it is excluded from every export for good.")}
-    flash(messages[row.decision.value], "success" if row.decision.value == "accept"
-          else "warning")
+    messages = {
+        "accept": _("Batch accepted."),
+        "reject": _(
+            "Batch rejected: the work was sent back to its annotators for "
+            "re-annotation. Sample the batch again when they are done."
+        ),
+        "void": _("Batch void: it is excluded from every export for good."),
+    }
+    flash(messages[row.decision.value], "success" if row.decision.value == "accept" else "warning")
     return redirect(url_for(".batch", batch_id=plan.batch_id))

@@ -80,34 +80,54 @@ def _error(error: DomainError, template: str, **context):
     db.session.rollback()
     problems = getattr(error, "problems", [])
     flash(str(error).split("\n")[0] if problems else str(error), "danger")
-    return render_template(template, project=g.project, problems=problems,
-                           **context), error.status_code
+    return render_template(
+        template, project=g.project, problems=problems, **context
+    ), error.status_code
 
 
 @bp.route("/rulebooks/")
 def history():
     """Every version, newest first, with status, sha256 and who published it."""
     versions = list_versions(db.session, g.project)
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(
-        [v.published_by_id for v in versions if v.published_by_id]
-        + [v.created_by_id for v in versions if v.created_by_id])))}
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            sa.select(User).where(
+                User.id.in_(
+                    [v.published_by_id for v in versions if v.published_by_id]
+                    + [v.created_by_id for v in versions if v.created_by_id]
+                )
+            )
+        )
+    }
     form = DiffForm(request.args)
     choices = [SelectChoice(v.version, f"{v.version} ({v.status.value})") for v in versions]
     form.a.choices, form.b.choices = choices, list(choices)
     if versions and not request.args:
         form.b.data = versions[0].version
         form.a.data = versions[1].version if len(versions) > 1 else versions[0].version
-    return render_template("rulebooks/history.html", project=g.project, versions=versions,
-                           users=users, diff_form=form, publish_form=EmptyForm())
+    return render_template(
+        "rulebooks/history.html",
+        project=g.project,
+        versions=versions,
+        users=users,
+        diff_form=form,
+        publish_form=EmptyForm(),
+    )
 
 
 @bp.route("/rulebooks/<version>")
 def show_version(version: str):
     """The version rendered (sanitised Markdown), its sha256 and training module."""
     found = _version(version)
-    return render_template("rulebooks/version.html", project=g.project, version=found,
-                           module=module_for_version(db.session, found),
-                           publish_form=EmptyForm(), draft_form=NewDraftForm())
+    return render_template(
+        "rulebooks/version.html",
+        project=g.project,
+        version=found,
+        module=module_for_version(db.session, found),
+        publish_form=EmptyForm(),
+        draft_form=NewDraftForm(),
+    )
 
 
 @bp.route("/rulebooks/<version>/edit", methods=["GET", "POST"])
@@ -115,14 +135,23 @@ def edit_draft(version: str):
     """Edit a draft's Markdown; published versions are read-only."""
     found = _version(version)
     if found.status != VersionStatus.draft:
-        flash(_("Version %(version)s is published and never changes. Start a new draft "
-                "instead.", version=found.version), "warning")
+        flash(
+            _(
+                "Version %(version)s is published and never changes. Start a new draft instead.",
+                version=found.version,
+            ),
+            "warning",
+        )
         return redirect(url_for("rulebooks.show_version", version=found.version))
     form = DraftEditForm()
     if form.validate_on_submit():
         try:
-            update_draft(db.session, found, required_text(form.body).replace("\r\n", "\n"),
-                         actor=current_user)
+            update_draft(
+                db.session,
+                found,
+                required_text(form.body).replace("\r\n", "\n"),
+                actor=current_user,
+            )
         except DomainError as error:
             return _error(error, "rulebooks/edit.html", version=found, form=form)
         db.session.commit()
@@ -130,8 +159,9 @@ def edit_draft(version: str):
         return redirect(url_for("rulebooks.show_version", version=found.version))
     if request.method == "GET":
         form.body.data = found.body
-    return render_template("rulebooks/edit.html", project=g.project, version=found,
-                           form=form, problems=[]), 400 if form.errors else 200
+    return render_template(
+        "rulebooks/edit.html", project=g.project, version=found, form=form, problems=[]
+    ), 400 if form.errors else 200
 
 
 @bp.route("/rulebooks/<version>/publish", methods=["POST"])
@@ -143,16 +173,33 @@ def publish(version: str):
     try:
         publish_with_training(db.session, found, actor=current_user)
     except DomainError as error:
-        return _error(error, "rulebooks/version.html", version=found,
-                      module=module_for_version(db.session, found), publish_form=EmptyForm(),
-                      draft_form=NewDraftForm())
+        return _error(
+            error,
+            "rulebooks/version.html",
+            version=found,
+            module=module_for_version(db.session, found),
+            publish_form=EmptyForm(),
+            draft_form=NewDraftForm(),
+        )
     db.session.commit()
     if found.requires_retraining:
-        flash(_("Published %(version)s. It is a major version: every annotator must pass its "
-                "quiz before annotating again.", version=found.version), "success")
+        flash(
+            _(
+                "Published %(version)s. It is a major version: every annotator must pass its "
+                "quiz before annotating again.",
+                version=found.version,
+            ),
+            "success",
+        )
     else:
-        flash(_("Published %(version)s. Annotators must acknowledge the change before "
-                "annotating again.", version=found.version), "success")
+        flash(
+            _(
+                "Published %(version)s. Annotators must acknowledge the change before "
+                "annotating again.",
+                version=found.version,
+            ),
+            "success",
+        )
     return redirect(url_for("rulebooks.history"))
 
 
@@ -163,18 +210,34 @@ def new_draft(version: str):
     form = NewDraftForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
-        return render_template("rulebooks/version.html", project=g.project, version=found,
-                               module=module_for_version(db.session, found),
-                               publish_form=EmptyForm(), draft_form=form, problems=[]), 400
+        return render_template(
+            "rulebooks/version.html",
+            project=g.project,
+            version=found,
+            module=module_for_version(db.session, found),
+            publish_form=EmptyForm(),
+            draft_form=form,
+            problems=[],
+        ), 400
     try:
         draft = new_draft_from(db.session, found, required_text(form.version), actor=current_user)
     except DomainError as error:
-        return _error(error, "rulebooks/version.html", version=found,
-                      module=module_for_version(db.session, found), publish_form=EmptyForm(),
-                      draft_form=form)
+        return _error(
+            error,
+            "rulebooks/version.html",
+            version=found,
+            module=module_for_version(db.session, found),
+            publish_form=EmptyForm(),
+            draft_form=form,
+        )
     db.session.commit()
-    flash(_("Draft %(version)s started; describe the change in its change_note.",
-            version=draft.version), "success")
+    flash(
+        _(
+            "Draft %(version)s started; describe the change in its change_note.",
+            version=draft.version,
+        ),
+        "success",
+    )
     return redirect(url_for("rulebooks.edit_draft", version=draft.version))
 
 
@@ -186,8 +249,7 @@ def diff():
         flash(_("Choose two versions to compare."), "warning")
         return redirect(url_for("rulebooks.history"))
     old, new = _version(a), _version(b)
-    return render_template("rulebooks/diff.html", project=g.project,
-                           diff=diff_versions(old, new))
+    return render_template("rulebooks/diff.html", project=g.project, diff=diff_versions(old, new))
 
 
 @bp.route("/training/")
@@ -202,23 +264,45 @@ def _transcript_page(revoke_form: RevokeForm, status: int = 200):
     for row in rows:
         by_user.setdefault(row.user.username, []).append(row)
     version = current_version(db.session, g.project)
-    modules = [m for m in (module_for_version(db.session, version) if version else None,
-                           *legal_modules(db.session)[:1]) if m is not None]
+    modules = [
+        m
+        for m in (
+            module_for_version(db.session, version) if version else None,
+            *legal_modules(db.session)[:1],
+        )
+        if m is not None
+    ]
     blocked = []
-    annotators = db.session.scalars(sa.select(User).join(Membership).where(
-        Membership.project_id == g.project.id, Membership.role == ProjectRole.annotator)
-        .order_by(User.username))
-    active = {q.id for q in db.session.scalars(sa.select(Qualification).where(
-        Qualification.project_id == g.project.id, Qualification.revoked_at.is_(None),
-        Qualification.expires_at > utcnow()))}
+    annotators = db.session.scalars(
+        sa.select(User)
+        .join(Membership)
+        .where(Membership.project_id == g.project.id, Membership.role == ProjectRole.annotator)
+        .order_by(User.username)
+    )
+    active = {
+        q.id
+        for q in db.session.scalars(
+            sa.select(Qualification).where(
+                Qualification.project_id == g.project.id,
+                Qualification.revoked_at.is_(None),
+                Qualification.expires_at > utcnow(),
+            )
+        )
+    }
     for user in annotators:
         by_user.setdefault(user.username, [])
         for module in modules:
             if attempt_status(db.session, user, module, g.project).reason == "limit":
                 blocked.append((user, module))
-    return render_template("rulebooks/transcript.html", project=g.project,
-                           by_user=dict(sorted(by_user.items())), revoke_form=revoke_form,
-                           retry_form=RetryForm(), blocked=blocked, active=active), status
+    return render_template(
+        "rulebooks/transcript.html",
+        project=g.project,
+        by_user=dict(sorted(by_user.items())),
+        revoke_form=revoke_form,
+        retry_form=RetryForm(),
+        blocked=blocked,
+        active=active,
+    ), status
 
 
 @bp.route("/training.csv")
@@ -226,8 +310,11 @@ def transcript_csv():
     """The transcript as CSV (the same columns as ``annotate export training``)."""
     out = io.StringIO()
     write_csv(g.project, transcript_rows(db.session, g.project), out)
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=training-{g.project.slug}.csv"})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=training-{g.project.slug}.csv"},
+    )
 
 
 @bp.route("/training/qualifications/<int:qualification_id>/revoke", methods=["POST"])
@@ -241,15 +328,21 @@ def revoke(qualification_id: int):
         flash(_("Give a reason for the revocation; it is kept in the transcript."), "danger")
         return _transcript_page(form, 400)
     try:
-        revoke_qualification(db.session, qualification, required_text(form.reason),
-                             actor=current_user)
+        revoke_qualification(
+            db.session, qualification, required_text(form.reason), actor=current_user
+        )
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "danger")
         return _transcript_page(form, error.status_code)
     db.session.commit()
-    flash(_("Qualification revoked; %(user)s must pass the quiz again.",
-            user=qualification.user.username), "success")
+    flash(
+        _(
+            "Qualification revoked; %(user)s must pass the quiz again.",
+            user=qualification.user.username,
+        ),
+        "success",
+    )
     return redirect(url_for("rulebooks.transcript"))
 
 
@@ -261,15 +354,26 @@ def retry(user_id: int):
     if not form.validate_on_submit() or not required_text(form.module_id).isdigit():
         abort(400)
     module = db.get_or_404(TrainingModule, int(required_text(form.module_id)))
-    member = db.session.scalar(sa.select(Membership.id).where(
-        Membership.user_id == user.id, Membership.project_id == g.project.id,
-        Membership.role == ProjectRole.annotator))
+    member = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.project_id == g.project.id,
+            Membership.role == ProjectRole.annotator,
+        )
+    )
     owner = module.rulebook_version.rulebook.project_id if module.rulebook_version else None
     if member is None or owner not in (None, g.project.id):
         abort(404)
-    allow_retry(db.session, user, module, project=g.project, actor=current_user,
-                reason=form.reason.data or "")
+    allow_retry(
+        db.session,
+        user,
+        module,
+        project=g.project,
+        actor=current_user,
+        reason=form.reason.data or "",
+    )
     db.session.commit()
-    flash(_("%(user)s may try %(module)s again.", user=user.username, module=module.title),
-          "success")
+    flash(
+        _("%(user)s may try %(module)s again.", user=user.username, module=module.title), "success"
+    )
     return redirect(url_for("rulebooks.transcript"))

@@ -68,15 +68,27 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _annotator_projects() -> list[Project]:
-    return list(db.session.scalars(sa.select(Project).join(Membership).where(
-        Membership.user_id == current_user.id, Membership.role == ProjectRole.annotator,
-        Project.archived.is_(False)).order_by(Project.name)))
+    return list(
+        db.session.scalars(
+            sa.select(Project)
+            .join(Membership)
+            .where(
+                Membership.user_id == current_user.id,
+                Membership.role == ProjectRole.annotator,
+                Project.archived.is_(False),
+            )
+            .order_by(Project.name)
+        )
+    )
 
 
 def _check_module_access(module: TrainingModule) -> Project | None:
     project = project_of(module)
-    if project is not None and not current_user.is_admin and project.id not in {
-            p.id for p in _annotator_projects()}:
+    if (
+        project is not None
+        and not current_user.is_admin
+        and project.id not in {p.id for p in _annotator_projects()}
+    ):
         abort(403)
     return project
 
@@ -85,8 +97,9 @@ def _refused(error: DomainError, back: str):
     db.session.rollback()
     problems = getattr(error, "problems", [])
     message = str(error).split("\n")[0] if problems else str(error)
-    return render_template("training/refused.html", message=message, problems=problems,
-                           back=back), error.status_code
+    return render_template(
+        "training/refused.html", message=message, problems=problems, back=back
+    ), error.status_code
 
 
 @bp.route("/")
@@ -100,13 +113,20 @@ def index():
     for project in _annotator_projects():
         version = current_version(db.session, project)
         module = module_for_version(db.session, version) if version else None
-        rows.append({
-            "project": project, "gate": gate_status(db.session, current_user, project),
-            "version": version, "module": module,
-            "qualification": active_qualification(db.session, current_user, project, version)
-            if version else None,
-            "status": attempt_status(db.session, current_user, module, project)
-            if module else None})
+        rows.append(
+            {
+                "project": project,
+                "gate": gate_status(db.session, current_user, project),
+                "version": version,
+                "module": module,
+                "qualification": active_qualification(db.session, current_user, project, version)
+                if version
+                else None,
+                "status": attempt_status(db.session, current_user, module, project)
+                if module
+                else None,
+            }
+        )
     return render_template("training/index.html", rows=rows, legal_status=legal_status)
 
 
@@ -116,8 +136,13 @@ def read_module(module_id: int):
     module = db.get_or_404(TrainingModule, module_id)
     project = _check_module_access(module)
     status = attempt_status(db.session, current_user, module, project)
-    return render_template("training/read.html", module=module, project=project,
-                           status=status, text=module_text(module))
+    return render_template(
+        "training/read.html",
+        module=module,
+        project=project,
+        status=status,
+        text=module_text(module),
+    )
 
 
 @bp.route("/modules/<int:module_id>/quiz", methods=["GET", "POST"])
@@ -130,13 +155,24 @@ def take_quiz(module_id: int):
     if request.method == "GET":
         status = attempt_status(db.session, current_user, module, project)
         if not status.can_attempt:
-            return render_template("training/read.html", module=module, project=project,
-                                   status=status, text=module_text(module)), 409
+            return render_template(
+                "training/read.html",
+                module=module,
+                project=project,
+                status=status,
+                text=module_text(module),
+            ), 409
         form.token.data = _serializer().dumps(
-            {"m": module.id, "u": current_user.id, "n": secrets.token_hex(16),
-             "t": utcnow().isoformat()})
-        return render_template("training/quiz.html", module=module, project=project,
-                               form=form, field_name=field_name)
+            {
+                "m": module.id,
+                "u": current_user.id,
+                "n": secrets.token_hex(16),
+                "t": utcnow().isoformat(),
+            }
+        )
+        return render_template(
+            "training/quiz.html", module=module, project=project, form=form, field_name=field_name
+        )
     try:
         token = _serializer().loads(request.form.get("token", ""))
     except BadSignature:
@@ -144,20 +180,26 @@ def take_quiz(module_id: int):
     if token.get("m") != module.id or token.get("u") != current_user.id:
         abort(400, _("This quiz form belongs to another quiz or user. Start the quiz again."))
     nonce = token["n"]
-    earlier = db.session.scalar(sa.select(TrainingAttempt).where(
-        TrainingAttempt.token == nonce))
+    earlier = db.session.scalar(sa.select(TrainingAttempt).where(TrainingAttempt.token == nonce))
     if earlier is not None:
         flash(_("This quiz was already submitted; here is your result."), "warning")
         return redirect(url_for("training.show_attempt", attempt_id=earlier.id))
     if not form.validate_on_submit():
-        return render_template("training/quiz.html", module=module, project=project,
-                               form=form, field_name=field_name), 400
+        return render_template(
+            "training/quiz.html", module=module, project=project, form=form, field_name=field_name
+        ), 400
     answers = {q.key: form[field_name(q.key)].data for q in module.questions}
     from datetime import datetime
 
     try:
-        attempt = submit_attempt(db.session, current_user, module, answers, token=nonce,
-                                 started_at=datetime.fromisoformat(token["t"]))
+        attempt = submit_attempt(
+            db.session,
+            current_user,
+            module,
+            answers,
+            token=nonce,
+            started_at=datetime.fromisoformat(token["t"]),
+        )
     except DomainError as error:
         return _refused(error, back)
     db.session.commit()
@@ -176,29 +218,50 @@ def show_attempt(attempt_id: int):
     results, reread = [], {}
     for question in module.questions:
         mark = graded.get(question.key, {})
-        results.append({"question": question, "given": mark.get("given"),
-                        "correct": bool(mark.get("correct")),
-                        "clause": clauses.get(question.clause_key or "")})
+        results.append(
+            {
+                "question": question,
+                "given": mark.get("given"),
+                "correct": bool(mark.get("correct")),
+                "clause": clauses.get(question.clause_key or ""),
+            }
+        )
         if not mark.get("correct") and question.clause_key in clauses:
             reread[question.clause_key] = clauses[question.clause_key]
     project = project_of(module)
     gate = gate_status(db.session, attempt.user, project) if project else None
-    return render_template("training/result.html", attempt=attempt, module=module,
-                           results=results, reread=list(reread.values()), gate=gate,
-                           project=project, clause_anchor=clause_anchor)
+    return render_template(
+        "training/result.html",
+        attempt=attempt,
+        module=module,
+        results=results,
+        reread=list(reread.values()),
+        gate=gate,
+        project=project,
+        clause_anchor=clause_anchor,
+    )
 
 
 def _previous_version(project: Project, version: RulebookVersion) -> RulebookVersion | None:
     """The version the annotator last qualified on or acknowledged before ``version``."""
     qualification = active_qualification(db.session, current_user, project, version)
     known = [qualification.rulebook_version] if qualification else []
-    known += list(db.session.scalars(sa.select(RulebookVersion).join(
-        Acknowledgement, Acknowledgement.rulebook_version_id == RulebookVersion.id).where(
-        Acknowledgement.user_id == current_user.id,
-        RulebookVersion.rulebook_id == version.rulebook_id,
-        RulebookVersion.id != version.id)))
-    known = [v for v in known if (v.major, v.minor, v.patch)
-             < (version.major, version.minor, version.patch)]
+    known += list(
+        db.session.scalars(
+            sa.select(RulebookVersion)
+            .join(Acknowledgement, Acknowledgement.rulebook_version_id == RulebookVersion.id)
+            .where(
+                Acknowledgement.user_id == current_user.id,
+                RulebookVersion.rulebook_id == version.rulebook_id,
+                RulebookVersion.id != version.id,
+            )
+        )
+    )
+    known = [
+        v
+        for v in known
+        if (v.major, v.minor, v.patch) < (version.major, version.minor, version.patch)
+    ]
     return max(known, key=lambda v: (v.major, v.minor, v.patch), default=None)
 
 
@@ -211,24 +274,35 @@ def acknowledge(slug: str):
     version = current_version(db.session, project)
     gate = gate_status(db.session, current_user, project)
     if version is None or gate.step != "acknowledge":
-        flash(_("There is nothing to acknowledge in %(project)s.", project=project.name),
-              "info")
+        flash(_("There is nothing to acknowledge in %(project)s.", project=project.name), "info")
         return redirect(url_for("training.index"))
     previous = _previous_version(project, version)
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:
-            acknowledge_version(db.session, current_user, project, version,
-                                required_text(form.sha256))
+            acknowledge_version(
+                db.session, current_user, project, version, required_text(form.sha256)
+            )
         except DomainError as error:
             return _refused(error, url_for("training.acknowledge", slug=slug))
         db.session.commit()
-        flash(_("Signed: you acknowledged %(title)s v%(version)s.", title=version.title,
-                version=version.version), "success")
+        flash(
+            _(
+                "Signed: you acknowledged %(title)s v%(version)s.",
+                title=version.title,
+                version=version.version,
+            ),
+            "success",
+        )
         return redirect(url_for("training.index"))
     form.sha256.data = version.sha256
     diff = diff_versions(previous, version) if previous else None
-    return render_template("training/acknowledge.html", project=project, version=version,
-                           previous=previous, diff=diff, form=form,
-                           module=module_for_version(db.session, version)
-                           ), 400 if form.errors else 200
+    return render_template(
+        "training/acknowledge.html",
+        project=project,
+        version=version,
+        previous=previous,
+        diff=diff,
+        form=form,
+        module=module_for_version(db.session, version),
+    ), 400 if form.errors else 200

@@ -32,10 +32,14 @@ def index():
     grant_form.project.choices = [SelectChoice(p.slug, p.name) for p in projects]
     try:
         if create_form.submit.data and create_form.validate_on_submit():
-            user = create_user(db.session, required_text(create_form.username),
-                               create_form.password.data,
-                               display_name=create_form.display_name.data or "",
-                               is_admin=create_form.is_admin.data, actor=current_user)
+            user = create_user(
+                db.session,
+                required_text(create_form.username),
+                create_form.password.data,
+                display_name=create_form.display_name.data or "",
+                is_admin=create_form.is_admin.data,
+                actor=current_user,
+            )
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("users.index"))
@@ -44,17 +48,22 @@ def index():
             if grantee is None:  # the choices held it, but it may have gone since
                 raise NotFound(f"No user {grant_form.username.data!r}.")
             project = get_project(db.session, grant_form.project.data)
-            add_membership(db.session, grantee, project, ProjectRole(grant_form.role.data),
-                           actor=current_user)
+            add_membership(
+                db.session, grantee, project, ProjectRole(grant_form.role.data), actor=current_user
+            )
             db.session.commit()
             flash(_("Role granted."), "success")
             return redirect(url_for("users.index"))
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "danger")
-    return render_template("users/index.html", users=users, create_form=create_form,
-                           grant_form=grant_form, end_sessions_form=EmptyForm()), (200 if not (
-                               create_form.errors or grant_form.errors) else 400)
+    return render_template(
+        "users/index.html",
+        users=users,
+        create_form=create_form,
+        grant_form=grant_form,
+        end_sessions_form=EmptyForm(),
+    ), (200 if not (create_form.errors or grant_form.errors) else 400)
 
 
 @bp.post("/<int:user_id>/sessions/end")
@@ -64,8 +73,14 @@ def end_sessions(user_id: int):
         abort(400)
     user = db.get_or_404(User, user_id)
     user.end_sessions()
-    record_event(db.session, "user.sessions_end", "user", user.id, actor=current_user,
-                 details={"username": user.username})
+    record_event(
+        db.session,
+        "user.sessions_end",
+        "user",
+        user.id,
+        actor=current_user,
+        details={"username": user.username},
+    )
     db.session.commit()
     flash(_("%(name)s has been logged out everywhere.", name=user.username), "success")
     return redirect(url_for("users.index"))

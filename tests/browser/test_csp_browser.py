@@ -20,7 +20,8 @@ def test_pages_work_under_the_csp_without_violations(page, live_server):
 
     def violations() -> list[str]:
         return page.evaluate("window.__csp") + [
-            text for text in console if "Content Security Policy" in text]
+            text for text in console if "Content Security Policy" in text
+        ]
 
     log_in(page, live_server, "ann1")
     page.wait_for_url(f"{live_server}/annotate/")

@@ -13,10 +13,12 @@ def _mine(db, slug):
     db.session.remove()
     return db.session.execute(
         sa.select(Annotation.value, Annotation.clause_keys, Annotation.duration_ms)
-        .join(Item, Item.id == Annotation.item_id).join(Project, Project.id == Item.project_id)
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Project, Project.id == Item.project_id)
         .join(User, User.id == Annotation.annotator_id)
         .where(Project.slug == slug, User.username == "ann1")
-        .order_by(Annotation.id)).all()
+        .order_by(Annotation.id)
+    ).all()
 
 
 def _next_item(page, key="Enter"):
@@ -25,8 +27,9 @@ def _next_item(page, key="Enter"):
     page.wait_for_selector("#labeling, #queue-empty")
 
 
-def test_keyboard_only_labeling_of_single_label_span_and_pairwise(page, live_server, db,
-                                                                   screenshot):
+def test_keyboard_only_labeling_of_single_label_span_and_pairwise(
+    page, live_server, db, screenshot
+):
     log_in(page, live_server, "ann1")
     page.wait_for_url(f"{live_server}/annotate/")
     before = len(_mine(db, "demo"))
@@ -111,14 +114,17 @@ def test_mouse_selection_marks_a_span(page, live_server, db):
     box = page.locator("#span-text")
     text = box.inner_text()
     word = text.split()[0]
-    page.evaluate("""(n) => {
+    page.evaluate(
+        """(n) => {
         const box = document.getElementById('span-text');
         const range = document.createRange();
         let node = box.firstChild; while (node.nodeType !== 3) node = node.firstChild;
         range.setStart(node, 0); range.setEnd(node, n);
         const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
         box.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-    }""", len(word))
+    }""",
+        len(word),
+    )
     page.locator(".span-label").first.click()
     assert page.locator("#span-list li").count() == 1
     assert word in page.locator("#span-list li").inner_text()

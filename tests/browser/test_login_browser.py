@@ -39,9 +39,14 @@ def test_chinese_browser_gets_chinese_login_page(browser, live_server, screensho
     context.close()
 
 
-HOMES = {"admin": ("/admin/", "项目"), "manager": ("/reports/", "质量报告"),
-         "reviewer": ("/review/", "待抽样核验的批次"), "ann1": ("/annotate/", "我的标注工作"),
-         "ann2": ("/annotate/", "我的标注工作"), "ann3": ("/annotate/", "我的标注工作")}
+HOMES = {
+    "admin": ("/admin/", "项目"),
+    "manager": ("/reports/", "质量报告"),
+    "reviewer": ("/review/", "待抽样核验的批次"),
+    "ann1": ("/annotate/", "我的标注工作"),
+    "ann2": ("/annotate/", "我的标注工作"),
+    "ann3": ("/annotate/", "我的标注工作"),
+}
 
 
 def test_every_demo_account_lands_on_its_home_in_chinese(browser, live_server, screenshot):

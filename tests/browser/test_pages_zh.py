@@ -7,12 +7,26 @@ import pytest
 from tests.browser.conftest import log_in
 
 PAGES = {
-    "ann1": ["/annotate/", "/annotate/demo", "/annotate/helpfulness", "/annotate/ner",
-             "/annotate/training/", "/annotate/quality/", "/annotate/feedback/"],
+    "ann1": [
+        "/annotate/",
+        "/annotate/demo",
+        "/annotate/helpfulness",
+        "/annotate/ner",
+        "/annotate/training/",
+        "/annotate/quality/",
+        "/annotate/feedback/",
+    ],
     "reviewer": ["/review/"],
-    "manager": ["/reports/", "/reports/demo", "/admin/", "/admin/data/",
-                "/admin/projects/demo/rulebooks/", "/admin/projects/demo/training/",
-                "/review/calibration/", "/admin/audit/"],
+    "manager": [
+        "/reports/",
+        "/reports/demo",
+        "/admin/",
+        "/admin/data/",
+        "/admin/projects/demo/rulebooks/",
+        "/admin/projects/demo/training/",
+        "/review/calibration/",
+        "/admin/audit/",
+    ],
     "admin": ["/admin/users/", "/account/"],
 }
 

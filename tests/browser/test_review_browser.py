@@ -26,7 +26,8 @@ def _sampled_on_screen(db, page) -> SampledAnnotation:
 
 
 def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
-        page, live_server, screenshot, db):
+    page, live_server, screenshot, db
+):
     log_in(page, live_server, "reviewer")
     page.wait_for_url(f"{live_server}/review/")
     screenshot(page, "review-batches")
@@ -56,8 +57,16 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
             # One failed annotation per annotator: X, a label hotkey, error type, clause, Enter.
             failed_annotators.add(annotator)
             value = sampled.annotation.value
-            hotkey = next(k for k, label in (("1", "positive"), ("2", "negative"),
-                                             ("3", "neutral"), ("4", "mixed")) if label != value)
+            hotkey = next(
+                k
+                for k, label in (
+                    ("1", "positive"),
+                    ("2", "negative"),
+                    ("3", "neutral"),
+                    ("4", "mixed"),
+                )
+                if label != value
+            )
             page.keyboard.press("x")
             assert page.locator("#correction").is_visible()
             page.keyboard.press(hotkey)
@@ -76,7 +85,8 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
         with page.expect_navigation():
             page.keyboard.press(key)
         assert not page.locator("#review-problems").count(), page.locator(
-            "#review-problems").inner_text()
+            "#review-problems"
+        ).inner_text()
         assert page.url != url
         reviewed += 1
         assert reviewed < 60
@@ -84,7 +94,8 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
     page.wait_for_selector("#decide")
     assert page.locator("#plan-decision").inner_text() == "reject"
     assert int(page.locator("[data-tally-defects]").get_attribute("data-tally-defects")) == len(
-        failed_annotators)
+        failed_annotators
+    )
     screenshot(page, "review-decision-pending")
     assert page.locator("#decision-form [name=decision]").input_value() == "reject"
     page.click("#decision-form [type=submit]")
@@ -95,13 +106,20 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
     db.session.expire_all()
     batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-10"))
     assert batch.status == BatchStatus.reannotating
-    back = set(db.session.scalars(sa.select(User.username).join(
-        Assignment, Assignment.annotator_id == User.id).where(Assignment.round == 2)))
+    back = set(
+        db.session.scalars(
+            sa.select(User.username)
+            .join(Assignment, Assignment.annotator_id == User.id)
+            .where(Assignment.round == 2)
+        )
+    )
     assert back == failed_annotators == {"ann1", "ann2", "ann3"}
     assert db.session.scalar(sa.select(sa.func.count(Review.id))) == reviewed
-    corrections = db.session.execute(sa.select(Review.corrected_value, SampledAnnotation)
-                                     .join(SampledAnnotation)
-                                     .where(Review.verdict == "incorrect")).all()
+    corrections = db.session.execute(
+        sa.select(Review.corrected_value, SampledAnnotation)
+        .join(SampledAnnotation)
+        .where(Review.verdict == "incorrect")
+    ).all()
     assert all(value and value != sampled.annotation.value for value, sampled in corrections)
 
     page.click("nav button:text('Log out')")

@@ -57,8 +57,12 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     assert "Not passed." in page.locator("#quiz-outcome").inner_text()
     assert page.locator("#reread h3").count() >= 1
     screenshot(page, "training-result-failed")
-    answers = [int(a) for a in page.locator(".result-question").evaluate_all(
-        "els => els.map(e => e.dataset.answer)")]
+    answers = [
+        int(a)
+        for a in page.locator(".result-question").evaluate_all(
+            "els => els.map(e => e.dataset.answer)"
+        )
+    ]
 
     page.click("text=Back to my training: see what to do next")
     assert page.locator("#project-demo .gate-status").get_attribute("data-step") == "training"
@@ -93,11 +97,15 @@ def test_minor_revision_needs_a_signed_acknowledgement(browser, live_server, scr
     mpage.click("text=Start a new draft from this version")
     mpage.wait_for_selector("#edit-form")
     body = mpage.locator("textarea[name=body]").input_value()
-    body = body.replace('change_note: "Describe what changed since 1.0.0."',
-                        "change_note: Added a Cantonese example to R2.7.")
-    body = body.replace('**Example:** "还行吧，一般般。"',
-                        '**Example:** "麻麻哋啦。" (Cantonese: so-so.) → `neutral`\n\n'
-                        '**Example:** "还行吧，一般般。"')
+    body = body.replace(
+        'change_note: "Describe what changed since 1.0.0."',
+        "change_note: Added a Cantonese example to R2.7.",
+    )
+    body = body.replace(
+        '**Example:** "还行吧，一般般。"',
+        '**Example:** "麻麻哋啦。" (Cantonese: so-so.) → `neutral`\n\n'
+        '**Example:** "还行吧，一般般。"',
+    )
     mpage.fill("textarea[name=body]", body)
     screenshot(mpage, "rulebook-edit-draft")
     mpage.click("#edit-form input[type=submit]")

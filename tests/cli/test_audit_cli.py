@@ -17,11 +17,11 @@ def test_verify_ok_prints_count_and_head(runner, db):
 
 
 def test_verify_names_the_edited_row(runner, db):
-    events = [record_event(db.session, "test.e", "thing", i, details={"i": i})
-              for i in range(4)]
+    events = [record_event(db.session, "test.e", "thing", i, details={"i": i}) for i in range(4)]
     db.session.commit()
-    db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == events[1].id)
-                       .values(actor_name="mallory"))
+    db.session.execute(
+        sa.update(AuditEvent).where(AuditEvent.id == events[1].id).values(actor_name="mallory")
+    )
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0
@@ -41,7 +41,8 @@ def test_audit_page_filters_and_paginates(db, client, login, make_user, make_pro
     assert "test.bulk" not in filtered and "other.thing" in filtered
     assert client.get("/admin/audit/?since=2000-01-01&until=2000-01-02").status_code == 200
     assert "No events match" in client.get(
-        "/admin/audit/?since=2000-01-01&until=2000-01-02").get_data(as_text=True)
+        "/admin/audit/?since=2000-01-01&until=2000-01-02"
+    ).get_data(as_text=True)
 
 
 def test_manager_sees_only_project_events(db, client, login, make_user, make_project):

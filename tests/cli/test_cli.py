@@ -13,8 +13,9 @@ from annotate.models import Project, User
 
 
 def test_user_create_reads_password_from_stdin(runner, db):
-    result = runner.invoke(args=["user", "create", "alice", "--admin", "--password-stdin"],
-                           input="correct horse\n")
+    result = runner.invoke(
+        args=["user", "create", "alice", "--admin", "--password-stdin"], input="correct horse\n"
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.username == "alice"))
     assert user.is_admin and user.password_hash.startswith("$argon2")
@@ -35,14 +36,36 @@ def test_user_create_existing_name_fails_cleanly(runner, make_user):
 
 
 def test_project_create_with_labels_and_scale(runner, db):
-    result = runner.invoke(args=["project", "create", "senti", "--name", "Sentiment",
-                                 "--task-type", "single_label", "--labels", "pos,neg,neu"])
+    result = runner.invoke(
+        args=[
+            "project",
+            "create",
+            "senti",
+            "--name",
+            "Sentiment",
+            "--task-type",
+            "single_label",
+            "--labels",
+            "pos,neg,neu",
+        ]
+    )
     assert result.exit_code == 0, result.output
     project = db.session.scalar(sa.select(Project).where(Project.slug == "senti"))
     assert [label["key"] for label in project.labels] == ["pos", "neg", "neu"]
     assert [label["hotkey"] for label in project.labels] == ["1", "2", "3"]
-    result = runner.invoke(args=["project", "create", "stars", "--name", "Stars",
-                                 "--task-type", "rating", "--scale", "1-5"])
+    result = runner.invoke(
+        args=[
+            "project",
+            "create",
+            "stars",
+            "--name",
+            "Stars",
+            "--task-type",
+            "rating",
+            "--scale",
+            "1-5",
+        ]
+    )
     assert result.exit_code == 0, result.output
     stars = db.session.scalar(sa.select(Project).where(Project.slug == "stars"))
     assert stars.label_schema == {"scale": {"min": 1, "max": 5, "step": 1}}
@@ -51,18 +74,25 @@ def test_project_create_with_labels_and_scale(runner, db):
 
 def test_project_create_bad_input_fails_cleanly(runner, db):
     cases = [
-        ["project", "create", "Bad Slug", "--name", "x", "--task-type", "single_label",
-         "--labels", "a"],
+        [
+            "project",
+            "create",
+            "Bad Slug",
+            "--name",
+            "x",
+            "--task-type",
+            "single_label",
+            "--labels",
+            "a",
+        ],
         ["project", "create", "nolabels", "--name", "x", "--task-type", "single_label"],
-        ["project", "create", "badscale", "--name", "x", "--task-type", "rating",
-         "--scale", "5-1"],
+        ["project", "create", "badscale", "--name", "x", "--task-type", "rating", "--scale", "5-1"],
     ]
     for args in cases:
         result = runner.invoke(args=args)
         assert result.exit_code == 1, args
         assert "Error:" in result.output
-    bad_type = runner.invoke(args=["project", "create", "x", "--name", "x",
-                                   "--task-type", "essay"])
+    bad_type = runner.invoke(args=["project", "create", "x", "--name", "x", "--task-type", "essay"])
     assert bad_type.exit_code == 2
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 0
 
@@ -86,15 +116,30 @@ def test_every_command_and_option_has_help(app):
     for name in sorted(ours):
         walk(main.get_command(click.Context(main), name), [name])
     mine = set(app.cli.commands) - third_party
-    assert {"init", "user", "project", "import", "export", "rulebook", "sample", "audit",
-            "dossier"} <= mine
+    assert {
+        "init",
+        "user",
+        "project",
+        "import",
+        "export",
+        "rulebook",
+        "sample",
+        "audit",
+        "dossier",
+    } <= mine
     for name in sorted(mine):
         walk(app.cli.get_command(click.Context(app.cli), name), [name])
 
 
 def _annotate(*args, env, input_text=None):
-    return subprocess.run([sys.executable, "-m", "annotate.cli", *args], env=env,
-                          input=input_text, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "annotate.cli", *args],
+        env=env,
+        input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_demo_seed_only_then_other_commands_share_the_database(tmp_path):
@@ -106,8 +151,9 @@ def test_demo_seed_only_then_other_commands_share_the_database(tmp_path):
     assert "ann1" in seeded.stdout
     again = _annotate("user", "create", "ann1", "--password-stdin", env=env, input_text="x1234\n")
     assert again.returncode == 1 and "already exists" in again.stderr
-    created = _annotate("user", "create", "newbie", "--password-stdin", env=env,
-                        input_text="x1234\n")
+    created = _annotate(
+        "user", "create", "newbie", "--password-stdin", env=env, input_text="x1234\n"
+    )
     assert created.returncode == 0, created.stderr
     routes = _annotate("init", env=env)
     assert routes.returncode == 0, routes.stderr

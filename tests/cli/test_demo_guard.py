@@ -53,8 +53,9 @@ def target(request, tmp_path):
 def small_demo(monkeypatch):
     """The demo as the command builds it, with fewer items (the guard is what is tested)."""
     original = seed_module.seed_demo
-    monkeypatch.setattr(seed_module, "seed_demo",
-                        lambda **kwargs: original(**{**kwargs, "n_items": 12}))
+    monkeypatch.setattr(
+        seed_module, "seed_demo", lambda **kwargs: original(**{**kwargs, "n_items": 12})
+    )
 
 
 def _populate(url: sa.URL) -> dict[str, int]:
@@ -63,19 +64,31 @@ def _populate(url: sa.URL) -> dict[str, int]:
     from annotate.services.accounts.users import create_user
     from annotate.services.projects.projects import create_project
 
-    app = create_app({"CONFIG_CLASS": TestConfig,
-                      "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)})
+    app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+        }
+    )
     with app.app_context():
         upgrade()
         owner = create_user(db.session, "owner", "pw-12345", is_admin=True)
-        project = create_project(db.session, "real", "Real work", "single_label",
-                                 labels=["a", "b"], actor=owner)
+        project = create_project(
+            db.session, "real", "Real work", "single_label", labels=["a", "b"], actor=owner
+        )
         batch = Batch(project=project, name="b1", source="s", licence="l")
         db.session.add(batch)
         db.session.flush()
-        db.session.add_all(Item(project_id=project.id, batch_id=batch.id, external_id=str(n),
-                                payload={"text": str(n)}, content_hash=f"{n:064d}")
-                           for n in range(5))
+        db.session.add_all(
+            Item(
+                project_id=project.id,
+                batch_id=batch.id,
+                external_id=str(n),
+                payload={"text": str(n)},
+                content_hash=f"{n:064d}",
+            )
+            for n in range(5)
+        )
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -86,8 +99,10 @@ def _counts(url: sa.URL) -> dict[str, int]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return {t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-                    for t in TABLES}
+            return {
+                t: connection.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+                for t in TABLES
+            }
     finally:
         engine.dispose()
 
@@ -96,8 +111,9 @@ def _first_event(url: sa.URL) -> str:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(sa.text(
-                "SELECT action FROM audit_events ORDER BY id LIMIT 1")).scalar_one()
+            return connection.execute(
+                sa.text("SELECT action FROM audit_events ORDER BY id LIMIT 1")
+            ).scalar_one()
     finally:
         engine.dispose()
 
@@ -136,8 +152,12 @@ def test_the_right_name_wipes_and_the_demo_rebuilds_its_own(target):
     assert _first_event(url) == DEMO_MARKER
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(sa.text(
-            "SELECT count(*) FROM users WHERE username = 'owner'")).scalar_one() == 0
+        assert (
+            connection.execute(
+                sa.text("SELECT count(*) FROM users WHERE username = 'owner'")
+            ).scalar_one()
+            == 0
+        )
     engine.dispose()
     # Its own database (even with a user added in the demo) is rebuilt without the flag.
     again = _demo(url)

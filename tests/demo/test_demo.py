@@ -22,33 +22,39 @@ def test_demo_has_accounts_project_rulebook_and_work(demo):
     session = demo.session
     assert set(session.scalars(sa.select(User.username))) == set(DEMO_USERS)
     project = session.scalar(sa.select(Project).where(Project.slug == "demo"))
-    assert [label["key"] for label in project.labels] == ["positive", "negative", "neutral",
-                                                          "mixed"]
+    assert [label["key"] for label in project.labels] == [
+        "positive",
+        "negative",
+        "neutral",
+        "mixed",
+    ]
     version = session.scalar(sa.select(RulebookVersion))
     assert version.status == VersionStatus.published and len(version.sha256) == 64
     assert len(version.clauses) >= 8
     items = session.scalar(sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id))
     assert items == 120
-    per_item = session.execute(sa.select(Annotation.item_id, sa.func.count())
-                               .group_by(Annotation.item_id)).all()
+    per_item = session.execute(
+        sa.select(Annotation.item_id, sa.func.count()).group_by(Annotation.item_id)
+    ).all()
     assert any(count == 3 for _, count in per_item), "no overlapping items for agreement"
     assert all(count <= project.redundancy_k for _, count in per_item)
     annotators = set(session.scalars(sa.select(Annotation.annotator_id).distinct()))
     assert len(annotators) == 3
-    assert session.scalar(sa.select(sa.func.count(Item.id))
-                          .where(Item.gold_answer.is_not(None))) > 0
-    assert all(a.rulebook_version_id == version.id for a in session.scalars(
-        sa.select(Annotation)))
+    assert (
+        session.scalar(sa.select(sa.func.count(Item.id)).where(Item.gold_answer.is_not(None))) > 0
+    )
+    assert all(a.rulebook_version_id == version.id for a in session.scalars(sa.select(Annotation)))
     assert verify_chain(session).broken_at is None
     assert free_slots_out_of_step(session) == []
 
 
 def test_demo_annotators_differ_in_accuracy(demo):
     session = demo.session
-    rows = session.execute(sa.select(User.username, Annotation.value, Item.gold_answer,
-                                     Item.id)
-                           .join(Annotation, Annotation.annotator_id == User.id)
-                           .join(Item, Item.id == Annotation.item_id)).all()
+    rows = session.execute(
+        sa.select(User.username, Annotation.value, Item.gold_answer, Item.id)
+        .join(Annotation, Annotation.annotator_id == User.id)
+        .join(Item, Item.id == Annotation.item_id)
+    ).all()
     assert len({value for _, value, _, _ in rows}) == 4
     from annotate.demo import seed as demo_module
 
@@ -68,9 +74,17 @@ def test_demo_annotators_differ_in_accuracy(demo):
     assert rate["ann1"] > rate["ann3"]
 
 
-@pytest.mark.parametrize("username, home", [
-    ("admin", "/admin/"), ("manager", "/reports/"), ("reviewer", "/review/"),
-    ("ann1", "/annotate/"), ("ann2", "/annotate/"), ("ann3", "/annotate/")])
+@pytest.mark.parametrize(
+    "username, home",
+    [
+        ("admin", "/admin/"),
+        ("manager", "/reports/"),
+        ("reviewer", "/review/"),
+        ("ann1", "/annotate/"),
+        ("ann2", "/annotate/"),
+        ("ann3", "/annotate/"),
+    ],
+)
 def test_every_demo_account_logs_in_to_its_home(demo, client, username, home):
     response = client.post("/login", data={"username": username, "password": "demo"})
     assert response.headers["Location"] == home
@@ -88,15 +102,20 @@ def test_demo_has_a_pairwise_and_a_span_project_with_waiting_work(demo):
     for slug, task in (("helpfulness", "pairwise"), ("ner", "span")):
         project = session.scalar(sa.select(Project).where(Project.slug == slug))
         assert project.task_type.value == task and current_version(session, project)
-        assert session.scalar(sa.select(sa.func.count(Item.id))
-                              .where(Item.project_id == project.id)) >= 30
+        assert (
+            session.scalar(sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id))
+            >= 30
+        )
         assert claim_next(session, ann1, project) is not None
     ner = session.scalar(sa.select(Project).where(Project.slug == "ner"))
-    for item in session.scalars(sa.select(Item).where(Item.project_id == ner.id,
-                                                      Item.gold_answer.is_not(None))):
+    for item in session.scalars(
+        sa.select(Item).where(Item.project_id == ner.id, Item.gold_answer.is_not(None))
+    ):
         for span in item.gold_answer:
-            assert item.payload["text"][span["start"]:span["end"]].strip() == \
-                item.payload["text"][span["start"]:span["end"]]
+            assert (
+                item.payload["text"][span["start"] : span["end"]].strip()
+                == item.payload["text"][span["start"] : span["end"]]
+            )
 
 
 def test_demo_seeds_from_the_rulebooks_it_is_given(db, app, tmp_path):
@@ -110,13 +129,19 @@ def test_demo_seeds_from_the_rulebooks_it_is_given(db, app, tmp_path):
     given = tmp_path / "guidelines"
     shutil.copytree(shipped_guidelines_dir(), given)
     source = given / "sentiment" / "v1.0.0.md"
-    source.write_text(source.read_text(encoding="utf-8").replace(
-        "title: Product-review sentiment\n", "title: Sentiment from elsewhere\n", 1),
-        encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "title: Product-review sentiment\n", "title: Sentiment from elsewhere\n", 1
+        ),
+        encoding="utf-8",
+    )
     app.config["GUIDELINES_DIR"] = str(tmp_path / "nowhere")
     seed_demo(n_items=20, guidelines=given)
     db.session.commit()
     demo_project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
-    titles = {v.version: v.title for v in db.session.scalars(sa.select(RulebookVersion))
-              if v.rulebook.project_id == demo_project.id}
+    titles = {
+        v.version: v.title
+        for v in db.session.scalars(sa.select(RulebookVersion))
+        if v.rulebook.project_id == demo_project.id
+    }
     assert titles["1.0.0"] == "Sentiment from elsewhere"

@@ -19,11 +19,11 @@ def test_events_chain_and_verify(db):
 
 
 def test_editing_a_row_breaks_the_chain_at_that_row(db):
-    events = [record_event(db.session, "test.e", "thing", i, details={"i": i})
-              for i in range(5)]
+    events = [record_event(db.session, "test.e", "thing", i, details={"i": i}) for i in range(5)]
     db.session.commit()
-    db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == events[2].id)
-                       .values(details={"i": 99}))
+    db.session.execute(
+        sa.update(AuditEvent).where(AuditEvent.id == events[2].id).values(details={"i": 99})
+    )
     db.session.commit()
     db.session.expire_all()
     check = verify_chain(db.session)

@@ -27,13 +27,14 @@ ALLOWED = {
     "api": set(),
 }
 # Routes open to everyone, and what an anonymous GET returns.
-PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static",
-          "api.openapi"}
+PUBLIC = {"main.index", "main.healthz", "auth.login", "static", "bootstrap.static", "api.openapi"}
 # Sample values for URL parameters, per endpoint then per argument.
-SAMPLE_VALUES = {"static": {"filename": "annotate.css"},
-                 "bootstrap.static": {"filename": "css/bootstrap.min.css"},
-                 # role_users: admin 1, mgr 2, rev 3, ann 4 — probe the real annotator
-                 "reports.annotator": {"user_id": 4}}
+SAMPLE_VALUES = {
+    "static": {"filename": "annotate.css"},
+    "bootstrap.static": {"filename": "css/bootstrap.min.css"},
+    # role_users: admin 1, mgr 2, rev 3, ann 4 — probe the real annotator
+    "reports.annotator": {"user_id": 4},
+}
 # Sample values for URL parameters of any endpoint: <slug> names the role_users project, so
 # per-project gates (a manager must manage that project) are really exercised.
 SAMPLE_ARGS = {"slug": "roles", "version": "1.0.0"}
@@ -41,8 +42,10 @@ SAMPLE_ARGS = {"slug": "roles", "version": "1.0.0"}
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        values = {arg: SAMPLE_VALUES.get(rule.endpoint, {}).get(arg, SAMPLE_ARGS.get(arg, 1))
-                  for arg in rule.arguments}
+        values = {
+            arg: SAMPLE_VALUES.get(rule.endpoint, {}).get(arg, SAMPLE_ARGS.get(arg, 1))
+            for arg in rule.arguments
+        }
         with app.test_request_context():
             from flask import url_for
 
@@ -59,8 +62,13 @@ def test_every_route_is_gated(app, role_users, client):
         for who in (ANON, *ROLE_USERS):
             client.post("/logout")
             if who != ANON:
-                assert client.post("/login", data={"username": role_users[who].username,
-                                                   "password": "secret-pw"}).status_code == 302
+                assert (
+                    client.post(
+                        "/login",
+                        data={"username": role_users[who].username, "password": "secret-pw"},
+                    ).status_code
+                    == 302
+                )
             response = client.open(url, method=method)
             response.close()
             code = response.status_code
@@ -90,23 +98,27 @@ def test_users_page_is_admin_only(who, expected, role_users, client, login):
 
 
 # Which roles each API endpoint admits (admins manage every project).
-API_ROLES = {"api.import_items": {"admin", "manager"}, "api.export": {"admin", "manager"},
-             "api.next_item": {"annotator"}, "api.submit": {"annotator"},
-             "api.me": set(ROLE_USERS)}
+API_ROLES = {
+    "api.import_items": {"admin", "manager"},
+    "api.export": {"admin", "manager"},
+    "api.next_item": {"annotator"},
+    "api.submit": {"annotator"},
+    "api.me": set(ROLE_USERS),
+}
 
 
 def test_api_routes_with_each_roles_token(app, role_users, client, db):
     from annotate.services.accounts.tokens import create_token
 
-    tokens = {who: create_token(db.session, user, "probe")[1]
-              for who, user in role_users.items()}
+    tokens = {who: create_token(db.session, user, "probe")[1] for who, user in role_users.items()}
     db.session.commit()
     api_routes = [r for r in _routes(app) if r[0].startswith("api.") and r[0] not in PUBLIC]
     assert {r[0] for r in api_routes} == set(API_ROLES)
     for endpoint, method, url in api_routes:
         for who in ROLE_USERS:
-            response = client.open(url, method=method,
-                                   headers={"Authorization": f"Bearer {tokens[who]}"})
+            response = client.open(
+                url, method=method, headers={"Authorization": f"Bearer {tokens[who]}"}
+            )
             response.close()
             where = f"{method} {url} as {who}"
             assert response.is_json or response.status_code == 200, where

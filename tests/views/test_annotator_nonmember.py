@@ -5,8 +5,7 @@ from __future__ import annotations
 from annotate.models import ProjectRole
 
 
-def test_non_member_gets_404_without_the_project_name(db, make_project, make_user, client,
-                                                      login):
+def test_non_member_gets_404_without_the_project_name(db, make_project, make_user, client, login):
     mine = make_project("mine")
     secret = make_project("secret")
     secret.name = "Operation Nightingale"
@@ -14,8 +13,12 @@ def test_non_member_gets_404_without_the_project_name(db, make_project, make_use
     make_user("ann", project=mine, roles=[ProjectRole.annotator])
     make_user("boss", project=secret, roles=[ProjectRole.manager])
     login("ann")
-    for method, url in (("GET", "/annotate/secret"), ("POST", "/annotate/secret/1/submit"),
-                        ("POST", "/annotate/secret/1/skip"), ("POST", "/annotate/secret/1/flag")):
+    for method, url in (
+        ("GET", "/annotate/secret"),
+        ("POST", "/annotate/secret/1/submit"),
+        ("POST", "/annotate/secret/1/skip"),
+        ("POST", "/annotate/secret/1/flag"),
+    ):
         response = client.open(url, method=method, data={"kind": "pii", "reason": "x"})
         assert response.status_code == 404, url
         assert "Nightingale" not in response.get_data(as_text=True)
@@ -25,7 +28,8 @@ def test_non_member_gets_404_without_the_project_name(db, make_project, make_use
 
 
 def test_a_manager_without_the_annotator_role_is_not_shown_the_screen(
-        make_project, make_user, client, login):
+    make_project, make_user, client, login
+):
     project = make_project("p")
     other = make_project("q")
     make_user("ann", project=other, roles=[ProjectRole.annotator])

@@ -26,8 +26,10 @@ def team(db, make_project, make_user):
     manager = make_user("boss", project=project, roles=[ProjectRole.manager])
     annotator = make_user("ann", project=project, roles=[ProjectRole.annotator])
     make_ready(db, project, [annotator], n_items=0)
-    tokens = {"manager": create_token(db.session, manager, "ci")[1],
-              "annotator": create_token(db.session, annotator, "labeller")[1]}
+    tokens = {
+        "manager": create_token(db.session, manager, "ci")[1],
+        "annotator": create_token(db.session, annotator, "labeller")[1],
+    }
     db.session.commit()
     return project, tokens
 
@@ -38,15 +40,20 @@ def test_token_is_shown_once_and_only_its_hash_is_stored(db, make_user, client, 
     page = client.post("/account/", data={"tok-name": "laptop", "tok-submit": "1"})
     secret = re.search(r"<code>(ann_[A-Za-z0-9_-]+)</code>", page.get_data(as_text=True))[1]
     token = db.session.scalar(sa.select(ApiToken))
-    assert token.name == "laptop" and token.token_hash == hashlib.sha256(
-        secret.encode()).hexdigest()
+    assert (
+        token.name == "laptop" and token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    )
     assert secret not in client.get("/account/").get_data(as_text=True)
     assert client.get("/api/v1/me", headers=_bearer(secret)).get_json()["username"] == "alice"
     client.post(f"/account/tokens/{token.id}/revoke")
     response = client.get("/api/v1/me", headers=_bearer(secret))
     assert response.status_code == 401 and "token" in response.get_json()["error"]
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action.like("api_token.%"))) == 2
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action.like("api_token.%"))
+        )
+        == 2
+    )
 
 
 def test_session_cookies_never_authenticate(team, client, login):
@@ -71,11 +78,11 @@ def test_import_next_submit_export(db, team, client):
     project, tokens = team
     manager, annotator = _bearer(tokens["manager"]), _bearer(tokens["annotator"])
     body = "\n".join(json.dumps({"id": f"i{n}", "text": f"t{n}"}) for n in range(2))
-    response = client.post("/api/v1/projects/api/items?batch=api1&licence=CC0",
-                           data=body.encode(), headers=manager)
+    response = client.post(
+        "/api/v1/projects/api/items?batch=api1&licence=CC0", data=body.encode(), headers=manager
+    )
     assert response.status_code == 201 and response.get_json()["inserted"] == 2
-    bad = client.post("/api/v1/projects/api/items?batch=api2", data=b'{"id": "z"}',
-                      headers=manager)
+    bad = client.post("/api/v1/projects/api/items?batch=api2", data=b'{"id": "z"}', headers=manager)
     assert bad.status_code == 400
     assert bad.get_json()["problems"] == ["line 1: text: required for single_label items"]
     assert client.post("/api/v1/projects/api/next", headers=manager).status_code == 403
@@ -92,14 +99,13 @@ def test_import_next_submit_export(db, team, client):
     assert annotation.source == AnnotationSource.api and annotation.value == "yes"
 
     assert client.get("/api/v1/projects/api/export", headers=annotator).status_code == 403
-    assert client.get("/api/v1/projects/api/export?format=xml",
-                      headers=manager).status_code == 400
+    assert client.get("/api/v1/projects/api/export?format=xml", headers=manager).status_code == 400
     export = client.get("/api/v1/projects/api/export?format=jsonl", headers=manager)
     rows = [json.loads(line) for line in export.get_data(as_text=True).splitlines()]
     assert [r["id"] for r in rows] == ["i0", "i1"]
-    assert rows[0]["annotations"][0]["value"] == "yes" and rows[0]["annotations"][0][
-        "source"] == "api"
-    event = db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "export.dataset"))
+    assert (
+        rows[0]["annotations"][0]["value"] == "yes" and rows[0]["annotations"][0]["source"] == "api"
+    )
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dataset"))
     assert event.details["via"] == "api" and event.actor_name == "boss"
     assert client.get("/api/v1/projects/nope/export", headers=manager).status_code == 404

@@ -25,20 +25,35 @@ EXAMPLES = 300
 #: A small body limit, so that 413 is reached too.
 BODY_LIMIT = 16384
 
-_scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
-            | st.sampled_from(["\x00", "\ud800", "yes", "no", "A", "", "𝕏"]))
-_json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3)
-                     | st.dictionaries(st.text(max_size=6) | st.sampled_from(
-                         ["id", "text", "value", "gold", "data", "annotations"]),
-                         inner, max_size=4), max_leaves=10)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["\x00", "\ud800", "yes", "no", "A", "", "𝕏"])
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=6)
+            | st.sampled_from(["id", "text", "value", "gold", "data", "annotations"]),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=10,
+)
 
 
 def _jsonl(values: list, ascii_only: bool = True) -> bytes:
     """JSON lines; ``ascii_only`` writes lone surrogates as ``\\ud800`` escapes, else as raw
     (invalid UTF-8) bytes."""
-    return "\n".join(json.dumps(v, ensure_ascii=ascii_only, allow_nan=True)
-                     for v in values).encode("utf-8", "surrogatepass")
+    return "\n".join(json.dumps(v, ensure_ascii=ascii_only, allow_nan=True) for v in values).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def _deep(depth: int) -> bytes:
@@ -52,15 +67,21 @@ _bodies = st.one_of(
     st.builds(_jsonl, st.lists(_json, max_size=5), st.booleans()),
     st.integers(min_value=60, max_value=5000).map(_deep),
     st.integers(min_value=19, max_value=5000).map(
-        lambda n: b'{"id": "big", "text": "x", "n": ' + b"9" * n + b"}"),
+        lambda n: b'{"id": "big", "text": "x", "n": ' + b"9" * n + b"}"
+    ),
     st.lists(st.fixed_dictionaries({"id": _scalars, "text": _scalars}), max_size=5).map(_jsonl),
     st.text(alphabet=string.printable + '"\x00中', max_size=200).map(
-        lambda t: ("id,text\n" + t).encode()),
+        lambda t: ("id,text\n" + t).encode()
+    ),
     st.builds(lambda v: json.dumps({"value": v}).encode(), _json),
     st.sampled_from([b'{"value": "yes"}', b'{"value": "no", "clause_keys": ["R1"]}']),
-    st.lists(st.fixed_dictionaries({"id": st.text(min_size=1, max_size=8),
-                                    "text": st.text(min_size=1, max_size=20)}),
-             min_size=1, max_size=4).map(_jsonl),
+    st.lists(
+        st.fixed_dictionaries(
+            {"id": st.text(min_size=1, max_size=8), "text": st.text(min_size=1, max_size=20)}
+        ),
+        min_size=1,
+        max_size=4,
+    ).map(_jsonl),
     st.integers(min_value=BODY_LIMIT + 1, max_value=BODY_LIMIT + 2000).map(lambda n: b"x" * n),
 )
 
@@ -73,21 +94,29 @@ def api(app, db, make_project, make_user):
     manager = make_user("boss", project=project, roles=[ProjectRole.manager])
     annotator = make_user("ann", project=project, roles=[ProjectRole.annotator])
     make_ready(db, project, [annotator], n_items=3)
-    tokens = [create_token(db.session, manager, "m")[1],
-              create_token(db.session, annotator, "a")[1]]
+    tokens = [
+        create_token(db.session, manager, "m")[1],
+        create_token(db.session, annotator, "a")[1],
+    ]
     db.session.commit()
     return tokens
 
 
 def _operations(client) -> list[tuple[str, str, dict]]:
     doc = client.get("/api/v1/openapi.json").get_json()
-    return [(path, method, op) for path, ops in doc["paths"].items()
-            for method, op in ops.items()]
+    return [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(data=st.data())
 def test_no_api_call_answers_5xx(client, api, data):
     operations = _operations(client)
@@ -101,21 +130,28 @@ def test_no_api_call_answers_5xx(client, api, data):
             if param["schema"]["type"] == "string":
                 value = data.draw(_segment, label=name) if odd else "fz"
             else:
-                value = data.draw(st.integers(min_value=-5, max_value=2**70) if odd
-                                  else st.integers(1, 6), label=name)
+                value = data.draw(
+                    st.integers(min_value=-5, max_value=2**70) if odd else st.integers(1, 6),
+                    label=name,
+                )
             url = url.replace("{" + name + "}", quote(str(value), safe=""))
         elif data.draw(st.booleans(), label=f"send {name}"):
-            query[name] = data.draw(st.sampled_from(["jsonl", "csv", "labelstudio", "b"])
-                                    | st.text(max_size=10), label=name)
+            query[name] = data.draw(
+                st.sampled_from(["jsonl", "csv", "labelstudio", "b"]) | st.text(max_size=10),
+                label=name,
+            )
     token = data.draw(st.sampled_from([*api, *api, "ann_wrong", None]), label="token")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     kwargs = {}
     if "requestBody" in op:
         kwargs["data"] = data.draw(_bodies, label="body")
-        kwargs["content_type"] = data.draw(st.sampled_from(
-            [*op["requestBody"]["content"], "text/plain", "multipart/form-data"]), label="type")
-    response = client.open("/api/v1" + url, method=method.upper(), headers=headers,
-                           query_string=query, **kwargs)
+        kwargs["content_type"] = data.draw(
+            st.sampled_from([*op["requestBody"]["content"], "text/plain", "multipart/form-data"]),
+            label="type",
+        )
+    response = client.open(
+        "/api/v1" + url, method=method.upper(), headers=headers, query_string=query, **kwargs
+    )
     event(f"{method} {path} {response.status_code}")
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
     assert str(response.status_code) in op["responses"], (response.status_code, path)
@@ -135,17 +171,31 @@ def test_the_409_and_413_answers_are_documented(client, api):
     assert client.post(url, json={"value": "yes"}, headers=annotator).status_code == 201
     again = client.post(url, json={"value": "yes"}, headers=annotator)
     assert again.status_code == 409 and again.is_json
-    big = client.post("/api/v1/projects/fz/items?batch=b", data=b"x" * (BODY_LIMIT + 1),
-                      headers={"Authorization": f"Bearer {api[0]}"})
+    big = client.post(
+        "/api/v1/projects/fz/items?batch=b",
+        data=b"x" * (BODY_LIMIT + 1),
+        headers={"Authorization": f"Bearer {api[0]}"},
+    )
     assert big.status_code == 413 and big.is_json
 
 
-@pytest.mark.parametrize("body", [
-    b'{"value": ' + b"[" * 5000 + b"]" * 5000 + b"}", b'{"value": "a\\u0000b"}',
-    b'{"value": "\\ud800"}', b'{"value": NaN}', b'{"value": ' + b"9" * 30 + b"}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"value": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"value": "a\\u0000b"}',
+        b'{"value": "\\ud800"}',
+        b'{"value": NaN}',
+        b'{"value": ' + b"9" * 30 + b"}",
+    ],
+)
 def test_submit_refuses_what_no_database_stores(client, api, body):
     annotator = {"Authorization": f"Bearer {api[1]}"}
     lease = client.post("/api/v1/projects/fz/next", headers=annotator).get_json()["assignment"]
-    response = client.post(f"/api/v1/projects/fz/assignments/{lease['id']}/submit", data=body,
-                           content_type="application/json", headers=annotator)
+    response = client.post(
+        f"/api/v1/projects/fz/assignments/{lease['id']}/submit",
+        data=body,
+        content_type="application/json",
+        headers=annotator,
+    )
     assert response.status_code == 400, response.get_data(as_text=True)[:300]

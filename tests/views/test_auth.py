@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-LANDING = {"admin": "/admin/", "manager": "/reports/", "reviewer": "/review/",
-           "annotator": "/annotate/", "nobody": "/account/"}
+LANDING = {
+    "admin": "/admin/",
+    "manager": "/reports/",
+    "reviewer": "/review/",
+    "annotator": "/annotate/",
+    "nobody": "/account/",
+}
 
 
 @pytest.mark.parametrize("role", list(LANDING))
@@ -39,12 +44,14 @@ def test_logout_requires_post_and_ends_the_session(role_users, client, login):
 
 
 def test_next_parameter_cannot_redirect_off_site(role_users, client):
-    response = client.post("/login?next=https://evil.example/x",
-                           data={"username": "ann", "password": "secret-pw"})
+    response = client.post(
+        "/login?next=https://evil.example/x", data={"username": "ann", "password": "secret-pw"}
+    )
     assert response.headers["Location"] == "/annotate/"
     response = client.post("/logout")
-    response = client.post("/login?next=/annotate/",
-                           data={"username": "ann", "password": "secret-pw"})
+    response = client.post(
+        "/login?next=/annotate/", data={"username": "ann", "password": "secret-pw"}
+    )
     assert response.headers["Location"] == "/annotate/"
 
 
@@ -73,8 +80,9 @@ def test_login_with_csrf_token_works(csrf_app, role_users):
     client = csrf_app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    response = client.post("/login", data={"username": "ann", "password": "secret-pw",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "ann", "password": "secret-pw", "csrf_token": token}
+    )
     assert response.status_code == 302
 
 

@@ -42,16 +42,23 @@ def _nothing_written(db) -> None:
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Batch.id))) == 0
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "batch.import")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "batch.import")
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_api_refuses(db, client, target, name):
     path = CORPUS / name
-    response = client.post(f"/api/v1/projects/odd/items?batch=b&format={FORMAT[path.suffix]}",
-                           data=path.read_bytes(), content_type=MIME[path.suffix],
-                           headers={"Authorization": f"Bearer {target[1]}"})
+    response = client.post(
+        f"/api/v1/projects/odd/items?batch=b&format={FORMAT[path.suffix]}",
+        data=path.read_bytes(),
+        content_type=MIME[path.suffix],
+        headers={"Authorization": f"Bearer {target[1]}"},
+    )
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
     problems = response.get_json()["problems"]
     assert problems[0].startswith(f"{EXPECTED[name]}:"), problems
@@ -62,9 +69,11 @@ def test_api_refuses(db, client, target, name):
 def test_upload_page_refuses(db, client, login, target, name):
     path = CORPUS / name
     login("boss")
-    response = client.post("/admin/data/odd", data={
-        "file": (io.BytesIO(path.read_bytes()), name), "fmt": "auto", "batch": "b"},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/admin/data/odd",
+        data={"file": (io.BytesIO(path.read_bytes()), name), "fmt": "auto", "batch": "b"},
+        content_type="multipart/form-data",
+    )
     assert 400 <= response.status_code < 500
     assert f"{EXPECTED[name]}:" in response.get_data(as_text=True)
     _nothing_written(db)
@@ -75,7 +84,8 @@ def test_cli_refuses(db, runner, target, name):
     result = runner.invoke(args=["import", "odd", str(CORPUS / name), "--batch", "b"])
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception)
+        result.exception
+    )
     assert "Traceback" not in result.output
     assert f"  {EXPECTED[name]}:" in result.output, result.output[-500:]
     _nothing_written(db)
@@ -84,9 +94,12 @@ def test_cli_refuses(db, runner, target, name):
 @pytest.mark.parametrize("param", ["batch", "source", "licence"])
 def test_api_refuses_a_nul_in_the_batch_provenance(db, client, target, param):
     query = {"batch": "b", param: "a\x00b"}
-    response = client.post("/api/v1/projects/odd/items", query_string=query,
-                           data=b'{"id": "1", "text": "fine"}\n',
-                           headers={"Authorization": f"Bearer {target[1]}"})
+    response = client.post(
+        "/api/v1/projects/odd/items",
+        query_string=query,
+        data=b'{"id": "1", "text": "fine"}\n',
+        headers={"Authorization": f"Bearer {target[1]}"},
+    )
     assert response.status_code == 400
     assert response.get_json()["problems"] == [f"{param}: contains a NUL character (\\u0000)"]
     _nothing_written(db)

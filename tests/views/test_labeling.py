@@ -24,15 +24,20 @@ TASKS = {
     "rating": ({"labels": None, "scale": "1-5"}, {"rating": "4"}),
     "pairwise": ({}, {"choice": "B", "reason": "B answers the question"}),
     "text": ({"labels": None}, {"text": "A short summary."}),
-    "span": ({"labels": ["PER", "ORG"]},
-             {"spans": json.dumps([{"start": 0, "end": 3, "label": "PER"}])}),
+    "span": (
+        {"labels": ["PER", "ORG"]},
+        {"spans": json.dumps([{"start": 0, "end": 3, "label": "PER"}])},
+    ),
 }
 
 
 def _payload(task):
     if task == "pairwise":
-        return lambda n: {"prompt": f"<b>question {n}</b>", "response_a": "<i>a</i>",
-                          "response_b": "<script>alert(1)</script>"}
+        return lambda n: {
+            "prompt": f"<b>question {n}</b>",
+            "response_a": "<i>a</i>",
+            "response_b": "<script>alert(1)</script>",
+        }
     return lambda n: {"text": f"Ada <script>alert({n})</script> works at IBM"}
 
 
@@ -40,11 +45,13 @@ def _payload(task):
 def setup(db, make_project, make_user):
     def _setup(task):
         kwargs, _ = TASKS[task]
-        project = make_project(task.replace("_", "-"), task, redundancy_k=1,
-                               overlap_share=0.0, gold_rate=0.0, **kwargs)
+        project = make_project(
+            task.replace("_", "-"), task, redundancy_k=1, overlap_share=0.0, gold_rate=0.0, **kwargs
+        )
         user = make_user("labeler", project=project, roles=[ProjectRole.annotator])
         make_ready(db, project, [user], n_items=2, payload=_payload(task))
         return project, user
+
     return _setup
 
 
@@ -72,35 +79,43 @@ def test_bad_values_and_double_submits_get_4xx_and_write_nothing(setup, client, 
     client.get(f"/annotate/{project.slug}")
     assignment = db.session.scalar(sa.select(Assignment))
     url = f"/annotate/{project.slug}/{assignment.id}/submit"
-    overlapping = json.dumps([{"start": 0, "end": 5, "label": "PER"},
-                              {"start": 2, "end": 6, "label": "ORG"}])
+    overlapping = json.dumps(
+        [{"start": 0, "end": 5, "label": "PER"}, {"start": 2, "end": 6, "label": "ORG"}]
+    )
     response = client.post(url, data={"spans": overlapping})
     assert response.status_code == 400 and "overlap" in response.get_data(as_text=True)
     assert client.post(url, data={"spans": "{nope"}).status_code == 400
-    assert client.post(url, data={"spans": json.dumps(
-        [{"start": 0, "end": 999, "label": "PER"}])}).status_code == 400
+    assert (
+        client.post(
+            url, data={"spans": json.dumps([{"start": 0, "end": 999, "label": "PER"}])}
+        ).status_code
+        == 400
+    )
     assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
     assert client.post(url, data={"spans": "[]"}).status_code == 302
     again = client.post(url, data={"spans": "[]"})
     assert again.status_code == 409 and "already submitted" in again.get_data(as_text=True)
-    assert client.post(f"/annotate/{project.slug}/99999/submit",
-                       data={"spans": "[]"}).status_code == 404
+    assert (
+        client.post(f"/annotate/{project.slug}/99999/submit", data={"spans": "[]"}).status_code
+        == 404
+    )
 
 
 def test_someone_elses_lease_is_refused(setup, client, login, make_user, db):
     project, _ = setup("single_label")
     from annotate.models import Membership
+
     other = make_user("other")
-    db.session.add(Membership(user_id=other.id, project_id=project.id,
-                              role=ProjectRole.annotator))
+    db.session.add(Membership(user_id=other.id, project_id=project.id, role=ProjectRole.annotator))
     db.session.commit()
     login("labeler")
     client.get(f"/annotate/{project.slug}")
     assignment = db.session.scalar(sa.select(Assignment))
     client.post("/logout")
     login("other")
-    response = client.post(f"/annotate/{project.slug}/{assignment.id}/submit",
-                           data={"label": "yes"})
+    response = client.post(
+        f"/annotate/{project.slug}/{assignment.id}/submit", data={"label": "yes"}
+    )
     assert response.status_code == 403
 
 
@@ -109,16 +124,31 @@ def test_skip_and_flag_from_the_screen(setup, client, login, db):
     login("labeler")
     client.get(f"/annotate/{project.slug}")
     first = db.session.scalar(sa.select(Assignment))
-    assert client.post(f"/annotate/{project.slug}/{first.id}/skip",
-                       data={"reason": ""}).status_code == 400
-    assert client.post(f"/annotate/{project.slug}/{first.id}/skip",
-                       data={"reason": "not English"}).status_code == 302
+    assert (
+        client.post(f"/annotate/{project.slug}/{first.id}/skip", data={"reason": ""}).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/annotate/{project.slug}/{first.id}/skip", data={"reason": "not English"}
+        ).status_code
+        == 302
+    )
     client.get(f"/annotate/{project.slug}")
     second = db.session.scalars(sa.select(Assignment).order_by(Assignment.id)).all()[-1]
-    assert client.post(f"/annotate/{project.slug}/{second.id}/flag",
-                       data={"kind": "weird"}).status_code == 400
-    assert client.post(f"/annotate/{project.slug}/{second.id}/flag",
-                       data={"kind": "prohibited", "note": "[threat]"}).status_code == 302
+    assert (
+        client.post(
+            f"/annotate/{project.slug}/{second.id}/flag", data={"kind": "weird"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/annotate/{project.slug}/{second.id}/flag",
+            data={"kind": "prohibited", "note": "[threat]"},
+        ).status_code
+        == 302
+    )
     assert db.session.get(Item, second.item_id).quarantined
     done = client.get(f"/annotate/{project.slug}")
     assert "Nothing is waiting for you" in done.get_data(as_text=True)

@@ -44,8 +44,15 @@ def throttled_app(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'throttle.sqlite'}"  # a file: workers share it
 
     def make(**config: object):
-        app = create_app({"CONFIG_CLASS": TestConfig, "RATELIMIT_ENABLED": True,
-                          "SQLALCHEMY_DATABASE_URI": url, **extra, **config})
+        app = create_app(
+            {
+                "CONFIG_CLASS": TestConfig,
+                "RATELIMIT_ENABLED": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                **extra,
+                **config,
+            }
+        )
         if not apps:
             with app.app_context():
                 db.create_all()
@@ -70,8 +77,9 @@ def throttled_app(request, tmp_path):
 
 
 def _post(client, username: str, password: str, **headers: str) -> int:
-    return client.post("/login", data={"username": username, "password": password},
-                       headers=headers).status_code
+    return client.post(
+        "/login", data={"username": username, "password": password}, headers=headers
+    ).status_code
 
 
 def test_a_throttled_account_never_blocks_another_account(throttled_app):
@@ -117,8 +125,9 @@ def test_behind_a_trusted_proxy_each_client_is_counted_apart(throttled_app):
 def test_without_a_trusted_proxy_a_forged_address_does_not_help(throttled_app):
     app = throttled_app(LOGIN_CLIENT_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    codes = [_post(client, f"u{n}", "x", **{"X-Forwarded-For": f"198.51.100.{n}"})
-             for n in range(4)]
+    codes = [
+        _post(client, f"u{n}", "x", **{"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
 
 

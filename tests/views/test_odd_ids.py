@@ -21,8 +21,9 @@ ODD_IDS = [str(MAX_ID), str(MAX_ID + 1), str(2**63), "9" * 5000]
 
 def _int_routes(app):
     for rule in app.url_map.iter_rules():
-        ints = [name for name, conv in rule._converters.items()
-                if isinstance(conv, IntegerConverter)]
+        ints = [
+            name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)
+        ]
         if ints:
             yield rule, ints
 
@@ -38,11 +39,14 @@ def _url(rule, value: str, slug: str) -> str:
 
 
 @pytest.mark.parametrize("role", ["admin", "annotator"])
-def test_out_of_range_ids_never_answer_5xx(app, db, client, login, make_user, make_project,
-                                           role):
+def test_out_of_range_ids_never_answer_5xx(app, db, client, login, make_user, make_project, role):
     project = make_project("odd")
-    user = make_user("uu", admin=role == "admin", project=project,
-                     roles=[ProjectRole.annotator] if role == "annotator" else [])
+    user = make_user(
+        "uu",
+        admin=role == "admin",
+        project=project,
+        roles=[ProjectRole.annotator] if role == "annotator" else [],
+    )
     secret = create_token(db.session, user, "t")[1]
     db.session.commit()
     login("uu")
@@ -54,8 +58,9 @@ def test_out_of_range_ids_never_answer_5xx(app, db, client, login, make_user, ma
             url = _url(rule, value, project.slug)
             headers = {"Authorization": f"Bearer {secret}"} if url.startswith("/api/") else {}
             for method in sorted(rule.methods & {"GET", "POST"}):
-                response = client.open(url, method=method, headers=headers,
-                                       data={"note": "x", "reason": "x"})
+                response = client.open(
+                    url, method=method, headers=headers, data={"note": "x", "reason": "x"}
+                )
                 if response.status_code >= 500:
                     failures.append((method, url[:80], response.status_code))
                 elif value != str(MAX_ID):  # beyond the range: the route does not match

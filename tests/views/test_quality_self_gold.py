@@ -31,13 +31,25 @@ def history(app, db, make_project, make_user):
 
     def answer(when, value: str, gold: str | None = "yes") -> Item:
         n = next(counter)
-        item = Item(project_id=project.id, batch_id=batch.id, external_id=f"i{n}",
-                    payload={"text": f"t{n}"}, content_hash=f"{n}".ljust(64, "0"),
-                    gold_answer=gold)
+        item = Item(
+            project_id=project.id,
+            batch_id=batch.id,
+            external_id=f"i{n}",
+            payload={"text": f"t{n}"},
+            content_hash=f"{n}".ljust(64, "0"),
+            gold_answer=gold,
+        )
         db.session.add(item)
         db.session.flush()
-        db.session.add(Annotation(item_id=item.id, annotator_id=ann.id, value=value,
-                                  submitted_at=when, is_current=True))
+        db.session.add(
+            Annotation(
+                item_id=item.id,
+                annotator_id=ann.id,
+                value=value,
+                submitted_at=when,
+                is_current=True,
+            )
+        )
         return item
 
     for n in range(25):
@@ -68,8 +80,7 @@ def test_closed_weeks_with_enough_gold_are_shown_with_the_rule(history, client, 
 
 
 @pytest.mark.parametrize("value", ["yes", "no"])
-def test_a_gold_answer_today_changes_nothing_the_annotator_sees(db, history, client, login,
-                                                                value):
+def test_a_gold_answer_today_changes_nothing_the_annotator_sees(db, history, client, login, value):
     """The page after answering a gold item equals the page had the item not been gold."""
     project, answer = history
     login("ann")

@@ -33,8 +33,10 @@ def demo(db):
 def as_user(client):
     def _as(username: str):
         client.post("/logout")
-        assert client.post("/login", data={"username": username, "password": "demo"}
-                           ).status_code == 302
+        assert (
+            client.post("/login", data={"username": username, "password": "demo"}).status_code
+            == 302
+        )
         return client
 
     return _as
@@ -58,25 +60,34 @@ def test_every_review_route_gated_with_real_objects(db, demo, as_user):
     _, batch = demo
     plan = _plan(db, batch)
     sampled = plan.sampled[0]
-    urls = [("GET", "/review/"), ("GET", f"/review/batches/{batch.id}"),
-            ("POST", f"/review/batches/{batch.id}/plans"),
-            ("GET", f"/review/plans/{plan.id}/next"),
-            ("GET", f"/review/plans/{plan.id}/items/{sampled.id}"),
-            ("POST", f"/review/plans/{plan.id}/decision"),
-            ("GET", "/review/calibration/"), ("GET", "/annotate/feedback/"),
-            ("POST", "/annotate/feedback/read")]
-    allowed = {"/review/calibration/": {"admin", "manager"},
-               "/annotate/feedback": {"admin", "ann1"}}
+    urls = [
+        ("GET", "/review/"),
+        ("GET", f"/review/batches/{batch.id}"),
+        ("POST", f"/review/batches/{batch.id}/plans"),
+        ("GET", f"/review/plans/{plan.id}/next"),
+        ("GET", f"/review/plans/{plan.id}/items/{sampled.id}"),
+        ("POST", f"/review/plans/{plan.id}/decision"),
+        ("GET", "/review/calibration/"),
+        ("GET", "/annotate/feedback/"),
+        ("POST", "/annotate/feedback/read"),
+    ]
+    allowed = {
+        "/review/calibration/": {"admin", "manager"},
+        "/annotate/feedback": {"admin", "ann1"},
+    }
     for who in ("admin", "manager", "reviewer", "ann1"):
         client = as_user(who)
         for method, url in urls:
-            gate = next((roles for prefix, roles in allowed.items() if url.startswith(prefix)),
-                        {"admin", "reviewer"})
+            gate = next(
+                (roles for prefix, roles in allowed.items() if url.startswith(prefix)),
+                {"admin", "reviewer"},
+            )
             code = client.open(url, method=method).status_code
             if who in gate:
                 assert code in (200, 302, 400, 403), (who, method, url, code)
-                if who == "reviewer" or url.startswith(("/review/calibration",
-                                                         "/annotate/feedback")):
+                if who == "reviewer" or url.startswith(
+                    ("/review/calibration", "/annotate/feedback")
+                ):
                     assert code != 403, (who, method, url)
             else:
                 assert code == 403, (who, method, url, code)
@@ -110,8 +121,13 @@ def test_review_form_records_verdict_and_double_submit_is_idempotent(db, demo, a
     client = as_user("reviewer")
     sampled = plan.sampled[0]
     wrong = next(k for k in ("positive", "negative") if k != sampled.annotation.value)
-    data = {"verdict": "incorrect", "corrected": wrong, "error_type": "wrong_label",
-            "clause_key": "R1.4", "comment": "Only complaints."}
+    data = {
+        "verdict": "incorrect",
+        "corrected": wrong,
+        "error_type": "wrong_label",
+        "clause_key": "R1.4",
+        "comment": "Only complaints.",
+    }
     url = f"/review/plans/{plan.id}/items/{sampled.id}"
     first = client.post(url, data=data)
     assert first.status_code == 302
@@ -122,20 +138,26 @@ def test_review_form_records_verdict_and_double_submit_is_idempotent(db, demo, a
     assert review.corrected_value == wrong and review.clause_key == "R1.4"
 
 
-@pytest.mark.parametrize("data", [
-    {"verdict": "incorrect", "error_type": "wrong_label", "clause_key": "R1.4"},
-    {"verdict": "incorrect", "corrected": "nonsense", "error_type": "wrong_label",
-     "clause_key": "R1.4"},
-    {"verdict": "incorrect", "corrected": "mixed", "error_type": "nope", "clause_key": "R1.4"},
-    {"verdict": "maybe"},
-    {},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"verdict": "incorrect", "error_type": "wrong_label", "clause_key": "R1.4"},
+        {
+            "verdict": "incorrect",
+            "corrected": "nonsense",
+            "error_type": "wrong_label",
+            "clause_key": "R1.4",
+        },
+        {"verdict": "incorrect", "corrected": "mixed", "error_type": "nope", "clause_key": "R1.4"},
+        {"verdict": "maybe"},
+        {},
+    ],
+)
 def test_bad_review_input_is_400_and_writes_nothing(db, demo, as_user, data):
     _, batch = demo
     plan = _plan(db, batch)
     sampled = next(s for s in plan.sampled if s.annotation.value != "mixed")
-    response = as_user("reviewer").post(f"/review/plans/{plan.id}/items/{sampled.id}",
-                                        data=data)
+    response = as_user("reviewer").post(f"/review/plans/{plan.id}/items/{sampled.id}", data=data)
     assert response.status_code == 400
     assert b"review-problems" in response.data
     assert _count(db, Review) == 0
@@ -148,30 +170,41 @@ def test_outside_sample_decided_batch_and_own_work_are_refused(db, demo, as_user
     client = as_user("reviewer")
     # A sampled annotation of another (replaced) plan is not in this sample.
     stray = old.sampled[0]
-    assert client.post(f"/review/plans/{plan.id}/items/{stray.id}",
-                       data={"verdict": "correct"}).status_code == 404
+    assert (
+        client.post(
+            f"/review/plans/{plan.id}/items/{stray.id}", data={"verdict": "correct"}
+        ).status_code
+        == 404
+    )
     # The replaced plan no longer takes verdicts.
-    response = client.post(f"/review/plans/{old.id}/items/{stray.id}",
-                           data={"verdict": "correct"})
+    response = client.post(f"/review/plans/{old.id}/items/{stray.id}", data={"verdict": "correct"})
     assert response.status_code == 409 and b"replaced" in response.data
     # Own work: admin is made the author of a sampled annotation.
     sampled = plan.sampled[0]
-    admin_id = db.session.scalar(sa.select(SampledAnnotation).where(
-        SampledAnnotation.id == sampled.id)).annotation
-    admin_id.annotator_id = db.session.scalar(sa.text("SELECT id FROM users WHERE "
-                                                      "username = 'admin'"))
+    admin_id = db.session.scalar(
+        sa.select(SampledAnnotation).where(SampledAnnotation.id == sampled.id)
+    ).annotation
+    admin_id.annotator_id = db.session.scalar(
+        sa.text("SELECT id FROM users WHERE username = 'admin'")
+    )
     db.session.commit()
-    response = as_user("admin").post(f"/review/plans/{plan.id}/items/{sampled.id}",
-                                     data={"verdict": "correct"})
+    response = as_user("admin").post(
+        f"/review/plans/{plan.id}/items/{sampled.id}", data={"verdict": "correct"}
+    )
     assert response.status_code == 403 and b"your own annotation" in response.data
     client = as_user("reviewer")
-    assert client.post(f"/review/plans/{plan.id}/decision",
-                       data={"decision": "accept", "reason": "Vendor certified."}
-                       ).status_code == 302
+    assert (
+        client.post(
+            f"/review/plans/{plan.id}/decision",
+            data={"decision": "accept", "reason": "Vendor certified."},
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(Batch, batch.id).status == BatchStatus.accepted
-    response = client.post(f"/review/plans/{plan.id}/items/{plan.sampled[1].id}",
-                           data={"verdict": "correct"})
+    response = client.post(
+        f"/review/plans/{plan.id}/items/{plan.sampled[1].id}", data={"verdict": "correct"}
+    )
     assert response.status_code == 409 and b"already decided" in response.data
     assert _count(db, Review) == 0
 
@@ -181,9 +214,11 @@ def test_draw_on_void_batch_shows_a_message(db, demo, as_user):
     batch.status = BatchStatus.void
     db.session.commit()
     client = as_user("reviewer")
-    response = client.post(f"/review/batches/{batch.id}/plans",
-                           data={"method": "all", "aql": "1", "inspection_level": "II",
-                                 "strata": "annotator"}, follow_redirects=True)
+    response = client.post(
+        f"/review/batches/{batch.id}/plans",
+        data={"method": "all", "aql": "1", "inspection_level": "II", "strata": "annotator"},
+        follow_redirects=True,
+    )
     assert b"is void" in response.data
     assert _count(db, SamplePlan) == 0
 
@@ -191,14 +226,24 @@ def test_draw_on_void_batch_shows_a_message(db, demo, as_user):
 def test_draw_iso_plan_through_the_page_and_decide_with_override(db, demo, as_user):
     _, batch = demo
     client = as_user("reviewer")
-    response = client.post(f"/review/batches/{batch.id}/plans",
-                           data={"method": "iso2859", "aql": "1", "inspection_level": "II",
-                                 "strata": "annotator", "seed": "77"})
+    response = client.post(
+        f"/review/batches/{batch.id}/plans",
+        data={
+            "method": "iso2859",
+            "aql": "1",
+            "inspection_level": "II",
+            "strata": "annotator",
+            "seed": "77",
+        },
+    )
     assert response.status_code == 302
     plan = db.session.scalar(sa.select(SamplePlan))
     assert plan.seed == 77 and plan.method.value == "iso2859"
-    refused = client.post(f"/review/plans/{plan.id}/decision",
-                          data={"decision": "accept", "reason": ""}, follow_redirects=True)
+    refused = client.post(
+        f"/review/plans/{plan.id}/decision",
+        data={"decision": "accept", "reason": ""},
+        follow_redirects=True,
+    )
     assert b"write the reason" in refused.data
     assert db.session.get(Batch, batch.id).status == BatchStatus.in_review
 
@@ -209,10 +254,16 @@ def test_feedback_page_shows_verdict_clause_and_comment(db, demo, as_user):
     sampled = plan.sampled[0]
     owner = sampled.annotation.annotator.username
     wrong = next(k for k in ("positive", "negative") if k != sampled.annotation.value)
-    as_user("reviewer").post(f"/review/plans/{plan.id}/items/{sampled.id}",
-                             data={"verdict": "incorrect", "corrected": wrong,
-                                   "error_type": "wrong_label", "clause_key": "R1.2",
-                                   "comment": "An explicit verdict decides."})
+    as_user("reviewer").post(
+        f"/review/plans/{plan.id}/items/{sampled.id}",
+        data={
+            "verdict": "incorrect",
+            "corrected": wrong,
+            "error_type": "wrong_label",
+            "clause_key": "R1.2",
+            "comment": "An explicit verdict decides.",
+        },
+    )
     client = as_user(owner)
     page = client.get("/annotate/feedback/").get_data(as_text=True)
     assert "An explicit verdict decides." in page and "R1.2" in page
@@ -221,8 +272,9 @@ def test_feedback_page_shows_verdict_clause_and_comment(db, demo, as_user):
     assert client.post("/annotate/feedback/read").status_code == 302
     assert db.session.scalar(sa.select(Feedback.read_at)) is not None
     other = next(n for n in ("ann1", "ann2", "ann3") if n != owner)
-    assert "An explicit verdict decides." not in as_user(other).get(
-        "/annotate/feedback/").get_data(as_text=True)
+    assert "An explicit verdict decides." not in as_user(other).get("/annotate/feedback/").get_data(
+        as_text=True
+    )
 
 
 def test_calibration_page_for_managers(db, demo, as_user):

@@ -29,7 +29,8 @@ def _forget_user_between_requests(app):
     from flask import g
 
     app.before_request_funcs.setdefault(None, []).insert(
-        0, lambda: g.pop("_login_user", None) and None)
+        0, lambda: g.pop("_login_user", None) and None
+    )
 
 
 def _log_in(app, username: str, password: str = "secret-pw", remember: bool = False):
@@ -68,8 +69,9 @@ def test_a_remember_cookie_dies_at_logout(app, role_users):
     only_remember = _copy(app, client, "remember_token")
     assert _logged_in(only_remember)
     client.post("/logout")
-    assert not _logged_in(_copy(app, client, "session") if client.get_cookie("session")
-                          else app.test_client())
+    assert not _logged_in(
+        _copy(app, client, "session") if client.get_cookie("session") else app.test_client()
+    )
     stolen = app.test_client()
     stolen.set_cookie("remember_token", only_remember.get_cookie("remember_token").value)
     assert not _logged_in(stolen)
@@ -79,8 +81,15 @@ def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, role_us
     here = _log_in(app, "ann")
     elsewhere = _log_in(app, "ann", remember=True)
     remembered = _copy(app, elsewhere, "remember_token")
-    response = here.post("/account/", data={"pw-current": "secret-pw", "pw-new": "new-secret-pw",
-                                            "pw-confirm": "new-secret-pw", "pw-submit": "y"})
+    response = here.post(
+        "/account/",
+        data={
+            "pw-current": "secret-pw",
+            "pw-new": "new-secret-pw",
+            "pw-confirm": "new-secret-pw",
+            "pw-submit": "y",
+        },
+    )
     assert response.status_code == 302
     assert _logged_in(here)
     assert not _logged_in(elsewhere)
@@ -120,15 +129,17 @@ def test_an_admin_logs_a_user_out_everywhere(app, db, role_users):
     admin = _log_in(app, "admin")
     target = role_users["annotator"].id
     assert f'action="/admin/users/{target}/sessions/end"' in admin.get("/admin/users/").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert admin.post(f"/admin/users/{target}/sessions/end").status_code == 302
     assert not _logged_in(ann)
     assert not _logged_in(remembered)
     assert _logged_in(admin)
     assert admin.post("/admin/users/999999/sessions/end").status_code == 404
     assert _log_in(app, "mgr").post(f"/admin/users/{target}/sessions/end").status_code == 403
-    events = list(db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "user.sessions_end")))
+    events = list(
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.sessions_end"))
+    )
     assert [e.actor_id for e in events] == [role_users["admin"].id]
 
 
@@ -141,8 +152,9 @@ def test_login_rotates_the_session_and_the_csrf_token(app, role_users):
         session["planted"] = "by an attacker"
         session["lang"] = "zh"
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    response = client.post("/login", data={"username": "ann", "password": "secret-pw",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "ann", "password": "secret-pw", "csrf_token": token}
+    )
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session
@@ -157,10 +169,12 @@ def test_remember_me_is_off_by_default_and_short(app, role_users):
     client = app.test_client()
     response = client.post("/login", data={"username": "ann", "password": "secret-pw"})
     assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
-    response = app.test_client().post("/login", data={"username": "ann",
-                                                      "password": "secret-pw", "remember": "y"})
-    remember = next(c for c in response.headers.getlist("Set-Cookie")
-                    if c.startswith("remember_token="))
+    response = app.test_client().post(
+        "/login", data={"username": "ann", "password": "secret-pw", "remember": "y"}
+    )
+    remember = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember)[1])
     assert expires - datetime.now(UTC) <= timedelta(days=30)
     assert "HttpOnly" in remember
@@ -171,17 +185,24 @@ def test_cookies_are_secure_whenever_configured(secure):
     from annotate.database import db
     from annotate.services.accounts.users import create_user
 
-    app = create_app({"CONFIG_CLASS": TestConfig, "SESSION_COOKIE_SECURE": secure,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "REMEMBER_COOKIE_DURATION": timedelta(days=365)})
+    app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SESSION_COOKIE_SECURE": secure,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "REMEMBER_COOKIE_DURATION": timedelta(days=365),
+        }
+    )
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
     with app.app_context():
         db.create_all()
         create_user(db.session, "carol", "secret-pw")
         db.session.commit()
         response = app.test_client().post(
-            "/login", data={"username": "carol", "password": "secret-pw", "remember": "y"},
-            base_url="https://localhost")
+            "/login",
+            data={"username": "carol", "password": "secret-pw", "remember": "y"},
+            base_url="https://localhost",
+        )
         cookies = response.headers.getlist("Set-Cookie")
         assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
         assert all(("; Secure" in c) == secure for c in cookies)

@@ -17,8 +17,9 @@ GUIDELINES = Path(__file__).resolve().parents[2] / "guidelines"
 
 @pytest.fixture
 def world(db, make_project, make_user):
-    project = make_project("senti", labels=["positive", "negative", "neutral", "mixed"],
-                           training_cooldown_minutes=0)
+    project = make_project(
+        "senti", labels=["positive", "negative", "neutral", "mixed"], training_cooldown_minutes=0
+    )
     other = make_project("other")
     users = {
         "ann": make_user("ann", project=project, roles=[ProjectRole.annotator]),
@@ -54,9 +55,11 @@ def test_quiz_flow_fail_then_pass(db, client, login, world):
     result = client.get(response.headers["Location"])
     assert "Not passed." in result.text and "Clauses to re-read" in result.text
     assert module.questions[0].explanation.split("(")[0].strip()[:30] in result.text
-    again = client.post(f"/annotate/training/modules/{module.id}/quiz",
-                        data={"token": token, **{f"q_{k}": "0" for k in right}},
-                        follow_redirects=True)
+    again = client.post(
+        f"/annotate/training/modules/{module.id}/quiz",
+        data={"token": token, **{f"q_{k}": "0" for k in right}},
+        follow_redirects=True,
+    )
     assert "already submitted" in again.text
     assert db.session.scalar(sa.select(sa.func.count(TrainingAttempt.id))) == 1
     _, response = _quiz_post(client, module.id, right)
@@ -71,11 +74,13 @@ def test_quiz_form_errors_are_400_and_tampering_refused(db, client, login, world
     module = module_for_version(db.session, v1)
     page = client.get(f"/annotate/training/modules/{module.id}/quiz")
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)[1]
-    partial = client.post(f"/annotate/training/modules/{module.id}/quiz",
-                          data={"token": token, "q_q1": "0"})
+    partial = client.post(
+        f"/annotate/training/modules/{module.id}/quiz", data={"token": token, "q_q1": "0"}
+    )
     assert partial.status_code == 400 and "Answer every question" in partial.text
-    forged = client.post(f"/annotate/training/modules/{module.id}/quiz",
-                         data={"token": token + "x"})
+    forged = client.post(
+        f"/annotate/training/modules/{module.id}/quiz", data={"token": token + "x"}
+    )
     assert forged.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(TrainingAttempt.id))) == 0
 
@@ -86,9 +91,11 @@ def test_minor_revision_acknowledgement_page(db, client, login, world, tmp_path)
     login("ann")
     _, response = _quiz_post(client, module.id, {q.key: q.answer for q in module.questions})
     minor_text = v1.body.replace("version: 1.0.0", "version: 1.1.0").replace(
-        "change_note: First published version.", "change_note: Clarified R2.7 examples.")
-    minor_text = minor_text.replace('"凑合" — are `neutral`.',
-                                    '"凑合", "马马虎虎" — are `neutral`.')
+        "change_note: First published version.", "change_note: Clarified R2.7 examples."
+    )
+    minor_text = minor_text.replace(
+        '"凑合" — are `neutral`.', '"凑合", "马马虎虎" — are `neutral`.'
+    )
     (tmp_path / "v1.1.0.md").write_text(minor_text)
     minor = import_path(db.session, tmp_path / "v1.1.0.md", project).versions[0]
     publish_with_training(db.session, minor)
@@ -96,14 +103,19 @@ def test_minor_revision_acknowledgement_page(db, client, login, world, tmp_path)
     assert 'data-step="acknowledge"' in client.get("/annotate/training/").text
     page = client.get("/annotate/training/projects/senti/acknowledge")
     assert "Clarified R2.7 examples." in page.text and 'id="diff-R2.7"' in page.text
-    unticked = client.post("/annotate/training/projects/senti/acknowledge",
-                           data={"sha256": minor.sha256})
+    unticked = client.post(
+        "/annotate/training/projects/senti/acknowledge", data={"sha256": minor.sha256}
+    )
     assert unticked.status_code == 400 and "Tick the box" in unticked.text
-    stale = client.post("/annotate/training/projects/senti/acknowledge",
-                        data={"sha256": v1.sha256, "confirm": "y"})
+    stale = client.post(
+        "/annotate/training/projects/senti/acknowledge", data={"sha256": v1.sha256, "confirm": "y"}
+    )
     assert stale.status_code == 409 and "differs" in stale.text
-    signed = client.post("/annotate/training/projects/senti/acknowledge",
-                         data={"sha256": minor.sha256, "confirm": "y"}, follow_redirects=True)
+    signed = client.post(
+        "/annotate/training/projects/senti/acknowledge",
+        data={"sha256": minor.sha256, "confirm": "y"},
+        follow_redirects=True,
+    )
     assert "you acknowledged" in signed.text and "You may annotate." in signed.text
 
 
@@ -125,11 +137,16 @@ def test_edit_draft_refuses_bad_input_and_renders_inert_html(db, client, login, 
     _, _, (_, v2) = world
     login("mgr")
     broken = v2.body.replace("## Method", "## Methods")
-    bad_version = client.post("/admin/projects/senti/rulebooks/2.0.0/edit",
-                              data={"body": v2.body.replace("2.0.0", "2.0.1", 1)})
+    bad_version = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/edit",
+        data={"body": v2.body.replace("2.0.0", "2.0.1", 1)},
+    )
     assert bad_version.status_code == 400 and "version must stay" in bad_version.text
-    evil = broken.replace("## Goal\n", "## Goal\n<script>alert(1)</script>"
-                          "<img src=x onerror=alert(2)><a href=\"javascript:alert(3)\">x</a>\n")
+    evil = broken.replace(
+        "## Goal\n",
+        "## Goal\n<script>alert(1)</script>"
+        '<img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>\n',
+    )
     saved = client.post("/admin/projects/senti/rulebooks/2.0.0/edit", data={"body": evil})
     assert saved.status_code == 302
     page = client.get("/admin/projects/senti/rulebooks/2.0.0")
@@ -138,11 +155,12 @@ def test_edit_draft_refuses_bad_input_and_renders_inert_html(db, client, login, 
     refused = client.post("/admin/projects/senti/rulebooks/2.0.0/publish")
     assert refused.status_code == 400 and "missing required section" in refused.text
     db.session.rollback()
-    fixed = client.post("/admin/projects/senti/rulebooks/2.0.0/edit",
-                        data={"body": evil.replace("## Methods", "## Method")})
+    fixed = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/edit",
+        data={"body": evil.replace("## Methods", "## Method")},
+    )
     assert fixed.status_code == 302
-    published = client.post("/admin/projects/senti/rulebooks/2.0.0/publish",
-                            follow_redirects=True)
+    published = client.post("/admin/projects/senti/rulebooks/2.0.0/publish", follow_redirects=True)
     assert "major version" in published.text
     assert client.post("/admin/projects/senti/rulebooks/2.0.0/publish").status_code == 409
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
@@ -159,11 +177,15 @@ def test_transcript_page_revoke_and_csv(db, client, login, world):
     page = client.get("/admin/projects/senti/training/")
     assert page.status_code == 200 and "transcript-ann" in page.text
     qid = re.search(r"/training/qualifications/(\d+)/revoke", page.text)[1]
-    empty = client.post(f"/admin/projects/senti/training/qualifications/{qid}/revoke",
-                        data={"reason": ""})
+    empty = client.post(
+        f"/admin/projects/senti/training/qualifications/{qid}/revoke", data={"reason": ""}
+    )
     assert empty.status_code == 400
-    done = client.post(f"/admin/projects/senti/training/qualifications/{qid}/revoke",
-                       data={"reason": "review accuracy 0.81"}, follow_redirects=True)
+    done = client.post(
+        f"/admin/projects/senti/training/qualifications/{qid}/revoke",
+        data={"reason": "review accuracy 0.81"},
+        follow_redirects=True,
+    )
     assert "review accuracy 0.81" in done.text
     csv_text = client.get("/admin/projects/senti/training.csv").text
     assert csv_text.splitlines()[0].startswith("project,annotator,event,module")

@@ -38,15 +38,19 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret))
     session.add(token)
     session.flush()
-    record_event(session, "api_token.create", "api_token", token.id, actor=user,
-                 details={"name": name})
+    record_event(
+        session, "api_token.create", "api_token", token.id, actor=user, details={"name": name}
+    )
     return token, secret
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked ones included)."""
-    return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
-                                .order_by(ApiToken.id.desc())))
+    return list(
+        session.scalars(
+            sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -60,8 +64,14 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
-        record_event(session, "api_token.revoke", "api_token", token.id, actor=user,
-                     details={"name": token.name})
+        record_event(
+            session,
+            "api_token.revoke",
+            "api_token",
+            token.id,
+            actor=user,
+            details={"name": token.name},
+        )
     return token
 
 
@@ -81,18 +91,29 @@ class TokenContext:
 
 
 #: The owner of a live token and when the token was last used (built once, run per request).
-_OWNER = (sa.select(User, ApiToken.id, ApiToken.last_used_at)
-          .join(ApiToken, ApiToken.user_id == User.id)
-          .where(ApiToken.token_hash == sa.bindparam("token_hash"),
-                 ApiToken.revoked_at.is_(None), User.active.is_(True)))
+_OWNER = (
+    sa.select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
 #: The same with the project named ``slug`` and the owner's roles there (a row per role).
-_OWNER_IN = (_OWNER.add_columns(Project, Membership.role)
-             .outerjoin(Project, Project.slug == sa.bindparam("slug"))
-             .outerjoin(Membership, sa.and_(Membership.user_id == User.id,
-                                            Membership.project_id == Project.id)))
+_OWNER_IN = (
+    _OWNER.add_columns(Project, Membership.role)
+    .outerjoin(Project, Project.slug == sa.bindparam("slug"))
+    .outerjoin(
+        Membership, sa.and_(Membership.user_id == User.id, Membership.project_id == Project.id)
+    )
+)
 _TOKENS = ApiToken.__table__
-_TOUCH = (sa.update(_TOKENS).where(_TOKENS.c.id == sa.bindparam("token_id"))
-          .values(last_used_at=sa.bindparam("now", type_=_TOKENS.c.last_used_at.type)))
+_TOUCH = (
+    sa.update(_TOKENS)
+    .where(_TOKENS.c.id == sa.bindparam("token_id"))
+    .values(last_used_at=sa.bindparam("now", type_=_TOKENS.c.last_used_at.type))
+)
 
 
 def user_for_token(session: Session, secret: str) -> User | None:
@@ -101,8 +122,9 @@ def user_for_token(session: Session, secret: str) -> User | None:
     return context.user if context is not None else None
 
 
-def token_context(session: Session, secret: str,
-                  project_slug: str | None = None) -> TokenContext | None:
+def token_context(
+    session: Session, secret: str, project_slug: str | None = None
+) -> TokenContext | None:
     """:func:`user_for_token`, and with ``project_slug`` that project (None if there is no
     such project) and the owner's roles in it, all in one statement."""
     if not secret.startswith(PREFIX):
@@ -114,8 +136,9 @@ def token_context(session: Session, secret: str,
         user, token_id, last_used_at = owner
         _touch(session, token_id, last_used_at)
         return TokenContext(user)
-    rows = session.execute(_OWNER_IN, {"token_hash": token_hash(secret),
-                                       "slug": project_slug}).all()
+    rows = session.execute(
+        _OWNER_IN, {"token_hash": token_hash(secret), "slug": project_slug}
+    ).all()
     if not rows:
         return None
     user, token_id, last_used_at, project = rows[0][:4]

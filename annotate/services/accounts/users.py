@@ -21,9 +21,16 @@ def get_user(session: Session, username: str) -> User | None:
     return session.scalar(sa.select(User).where(User.username == username))
 
 
-def create_user(session: Session, username: str, password: str | None, *,
-                display_name: str = "", is_admin: bool = False, imported: bool = False,
-                actor: User | None = None) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str | None,
+    *,
+    display_name: str = "",
+    is_admin: bool = False,
+    imported: bool = False,
+    actor: User | None = None,
+) -> User:
     """Create an account. ``password`` None makes an account that cannot log in.
 
     :raises InvalidInput: bad username or a too short password.
@@ -35,18 +42,29 @@ def create_user(session: Session, username: str, password: str | None, *,
         raise InvalidInput(f"Password too short: at least {MIN_PASSWORD_LENGTH} characters.")
     if get_user(session, username) is not None:
         raise Conflict(f"User {username!r} already exists.")
-    user = User(username=username, display_name=display_name or username,
-                password_hash=hash_password(password) if password is not None else None,
-                is_admin=is_admin, imported=imported)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password) if password is not None else None,
+        is_admin=is_admin,
+        imported=imported,
+    )
     session.add(user)
     session.flush()
-    record_event(session, "user.create", "user", user.id, actor=actor,
-                 details={"username": username, "admin": is_admin, "imported": imported})
+    record_event(
+        session,
+        "user.create",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": username, "admin": is_admin, "imported": imported},
+    )
     return user
 
 
-def add_membership(session: Session, user: User, project: Project, role: ProjectRole, *,
-                   actor: User | None = None) -> Membership:
+def add_membership(
+    session: Session, user: User, project: Project, role: ProjectRole, *, actor: User | None = None
+) -> Membership:
     """Give ``user`` a role in ``project`` (idempotent).
 
     :raises Conflict: the project separates annotators from reviewers and the user already
@@ -55,16 +73,27 @@ def add_membership(session: Session, user: User, project: Project, role: Project
     existing = {m.role: m for m in user.memberships if m.project_id == project.id}
     if role in existing:
         return existing[role]
-    opposite = {ProjectRole.annotator: ProjectRole.reviewer,
-                ProjectRole.reviewer: ProjectRole.annotator}.get(role)
+    opposite = {
+        ProjectRole.annotator: ProjectRole.reviewer,
+        ProjectRole.reviewer: ProjectRole.annotator,
+    }.get(role)
     if project.separate_roles and opposite in existing:
-        raise Conflict(f"{user.username} is already {opposite.value} in {project.slug}; "
-                       "this project does not allow one person to annotate and review.")
+        raise Conflict(
+            f"{user.username} is already {opposite.value} in {project.slug}; "
+            "this project does not allow one person to annotate and review."
+        )
     membership = Membership(user=user, project=project, role=role)
     session.add(membership)
     session.flush()
-    record_event(session, "membership.grant", "user", user.id, actor=actor,
-                 project_id=project.id, details={"role": role.value, "username": user.username})
+    record_event(
+        session,
+        "membership.grant",
+        "user",
+        user.id,
+        actor=actor,
+        project_id=project.id,
+        details={"role": role.value, "username": user.username},
+    )
     return membership
 
 

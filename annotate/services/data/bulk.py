@@ -30,8 +30,9 @@ def canonical_encoder() -> Callable[[Any], str]:
     """:func:`canonical_json` without its per-call set-up: the C encoder built once, with no
     circular-reference bookkeeping (a parsed JSON document cannot be circular). Checked
     against :func:`canonical_json` at import; falls back to a reusable encoder."""
-    fallback = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                                check_circular=False).encode
+    fallback = json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+    ).encode
     try:
         # The C accelerator is private to json, so typeshed does not declare it.
         from json.encoder import (  # type: ignore[attr-defined]
@@ -46,7 +47,7 @@ def canonical_encoder() -> Callable[[Any], str]:
     def encode(payload: Any) -> str:
         return "".join(make(payload, 0))
 
-    sample = {"b": [1.5, None, True, {"z": "é\u2028\"", "y": []}], "a": 10 ** 20}
+    sample = {"b": [1.5, None, True, {"z": 'é\u2028"', "y": []}], "a": 10**20}
     return encode if encode(sample) == canonical_json(sample) else fallback
 
 
@@ -67,8 +68,7 @@ def bulk_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def maybe_seen(seen: tuple[bytearray, bytearray],
-                chunk: list[Any]) -> tuple[list[str], list[str]]:
+def maybe_seen(seen: tuple[bytearray, bytearray], chunk: list[Any]) -> tuple[list[str], list[str]]:
     """The chunk's external ids and hashes that this import may already have inserted
     (a one-hash Bloom filter: no false negatives, about 3 % false positives at 1M items)."""
     ext_bits, hash_bits = seen
@@ -100,30 +100,36 @@ def new_filters() -> tuple[bytearray, bytearray]:
     return bytearray(BLOOM_BITS >> 3), bytearray(BLOOM_BITS >> 3)
 
 
-def existing(session: Session, project: Project, column: Any,
-             values: list[Any]) -> dict[Any, tuple[int, str, str]]:
+def existing(
+    session: Session, project: Project, column: Any, values: list[Any]
+) -> dict[Any, tuple[int, str, str]]:
     """Map each present value of ``column`` to the existing (id, external id, content hash)."""
     found: dict[Any, tuple[int, str, str]] = {}
     for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start:start + LOOKUP_CHUNK]
+        chunk = values[start : start + LOOKUP_CHUNK]
         for item_id, ext, digest, key in session.execute(
-                sa.select(Item.id, Item.external_id, Item.content_hash, column)
-                .where(Item.project_id == project.id, column.in_(chunk))):
+            sa.select(Item.id, Item.external_id, Item.content_hash, column).where(
+                Item.project_id == project.id, column.in_(chunk)
+            )
+        ):
             found[key] = (item_id, ext, digest)
     return found
 
 
-def existing_content(session: Session, project: Project,
-                     digests: list[str]) -> dict[str, tuple[int, str, str]]:
+def existing_content(
+    session: Session, project: Project, digests: list[str]
+) -> dict[str, tuple[int, str, str]]:
     """Map each content hash already in the project to its (id, external id, content hash),
     looked up through the 64-bit ``content_key`` index and confirmed on the full hash."""
     found: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(digests), LOOKUP_CHUNK):
-        wanted = set(digests[start:start + LOOKUP_CHUNK])
+        wanted = set(digests[start : start + LOOKUP_CHUNK])
         for item_id, ext, digest in session.execute(
-                sa.select(Item.id, Item.external_id, Item.content_hash)
-                .where(Item.project_id == project.id,
-                       Item.content_key.in_(sorted({content_key(d) for d in wanted})))):
+            sa.select(Item.id, Item.external_id, Item.content_hash).where(
+                Item.project_id == project.id,
+                Item.content_key.in_(sorted({content_key(d) for d in wanted})),
+            )
+        ):
             if digest in wanted and (digest not in found or item_id < found[digest][0]):
                 found[digest] = (item_id, ext, digest)  # the first such item
     return found
@@ -132,7 +138,12 @@ def existing_content(session: Session, project: Project,
 def ids_in_chunks(session: Session, project: Project, exts: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(exts), LOOKUP_CHUNK):
-        found.update(session.execute(sa.select(Item.external_id, Item.id).where(
-            Item.project_id == project.id,
-            Item.external_id.in_(exts[start:start + LOOKUP_CHUNK]))).all())
+        found.update(
+            session.execute(
+                sa.select(Item.external_id, Item.id).where(
+                    Item.project_id == project.id,
+                    Item.external_id.in_(exts[start : start + LOOKUP_CHUNK]),
+                )
+            ).all()
+        )
     return found

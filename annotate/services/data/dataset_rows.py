@@ -118,8 +118,11 @@ def consensus_value(task_type: TaskType, key: Any) -> Any:
 
 def exportable(project: Project) -> list[Any]:
     """The WHERE clauses selecting a project's exportable items (joined to their batch)."""
-    return [Item.project_id == project.id, Item.quarantined.is_(False),
-            Batch.status != BatchStatus.void]
+    return [
+        Item.project_id == project.id,
+        Item.quarantined.is_(False),
+        Batch.status != BatchStatus.void,
+    ]
 
 
 class _DawidSkene:
@@ -129,10 +132,13 @@ class _DawidSkene:
         keys = label_keys(project)
         codes = {k: n for n, k in enumerate(keys)}
         items, annotators, values = array("q"), array("q"), array("q")
-        stmt = (sa.select(Annotation.item_id, Annotation.annotator_id, Annotation.value)
-                .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
-                .where(*exportable(project), Annotation.is_current.is_(True))
-                .execution_options(yield_per=10_000))
+        stmt = (
+            sa.select(Annotation.item_id, Annotation.annotator_id, Annotation.value)
+            .join(Item, Item.id == Annotation.item_id)
+            .join(Batch, Batch.id == Item.batch_id)
+            .where(*exportable(project), Annotation.is_current.is_(True))
+            .execution_options(yield_per=10_000)
+        )
         for item_id, annotator_id, value in session.execute(stmt):
             code = codes.get(consensus_key(project.task_type, value))
             if code is not None:
@@ -142,9 +148,11 @@ class _DawidSkene:
         self.usable = len(set(annotators)) >= 2
         if not self.usable:
             return
-        result = dawid_skene(np.frombuffer(items, dtype=np.int64),
-                             np.frombuffer(annotators, dtype=np.int64),
-                             np.frombuffer(values, dtype=np.int64))
+        result = dawid_skene(
+            np.frombuffer(items, dtype=np.int64),
+            np.frombuffer(annotators, dtype=np.int64),
+            np.frombuffer(values, dtype=np.int64),
+        )
         self.item_ids = np.asarray(result.items, dtype=np.int64)
         self.best = result.posteriors.argmax(axis=1)
         self.confidence = result.posteriors.max(axis=1)
@@ -158,9 +166,9 @@ class _DawidSkene:
         return self.categories[int(self.best[pos])], float(self.confidence[pos])
 
 
-def _majority(task_type: TaskType,
-              annotations: dict[int, list[tuple[int, Any]]]) -> dict[int, tuple[Any, float,
-                                                                              list[Any] | None]]:
+def _majority(
+    task_type: TaskType, annotations: dict[int, list[tuple[int, Any]]]
+) -> dict[int, tuple[Any, float, list[Any] | None]]:
     items, raters, keys = [], [], []
     for item_id, rows in annotations.items():
         for annotator_id, value in rows:
@@ -175,8 +183,11 @@ def _majority(task_type: TaskType,
     out = {}
     for item_id, support in vote.support.items():
         tied = vote.ties.get(item_id)
-        out[item_id] = (vote.labels[item_id], support,
-                        [consensus_value(task_type, t) for t in tied] if tied else None)
+        out[item_id] = (
+            vote.labels[item_id],
+            support,
+            [consensus_value(task_type, t) for t in tied] if tied else None,
+        )
     return out
 
 
@@ -186,12 +197,20 @@ def _page_annotations(session: Session, page: Sequence[Any]) -> dict[int, list[A
     wanted = {row.id for row in page}
     by_item: dict[int, list[Any]] = {}
     for ann in session.execute(
-            sa.select(Annotation.id, Annotation.item_id, Annotation.annotator_id,
-                      Annotation.value, Annotation.rulebook_version_id,
-                      Annotation.clause_keys, Annotation.source, Annotation.submitted_at,
-                      Annotation.duration_ms)
-            .where(Annotation.item_id.between(first, last), Annotation.is_current.is_(True))
-            .order_by(Annotation.item_id, Annotation.id)):
+        sa.select(
+            Annotation.id,
+            Annotation.item_id,
+            Annotation.annotator_id,
+            Annotation.value,
+            Annotation.rulebook_version_id,
+            Annotation.clause_keys,
+            Annotation.source,
+            Annotation.submitted_at,
+            Annotation.duration_ms,
+        )
+        .where(Annotation.item_id.between(first, last), Annotation.is_current.is_(True))
+        .order_by(Annotation.item_id, Annotation.id)
+    ):
         if ann.item_id in wanted:
             by_item.setdefault(ann.item_id, []).append(ann)
     return by_item
@@ -204,67 +223,114 @@ class _RowBuilder:
     def __init__(self, session: Session, project: Project) -> None:
         self.session = session
         self.task = project.task_type
-        self.batches = {b.id: b for b in session.scalars(
-            sa.select(Batch).where(Batch.project_id == project.id))}
-        self.versions = {v.id: (v.version, v.sha256) for v in session.scalars(
-            sa.select(RulebookVersion).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
-            .where(Rulebook.project_id == project.id))}
+        self.batches = {
+            b.id: b for b in session.scalars(sa.select(Batch).where(Batch.project_id == project.id))
+        }
+        self.versions = {
+            v.id: (v.version, v.sha256)
+            for v in session.scalars(
+                sa.select(RulebookVersion)
+                .join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
+                .where(Rulebook.project_id == project.id)
+            )
+        }
         self.usernames: dict[int, str] = {}
         ds = _DawidSkene(session, project) if self.task in DS_TASKS else None
         self.ds = ds if ds is not None and ds.usable else None
-        self.method = ("none" if self.task in NO_CONSENSUS
-                       else "dawid_skene" if self.ds else "majority_vote")
+        self.method = (
+            "none" if self.task in NO_CONSENSUS else "dawid_skene" if self.ds else "majority_vote"
+        )
 
     def rows(self, page: Sequence[Any], by_item: dict[int, list[Any]]) -> Iterator[ExportRow]:
         """The export rows of ``page`` in its order."""
         missing = {a.annotator_id for anns in by_item.values() for a in anns} - set(self.usernames)
         if missing:
-            self.usernames.update(self.session.execute(sa.select(User.id, User.username).where(
-                User.id.in_(missing))).all())
-        votes = {} if self.ds or self.method == "none" else _majority(
-            self.task, {i: [(a.annotator_id, a.value) for a in anns]
-                        for i, anns in by_item.items()})
+            self.usernames.update(
+                self.session.execute(
+                    sa.select(User.id, User.username).where(User.id.in_(missing))
+                ).all()
+            )
+        votes = (
+            {}
+            if self.ds or self.method == "none"
+            else _majority(
+                self.task,
+                {i: [(a.annotator_id, a.value) for a in anns] for i, anns in by_item.items()},
+            )
+        )
         for item_id, ext, payload, gold, pii, batch_id in page:
             batch = self.batches[batch_id]
             anns = [self._annotation(a) for a in by_item.get(item_id, [])]
             label, confidence, ties = self._consensus(item_id, votes)
-            yield ExportRow(item_id, ext, payload, gold, bool(pii), batch.name,
-                            batch.status.value, batch.source, batch.licence, anns, label,
-                            self.method, None if confidence is None else round(confidence, 6),
-                            ties)
+            yield ExportRow(
+                item_id,
+                ext,
+                payload,
+                gold,
+                bool(pii),
+                batch.name,
+                batch.status.value,
+                batch.source,
+                batch.licence,
+                anns,
+                label,
+                self.method,
+                None if confidence is None else round(confidence, 6),
+                ties,
+            )
 
     def _annotation(self, a: Any) -> ExportAnnotation:
         version, sha256 = self.versions.get(a.rulebook_version_id) or (None, None)
         return ExportAnnotation(
-            a.id, self.usernames[a.annotator_id], a.value, version, sha256,
-            list(a.clause_keys or []), a.source.value,
-            a.submitted_at.isoformat(timespec="seconds"), a.duration_ms)
+            a.id,
+            self.usernames[a.annotator_id],
+            a.value,
+            version,
+            sha256,
+            list(a.clause_keys or []),
+            a.source.value,
+            a.submitted_at.isoformat(timespec="seconds"),
+            a.duration_ms,
+        )
 
-    def _consensus(self, item_id: int, votes: dict[int, tuple[Any, float, list[Any] | None]]
-                   ) -> tuple[Any, float | None, list[Any] | None]:
+    def _consensus(
+        self, item_id: int, votes: dict[int, tuple[Any, float, list[Any] | None]]
+    ) -> tuple[Any, float | None, list[Any] | None]:
         """``(label, confidence, ties)`` of an item (all None without a consensus)."""
         if self.ds is not None:
             found = self.ds.lookup(item_id)
-            return (consensus_value(self.task, found[0]), found[1], None) if found else \
-                (None, None, None)
+            return (
+                (consensus_value(self.task, found[0]), found[1], None)
+                if found
+                else (None, None, None)
+            )
         if item_id in votes:
             key, confidence, ties = votes[item_id]
             return consensus_value(self.task, key), confidence, ties
         return None, None, None
 
 
-def iter_export_rows(session: Session, project: Project,
-                     page_size: int = PAGE) -> Iterator[ExportRow]:
+def iter_export_rows(
+    session: Session, project: Project, page_size: int = PAGE
+) -> Iterator[ExportRow]:
     """Yield every exportable item of ``project`` in id order, page by page."""
     builder = _RowBuilder(session, project)
     last = 0
     while True:
         page = session.execute(
-            sa.select(Item.id, Item.external_id, Item.payload, Item.gold_answer,
-                      Item.has_personal_info, Item.batch_id)
+            sa.select(
+                Item.id,
+                Item.external_id,
+                Item.payload,
+                Item.gold_answer,
+                Item.has_personal_info,
+                Item.batch_id,
+            )
             .join(Batch, Batch.id == Item.batch_id)
             .where(*exportable(project), Item.id > last)
-            .order_by(Item.id).limit(page_size)).all()
+            .order_by(Item.id)
+            .limit(page_size)
+        ).all()
         if not page:
             return
         last = page[-1].id

@@ -39,12 +39,26 @@ from annotate.services.data.spreadsheet import safe_text
 from annotate.services.errors import InvalidInput
 
 FORMATS = ("jsonl", "csv", "labelstudio")
-MIMETYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv",
-             "labelstudio": "application/json"}
+MIMETYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "labelstudio": "application/json"}
 EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "labelstudio": "json"}
-CSV_COLUMNS = ("external_id", "item_id", "batch", "batch_status", "source", "licence",
-               "payload", "gold", "personal_info", "n_annotations", "annotations", "consensus",
-               "consensus_method", "confidence", "ties", "rulebook_versions")
+CSV_COLUMNS = (
+    "external_id",
+    "item_id",
+    "batch",
+    "batch_status",
+    "source",
+    "licence",
+    "payload",
+    "gold",
+    "personal_info",
+    "n_annotations",
+    "annotations",
+    "consensus",
+    "consensus_method",
+    "confidence",
+    "ties",
+    "rulebook_versions",
+)
 
 
 @dataclass
@@ -85,26 +99,53 @@ def _dumps(value: Any) -> str:
 
 
 def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
-    return [{"annotator": a.annotator, "value": a.value,
-             "rulebook_version": a.rulebook_version, "rulebook_sha256": a.rulebook_sha256,
-             "clause_keys": a.clause_keys, "source": a.source, "submitted_at": a.submitted_at,
-             "duration_ms": a.duration_ms} for a in row.annotations]
+    return [
+        {
+            "annotator": a.annotator,
+            "value": a.value,
+            "rulebook_version": a.rulebook_version,
+            "rulebook_sha256": a.rulebook_sha256,
+            "clause_keys": a.clause_keys,
+            "source": a.source,
+            "submitted_at": a.submitted_at,
+            "duration_ms": a.duration_ms,
+        }
+        for a in row.annotations
+    ]
 
 
 def _consensus(row: ExportRow) -> dict[str, Any]:
-    return {"value": row.consensus, "method": row.consensus_method,
-            "confidence": row.confidence, "ties": row.ties}
+    return {
+        "value": row.consensus,
+        "method": row.consensus_method,
+        "confidence": row.confidence,
+        "ties": row.ties,
+    }
 
 
 def jsonl_line(row: ExportRow) -> str:
     """One JSONL line (with its newline) for ``row``."""
-    return _dumps({
-        "id": row.external_id, "item_id": row.item_id, "data": row.payload, "gold": row.gold,
-        "personal_info": row.personal_info,
-        "provenance": {"batch": row.batch, "batch_status": row.batch_status,
-                       "source": row.source, "licence": row.licence},
-        "annotations": _annotation_dicts(row), "consensus": _consensus(row),
-        "rulebook_versions": row.rulebook_versions}) + "\n"
+    return (
+        _dumps(
+            {
+                "id": row.external_id,
+                "item_id": row.item_id,
+                "data": row.payload,
+                "gold": row.gold,
+                "personal_info": row.personal_info,
+                "provenance": {
+                    "batch": row.batch,
+                    "batch_status": row.batch_status,
+                    "source": row.source,
+                    "licence": row.licence,
+                },
+                "annotations": _annotation_dicts(row),
+                "consensus": _consensus(row),
+                "rulebook_versions": row.rulebook_versions,
+            }
+        )
+        + "\n"
+    )
 
 
 def safe_cell(value: Any) -> Any:
@@ -121,40 +162,79 @@ def safe_cell(value: Any) -> Any:
 
 def csv_cells(row: ExportRow) -> list[Any]:
     """The CSV cells of ``row`` in :data:`CSV_COLUMNS` order."""
-    return [safe_cell(v) for v in (
-        row.external_id, row.item_id, row.batch, row.batch_status, row.source, row.licence,
-        row.payload, row.gold, row.personal_info, len(row.annotations),
-        _annotation_dicts(row) if row.annotations else None, row.consensus,
-        row.consensus_method, row.confidence, row.ties, row.rulebook_versions)]
+    return [
+        safe_cell(v)
+        for v in (
+            row.external_id,
+            row.item_id,
+            row.batch,
+            row.batch_status,
+            row.source,
+            row.licence,
+            row.payload,
+            row.gold,
+            row.personal_info,
+            len(row.annotations),
+            _annotation_dicts(row) if row.annotations else None,
+            row.consensus,
+            row.consensus_method,
+            row.confidence,
+            row.ties,
+            row.rulebook_versions,
+        )
+    ]
 
 
 def label_studio_task(row: ExportRow, task_type: Any) -> dict[str, Any]:
     """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``."""
     task: dict[str, Any] = {
-        "id": row.item_id, "data": row.payload,
-        "meta": {"external_id": row.external_id, "personal_info": row.personal_info,
-                 "batch": row.batch, "batch_status": row.batch_status, "source": row.source,
-                 "licence": row.licence, "rulebook_versions": row.rulebook_versions,
-                 "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
-                 "consensus": _consensus(row)},
-        "annotations": [{
-            "id": a.id, "completed_by": {"username": a.annotator},
-            "result": labelstudio.results_from_value(task_type, a.value),
-            "created_at": a.submitted_at, "was_cancelled": False, "ground_truth": False,
-            "lead_time": None if a.duration_ms is None else a.duration_ms / 1000}
-            for a in row.annotations],
-        "predictions": []}
+        "id": row.item_id,
+        "data": row.payload,
+        "meta": {
+            "external_id": row.external_id,
+            "personal_info": row.personal_info,
+            "batch": row.batch,
+            "batch_status": row.batch_status,
+            "source": row.source,
+            "licence": row.licence,
+            "rulebook_versions": row.rulebook_versions,
+            "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
+            "consensus": _consensus(row),
+        },
+        "annotations": [
+            {
+                "id": a.id,
+                "completed_by": {"username": a.annotator},
+                "result": labelstudio.results_from_value(task_type, a.value),
+                "created_at": a.submitted_at,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "lead_time": None if a.duration_ms is None else a.duration_ms / 1000,
+            }
+            for a in row.annotations
+        ],
+        "predictions": [],
+    }
     if row.gold is not None:
         task["meta"]["gold"] = row.gold
     if row.consensus is not None:
-        task["predictions"].append({
-            "model_version": f"consensus-{row.consensus_method}", "score": row.confidence,
-            "result": labelstudio.results_from_value(task_type, row.consensus)})
+        task["predictions"].append(
+            {
+                "model_version": f"consensus-{row.consensus_method}",
+                "score": row.confidence,
+                "result": labelstudio.results_from_value(task_type, row.consensus),
+            }
+        )
     return task
 
 
-def iter_dataset(session: Session, project: Project, fmt: str,
-                 stats: ExportStats | None = None, page_size: int = PAGE) -> Iterator[str]:
+def iter_dataset(
+    session: Session,
+    project: Project,
+    fmt: str,
+    stats: ExportStats | None = None,
+    page_size: int = PAGE,
+) -> Iterator[str]:
     """Yield the export of ``project`` in ``fmt`` as text chunks of about one page each.
 
     :raises InvalidInput: unknown format (raised before the first chunk).
@@ -164,8 +244,9 @@ def iter_dataset(session: Session, project: Project, fmt: str,
     return _chunks(session, project, fmt, stats, page_size)
 
 
-def _chunks(session: Session, project: Project, fmt: str, stats: ExportStats,
-            page_size: int) -> Iterator[str]:
+def _chunks(
+    session: Session, project: Project, fmt: str, stats: ExportStats, page_size: int
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if fmt == "csv":
@@ -179,8 +260,10 @@ def _chunks(session: Session, project: Project, fmt: str, stats: ExportStats,
         elif fmt == "csv":
             writer.writerow(csv_cells(row))
         else:
-            buffer.write(("\n" if stats.rows == 0 else ",\n")
-                         + _dumps(label_studio_task(row, project.task_type)))
+            buffer.write(
+                ("\n" if stats.rows == 0 else ",\n")
+                + _dumps(label_studio_task(row, project.task_type))
+            )
         stats.rows += 1
         stats.annotations += len(row.annotations)
         pending += 1
@@ -195,18 +278,37 @@ def _chunks(session: Session, project: Project, fmt: str, stats: ExportStats,
         yield stats.add(buffer.getvalue())
 
 
-def record_dataset_export(session: Session, project: Project, stats: ExportStats, *,
-                          actor: User | None, via: str) -> AuditEvent:
+def record_dataset_export(
+    session: Session, project: Project, stats: ExportStats, *, actor: User | None, via: str
+) -> AuditEvent:
     """Append the ``export.dataset`` audit event (format, rows, sha256). Flushes."""
-    return record_event(session, "export.dataset", "project", project.id, actor=actor,
-                        project_id=project.id,
-                        details={"format": stats.format, "rows": stats.rows,
-                                 "annotations": stats.annotations, "bytes": stats.bytes,
-                                 "sha256": stats.sha256, "via": via})
+    return record_event(
+        session,
+        "export.dataset",
+        "project",
+        project.id,
+        actor=actor,
+        project_id=project.id,
+        details={
+            "format": stats.format,
+            "rows": stats.rows,
+            "annotations": stats.annotations,
+            "bytes": stats.bytes,
+            "sha256": stats.sha256,
+            "via": via,
+        },
+    )
 
 
-def write_dataset(session: Session, project: Project, fmt: str, out: IO[str], *,
-                  actor: User | None = None, via: str = "cli") -> ExportStats:
+def write_dataset(
+    session: Session,
+    project: Project,
+    fmt: str,
+    out: IO[str],
+    *,
+    actor: User | None = None,
+    via: str = "cli",
+) -> ExportStats:
     """Write the whole export to ``out`` and record the audit event. Flushes.
 
     :raises InvalidInput: unknown format (nothing written).

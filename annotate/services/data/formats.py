@@ -36,8 +36,10 @@ FALSE = {"", "0", "false", "no", "n", "f"}
 #: How deeply a JSONL line or a Label Studio file may nest arrays and objects.
 MAX_DEPTH = 64
 #: The import limits in one sentence (for help texts and messages).
-LIMITS = (f"at most {MAX_DEPTH} levels of nesting; no NUL characters or lone surrogates; "
-          "finite numbers, integers within 64 bits")
+LIMITS = (
+    f"at most {MAX_DEPTH} levels of nesting; no NUL characters or lone surrogates; "
+    "finite numbers, integers within 64 bits"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_RANGE = range(-(2**63), 2**64)
 _NO_ITEMS = "line 1: the file holds no items (it is empty or has only a header row)"
@@ -272,8 +274,9 @@ def _read_csv(text: IO[str], problems: list[str]) -> Iterator[Record]:
     except csv.Error as exc:
         empty = False
         if "unexpected end of data" in str(exc):
-            problems.append(f"line {start}: malformed CSV (a quoted cell opened in this row "
-                            "is never closed)")
+            problems.append(
+                f"line {start}: malformed CSV (a quoted cell opened in this row is never closed)"
+            )
         else:
             problems.append(f"line {reader.line_num}: malformed CSV ({exc})")
     if empty:
@@ -377,5 +380,8 @@ def _task_record(where: str, task: Any) -> Record | str:
     annotations = task.get("annotations") or []
     if not isinstance(annotations, list):
         return "annotations: must be a list"
-    return Record(where, fields, annotations=[
-        a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")])
+    return Record(
+        where,
+        fields,
+        annotations=[a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")],
+    )

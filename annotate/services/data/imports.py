@@ -68,8 +68,10 @@ class ImportResult:
     def summary(self) -> str:
         """A one-line summary for the CLI and flash messages."""
         where = f" into batch {self.batch.name!r}" if self.batch else ""
-        return (f"Imported {self.inserted} items{where}; {len(self.duplicates)} duplicates "
-                f"skipped; {self.annotations} annotations imported.")
+        return (
+            f"Imported {self.inserted} items{where}; {len(self.duplicates)} duplicates "
+            f"skipped; {self.annotations} annotations imported."
+        )
 
 
 def _line_number(problem: str) -> int:
@@ -92,8 +94,9 @@ _encode = canonical_encoder()
 _sha256 = hashlib.sha256
 
 
-def _check(project: Project, record: Record,
-           required: tuple[str, ...] = ()) -> tuple[_Checked | None, list[str]]:
+def _check(
+    project: Project, record: Record, required: tuple[str, ...] = ()
+) -> tuple[_Checked | None, list[str]]:
     """Validate one record. The common case (a JSON object with the required text fields, no
     gold, no annotations) takes a fast path of precompiled checks; anything else the full one."""
     payload = dict(record.fields)
@@ -105,8 +108,13 @@ def _check(project: Project, record: Record,
     pii = payload.pop("personal_info", False)
     if pii is not False:
         pii = flag_value(pii)
-    fast = (required and gold is None and not record.annotations and pii is not None
-            and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip())))
+    fast = (
+        required
+        and gold is None
+        and not record.annotations
+        and pii is not None
+        and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip()))
+    )
     if fast:
         for name in required:
             value = payload.get(name)
@@ -116,18 +124,27 @@ def _check(project: Project, record: Record,
     if fast:
         canonical = _encode(payload)
         digest = _sha256(canonical.encode()).hexdigest()
-        return _Checked(record.line, ext.strip() if ext is not None else f"sha256:{digest[:40]}",
-                        canonical, digest, None, bool(pii), []), []
+        return _Checked(
+            record.line,
+            ext.strip() if ext is not None else f"sha256:{digest[:40]}",
+            canonical,
+            digest,
+            None,
+            bool(pii),
+            [],
+        ), []
     return _check_slow(project, record, payload, ext, gold, pii)
 
 
-def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any,
-                pii: bool | None) -> tuple[_Checked | None, list[str]]:
+def _check_slow(
+    project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any, pii: bool | None
+) -> tuple[_Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
-    if ext is not None and (isinstance(ext, dict | list | bool) or not str(ext).strip()
-                            or len(str(ext)) > 255):
+    if ext is not None and (
+        isinstance(ext, dict | list | bool) or not str(ext).strip() or len(str(ext)) > 255
+    ):
         problems.append(f"{record.line}: id: must be a non-empty text of at most 255 characters")
     canonical = canonical_json(payload)
     digest = content_hash(payload, canonical)
@@ -151,23 +168,39 @@ def _check_slow(project: Project, record: Record, payload: dict[str, Any], ext: 
         problems += [f"{record.line}: {p}" for p in found]
         username, display = labelstudio.annotator_key(ann.get("completed_by"))
         if any(username == earlier[0] for earlier in annotations):
-            problems.append(f"{record.line}: annotations[{n}]: a second annotation by the same "
-                            "annotator (one current annotation per annotator and item)")
+            problems.append(
+                f"{record.line}: annotations[{n}]: a second annotation by the same "
+                "annotator (one current annotation per annotator and item)"
+            )
             continue
         annotations.append((username, display, value, ann))
     if problems:
         return None, problems
-    return _Checked(record.line, str(ext).strip() if ext is not None else f"sha256:{digest[:40]}",
-                    canonical, digest, gold, bool(pii), annotations), []
+    return _Checked(
+        record.line,
+        str(ext).strip() if ext is not None else f"sha256:{digest[:40]}",
+        canonical,
+        digest,
+        gold,
+        bool(pii),
+        annotations,
+    ), []
 
 
-def _get_batch(session: Session, project: Project, name: str, source: str, licence: str,
-               actor: User | None) -> Batch:
-    batch = session.scalar(sa.select(Batch).where(Batch.project_id == project.id,
-                                                  Batch.name == name))
+def _get_batch(
+    session: Session, project: Project, name: str, source: str, licence: str, actor: User | None
+) -> Batch:
+    batch = session.scalar(
+        sa.select(Batch).where(Batch.project_id == project.id, Batch.name == name)
+    )
     if batch is None:
-        batch = Batch(project_id=project.id, name=name, source=source, licence=licence,
-                      imported_by_id=actor.id if actor else None)
+        batch = Batch(
+            project_id=project.id,
+            name=name,
+            source=source,
+            licence=licence,
+            imported_by_id=actor.id if actor else None,
+        )
         session.add(batch)
         session.flush()
     elif batch.status != BatchStatus.open:
@@ -198,10 +231,18 @@ class _Run:
     seen: tuple[bytearray, bytearray] | None = None
 
 
-def import_records(session: Session, project: Project, records: Iterable[Record], *,
-                   batch_name: str, source: str = "", licence: str = "",
-                   actor: User | None = None, parse_problems: list[str] | None = None,
-                   progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_records(
+    session: Session,
+    project: Project,
+    records: Iterable[Record],
+    *,
+    batch_name: str,
+    source: str = "",
+    licence: str = "",
+    actor: User | None = None,
+    parse_problems: list[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Validate every record and insert the new ones into batch ``batch_name``, in chunks.
 
     ``records`` may be a stream (:func:`~annotate.services.data.formats.iter_records`); it is
@@ -218,16 +259,27 @@ def import_records(session: Session, project: Project, records: Iterable[Record]
     """
     if not batch_name.strip() or len(batch_name) > 200:
         raise InvalidInput("A batch name of 1-200 characters is required.")
-    odd = [f"{name}: {problem}" for name, text in (("batch", batch_name), ("source", source),
-                                                   ("licence", licence))
-           if (problem := text_problem(text))]
+    odd = [
+        f"{name}: {problem}"
+        for name, text in (("batch", batch_name), ("source", source), ("licence", licence))
+        if (problem := text_problem(text))
+    ]
     if odd:
         raise InvalidInput("Nothing was imported.", odd)
     watermark = session.scalar(sa.select(sa.func.max(Item.id))) or 0
-    run = _Run(project, batch_name.strip(), source, licence, actor, progress, watermark,
-               ImportResult(batch=None))
-    run.any_items = session.scalar(sa.select(Item.id).where(
-        Item.project_id == project.id).limit(1)) is not None
+    run = _Run(
+        project,
+        batch_name.strip(),
+        source,
+        licence,
+        actor,
+        progress,
+        watermark,
+        ImportResult(batch=None),
+    )
+    run.any_items = (
+        session.scalar(sa.select(Item.id).where(Item.project_id == project.id).limit(1)) is not None
+    )
     if not run.any_items:
         run.seen = new_filters()
     required = REQUIRED_FIELDS[project.task_type]
@@ -251,12 +303,22 @@ def import_records(session: Session, project: Project, records: Iterable[Record]
     result = run.result
     if result.batch is not None:
         batch = result.batch
-        record_event(session, "batch.import", "batch", batch.id, actor=actor,
-                     project_id=project.id,
-                     details={"batch": batch.name, "source": batch.source,
-                              "licence": batch.licence, "inserted": result.inserted,
-                              "duplicates": len(result.duplicates),
-                              "annotations": result.annotations})
+        record_event(
+            session,
+            "batch.import",
+            "batch",
+            batch.id,
+            actor=actor,
+            project_id=project.id,
+            details={
+                "batch": batch.name,
+                "source": batch.source,
+                "licence": batch.licence,
+                "inserted": result.inserted,
+                "duplicates": len(result.duplicates),
+                "annotations": result.annotations,
+            },
+        )
     return result
 
 
@@ -281,16 +343,20 @@ def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
             else:
                 run.problems.append(f"{line}: id: {ext!r} already exists with different content")
         elif ext in seen_ext and seen_hash.get(digest) != ext:
-            run.problems.append(f"{line}: id: {ext!r} is used twice in this file "
-                                f"(first at {seen_ext[ext]})")
+            run.problems.append(
+                f"{line}: id: {ext!r} is used twice in this file (first at {seen_ext[ext]})"
+            )
         elif prior is not None or digest in by_hash:
             found = prior if prior is not None else by_hash[digest]
             result.duplicates.append(
                 f"{line}: same content as {found[1]!r} earlier in this file"
-                if found[0] > run.watermark else f"{line}: duplicate of item {found[1]!r}")
+                if found[0] > run.watermark
+                else f"{line}: duplicate of item {found[1]!r}"
+            )
         elif digest in seen_hash:
-            result.duplicates.append(f"{line}: same content as {seen_hash[digest]!r} "
-                                     "earlier in this file")
+            result.duplicates.append(
+                f"{line}: same content as {seen_hash[digest]!r} earlier in this file"
+            )
         else:
             new.append(item)
         seen_ext.setdefault(ext, line)
@@ -300,8 +366,9 @@ def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
     if not new:
         return
     if result.batch is None:
-        result.batch = _get_batch(session, project, run.batch_name, run.source, run.licence,
-                                  run.actor)
+        result.batch = _get_batch(
+            session, project, run.batch_name, run.source, run.licence, run.actor
+        )
     _insert_items(session, project, result.batch, new)
     run.any_items = True
     if run.seen is not None:
@@ -313,34 +380,61 @@ def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
         result.users_created += created
 
 
-_ITEM_COLUMNS = ("project_id", "batch_id", "external_id", "payload", "content_hash", "content_key",
-                 "gold_answer", "has_personal_info", "quarantined", "annotation_count",
-                 "created_at")
+_ITEM_COLUMNS = (
+    "project_id",
+    "batch_id",
+    "external_id",
+    "payload",
+    "content_hash",
+    "content_key",
+    "gold_answer",
+    "has_personal_info",
+    "quarantined",
+    "annotation_count",
+    "created_at",
+)
 
 
-def _insert_items(session: Session, project: Project, batch: Batch,
-                  new: list[_Checked]) -> None:
+def _insert_items(session: Session, project: Project, batch: Batch, new: list[_Checked]) -> None:
     """Bulk-insert in chunks: a driver-level executemany of pre-serialised JSON (the hot path
     of a million-line import; the ORM's per-row type processing would triple its cost)."""
     connection = session.connection()
     dialect = connection.dialect
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
-           f"VALUES ({', '.join([marker] * len(_ITEM_COLUMNS))})")
+    sql = (
+        f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(_ITEM_COLUMNS))})"
+    )
     # Formatted once here (on SQLite a string), not adapted by the driver for every row.
     to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     now = to_db(utcnow()) if to_db else utcnow()
     project_id, batch_id = project.id, batch.id  # not an ORM attribute read per row
     for start in range(0, len(new), CHUNK):
-        chunk = new[start:start + CHUNK]
-        connection.exec_driver_sql(sql, [
-            (project_id, batch_id, c.external_id, c.canonical, c.digest, content_key(c.digest),
-             None if c.gold is None else canonical_json(c.gold), c.personal_info, False,
-             len(c.annotations), now) for c in chunk])
+        chunk = new[start : start + CHUNK]
+        connection.exec_driver_sql(
+            sql,
+            [
+                (
+                    project_id,
+                    batch_id,
+                    c.external_id,
+                    c.canonical,
+                    c.digest,
+                    content_key(c.digest),
+                    None if c.gold is None else canonical_json(c.gold),
+                    c.personal_info,
+                    False,
+                    len(c.annotations),
+                    now,
+                )
+                for c in chunk
+            ],
+        )
 
 
-def _insert_annotations(session: Session, project: Project, new: list[_Checked],
-                        actor: User | None) -> tuple[int, list[str]]:
+def _insert_annotations(
+    session: Session, project: Project, new: list[_Checked], actor: User | None
+) -> tuple[int, list[str]]:
     from annotate.services.accounts.users import create_user
 
     with_annotations = [c for c in new if c.annotations]
@@ -354,34 +448,56 @@ def _insert_annotations(session: Session, project: Project, new: list[_Checked],
             if username not in users:
                 user = session.scalar(sa.select(User).where(User.username == username))
                 if user is None:
-                    user = create_user(session, username, None, display_name=display,
-                                       imported=True, actor=actor)
+                    user = create_user(
+                        session, username, None, display_name=display, imported=True, actor=actor
+                    )
                     created.append(username)
                 users[username] = user
             submitted = labelstudio.parse_time(raw.get("created_at")) or now
             lead = raw.get("lead_time")
-            rows.append({"item_id": item_ids[item.external_id],
-                         "annotator_id": users[username].id, "value": value,
-                         "clause_keys": [], "source": AnnotationSource.imported,
-                         "submitted_at": submitted, "is_current": True,
-                         "duration_ms": int(lead * 1000) if isinstance(lead, int | float)
-                         and not isinstance(lead, bool) else None})
+            rows.append(
+                {
+                    "item_id": item_ids[item.external_id],
+                    "annotator_id": users[username].id,
+                    "value": value,
+                    "clause_keys": [],
+                    "source": AnnotationSource.imported,
+                    "submitted_at": submitted,
+                    "is_current": True,
+                    "duration_ms": int(lead * 1000)
+                    if isinstance(lead, int | float) and not isinstance(lead, bool)
+                    else None,
+                }
+            )
     for start in range(0, len(rows), CHUNK):
-        session.execute(sa.insert(Annotation), rows[start:start + CHUNK])
+        session.execute(sa.insert(Annotation), rows[start : start + CHUNK])
     # Items imported with annotations may have no free slot left.
     annotated = [item_ids[item.external_id] for item in with_annotations]
     for start in range(0, len(annotated), CHUNK):
-        refresh_free_slots(session, project, Item.id.in_(annotated[start:start + CHUNK]))
+        refresh_free_slots(session, project, Item.id.in_(annotated[start : start + CHUNK]))
     return len(rows), created
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
     """The project's batches with provenance, status and item counts."""
     rows = session.execute(
-        sa.select(Batch, sa.func.count(Item.id),
-                  sa.func.count(Item.id).filter(Item.quarantined.is_(True)))
-        .outerjoin(Item, Item.batch_id == Batch.id).where(Batch.project_id == project.id)
-        .group_by(Batch.id).order_by(Batch.id)).all()
-    return [{"name": b.name, "status": b.status.value, "items": n, "quarantined": q,
-             "source": b.source, "licence": b.licence,
-             "imported_at": b.imported_at.isoformat(timespec="seconds")} for b, n, q in rows]
+        sa.select(
+            Batch, sa.func.count(Item.id), sa.func.count(Item.id).filter(Item.quarantined.is_(True))
+        )
+        .outerjoin(Item, Item.batch_id == Batch.id)
+        .where(Batch.project_id == project.id)
+        .group_by(Batch.id)
+        .order_by(Batch.id)
+    ).all()
+    return [
+        {
+            "name": b.name,
+            "status": b.status.value,
+            "items": n,
+            "quarantined": q,
+            "source": b.source,
+            "licence": b.licence,
+            "imported_at": b.imported_at.isoformat(timespec="seconds"),
+        }
+        for b, n, q in rows
+    ]

@@ -25,8 +25,9 @@ def annotator_key(completed_by: Any) -> tuple[str, str]:
     E-mail addresses are personal information: they are hashed, never stored.
     """
     if isinstance(completed_by, dict):
-        if completed_by.get("username") and re.fullmatch(r"[A-Za-z0-9_.-]{1,60}",
-                                                          str(completed_by["username"])):
+        if completed_by.get("username") and re.fullmatch(
+            r"[A-Za-z0-9_.-]{1,60}", str(completed_by["username"])
+        ):
             name = str(completed_by["username"])
             return (name if name.startswith("ls-") else f"ls-{name}"), name
         if completed_by.get("id") is not None:
@@ -65,8 +66,11 @@ def value_from_results(task_type: TaskType, results: Any) -> tuple[Any, str | No
     choices = [c for v in by_type.get("choices", []) for c in v.get("choices", [])]
     texts = [t for v in by_type.get("textarea", []) for t in v.get("text", [])]
     if task_type == TaskType.single_label:
-        return (choices[0], None) if len(choices) == 1 else (
-            None, "result: expected exactly one choice")
+        return (
+            (choices[0], None)
+            if len(choices) == 1
+            else (None, "result: expected exactly one choice")
+        )
     if task_type == TaskType.multi_label:
         return (choices, None) if choices else (None, "result: no choices")
     if task_type == TaskType.rating:
@@ -97,8 +101,13 @@ def results_from_value(task_type: TaskType, value: Any) -> list[dict[str, Any]]:
     """Write one of our values as a Label Studio ``result`` list."""
 
     def result(kind: str, body: dict[str, Any], n: int = 0) -> dict[str, Any]:
-        return {"id": f"r{n}", "from_name": FROM_NAME, "to_name": TO_NAME, "type": kind,
-                "value": body}
+        return {
+            "id": f"r{n}",
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": kind,
+            "value": body,
+        }
 
     if task_type == TaskType.single_label:
         return [result("choices", {"choices": [value]})]
@@ -111,8 +120,11 @@ def results_from_value(task_type: TaskType, value: Any) -> list[dict[str, Any]]:
     if task_type == TaskType.pairwise:
         out = [result("choices", {"choices": [value["choice"]]})]
         if value.get("reason"):
-            out.append({**result("textarea", {"text": [value["reason"]]}, 1),
-                        "from_name": "reason"})
+            out.append(
+                {**result("textarea", {"text": [value["reason"]]}, 1), "from_name": "reason"}
+            )
         return out
-    return [result("labels", {"start": s["start"], "end": s["end"], "labels": [s["label"]]}, n)
-            for n, s in enumerate(value)]
+    return [
+        result("labels", {"start": s["start"], "end": s["end"], "labels": [s["label"]]}, n)
+        for n, s in enumerate(value)
+    ]

@@ -47,23 +47,38 @@ from annotate.services.projects.values import normalise_value
 # on the tables: the objects they change are kept in step by hand below, and the ORM's
 # bulk-update bookkeeping would cost more than the UPDATE itself.
 _ASSIGNMENTS, _ANNOTATIONS = Assignment.__table__, Annotation.__table__
-_SUBMITTED = (sa.update(_ASSIGNMENTS)
-              .where(_ASSIGNMENTS.c.id == sa.bindparam("assignment_id"),
-                     _ASSIGNMENTS.c.status == AssignmentStatus.leased)
-              .values(status=AssignmentStatus.submitted))
-_SUPERSEDE = (sa.update(_ANNOTATIONS)
-              .where(_ANNOTATIONS.c.item_id == sa.bindparam("item"),
-                     _ANNOTATIONS.c.annotator_id == sa.bindparam("annotator"),
-                     _ANNOTATIONS.c.is_current.is_(True),
-                     _ANNOTATIONS.c.id != sa.bindparam("new_id"))
-              .values(is_current=False, superseded_by_id=sa.bindparam("new_id")))
+_SUBMITTED = (
+    sa.update(_ASSIGNMENTS)
+    .where(
+        _ASSIGNMENTS.c.id == sa.bindparam("assignment_id"),
+        _ASSIGNMENTS.c.status == AssignmentStatus.leased,
+    )
+    .values(status=AssignmentStatus.submitted)
+)
+_SUPERSEDE = (
+    sa.update(_ANNOTATIONS)
+    .where(
+        _ANNOTATIONS.c.item_id == sa.bindparam("item"),
+        _ANNOTATIONS.c.annotator_id == sa.bindparam("annotator"),
+        _ANNOTATIONS.c.is_current.is_(True),
+        _ANNOTATIONS.c.id != sa.bindparam("new_id"),
+    )
+    .values(is_current=False, superseded_by_id=sa.bindparam("new_id"))
+)
 
 
-def submit_annotation(session: Session, assignment_id: int, user: User, project: Project,
-                      value: Any, *, clause_keys: list[str] | None = None,
-                      duration_ms: int | None = None,
-                      source: AnnotationSource = AnnotationSource.web,
-                      now: datetime | None = None) -> Annotation:
+def submit_annotation(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    value: Any,
+    *,
+    clause_keys: list[str] | None = None,
+    duration_ms: int | None = None,
+    source: AnnotationSource = AnnotationSource.web,
+    now: datetime | None = None,
+) -> Annotation:
     """Record ``user``'s value for the item of their live lease ``assignment_id``.
 
     The annotation is stamped with the rulebook version the gate returns now. A current
@@ -81,40 +96,82 @@ def submit_annotation(session: Session, assignment_id: int, user: User, project:
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
     if keys:
         known = {clause.key for clause in published_clauses(session, version)}
-        problems += [_l("clause_keys: %(key)s is not a clause of rulebook v%(version)s",
-                        key=repr(key), version=version.version)
-                     for key in keys if key not in known]
+        problems += [
+            _l(
+                "clause_keys: %(key)s is not a clause of rulebook v%(version)s",
+                key=repr(key),
+                version=version.version,
+            )
+            for key in keys
+            if key not in known
+        ]
     if problems:
         raise InvalidInput(_l("The annotation was not saved."), problems)
     elapsed = int((now - lease.leased_at).total_seconds() * 1000)
     if duration_ms is None or not 0 < duration_ms <= max(elapsed, 0) + 5000:
         duration_ms = max(elapsed, 0)
-    changed = cast(sa.CursorResult[Any],
-                   session.execute(_SUBMITTED, {"assignment_id": lease.id})).rowcount
+    changed = cast(
+        sa.CursorResult[Any], session.execute(_SUBMITTED, {"assignment_id": lease.id})
+    ).rowcount
     if changed != 1:
         raise LeaseError(_l("This item was already submitted; nothing was changed."))
     set_loaded_if_present(session, Assignment, lease.id, "status", AssignmentStatus.submitted)
     annotation = add_inserted(
-        session, Annotation, item_id=lease.item_id, annotator_id=user.id,
-        assignment_id=lease.id, rulebook_version_id=version.id, value=normalised,
-        clause_keys=keys, source=source, started_at=now - timedelta(milliseconds=duration_ms),
-        submitted_at=now, duration_ms=duration_ms, is_current=True, superseded_by_id=None)
-    superseded = cast(sa.CursorResult[Any], session.execute(
-        _SUPERSEDE, {"item": lease.item_id, "annotator": user.id, "new_id": annotation.id}
-    )).rowcount if lease.reannotation else 0
+        session,
+        Annotation,
+        item_id=lease.item_id,
+        annotator_id=user.id,
+        assignment_id=lease.id,
+        rulebook_version_id=version.id,
+        value=normalised,
+        clause_keys=keys,
+        source=source,
+        started_at=now - timedelta(milliseconds=duration_ms),
+        submitted_at=now,
+        duration_ms=duration_ms,
+        is_current=True,
+        superseded_by_id=None,
+    )
+    superseded = (
+        cast(
+            sa.CursorResult[Any],
+            session.execute(
+                _SUPERSEDE, {"item": lease.item_id, "annotator": user.id, "new_id": annotation.id}
+            ),
+        ).rowcount
+        if lease.reannotation
+        else 0
+    )
     if superseded:
-        expire_loaded(session, Annotation,
-                      lambda old: old.item_id == lease.item_id and old.annotator_id == user.id
-                      and old is not annotation, ["is_current", "superseded_by_id"])
+        expire_loaded(
+            session,
+            Annotation,
+            lambda old: (
+                old.item_id == lease.item_id
+                and old.annotator_id == user.id
+                and old is not annotation
+            ),
+            ["is_current", "superseded_by_id"],
+        )
         # The superseded annotation no longer holds a slot on the item.
-        session.execute(sa.update(Item).where(Item.id == lease.item_id, Item.annotation_count > 0)
-                        .values(slot_change(project, -superseded))
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            sa.update(Item)
+            .where(Item.id == lease.item_id, Item.annotation_count > 0)
+            .values(slot_change(project, -superseded))
+            .execution_options(synchronize_session=False)
+        )
     return annotation
 
 
-def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | str,
-              note: str = "", *, assignment_id: int | None = None) -> ItemFlag:
+def flag_item(
+    session: Session,
+    item: Item,
+    user: User | None,
+    kind: FlagKind | str,
+    note: str = "",
+    *,
+    assignment_id: int | None = None,
+) -> ItemFlag:
     """Flag ``item`` and quarantine it from every queue and export.
 
     The flagging annotator's lease (``assignment_id``) is closed as skipped; other leases on
@@ -125,8 +182,9 @@ def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | 
     try:
         kind = FlagKind(kind)
     except ValueError:
-        raise InvalidInput(f"Unknown flag {kind!r}.",
-                           [f"kind: one of {', '.join(k.value for k in FlagKind)}"]) from None
+        raise InvalidInput(
+            f"Unknown flag {kind!r}.", [f"kind: one of {', '.join(k.value for k in FlagKind)}"]
+        ) from None
     note = (note or "").strip()[:2000]
     flag = ItemFlag(item_id=item.id, user_id=user.id if user else None, kind=kind, note=note)
     session.add(flag)
@@ -138,16 +196,35 @@ def flag_item(session: Session, item: Item, user: User | None, kind: FlagKind | 
     if assignment_id is not None:
         project = session.get(Project, item.project_id)
         assert project is not None  # items.project_id is a non-null foreign key
-        release_slot(session, project, assignment_id, item.id,
-                     AssignmentStatus.skipped, f"flagged {kind.value}")
+        release_slot(
+            session,
+            project,
+            assignment_id,
+            item.id,
+            AssignmentStatus.skipped,
+            f"flagged {kind.value}",
+        )
         session.expire(item)
-    record_event(session, "item.flag", "item", item.id, actor=user, project_id=item.project_id,
-                 details={"kind": kind.value, "note": note, "external_id": item.external_id})
+    record_event(
+        session,
+        "item.flag",
+        "item",
+        item.id,
+        actor=user,
+        project_id=item.project_id,
+        details={"kind": kind.value, "note": note, "external_id": item.external_id},
+    )
     return flag
 
 
-def flag_leased_item(session: Session, assignment_id: int, user: User, project: Project,
-                     kind: FlagKind | str, note: str = "") -> ItemFlag:
+def flag_leased_item(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    kind: FlagKind | str,
+    note: str = "",
+) -> ItemFlag:
     """Flag the item of the caller's live lease (the labeling screen's F key)."""
     assignment = get_lease(session, assignment_id, user, project)
     return flag_item(session, assignment.item, user, kind, note, assignment_id=assignment.id)
@@ -167,9 +244,15 @@ def release_item(session: Session, item: Item, actor: User, note: str = "") -> N
     item.quarantined = False
     item.quarantine_reason = None
     session.flush()
-    record_event(session, "item.release", "item", item.id, actor=actor,
-                 project_id=item.project_id,
-                 details={"note": (note or "").strip()[:2000], "external_id": item.external_id})
+    record_event(
+        session,
+        "item.release",
+        "item",
+        item.id,
+        actor=actor,
+        project_id=item.project_id,
+        details={"note": (note or "").strip()[:2000], "external_id": item.external_id},
+    )
 
 
 @dataclass(frozen=True)
@@ -198,13 +281,24 @@ _remaining_cache: dict[tuple[str, int, int], tuple[float, int, int]] = {}
 
 
 def _remaining(session: Session, user: User, project: Project) -> int:
-    taken = sa.select(Assignment.id).where(Assignment.item_id == Item.id,
-                                           Assignment.annotator_id == user.id)
-    return session.scalar(
-        sa.select(sa.func.count(Item.id)).join(Batch, Batch.id == Item.batch_id).where(
-            Item.project_id == project.id, Item.quarantined.is_(False),
-            Batch.status.in_(WORKABLE), Item.has_free_slot.is_(True),
-            Item.annotation_count < target_expr(project), ~sa.exists(taken))) or 0
+    taken = sa.select(Assignment.id).where(
+        Assignment.item_id == Item.id, Assignment.annotator_id == user.id
+    )
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Item.id))
+            .join(Batch, Batch.id == Item.batch_id)
+            .where(
+                Item.project_id == project.id,
+                Item.quarantined.is_(False),
+                Batch.status.in_(WORKABLE),
+                Item.has_free_slot.is_(True),
+                Item.annotation_count < target_expr(project),
+                ~sa.exists(taken),
+            )
+        )
+        or 0
+    )
 
 
 def _cached_remaining(session: Session, user: User, project: Project, served: int) -> int:
@@ -220,8 +314,14 @@ def _cached_remaining(session: Session, user: User, project: Project, served: in
     return remaining
 
 
-def annotator_progress(session: Session, user: User, project: Project,
-                       now: datetime | None = None, *, cached: bool = False) -> Progress:
+def annotator_progress(
+    session: Session,
+    user: User,
+    project: Project,
+    now: datetime | None = None,
+    *,
+    cached: bool = False,
+) -> Progress:
     """Done today, done in total, items still open to this annotator and today's pace.
 
     ``cached`` (the labeling screen): the remaining count may be up to ``REMAINING_TTL``
@@ -233,8 +333,11 @@ def annotator_progress(session: Session, user: User, project: Project,
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     params = {"project": project.id, "annotator": user.id, "midnight": midnight}
     done_today, avg_ms, served = session.execute(_TODAY, params).one()
-    remaining = (_cached_remaining(session, user, project, served or 0) if cached
-                 else _remaining(session, user, project))
+    remaining = (
+        _cached_remaining(session, user, project, served or 0)
+        if cached
+        else _remaining(session, user, project)
+    )
     total = None if cached else session.execute(_TOTAL, params).scalar_one()
     return Progress(done_today or 0, total, remaining, float(avg_ms) / 1000 if avg_ms else None)
 
@@ -242,18 +345,33 @@ def annotator_progress(session: Session, user: User, project: Project,
 _PROJECT_ID: sa.BindParameter[int] = sa.bindparam("project")
 _ANNOTATOR: sa.BindParameter[int] = sa.bindparam("annotator")
 #: The annotator's current annotations in the project.
-_MINE = (Item.project_id == _PROJECT_ID, Annotation.annotator_id == _ANNOTATOR,
-         Annotation.is_current.is_(True))
+_MINE = (
+    Item.project_id == _PROJECT_ID,
+    Annotation.annotator_id == _ANNOTATOR,
+    Annotation.is_current.is_(True),
+)
 #: Today's count and mean duration (read through the annotator's annotations by submission
 #: time), and how many items the queue has handed the annotator (their membership's
 #: ``served``).
-_TODAY = sa.select(
-    sa.func.count(Annotation.id), sa.func.avg(Annotation.duration_ms),
-    sa.select(Membership.served).where(
-        Membership.user_id == _ANNOTATOR, Membership.project_id == _PROJECT_ID,
-        Membership.role == ProjectRole.annotator).correlate(None).scalar_subquery()
-).join(Item, Item.id == Annotation.item_id).where(
-    *_MINE, Annotation.submitted_at >= sa.bindparam("midnight",
-                                                   type_=Annotation.submitted_at.type))
-_TOTAL = (sa.select(sa.func.count(Annotation.id)).join(Item, Item.id == Annotation.item_id)
-          .where(*_MINE))
+_TODAY = (
+    sa.select(
+        sa.func.count(Annotation.id),
+        sa.func.avg(Annotation.duration_ms),
+        sa.select(Membership.served)
+        .where(
+            Membership.user_id == _ANNOTATOR,
+            Membership.project_id == _PROJECT_ID,
+            Membership.role == ProjectRole.annotator,
+        )
+        .correlate(None)
+        .scalar_subquery(),
+    )
+    .join(Item, Item.id == Annotation.item_id)
+    .where(
+        *_MINE,
+        Annotation.submitted_at >= sa.bindparam("midnight", type_=Annotation.submitted_at.type),
+    )
+)
+_TOTAL = (
+    sa.select(sa.func.count(Annotation.id)).join(Item, Item.id == Annotation.item_id).where(*_MINE)
+)

@@ -86,19 +86,21 @@ def overlap_bucket(item_id: int) -> int:
 def item_target(project: Project, item: Item) -> int:
     """How many annotators ``item`` should get: k for overlap and gold items, else 1."""
     if item.gold_answer is not None or overlap_bucket(item.id) < round(
-            project.overlap_share * BUCKETS):
+        project.overlap_share * BUCKETS
+    ):
         return project.redundancy_k
     return 1
 
 
-def _target(item: type[Item] | ReadOnlyColumnCollection[str, sa.Column[Any]], k: object,
-            threshold: object) -> sa.ColumnElement[int]:
+def _target(
+    item: type[Item] | ReadOnlyColumnCollection[str, sa.Column[Any]], k: object, threshold: object
+) -> sa.ColumnElement[int]:
     # The constants are written into the SQL, not bound: PostgreSQL can then plan the
     # statement once for all executions (see ``_ONE``).
-    bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)
-              ) % sa.literal_column(str(BUCKETS), sa.Integer)
-    return sa.case((sa.or_(item.gold_answer.is_not(None), bucket < threshold), k),
-                   else_=_ONE)
+    bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)) % sa.literal_column(
+        str(BUCKETS), sa.Integer
+    )
+    return sa.case((sa.or_(item.gold_answer.is_not(None), bucket < threshold), k), else_=_ONE)
 
 
 def target_expr(project: Project, item: type[Item] = Item) -> sa.ColumnElement[int]:
@@ -119,8 +121,11 @@ def _wants_gold(project: Project, served: int, user: User) -> bool:
     return int((n + 1) * rate) > int(n * rate)
 
 
-def _slot_values(count: sa.ColumnElement[int] | InstrumentedAttribute[int], delta: object,
-                 target: sa.ColumnElement[int]) -> dict[str, object]:
+def _slot_values(
+    count: sa.ColumnElement[int] | InstrumentedAttribute[int],
+    delta: object,
+    target: sa.ColumnElement[int],
+) -> dict[str, object]:
     """``SET`` values adding ``delta`` to an item's taken slots (``count``, a column of the
     items table or of :class:`Item`), with ``has_free_slot`` following the new count: the
     one place that says how the flag follows the count."""
@@ -137,13 +142,22 @@ def slot_change(project: Project, delta: int | sa.ColumnElement[int]) -> dict[st
 def refresh_free_slots(session: Session, project: Project, *where: sa.ColumnElement[bool]) -> None:
     """Recompute ``Item.has_free_slot`` from the count for the project's items (``where``
     narrows them), after their counts were written directly (imports, the demo)."""
-    session.execute(sa.update(Item).where(Item.project_id == project.id, *where)
-                    .values(has_free_slot=Item.annotation_count < target_expr(project))
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(Item)
+        .where(Item.project_id == project.id, *where)
+        .values(has_free_slot=Item.annotation_count < target_expr(project))
+        .execution_options(synchronize_session=False)
+    )
 
 
-def release_slot(session: Session, project: Project, assignment_id: int, item_id: int,
-                 status: AssignmentStatus, reason: str | None = None) -> bool:
+def release_slot(
+    session: Session,
+    project: Project,
+    assignment_id: int,
+    item_id: int,
+    status: AssignmentStatus,
+    reason: str | None = None,
+) -> bool:
     """Move a leased assignment to ``status`` and give its slot back, exactly once.
 
     Returns False (and changes nothing) if the assignment was no longer leased.
@@ -151,31 +165,43 @@ def release_slot(session: Session, project: Project, assignment_id: int, item_id
     values: dict[str, object] = {"status": status}
     if reason is not None:
         values["skip_reason"] = reason
-    changed = cast(sa.CursorResult[Any], session.execute(
-        sa.update(Assignment).where(Assignment.id == assignment_id,
-                                    Assignment.status == AssignmentStatus.leased)
-        .values(**values).execution_options(synchronize_session=False))).rowcount
+    changed = cast(
+        sa.CursorResult[Any],
+        session.execute(
+            sa.update(Assignment)
+            .where(Assignment.id == assignment_id, Assignment.status == AssignmentStatus.leased)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     if changed != 1:
         return False
-    session.execute(sa.update(Item).where(Item.id == item_id, Item.annotation_count > 0)
-                    .values(slot_change(project, -1))
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(Item)
+        .where(Item.id == item_id, Item.annotation_count > 0)
+        .values(slot_change(project, -1))
+        .execution_options(synchronize_session=False)
+    )
     return True
 
 
 def expire_leases(session: Session, project: Project, now: datetime | None = None) -> int:
     """Expire the project's overdue leases so their items return to the queue."""
     now = now or utcnow()
-    overdue = sa.select(Assignment.id, Assignment.item_id).join(
-        Item, Item.id == Assignment.item_id).where(
-        Item.project_id == project.id, Assignment.status == AssignmentStatus.leased,
-        Assignment.lease_expires_at <= now)
+    overdue = (
+        sa.select(Assignment.id, Assignment.item_id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(
+            Item.project_id == project.id,
+            Assignment.status == AssignmentStatus.leased,
+            Assignment.lease_expires_at <= now,
+        )
+    )
     if session.get_bind().dialect.name == "postgresql":
         overdue = overdue.with_for_update(skip_locked=True, of=Assignment)
     expired = 0
     for assignment_id, item_id in session.execute(overdue.limit(500)).all():
-        expired += release_slot(session, project, assignment_id, item_id,
-                                AssignmentStatus.expired)
+        expired += release_slot(session, project, assignment_id, item_id, AssignmentStatus.expired)
     if expired:
         session.expire_all()
     return expired
@@ -206,23 +232,41 @@ def _fenced(subquery: sa.Select) -> sa.Select:
 def _claim_gate_statement() -> sa.Select:
     """The gate (locking the membership) with the annotator's live lease (``live_lease``) and
     whether any lease of the project is overdue (``overdue``): one statement."""
-    mine = sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
-        Assignment.annotator_id == USER_ID, Item.project_id == PROJECT_ID)
-    live = (mine.where(Assignment.status == AssignmentStatus.leased,
-                       Assignment.lease_expires_at > NOW, Item.quarantined.is_(False))
-            .order_by(Assignment.id).limit(_ONE).scalar_subquery())
-    overdue = sa.exists(sa.select(Assignment.id).join(Item, Item.id == Assignment.item_id).where(
-        Item.project_id == PROJECT_ID, Assignment.status == AssignmentStatus.leased,
-        Assignment.lease_expires_at <= NOW))
-    return gate_statement(lock=True).add_columns(live.label("live_lease"),
-                                                 overdue.label("overdue"))
+    mine = (
+        sa.select(Assignment.id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(Assignment.annotator_id == USER_ID, Item.project_id == PROJECT_ID)
+    )
+    live = (
+        mine.where(
+            Assignment.status == AssignmentStatus.leased,
+            Assignment.lease_expires_at > NOW,
+            Item.quarantined.is_(False),
+        )
+        .order_by(Assignment.id)
+        .limit(_ONE)
+        .scalar_subquery()
+    )
+    overdue = sa.exists(
+        sa.select(Assignment.id)
+        .join(Item, Item.id == Assignment.item_id)
+        .where(
+            Item.project_id == PROJECT_ID,
+            Assignment.status == AssignmentStatus.leased,
+            Assignment.lease_expires_at <= NOW,
+        )
+    )
+    return gate_statement(lock=True).add_columns(live.label("live_lease"), overdue.label("overdue"))
 
 
 # Table-level (not ORM-enabled) statements where no object needs keeping in step: the ORM's
 # bulk-update bookkeeping costs more than the UPDATE itself.
 _MEMBERSHIPS = Membership.__table__
-_SERVED = (sa.update(_MEMBERSHIPS).where(_MEMBERSHIPS.c.id == sa.bindparam("membership"))
-           .values(served=_MEMBERSHIPS.c.served + _ONE))
+_SERVED = (
+    sa.update(_MEMBERSHIPS)
+    .where(_MEMBERSHIPS.c.id == sa.bindparam("membership"))
+    .values(served=_MEMBERSHIPS.c.served + _ONE)
+)
 
 
 @functools.cache
@@ -237,29 +281,50 @@ def _slot_statement(gold: bool) -> ExecutableReturnsRows:
     """
     k, threshold = sa.bindparam("k", type_=sa.Integer), sa.bindparam("threshold", type_=sa.Integer)
     free = aliased(Item)
-    taken = _fenced(sa.select(Assignment.id).where(Assignment.item_id == free.id,
-                                                   Assignment.annotator_id == _USER))
-    done = _fenced(sa.select(Annotation.id).where(Annotation.item_id == free.id,
-                                                  Annotation.annotator_id == _USER))
+    taken = _fenced(
+        sa.select(Assignment.id).where(
+            Assignment.item_id == free.id, Assignment.annotator_id == _USER
+        )
+    )
+    done = _fenced(
+        sa.select(Annotation.id).where(
+            Annotation.item_id == free.id, Annotation.annotator_id == _USER
+        )
+    )
     candidate = (
-        sa.select(free.id).join(Batch, Batch.id == free.batch_id)
-        .where(free.project_id == _PROJECT, free.has_free_slot.is_(True),
-               free.quarantined.is_(False),  # with the line above: ix_items_free_slot
-               Batch.status.in_(WORKABLE), free.annotation_count < _target(free, k, threshold),
-               (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
-               ~sa.exists(taken), ~sa.exists(done))
-        .order_by(free.id).limit(_ONE).with_for_update(skip_locked=True, of=free))
+        sa.select(free.id)
+        .join(Batch, Batch.id == free.batch_id)
+        .where(
+            free.project_id == _PROJECT,
+            free.has_free_slot.is_(True),
+            free.quarantined.is_(False),  # with the line above: ix_items_free_slot
+            Batch.status.in_(WORKABLE),
+            free.annotation_count < _target(free, k, threshold),
+            (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
+            ~sa.exists(taken),
+            ~sa.exists(done),
+        )
+        .order_by(free.id)
+        .limit(_ONE)
+        .with_for_update(skip_locked=True, of=free)
+    )
     items = Item.__table__
-    take = (sa.update(items).where(items.c.id == candidate.scalar_subquery(),
-                                   items.c.quarantined.is_(False),
-                                   items.c.annotation_count < _target(items.c, k, threshold))
-            .values(_slot_values(items.c.annotation_count, _ONE, _target(items.c, k, threshold)))
-            .returning(*items.c))
+    take = (
+        sa.update(items)
+        .where(
+            items.c.id == candidate.scalar_subquery(),
+            items.c.quarantined.is_(False),
+            items.c.annotation_count < _target(items.c, k, threshold),
+        )
+        .values(_slot_values(items.c.annotation_count, _ONE, _target(items.c, k, threshold)))
+        .returning(*items.c)
+    )
     return sa.select(Item).from_statement(take)
 
 
-def claim_next(session: Session, user: User, project: Project, *,
-               now: datetime | None = None) -> Claim | None:
+def claim_next(
+    session: Session, user: User, project: Project, *, now: datetime | None = None
+) -> Claim | None:
     """Give ``user`` their next item in ``project`` (or their unexpired lease back).
 
     Returns None when there is nothing left for this annotator. Flushes; the caller commits
@@ -283,25 +348,43 @@ def claim_next(session: Session, user: User, project: Project, *,
             return Claim(lease, version, resumed=True)
     if row.overdue:
         expire_leases(session, project, now)
-    params = {"annotator": user.id, "project": project.id, "k": project.redundancy_k,
-              "threshold": round(project.overlap_share * BUCKETS)}
+    params = {
+        "annotator": user.id,
+        "project": project.id,
+        "k": project.redundancy_k,
+        "threshold": round(project.overlap_share * BUCKETS),
+    }
     first = _wants_gold(project, facts.served, user)
     for gold in (first, not first):
         item = session.scalars(_slot_statement(gold), params).first()
         if item is None:
             continue
         assignment = add_inserted(
-            session, Assignment, item_id=item.id, annotator_id=user.id, round=1,
-            status=AssignmentStatus.leased, leased_at=now, skip_reason=None,
-            lease_expires_at=now + timedelta(minutes=project.lease_minutes))
+            session,
+            Assignment,
+            item_id=item.id,
+            annotator_id=user.id,
+            round=1,
+            status=AssignmentStatus.leased,
+            leased_at=now,
+            skip_reason=None,
+            lease_expires_at=now + timedelta(minutes=project.lease_minutes),
+        )
         set_loaded(assignment, "item", item)  # the slot's UPDATE returned it
         session.execute(_SERVED, {"membership": facts.membership_id})
         return Claim(assignment, version, resumed=False)
     return None
 
 
-def skip_item(session: Session, assignment_id: int, user: User, project: Project,
-              reason: str, *, now: datetime | None = None) -> Assignment:
+def skip_item(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    reason: str,
+    *,
+    now: datetime | None = None,
+) -> Assignment:
     """Give the item back with a reason; the annotator will not get it again.
 
     :raises InvalidInput: no reason given.
@@ -310,8 +393,9 @@ def skip_item(session: Session, assignment_id: int, user: User, project: Project
     if not reason:
         raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
     assignment = get_lease(session, assignment_id, user, project, now=now)
-    if not release_slot(session, project, assignment.id, assignment.item_id,
-                        AssignmentStatus.skipped, reason[:2000]):
+    if not release_slot(
+        session, project, assignment.id, assignment.item_id, AssignmentStatus.skipped, reason[:2000]
+    ):
         raise LeaseError(_l("This item is no longer leased to you; nothing was changed."))
     session.expire_all()
     return assignment

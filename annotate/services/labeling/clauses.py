@@ -53,7 +53,10 @@ def published_clauses(session: Session, version: _Version) -> tuple[ClauseText, 
         ClauseText(row.key, row.title, row.text, tuple(row.examples or ()))
         for row in session.execute(
             sa.select(Clause.key, Clause.title, Clause.text, Clause.examples)
-            .where(Clause.version_id == version.id).order_by(Clause.position)))
+            .where(Clause.version_id == version.id)
+            .order_by(Clause.position)
+        )
+    )
     if version.status != VersionStatus.draft:
         if len(_clause_cache) >= _CACHE_LIMIT:
             _clause_cache.clear()

@@ -51,8 +51,9 @@ def add_inserted(session: Session, cls: type[T], **values: Any) -> T:
     ``values`` should name every column the caller reads back; any other is loaded on first
     access.
     """
-    values["id"] = session.execute(_insert_returning_id(cls.__table__),
-                                   {k: v for k, v in values.items() if k != "id"}).scalar_one()
+    values["id"] = session.execute(
+        _insert_returning_id(cls.__table__), {k: v for k, v in values.items() if k != "id"}
+    ).scalar_one()
     obj = cls(**values)
     make_transient_to_detached(obj)
     session.add(obj)
@@ -65,8 +66,9 @@ def set_loaded(obj: Base, attribute: str, value: Any) -> None:
     set_committed_value(obj, attribute, value)
 
 
-def set_loaded_if_present(session: Session, cls: type[Base], id_: int, attribute: str,
-                          value: Any) -> None:
+def set_loaded_if_present(
+    session: Session, cls: type[Base], id_: int, attribute: str, value: Any
+) -> None:
     """:func:`set_loaded` on the ``cls`` object with primary key ``id_`` if the session holds
     it (an ``UPDATE`` on the table just wrote ``value``); nothing is loaded otherwise."""
     loaded = session.identity_map.get(identity_key(cls, id_))
@@ -74,8 +76,9 @@ def set_loaded_if_present(session: Session, cls: type[Base], id_: int, attribute
         set_committed_value(loaded, attribute, value)
 
 
-def expire_loaded(session: Session, cls: type[T], which: Callable[[T], bool],
-                  attributes: Iterable[str]) -> None:
+def expire_loaded(
+    session: Session, cls: type[T], which: Callable[[T], bool], attributes: Iterable[str]
+) -> None:
     """Expire ``attributes`` of the session's loaded ``cls`` objects for which ``which`` is
     true (an ``UPDATE`` on the table changed them), so they are read again if touched."""
     names = list(attributes)

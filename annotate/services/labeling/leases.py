@@ -27,8 +27,11 @@ from annotate.services.training.gate import (
 )
 
 #: The states a lease can end in, as the annotator reads them.
-_STATUS_WORDS = {AssignmentStatus.submitted: _l("submitted"),
-                 AssignmentStatus.skipped: _l("skipped"), AssignmentStatus.expired: _l("expired")}
+_STATUS_WORDS = {
+    AssignmentStatus.submitted: _l("submitted"),
+    AssignmentStatus.skipped: _l("skipped"),
+    AssignmentStatus.expired: _l("expired"),
+}
 
 
 class LeaseError(Conflict):
@@ -47,8 +50,12 @@ class Lease:
     reannotation: bool
 
 
-_WITH_ITEM = (sa.select(Assignment).join(Assignment.item).options(contains_eager(Assignment.item))
-              .where(Assignment.id == sa.bindparam("assignment_id")))
+_WITH_ITEM = (
+    sa.select(Assignment)
+    .join(Assignment.item)
+    .options(contains_eager(Assignment.item))
+    .where(Assignment.id == sa.bindparam("assignment_id"))
+)
 
 
 def with_item(session: Session, assignment_id: int) -> Assignment | None:
@@ -56,15 +63,27 @@ def with_item(session: Session, assignment_id: int) -> Assignment | None:
     return session.scalar(_WITH_ITEM, {"assignment_id": assignment_id})
 
 
-_LEASE = (sa.select(Assignment.annotator_id, Assignment.status, Assignment.leased_at,
-                    Assignment.lease_expires_at, Item.id.label("item_id"),
-                    Item.project_id.label("item_project_id"), Item.quarantined, Item.payload,
-                    sa.exists().where(
-                        Annotation.item_id == Item.id,
-                        Annotation.annotator_id == Assignment.annotator_id,
-                        Annotation.is_current.is_(True)).label("reannotation"))
-          .join(Item, Item.id == Assignment.item_id)
-          .where(Assignment.id == sa.bindparam("assignment_id")))
+_LEASE = (
+    sa.select(
+        Assignment.annotator_id,
+        Assignment.status,
+        Assignment.leased_at,
+        Assignment.lease_expires_at,
+        Item.id.label("item_id"),
+        Item.project_id.label("item_project_id"),
+        Item.quarantined,
+        Item.payload,
+        sa.exists()
+        .where(
+            Annotation.item_id == Item.id,
+            Annotation.annotator_id == Assignment.annotator_id,
+            Annotation.is_current.is_(True),
+        )
+        .label("reannotation"),
+    )
+    .join(Item, Item.id == Assignment.item_id)
+    .where(Assignment.id == sa.bindparam("assignment_id"))
+)
 
 
 @functools.cache
@@ -75,8 +94,14 @@ def _lease_gate_statement() -> sa.Select:
     return sa.select(*lease.c, *gate.c).select_from(lease.outerjoin(gate, sa.true()))
 
 
-def read_lease_and_gate(session: Session, assignment_id: int, user: User, project: Project, *,
-                        now: datetime | None = None) -> tuple[Lease, WorkingVersion]:
+def read_lease_and_gate(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    *,
+    now: datetime | None = None,
+) -> tuple[Lease, WorkingVersion]:
     """:func:`get_lease` in one light statement (the lease's times and its item's data, not
     the ORM objects) with the qualification gate's verdict.
 
@@ -84,8 +109,10 @@ def read_lease_and_gate(session: Session, assignment_id: int, user: User, projec
     :raises NotQualified: the gate refuses (e.g. suspended since the item was taken).
     """
     now = now or utcnow()
-    row = session.execute(_lease_gate_statement(), {
-        "assignment_id": assignment_id, **gate_params(user.id, project.id, now)}).first()
+    row = session.execute(
+        _lease_gate_statement(),
+        {"assignment_id": assignment_id, **gate_params(user.id, project.id, now)},
+    ).first()
     if row is None or row.item_project_id != project.id:
         raise _no_assignment(assignment_id, project)
     _check_lease(user, row.annotator_id, row.status, row.lease_expires_at, row.quarantined, now)
@@ -95,12 +122,19 @@ def read_lease_and_gate(session: Session, assignment_id: int, user: User, projec
 
 def _no_assignment(assignment_id: int, project: Project) -> NotFound:
     """The refusal for an assignment that is not in ``project``."""
-    return NotFound(_l("No assignment %(id)s in %(project)s.", id=assignment_id,
-                       project=project.slug))
+    return NotFound(
+        _l("No assignment %(id)s in %(project)s.", id=assignment_id, project=project.slug)
+    )
 
 
-def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
-                expires_at: datetime, quarantined: bool, now: datetime | None) -> None:
+def _check_lease(
+    user: User,
+    annotator_id: int,
+    status: AssignmentStatus,
+    expires_at: datetime,
+    quarantined: bool,
+    now: datetime | None,
+) -> None:
     """Refuse unless the lease is ``user``'s, still leased, unexpired and its item usable.
 
     :raises PermissionDenied, LeaseError: as :func:`get_lease`.
@@ -108,17 +142,28 @@ def _check_lease(user: User, annotator_id: int, status: AssignmentStatus,
     if annotator_id != user.id:
         raise PermissionDenied(_l("This item is not leased to you."))
     if status != AssignmentStatus.leased:
-        raise LeaseError(_l("This item was already %(status)s; nothing was changed.",
-                            status=_STATUS_WORDS.get(status, status.value)))
+        raise LeaseError(
+            _l(
+                "This item was already %(status)s; nothing was changed.",
+                status=_STATUS_WORDS.get(status, status.value),
+            )
+        )
     if expires_at <= (now or utcnow()):
-        raise LeaseError(_l("Your lease on this item expired; it went back to the queue. "
-                            "Take the next item."))
+        raise LeaseError(
+            _l("Your lease on this item expired; it went back to the queue. Take the next item.")
+        )
     if quarantined:
         raise LeaseError(_l("This item was flagged and quarantined; take the next item."))
 
 
-def get_lease(session: Session, assignment_id: int, user: User, project: Project, *,
-              now: datetime | None = None) -> Assignment:
+def get_lease(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    *,
+    now: datetime | None = None,
+) -> Assignment:
     """Return the caller's live lease ``assignment_id`` in ``project``.
 
     :raises NotFound: no such assignment in this project.
@@ -128,6 +173,12 @@ def get_lease(session: Session, assignment_id: int, user: User, project: Project
     assignment = with_item(session, assignment_id)
     if assignment is None or assignment.item.project_id != project.id:
         raise _no_assignment(assignment_id, project)
-    _check_lease(user, assignment.annotator_id, assignment.status, assignment.lease_expires_at,
-                assignment.item.quarantined, now)
+    _check_lease(
+        user,
+        assignment.annotator_id,
+        assignment.status,
+        assignment.lease_expires_at,
+        assignment.item.quarantined,
+        now,
+    )
     return assignment

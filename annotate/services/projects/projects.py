@@ -28,8 +28,9 @@ def get_project(session: Session, slug: str) -> Project:
     return project
 
 
-def build_label_schema(task_type: TaskType, labels: list[str] | None = None,
-                       scale: str | None = None) -> dict[str, Any]:
+def build_label_schema(
+    task_type: TaskType, labels: list[str] | None = None, scale: str | None = None
+) -> dict[str, Any]:
     """Build a label schema from ``a,b,c``-style labels or a ``1-5`` scale.
 
     Labels get hotkeys 1-9 then 0 in order.
@@ -47,8 +48,12 @@ def build_label_schema(task_type: TaskType, labels: list[str] | None = None,
         if len(set(keys)) != len(keys):
             raise InvalidInput("Labels must be unique.")
         hotkeys = "1234567890"
-        return {"labels": [{"key": k, "name": k, "hotkey": hotkeys[i] if i < 10 else ""}
-                           for i, k in enumerate(keys)]}
+        return {
+            "labels": [
+                {"key": k, "name": k, "hotkey": hotkeys[i] if i < 10 else ""}
+                for i, k in enumerate(keys)
+            ]
+        }
     if task_type == TaskType.rating:
         match = re.fullmatch(r"\s*(-?\d+)\s*-\s*(-?\d+)\s*", scale or "")
         if not match or int(match[1]) >= int(match[2]):
@@ -59,10 +64,18 @@ def build_label_schema(task_type: TaskType, labels: list[str] | None = None,
     return {}
 
 
-def create_project(session: Session, slug: str, name: str, task_type: TaskType | str, *,
-                   labels: list[str] | None = None, scale: str | None = None,
-                   rulebook_kind: RulebookKind = RulebookKind.functional,
-                   actor: User | None = None, **settings: Any) -> Project:
+def create_project(
+    session: Session,
+    slug: str,
+    name: str,
+    task_type: TaskType | str,
+    *,
+    labels: list[str] | None = None,
+    scale: str | None = None,
+    rulebook_kind: RulebookKind = RulebookKind.functional,
+    actor: User | None = None,
+    **settings: Any,
+) -> Project:
     """Create a project with its label schema and quality settings.
 
     :raises InvalidInput: bad slug, task type, labels or scale.
@@ -73,23 +86,35 @@ def create_project(session: Session, slug: str, name: str, task_type: TaskType |
     try:
         task_type = TaskType(task_type)
     except ValueError:
-        raise InvalidInput(f"Unknown task type {task_type!r}; choose one of "
-                           + ", ".join(t.value for t in TaskType)) from None
+        raise InvalidInput(
+            f"Unknown task type {task_type!r}; choose one of "
+            + ", ".join(t.value for t in TaskType)
+        ) from None
     if session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None:
         raise Conflict(f"Project {slug!r} already exists.")
     level = MeasurementLevel.ordinal if task_type == TaskType.rating else MeasurementLevel.nominal
-    project = Project(slug=slug, name=name, task_type=task_type,
-                      label_schema=build_label_schema(task_type, labels, scale),
-                      measurement_level=settings.pop("measurement_level", level),
-                      rulebook_kind=rulebook_kind, **settings)
+    project = Project(
+        slug=slug,
+        name=name,
+        task_type=task_type,
+        label_schema=build_label_schema(task_type, labels, scale),
+        measurement_level=settings.pop("measurement_level", level),
+        rulebook_kind=rulebook_kind,
+        **settings,
+    )
     if rulebook_kind == RulebookKind.security:
         from annotate.models import SampleMethod
 
         project.default_sample_method = SampleMethod.all
     session.add(project)
     session.flush()
-    record_event(session, "project.create", "project", project.id, actor=actor,
-                 project_id=project.id,
-                 details={"slug": slug, "task_type": task_type.value,
-                          "schema": project.label_schema})
+    record_event(
+        session,
+        "project.create",
+        "project",
+        project.id,
+        actor=actor,
+        project_id=project.id,
+        details={"slug": slug, "task_type": task_type.value, "schema": project.label_schema},
+    )
     return project

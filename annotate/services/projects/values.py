@@ -61,12 +61,12 @@ def label_keys(project: Project) -> list[str]:
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def normalise_value(project: Project, value: Any, payload: dict[str, Any] | None = None,
-                    *, field: str = "value") -> tuple[Any, list[str]]:
+def normalise_value(
+    project: Project, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
+) -> tuple[Any, list[str]]:
     """Check ``value`` against the project's task type and label schema.
 
     Returns ``(canonical value, problems)``; the value is only meaningful when ``problems`` is
@@ -76,16 +76,19 @@ def normalise_value(project: Project, value: Any, payload: dict[str, Any] | None
     keys = label_keys(project)
     if task == TaskType.single_label:
         if not isinstance(value, str) or value not in keys:
-            return None, [f"{field}: {value!r} is not a label of this project "
-                          f"(one of {', '.join(keys)})"]
+            return None, [
+                f"{field}: {value!r} is not a label of this project (one of {', '.join(keys)})"
+            ]
         return value, []
     if task == TaskType.multi_label:
         if not isinstance(value, list) or not value:
             return None, [f"{field}: must be a non-empty list of label keys"]
         unknown = [v for v in value if not isinstance(v, str) or v not in keys]
         if unknown:
-            return None, [f"{field}: {', '.join(map(repr, unknown))} not in the label schema "
-                          f"({', '.join(keys)})"]
+            return None, [
+                f"{field}: {', '.join(map(repr, unknown))} not in the label schema "
+                f"({', '.join(keys)})"
+            ]
         return [k for k in keys if k in value], []
     if task == TaskType.rating:
         return _normalise_rating(project, value, field)
@@ -137,8 +140,7 @@ def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
     return result, []
 
 
-def _normalise_spans(project: Project, value: Any, text: Any,
-                     field: str) -> tuple[Any, list[str]]:
+def _normalise_spans(project: Project, value: Any, text: Any, field: str) -> tuple[Any, list[str]]:
     if not isinstance(value, list):
         return None, [f"{field}: must be a list of {{start, end, label}} spans"]
     keys = label_keys(project)
@@ -151,8 +153,11 @@ def _normalise_spans(project: Project, value: Any, text: Any,
             problems.append(f"{where}: must be an object with start, end and label")
             continue
         start, end, label = span.get("start"), span.get("end"), span.get("label")
-        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) \
-                or isinstance(end, bool):
+        if (
+            not (isinstance(start, int) and isinstance(end, int))
+            or isinstance(start, bool)
+            or isinstance(end, bool)
+        ):
             problems.append(f"{where}: start and end must be integers")
             continue
         if not 0 <= start < end <= length:
@@ -165,6 +170,8 @@ def _normalise_spans(project: Project, value: Any, text: Any,
     spans.sort(key=lambda s: (s["start"], s["end"]))
     for before, after in zip(spans, spans[1:], strict=False):
         if after["start"] < before["end"]:
-            problems.append(f"{field}: spans {before['start']}-{before['end']} and "
-                            f"{after['start']}-{after['end']} overlap")
+            problems.append(
+                f"{field}: spans {before['start']}-{before['end']} and "
+                f"{after['start']}-{after['end']} overlap"
+            )
     return (spans if not problems else None), problems

@@ -51,8 +51,7 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
             self.cohen_ci_note = NO_COHEN_CI
         self.entry_items = d.cell_weight[d.e_cell]  # items behind each entry
         k = max(len(d.categories), 1)
-        _, inv, same = np.unique(d.e_cell * k + d.e_val, return_inverse=True,
-                                 return_counts=True)
+        _, inv, same = np.unique(d.e_cell * k + d.e_val, return_inverse=True, return_counts=True)
         self.same_value = same[inv.reshape(-1)]  # entries of the cell with the same value
         self.cell_entries = np.bincount(d.e_cell, minlength=d.n_cells)[d.e_cell]
         self.entry_gold = d.cell_gold[d.e_cell]  # the gold answer's code, -1 without
@@ -61,8 +60,12 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
         if self.options.bootstrap >= 2 and d.n and not report.not_applicable:
             # drawn over the project's rating patterns, so the same ratings and seed give the
             # same project intervals as ``annotate agreement``
-            self.bank = WeightBank(d.cell_weight, self.options.bootstrap, self.options.seed,
-                                   groups=unit_patterns(self.ratings(None)))
+            self.bank = WeightBank(
+                d.cell_weight,
+                self.options.bootstrap,
+                self.options.seed,
+                groups=unit_patterns(self.ratings(None)),
+            )
 
     @property
     def tables(self) -> SparseTables:
@@ -79,8 +82,12 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
         ids = np.unique(d.e_ver if mask is None else d.e_ver[mask]).tolist()
         return ";".join(sorted(d.versions[i] for i in ids if i in d.versions))
 
-    def ratings(self, mask: np.ndarray | None, values: np.ndarray | None = None,
-                categories: tuple[Any, ...] | None = None) -> pm.Patterns:
+    def ratings(
+        self,
+        mask: np.ndarray | None,
+        values: np.ndarray | None = None,
+        categories: tuple[Any, ...] | None = None,
+    ) -> pm.Patterns:
         """The scope as :class:`~annotate.metrics.patterns.Patterns` over its cells
         (``values``/``categories`` replace the entries' values, e.g. one-vs-rest)."""
         d = self.data
@@ -95,22 +102,45 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
             self.scope_annotators = ann_u = np.unique(t.ann[scope_rows(t, self.scope)])
             names = tuple(d.users.get(a, str(a)) for a in ann_u.tolist())
             names += tuple(f"#{i}" for i in range(len(names), int(ann_idx.max(initial=-1)) + 1))
-            return pm.Patterns(tuple(units.tolist()), names, cats, unit_idx, ann_idx, vals,
-                               d.cell_weight[units])
+            return pm.Patterns(
+                tuple(units.tolist()), names, cats, unit_idx, ann_idx, vals, d.cell_weight[units]
+            )
         ann_u, ann_idx = np.unique(d.e_ann[sel], return_inverse=True)
-        return pm.Patterns(tuple(units.tolist()),
-                           tuple(d.users.get(a, str(a)) for a in ann_u.tolist()), cats,
-                           unit_idx, ann_idx.reshape(-1), vals, d.cell_weight[units])
+        return pm.Patterns(
+            tuple(units.tolist()),
+            tuple(d.users.get(a, str(a)) for a in ann_u.tolist()),
+            cats,
+            unit_idx,
+            ann_idx.reshape(-1),
+            vals,
+            d.cell_weight[units],
+        )
 
-    def coefficients(self, ratings: pm.Patterns
-                     ) -> tuple[dict[str, AgreementResult], PairwiseResult]:
+    def coefficients(
+        self, ratings: pm.Patterns
+    ) -> tuple[dict[str, AgreementResult], PairwiseResult]:
         d = self.data
-        matrix = (cohen_from_pairs(self.tables, self.scope, self.scope_annotators,
-                                   ratings.annotators, len(d.categories), ratings.ns())
-                  if d.anonymous else pm.cohen_matrix(ratings))
-        return ({"krippendorff_alpha": pm.krippendorff_alpha(ratings, self.report.level),
-                 "fleiss_kappa": pm.fleiss_kappa(ratings), "gwet_ac1": pm.gwet_ac1(ratings),
-                 "percent_agreement": pm.percent_agreement(ratings)}, matrix)
+        matrix = (
+            cohen_from_pairs(
+                self.tables,
+                self.scope,
+                self.scope_annotators,
+                ratings.annotators,
+                len(d.categories),
+                ratings.ns(),
+            )
+            if d.anonymous
+            else pm.cohen_matrix(ratings)
+        )
+        return (
+            {
+                "krippendorff_alpha": pm.krippendorff_alpha(ratings, self.report.level),
+                "fleiss_kappa": pm.fleiss_kappa(ratings),
+                "gwet_ac1": pm.gwet_ac1(ratings),
+                "percent_agreement": pm.percent_agreement(ratings),
+            },
+            matrix,
+        )
 
     def counts(self, mask: np.ndarray, who: np.ndarray | None = None) -> Counts:
         """(items, annotations, annotators) of the entries in ``mask`` (anonymous cells: the
@@ -118,37 +148,59 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
         d = self.data
         cells = np.unique(d.e_cell[mask])
         ann = d.e_ann[mask] if who is None else self.tables.ann[who]
-        return (int(d.cell_weight[cells].sum()), int(self.entry_items[mask].sum()),
-                int(np.unique(ann).size))
+        return (
+            int(d.cell_weight[cells].sum()),
+            int(self.entry_items[mask].sum()),
+            int(np.unique(ann).size),
+        )
 
-    def accuracy(self, scope: str, scope_id: str, mask: np.ndarray | None,
-                 review_mask: np.ndarray | None, version: str) -> None:
+    def accuracy(
+        self,
+        scope: str,
+        scope_id: str,
+        mask: np.ndarray | None,
+        review_mask: np.ndarray | None,
+        version: str,
+    ) -> None:
         """Gold accuracy of the entries in ``mask`` and review accuracy of ``review_mask``."""
         d = self.data
         sel = self.on_gold if mask is None else self.on_gold & mask
         who = None
         if d.anonymous:
             who = scope_rows(self.tables, self.scope) & (self.tables.gold >= 0)
-        self.proportion_n(scope, scope_id, "gold_accuracy",
-                          int(self.entry_items[sel & self.hit].sum()), self.counts(sel, who),
-                          version, GOLD_WHAT)
+        self.proportion_n(
+            scope,
+            scope_id,
+            "gold_accuracy",
+            int(self.entry_items[sel & self.hit].sum()),
+            self.counts(sel, who),
+            version,
+            GOLD_WHAT,
+        )
         if d.review_ok.size:
             self.reviews(scope, scope_id, review_mask, version, REVIEW_WHAT)
 
-    def reviews(self, scope: str, scope_id: str, mask: np.ndarray | None, version: str,
-                what: str) -> None:
+    def reviews(
+        self, scope: str, scope_id: str, mask: np.ndarray | None, version: str, what: str
+    ) -> None:
         d = self.data
         sel = np.ones(d.review_ok.size, bool) if mask is None else mask
         total = int(d.review_count[sel].sum())
         n = (total, total, int(np.unique(d.review_annotator[sel]).size))
-        self.proportion_n(scope, scope_id, "review_accuracy",
-                          int(d.review_count[sel & d.review_ok].sum()), n, version, what)
+        self.proportion_n(
+            scope,
+            scope_id,
+            "review_accuracy",
+            int(d.review_count[sel & d.review_ok].sum()),
+            n,
+            version,
+            what,
+        )
 
     def timed_rate(self, scope: str, scope_id: str, annotator: int | None, version: str) -> None:
         """Items per hour of the project (``annotator`` None) or of one annotator."""
         d = self.data
-        rows = (np.ones(d.timed_ann.size, bool) if annotator is None
-                else d.timed_ann == annotator)
+        rows = np.ones(d.timed_ann.size, bool) if annotator is None else d.timed_ann == annotator
         count = int(d.timed_n[rows].sum())
         if d.anonymous and annotator is not None:  # their timed items = their timed rows
             t = self.tables
@@ -170,8 +222,9 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
     builder.accuracy("project", slug, None, None, all_versions)
     builder.timed_rate("project", slug, None, all_versions)
     for scope, column, names, review_col in (
-            ("batch", data.cell_batch[data.e_cell], data.batches, data.review_batch),
-            ("rulebook_version", data.e_ver, data.versions, data.review_version)):
+        ("batch", data.cell_batch[data.e_cell], data.batches, data.review_batch),
+        ("rulebook_version", data.e_ver, data.versions, data.review_version),
+    ):
         for key in np.unique(column).tolist():
             if key not in names:
                 continue
@@ -184,8 +237,9 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
         _labels(builder, all_versions)
     _annotators(builder)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
-    for ok, key, n in zip(data.review_ok.tolist(), data.review_clause,
-                          data.review_count.tolist(), strict=True):
+    for ok, key, n in zip(
+        data.review_ok.tolist(), data.review_clause, data.review_count.tolist(), strict=True
+    ):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += n * int(not ok)
     clauses = rank_clauses(stats)
@@ -199,10 +253,13 @@ def _labels(builder: AggregateBuilder, version: str) -> None:
     """One-vs-rest Krippendorff's α and gold recall per label of the schema."""
     data = builder.data
     keys = [lab.get("key") for lab in builder.report.project.labels] or [
-        c for c in data.categories if not isinstance(c, tuple)]
+        c for c in data.categories if not isinstance(c, tuple)
+    ]
     for key in keys:
-        present = np.asarray([(key in c) if isinstance(c, tuple) else c == key
-                              for c in data.categories] or [False], dtype=np.int64)
+        present = np.asarray(
+            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            dtype=np.int64,
+        )
         if builder.report.not_applicable:
             continue
         binary = builder.ratings(None, present[data.e_val], (0, 1))
@@ -214,9 +271,15 @@ def _labels(builder: AggregateBuilder, version: str) -> None:
             if data.anonymous:
                 t = builder.tables
                 who = (t.gold >= 0) & present[np.clip(t.gold, 0, None)].astype(bool)
-            builder.proportion_n("label", str(key), "gold_accuracy",
-                                 int(builder.entry_items[of_label & builder.hit].sum()),
-                                 builder.counts(of_label, who), version, LABEL_GOLD)
+            builder.proportion_n(
+                "label",
+                str(key),
+                "gold_accuracy",
+                int(builder.entry_items[of_label & builder.hit].sum()),
+                builder.counts(of_label, who),
+                version,
+                LABEL_GOLD,
+            )
 
 
 def _annotators(builder: AggregateBuilder) -> None:
@@ -230,18 +293,30 @@ def _annotators(builder: AggregateBuilder) -> None:
         mask = data.e_ann == ann_id
         version = builder.versions(mask)
         sel = mask & builder.on_gold
-        builder.proportion_n("annotator", name, "gold_accuracy",
-                             int(builder.entry_items[sel & builder.hit].sum()),
-                             builder.counts(sel), version, GOLD_OF_ANNOTATOR)
+        builder.proportion_n(
+            "annotator",
+            name,
+            "gold_accuracy",
+            int(builder.entry_items[sel & builder.hit].sum()),
+            builder.counts(sel),
+            version,
+            GOLD_OF_ANNOTATOR,
+        )
         if data.review_ok.size:
-            builder.reviews("annotator", name, data.review_annotator == ann_id, version,
-                            REVIEW_OF_ANNOTATOR)
+            builder.reviews(
+                "annotator", name, data.review_annotator == ann_id, version, REVIEW_OF_ANNOTATOR
+            )
         shared = mask & (builder.cell_entries >= 2)
         items = builder.entry_items[shared]
         entries = builder.cell_entries[shared]
-        builder.peer_figures(name, version, int((items * (builder.same_value[shared] - 1)).sum()),
-                             int((items * (entries - 1)).sum()), int(items.sum()),
-                             int((items * entries).sum()))
+        builder.peer_figures(
+            name,
+            version,
+            int((items * (builder.same_value[shared] - 1)).sum()),
+            int((items * (entries - 1)).sum()),
+            int(items.sum()),
+            int((items * entries).sum()),
+        )
         builder.timed_rate("annotator", name, ann_id, version)
 
 
@@ -252,16 +327,24 @@ def _annotators_sparse(builder: AggregateBuilder) -> None:
     for ann_id in np.unique(t.ann).tolist():
         name = data.users.get(ann_id, str(ann_id))
         rows = t.ann == ann_id
-        version = ";".join(sorted(data.versions[v] for v in np.unique(t.ver[rows]).tolist()
-                                  if v in data.versions))
+        version = ";".join(
+            sorted(data.versions[v] for v in np.unique(t.ver[rows]).tolist() if v in data.versions)
+        )
         sel = rows & (t.gold >= 0)
         n_gold = int(t.n[sel].sum())
-        builder.proportion_n("annotator", name, "gold_accuracy",
-                             int(t.n[sel & (t.val == t.gold)].sum()),
-                             (n_gold, n_gold, int(n_gold > 0)), version, GOLD_OF_ANNOTATOR)
+        builder.proportion_n(
+            "annotator",
+            name,
+            "gold_accuracy",
+            int(t.n[sel & (t.val == t.gold)].sum()),
+            (n_gold, n_gold, int(n_gold > 0)),
+            version,
+            GOLD_OF_ANNOTATOR,
+        )
         if data.review_ok.size:
-            builder.reviews("annotator", name, data.review_annotator == ann_id, version,
-                            REVIEW_OF_ANNOTATOR)
+            builder.reviews(
+                "annotator", name, data.review_annotator == ann_id, version, REVIEW_OF_ANNOTATOR
+            )
         agree, total, n_overlap, m_overlap = t.peer.get(ann_id, [0, 0, 0, 0])
         builder.peer_figures(name, version, agree, total, n_overlap, m_overlap)
         builder.timed_rate("annotator", name, ann_id, version)
@@ -279,11 +362,23 @@ def _trends(builder: AggregateBuilder) -> list[TrendPoint]:
             alpha = pm.krippendorff_alpha(builder.ratings(mask), report.level).value
         gsel = mask & builder.on_gold
         n_gold = int(builder.entry_items[gsel].sum())
-        p = proportion(int(builder.entry_items[gsel & builder.hit].sum()), n_gold,
-                       confidence=report.options.confidence)
-        out.append(TrendPoint(week_label(week), alpha, int(data.cell_weight[cells].sum()),
-                              p.value, p.ci_low, p.ci_high, n_gold,
-                              int(builder.entry_items[mask].sum())))
+        p = proportion(
+            int(builder.entry_items[gsel & builder.hit].sum()),
+            n_gold,
+            confidence=report.options.confidence,
+        )
+        out.append(
+            TrendPoint(
+                week_label(week),
+                alpha,
+                int(data.cell_weight[cells].sum()),
+                p.value,
+                p.ci_low,
+                p.ci_high,
+                n_gold,
+                int(builder.entry_items[mask].sum()),
+            )
+        )
     return out
 
 
@@ -294,6 +389,9 @@ def _confusion(builder: AggregateBuilder) -> tuple[list[str], np.ndarray] | None
     if not on.any():
         return None
     k = len(data.categories)
-    mat = np.bincount(builder.entry_gold[on] * k + data.e_val[on],
-                      weights=builder.entry_items[on], minlength=k * k)
+    mat = np.bincount(
+        builder.entry_gold[on] * k + data.e_val[on],
+        weights=builder.entry_items[on],
+        minlength=k * k,
+    )
     return [data.label_of(c) for c in range(k)], mat.astype(np.int64).reshape(k, k)

@@ -27,8 +27,7 @@ from annotate.services.quality.sql import AggregateData, annotator_weeks
 from annotate.services.quality.supervision import find_breaches, history
 from annotate.services.training.gate import GateStatus, gate_status
 
-METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement",
-           "items_per_hour")
+METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement", "items_per_hour")
 #: The fewest gold answers a closed week (or the closed weeks together) needs before the
 #: annotator's own page shows their gold accuracy.
 MIN_GOLD_SHOWN = 20
@@ -68,29 +67,51 @@ class AnnotatorQuality:
     min_gold_shown: int | None = None
 
 
-def annotator_quality(session: Session, report: ProjectReport[AggregateData], user: User
-                      ) -> AnnotatorQuality:
+def annotator_quality(
+    session: Session, report: ProjectReport[AggregateData], user: User
+) -> AnnotatorQuality:
     """Assemble ``user``'s page from an already computed project report."""
     figures = {m: report.get("annotator", user.username, m) for m in METRICS}
-    weeks = [WeekRow(week_label(week), n, proportion(hits, gold_n).value,
-                     gold_n, agree / total if total else None, total, hits)
-             for week, n, gold_n, hits, total, agree
-             in annotator_weeks(session, report.data, user.id)]
+    weeks = [
+        WeekRow(
+            week_label(week),
+            n,
+            proportion(hits, gold_n).value,
+            gold_n,
+            agree / total if total else None,
+            total,
+            hits,
+        )
+        for week, n, gold_n, hits, total, agree in annotator_weeks(session, report.data, user.id)
+    ]
     n_annotations = sum(w.n_annotations for w in weeks)
-    membership = session.scalar(sa.select(Membership).where(
-        Membership.project_id == report.project.id, Membership.user_id == user.id,
-        Membership.role == ProjectRole.annotator))
-    feedback = list(session.scalars(sa.select(Feedback).where(
-        Feedback.annotator_id == user.id, Feedback.project_id == report.project.id)
-        .order_by(Feedback.id.desc()).limit(100)))
+    membership = session.scalar(
+        sa.select(Membership).where(
+            Membership.project_id == report.project.id,
+            Membership.user_id == user.id,
+            Membership.role == ProjectRole.annotator,
+        )
+    )
+    feedback = list(
+        session.scalars(
+            sa.select(Feedback)
+            .where(Feedback.annotator_id == user.id, Feedback.project_id == report.project.id)
+            .order_by(Feedback.id.desc())
+            .limit(100)
+        )
+    )
     return AnnotatorQuality(
-        user=user, figures=figures, weeks=weeks,
-        gate=gate_status(session, user, report.project), feedback=feedback,
+        user=user,
+        figures=figures,
+        weeks=weeks,
+        gate=gate_status(session, user, report.project),
+        feedback=feedback,
         events=history(session, report.project, user),
         breaches=[b for b in find_breaches(report) if b.user_id == user.id],
         suspended=bool(membership and membership.suspended_at),
         suspended_reason=membership.suspended_reason if membership else None,
-        n_annotations=n_annotations)
+        n_annotations=n_annotations,
+    )
 
 
 def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
@@ -100,23 +121,42 @@ def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     current = day - timedelta(days=day.weekday())  # this week's Monday, 00:00 UTC
     label = current.strftime("%G-W%V")
-    weeks = [w if w.week < label and w.n_gold >= MIN_GOLD_SHOWN
-             else replace(w, gold_accuracy=None, n_gold=0, n_gold_hits=0, gold_shown=False)
-             for w in quality.weeks]
+    weeks = [
+        w
+        if w.week < label and w.n_gold >= MIN_GOLD_SHOWN
+        else replace(w, gold_accuracy=None, n_gold=0, n_gold_hits=0, gold_shown=False)
+        for w in quality.weeks
+    ]
     hits = sum(w.n_gold_hits for w in weeks if w.gold_shown)
     n = sum(w.n_gold for w in weeks if w.gold_shown)
     figures = dict(quality.figures)
     figures[GOLD] = _closed_gold(quality.figures.get(GOLD), quality.user, hits, n)
     events = [e for e in quality.events if e.metric != GOLD or e.created_at < current]
-    return replace(quality, weeks=weeks, figures=figures, events=events,
-                   breaches=[b for b in quality.breaches if b.metric != GOLD],
-                   min_gold_shown=MIN_GOLD_SHOWN)
+    return replace(
+        quality,
+        weeks=weeks,
+        figures=figures,
+        events=events,
+        breaches=[b for b in quality.breaches if b.metric != GOLD],
+        min_gold_shown=MIN_GOLD_SHOWN,
+    )
 
 
 def _closed_gold(live: Figure | None, user: User, hits: int, n: int) -> Figure | None:
     if n < MIN_GOLD_SHOWN:
         return None
     p = proportion(hits, n)
-    return Figure("annotator", user.username, GOLD, p.value, p.ci_low, p.ci_high, n, n, 1,
-                  live.rulebook_version if live else "", live.level if live else "",
-                  "closed weeks")
+    return Figure(
+        "annotator",
+        user.username,
+        GOLD,
+        p.value,
+        p.ci_low,
+        p.ci_high,
+        n,
+        n,
+        1,
+        live.rulebook_version if live else "",
+        live.level if live else "",
+        "closed weeks",
+    )

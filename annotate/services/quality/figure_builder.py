@@ -42,13 +42,15 @@ Counts = tuple[int, int, int]  # (items, annotations, annotators) behind a figur
 GOLD_WHAT = "share of annotations on gold items that equal the gold answer"
 REVIEW_WHAT = "share of reviewed annotations judged correct"
 LABEL_GOLD = "share of annotations on gold items with this answer that equal it (recall)"
-GOLD_OF_ANNOTATOR = ("share of this annotator's annotations on gold items that equal the gold "
-                     "answer")
+GOLD_OF_ANNOTATOR = "share of this annotator's annotations on gold items that equal the gold answer"
 REVIEW_OF_ANNOTATOR = "share of this annotator's reviewed annotations judged correct"
-AGREEMENT_NAMES = {"krippendorff_alpha": "Krippendorff's alpha ({level})",
-                   "fleiss_kappa": "Fleiss' kappa", "gwet_ac1": "Gwet's AC1",
-                   "percent_agreement": "mean share of agreeing annotator pairs per item",
-                   "cohen_kappa": "Cohen's kappa, mean over annotator pairs"}
+AGREEMENT_NAMES = {
+    "krippendorff_alpha": "Krippendorff's alpha ({level})",
+    "fleiss_kappa": "Fleiss' kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "percent_agreement": "mean share of agreeing annotator pairs per item",
+    "cohen_kappa": "Cohen's kappa, mean over annotator pairs",
+}
 
 
 class WholeScope(NamedTuple):
@@ -91,29 +93,48 @@ class FigureBuilder(ABC, Generic[DataT]):
         """The four coefficients and the Cohen matrix of ``ratings`` (as :meth:`ratings`
         returns them)."""
 
-    def add(self, scope: str, scope_id: str, metric: str, value: float | None,
-            ci: tuple[float | None, float | None] | None, n: Counts, version: str, level: str,
-            method: str) -> None:
+    def add(
+        self,
+        scope: str,
+        scope_id: str,
+        metric: str,
+        value: float | None,
+        ci: tuple[float | None, float | None] | None,
+        n: Counts,
+        version: str,
+        level: str,
+        method: str,
+    ) -> None:
         """Append a figure (no interval when ``value`` is undefined)."""
         low, high = ci if ci and value is not None else (None, None)
-        self.report.figures.append(Figure(scope, scope_id, metric, value, low, high, *n,
-                                          version, level, method))
+        self.report.figures.append(
+            Figure(scope, scope_id, metric, value, low, high, *n, version, level, method)
+        )
 
     def ci_text(self, n_resamples: int) -> str:
         pct = round(self.options.confidence * 100)
         if not n_resamples:
             return "no interval (bootstrap off or too few items)"
-        return (f"{pct}% percentile bootstrap over items ({n_resamples} resamples, "
-                f"seed {self.options.seed})")
+        return (
+            f"{pct}% percentile bootstrap over items ({n_resamples} resamples, "
+            f"seed {self.options.seed})"
+        )
 
     def bootstrap(self, ratings: Ratings | Patterns, level: str, pairs: bool) -> BootResult:
         """Intervals of ``ratings`` from the shared weights."""
-        return bootstrap_agreement(ratings, level, n_resamples=self.options.bootstrap,
-                                   seed=self.options.seed, confidence=self.options.confidence,
-                                   pairs=pairs, bank=self.bank)
+        return bootstrap_agreement(
+            ratings,
+            level,
+            n_resamples=self.options.bootstrap,
+            seed=self.options.seed,
+            confidence=self.options.confidence,
+            pairs=pairs,
+            bank=self.bank,
+        )
 
-    def agreement(self, scope: str, scope_id: str, mask: Mask,
-                  pairs: bool = False) -> PairwiseResult | None:
+    def agreement(
+        self, scope: str, scope_id: str, mask: Mask, pairs: bool = False
+    ) -> PairwiseResult | None:
         """Add the five agreement figures of the annotations in ``mask`` (and with ``pairs``
         one Cohen's kappa per annotator pair); return the Cohen matrix."""
         level = self.report.level
@@ -121,9 +142,17 @@ class FigureBuilder(ABC, Generic[DataT]):
         if self.report.not_applicable:
             size = self.scope_size(mask)
             for metric in AGREEMENT_METRICS:
-                self.add(scope, scope_id, metric, None, None, (0, size, 0), version,
-                         level if metric == "krippendorff_alpha" else "nominal",
-                         f"undefined: {self.report.not_applicable}")
+                self.add(
+                    scope,
+                    scope_id,
+                    metric,
+                    None,
+                    None,
+                    (0, size, 0),
+                    version,
+                    level if metric == "krippendorff_alpha" else "nominal",
+                    f"undefined: {self.report.not_applicable}",
+                )
             return None
         whole = mask is None or bool(mask.all())
         if whole and self.whole is not None:
@@ -142,62 +171,128 @@ class FigureBuilder(ABC, Generic[DataT]):
             else:
                 value, reason = results[metric].value, results[metric].reason
             text = (self.cohen_ci_note or ci_text) if metric == "cohen_kappa" else ci_text
-            method = (f"{AGREEMENT_NAMES[metric].format(level=level)}; {text}"
-                      if value is not None else f"undefined: {reason or 'undefined'}")
-            self.add(scope, scope_id, metric, value, boot.intervals.get(metric), n, version,
-                     level if metric == "krippendorff_alpha" else "nominal", method)
+            method = (
+                f"{AGREEMENT_NAMES[metric].format(level=level)}; {text}"
+                if value is not None
+                else f"undefined: {reason or 'undefined'}"
+            )
+            self.add(
+                scope,
+                scope_id,
+                metric,
+                value,
+                boot.intervals.get(metric),
+                n,
+                version,
+                level if metric == "krippendorff_alpha" else "nominal",
+                method,
+            )
         if pairs:
             self._pair_figures(matrix, boot, version)
         return matrix
 
     def _pair_figures(self, matrix: PairwiseResult, boot: BootResult, version: str) -> None:
         rows = matrix.pairs()
-        for (a, b, value, common), ci in zip(rows, boot.pair_intervals or [None] * len(rows),
-                                             strict=True):
-            method = (f"Cohen's kappa over shared items; "
-                      f"{self.cohen_ci_note or self.ci_text(boot.n_resamples)}"
-                      if value is not None else
-                      "undefined: " + ("no shared items" if not common
-                                       else "only one category was used by both"))
-            self.add("annotator_pair", f"{a}|{b}", "cohen_kappa", value, ci,
-                     (common, 2 * common, 2), version, "nominal", method)
+        for (a, b, value, common), ci in zip(
+            rows, boot.pair_intervals or [None] * len(rows), strict=True
+        ):
+            method = (
+                f"Cohen's kappa over shared items; "
+                f"{self.cohen_ci_note or self.ci_text(boot.n_resamples)}"
+                if value is not None
+                else "undefined: "
+                + ("no shared items" if not common else "only one category was used by both")
+            )
+            self.add(
+                "annotator_pair",
+                f"{a}|{b}",
+                "cohen_kappa",
+                value,
+                ci,
+                (common, 2 * common, 2),
+                version,
+                "nominal",
+                method,
+            )
 
-    def proportion_n(self, scope: str, scope_id: str, metric: str, hits: int, n: Counts,
-                     version: str, what: str) -> None:
+    def proportion_n(
+        self, scope: str, scope_id: str, metric: str, hits: int, n: Counts, version: str, what: str
+    ) -> None:
         """Add an accuracy figure: ``hits`` of ``n[1]`` (items, annotations, annotators)."""
         p = proportion(hits, n[1], confidence=self.options.confidence)
         pct = round(self.options.confidence * 100)
-        missing = ("no gold items were annotated" if metric == "gold_accuracy"
-                   else "no reviews yet")
-        method = (f"{what}; {pct}% Wilson score interval" if p.value is not None
-                  else f"undefined: {missing}")
-        self.add(scope, scope_id, metric, p.value, (p.ci_low, p.ci_high) if p.value is not None
-                 else None, n, version, "", method)
+        missing = "no gold items were annotated" if metric == "gold_accuracy" else "no reviews yet"
+        method = (
+            f"{what}; {pct}% Wilson score interval"
+            if p.value is not None
+            else f"undefined: {missing}"
+        )
+        self.add(
+            scope,
+            scope_id,
+            metric,
+            p.value,
+            (p.ci_low, p.ci_high) if p.value is not None else None,
+            n,
+            version,
+            "",
+            method,
+        )
 
     def rate(self, scope: str, scope_id: str, total_ms: float, n: Counts, version: str) -> None:
         """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds."""
         hours = total_ms / 3_600_000.0
         if hours > 0:
-            self.add(scope, scope_id, "items_per_hour", n[1] / hours, None, n, version, "",
-                     "annotations with a recorded duration divided by their summed duration "
-                     "in hours; no interval (a rate, not an estimate)")
+            self.add(
+                scope,
+                scope_id,
+                "items_per_hour",
+                n[1] / hours,
+                None,
+                n,
+                version,
+                "",
+                "annotations with a recorded duration divided by their summed duration "
+                "in hours; no interval (a rate, not an estimate)",
+            )
         else:
-            self.add(scope, scope_id, "items_per_hour", None, None, n, version, "",
-                     "undefined: no annotation has a recorded duration")
+            self.add(
+                scope,
+                scope_id,
+                "items_per_hour",
+                None,
+                None,
+                n,
+                version,
+                "",
+                "undefined: no annotation has a recorded duration",
+            )
 
-    def label_alpha(self, key: Any, result: AgreementResult, boot: BootResult,
-                    version: str) -> None:
+    def label_alpha(
+        self, key: Any, result: AgreementResult, boot: BootResult, version: str
+    ) -> None:
         """Add a label's one-vs-rest Krippendorff's α."""
-        method = (f"Krippendorff's alpha (nominal), label present vs absent; "
-                  f"{self.ci_text(boot.n_resamples)}" if result.value is not None
-                  else f"undefined: {result.reason}")
-        self.add("label", str(key), "krippendorff_alpha", result.value,
-                 boot.intervals.get("krippendorff_alpha"),
-                 (result.n_items, result.n_annotations, result.n_annotators), version,
-                 "nominal", method)
+        method = (
+            f"Krippendorff's alpha (nominal), label present vs absent; "
+            f"{self.ci_text(boot.n_resamples)}"
+            if result.value is not None
+            else f"undefined: {result.reason}"
+        )
+        self.add(
+            "label",
+            str(key),
+            "krippendorff_alpha",
+            result.value,
+            boot.intervals.get("krippendorff_alpha"),
+            (result.n_items, result.n_annotations, result.n_annotators),
+            version,
+            "nominal",
+            method,
+        )
 
-    def peer_figures(self, name: str, version: str, agree: int, total: int, n_overlap: int,
-                     m_overlap: int) -> None:
+    def peer_figures(
+        self, name: str, version: str, agree: int, total: int, n_overlap: int, m_overlap: int
+    ) -> None:
         """An annotator's agreement with peers (``agree`` of ``total`` peer annotations on the
         ``n_overlap`` of their annotations whose items hold ``m_overlap`` annotations) and mean
         κ over their pairs in the project's Cohen matrix."""
@@ -210,44 +305,89 @@ class FigureBuilder(ABC, Generic[DataT]):
             kappa = float(np.mean(vals)) if vals else None
         p = proportion(agree, total, confidence=self.options.confidence)
         n_ov = (n_overlap, m_overlap, n_pairs + 1)
-        self.add("annotator", name, "percent_agreement", p.value,
-                 (p.ci_low, p.ci_high) if p.value is not None else None, n_ov, version,
-                 "nominal", "share of peers' annotations on the same items that equal this "
-                 "annotator's; Wilson score interval (pairs treated as independent)"
-                 if p.value is not None else "undefined: no item shared with another annotator")
-        self.add("annotator", name, "cohen_kappa", kappa, None, n_ov, version, "nominal",
-                 f"mean Cohen's kappa over this annotator's {n_pairs} pairs (intervals per pair "
-                 "in the annotator_pair rows)" if kappa is not None
-                 else "undefined: no annotator pair with a defined kappa")
+        self.add(
+            "annotator",
+            name,
+            "percent_agreement",
+            p.value,
+            (p.ci_low, p.ci_high) if p.value is not None else None,
+            n_ov,
+            version,
+            "nominal",
+            "share of peers' annotations on the same items that equal this "
+            "annotator's; Wilson score interval (pairs treated as independent)"
+            if p.value is not None
+            else "undefined: no item shared with another annotator",
+        )
+        self.add(
+            "annotator",
+            name,
+            "cohen_kappa",
+            kappa,
+            None,
+            n_ov,
+            version,
+            "nominal",
+            f"mean Cohen's kappa over this annotator's {n_pairs} pairs (intervals per pair "
+            "in the annotator_pair rows)"
+            if kappa is not None
+            else "undefined: no annotator pair with a defined kappa",
+        )
 
     def clause_figures(self, rows: list[ClauseRow], version: str) -> None:
         """Clause scope: citations in disagreements (count and rate) and in corrections."""
         pct = round(self.options.confidence * 100)
         for row in rows:
             n = (0, row.citations, 0)
-            self.add("clause", row.key, "disagreement_citations",
-                     float(row.disagreement_citations), None, n, version, "",
-                     "annotations citing the clause on items where annotators disagree "
-                     "(a count)")
+            self.add(
+                "clause",
+                row.key,
+                "disagreement_citations",
+                float(row.disagreement_citations),
+                None,
+                n,
+                version,
+                "",
+                "annotations citing the clause on items where annotators disagree (a count)",
+            )
             on_overlap = row.on_overlap
-            p = proportion(row.disagreement_citations, on_overlap,
-                           confidence=self.options.confidence)
-            self.add("clause", row.key, "disagreement_rate", p.value,
-                     (p.ci_low, p.ci_high) if p.value is not None else None,
-                     (0, on_overlap, 0), version, "",
-                     f"share of citations on shared items where annotators disagree; "
-                     f"{pct}% Wilson score interval" if p.value is not None
-                     else "undefined: never cited on an item annotated twice")
-            self.add("clause", row.key, "correction_citations", float(row.correction_citations),
-                     None, (0, row.correction_citations, 0), version, "",
-                     "reviews judging an annotation incorrect that cite the clause (a count)")
+            p = proportion(
+                row.disagreement_citations, on_overlap, confidence=self.options.confidence
+            )
+            self.add(
+                "clause",
+                row.key,
+                "disagreement_rate",
+                p.value,
+                (p.ci_low, p.ci_high) if p.value is not None else None,
+                (0, on_overlap, 0),
+                version,
+                "",
+                f"share of citations on shared items where annotators disagree; "
+                f"{pct}% Wilson score interval"
+                if p.value is not None
+                else "undefined: never cited on an item annotated twice",
+            )
+            self.add(
+                "clause",
+                row.key,
+                "correction_citations",
+                float(row.correction_citations),
+                None,
+                (0, row.correction_citations, 0),
+                version,
+                "",
+                "reviews judging an annotation incorrect that cite the clause (a count)",
+            )
 
 
 def rank_clauses(stats: dict[str, list[int]]) -> list[ClauseRow]:
     """Rows from ``key → [citations, on shared items, in disagreements, in corrections]``,
     ranked by disagreement citations plus reviewer corrections."""
-    rows = [ClauseRow(key, s[0], s[2], s[2] / s[1] if s[1] else None, s[3], s[1])
-            for key, s in stats.items()]
+    rows = [
+        ClauseRow(key, s[0], s[2], s[2] / s[1] if s[1] else None, s[3], s[1])
+        for key, s in stats.items()
+    ]
     rows.sort(key=lambda r: (-(r.disagreement_citations + r.correction_citations), r.key))
     return rows
 

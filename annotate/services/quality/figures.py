@@ -15,8 +15,13 @@ from typing import Any, Generic, Protocol, TypeVar
 from annotate.metrics import PairwiseResult
 from annotate.models import Project, TaskType
 
-AGREEMENT_METRICS = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
-                     "percent_agreement")
+AGREEMENT_METRICS = (
+    "krippendorff_alpha",
+    "fleiss_kappa",
+    "cohen_kappa",
+    "gwet_ac1",
+    "percent_agreement",
+)
 LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.pairwise}
 
 
@@ -124,7 +129,8 @@ def effective_level(project: Project, categories: list[Any]) -> str:
     """The project's measurement level, or nominal when its values are not numbers."""
     level = project.measurement_level.value
     if level != "nominal" and not all(
-            isinstance(c, int | float) and not isinstance(c, bool) for c in categories):
+        isinstance(c, int | float) and not isinstance(c, bool) for c in categories
+    ):
         return "nominal"
     return level
 

@@ -20,8 +20,22 @@ from annotate.services.audit import record_event
 from annotate.services.data.spreadsheet import safe_text
 from annotate.services.quality.report import Figure, ProjectReport
 
-HEADER = ("project", "scope", "scope_id", "metric", "value", "ci_low", "ci_high", "n_items",
-          "n_annotations", "n_annotators", "rulebook_version", "level", "method", "computed_at")
+HEADER = (
+    "project",
+    "scope",
+    "scope_id",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n_items",
+    "n_annotations",
+    "n_annotators",
+    "rulebook_version",
+    "level",
+    "method",
+    "computed_at",
+)
 
 
 def _number(value: float | None) -> str:
@@ -30,11 +44,22 @@ def _number(value: float | None) -> str:
 
 def figure_row(slug: str, figure: Figure, computed_at: str) -> list[str]:
     """One CSV row for ``figure``."""
-    return [safe_text(slug), figure.scope, safe_text(figure.scope_id), figure.metric,
-            _number(figure.value), _number(figure.ci_low), _number(figure.ci_high),
-            str(figure.n_items), str(figure.n_annotations), str(figure.n_annotators),
-            safe_text(figure.rulebook_version), figure.level, safe_text(figure.method),
-            computed_at]
+    return [
+        safe_text(slug),
+        figure.scope,
+        safe_text(figure.scope_id),
+        figure.metric,
+        _number(figure.value),
+        _number(figure.ci_low),
+        _number(figure.ci_high),
+        str(figure.n_items),
+        str(figure.n_annotations),
+        str(figure.n_annotators),
+        safe_text(figure.rulebook_version),
+        figure.level,
+        safe_text(figure.method),
+        computed_at,
+    ]
 
 
 def iter_metrics_csv(report: ProjectReport) -> Iterator[str]:
@@ -61,11 +86,22 @@ def metrics_csv(report: ProjectReport) -> str:
     return "".join(iter_metrics_csv(report))
 
 
-def record_metrics_export(session: Session, report: ProjectReport, text: str, *,
-                          actor: User | None, via: str) -> None:
+def record_metrics_export(
+    session: Session, report: ProjectReport, text: str, *, actor: User | None, via: str
+) -> None:
     """Append the ``export.metrics_csv`` audit event (rows, sha256, options). Flushes."""
-    record_event(session, "export.metrics_csv", "project", report.project.id, actor=actor,
-                 project_id=report.project.id,
-                 details={"rows": len(report.figures), "via": via,
-                          "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                          "bootstrap": report.options.bootstrap, "seed": report.options.seed})
+    record_event(
+        session,
+        "export.metrics_csv",
+        "project",
+        report.project.id,
+        actor=actor,
+        project_id=report.project.id,
+        details={
+            "rows": len(report.figures),
+            "via": via,
+            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "bootstrap": report.options.bootstrap,
+            "seed": report.options.seed,
+        },
+    )

@@ -74,11 +74,11 @@ class Decoder:
 
     def __init__(self, texts: Iterable[str], categories: list[Any] | None = None) -> None:
         values = {t: canonical(json.loads(t)) for t in set(texts)}
-        self.categories = (categories if categories is not None
-                           else sorted_categories(values.values()))
+        self.categories = (
+            categories if categories is not None else sorted_categories(values.values())
+        )
         self.pos = {v: i for i, v in enumerate(self.categories)}
-        self.codes = {t: self.pos.get(v, -1) if v is not None else -1
-                      for t, v in values.items()}
+        self.codes = {t: self.pos.get(v, -1) if v is not None else -1 for t, v in values.items()}
 
     def code(self, text: str | None) -> int:
         """The code of ``text`` (-1 for no value or a value outside the categories)."""
@@ -91,8 +91,9 @@ class Decoder:
         return code
 
 
-def stream_rows(session: Session, stmt: Any, chunk: int = CHUNK_ROWS
-                ) -> Generator[Sequence[Any], None, None]:
+def stream_rows(
+    session: Session, stmt: Any, chunk: int = CHUNK_ROWS
+) -> Generator[Sequence[Any], None, None]:
     """Yield the rows of a Core ``stmt`` as lists of tuples, ``chunk`` at a time.
 
     No ORM objects: on SQLite the DB-API cursor's own tuples; on PostgreSQL Core rows from a
@@ -102,8 +103,7 @@ def stream_rows(session: Session, stmt: Any, chunk: int = CHUNK_ROWS
     query).
     """
     conn = session.connection()
-    options = ({"yield_per": chunk}
-               if conn.dialect.name == "postgresql" else {})
+    options = {"yield_per": chunk} if conn.dialect.name == "postgresql" else {}
     result = conn.execute(stmt, execution_options=options)
     was_enabled = gc.isenabled()
     gc.disable()
@@ -126,8 +126,12 @@ def value_text() -> Any:
 
 def counted(project_id: int) -> list[Any]:
     """The WHERE clauses of counted annotations (of items joined to their batches)."""
-    return [Item.project_id == project_id, Item.quarantined.is_(False),
-            Batch.status != BatchStatus.void, Annotation.is_current.is_(True)]
+    return [
+        Item.project_id == project_id,
+        Item.quarantined.is_(False),
+        Batch.status != BatchStatus.void,
+        Annotation.is_current.is_(True),
+    ]
 
 
 def counted_values(project_id: int) -> list[Any]:
@@ -137,8 +141,12 @@ def counted_values(project_id: int) -> list[Any]:
 
 def joined(*columns: Any) -> Any:
     """``SELECT columns FROM annotations JOIN items JOIN batches``."""
-    return (sa.select(*columns).select_from(Annotation)
-            .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id))
+    return (
+        sa.select(*columns)
+        .select_from(Annotation)
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Batch, Batch.id == Item.batch_id)
+    )
 
 
 def week_of(epoch: Any, dialect: str) -> Any:
@@ -153,19 +161,25 @@ def week_of(epoch: Any, dialect: str) -> Any:
 def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
     """SQL aggregate: the group's ``text`` values joined by :data:`SEP`."""
     if dialect == "postgresql":
-        return sa.func.string_agg(text, aggregate_order_by(sa.literal_column("chr(30)"),
-                                                           *(order or (text,))))
+        return sa.func.string_agg(
+            text, aggregate_order_by(sa.literal_column("chr(30)"), *(order or (text,)))
+        )
     return sa.func.group_concat(text, sa.literal_column("char(30)"))
 
 
 def item_values(dialect: str, items: Any) -> Any:
     """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
     annotations, joined by :data:`SEP` (the items are counted: not quarantined, batch live)."""
-    return (sa.select(Annotation.item_id.label("item"),
-                      joined_texts(value_text(), dialect).label("vals"))
-            .where(Annotation.item_id.in_(items), Annotation.is_current.is_(True),
-                   value_text() != "null")
-            .group_by(Annotation.item_id).subquery())
+    return (
+        sa.select(
+            Annotation.item_id.label("item"), joined_texts(value_text(), dialect).label("vals")
+        )
+        .where(
+            Annotation.item_id.in_(items), Annotation.is_current.is_(True), value_text() != "null"
+        )
+        .group_by(Annotation.item_id)
+        .subquery()
+    )
 
 
 def item_agreement(dec: Decoder, own: int, vals: str) -> tuple[int, int]:

@@ -27,12 +27,18 @@ from annotate.services.quality.sql import AggregateData, load_aggregates
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
 
 
-def compute_report(session: Session, project: Project,
-                   options: ReportOptions | None = None) -> ProjectReport[AggregateData]:
+def compute_report(
+    session: Session, project: Project, options: ReportOptions | None = None
+) -> ProjectReport[AggregateData]:
     """Compute every figure of ``project``'s quality report (read-only)."""
     data = load_aggregates(session, project)
-    report = ProjectReport(project, utcnow(), options or ReportOptions(), data,
-                           effective_level(project, data.categories))
+    report = ProjectReport(
+        project,
+        utcnow(),
+        options or ReportOptions(),
+        data,
+        effective_level(project, data.categories),
+    )
     report.not_applicable = agreement_applies(project)
     add_figures(report)
     return report

@@ -46,9 +46,11 @@ from annotate.services.quality.queries import (
 )
 
 PAIR_CHUNK = 10_000
-NO_COHEN_CI = ("no interval: many annotators with sparse overlap, so the report groups items "
-               "by their multiset of values; Cohen's kappa needs who gave which value on each "
-               "item, which these groups do not keep")
+NO_COHEN_CI = (
+    "no interval: many annotators with sparse overlap, so the report groups items "
+    "by their multiset of values; Cohen's kappa needs who gave which value on each "
+    "item, which these groups do not keep"
+)
 
 
 @dataclass
@@ -80,66 +82,111 @@ def _merged(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
     out: dict[tuple[int, ...], int] = {}
     for *key, n in rows:
         out[tuple(key)] = out.get(tuple(key), 0) + int(n)
-    return np.asarray([(*k, n) for k, n in sorted(out.items())],
-                      dtype=np.int64).reshape(-1, width + 1).T
+    return (
+        np.asarray([(*k, n) for k, n in sorted(out.items())], dtype=np.int64)
+        .reshape(-1, width + 1)
+        .T
+    )
 
 
-def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
-                ) -> SparseTables:
+def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str) -> SparseTables:
     """Run the annotator, pair and peer GROUP BYs of ``project`` (values decoded by ``dec``)."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     timed = sa.case((Annotation.duration_ms > 0, 1), else_=0)
     gold = sa.cast(Item.gold_answer, sa.Text)
-    cols = (Annotation.annotator_id.label("ann"), Item.batch_id.label("batch"),
-            ver.label("ver"), gold.label("gold"), value_text().label("val"), timed.label("timed"))
+    cols = (
+        Annotation.annotator_id.label("ann"),
+        Item.batch_id.label("batch"),
+        ver.label("ver"),
+        gold.label("gold"),
+        value_text().label("val"),
+        timed.label("timed"),
+    )
     rows: list[tuple[int, ...]] = []
     for a, b, v, g, text, t, n in session.execute(
-            joined(*cols, sa.func.count()).where(*counted_values(project.id)).group_by(*cols)):
+        joined(*cols, sa.func.count()).where(*counted_values(project.id)).group_by(*cols)
+    ):
         if (code := dec.code(text)) >= 0:
             rows.append((a, b, v, dec.code(g), code, t, n))
     ann, batch, version, gcode, val, tcol, n = _merged(rows, 6)
 
     other = aliased(Annotation)
     over = sa.func.coalesce(other.rulebook_version_id, 0)
-    pcols = (Item.batch_id.label("batch"), ver.label("va"), over.label("vb"),
-             Annotation.annotator_id.label("a"), other.annotator_id.label("b"),
-             value_text().label("ta"), sa.cast(other.value, sa.Text).label("tb"))
-    stmt = (joined(*pcols, sa.func.count())
-            .join(other, sa.and_(other.item_id == Annotation.item_id,
-                                 other.annotator_id > Annotation.annotator_id))
-            .where(*counted_values(project.id), other.is_current.is_(True),
-                   sa.cast(other.value, sa.Text) != "null").group_by(*pcols))
+    pcols = (
+        Item.batch_id.label("batch"),
+        ver.label("va"),
+        over.label("vb"),
+        Annotation.annotator_id.label("a"),
+        other.annotator_id.label("b"),
+        value_text().label("ta"),
+        sa.cast(other.value, sa.Text).label("tb"),
+    )
+    stmt = (
+        joined(*pcols, sa.func.count())
+        .join(
+            other,
+            sa.and_(
+                other.item_id == Annotation.item_id, other.annotator_id > Annotation.annotator_id
+            ),
+        )
+        .where(
+            *counted_values(project.id),
+            other.is_current.is_(True),
+            sa.cast(other.value, sa.Text) != "null",
+        )
+        .group_by(*pcols)
+    )
     # Up to batches × versions² × annotators² × values² rows: kept as one int64 key each (the
     # columns' positions among the annotator table's batches, versions, annotators, codes),
     # merged chunk by chunk (texts of one value merge too).
-    axes = [np.unique(batch), np.unique(version), np.unique(version), np.unique(ann),
-            np.unique(ann), np.arange(max(len(dec.categories), 1)),
-            np.arange(max(len(dec.categories), 1))]
+    axes = [
+        np.unique(batch),
+        np.unique(version),
+        np.unique(version),
+        np.unique(ann),
+        np.unique(ann),
+        np.arange(max(len(dec.categories), 1)),
+        np.arange(max(len(dec.categories), 1)),
+    ]
     keys, counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
     for chunk in stream_rows(session, stmt, PAIR_CHUNK):
-        arr = np.asarray([(b, va, vb, a1, a2, dec.code(t1), dec.code(t2), cnt)
-                          for b, va, vb, a1, a2, t1, t2, cnt in chunk], np.int64).reshape(-1, 8)
+        arr = np.asarray(
+            [
+                (b, va, vb, a1, a2, dec.code(t1), dec.code(t2), cnt)
+                for b, va, vb, a1, a2, t1, t2, cnt in chunk
+            ],
+            np.int64,
+        ).reshape(-1, 8)
         arr = arr[(arr[:, 5] >= 0) & (arr[:, 6] >= 0)]
         key = np.zeros(arr.shape[0], np.int64)
         for j, axis in enumerate(axes):
             key = key * axis.size + np.searchsorted(axis, arr[:, j])
         keys, inv = np.unique(np.concatenate([keys, key]), return_inverse=True)
-        counts = np.bincount(inv.reshape(-1), weights=np.concatenate([counts, arr[:, 7]]),
-                             minlength=keys.size).astype(np.int64)
+        counts = np.bincount(
+            inv.reshape(-1), weights=np.concatenate([counts, arr[:, 7]]), minlength=keys.size
+        ).astype(np.int64)
     pair_cols: list[np.ndarray] = []
     for axis in reversed(axes):
         keys, pos = np.divmod(keys, axis.size)
         pair_cols.append(axis[pos])
     p_batch, p_va, p_vb, p_a, p_b, p_ca, p_cb = reversed(pair_cols)
 
-    mine = joined(Annotation.item_id.label("item"), Annotation.annotator_id.label("ann"),
-                  value_text().label("val")).where(*counted_values(project.id)).subquery()
+    mine = (
+        joined(
+            Annotation.item_id.label("item"),
+            Annotation.annotator_id.label("ann"),
+            value_text().label("val"),
+        )
+        .where(*counted_values(project.id))
+        .subquery()
+    )
     per_item = item_values(dialect, sa.select(mine.c.item))
     peer: dict[int, list[int]] = {}
     for a, own, vals, cnt in session.execute(
-            sa.select(mine.c.ann, mine.c.val, per_item.c.vals, sa.func.count())
-            .join(per_item, per_item.c.item == mine.c.item)
-            .group_by(mine.c.ann, mine.c.val, per_item.c.vals)):
+        sa.select(mine.c.ann, mine.c.val, per_item.c.vals, sa.func.count())
+        .join(per_item, per_item.c.item == mine.c.item)
+        .group_by(mine.c.ann, mine.c.val, per_item.c.vals)
+    ):
         code = dec.code(own)
         if code < 0:
             continue
@@ -150,8 +197,24 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str
             s[1] += cnt * (m - 1)
             s[2] += cnt
             s[3] += cnt * m
-    return SparseTables(ann, batch, version, gcode, val, tcol.astype(bool), n, p_batch, p_va,
-                        p_vb, p_a, p_b, p_ca, p_cb, counts, peer)
+    return SparseTables(
+        ann,
+        batch,
+        version,
+        gcode,
+        val,
+        tcol.astype(bool),
+        n,
+        p_batch,
+        p_va,
+        p_vb,
+        p_a,
+        p_b,
+        p_ca,
+        p_cb,
+        counts,
+        peer,
+    )
 
 
 def scope_rows(t: SparseTables, scope: tuple[str, int] | None) -> np.ndarray:
@@ -171,19 +234,35 @@ def pair_rows(t: SparseTables, scope: tuple[str, int] | None) -> np.ndarray:
     return (t.p_va == scope[1]) & (t.p_vb == scope[1])
 
 
-def cohen_from_pairs(t: SparseTables, scope: tuple[str, int] | None, ids: np.ndarray,
-                     names: tuple[Any, ...], k: int, ns: tuple[int, int, int]
-                     ) -> PairwiseResult:
+def cohen_from_pairs(
+    t: SparseTables,
+    scope: tuple[str, int] | None,
+    ids: np.ndarray,
+    names: tuple[Any, ...],
+    k: int,
+    ns: tuple[int, int, int],
+) -> PairwiseResult:
     """:func:`annotate.metrics.cohen_matrix` of the scope from the pair table (``ids``: the
     scope's annotators, sorted; ``names`` theirs)."""
     a = ids.size
     pos = {int(x): i for i, x in enumerate(ids.tolist())}
     conf = np.zeros((a, a, k * k))
     sel = pair_rows(t, scope)
-    for x, y, cx, cy, n in zip(t.p_a[sel].tolist(), t.p_b[sel].tolist(), t.p_ca[sel].tolist(),
-                               t.p_cb[sel].tolist(), t.p_n[sel].tolist(), strict=True):
+    for x, y, cx, cy, n in zip(
+        t.p_a[sel].tolist(),
+        t.p_b[sel].tolist(),
+        t.p_ca[sel].tolist(),
+        t.p_cb[sel].tolist(),
+        t.p_n[sel].tolist(),
+        strict=True,
+    ):
         conf[pos[x], pos[y], cx * k + cy] += n
     rows = scope_rows(t, scope)
     solo = [int(t.n[rows & (t.ann == x)].sum()) for x in ids.tolist()]
-    return pairwise_table("cohen_kappa", names, ns, solo, lambda i, j: (
-        kappa_from_confusion(conf[i, j].reshape(k, k))[0], int(conf[i, j].sum())))
+    return pairwise_table(
+        "cohen_kappa",
+        names,
+        ns,
+        solo,
+        lambda i, j: (kappa_from_confusion(conf[i, j].reshape(k, k))[0], int(conf[i, j].sum())),
+    )

@@ -134,23 +134,35 @@ def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
     ``version:timed:value`` entries, whoever gave them."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
-    entry = (sa.cast(ver, sa.Text) + ":" + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
-             + ":" + value_text())
+    entry = (
+        sa.cast(ver, sa.Text)
+        + ":"
+        + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
+        + ":"
+        + value_text()
+    )
     if not anonymous:
         entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
     order = (ver, value_text()) if anonymous else (Annotation.annotator_id, ver)
     first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
     per_item = (
-        sa.select(sa.func.min(Item.batch_id).label("batch"),
-                  sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
-                  week_of(first, dialect).label("week"),
-                  joined_texts(entry, dialect, *order).label("vec"))
-        .select_from(Item).join(Batch, Batch.id == Item.batch_id)
+        sa.select(
+            sa.func.min(Item.batch_id).label("batch"),
+            sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
+            week_of(first, dialect).label("week"),
+            joined_texts(entry, dialect, *order).label("vec"),
+        )
+        .select_from(Item)
+        .join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
-        .where(*counted_values(project_id)).group_by(Item.id).subquery())
+        .where(*counted_values(project_id))
+        .group_by(Item.id)
+        .subquery()
+    )
     c = per_item.c
     return sa.select(c.batch, c.gold, c.week, c.vec, sa.func.count()).group_by(
-        c.batch, c.gold, c.week, c.vec)
+        c.batch, c.gold, c.week, c.vec
+    )
 
 
 def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
@@ -165,8 +177,9 @@ def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str
     return out
 
 
-def _raw_cells(session: Session, project: Project, dialect: str, anonymous: bool
-               ) -> list[tuple[Any, ...]] | None:
+def _raw_cells(
+    session: Session, project: Project, dialect: str, anonymous: bool
+) -> list[tuple[Any, ...]] | None:
     """The cells' rows; None (vector cells only) once cells × annotators pass
     :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
     vector unique, so the cells would grow with the items."""
@@ -192,16 +205,27 @@ def load_aggregates(session: Session, project: Project) -> AggregateData:
     anonymous = raw is None
     if raw is None:
         raw = _raw_cells(session, project, dialect, anonymous=True) or []
-    gold_texts = [t for (t,) in session.execute(
-        sa.select(sa.cast(Item.gold_answer, sa.Text)).join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void, Item.gold_answer.is_not(None))
-        .group_by(sa.cast(Item.gold_answer, sa.Text))) if t is not None and t != "null"]
+    gold_texts = [
+        t
+        for (t,) in session.execute(
+            sa.select(sa.cast(Item.gold_answer, sa.Text))
+            .join(Batch, Batch.id == Item.batch_id)
+            .where(
+                Item.project_id == project.id,
+                Item.quarantined.is_(False),
+                Batch.status != BatchStatus.void,
+                Item.gold_answer.is_not(None),
+            )
+            .group_by(sa.cast(Item.gold_answer, sa.Text))
+        )
+        if t is not None and t != "null"
+    ]
     dec = Decoder([e[3] for row in raw for e in row[3]] + gold_texts)
     cells: dict[tuple[Any, ...], int] = {}
     for batch, gold, week, entries, n in raw:
-        vec = tuple(sorted((a, v, t, dec.code(text)) for a, v, t, text in entries
-                           if dec.code(text) >= 0))
+        vec = tuple(
+            sorted((a, v, t, dec.code(text)) for a, v, t, text in entries if dec.code(text) >= 0)
+        )
         if vec:
             key = (batch, week, dec.code(gold), vec)
             cells[key] = cells.get(key, 0) + n
@@ -209,19 +233,32 @@ def load_aggregates(session: Session, project: Project) -> AggregateData:
     e = [(i, *entry) for i, key in enumerate(order) for entry in key[3]]
     cols = np.asarray(e, dtype=np.int64).reshape(-1, 5).T
     data = AggregateData(
-        project=project, categories=dec.categories, users=_users(session),
-        batches=dict(session.execute(sa.select(Batch.id, Batch.name)
-                                     .where(Batch.project_id == project.id)).all()),
-        versions=dict(session.execute(
-            sa.select(RulebookVersion.id, RulebookVersion.version).join(Rulebook)
-            .where(Rulebook.project_id == project.id)).all()),
+        project=project,
+        categories=dec.categories,
+        users=_users(session),
+        batches=dict(
+            session.execute(
+                sa.select(Batch.id, Batch.name).where(Batch.project_id == project.id)
+            ).all()
+        ),
+        versions=dict(
+            session.execute(
+                sa.select(RulebookVersion.id, RulebookVersion.version)
+                .join(Rulebook)
+                .where(Rulebook.project_id == project.id)
+            ).all()
+        ),
         has_gold=bool(gold_texts),
         cell_weight=np.asarray([cells[k] for k in order], dtype=np.int64),
         cell_batch=np.asarray([k[0] for k in order], dtype=np.int64),
         cell_week=np.asarray([k[1] for k in order], dtype=float),
         cell_gold=np.asarray([k[2] for k in order], dtype=np.int64),
-        e_cell=cols[0], e_ann=cols[1], e_ver=cols[2], e_timed=cols[3].astype(bool),
-        e_val=cols[4])
+        e_cell=cols[0],
+        e_ann=cols[1],
+        e_ver=cols[2],
+        e_timed=cols[3].astype(bool),
+        e_val=cols[4],
+    )
     if anonymous:
         data.sparse = load_sparse(session, project, dec, dialect)
     any_cited = _per_annotator(session, project, data)
@@ -243,11 +280,16 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
     """Timed annotations and their summed duration per annotator; True if any cites a clause."""
     timed = Annotation.duration_ms > 0
     rows = session.execute(
-        joined(Annotation.annotator_id, sa.func.count().filter(timed),
-               sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
-               sa.func.count().filter(_cited()))
-        .where(*counted_values(project.id)).group_by(Annotation.annotator_id)
-        .order_by(Annotation.annotator_id)).all()
+        joined(
+            Annotation.annotator_id,
+            sa.func.count().filter(timed),
+            sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
+            sa.func.count().filter(_cited()),
+        )
+        .where(*counted_values(project.id))
+        .group_by(Annotation.annotator_id)
+        .order_by(Annotation.annotator_id)
+    ).all()
     data.timed_ann = np.asarray([r[0] for r in rows], dtype=np.int64)
     data.timed_n = np.asarray([r[1] for r in rows], dtype=np.int64)
     data.timed_ms = np.asarray([int(r[2]) for r in rows], dtype=np.int64)
@@ -257,15 +299,24 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
 def _reviews(session: Session, project: Project, data: AggregateData) -> None:
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     cols = (Annotation.annotator_id, Review.verdict, Review.clause_key, Item.batch_id, ver)
-    rows = list(session.execute(
-        sa.select(*cols, sa.func.count()).select_from(Review)
-        .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
-        .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
-        .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
-        # "+ 0": SQLite would otherwise walk every item of the project to find the reviews
-        .where(Item.project_id + 0 == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void, SampledAnnotation.is_calibration.is_(False))
-        .group_by(*cols)).all())
+    rows = list(
+        session.execute(
+            sa.select(*cols, sa.func.count())
+            .select_from(Review)
+            .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
+            .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
+            .join(Item, Item.id == Annotation.item_id)
+            .join(Batch, Batch.id == Item.batch_id)
+            # "+ 0": SQLite would otherwise walk every item of the project to find the reviews
+            .where(
+                Item.project_id + 0 == project.id,
+                Item.quarantined.is_(False),
+                Batch.status != BatchStatus.void,
+                SampledAnnotation.is_calibration.is_(False),
+            )
+            .group_by(*cols)
+        ).all()
+    )
     rows.sort(key=lambda r: (r[0], str(r[1]), r[2] or "", r[3], r[4]))
     data.review_annotator = np.asarray([r[0] for r in rows], dtype=np.int64)
     data.review_ok = np.asarray([Verdict(r[1]) == Verdict.correct for r in rows], dtype=bool)
@@ -275,17 +326,22 @@ def _reviews(session: Session, project: Project, data: AggregateData) -> None:
     data.review_count = np.asarray([r[5] for r in rows], dtype=np.int64)
 
 
-def _clauses(session: Session, project: Project, data: AggregateData, dec: Decoder,
-             dialect: str) -> None:
+def _clauses(
+    session: Session, project: Project, data: AggregateData, dec: Decoder, dialect: str
+) -> None:
     """Citations per clause, on shared items and where the item's annotators disagree."""
     keys = sa.cast(Annotation.clause_keys, sa.Text)
-    cited = (joined(Annotation.item_id.label("item"), value_text().label("val"),
-                    keys.label("clauses"))
-             .where(*counted_values(project.id), _cited()).subquery())
+    cited = (
+        joined(Annotation.item_id.label("item"), value_text().label("val"), keys.label("clauses"))
+        .where(*counted_values(project.id), _cited())
+        .subquery()
+    )
     per_item = item_values(dialect, sa.select(cited.c.item))
-    stmt = (sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
-            .join(per_item, per_item.c.item == cited.c.item)
-            .group_by(cited.c.clauses, cited.c.val, per_item.c.vals))
+    stmt = (
+        sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
+        .join(per_item, per_item.c.item == cited.c.item)
+        .group_by(cited.c.clauses, cited.c.val, per_item.c.vals)
+    )
     for rows in stream_rows(session, stmt):
         for text, val, vals, n in rows:
             own = dec.code(val)
@@ -301,21 +357,30 @@ def _clauses(session: Session, project: Project, data: AggregateData, dec: Decod
                         s[2] += n * int(same < m)
 
 
-def annotator_weeks(session: Session, data: AggregateData, user_id: int
-                    ) -> list[tuple[float, int, int, int, int, int]]:
+def annotator_weeks(
+    session: Session, data: AggregateData, user_id: int
+) -> list[tuple[float, int, int, int, int, int]]:
     """Per week of submission of ``user_id``'s counted annotations: ``(week, annotations,
     on gold items, equal to the gold answer, peer annotations on their shared items, equal to
     theirs)`` — one GROUP BY over their annotations and the items' value texts."""
     dialect = session.get_bind().dialect.name
     project_id = data.project.id
-    mine = (joined(Annotation.item_id.label("item"), value_text().label("val"),
-                   week_of(epoch_seconds(Annotation.submitted_at, dialect), dialect)
-                   .label("week"), sa.cast(Item.gold_answer, sa.Text).label("gold"))
-            .where(*counted_values(project_id), Annotation.annotator_id == user_id).subquery())
+    mine = (
+        joined(
+            Annotation.item_id.label("item"),
+            value_text().label("val"),
+            week_of(epoch_seconds(Annotation.submitted_at, dialect), dialect).label("week"),
+            sa.cast(Item.gold_answer, sa.Text).label("gold"),
+        )
+        .where(*counted_values(project_id), Annotation.annotator_id == user_id)
+        .subquery()
+    )
     per_item = item_values(dialect, sa.select(mine.c.item))
-    stmt = (sa.select(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals, sa.func.count())
-            .join(per_item, per_item.c.item == mine.c.item)
-            .group_by(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals))
+    stmt = (
+        sa.select(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals, sa.func.count())
+        .join(per_item, per_item.c.item == mine.c.item)
+        .group_by(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals)
+    )
     dec = Decoder([], data.categories)
     weeks: dict[float, list[int]] = {}
     for rows in stream_rows(session, stmt):

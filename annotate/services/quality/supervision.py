@@ -69,42 +69,71 @@ def raise_alerts(session: Session, report: ProjectReport) -> list[SupervisionEve
     """Record an alert for every new breach (one open alert per annotator and metric)."""
     created = []
     for breach in find_breaches(report):
-        open_alert = session.scalar(sa.select(SupervisionEvent.id).where(
-            SupervisionEvent.project_id == report.project.id,
-            SupervisionEvent.annotator_id == breach.user_id,
-            SupervisionEvent.metric == breach.metric,
-            SupervisionEvent.action == SupervisionAction.alert,
-            SupervisionEvent.resolved_at.is_(None)))
+        open_alert = session.scalar(
+            sa.select(SupervisionEvent.id).where(
+                SupervisionEvent.project_id == report.project.id,
+                SupervisionEvent.annotator_id == breach.user_id,
+                SupervisionEvent.metric == breach.metric,
+                SupervisionEvent.action == SupervisionAction.alert,
+                SupervisionEvent.resolved_at.is_(None),
+            )
+        )
         if open_alert is not None:
             continue
         event = SupervisionEvent(
-            project_id=report.project.id, annotator_id=breach.user_id,
-            action=SupervisionAction.alert, metric=breach.metric, value=breach.value,
-            threshold=breach.threshold, n=breach.n,
-            snapshot={"computed_at": report.computed_at.isoformat(), "value": breach.value,
-                      "threshold": breach.threshold, "n": breach.n},
+            project_id=report.project.id,
+            annotator_id=breach.user_id,
+            action=SupervisionAction.alert,
+            metric=breach.metric,
+            value=breach.value,
+            threshold=breach.threshold,
+            n=breach.n,
+            snapshot={
+                "computed_at": report.computed_at.isoformat(),
+                "value": breach.value,
+                "threshold": breach.threshold,
+                "n": breach.n,
+            },
             reason=f"{breach.description} {breach.value:.3f} is below the threshold "
-                   f"{breach.threshold:.3f} (n = {breach.n})")
+            f"{breach.threshold:.3f} (n = {breach.n})",
+        )
         session.add(event)
         session.flush()
-        record_event(session, "supervision.alert", "user", breach.user_id,
-                     project_id=report.project.id,
-                     details={"metric": breach.metric, "value": breach.value,
-                              "threshold": breach.threshold, "n": breach.n})
+        record_event(
+            session,
+            "supervision.alert",
+            "user",
+            breach.user_id,
+            project_id=report.project.id,
+            details={
+                "metric": breach.metric,
+                "value": breach.value,
+                "threshold": breach.threshold,
+                "n": breach.n,
+            },
+        )
         created.append(event)
     return created
 
 
 def open_alerts(session: Session, project: Project) -> list[SupervisionEvent]:
     """Unresolved alerts of ``project``, newest first."""
-    return list(session.scalars(sa.select(SupervisionEvent).where(
-        SupervisionEvent.project_id == project.id,
-        SupervisionEvent.action == SupervisionAction.alert,
-        SupervisionEvent.resolved_at.is_(None)).order_by(SupervisionEvent.id.desc())))
+    return list(
+        session.scalars(
+            sa.select(SupervisionEvent)
+            .where(
+                SupervisionEvent.project_id == project.id,
+                SupervisionEvent.action == SupervisionAction.alert,
+                SupervisionEvent.resolved_at.is_(None),
+            )
+            .order_by(SupervisionEvent.id.desc())
+        )
+    )
 
 
-def history(session: Session, project: Project, annotator: User | None = None
-            ) -> list[SupervisionEvent]:
+def history(
+    session: Session, project: Project, annotator: User | None = None
+) -> list[SupervisionEvent]:
     """Every supervision event of ``project`` (optionally one annotator's), newest first."""
     stmt = sa.select(SupervisionEvent).where(SupervisionEvent.project_id == project.id)
     if annotator is not None:
@@ -117,16 +146,27 @@ def annotator_membership(session: Session, project: Project, user: User) -> Memb
 
     :raises NotFound: the user is not an annotator there.
     """
-    membership = session.scalar(sa.select(Membership).where(
-        Membership.project_id == project.id, Membership.user_id == user.id,
-        Membership.role == ProjectRole.annotator))
+    membership = session.scalar(
+        sa.select(Membership).where(
+            Membership.project_id == project.id,
+            Membership.user_id == user.id,
+            Membership.role == ProjectRole.annotator,
+        )
+    )
     if membership is None:
         raise NotFound(f"{user.username} is not an annotator in {project.name}.")
     return membership
 
 
-def take_action(session: Session, project: Project, annotator: User,
-                action: SupervisionAction, reason: str, *, actor: User) -> SupervisionEvent:
+def take_action(
+    session: Session,
+    project: Project,
+    annotator: User,
+    action: SupervisionAction,
+    reason: str,
+    *,
+    actor: User,
+) -> SupervisionEvent:
     """Retrain, suspend or reinstate ``annotator``; resolves open alerts. Flushes.
 
     Retrain revokes the annotator's active qualifications until the training is passed again.
@@ -143,9 +183,15 @@ def take_action(session: Session, project: Project, annotator: User,
     now = utcnow()
     details: dict[str, object] = {"reason": reason}
     if action == SupervisionAction.retrain:
-        revoked = list(session.scalars(sa.select(Qualification).where(
-            Qualification.user_id == annotator.id, Qualification.project_id == project.id,
-            Qualification.revoked_at.is_(None))))
+        revoked = list(
+            session.scalars(
+                sa.select(Qualification).where(
+                    Qualification.user_id == annotator.id,
+                    Qualification.project_id == project.id,
+                    Qualification.revoked_at.is_(None),
+                )
+            )
+        )
         for q in revoked:
             q.revoked_at, q.revoked_reason, q.revoked_by_id = now, reason, actor.id
         details["revoked_qualifications"] = [q.id for q in revoked]
@@ -157,21 +203,43 @@ def take_action(session: Session, project: Project, annotator: User,
         if membership.suspended_at is None:
             raise Conflict(f"{annotator.username} is not suspended.")
         membership.suspended_at, membership.suspended_reason = None, None
-    event = SupervisionEvent(project_id=project.id, annotator_id=annotator.id, action=action,
-                             reason=reason, created_by_id=actor.id, snapshot=details)
+    event = SupervisionEvent(
+        project_id=project.id,
+        annotator_id=annotator.id,
+        action=action,
+        reason=reason,
+        created_by_id=actor.id,
+        snapshot=details,
+    )
     session.add(event)
-    for alert in session.scalars(sa.select(SupervisionEvent).where(
+    for alert in session.scalars(
+        sa.select(SupervisionEvent).where(
             SupervisionEvent.project_id == project.id,
             SupervisionEvent.annotator_id == annotator.id,
             SupervisionEvent.action == SupervisionAction.alert,
-            SupervisionEvent.resolved_at.is_(None))):
+            SupervisionEvent.resolved_at.is_(None),
+        )
+    ):
         alert.resolved_at = now
     session.flush()
-    session.add(Feedback(annotator_id=annotator.id, project_id=project.id,
-                         supervision_event_id=event.id, created_by_id=actor.id,
-                         message=_message(action, project, reason)))
-    record_event(session, f"supervision.{action.value}", "user", annotator.id, actor=actor,
-                 project_id=project.id, details=details)
+    session.add(
+        Feedback(
+            annotator_id=annotator.id,
+            project_id=project.id,
+            supervision_event_id=event.id,
+            created_by_id=actor.id,
+            message=_message(action, project, reason),
+        )
+    )
+    record_event(
+        session,
+        f"supervision.{action.value}",
+        "user",
+        annotator.id,
+        actor=actor,
+        project_id=project.id,
+        details=details,
+    )
     session.flush()
     return event
 
@@ -179,9 +247,9 @@ def take_action(session: Session, project: Project, annotator: User,
 def _message(action: SupervisionAction, project: Project, reason: str) -> str:
     texts = {
         SupervisionAction.retrain: "Please retake the training for %(project)s before "
-                                   "annotating again. Reason: %(reason)s",
+        "annotating again. Reason: %(reason)s",
         SupervisionAction.suspend: "Your annotation work in %(project)s is suspended. "
-                                   "Reason: %(reason)s",
+        "Reason: %(reason)s",
         SupervisionAction.reinstate: "You may annotate in %(project)s again. Note: %(reason)s",
     }
     return texts[action] % {"project": project.name, "reason": reason}

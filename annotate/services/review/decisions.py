@@ -76,13 +76,14 @@ class Tally:
 
 def sample_verdicts(session: Session, plan: SamplePlan) -> dict[int, list[Verdict]]:
     """Sampled (non-calibration) annotation id → the verdicts it received."""
-    out: dict[int, list[Verdict]] = {s.annotation_id: [] for s in plan.sampled
-                                     if not s.is_calibration}
+    out: dict[int, list[Verdict]] = {
+        s.annotation_id: [] for s in plan.sampled if not s.is_calibration
+    }
     rows = session.execute(
         sa.select(SampledAnnotation.annotation_id, Review.verdict)
         .join(Review, Review.sampled_annotation_id == SampledAnnotation.id)
-        .where(SampledAnnotation.plan_id == plan.id,
-               SampledAnnotation.is_calibration.is_(False))).all()
+        .where(SampledAnnotation.plan_id == plan.id, SampledAnnotation.is_calibration.is_(False))
+    ).all()
     for annotation_id, verdict in rows:
         out[annotation_id].append(verdict)
     return out
@@ -105,14 +106,27 @@ def tally_plan(session: Session, plan: SamplePlan) -> Tally:
         decision = Decision.reject
     elif remaining == 0 and (plan.accept_number is None or defects <= plan.accept_number):
         decision = Decision.accept
-    return Tally(plan, len(reviewed), defects, prohibited, remaining,
-                 proportion(len(reviewed) - defects, len(reviewed)), decision,
-                 plan_decision_row(session, plan))
+    return Tally(
+        plan,
+        len(reviewed),
+        defects,
+        prohibited,
+        remaining,
+        proportion(len(reviewed) - defects, len(reviewed)),
+        decision,
+        plan_decision_row(session, plan),
+    )
 
 
-def decide_batch(session: Session, plan: SamplePlan, actor: User,
-                 decision: Decision | str | None = None, reason: str = "", *,
-                 lease_days: int = REANNOTATION_LEASE_DAYS) -> BatchDecision:
+def decide_batch(
+    session: Session,
+    plan: SamplePlan,
+    actor: User,
+    decision: Decision | str | None = None,
+    reason: str = "",
+    *,
+    lease_days: int = REANNOTATION_LEASE_DAYS,
+) -> BatchDecision:
     """Decide the batch of ``plan``: follow the plan, or override it with a written reason.
 
     Without ``decision`` the plan's decision is taken. Accept closes the batch; reject sends
@@ -136,67 +150,111 @@ def decide_batch(session: Session, plan: SamplePlan, actor: User,
     tally = tally_plan(session, plan)
     if decision is None:
         if tally.plan_decision is None:
-            raise InvalidInput(f"The plan is not complete ({tally.remaining} annotations "
-                               "still to review); to decide now, choose a decision and give "
-                               "a reason.")
+            raise InvalidInput(
+                f"The plan is not complete ({tally.remaining} annotations "
+                "still to review); to decide now, choose a decision and give "
+                "a reason."
+            )
         decision = tally.plan_decision
     try:
         decision = Decision(decision)
     except ValueError:
-        raise InvalidInput(f"Unknown decision {decision!r}; choose one of "
-                           + ", ".join(d.value for d in Decision)) from None
+        raise InvalidInput(
+            f"Unknown decision {decision!r}; choose one of " + ", ".join(d.value for d in Decision)
+        ) from None
     reason = (reason or "").strip()
     override = decision != tally.plan_decision
     if override and not reason:
         planned = tally.plan_decision.value if tally.plan_decision else "none yet"
-        raise InvalidInput(f"Deciding {decision.value} overrides the plan's decision "
-                           f"({planned}); write the reason for the override.")
-    row = BatchDecision(plan_id=plan.id, batch_id=batch.id, reviewed=tally.reviewed,
-                        defects=tally.defects, plan_decision=tally.plan_decision,
-                        decision=decision, override_reason=reason if override else None,
-                        decided_by_id=actor.id)
+        raise InvalidInput(
+            f"Deciding {decision.value} overrides the plan's decision "
+            f"({planned}); write the reason for the override."
+        )
+    row = BatchDecision(
+        plan_id=plan.id,
+        batch_id=batch.id,
+        reviewed=tally.reviewed,
+        defects=tally.defects,
+        plan_decision=tally.plan_decision,
+        decision=decision,
+        override_reason=reason if override else None,
+        decided_by_id=actor.id,
+    )
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
         raise Conflict(already_decided(batch)) from None
-    details = {"batch": batch.name, "plan_id": plan.id, "round": plan.round,
-               "decision": decision.value,
-               "plan_decision": tally.plan_decision.value if tally.plan_decision else None,
-               "reviewed": tally.reviewed, "defects": tally.defects,
-               "accept": plan.accept_number, "reject": plan.reject_number,
-               "accuracy": tally.accuracy.value}
+    details = {
+        "batch": batch.name,
+        "plan_id": plan.id,
+        "round": plan.round,
+        "decision": decision.value,
+        "plan_decision": tally.plan_decision.value if tally.plan_decision else None,
+        "reviewed": tally.reviewed,
+        "defects": tally.defects,
+        "accept": plan.accept_number,
+        "reject": plan.reject_number,
+        "accuracy": tally.accuracy.value,
+    }
     project_id = batch.project_id
     if override:
-        record_event(session, "batch.override", "batch", batch.id, actor=actor,
-                     project_id=project_id, details={**details, "reason": reason})
+        record_event(
+            session,
+            "batch.override",
+            "batch",
+            batch.id,
+            actor=actor,
+            project_id=project_id,
+            details={**details, "reason": reason},
+        )
     if decision == Decision.accept:
         batch.status = BatchStatus.accepted
     elif decision == Decision.void:
         batch.status = BatchStatus.void
-        record_event(session, "batch.void", "batch", batch.id, actor=actor,
-                     project_id=project_id,
-                     details={**details, "prohibited": tally.prohibited, "reason": reason})
+        record_event(
+            session,
+            "batch.void",
+            "batch",
+            batch.id,
+            actor=actor,
+            project_id=project_id,
+            details={**details, "prohibited": tally.prohibited, "reason": reason},
+        )
     else:
         details["sent_back"] = send_back(session, plan, actor, lease_days=lease_days)
         batch.status = BatchStatus.reannotating
     session.flush()
-    record_event(session, "batch.decide", "batch", batch.id, actor=actor,
-                 project_id=project_id, details=details)
+    record_event(
+        session,
+        "batch.decide",
+        "batch",
+        batch.id,
+        actor=actor,
+        project_id=project_id,
+        details=details,
+    )
     return row
 
 
 def failed_annotations(session: Session, plan: SamplePlan) -> list[Annotation]:
     """Current annotations of the sample that a reviewer found incorrect or prohibited."""
-    failed = [a for a, v in sample_verdicts(session, plan).items()
-              if any(x != Verdict.correct for x in v)]
-    return list(session.scalars(sa.select(Annotation).where(
-        Annotation.id.in_(failed), Annotation.is_current.is_(True)).order_by(Annotation.id)))
+    failed = [
+        a for a, v in sample_verdicts(session, plan).items() if any(x != Verdict.correct for x in v)
+    ]
+    return list(
+        session.scalars(
+            sa.select(Annotation)
+            .where(Annotation.id.in_(failed), Annotation.is_current.is_(True))
+            .order_by(Annotation.id)
+        )
+    )
 
 
-def send_back(session: Session, plan: SamplePlan, actor: User, *,
-              lease_days: int = REANNOTATION_LEASE_DAYS) -> dict[str, int]:
+def send_back(
+    session: Session, plan: SamplePlan, actor: User, *, lease_days: int = REANNOTATION_LEASE_DAYS
+) -> dict[str, int]:
     """Give each annotation to redo a round + 1 lease for its annotator; return counts.
 
     Which annotations follow ``Project.reject_scope``: the failed ones or the whole batch.
@@ -211,30 +269,54 @@ def send_back(session: Session, plan: SamplePlan, actor: User, *,
     now = utcnow()
     per_annotator: dict[str, int] = {}
     for annotation in annotations:
-        last = session.scalar(sa.select(sa.func.max(Assignment.round)).where(
-            Assignment.item_id == annotation.item_id,
-            Assignment.annotator_id == annotation.annotator_id)) or 1
-        session.add(Assignment(item_id=annotation.item_id,
-                               annotator_id=annotation.annotator_id, round=last + 1,
-                               status=AssignmentStatus.leased, leased_at=now,
-                               lease_expires_at=now + timedelta(days=lease_days)))
-        session.execute(sa.update(Item).where(Item.id == annotation.item_id)
-                        .values(slot_change(project, 1))
-                        .execution_options(synchronize_session=False))
+        last = (
+            session.scalar(
+                sa.select(sa.func.max(Assignment.round)).where(
+                    Assignment.item_id == annotation.item_id,
+                    Assignment.annotator_id == annotation.annotator_id,
+                )
+            )
+            or 1
+        )
+        session.add(
+            Assignment(
+                item_id=annotation.item_id,
+                annotator_id=annotation.annotator_id,
+                round=last + 1,
+                status=AssignmentStatus.leased,
+                leased_at=now,
+                lease_expires_at=now + timedelta(days=lease_days),
+            )
+        )
+        session.execute(
+            sa.update(Item)
+            .where(Item.id == annotation.item_id)
+            .values(slot_change(project, 1))
+            .execution_options(synchronize_session=False)
+        )
         name = annotation.annotator.username
         per_annotator[name] = per_annotator.get(name, 0) + 1
     session.flush()
-    record_event(session, "batch.send_back", "batch", batch.id, actor=actor,
-                 project_id=batch.project_id,
-                 details={"plan_id": plan.id, "scope": scope.value,
-                          "annotation_ids": [a.id for a in annotations],
-                          "per_annotator": per_annotator})
+    record_event(
+        session,
+        "batch.send_back",
+        "batch",
+        batch.id,
+        actor=actor,
+        project_id=batch.project_id,
+        details={
+            "plan_id": plan.id,
+            "scope": scope.value,
+            "annotation_ids": [a.id for a in annotations],
+            "per_annotator": per_annotator,
+        },
+    )
     return per_annotator
 
 
 def batch_history(session: Session, batch: Batch) -> list[tuple[SamplePlan, Tally]]:
     """Every plan of the batch with its tally, newest first."""
-    plans = session.scalars(sa.select(SamplePlan).where(SamplePlan.batch_id == batch.id)
-                            .order_by(SamplePlan.id.desc()))
+    plans = session.scalars(
+        sa.select(SamplePlan).where(SamplePlan.batch_id == batch.id).order_by(SamplePlan.id.desc())
+    )
     return [(plan, tally_plan(session, plan)) for plan in plans]
-

@@ -43,8 +43,13 @@ from annotate.services.review.sampling import already_decided, current_plan, pla
 
 logger = logging.getLogger(__name__)
 #: Task types whose correction is a structured value the reviewer must give.
-CORRECTABLE = {TaskType.single_label, TaskType.multi_label, TaskType.rating,
-               TaskType.pairwise, TaskType.text}
+CORRECTABLE = {
+    TaskType.single_label,
+    TaskType.multi_label,
+    TaskType.rating,
+    TaskType.pairwise,
+    TaskType.text,
+}
 
 
 def check_reviewer(session: Session, user: User, project: Project) -> None:
@@ -53,14 +58,20 @@ def check_reviewer(session: Session, user: User, project: Project) -> None:
     :raises PermissionDenied: not a reviewer there (nor an admin), or an annotator in a
         project that separates the roles.
     """
-    roles = set(session.scalars(sa.select(Membership.role).where(
-        Membership.user_id == user.id, Membership.project_id == project.id)))
+    roles = set(
+        session.scalars(
+            sa.select(Membership.role).where(
+                Membership.user_id == user.id, Membership.project_id == project.id
+            )
+        )
+    )
     if ProjectRole.reviewer not in roles and not user.is_admin:
         raise PermissionDenied(f"You are not a reviewer in {project.name}.")
     if project.separate_roles and ProjectRole.annotator in roles:
         raise PermissionDenied(
             f"{project.name} separates annotation from review (TC260-003): you annotate in "
-            "this project, so you may not review in it.")
+            "this project, so you may not review in it."
+        )
 
 
 def check_open_plan(session: Session, plan: SamplePlan) -> None:
@@ -69,14 +80,20 @@ def check_open_plan(session: Session, plan: SamplePlan) -> None:
     :raises Conflict: with a message saying why.
     """
     if plan.batch.status == BatchStatus.void:
-        raise Conflict(_l("Batch %(batch)s is void; it takes no more reviews.",
-                          batch=plan.batch.name))
+        raise Conflict(
+            _l("Batch %(batch)s is void; it takes no more reviews.", batch=plan.batch.name)
+        )
     if plan_decision_row(session, plan) is not None:
         raise Conflict(already_decided(plan.batch))
     latest = current_plan(session, plan.batch)
     if latest is None or latest.id != plan.id:
-        raise Conflict(_l("Plan %(plan)s was replaced by a newer plan for batch %(batch)s.",
-                          plan=plan.id, batch=plan.batch.name))
+        raise Conflict(
+            _l(
+                "Plan %(plan)s was replaced by a newer plan for batch %(batch)s.",
+                plan=plan.id,
+                batch=plan.batch.name,
+            )
+        )
 
 
 def get_sampled(session: Session, plan: SamplePlan, sampled_id: int) -> SampledAnnotation:
@@ -92,17 +109,23 @@ def get_sampled(session: Session, plan: SamplePlan, sampled_id: int) -> SampledA
 
 def _pending_stmt(plan: SamplePlan, reviewer: User) -> sa.Select[Any]:
     reviewed_by_me = sa.select(Review.id).where(
-        Review.sampled_annotation_id == SampledAnnotation.id, Review.reviewer_id == reviewer.id)
+        Review.sampled_annotation_id == SampledAnnotation.id, Review.reviewer_id == reviewer.id
+    )
     reviewed = sa.select(Review.id).where(Review.sampled_annotation_id == SampledAnnotation.id)
     # Sampled annotations need one review; review-gold ones calibrate every reviewer.
-    return (sa.select(SampledAnnotation).join(Annotation)
-            .where(SampledAnnotation.plan_id == plan.id,
-                   Annotation.annotator_id != reviewer.id,
-                   sa.or_(sa.and_(SampledAnnotation.is_calibration.is_(False),
-                                  ~sa.exists(reviewed)),
-                          sa.and_(SampledAnnotation.is_calibration.is_(True),
-                                  ~sa.exists(reviewed_by_me))))
-            .order_by(SampledAnnotation.position))
+    return (
+        sa.select(SampledAnnotation)
+        .join(Annotation)
+        .where(
+            SampledAnnotation.plan_id == plan.id,
+            Annotation.annotator_id != reviewer.id,
+            sa.or_(
+                sa.and_(SampledAnnotation.is_calibration.is_(False), ~sa.exists(reviewed)),
+                sa.and_(SampledAnnotation.is_calibration.is_(True), ~sa.exists(reviewed_by_me)),
+            ),
+        )
+        .order_by(SampledAnnotation.position)
+    )
 
 
 def pending_for(session: Session, plan: SamplePlan, reviewer: User) -> list[SampledAnnotation]:
@@ -117,17 +140,31 @@ def next_for(session: Session, plan: SamplePlan, reviewer: User) -> SampledAnnot
 
 def own_unreviewed(session: Session, plan: SamplePlan, reviewer: User) -> int:
     """Sampled annotations by ``reviewer`` still unreviewed (another reviewer must take them)."""
-    return session.scalar(
-        sa.select(sa.func.count(SampledAnnotation.id)).join(Annotation)
-        .where(SampledAnnotation.plan_id == plan.id, SampledAnnotation.is_calibration.is_(False),
-               Annotation.annotator_id == reviewer.id,
-               ~sa.exists(sa.select(Review.id).where(
-                   Review.sampled_annotation_id == SampledAnnotation.id)))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(SampledAnnotation.id))
+            .join(Annotation)
+            .where(
+                SampledAnnotation.plan_id == plan.id,
+                SampledAnnotation.is_calibration.is_(False),
+                Annotation.annotator_id == reviewer.id,
+                ~sa.exists(
+                    sa.select(Review.id).where(Review.sampled_annotation_id == SampledAnnotation.id)
+                ),
+            )
+        )
+        or 0
+    )
 
 
-def _validate(project: Project, sampled: SampledAnnotation, verdict: Verdict,
-              corrected_value: Any, error_type: str | None, clause_key: str | None
-              ) -> tuple[Any, str | None, str | None]:
+def _validate(
+    project: Project,
+    sampled: SampledAnnotation,
+    verdict: Verdict,
+    corrected_value: Any,
+    error_type: str | None,
+    clause_key: str | None,
+) -> tuple[Any, str | None, str | None]:
     problems: list[str] = []
     annotation = sampled.annotation
     error_type = (error_type or "").strip() or None
@@ -135,15 +172,18 @@ def _validate(project: Project, sampled: SampledAnnotation, verdict: Verdict,
     version = annotation.rulebook_version
     keys = {c.key for c in version.clauses} if version is not None else set()
     if clause_key is not None and clause_key not in keys:
-        problems.append(f"clause_key: {clause_key!r} is not a clause of the rulebook version "
-                        "the annotation was made under")
+        problems.append(
+            f"clause_key: {clause_key!r} is not a clause of the rulebook version "
+            "the annotation was made under"
+        )
     if verdict == Verdict.incorrect:
         if project.task_type in CORRECTABLE:
             if corrected_value in (None, "", []):
                 problems.append("corrected_value: give the correct value")
             else:
                 corrected_value, more = normalise_value(
-                    project, corrected_value, annotation.item.payload, field="corrected_value")
+                    project, corrected_value, annotation.item.payload, field="corrected_value"
+                )
                 problems += more
                 if not more and corrected_value == annotation.value:
                     problems.append("corrected_value: the correction equals the annotation")
@@ -163,10 +203,17 @@ def _validate(project: Project, sampled: SampledAnnotation, verdict: Verdict,
     return corrected_value, error_type, clause_key
 
 
-def record_review(session: Session, sampled: SampledAnnotation, reviewer: User,
-                  verdict: Verdict | str, *, corrected_value: Any = None,
-                  error_type: str | None = None, clause_key: str | None = None,
-                  comment: str = "") -> tuple[Review, bool]:
+def record_review(
+    session: Session,
+    sampled: SampledAnnotation,
+    reviewer: User,
+    verdict: Verdict | str,
+    *,
+    corrected_value: Any = None,
+    error_type: str | None = None,
+    clause_key: str | None = None,
+    comment: str = "",
+) -> tuple[Review, bool]:
     """Record ``reviewer``'s verdict on ``sampled``; return ``(review, created)``.
 
     A second submit by the same reviewer returns the first review and writes nothing. The
@@ -182,8 +229,11 @@ def record_review(session: Session, sampled: SampledAnnotation, reviewer: User,
     check_reviewer(session, reviewer, project)
     if sampled.annotation.annotator_id == reviewer.id:
         raise PermissionDenied("You may not review your own annotation.")
-    existing = session.scalar(sa.select(Review).where(
-        Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id))
+    existing = session.scalar(
+        sa.select(Review).where(
+            Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id
+        )
+    )
     if existing is not None:
         return existing, False
     # A shared lock on the batch: reviews run side by side, but a decision or a redraw
@@ -193,35 +243,63 @@ def record_review(session: Session, sampled: SampledAnnotation, reviewer: User,
     try:
         verdict = Verdict(verdict)
     except ValueError:
-        raise InvalidInput("The review was not saved.",
-                           [f"verdict: one of {', '.join(v.value for v in Verdict)}"]) from None
+        raise InvalidInput(
+            "The review was not saved.", [f"verdict: one of {', '.join(v.value for v in Verdict)}"]
+        ) from None
     corrected_value, error_type, clause_key = _validate(
-        project, sampled, verdict, corrected_value, error_type, clause_key)
-    review = Review(sampled_annotation_id=sampled.id, reviewer_id=reviewer.id, verdict=verdict,
-                    corrected_value=corrected_value, error_type=error_type,
-                    clause_key=clause_key, comment=(comment or "").strip()[:4000])
+        project, sampled, verdict, corrected_value, error_type, clause_key
+    )
+    review = Review(
+        sampled_annotation_id=sampled.id,
+        reviewer_id=reviewer.id,
+        verdict=verdict,
+        corrected_value=corrected_value,
+        error_type=error_type,
+        clause_key=clause_key,
+        comment=(comment or "").strip()[:4000],
+    )
     try:
         with session.begin_nested():
             session.add(review)
             session.flush()
     except IntegrityError:
         logger.info("Concurrent double submit of review on %s by %s", sampled, reviewer)
-        existing = session.scalar(sa.select(Review).where(
-            Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id))
+        existing = session.scalar(
+            sa.select(Review).where(
+                Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id
+            )
+        )
         if existing is None:
             raise
         return existing, False
     if not sampled.is_calibration:
-        session.add(Feedback(annotator_id=sampled.annotation.annotator_id,
-                             project_id=project.id, review_id=review.id,
-                             created_by_id=reviewer.id, message=_message(review)))
+        session.add(
+            Feedback(
+                annotator_id=sampled.annotation.annotator_id,
+                project_id=project.id,
+                review_id=review.id,
+                created_by_id=reviewer.id,
+                message=_message(review),
+            )
+        )
     session.flush()
-    record_event(session, "review.record", "review", review.id, actor=reviewer,
-                 project_id=project.id,
-                 details={"plan_id": plan.id, "sampled_annotation_id": sampled.id,
-                          "annotation_id": sampled.annotation_id, "verdict": verdict.value,
-                          "error_type": error_type, "clause_key": clause_key,
-                          "calibration": sampled.is_calibration})
+    record_event(
+        session,
+        "review.record",
+        "review",
+        review.id,
+        actor=reviewer,
+        project_id=project.id,
+        details={
+            "plan_id": plan.id,
+            "sampled_annotation_id": sampled.id,
+            "annotation_id": sampled.annotation_id,
+            "verdict": verdict.value,
+            "error_type": error_type,
+            "clause_key": clause_key,
+            "calibration": sampled.is_calibration,
+        },
+    )
     return review, True
 
 
@@ -238,8 +316,11 @@ def clause_titles(session: Session, version_id: int | None) -> dict[str, str]:
     """Clause key → title for one rulebook version."""
     if version_id is None:
         return {}
-    return dict(session.execute(sa.select(Clause.key, Clause.title)
-                                .where(Clause.version_id == version_id)).all())
+    return dict(
+        session.execute(
+            sa.select(Clause.key, Clause.title).where(Clause.version_id == version_id)
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -263,8 +344,8 @@ def calibration_report(session: Session, project: Project) -> list[CalibrationRo
         .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
         .join(SamplePlan, SamplePlan.id == SampledAnnotation.plan_id)
         .join(Batch, Batch.id == SamplePlan.batch_id)
-        .where(Batch.project_id == project.id,
-               SampledAnnotation.expected_verdict.is_not(None))).all()
+        .where(Batch.project_id == project.id, SampledAnnotation.expected_verdict.is_not(None))
+    ).all()
     tallies: dict[int, list[int]] = {}
     for reviewer_id, verdict, expected in rows:
         hit = (verdict == Verdict.correct) == (expected == Verdict.correct)
@@ -274,5 +355,7 @@ def calibration_report(session: Session, project: Project) -> list[CalibrationRo
         t[2] += expected != Verdict.correct and verdict == Verdict.correct
         t[3] += expected == Verdict.correct and verdict != Verdict.correct
     users = {u.id: u for u in session.scalars(sa.select(User).where(User.id.in_(tallies)))}
-    return sorted((CalibrationRow(users[r], proportion(t[0], t[1]), t[2], t[3])
-                   for r, t in tallies.items()), key=lambda row: row.reviewer.username)
+    return sorted(
+        (CalibrationRow(users[r], proportion(t[0], t[1]), t[2], t[3]) for r, t in tallies.items()),
+        key=lambda row: row.reviewer.username,
+    )

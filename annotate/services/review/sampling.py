@@ -72,17 +72,28 @@ def get_batch(session: Session, project: Project, name_or_id: str | int) -> Batc
 
 def lot_annotations(session: Session, batch: Batch) -> list[Annotation]:
     """The lot: current annotations of the batch's items that are not quarantined."""
-    return list(session.scalars(
-        sa.select(Annotation).join(Item, Item.id == Annotation.item_id)
-        .where(Item.batch_id == batch.id, Item.quarantined.is_(False),
-               Annotation.is_current.is_(True))
-        .order_by(Annotation.id)))
+    return list(
+        session.scalars(
+            sa.select(Annotation)
+            .join(Item, Item.id == Annotation.item_id)
+            .where(
+                Item.batch_id == batch.id,
+                Item.quarantined.is_(False),
+                Annotation.is_current.is_(True),
+            )
+            .order_by(Annotation.id)
+        )
+    )
 
 
 def current_plan(session: Session, batch: Batch) -> SamplePlan | None:
     """The batch's newest plan (a redraw replaces an unreviewed plan; older ones are history)."""
-    return session.scalar(sa.select(SamplePlan).where(SamplePlan.batch_id == batch.id)
-                          .order_by(SamplePlan.id.desc()).limit(1))
+    return session.scalar(
+        sa.select(SamplePlan)
+        .where(SamplePlan.batch_id == batch.id)
+        .order_by(SamplePlan.id.desc())
+        .limit(1)
+    )
 
 
 def plan_decision_row(session: Session, plan: SamplePlan) -> BatchDecision | None:
@@ -92,48 +103,76 @@ def plan_decision_row(session: Session, plan: SamplePlan) -> BatchDecision | Non
 
 def already_decided(batch: Batch) -> Any:
     """The refusal of a second decision (or a review) on a decided plan."""
-    return _l("Batch %(batch)s was already decided on this plan; nothing was changed. "
-              "Reload the batch to see the decision.", batch=batch.name)
+    return _l(
+        "Batch %(batch)s was already decided on this plan; nothing was changed. "
+        "Reload the batch to see the decision.",
+        batch=batch.name,
+    )
 
 
 def outstanding_reannotations(session: Session, batch: Batch) -> int:
     """Re-annotation leases (round > 1) in the batch that are still open and unexpired."""
-    return session.scalar(
-        sa.select(sa.func.count(Assignment.id)).join(Item, Item.id == Assignment.item_id)
-        .where(Item.batch_id == batch.id, Assignment.round > 1,
-               Assignment.status == AssignmentStatus.leased,
-               Assignment.lease_expires_at > utcnow())) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Assignment.id))
+            .join(Item, Item.id == Assignment.item_id)
+            .where(
+                Item.batch_id == batch.id,
+                Assignment.round > 1,
+                Assignment.status == AssignmentStatus.leased,
+                Assignment.lease_expires_at > utcnow(),
+            )
+        )
+        or 0
+    )
 
 
 def _has_reviews(session: Session, plan: SamplePlan) -> bool:
-    return session.execute(
-        sa.select(sa.func.count(Review.id)).join(SampledAnnotation)
-        .where(SampledAnnotation.plan_id == plan.id)).scalar_one() > 0
+    return (
+        session.execute(
+            sa.select(sa.func.count(Review.id))
+            .join(SampledAnnotation)
+            .where(SampledAnnotation.plan_id == plan.id)
+        ).scalar_one()
+        > 0
+    )
 
 
 def _next_round(session: Session, batch: Batch) -> int:
-    rejected = session.scalar(sa.select(sa.func.count(BatchDecision.id)).where(
-        BatchDecision.batch_id == batch.id, BatchDecision.decision == Decision.reject)) or 0
+    rejected = (
+        session.scalar(
+            sa.select(sa.func.count(BatchDecision.id)).where(
+                BatchDecision.batch_id == batch.id, BatchDecision.decision == Decision.reject
+            )
+        )
+        or 0
+    )
     return rejected + 1
 
 
 def _check_drawable(session: Session, batch: Batch) -> SamplePlan | None:
     """Refuse a draw the batch's state forbids; return the plan a draw would replace."""
     if batch.status == BatchStatus.void:
-        raise Conflict(f"Batch {batch.name} is void (prohibited content was confirmed); it "
-                       "is never sampled or exported again.")
+        raise Conflict(
+            f"Batch {batch.name} is void (prohibited content was confirmed); it "
+            "is never sampled or exported again."
+        )
     if batch.status == BatchStatus.accepted:
         raise Conflict(f"Batch {batch.name} was already accepted.")
     waiting = outstanding_reannotations(session, batch)
     if waiting:
-        raise Conflict(f"Batch {batch.name} still has {waiting} annotations out for "
-                       "re-annotation; sample it again when they are done.")
+        raise Conflict(
+            f"Batch {batch.name} still has {waiting} annotations out for "
+            "re-annotation; sample it again when they are done."
+        )
     plan = current_plan(session, batch)
     if plan is None or plan_decision_row(session, plan) is not None:
         return None
     if _has_reviews(session, plan):
-        raise Conflict(f"Plan {plan.id} of batch {batch.name} already has reviews; finish it "
-                       "and decide the batch before drawing a new plan.")
+        raise Conflict(
+            f"Plan {plan.id} of batch {batch.name} already has reviews; finish it "
+            "and decide the batch before drawing a new plan."
+        )
     return plan
 
 
@@ -155,16 +194,23 @@ def _strata(annotations: list[Annotation], keys: list[str]) -> list[str]:
 
 def _resolve_method(project: Project, method: SampleMethod | str | None) -> SampleMethod:
     if method is None:
-        return (SampleMethod.all if project.rulebook_kind == RulebookKind.security
-                else project.default_sample_method)
+        return (
+            SampleMethod.all
+            if project.rulebook_kind == RulebookKind.security
+            else project.default_sample_method
+        )
     try:
         method = SampleMethod(method)
     except ValueError:
-        raise InvalidInput(f"Unknown sampling method {method!r}; choose one of "
-                           + ", ".join(m.value for m in SampleMethod)) from None
+        raise InvalidInput(
+            f"Unknown sampling method {method!r}; choose one of "
+            + ", ".join(m.value for m in SampleMethod)
+        ) from None
     if project.rulebook_kind == RulebookKind.security and method != SampleMethod.all:
-        raise InvalidInput(f"{project.name} has security rules: TC260-003 requires every "
-                           "annotation to be reviewed, so the method must be 'all'.")
+        raise InvalidInput(
+            f"{project.name} has security rules: TC260-003 requires every "
+            "annotation to be reviewed, so the method must be 'all'."
+        )
     return method
 
 
@@ -173,10 +219,19 @@ def _rule_numbers(n: int, min_accuracy: float) -> tuple[int, int]:
     return accept, accept + 1
 
 
-def _choose(project: Project, method: SampleMethod, lot: list[Annotation], seed: int, *,
-            rate: float | None, n: int | None, aql: float | None,
-            inspection_level: str | None, strata: list[str], min_per_stratum: int
-            ) -> tuple[list[int], dict[str, Any], int, int, str | None]:
+def _choose(
+    project: Project,
+    method: SampleMethod,
+    lot: list[Annotation],
+    seed: int,
+    *,
+    rate: float | None,
+    n: int | None,
+    aql: float | None,
+    inspection_level: str | None,
+    strata: list[str],
+    min_per_stratum: int,
+) -> tuple[list[int], dict[str, Any], int, int, str | None]:
     """Return ``(annotation ids, parameters, Ac, Re, code letter)``."""
     ids = [a.id for a in lot]
     size = len(ids)
@@ -192,8 +247,10 @@ def _choose(project: Project, method: SampleMethod, lot: list[Annotation], seed:
             if level not in INSPECTION_LEVELS:
                 raise ValueError(f"inspection level must be one of {', '.join(INSPECTION_LEVELS)}")
             if not any(abs(a - aql) <= 1e-9 * max(1.0, a) for a in AQLS):
-                raise ValueError(f"AQL {aql:g} is not a standard value; use one of "
-                                 + ", ".join(f"{a:g}" for a in AQLS))
+                raise ValueError(
+                    f"AQL {aql:g} is not a standard value; use one of "
+                    + ", ".join(f"{a:g}" for a in AQLS)
+                )
             params.update(aql=aql, inspection_level=level, rule="iso2859")
             if size < 2:
                 chosen, (ac, re) = list(ids), (0, 1)
@@ -201,8 +258,9 @@ def _choose(project: Project, method: SampleMethod, lot: list[Annotation], seed:
                 plan = single_sampling_plan(size, aql, level)
                 chosen = draw_sample(ids, size=plan.sample_size, seed=seed)
                 ac, re, letter = plan.accept, plan.reject, plan.code_letter
-                params.update(plan_code_letter=plan.plan_code_letter,
-                              full_inspection=plan.full_inspection)
+                params.update(
+                    plan_code_letter=plan.plan_code_letter, full_inspection=plan.full_inspection
+                )
         else:
             if method == SampleMethod.fixed_n:
                 if n is None:
@@ -217,9 +275,14 @@ def _choose(project: Project, method: SampleMethod, lot: list[Annotation], seed:
                     unknown = [k for k in keys if k not in STRATA]
                     if unknown:
                         raise ValueError(f"strata must be among {', '.join(STRATA)}")
-                    chosen = draw_sample(ids, rate=rate, size=n, seed=seed,
-                                         strata=_strata(lot, keys),
-                                         min_per_stratum=min_per_stratum)
+                    chosen = draw_sample(
+                        ids,
+                        rate=rate,
+                        size=n,
+                        seed=seed,
+                        strata=_strata(lot, keys),
+                        min_per_stratum=min_per_stratum,
+                    )
                     params.update(strata=keys, min_per_stratum=min_per_stratum)
                     if n is not None:
                         params["n"] = n
@@ -230,8 +293,9 @@ def _choose(project: Project, method: SampleMethod, lot: list[Annotation], seed:
                 if rate is not None:
                     params["rate"] = rate
             ac, re = _rule_numbers(len(chosen), project.min_review_accuracy)
-            params.update(rule="min_review_accuracy",
-                          min_review_accuracy=project.min_review_accuracy)
+            params.update(
+                rule="min_review_accuracy", min_review_accuracy=project.min_review_accuracy
+            )
     except ValueError as exc:
         raise InvalidInput("The sample plan was not drawn.", [str(exc)]) from None
     return chosen, params, ac, re, letter
@@ -247,20 +311,40 @@ def expected_verdict(annotation: Annotation) -> Verdict | None:
 
 
 def _calibration_pool(session: Session, project: Project, exclude: set[int]) -> list[int]:
-    return [a for a in session.scalars(
-        sa.select(Annotation.id).join(Item, Item.id == Annotation.item_id)
-        .join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Item.gold_answer.is_not(None),
-               Item.quarantined.is_(False), Batch.status != BatchStatus.void,
-               Annotation.is_current.is_(True))
-        .order_by(Annotation.id)) if a not in exclude]
+    return [
+        a
+        for a in session.scalars(
+            sa.select(Annotation.id)
+            .join(Item, Item.id == Annotation.item_id)
+            .join(Batch, Batch.id == Item.batch_id)
+            .where(
+                Item.project_id == project.id,
+                Item.gold_answer.is_not(None),
+                Item.quarantined.is_(False),
+                Batch.status != BatchStatus.void,
+                Annotation.is_current.is_(True),
+            )
+            .order_by(Annotation.id)
+        )
+        if a not in exclude
+    ]
 
 
-def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | None = None,
-              rate: float | None = None, n: int | None = None, aql: float | None = None,
-              inspection_level: str | None = None, strata: list[str] | None = None,
-              min_per_stratum: int = 1, seed: int | None = None,
-              calibration: int | None = None, actor: User | None = None) -> SamplePlan:
+def draw_plan(
+    session: Session,
+    batch: Batch,
+    *,
+    method: SampleMethod | str | None = None,
+    rate: float | None = None,
+    n: int | None = None,
+    aql: float | None = None,
+    inspection_level: str | None = None,
+    strata: list[str] | None = None,
+    min_per_stratum: int = 1,
+    seed: int | None = None,
+    calibration: int | None = None,
+    actor: User | None = None,
+) -> SamplePlan:
     """Draw a seeded sample plan for ``batch`` and put the batch in review.
 
     Without ``method`` the project's default applies (``all`` for security projects). An
@@ -283,9 +367,17 @@ def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | No
     if seed is None:
         seed = secrets.randbelow(2**31)
     chosen, params, ac, re, letter = _choose(
-        project, method, lot, seed, rate=rate, n=n, aql=aql,
-        inspection_level=inspection_level, strata=list(strata or []),
-        min_per_stratum=min_per_stratum)
+        project,
+        method,
+        lot,
+        seed,
+        rate=rate,
+        n=n,
+        aql=aql,
+        inspection_level=inspection_level,
+        strata=list(strata or []),
+        min_per_stratum=min_per_stratum,
+    )
     lot_ids = [a.id for a in lot]
     params["lot_sha256"] = hashlib.sha256(",".join(map(str, lot_ids)).encode()).hexdigest()
     if calibration is None:
@@ -296,11 +388,19 @@ def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | No
     rng = random.Random(seed)
     gold_ids = sorted(rng.sample(pool, min(calibration, len(pool))))
     params["calibration"] = len(gold_ids)
-    plan = SamplePlan(batch_id=batch.id, method=method, parameters=params, seed=seed,
-                      round=replaced.round if replaced else _next_round(session, batch),
-                      lot_size=len(lot), sample_size=len(chosen), accept_number=ac,
-                      reject_number=re, code_letter=letter,
-                      created_by_id=actor.id if actor else None)
+    plan = SamplePlan(
+        batch_id=batch.id,
+        method=method,
+        parameters=params,
+        seed=seed,
+        round=replaced.round if replaced else _next_round(session, batch),
+        lot_size=len(lot),
+        sample_size=len(chosen),
+        accept_number=ac,
+        reject_number=re,
+        code_letter=letter,
+        created_by_id=actor.id if actor else None,
+    )
     session.add(plan)
     session.flush()
     order = [(a, False) for a in chosen] + [(a, True) for a in gold_ids]
@@ -312,16 +412,31 @@ def draw_plan(session: Session, batch: Batch, *, method: SampleMethod | str | No
             expected = expected_verdict(session.get_one(Annotation, annotation_id))
         elif annotation_id in by_id and by_id[annotation_id].item.gold_answer is not None:
             expected = expected_verdict(by_id[annotation_id])
-        session.add(SampledAnnotation(plan_id=plan.id, annotation_id=annotation_id,
-                                      position=position, is_calibration=is_gold,
-                                      expected_verdict=expected))
+        session.add(
+            SampledAnnotation(
+                plan_id=plan.id,
+                annotation_id=annotation_id,
+                position=position,
+                is_calibration=is_gold,
+                expected_verdict=expected,
+            )
+        )
     batch.status = BatchStatus.in_review
     session.flush()
-    record_event(session, "sample.draw", "sample_plan", plan.id, actor=actor,
-                 project_id=project.id,
-                 details={**plan_summary(plan, chosen), "batch": batch.name,
-                          "replaces": replaced.id if replaced else None,
-                          "calibration_ids": gold_ids})
+    record_event(
+        session,
+        "sample.draw",
+        "sample_plan",
+        plan.id,
+        actor=actor,
+        project_id=project.id,
+        details={
+            **plan_summary(plan, chosen),
+            "batch": batch.name,
+            "replaces": replaced.id if replaced else None,
+            "calibration_ids": gold_ids,
+        },
+    )
     return plan
 
 
@@ -329,8 +444,16 @@ def plan_summary(plan: SamplePlan, annotation_ids: list[int] | None = None) -> d
     """The plan as plain data (what ``annotate sample draw`` prints)."""
     if annotation_ids is None:
         annotation_ids = sorted(s.annotation_id for s in plan.sampled if not s.is_calibration)
-    return {"plan_id": plan.id, "method": plan.method.value, "seed": plan.seed,
-            "round": plan.round, "lot_size": plan.lot_size, "sample_size": plan.sample_size,
-            "accept": plan.accept_number, "reject": plan.reject_number,
-            "code_letter": plan.code_letter, "parameters": dict(plan.parameters),
-            "annotation_ids": sorted(annotation_ids)}
+    return {
+        "plan_id": plan.id,
+        "method": plan.method.value,
+        "seed": plan.seed,
+        "round": plan.round,
+        "lot_size": plan.lot_size,
+        "sample_size": plan.sample_size,
+        "accept": plan.accept_number,
+        "reject": plan.reject_number,
+        "code_letter": plan.code_letter,
+        "parameters": dict(plan.parameters),
+        "annotation_ids": sorted(annotation_ids),
+    }

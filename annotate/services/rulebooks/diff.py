@@ -73,32 +73,54 @@ def diff_versions(old: RulebookVersion, new: RulebookVersion) -> VersionDiff:
     for clause in new.clauses:
         previous = before.get(clause.key)
         if previous is None:
-            changes.append(ClauseChange(clause.key, "added", None, clause,
-                                        [("+", line) for line in _clause_lines(clause)]))
+            changes.append(
+                ClauseChange(
+                    clause.key,
+                    "added",
+                    None,
+                    clause,
+                    [("+", line) for line in _clause_lines(clause)],
+                )
+            )
             continue
         a, b = _clause_lines(previous), _clause_lines(clause)
         if a == b:
             changes.append(ClauseChange(clause.key, "unchanged", previous, clause))
             continue
-        lines = [(d[0] if d[0] in "+-" else " ", d[2:])
-                 for d in difflib.ndiff(a, b) if not d.startswith("?")]
+        lines = [
+            (d[0] if d[0] in "+-" else " ", d[2:])
+            for d in difflib.ndiff(a, b)
+            if not d.startswith("?")
+        ]
         changes.append(ClauseChange(clause.key, "changed", previous, clause, lines))
     for clause in old.clauses:
         if clause.key not in after:
-            changes.append(ClauseChange(clause.key, "removed", clause, None,
-                                        [("-", line) for line in _clause_lines(clause)]))
+            changes.append(
+                ClauseChange(
+                    clause.key,
+                    "removed",
+                    clause,
+                    None,
+                    [("-", line) for line in _clause_lines(clause)],
+                )
+            )
     keys = sorted(set(old.front_matter) | set(new.front_matter))
-    meta = [(k, old.front_matter.get(k), new.front_matter.get(k)) for k in keys
-            if old.front_matter.get(k) != new.front_matter.get(k)
-            and k not in ("version", "change_note")]
+    meta = [
+        (k, old.front_matter.get(k), new.front_matter.get(k))
+        for k in keys
+        if old.front_matter.get(k) != new.front_matter.get(k)
+        and k not in ("version", "change_note")
+    ]
     return VersionDiff(old, new, changes, meta)
 
 
 def render_text(diff: VersionDiff) -> str:
     """The diff as plain text (for the CLI)."""
-    out = [f"{diff.old.rulebook.key} {diff.old.version} → {diff.new.version} ({diff.bump} "
-           f"change): {diff.count('added')} added, {diff.count('removed')} removed, "
-           f"{diff.count('changed')} changed, {diff.count('unchanged')} unchanged clauses"]
+    out = [
+        f"{diff.old.rulebook.key} {diff.old.version} → {diff.new.version} ({diff.bump} "
+        f"change): {diff.count('added')} added, {diff.count('removed')} removed, "
+        f"{diff.count('changed')} changed, {diff.count('unchanged')} unchanged clauses"
+    ]
     for key, before, after in diff.front_matter:
         out.append(f"front matter {key}: {before!r} → {after!r}")
     for change in diff.changed:

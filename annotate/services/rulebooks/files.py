@@ -24,8 +24,9 @@ def _sources(path: Path) -> list[Path]:
     if (path / "module.md").is_file():
         files.append(path / "module.md")
     if not files:
-        raise InvalidInput(f"{path}: no rulebook files (vMAJOR.MINOR.PATCH.md or module.md) "
-                           "in this directory.")
+        raise InvalidInput(
+            f"{path}: no rulebook files (vMAJOR.MINOR.PATCH.md or module.md) in this directory."
+        )
     return files
 
 
@@ -49,9 +50,12 @@ def load_sources(path: Path) -> list[tuple[ParsedRulebook, ParsedQuiz | None]]:
         quiz = None
         if quiz_file.is_file():
             try:
-                quiz = parse_quiz_file(quiz_file, rulebook=str(parsed.front_matter["id"]),
-                                       version=parsed.version,
-                                       clause_keys={c.key for c in parsed.clauses})
+                quiz = parse_quiz_file(
+                    quiz_file,
+                    rulebook=str(parsed.front_matter["id"]),
+                    version=parsed.version,
+                    clause_keys={c.key for c in parsed.clauses},
+                )
             except InvalidInput as error:
                 problems.extend(error.problems or [str(error)])
                 continue

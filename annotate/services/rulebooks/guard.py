@@ -32,15 +32,15 @@ def _stored_status(session: Session, version_id: int | None) -> VersionStatus | 
     if version_id is None:
         return None
     with session.no_autoflush:
-        value = session.execute(sa.select(RulebookVersion.status)
-                                .where(RulebookVersion.id == version_id)).scalar()
+        value = session.execute(
+            sa.select(RulebookVersion.status).where(RulebookVersion.id == version_id)
+        ).scalar()
     return VersionStatus(value) if value is not None else None
 
 
 def _stored_version_of_clause(session: Session, clause: Clause) -> int | None:
     with session.no_autoflush:
-        return session.execute(sa.select(Clause.version_id).where(Clause.id == clause.id)
-                               ).scalar()
+        return session.execute(sa.select(Clause.version_id).where(Clause.id == clause.id)).scalar()
 
 
 def _version_id_of_new_clause(clause: Clause) -> int | None:
@@ -53,15 +53,18 @@ def _version_id_of_new_clause(clause: Clause) -> int | None:
 def _refuse(what: str, version_id: int | None) -> None:
     raise PublishedVersionImmutable(
         f"Refused: {what} of published rulebook version (id {version_id}). Published versions "
-        "never change; start a new draft instead.")
+        "never change; start a new draft instead."
+    )
 
 
 @event.listens_for(orm.Session, "before_flush")
 def _guard_published_versions(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in list(session.dirty):
         if isinstance(obj, RulebookVersion):
-            if (session.is_modified(obj, include_collections=False)
-                    and _stored_status(session, obj.id) in _FROZEN):
+            if (
+                session.is_modified(obj, include_collections=False)
+                and _stored_status(session, obj.id) in _FROZEN
+            ):
                 _refuse("a change", obj.id)
         elif isinstance(obj, Clause) and session.is_modified(obj, include_collections=False):
             stored = _stored_version_of_clause(session, obj)
@@ -91,4 +94,5 @@ def _guard_bulk_statements(state: ORMExecuteState) -> None:
         if mapper.class_ in (RulebookVersion, Clause):
             raise PublishedVersionImmutable(
                 "Refused: bulk UPDATE/DELETE of rulebook versions or clauses bypasses the "
-                "immutability check; change drafts through the rulebook service.")
+                "immutability check; change drafts through the rulebook service."
+            )

@@ -82,19 +82,23 @@ def _load(text: str, source: str) -> dict[str, Any]:
     return data
 
 
-def _header_problems(data: dict[str, Any], source: str, rulebook: str | None,
-                     version: str | None) -> list[str]:
+def _header_problems(
+    data: dict[str, Any], source: str, rulebook: str | None, version: str | None
+) -> list[str]:
     """What is wrong with the quiz's top-level keys (the questions aside)."""
-    problems = [f"{source}:1: quiz lacks '{key}'"
-                for key in ("rulebook", "version", "questions") if key not in data]
+    problems = [
+        f"{source}:1: quiz lacks '{key}'"
+        for key in ("rulebook", "version", "questions")
+        if key not in data
+    ]
     if rulebook is not None and "rulebook" in data and str(data["rulebook"]) != rulebook:
-        problems.append(f"{source}:1: quiz is for rulebook {data['rulebook']!r}, "
-                        f"not {rulebook!r}")
+        problems.append(f"{source}:1: quiz is for rulebook {data['rulebook']!r}, not {rulebook!r}")
     if version is not None and "version" in data and str(data["version"]) != version:
         problems.append(f"{source}:1: quiz is for version {data['version']}, not {version}")
     pass_mark = data.get("pass_mark")
-    if pass_mark is not None and not (isinstance(pass_mark, int | float)
-                                      and 0 < float(pass_mark) <= 1):
+    if pass_mark is not None and not (
+        isinstance(pass_mark, int | float) and 0 < float(pass_mark) <= 1
+    ):
         problems.append(f"{source}:1: pass_mark must be a number in (0, 1]")
     return problems
 
@@ -109,8 +113,9 @@ def _shape_problem(entry: Any, number: int, where: str) -> str | None:
     return None
 
 
-def _question(entry: dict[str, Any], where: str,
-              clause_keys: set[str] | None) -> tuple[ParsedQuestion | None, list[str]]:
+def _question(
+    entry: dict[str, Any], where: str, clause_keys: set[str] | None
+) -> tuple[ParsedQuestion | None, list[str]]:
     """The question read from a well-shaped ``entry``, and what is wrong with it (None when its
     choices or answer are unusable)."""
     key = str(entry["key"])
@@ -118,21 +123,34 @@ def _question(entry: dict[str, Any], where: str,
     if not (isinstance(choices, list) and len(choices) >= 2):
         return None, [f"{where}: question {key} needs at least two choices"]
     answer = entry["answer"]
-    if not (isinstance(answer, int) and not isinstance(answer, bool)
-            and 0 <= answer < len(choices)):
+    if not (
+        isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(choices)
+    ):
         return None, [f"{where}: question {key}: answer must be an index 0-{len(choices) - 1}"]
     clause = str(entry["clause"])
     problems = []
     if clause_keys is not None and clause not in clause_keys:
-        problems.append(f"{where}: question {key} cites clause {clause}, which is not in "
-                        "the rulebook")
-    return ParsedQuestion(key=key, clause=clause, prompt=str(entry["prompt"]),
-                          choices=[str(c) for c in choices], answer=answer,
-                          explanation=str(entry["explanation"])), problems
+        problems.append(
+            f"{where}: question {key} cites clause {clause}, which is not in the rulebook"
+        )
+    return ParsedQuestion(
+        key=key,
+        clause=clause,
+        prompt=str(entry["prompt"]),
+        choices=[str(c) for c in choices],
+        answer=answer,
+        explanation=str(entry["explanation"]),
+    ), problems
 
 
-def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None,
-               version: str | None = None, clause_keys: set[str] | None = None) -> ParsedQuiz:
+def parse_quiz(
+    text: str,
+    source: str = "<quiz>",
+    *,
+    rulebook: str | None = None,
+    version: str | None = None,
+    clause_keys: set[str] | None = None,
+) -> ParsedQuiz:
     """Parse a quiz and check it against its rulebook version.
 
     :param rulebook: the rulebook id the quiz must name (unchecked if None).
@@ -166,9 +184,12 @@ def parse_quiz(text: str, source: str = "<quiz>", *, rulebook: str | None = None
     if problems:
         raise InvalidInput(f"{source}: quiz refused", problems)
     pass_mark = data.get("pass_mark")
-    return ParsedQuiz(rulebook=str(data["rulebook"]), version=str(data["version"]),
-                      pass_mark=float(pass_mark) if pass_mark is not None else None,
-                      questions=questions)
+    return ParsedQuiz(
+        rulebook=str(data["rulebook"]),
+        version=str(data["version"]),
+        pass_mark=float(pass_mark) if pass_mark is not None else None,
+        questions=questions,
+    )
 
 
 def parse_quiz_file(path: Path, **checks: Any) -> ParsedQuiz:

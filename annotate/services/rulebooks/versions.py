@@ -68,35 +68,38 @@ class ParsedRulebook:
 def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], int]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        raise InvalidInput(f"{source}: not a rulebook",
-                           [f"{source}:1: missing YAML front matter (a first line '---')"])
+        raise InvalidInput(
+            f"{source}: not a rulebook",
+            [f"{source}:1: missing YAML front matter (a first line '---')"],
+        )
     end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
     if not end:
-        raise InvalidInput(f"{source}: not a rulebook",
-                           [f"{source}:1: front matter is not closed by '---'"])
+        raise InvalidInput(
+            f"{source}: not a rulebook", [f"{source}:1: front matter is not closed by '---'"]
+        )
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{source}: bad front matter",
-                           [f"{source}:{end}: YAML error: {exc}"]) from None
+        raise InvalidInput(
+            f"{source}: bad front matter", [f"{source}:{end}: YAML error: {exc}"]
+        ) from None
     if not isinstance(meta, dict):
-        raise InvalidInput(f"{source}: bad front matter",
-                           [f"{source}:2: front matter must be a mapping"])
+        raise InvalidInput(
+            f"{source}: bad front matter", [f"{source}:2: front matter must be a mapping"]
+        )
     return meta, end + 1
 
 
 def _front_matter_problems(meta: dict[str, Any], source: str) -> list[str]:
     """Missing keys, a version that is not semantic, an unknown kind."""
     required = LEGAL_REQUIRED_KEYS if meta.get("kind") == "legal" else REQUIRED_KEYS
-    problems = [f"{source}:2: front matter lacks '{key}'"
-                for key in required if key not in meta]
+    problems = [f"{source}:2: front matter lacks '{key}'" for key in required if key not in meta]
     version = str(meta.get("version", ""))
     if "version" in meta and not SEMVER_RE.match(version):
         problems.append(f"{source}:2: version {version!r} is not semantic (MAJOR.MINOR.PATCH)")
     kind = meta.get("kind")
     if kind is not None and kind not in {k.value for k in RulebookKind} | {"legal"}:
-        problems.append(f"{source}:2: kind must be functional, security or legal, "
-                        f"not {kind!r}")
+        problems.append(f"{source}:2: kind must be functional, security or legal, not {kind!r}")
     return problems
 
 
@@ -135,8 +138,9 @@ def _read_body(lines: list[str], start: int, source: str) -> _Body:
             current = None
         elif match := CLAUSE_RE.match(line):
             if not in_clauses:
-                body.problems.append(f"{source}:{number}: clause {match[1]} is outside "
-                                     "'## Clauses'")
+                body.problems.append(
+                    f"{source}:{number}: clause {match[1]} is outside '## Clauses'"
+                )
             if any(c.key == match[1] for c in body.clauses):
                 body.problems.append(f"{source}:{number}: duplicate clause key {match[1]}")
             current = ParsedClause(key=match[1], title=match[2], text="")
@@ -150,8 +154,11 @@ def _read_body(lines: list[str], start: int, source: str) -> _Body:
 
 def _publishable_problems(body: _Body, source: str) -> list[str]:
     """The required sections and at least one clause (needed to publish)."""
-    problems = [f"{source}: missing required section '## {name}'"
-                for name in REQUIRED_SECTIONS if name not in body.sections]
+    problems = [
+        f"{source}: missing required section '## {name}'"
+        for name in REQUIRED_SECTIONS
+        if name not in body.sections
+    ]
     if not body.clauses:
         problems.append(f"{source}: no numbered clauses ('### R1.1 Title') under '## Clauses'")
     return problems
@@ -180,10 +187,9 @@ def split_body(text: str) -> str:
     """Return the Markdown after the front matter (what a reader sees)."""
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":
-        end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---"),
-                   0)
+        end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
         if end:
-            return "\n".join(lines[end + 1:])
+            return "\n".join(lines[end + 1 :])
     return text
 
 
@@ -195,10 +201,13 @@ def parse_rulebook_file(path: Path) -> ParsedRulebook:
 def newest_published(project_id: Any) -> sa.Select:
     """SELECT of a project's newest published rulebook version (``project_id`` may be a value
     or a bound parameter); the one rule for "the version annotators work under"."""
-    return (sa.select(RulebookVersion).join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
-            .where(Rulebook.project_id == project_id,
-                   RulebookVersion.status == VersionStatus.published)
-            .order_by(RulebookVersion.published_at.desc(), RulebookVersion.id.desc()).limit(1))
+    return (
+        sa.select(RulebookVersion)
+        .join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
+        .where(Rulebook.project_id == project_id, RulebookVersion.status == VersionStatus.published)
+        .order_by(RulebookVersion.published_at.desc(), RulebookVersion.id.desc())
+        .limit(1)
+    )
 
 
 def current_version(session: Session, project: Project) -> RulebookVersion | None:
@@ -208,10 +217,19 @@ def current_version(session: Session, project: Project) -> RulebookVersion | Non
 
 def list_versions(session: Session, project: Project) -> list[RulebookVersion]:
     """Every rulebook version of the project, newest first (the history)."""
-    return list(session.scalars(
-        sa.select(RulebookVersion).join(Rulebook).where(Rulebook.project_id == project.id)
-        .order_by(RulebookVersion.major.desc(), RulebookVersion.minor.desc(),
-                  RulebookVersion.patch.desc(), RulebookVersion.id.desc())))
+    return list(
+        session.scalars(
+            sa.select(RulebookVersion)
+            .join(Rulebook)
+            .where(Rulebook.project_id == project.id)
+            .order_by(
+                RulebookVersion.major.desc(),
+                RulebookVersion.minor.desc(),
+                RulebookVersion.patch.desc(),
+                RulebookVersion.id.desc(),
+            )
+        )
+    )
 
 
 def _sha256(text: str) -> str:
@@ -219,12 +237,15 @@ def _sha256(text: str) -> str:
 
 
 def _clauses(parsed: ParsedRulebook) -> list[Clause]:
-    return [Clause(key=c.key, title=c.title[:300], text=c.text, examples=c.examples,
-                   position=i) for i, c in enumerate(parsed.clauses)]
+    return [
+        Clause(key=c.key, title=c.title[:300], text=c.text, examples=c.examples, position=i)
+        for i, c in enumerate(parsed.clauses)
+    ]
 
 
-def import_rulebook(session: Session, project: Project, parsed: ParsedRulebook, *,
-                    actor: User | None = None) -> RulebookVersion:
+def import_rulebook(
+    session: Session, project: Project, parsed: ParsedRulebook, *, actor: User | None = None
+) -> RulebookVersion:
     """Store ``parsed`` as a draft version of the project's rulebook with that id.
 
     :raises InvalidInput: the source is the legal-awareness module, not a rulebook.
@@ -232,36 +253,61 @@ def import_rulebook(session: Session, project: Project, parsed: ParsedRulebook, 
     """
     meta = parsed.front_matter
     if meta.get("kind") == "legal":
-        raise InvalidInput(f"{parsed.source}: this is the legal-awareness training module, "
-                           "not a project rulebook; import it without --project.")
-    rulebook = session.scalar(sa.select(Rulebook).where(
-        Rulebook.project_id == project.id, Rulebook.key == str(meta["id"])))
+        raise InvalidInput(
+            f"{parsed.source}: this is the legal-awareness training module, "
+            "not a project rulebook; import it without --project."
+        )
+    rulebook = session.scalar(
+        sa.select(Rulebook).where(
+            Rulebook.project_id == project.id, Rulebook.key == str(meta["id"])
+        )
+    )
     if rulebook is None:
-        rulebook = Rulebook(project=project, key=str(meta["id"]), title=str(meta["title"]),
-                            kind=RulebookKind(meta.get("kind", "functional")))
+        rulebook = Rulebook(
+            project=project,
+            key=str(meta["id"]),
+            title=str(meta["title"]),
+            kind=RulebookKind(meta.get("kind", "functional")),
+        )
         session.add(rulebook)
         session.flush()
     if any(v.version == parsed.version for v in rulebook.versions):
-        raise Conflict(f"{parsed.source}: version {parsed.version} of rulebook "
-                       f"{rulebook.key!r} already exists in {project.slug}.")
+        raise Conflict(
+            f"{parsed.source}: version {parsed.version} of rulebook "
+            f"{rulebook.key!r} already exists in {project.slug}."
+        )
     major, minor, patch = (int(p) for p in parsed.version.split("."))
     version = RulebookVersion(
-        rulebook=rulebook, version=parsed.version, major=major, minor=minor, patch=patch,
-        title=str(meta["title"])[:200], body=parsed.body, front_matter=meta,
-        sha256=parsed.sha256, change_note=str(meta.get("change_note", "")),
-        created_by_id=actor.id if actor else None)
+        rulebook=rulebook,
+        version=parsed.version,
+        major=major,
+        minor=minor,
+        patch=patch,
+        title=str(meta["title"])[:200],
+        body=parsed.body,
+        front_matter=meta,
+        sha256=parsed.sha256,
+        change_note=str(meta.get("change_note", "")),
+        created_by_id=actor.id if actor else None,
+    )
     version.clauses = _clauses(parsed)
     session.add(version)
     session.flush()
-    record_event(session, "rulebook.import", "rulebook_version", version.id, actor=actor,
-                 project_id=project.id,
-                 details={"rulebook": rulebook.key, "version": version.version,
-                          "sha256": version.sha256})
+    record_event(
+        session,
+        "rulebook.import",
+        "rulebook_version",
+        version.id,
+        actor=actor,
+        project_id=project.id,
+        details={"rulebook": rulebook.key, "version": version.version, "sha256": version.sha256},
+    )
     return version
 
 
-def update_draft(session: Session, version: RulebookVersion, text: str, *,
-                 actor: User | None = None) -> RulebookVersion:
+def update_draft(
+    session: Session, version: RulebookVersion, text: str, *, actor: User | None = None
+) -> RulebookVersion:
     """Replace a draft's Markdown source (and so its clauses and sha256).
 
     The version number and rulebook id in the front matter must stay the same; required
@@ -271,16 +317,20 @@ def update_draft(session: Session, version: RulebookVersion, text: str, *,
     :raises InvalidInput: the text does not parse, or changes the id or version.
     """
     if version.status != VersionStatus.draft:
-        raise Conflict(f"Version {version.version} is {version.status.value}; "
-                       "published versions never change. Start a new draft instead.")
+        raise Conflict(
+            f"Version {version.version} is {version.status.value}; "
+            "published versions never change. Start a new draft instead."
+        )
     source = f"{version.rulebook.key} {version.version}"
     parsed = parse_rulebook(text, source, strict=False)
     problems = []
     if str(parsed.front_matter.get("id")) != version.rulebook.key:
         problems.append(f"{source}:2: id must stay {version.rulebook.key!r}")
     if parsed.version != version.version:
-        problems.append(f"{source}:2: version must stay {version.version!r}; "
-                        "start a new draft for another version")
+        problems.append(
+            f"{source}:2: version must stay {version.version!r}; "
+            "start a new draft for another version"
+        )
     if problems:
         raise InvalidInput(f"{source}: draft refused", problems)
     version.body = text
@@ -292,15 +342,25 @@ def update_draft(session: Session, version: RulebookVersion, text: str, *,
     session.flush()  # delete the old clauses before their keys are reused
     version.clauses.extend(_clauses(parsed))
     session.flush()
-    record_event(session, "rulebook.edit", "rulebook_version", version.id, actor=actor,
-                 project_id=version.rulebook.project_id,
-                 details={"rulebook": version.rulebook.key, "version": version.version,
-                          "sha256": version.sha256})
+    record_event(
+        session,
+        "rulebook.edit",
+        "rulebook_version",
+        version.id,
+        actor=actor,
+        project_id=version.rulebook.project_id,
+        details={
+            "rulebook": version.rulebook.key,
+            "version": version.version,
+            "sha256": version.sha256,
+        },
+    )
     return version
 
 
-def new_draft_from(session: Session, base: RulebookVersion, new_version: str, *,
-                   actor: User | None = None) -> RulebookVersion:
+def new_draft_from(
+    session: Session, base: RulebookVersion, new_version: str, *, actor: User | None = None
+) -> RulebookVersion:
     """Start a draft ``new_version`` whose text is a copy of ``base`` (version bumped).
 
     :raises InvalidInput: ``new_version`` is not semantic or not newer than ``base``.
@@ -313,16 +373,23 @@ def new_draft_from(session: Session, base: RulebookVersion, new_version: str, *,
     if tuple(int(p) for p in match.groups()) <= (base.major, base.minor, base.patch):
         raise InvalidInput(f"Version {new_version} must be newer than {base.version}.")
     text = re.sub(r"(?m)^version:.*$", f"version: {new_version}", base.body, count=1)
-    text = re.sub(r"(?m)^change_note:.*$",
-                  f"change_note: \"Describe what changed since {base.version}.\"", text,
-                  count=1)
+    text = re.sub(
+        r"(?m)^change_note:.*$",
+        f'change_note: "Describe what changed since {base.version}."',
+        text,
+        count=1,
+    )
     parsed = parse_rulebook(text, f"{base.rulebook.key} {new_version}", strict=False)
     return import_rulebook(session, base.rulebook.project, parsed, actor=actor)
 
 
-def publish_version(session: Session, version: RulebookVersion, *, actor: User | None = None,
-                    on_publish: Callable[[RulebookVersion], Mapping[str, Any]] | None = None
-                    ) -> RulebookVersion:
+def publish_version(
+    session: Session,
+    version: RulebookVersion,
+    *,
+    actor: User | None = None,
+    on_publish: Callable[[RulebookVersion], Mapping[str, Any]] | None = None,
+) -> RulebookVersion:
     """Publish a draft: it becomes immutable; a major bump requires re-training.
 
     This is the rulebook's half of publishing; it knows nothing of training. Publish through
@@ -334,28 +401,44 @@ def publish_version(session: Session, version: RulebookVersion, *, actor: User |
     :raises InvalidInput: the source lacks what a publishable rulebook needs.
     """
     if version.status != VersionStatus.draft:
-        raise Conflict(f"Version {version.version} is {version.status.value}; "
-                       "published versions never change.")
+        raise Conflict(
+            f"Version {version.version} is {version.status.value}; published versions never change."
+        )
     parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
-    previous = [v for v in version.rulebook.versions
-                if v.status == VersionStatus.published and v.id != version.id]
+    previous = [
+        v
+        for v in version.rulebook.versions
+        if v.status == VersionStatus.published and v.id != version.id
+    ]
     newest = max(((v.major, v.minor, v.patch) for v in previous), default=None)
     if newest is not None and newest >= (version.major, version.minor, version.patch):
-        raise Conflict(f"Version {version.version} is not newer than the published "
-                       f"{'.'.join(map(str, newest))}; import a higher version.")
+        raise Conflict(
+            f"Version {version.version} is not newer than the published "
+            f"{'.'.join(map(str, newest))}; import a higher version."
+        )
     version.requires_retraining = newest is None or newest[0] < version.major
     version.status = VersionStatus.published
     version.sha256 = _sha256(version.body)
     version.published_at = utcnow()
     version.published_by_id = actor.id if actor else None
     session.flush()
-    details: dict[str, Any] = {"rulebook": version.rulebook.key, "version": version.version,
-                               "sha256": version.sha256,
-                               "requires_retraining": version.requires_retraining}
+    details: dict[str, Any] = {
+        "rulebook": version.rulebook.key,
+        "version": version.version,
+        "sha256": version.sha256,
+        "requires_retraining": version.requires_retraining,
+    }
     if on_publish is not None:
         details.update(on_publish(version))
-    record_event(session, "rulebook.publish", "rulebook_version", version.id, actor=actor,
-                 project_id=version.rulebook.project_id, details=details)
+    record_event(
+        session,
+        "rulebook.publish",
+        "rulebook_version",
+        version.id,
+        actor=actor,
+        project_id=version.rulebook.project_id,
+        details=details,
+    )
     return version
 
 
@@ -364,9 +447,13 @@ def find_version(session: Session, project: Project, version: str) -> RulebookVe
 
     :raises NotFound: no such version.
     """
-    found = session.scalar(sa.select(RulebookVersion).join(Rulebook).where(
-        Rulebook.project_id == project.id, RulebookVersion.version == version)
-        .order_by(RulebookVersion.id).limit(1))
+    found = session.scalar(
+        sa.select(RulebookVersion)
+        .join(Rulebook)
+        .where(Rulebook.project_id == project.id, RulebookVersion.version == version)
+        .order_by(RulebookVersion.id)
+        .limit(1)
+    )
     if found is None:
         raise NotFound(f"No rulebook version {version!r} in project {project.slug!r}.")
     return found

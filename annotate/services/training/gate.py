@@ -101,14 +101,20 @@ class GateStatus:
 # --- the SQL ---------------------------------------------------------------------------------
 
 
-def covering_qualification(covered: Any, user_id: Any, project_id: Any, rulebook_id: Any,
-                           major: Any, now: Any) -> tuple[sa.ColumnElement[bool], ...]:
+def covering_qualification(
+    covered: Any, user_id: Any, project_id: Any, rulebook_id: Any, major: Any, now: Any
+) -> tuple[sa.ColumnElement[bool], ...]:
     """The conditions for a qualification (whose version is ``covered``, joined) to cover a
     version of rulebook ``rulebook_id`` with major ``major``: unrevoked, unexpired, and for
     the same major release (a minor bump needs only an acknowledgement)."""
-    return (Qualification.user_id == user_id, Qualification.project_id == project_id,
-            Qualification.revoked_at.is_(None), Qualification.expires_at > now,
-            covered.rulebook_id == rulebook_id, covered.major == major)
+    return (
+        Qualification.user_id == user_id,
+        Qualification.project_id == project_id,
+        Qualification.revoked_at.is_(None),
+        Qualification.expires_at > now,
+        covered.rulebook_id == rulebook_id,
+        covered.major == major,
+    )
 
 
 #: The gate statement's parameters (callers adding columns to it use the same ones).
@@ -128,39 +134,73 @@ def gate_statement(lock: bool) -> sa.Select:
     tabs never take two items at once) and its ``served`` count is current.
     """
     user_id, project_id, now = USER_ID, PROJECT_ID, NOW
-    current_id = (newest_published(project_id).with_only_columns(RulebookVersion.id)
-                  .scalar_subquery())
-    legal_id = (sa.select(TrainingModule.id).where(TrainingModule.kind == ModuleKind.legal)
-                .order_by(TrainingModule.id.desc()).limit(1).scalar_subquery())
+    current_id = (
+        newest_published(project_id).with_only_columns(RulebookVersion.id).scalar_subquery()
+    )
+    legal_id = (
+        sa.select(TrainingModule.id)
+        .where(TrainingModule.kind == ModuleKind.legal)
+        .order_by(TrainingModule.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     last_pass = (
         sa.select(sa.func.max(TrainingAttempt.submitted_at))
-        .where(TrainingAttempt.user_id == user_id, TrainingAttempt.module_id == TrainingModule.id,
-               TrainingAttempt.passed.is_(True)).scalar_subquery())
+        .where(
+            TrainingAttempt.user_id == user_id,
+            TrainingAttempt.module_id == TrainingModule.id,
+            TrainingAttempt.passed.is_(True),
+        )
+        .scalar_subquery()
+    )
     covered = aliased(RulebookVersion)
     qualified = (
         sa.select(Qualification.rulebook_version_id)
         .join(covered, covered.id == Qualification.rulebook_version_id)
-        .where(*covering_qualification(covered, user_id, project_id,
-                                       RulebookVersion.rulebook_id, RulebookVersion.major, now))
-        .order_by(Qualification.granted_at.desc()).limit(1).scalar_subquery())
-    acknowledged = sa.exists().where(Acknowledgement.user_id == user_id,
-                                     Acknowledgement.rulebook_version_id == RulebookVersion.id,
-                                     Acknowledgement.sha256 == RulebookVersion.sha256)
+        .where(
+            *covering_qualification(
+                covered,
+                user_id,
+                project_id,
+                RulebookVersion.rulebook_id,
+                RulebookVersion.major,
+                now,
+            )
+        )
+        .order_by(Qualification.granted_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    acknowledged = sa.exists().where(
+        Acknowledgement.user_id == user_id,
+        Acknowledgement.rulebook_version_id == RulebookVersion.id,
+        Acknowledgement.sha256 == RulebookVersion.sha256,
+    )
     statement = (
-        sa.select(Membership.id.label("membership_id"), Membership.served,
-                  Membership.suspended_at, Membership.suspended_reason,
-                  RulebookVersion.id.label("version_id"), RulebookVersion.version,
-                  RulebookVersion.title.label("version_title"),
-                  RulebookVersion.sha256.label("version_sha256"),
-                  TrainingModule.validity_days.label("legal_validity_days"),
-                  last_pass.label("legal_passed_at"),
-                  qualified.label("qualified_version_id"), acknowledged.label("acknowledged"))
+        sa.select(
+            Membership.id.label("membership_id"),
+            Membership.served,
+            Membership.suspended_at,
+            Membership.suspended_reason,
+            RulebookVersion.id.label("version_id"),
+            RulebookVersion.version,
+            RulebookVersion.title.label("version_title"),
+            RulebookVersion.sha256.label("version_sha256"),
+            TrainingModule.validity_days.label("legal_validity_days"),
+            last_pass.label("legal_passed_at"),
+            qualified.label("qualified_version_id"),
+            acknowledged.label("acknowledged"),
+        )
         .select_from(Membership)
         .outerjoin(RulebookVersion, RulebookVersion.id == current_id)
         .outerjoin(TrainingModule, TrainingModule.id == legal_id)
-        .where(Membership.user_id == user_id, Membership.project_id == project_id,
-               Membership.role == ProjectRole.annotator)
-        .limit(1))
+        .where(
+            Membership.user_id == user_id,
+            Membership.project_id == project_id,
+            Membership.role == ProjectRole.annotator,
+        )
+        .limit(1)
+    )
     return statement.with_for_update(of=Membership) if lock else statement
 
 
@@ -180,22 +220,31 @@ def gate_facts(row: sa.Row | None) -> GateFacts | None:
     gate = row._mapping
     if gate["membership_id"] is None:
         return None
-    version = (WorkingVersion(gate["version_id"], gate["version"], gate["version_title"],
-                              gate["version_sha256"])
-               if gate["version_id"] is not None else None)
+    version = (
+        WorkingVersion(
+            gate["version_id"], gate["version"], gate["version_title"], gate["version_sha256"]
+        )
+        if gate["version_id"] is not None
+        else None
+    )
     return GateFacts(
-        membership_id=gate["membership_id"], served=gate["served"],
-        suspended_at=gate["suspended_at"], suspended_reason=gate["suspended_reason"],
-        version=version, legal_validity_days=gate["legal_validity_days"],
+        membership_id=gate["membership_id"],
+        served=gate["served"],
+        suspended_at=gate["suspended_at"],
+        suspended_reason=gate["suspended_reason"],
+        version=version,
+        legal_validity_days=gate["legal_validity_days"],
         legal_passed_at=gate["legal_passed_at"],
         qualified_version_id=gate["qualified_version_id"],
-        acknowledged=bool(gate["acknowledged"]))
+        acknowledged=bool(gate["acknowledged"]),
+    )
 
 
 def read_gate(session: Session, user_id: int, project_id: int) -> GateFacts | None:
     """The gate's facts for an annotator of a project, or None if they are not one."""
-    return gate_facts(session.execute(gate_statement(False),
-                                      gate_params(user_id, project_id)).first())
+    return gate_facts(
+        session.execute(gate_statement(False), gate_params(user_id, project_id)).first()
+    )
 
 
 # --- the decision ----------------------------------------------------------------------------
@@ -208,32 +257,54 @@ def admit(session: Session, facts: GateFacts | None, project: Project) -> Workin
         page say which rulebook to train on).
     """
     if facts is None:
-        raise NotQualified(_l("You are not an annotator in %(project)s.", project=project.name),
-                           "membership")
+        raise NotQualified(
+            _l("You are not an annotator in %(project)s.", project=project.name), "membership"
+        )
     if facts.suspended_at is not None:
         raise NotQualified(
-            _l("You are suspended in %(project)s: %(reason)s", project=project.name,
-               reason=facts.suspended_reason) if facts.suspended_reason
-            else _l("You are suspended in %(project)s.", project=project.name), "suspended")
+            _l(
+                "You are suspended in %(project)s: %(reason)s",
+                project=project.name,
+                reason=facts.suspended_reason,
+            )
+            if facts.suspended_reason
+            else _l("You are suspended in %(project)s.", project=project.name),
+            "suspended",
+        )
     version = facts.version
     if version is None:
-        raise NotQualified(_l("%(project)s has no published rulebook yet.", project=project.name),
-                           "no_rulebook")
+        raise NotQualified(
+            _l("%(project)s has no published rulebook yet.", project=project.name), "no_rulebook"
+        )
     if facts.legal_validity_days is not None and (
-            facts.legal_passed_at is None
-            or facts.legal_passed_at + timedelta(days=facts.legal_validity_days) <= utcnow()):
-        raise NotQualified(_l("Complete the legal-awareness training first."), "legal_training",
-                           session.get(RulebookVersion, version.id))
+        facts.legal_passed_at is None
+        or facts.legal_passed_at + timedelta(days=facts.legal_validity_days) <= utcnow()
+    ):
+        raise NotQualified(
+            _l("Complete the legal-awareness training first."),
+            "legal_training",
+            session.get(RulebookVersion, version.id),
+        )
     if facts.qualified_version_id is None:
         raise NotQualified(
-            _l("Pass the training quiz for rulebook %(title)s v%(version)s before annotating.",
-               title=version.title, version=version.version), "training",
-            session.get(RulebookVersion, version.id))
+            _l(
+                "Pass the training quiz for rulebook %(title)s v%(version)s before annotating.",
+                title=version.title,
+                version=version.version,
+            ),
+            "training",
+            session.get(RulebookVersion, version.id),
+        )
     if facts.qualified_version_id != version.id and not facts.acknowledged:
         raise NotQualified(
-            _l("Rulebook %(title)s changed to v%(version)s: read the change and acknowledge it.",
-               title=version.title, version=version.version), "acknowledge",
-            session.get(RulebookVersion, version.id))
+            _l(
+                "Rulebook %(title)s changed to v%(version)s: read the change and acknowledge it.",
+                title=version.title,
+                version=version.version,
+            ),
+            "acknowledge",
+            session.get(RulebookVersion, version.id),
+        )
     return version
 
 

@@ -28,8 +28,9 @@ class ImportResult:
     legal_modules: list[TrainingModule] = field(default_factory=list)
 
 
-def import_path(session: Session, path: Path, project: Project | None, *,
-                actor: User | None = None) -> ImportResult:
+def import_path(
+    session: Session, path: Path, project: Project | None, *, actor: User | None = None
+) -> ImportResult:
     """Import rulebook drafts (with their training modules) and legal modules from ``path``
     (a file, or a directory as :func:`~annotate.services.rulebooks.files.load_sources` reads
     it: all-or-nothing, every file and quiz checked before anything is written).
@@ -41,20 +42,21 @@ def import_path(session: Session, path: Path, project: Project | None, *,
     for parsed, quiz in load_sources(path):
         if parsed.front_matter.get("kind") == "legal":
             assert quiz is not None
-            result.legal_modules.append(install_legal_module(session, parsed, quiz,
-                                                             actor=actor))
+            result.legal_modules.append(install_legal_module(session, parsed, quiz, actor=actor))
             continue
         if project is None:
-            raise InvalidInput(f"{parsed.source}: a rulebook needs a target project "
-                               "(--project SLUG).")
+            raise InvalidInput(
+                f"{parsed.source}: a rulebook needs a target project (--project SLUG)."
+            )
         version = import_rulebook(session, project, parsed, actor=actor)
         create_module(session, version, quiz)
         result.versions.append(version)
     return result
 
 
-def publish_with_training(session: Session, version: RulebookVersion, *,
-                          actor: User | None = None) -> RulebookVersion:
+def publish_with_training(
+    session: Session, version: RulebookVersion, *, actor: User | None = None
+) -> RulebookVersion:
     """Publish a draft (:func:`~annotate.services.rulebooks.versions.publish_version`) and
     give it its training module, with gold items of the project added to its quiz; the
     ``rulebook.publish`` audit event names the module and its number of questions.

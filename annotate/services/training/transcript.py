@@ -33,8 +33,22 @@ from annotate.models import (
 )
 from annotate.services.data.spreadsheet import safe_text
 
-COLUMNS = ("project", "annotator", "event", "module", "rulebook_version", "at", "attempt",
-           "score", "pass_mark", "passed", "expires_at", "sha256", "reason", "by")
+COLUMNS = (
+    "project",
+    "annotator",
+    "event",
+    "module",
+    "rulebook_version",
+    "at",
+    "attempt",
+    "score",
+    "pass_mark",
+    "passed",
+    "expires_at",
+    "sha256",
+    "reason",
+    "by",
+)
 
 
 @dataclass(frozen=True)
@@ -70,64 +84,123 @@ class _QualificationFields(TypedDict):
 
 
 def _people(session: Session, project: Project) -> dict[int, User]:
-    members = session.scalars(sa.select(User).join(Membership).where(
-        Membership.project_id == project.id, Membership.role == ProjectRole.annotator))
+    members = session.scalars(
+        sa.select(User)
+        .join(Membership)
+        .where(Membership.project_id == project.id, Membership.role == ProjectRole.annotator)
+    )
     people = {u.id: u for u in members}
-    others = session.scalars(sa.select(User).where(User.id.in_(
-        sa.select(Qualification.user_id).where(Qualification.project_id == project.id)
-        .union(sa.select(TrainingAttempt.user_id)
-               .where(TrainingAttempt.project_id == project.id)))))
+    others = session.scalars(
+        sa.select(User).where(
+            User.id.in_(
+                sa.select(Qualification.user_id)
+                .where(Qualification.project_id == project.id)
+                .union(
+                    sa.select(TrainingAttempt.user_id).where(
+                        TrainingAttempt.project_id == project.id
+                    )
+                )
+            )
+        )
+    )
     people.update({u.id: u for u in others})
     return people
 
 
-def transcript_rows(session: Session, project: Project, *,
-                    now: datetime | None = None) -> list[TranscriptRow]:
+def transcript_rows(
+    session: Session, project: Project, *, now: datetime | None = None
+) -> list[TranscriptRow]:
     """Every training event of the project's annotators, by annotator then time."""
     now = now or utcnow()
     people = _people(session, project)
     ids = list(people)
     rows: list[TranscriptRow] = []
-    version_ids = list(session.scalars(sa.select(RulebookVersion.id).join(Rulebook).where(
-        Rulebook.project_id == project.id)))
+    version_ids = list(
+        session.scalars(
+            sa.select(RulebookVersion.id).join(Rulebook).where(Rulebook.project_id == project.id)
+        )
+    )
     attempts = session.execute(
-        sa.select(TrainingAttempt, TrainingModule).join(TrainingModule).where(
+        sa.select(TrainingAttempt, TrainingModule)
+        .join(TrainingModule)
+        .where(
             TrainingAttempt.user_id.in_(ids),
-            sa.or_(TrainingModule.kind == ModuleKind.legal,
-                   TrainingModule.rulebook_version_id.in_(version_ids)))
-        .order_by(TrainingAttempt.submitted_at, TrainingAttempt.id)).all()
+            sa.or_(
+                TrainingModule.kind == ModuleKind.legal,
+                TrainingModule.rulebook_version_id.in_(version_ids),
+            ),
+        )
+        .order_by(TrainingAttempt.submitted_at, TrainingAttempt.id)
+    ).all()
     counter: dict[tuple[int, int], int] = {}
     for attempt, module in attempts:
-        number = counter[(attempt.user_id, module.id)] = counter.get(
-            (attempt.user_id, module.id), 0) + 1
-        rows.append(TranscriptRow(
-            people[attempt.user_id], "attempt", attempt.submitted_at, module.key,
-            module.version, number, attempt.score,
-            (attempt.answers or {}).get("pass_mark"), attempt.passed,
-            attempt_id=attempt.id, module_id=module.id))
-    quals = session.scalars(sa.select(Qualification).where(
-        Qualification.project_id == project.id, Qualification.user_id.in_(ids)))
+        number = counter[(attempt.user_id, module.id)] = (
+            counter.get((attempt.user_id, module.id), 0) + 1
+        )
+        rows.append(
+            TranscriptRow(
+                people[attempt.user_id],
+                "attempt",
+                attempt.submitted_at,
+                module.key,
+                module.version,
+                number,
+                attempt.score,
+                (attempt.answers or {}).get("pass_mark"),
+                attempt.passed,
+                attempt_id=attempt.id,
+                module_id=module.id,
+            )
+        )
+    quals = session.scalars(
+        sa.select(Qualification).where(
+            Qualification.project_id == project.id, Qualification.user_id.in_(ids)
+        )
+    )
     for q in quals:
         version = q.rulebook_version
         base: _QualificationFields = {
-            "module": f"{project.slug}/{version.rulebook.key}", "version": version.version,
-            "sha256": version.sha256, "qualification_id": q.id, "attempt_id": q.attempt_id}
-        rows.append(TranscriptRow(people[q.user_id], "qualification", q.granted_at,
-                                  expires_at=q.expires_at, **base))
+            "module": f"{project.slug}/{version.rulebook.key}",
+            "version": version.version,
+            "sha256": version.sha256,
+            "qualification_id": q.id,
+            "attempt_id": q.attempt_id,
+        }
+        rows.append(
+            TranscriptRow(
+                people[q.user_id], "qualification", q.granted_at, expires_at=q.expires_at, **base
+            )
+        )
         if q.revoked_at is not None:
             by = session.get(User, q.revoked_by_id) if q.revoked_by_id else None
-            rows.append(TranscriptRow(people[q.user_id], "revocation", q.revoked_at,
-                                      reason=q.revoked_reason or "",
-                                      by=by.username if by else "", **base))
+            rows.append(
+                TranscriptRow(
+                    people[q.user_id],
+                    "revocation",
+                    q.revoked_at,
+                    reason=q.revoked_reason or "",
+                    by=by.username if by else "",
+                    **base,
+                )
+            )
         elif q.expires_at <= now:
             rows.append(TranscriptRow(people[q.user_id], "expiry", q.expires_at, **base))
-    acks = session.execute(sa.select(Acknowledgement, RulebookVersion).join(
-        RulebookVersion, RulebookVersion.id == Acknowledgement.rulebook_version_id).where(
-        Acknowledgement.user_id.in_(ids), RulebookVersion.id.in_(version_ids)))
+    acks = session.execute(
+        sa.select(Acknowledgement, RulebookVersion)
+        .join(RulebookVersion, RulebookVersion.id == Acknowledgement.rulebook_version_id)
+        .where(Acknowledgement.user_id.in_(ids), RulebookVersion.id.in_(version_ids))
+    )
     for ack, version in acks:
-        rows.append(TranscriptRow(people[ack.user_id], "acknowledgement", ack.acknowledged_at,
-                                  f"{project.slug}/{version.rulebook.key}", version.version,
-                                  sha256=ack.sha256))
+        rows.append(
+            TranscriptRow(
+                people[ack.user_id],
+                "acknowledgement",
+                ack.acknowledged_at,
+                f"{project.slug}/{version.rulebook.key}",
+                version.version,
+                sha256=ack.sha256,
+            )
+        )
     rows.sort(key=lambda r: (r.user.username, r.at))
     return rows
 
@@ -150,8 +223,26 @@ def write_csv(project: Project, rows: Iterable[TranscriptRow], out: IO[str]) -> 
     writer.writerow(COLUMNS)
     count = 0
     for r in rows:
-        writer.writerow([_cell(v) for v in (
-            project.slug, r.user.username, r.event, r.module, r.version, r.at, r.attempt,
-            r.score, r.pass_mark, r.passed, r.expires_at, r.sha256, r.reason, r.by)])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    project.slug,
+                    r.user.username,
+                    r.event,
+                    r.module,
+                    r.version,
+                    r.at,
+                    r.attempt,
+                    r.score,
+                    r.pass_mark,
+                    r.passed,
+                    r.expires_at,
+                    r.sha256,
+                    r.reason,
+                    r.by,
+                )
+            ]
+        )
         count += 1
     return count

@@ -29,8 +29,9 @@ from annotate.services.data.imports import import_records
 def _import(db, project, rows, batch="b1", **kwargs):
     text = "\n".join(json.dumps(r) for r in rows)
     records, problems = read_records(text.encode(), "jsonl")
-    result = import_records(db.session, project, records, batch_name=batch,
-                            parse_problems=problems, **kwargs)
+    result = import_records(
+        db.session, project, records, batch_name=batch, parse_problems=problems, **kwargs
+    )
     db.session.flush()
     return result
 
@@ -40,9 +41,17 @@ def _version(db, project, version="1.0.0"):
     db.session.add(book)
     db.session.flush()
     major, minor, patch = map(int, version.split("."))
-    rv = RulebookVersion(rulebook_id=book.id, version=version, major=major, minor=minor,
-                         patch=patch, status=VersionStatus.published, title="Main",
-                         body="# Main", sha256="a" * 64)
+    rv = RulebookVersion(
+        rulebook_id=book.id,
+        version=version,
+        major=major,
+        minor=minor,
+        patch=patch,
+        status=VersionStatus.published,
+        title="Main",
+        body="# Main",
+        sha256="a" * 64,
+    )
     db.session.add(rv)
     db.session.flush()
     return rv
@@ -51,16 +60,24 @@ def _version(db, project, version="1.0.0"):
 def _annotate(db, project, votes, version=None):
     """``votes``: {external id: {username: value}} — written as current annotations."""
     users = {}
-    items = {i.external_id: i for i in db.session.scalars(
-        sa.select(Item).where(Item.project_id == project.id))}
+    items = {
+        i.external_id: i
+        for i in db.session.scalars(sa.select(Item).where(Item.project_id == project.id))
+    }
     for ext, by_user in votes.items():
         for username, value in by_user.items():
             if username not in users:
                 users[username] = create_user(db.session, username, None)
-            db.session.add(Annotation(item_id=items[ext].id, annotator_id=users[username].id,
-                                      value=value, clause_keys=["R1"] if version else [],
-                                      rulebook_version_id=version.id if version else None,
-                                      duration_ms=1500))
+            db.session.add(
+                Annotation(
+                    item_id=items[ext].id,
+                    annotator_id=users[username].id,
+                    value=value,
+                    clause_keys=["R1"] if version else [],
+                    rulebook_version_id=version.id if version else None,
+                    duration_ms=1500,
+                )
+            )
     db.session.flush()
 
 
@@ -72,16 +89,32 @@ def _export(db, project, fmt="jsonl", page_size=1000):
 def labelled(db, make_project):
     """A single-label project: 4 items (one quarantined, one in a void batch), 3 annotators."""
     project = make_project("p", labels=["pos", "neg"])
-    _import(db, project, [{"id": "a", "text": "good", "gold": "pos"},
-                          {"id": "b", "text": "bad", "personal_info": True},
-                          {"id": "q", "text": "flagged"}], source="crawl", licence="CC-BY-4.0")
+    _import(
+        db,
+        project,
+        [
+            {"id": "a", "text": "good", "gold": "pos"},
+            {"id": "b", "text": "bad", "personal_info": True},
+            {"id": "q", "text": "flagged"},
+        ],
+        source="crawl",
+        licence="CC-BY-4.0",
+    )
     _import(db, project, [{"id": "v", "text": "voided"}], batch="b2")
     db.session.scalar(sa.select(Batch).where(Batch.name == "b2")).status = BatchStatus.void
     db.session.scalar(sa.select(Item).where(Item.external_id == "q")).quarantined = True
     version = _version(db, project)
-    _annotate(db, project, {"a": {"u1": "pos", "u2": "pos", "u3": "neg"},
-                            "b": {"u1": "neg", "u2": "neg"}, "q": {"u1": "pos"},
-                            "v": {"u1": "pos"}}, version)
+    _annotate(
+        db,
+        project,
+        {
+            "a": {"u1": "pos", "u2": "pos", "u3": "neg"},
+            "b": {"u1": "neg", "u2": "neg"},
+            "q": {"u1": "pos"},
+            "v": {"u1": "pos"},
+        },
+        version,
+    )
     db.session.commit()
     return project
 
@@ -91,10 +124,17 @@ def test_jsonl_has_items_annotations_consensus_and_provenance(db, labelled):
     assert [r["id"] for r in rows] == ["a", "b"]  # quarantined and void left out
     a, b = rows
     assert a["data"] == {"text": "good"} and a["gold"] == "pos" and b["personal_info"]
-    assert a["provenance"] == {"batch": "b1", "batch_status": "open", "source": "crawl",
-                               "licence": "CC-BY-4.0"}
+    assert a["provenance"] == {
+        "batch": "b1",
+        "batch_status": "open",
+        "source": "crawl",
+        "licence": "CC-BY-4.0",
+    }
     assert [(x["annotator"], x["value"]) for x in a["annotations"]] == [
-        ("u1", "pos"), ("u2", "pos"), ("u3", "neg")]
+        ("u1", "pos"),
+        ("u2", "pos"),
+        ("u3", "neg"),
+    ]
     assert a["annotations"][0]["rulebook_version"] == "1.0.0"
     assert a["annotations"][0]["clause_keys"] == ["R1"]
     assert a["rulebook_versions"] == ["1.0.0"]
@@ -105,13 +145,19 @@ def test_jsonl_has_items_annotations_consensus_and_provenance(db, labelled):
 
 def test_majority_vote_reports_ties(db, make_project):
     project = make_project("r", task_type="rating", scale="1-5")
-    _import(db, project, [{"id": "x", "text": "t1"}, {"id": "y", "text": "t2"},
-                          {"id": "z", "text": "t3"}])
+    _import(
+        db,
+        project,
+        [{"id": "x", "text": "t1"}, {"id": "y", "text": "t2"}, {"id": "z", "text": "t3"}],
+    )
     _annotate(db, project, {"x": {"u1": 4, "u2": 4, "u3": 2}, "y": {"u1": 1, "u2": 5}})
     rows = {r["id"]: r for r in map(json.loads, _export(db, project).splitlines())}
-    assert rows["x"]["consensus"] == {"value": 4, "method": "majority_vote",
-                                      "confidence": pytest.approx(2 / 3, abs=1e-6),
-                                      "ties": None}
+    assert rows["x"]["consensus"] == {
+        "value": 4,
+        "method": "majority_vote",
+        "confidence": pytest.approx(2 / 3, abs=1e-6),
+        "ties": None,
+    }
     assert rows["y"]["consensus"]["value"] is None and rows["y"]["consensus"]["ties"] == [1, 5]
     assert rows["z"]["consensus"]["value"] is None and rows["z"]["annotations"] == []
 
@@ -151,19 +197,34 @@ CASES = [
     ("multi_label", {"labels": ["a", "b", "c"]}, {"text": "t"}, [["a", "c"], ["b"]]),
     ("rating", {"scale": "1-5", "labels": None}, {"text": "t"}, [3, 5]),
     ("text", {"labels": None}, {"text": "t"}, ["an answer", "another"]),
-    ("span", {"labels": ["PER", "LOC"]}, {"text": "Ada in Rome"},
-     [[{"start": 0, "end": 3, "label": "PER"}, {"start": 7, "end": 11, "label": "LOC"}]]),
-    ("pairwise", {}, {"prompt": "p", "response_a": "x", "response_b": "y"},
-     [{"choice": "A", "reason": "clearer"}, {"choice": "tie"}]),
+    (
+        "span",
+        {"labels": ["PER", "LOC"]},
+        {"text": "Ada in Rome"},
+        [[{"start": 0, "end": 3, "label": "PER"}, {"start": 7, "end": 11, "label": "LOC"}]],
+    ),
+    (
+        "pairwise",
+        {},
+        {"prompt": "p", "response_a": "x", "response_b": "y"},
+        [{"choice": "A", "reason": "clearer"}, {"choice": "tie"}],
+    ),
 ]
 
 
 @pytest.mark.parametrize("task, options, payload, values", CASES, ids=[c[0] for c in CASES])
 def test_label_studio_round_trip(db, make_project, task, options, payload, values):
     source = make_project("src", task_type=task, **options)
-    _import(db, source, [{"id": "it1", **payload, "personal_info": True, "gold": values[0]},
-                         {"id": "it2", **{k: v + "!" for k, v in payload.items()}}],
-            source="crawl", licence="CC0")
+    _import(
+        db,
+        source,
+        [
+            {"id": "it1", **payload, "personal_info": True, "gold": values[0]},
+            {"id": "it2", **{k: v + "!" for k, v in payload.items()}},
+        ],
+        source="crawl",
+        licence="CC0",
+    )
     _annotate(db, source, {"it1": {f"u{n}": v for n, v in enumerate(values)}})
     db.session.commit()
     exported = _export(db, source, "labelstudio")
@@ -171,50 +232,63 @@ def test_label_studio_round_trip(db, make_project, task, options, payload, value
     assert all({"data", "annotations", "predictions", "meta"} <= set(t) for t in tasks)
     target = make_project("dst", task_type=task, **options)
     records, problems = read_records(exported.encode(), "labelstudio")
-    result = import_records(db.session, target, records, batch_name="again",
-                            parse_problems=problems)
+    result = import_records(
+        db.session, target, records, batch_name="again", parse_problems=problems
+    )
     db.session.commit()
     assert result.inserted == 2 and result.annotations == len(values)
 
     def snapshot(project):
-        items = db.session.scalars(sa.select(Item).where(Item.project_id == project.id)
-                                   .order_by(Item.external_id)).all()
+        items = db.session.scalars(
+            sa.select(Item).where(Item.project_id == project.id).order_by(Item.external_id)
+        ).all()
         anns = db.session.execute(
             sa.select(Item.external_id, Annotation.value, Annotation.duration_ms)
-            .join(Item, Item.id == Annotation.item_id).where(Item.project_id == project.id)
-            .order_by(Annotation.id)).all()
-        return ([(i.external_id, i.payload, i.content_hash, i.gold_answer, i.has_personal_info)
-                 for i in items], [tuple(a) for a in anns])
+            .join(Item, Item.id == Annotation.item_id)
+            .where(Item.project_id == project.id)
+            .order_by(Annotation.id)
+        ).all()
+        return (
+            [
+                (i.external_id, i.payload, i.content_hash, i.gold_answer, i.has_personal_info)
+                for i in items
+            ],
+            [tuple(a) for a in anns],
+        )
 
     assert snapshot(target) == snapshot(source)
-    names = db.session.scalars(sa.select(sa.text("username")).select_from(sa.table("users"))
-                               .where(sa.text("imported"))).all()
+    names = db.session.scalars(
+        sa.select(sa.text("username")).select_from(sa.table("users")).where(sa.text("imported"))
+    ).all()
     assert sorted(names) == sorted(f"ls-u{n}" for n in range(len(values)))
     # And the re-import of our own export is idempotent.
-    again = import_records(db.session, target, read_records(exported.encode(),
-                                                             "labelstudio")[0],
-                           batch_name="again")
+    again = import_records(
+        db.session, target, read_records(exported.encode(), "labelstudio")[0], batch_name="again"
+    )
     assert again.inserted == 0 and len(again.duplicates) == 2
 
 
 def test_cli_export_writes_file_and_audits(db, labelled, runner, tmp_path):
     out = tmp_path / "data.json"
-    result = runner.invoke(args=["export", "dataset", "p", "--format", "labelstudio",
-                                 "-o", str(out)])
+    result = runner.invoke(
+        args=["export", "dataset", "p", "--format", "labelstudio", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert [t["meta"]["external_id"] for t in json.loads(out.read_text())] == ["a", "b"]
-    event = db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "export.dataset"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dataset"))
     assert event.details["rows"] == 2 and event.details["format"] == "labelstudio"
     assert event.details["annotations"] == 5 and len(event.details["sha256"]) == 64
     stdout = runner.invoke(args=["export", "dataset", "p"])
     assert stdout.exit_code == 0 and stdout.output.count('"id":') >= 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["export", "dataset", "nope"], "No project 'nope'"),
-    (["export", "dataset", "p", "--format", "xml"], "Unknown export format 'xml'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "dataset", "nope"], "No project 'nope'"),
+        (["export", "dataset", "p", "--format", "xml"], "Unknown export format 'xml'"),
+    ],
+)
 def test_cli_export_errors(labelled, runner, args, message):
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and message in result.output
@@ -238,8 +312,7 @@ def test_download_from_the_data_page(db, labelled, make_user, client, login):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.get_data(as_text=True).startswith("external_id,")
     assert client.get("/admin/data/p/export/xml").status_code == 404
-    event = db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "export.dataset"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dataset"))
     assert event.details["via"] == "web" and event.actor_name == "boss"
     client.post("/logout")
     login("other")

@@ -16,8 +16,9 @@ from tests.factories import free_slots_out_of_step
 
 def _import(db, project, text, fmt="jsonl", batch="b1", **kwargs):
     records, problems = read_records(text.encode(), fmt)
-    result = import_records(db.session, project, records, batch_name=batch,
-                            parse_problems=problems, **kwargs)
+    result = import_records(
+        db.session, project, records, batch_name=batch, parse_problems=problems, **kwargs
+    )
     db.session.commit()
     return result
 
@@ -28,32 +29,44 @@ def _count(db, model=Item):
 
 def test_jsonl_import_keeps_provenance_gold_and_personal_info(db, make_project):
     project = make_project("p", labels=["pos", "neg"])
-    text = "\n".join(json.dumps(row) for row in [
-        {"id": "a1", "text": "good", "gold": "pos", "lang": "en"},
-        {"id": "a2", "text": "bad", "personal_info": True},
-        {"text": "no id"}])
+    text = "\n".join(
+        json.dumps(row)
+        for row in [
+            {"id": "a1", "text": "good", "gold": "pos", "lang": "en"},
+            {"id": "a2", "text": "bad", "personal_info": True},
+            {"text": "no id"},
+        ]
+    )
     result = _import(db, project, text, source="crawl 2026-10", licence="CC-BY-4.0")
     assert result.inserted == 3 and not result.duplicates
     batch = db.session.scalar(sa.select(Batch))
-    assert (batch.source, batch.licence, batch.status) == ("crawl 2026-10", "CC-BY-4.0",
-                                                           BatchStatus.open)
+    assert (batch.source, batch.licence, batch.status) == (
+        "crawl 2026-10",
+        "CC-BY-4.0",
+        BatchStatus.open,
+    )
     items = {i.external_id: i for i in db.session.scalars(sa.select(Item))}
-    assert items["a1"].gold_answer == "pos" and items["a1"].payload == {"text": "good",
-                                                                        "lang": "en"}
+    assert items["a1"].gold_answer == "pos" and items["a1"].payload == {
+        "text": "good",
+        "lang": "en",
+    }
     assert items["a2"].has_personal_info and not items["a1"].has_personal_info
     assert any(ext.startswith("sha256:") for ext in items)
 
 
 def test_every_error_is_reported_and_nothing_is_written(db, make_project):
     project = make_project("p", labels=["pos", "neg"])
-    text = "\n".join([
-        json.dumps({"id": "ok", "text": "fine"}),
-        json.dumps({"id": "e1"}),
-        json.dumps({"id": "e2", "text": "x", "gold": "maybe"}),
-        "{not json",
-        json.dumps({"id": "e3", "text": 5}),
-        json.dumps({"id": "e4", "text": "y", "personal_info": "perhaps"}),
-        json.dumps(["a list"])])
+    text = "\n".join(
+        [
+            json.dumps({"id": "ok", "text": "fine"}),
+            json.dumps({"id": "e1"}),
+            json.dumps({"id": "e2", "text": "x", "gold": "maybe"}),
+            "{not json",
+            json.dumps({"id": "e3", "text": 5}),
+            json.dumps({"id": "e4", "text": "y", "personal_info": "perhaps"}),
+            json.dumps(["a list"]),
+        ]
+    )
     with pytest.raises(InvalidInput) as caught:
         _import(db, project, text)
     problems = caught.value.problems
@@ -110,11 +123,18 @@ def test_pairwise_and_span_payloads_are_checked(db, make_project):
     assert caught.value.problems == ["line 1: response_b: required for pairwise items"]
     db.session.rollback()
     spans = make_project("ner", "span", labels=["PER", "ORG"])
-    bad = [{"id": "s1", "text": "Ada Lovelace", "gold": [{"start": 0, "end": 30,
-                                                          "label": "PER"}]},
-           {"id": "s2", "text": "Ada at IBM", "gold": [{"start": 0, "end": 3, "label": "PER"},
-                                                       {"start": 2, "end": 5, "label": "ORG"}]},
-           {"id": "s3", "text": "IBM", "gold": [{"start": 0, "end": 3, "label": "LOC"}]}]
+    bad = [
+        {"id": "s1", "text": "Ada Lovelace", "gold": [{"start": 0, "end": 30, "label": "PER"}]},
+        {
+            "id": "s2",
+            "text": "Ada at IBM",
+            "gold": [
+                {"start": 0, "end": 3, "label": "PER"},
+                {"start": 2, "end": 5, "label": "ORG"},
+            ],
+        },
+        {"id": "s3", "text": "IBM", "gold": [{"start": 0, "end": 3, "label": "LOC"}]},
+    ]
     with pytest.raises(InvalidInput) as caught:
         _import(db, spans, "\n".join(map(json.dumps, bad)))
     assert len(caught.value.problems) == 3
@@ -126,15 +146,29 @@ def test_pairwise_and_span_payloads_are_checked(db, make_project):
 def test_label_studio_tasks_with_annotations_become_imported_users(db, make_project):
     project = make_project("ls", labels=["pos", "neg"])
     tasks = [
-        {"id": 11, "data": {"text": "great"}, "annotations": [
-            {"completed_by": {"id": 7, "email": "someone@example.com"}, "lead_time": 3.5,
-             "created_at": "2026-01-02T03:04:05.000000Z",
-             "result": [{"type": "choices", "value": {"choices": ["pos"]},
-                         "from_name": "sentiment", "to_name": "text"}]},
-            {"completed_by": 8, "result": [{"type": "choices",
-                                            "value": {"choices": ["neg"]}}]},
-            {"completed_by": 9, "was_cancelled": True, "result": []}]},
-        {"id": 12, "data": {"text": "awful"}, "annotations": []}]
+        {
+            "id": 11,
+            "data": {"text": "great"},
+            "annotations": [
+                {
+                    "completed_by": {"id": 7, "email": "someone@example.com"},
+                    "lead_time": 3.5,
+                    "created_at": "2026-01-02T03:04:05.000000Z",
+                    "result": [
+                        {
+                            "type": "choices",
+                            "value": {"choices": ["pos"]},
+                            "from_name": "sentiment",
+                            "to_name": "text",
+                        }
+                    ],
+                },
+                {"completed_by": 8, "result": [{"type": "choices", "value": {"choices": ["neg"]}}]},
+                {"completed_by": 9, "was_cancelled": True, "result": []},
+            ],
+        },
+        {"id": 12, "data": {"text": "awful"}, "annotations": []},
+    ]
     result = _import(db, project, json.dumps(tasks), "labelstudio")
     assert result.inserted == 2 and result.annotations == 2
     assert sorted(result.users_created) == ["ls-7", "ls-8"]
@@ -153,9 +187,16 @@ def test_label_studio_tasks_with_annotations_become_imported_users(db, make_proj
 
 def test_label_studio_errors_name_the_task(db, make_project):
     project = make_project("ls", labels=["pos", "neg"])
-    tasks = [{"id": 1, "data": {"text": "x"}, "annotations": [
-        {"completed_by": 1, "result": [{"type": "choices", "value": {"choices": ["meh"]}}]}]},
-        {"id": 2, "nodata": True}]
+    tasks = [
+        {
+            "id": 1,
+            "data": {"text": "x"},
+            "annotations": [
+                {"completed_by": 1, "result": [{"type": "choices", "value": {"choices": ["meh"]}}]}
+            ],
+        },
+        {"id": 2, "nodata": True},
+    ]
     with pytest.raises(InvalidInput) as caught:
         _import(db, project, json.dumps(tasks), "labelstudio")
     assert caught.value.problems[0].startswith("task 1: annotations[1].value: 'meh'")
@@ -188,7 +229,8 @@ def test_cli_import_and_batch_list(runner, make_project, tmp_path):
     listed = runner.invoke(args=["batch", "list", "p"])
     rows = json.loads(listed.output)
     assert [(r["name"], r["status"], r["items"], r["licence"]) for r in rows] == [
-        ("october", "open", 4, "CC0-1.0")]
+        ("october", "open", 4, "CC0-1.0")
+    ]
     assert runner.invoke(args=["batch", "list", "nope"]).exit_code == 1
 
 
@@ -197,14 +239,22 @@ def test_label_studio_task_with_two_annotations_by_one_annotator_is_refused(db, 
     user on a task is reported, and nothing of the file is written."""
     project = make_project("ls", labels=["pos", "neg"])
     choice = {"type": "choices", "value": {"choices": ["pos"]}}
-    tasks = [{"id": 1, "data": {"text": "fine"}},
-             {"id": 2, "data": {"text": "twice"}, "annotations": [
-                 {"completed_by": 7, "result": [choice]},
-                 {"completed_by": {"id": 7}, "result": [choice]}]}]
+    tasks = [
+        {"id": 1, "data": {"text": "fine"}},
+        {
+            "id": 2,
+            "data": {"text": "twice"},
+            "annotations": [
+                {"completed_by": 7, "result": [choice]},
+                {"completed_by": {"id": 7}, "result": [choice]},
+            ],
+        },
+    ]
     with pytest.raises(InvalidInput) as caught:
         _import(db, project, json.dumps(tasks), "labelstudio")
     assert caught.value.problems == [
         "task 2: annotations[2]: a second annotation by the same annotator "
-        "(one current annotation per annotator and item)"]
+        "(one current annotation per annotator and item)"
+    ]
     db.session.rollback()
     assert _count(db, Item) == 0 and _count(db, Annotation) == 0

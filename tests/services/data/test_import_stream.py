@@ -21,8 +21,13 @@ from annotate.services.errors import InvalidInput
 def _stream_import(db, project, rows, batch="b1"):
     problems: list[str] = []
     data = io.BytesIO("\n".join(json.dumps(r) for r in rows).encode())
-    result = imports.import_records(db.session, project, iter_records(data, "jsonl", problems),
-                                    batch_name=batch, parse_problems=problems)
+    result = imports.import_records(
+        db.session,
+        project,
+        iter_records(data, "jsonl", problems),
+        batch_name=batch,
+        parse_problems=problems,
+    )
     db.session.commit()
     return result
 
@@ -38,8 +43,10 @@ def test_duplicates_across_chunks_are_skipped(db, make_project, small_chunks):
     rows += [{"id": "i1", "text": "t1"}, {"id": "copy", "text": "t2"}]
     result = _stream_import(db, project, rows)
     assert result.inserted == 7
-    assert result.duplicates == ["line 8: same content as 'i1' earlier in this file",
-                                 "line 9: same content as 'i2' earlier in this file"]
+    assert result.duplicates == [
+        "line 8: same content as 'i1' earlier in this file",
+        "line 9: same content as 'i2' earlier in this file",
+    ]
     again = _stream_import(db, project, rows[:4])
     assert again.inserted == 0 and again.duplicates[0] == "line 1: duplicate of item 'i0'"
 
@@ -50,8 +57,10 @@ def test_problems_in_a_late_chunk_report_everything(db, make_project, small_chun
     rows += [{"id": "i0", "text": "changed"}, {"id": "bad"}]
     with pytest.raises(InvalidInput) as caught:
         _stream_import(db, project, rows)
-    assert caught.value.problems == ["line 8: id: 'i0' is used twice in this file",
-                                     "line 9: text: required for single_label items"]
+    assert caught.value.problems == [
+        "line 8: id: 'i0' is used twice in this file",
+        "line 9: text: required for single_label items",
+    ]
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 0
 
@@ -61,8 +70,13 @@ def test_stream_reports_malformed_lines_with_numbers(db, make_project):
     problems: list[str] = []
     data = io.BytesIO(b'{"id": "a", "text": "x"}\n\n{oops\n\xff\xfe\n[1]\n')
     with pytest.raises(InvalidInput) as caught:
-        imports.import_records(db.session, project, iter_records(data, "jsonl", problems),
-                               batch_name="b", parse_problems=problems)
+        imports.import_records(
+            db.session,
+            project,
+            iter_records(data, "jsonl", problems),
+            batch_name="b",
+            parse_problems=problems,
+        )
     found = caught.value.problems
     assert [p.split(":")[0] for p in found] == ["line 3", "line 4", "line 5"]
     assert "malformed JSON" in found[0] and "UTF-8" in found[1] and "JSON object" in found[2]
@@ -70,12 +84,16 @@ def test_stream_reports_malformed_lines_with_numbers(db, make_project):
 
 # A JSON line is read by orjson for speed; the result must be exactly json.loads'.
 _json_values = st.recursive(
-    st.none() | st.booleans() | st.text()
-    | st.integers(min_value=-(10 ** 30), max_value=10 ** 30)
+    st.none()
+    | st.booleans()
+    | st.text()
+    | st.integers(min_value=-(10**30), max_value=10**30)
     | st.floats(allow_nan=True, allow_infinity=True),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
-                                                                 max_size=4),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -85,13 +103,20 @@ def test_parse_line_reads_exactly_what_json_loads_reads(document):
     assert repr(parse_line(raw)) == repr(json.loads(raw))
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"id": 123456789012345678901234567890}',       # beyond 64 bits: orjson gives a float
-    b'{"a": [{"b": -98765432109876543210987}]}',
-    b'{"x": NaN, "y": Infinity}', b'{"x": 1e400}',   # orjson refuses these
-    b'{"x": "\\ud800"}',                              # a lone surrogate
-    b'{"a": 1, "a": 2}', b'  {"x": 1}  \r\n', b'[1, 2.5]', b'"text"',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id": 123456789012345678901234567890}',  # beyond 64 bits: orjson gives a float
+        b'{"a": [{"b": -98765432109876543210987}]}',
+        b'{"x": NaN, "y": Infinity}',
+        b'{"x": 1e400}',  # orjson refuses these
+        b'{"x": "\\ud800"}',  # a lone surrogate
+        b'{"a": 1, "a": 2}',
+        b'  {"x": 1}  \r\n',
+        b"[1, 2.5]",
+        b'"text"',
+    ],
+)
 def test_parse_line_edge_cases_match_json_loads(raw):
     assert repr(parse_line(raw)) == repr(json.loads(raw))
 
@@ -101,8 +126,10 @@ def test_malformed_and_non_utf8_lines_keep_the_standard_messages():
     data = io.BytesIO(b'{"text": "ok"}\n{"text": \n{"text": "\xff"}\n')
     records = list(iter_records(data, "jsonl", problems))
     assert [r.fields for r in records] == [{"text": "ok"}]
-    assert problems == ["line 2: malformed JSON (Expecting value at column 1)",
-                        "line 3: not UTF-8 text (invalid start byte at byte 10)"]
+    assert problems == [
+        "line 2: malformed JSON (Expecting value at column 1)",
+        "line 3: not UTF-8 text (invalid start byte at byte 10)",
+    ]
 
 
 def test_content_lookup_confirms_the_full_hash(db, make_project):
@@ -112,8 +139,15 @@ def test_content_lookup_confirms_the_full_hash(db, make_project):
     db.session.add(batch)
     db.session.flush()
     stored = "ab" * 8 + "1" * 48
-    db.session.add(Item(project_id=project.id, batch_id=batch.id, external_id="x",
-                        payload={"text": "x"}, content_hash=stored))
+    db.session.add(
+        Item(
+            project_id=project.id,
+            batch_id=batch.id,
+            external_id="x",
+            payload={"text": "x"},
+            content_hash=stored,
+        )
+    )
     db.session.flush()
     item = db.session.scalar(sa.select(Item))
     assert item.content_key == content_key(stored)
@@ -121,4 +155,5 @@ def test_content_lookup_confirms_the_full_hash(db, make_project):
     assert content_key(twin) == item.content_key
     assert import_speed.existing_content(db.session, project, [twin]) == {}
     assert import_speed.existing_content(db.session, project, [stored, twin]) == {
-        stored: (item.id, "x", stored)}
+        stored: (item.id, "x", stored)
+    }

@@ -30,36 +30,54 @@ from annotate.services.projects.values import normalise_value
 from tests.factories import free_slots_out_of_step, make_ready
 
 
-@pytest.mark.parametrize("task, kwargs, value, expected", [
-    ("single_label", {"labels": ["a", "b"]}, "a", "a"),
-    ("multi_label", {"labels": ["a", "b", "c"]}, ["c", "a"], ["a", "c"]),
-    ("rating", {"scale": "1-5", "labels": None}, "4", 4),
-    ("pairwise", {}, {"choice": "tie", "reason": " same "}, {"choice": "tie",
-                                                            "reason": "same"}),
-    ("text", {"labels": None}, " a summary ", "a summary"),
-    ("span", {"labels": ["PER"]}, [{"start": 4, "end": 7, "label": "PER"}],
-     [{"start": 4, "end": 7, "label": "PER"}]),
-    ("span", {"labels": ["PER"]}, [], []),
-])
+@pytest.mark.parametrize(
+    "task, kwargs, value, expected",
+    [
+        ("single_label", {"labels": ["a", "b"]}, "a", "a"),
+        ("multi_label", {"labels": ["a", "b", "c"]}, ["c", "a"], ["a", "c"]),
+        ("rating", {"scale": "1-5", "labels": None}, "4", 4),
+        (
+            "pairwise",
+            {},
+            {"choice": "tie", "reason": " same "},
+            {"choice": "tie", "reason": "same"},
+        ),
+        ("text", {"labels": None}, " a summary ", "a summary"),
+        (
+            "span",
+            {"labels": ["PER"]},
+            [{"start": 4, "end": 7, "label": "PER"}],
+            [{"start": 4, "end": 7, "label": "PER"}],
+        ),
+        ("span", {"labels": ["PER"]}, [], []),
+    ],
+)
 def test_valid_values_are_normalised(db, task, kwargs, value, expected):
     project = create_project(db.session, "v", "V", task, **kwargs)
     normalised, problems = normalise_value(project, value, {"text": "Hi, Ada!"})
     assert problems == [] and normalised == expected
 
 
-@pytest.mark.parametrize("task, kwargs, value, fragment", [
-    ("single_label", {"labels": ["a", "b"]}, "z", "not a label"),
-    ("multi_label", {"labels": ["a", "b"]}, [], "non-empty list"),
-    ("multi_label", {"labels": ["a", "b"]}, ["a", "q"], "not in the label schema"),
-    ("rating", {"scale": "1-5", "labels": None}, 9, "outside the scale"),
-    ("rating", {"scale": "1-5", "labels": None}, True, "must be a number"),
-    ("pairwise", {}, {"choice": "C"}, "is not one of"),
-    ("text", {"labels": None}, "   ", "non-empty"),
-    ("span", {"labels": ["PER"]}, [{"start": 5, "end": 50, "label": "PER"}], "outside"),
-    ("span", {"labels": ["PER"]}, [{"start": 0, "end": 3, "label": "PER"},
-                                   {"start": 2, "end": 4, "label": "PER"}], "overlap"),
-    ("span", {"labels": ["PER"]}, [{"start": 0, "end": 3, "label": "ORG"}], "not in the"),
-])
+@pytest.mark.parametrize(
+    "task, kwargs, value, fragment",
+    [
+        ("single_label", {"labels": ["a", "b"]}, "z", "not a label"),
+        ("multi_label", {"labels": ["a", "b"]}, [], "non-empty list"),
+        ("multi_label", {"labels": ["a", "b"]}, ["a", "q"], "not in the label schema"),
+        ("rating", {"scale": "1-5", "labels": None}, 9, "outside the scale"),
+        ("rating", {"scale": "1-5", "labels": None}, True, "must be a number"),
+        ("pairwise", {}, {"choice": "C"}, "is not one of"),
+        ("text", {"labels": None}, "   ", "non-empty"),
+        ("span", {"labels": ["PER"]}, [{"start": 5, "end": 50, "label": "PER"}], "outside"),
+        (
+            "span",
+            {"labels": ["PER"]},
+            [{"start": 0, "end": 3, "label": "PER"}, {"start": 2, "end": 4, "label": "PER"}],
+            "overlap",
+        ),
+        ("span", {"labels": ["PER"]}, [{"start": 0, "end": 3, "label": "ORG"}], "not in the"),
+    ],
+)
 def test_invalid_values_are_refused_with_a_reason(db, task, kwargs, value, fragment):
     project = create_project(db.session, "v", "V", task, **kwargs)
     normalised, problems = normalise_value(project, value, {"text": "Hi, Ada!"})
@@ -69,8 +87,7 @@ def test_invalid_values_are_refused_with_a_reason(db, task, kwargs, value, fragm
 @pytest.fixture
 def pair(db, make_project, make_user):
     project = make_project("ann", redundancy_k=2, overlap_share=1.0, gold_rate=0.0)
-    users = [make_user(n, project=project, roles=[ProjectRole.annotator])
-             for n in ("alice", "bob")]
+    users = [make_user(n, project=project, roles=[ProjectRole.annotator]) for n in ("alice", "bob")]
     version, _ = make_ready(db, project, users, n_items=4)
     return project, users, version
 
@@ -82,15 +99,23 @@ def _annotations(db):
 def test_submit_stamps_version_clauses_and_duration(db, pair):
     project, (alice, _), version = pair
     claim = claim_next(db.session, alice, project)
-    annotation = submit_annotation(db.session, claim.assignment.id, alice, project, "yes",
-                                   clause_keys=["R1.1", "R1.1"], duration_ms=1)
+    annotation = submit_annotation(
+        db.session,
+        claim.assignment.id,
+        alice,
+        project,
+        "yes",
+        clause_keys=["R1.1", "R1.1"],
+        duration_ms=1,
+    )
     db.session.commit()
     assert annotation.rulebook_version_id == version.id
     assert annotation.clause_keys == ["R1.1"] and annotation.duration_ms == 1
     with pytest.raises(InvalidInput) as refused:
         claim = claim_next(db.session, alice, project)
-        submit_annotation(db.session, claim.assignment.id, alice, project, "yes",
-                          clause_keys=["R9.9"])
+        submit_annotation(
+            db.session, claim.assignment.id, alice, project, "yes", clause_keys=["R9.9"]
+        )
     assert "'R9.9' is not a clause" in refused.value.problems[0]
 
 
@@ -127,8 +152,12 @@ def test_reannotation_supersedes_and_keeps_history(db, pair):
     db.session.commit()
     item = db.session.get(Item, claim.assignment.item_id)
     item.annotation_count += 1  # the re-annotation round takes a new slot
-    again = Assignment(item_id=item.id, annotator_id=alice.id, round=2,
-                       lease_expires_at=utcnow() + timedelta(minutes=5))
+    again = Assignment(
+        item_id=item.id,
+        annotator_id=alice.id,
+        round=2,
+        lease_expires_at=utcnow() + timedelta(minutes=5),
+    )
     db.session.add(again)
     db.session.commit()
     second = submit_annotation(db.session, again.id, alice, project, "no")
@@ -146,8 +175,9 @@ def test_flag_quarantines_the_item_everywhere_and_is_audited(db, pair):
     item_id = claim.assignment.item_id
     other = claim_next(db.session, bob, project)
     assert other.assignment.item_id == item_id
-    flag_leased_item(db.session, claim.assignment.id, alice, project, "personal_info",
-                     "a phone number")
+    flag_leased_item(
+        db.session, claim.assignment.id, alice, project, "personal_info", "a phone number"
+    )
     db.session.commit()
     item = db.session.get(Item, item_id)
     assert item.quarantined and item.has_personal_info
@@ -161,8 +191,9 @@ def test_flag_quarantines_the_item_everywhere_and_is_audited(db, pair):
     assert event.details["kind"] == "personal_info" and event.actor_id == alice.id
     assert annotator_progress(db.session, alice, project).remaining == 3
     with pytest.raises(InvalidInput):
-        flag_leased_item(db.session, claim_next(db.session, alice, project).assignment.id,
-                         alice, project, "rude")
+        flag_leased_item(
+            db.session, claim_next(db.session, alice, project).assignment.id, alice, project, "rude"
+        )
     db.session.rollback()
     release_item(db.session, item, alice, "false alarm")
     db.session.commit()
@@ -175,8 +206,7 @@ def test_progress_counts_today_and_pace(db, pair):
     project, (alice, _), _ = pair
     for _ in range(2):
         claim = claim_next(db.session, alice, project)
-        submit_annotation(db.session, claim.assignment.id, alice, project, "yes",
-                          duration_ms=None)
+        submit_annotation(db.session, claim.assignment.id, alice, project, "yes", duration_ms=None)
         db.session.commit()
     progress = annotator_progress(db.session, alice, project)
     assert (progress.done_today, progress.done_total, progress.remaining) == (2, 2, 2)

@@ -34,8 +34,7 @@ from tests.factories import free_slots_out_of_step, make_ready
 def crew(db, make_project, make_user):
     """A project (k=3) with three qualified annotators and ten items."""
     project = make_project("work", redundancy_k=3, overlap_share=1.0, gold_rate=0.0)
-    users = [make_user(f"a{n}", project=project, roles=[ProjectRole.annotator])
-             for n in range(3)]
+    users = [make_user(f"a{n}", project=project, roles=[ProjectRole.annotator]) for n in range(3)]
     make_ready(db, project, users)
     return project, users
 
@@ -82,8 +81,7 @@ def test_full_overlap_gives_every_item_k_annotators_and_never_more(db, crew):
 
 def test_overlap_share_is_deterministic_per_item(db, make_project, make_user):
     project = make_project("share", redundancy_k=2, overlap_share=0.3, gold_rate=0.0)
-    users = [make_user(f"u{n}", project=project, roles=[ProjectRole.annotator])
-             for n in range(3)]
+    users = [make_user(f"u{n}", project=project, roles=[ProjectRole.annotator]) for n in range(3)]
     make_ready(db, project, users, n_items=40)
     _drain(db, project, users)
     items = db.session.scalars(sa.select(Item)).all()
@@ -109,11 +107,11 @@ def test_gold_items_are_mixed_in_at_the_gold_rate(db, make_project, make_user):
     assert not all(served[:10]) and any(served[:10])
 
 
-def test_expired_lease_returns_the_item_and_its_submit_is_refused(db, make_project,
-                                                                   make_user):
+def test_expired_lease_returns_the_item_and_its_submit_is_refused(db, make_project, make_user):
     project = make_project("lease", redundancy_k=1, overlap_share=0.0, gold_rate=0.0)
-    slow, fast = (make_user(n, project=project, roles=[ProjectRole.annotator])
-                  for n in ("slow", "fast"))
+    slow, fast = (
+        make_user(n, project=project, roles=[ProjectRole.annotator]) for n in ("slow", "fast")
+    )
     make_ready(db, project, [slow, fast], n_items=1)
     claim = claim_next(db.session, slow, project)
     db.session.commit()

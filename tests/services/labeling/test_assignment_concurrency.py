@@ -36,26 +36,38 @@ THREADS = 20
 @pytest.fixture
 def postgres(db):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
-                    "postgresql://… (SQLite serialises writers, so there is no race to test)")
+        pytest.skip(
+            "concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
+            "postgresql://… (SQLite serialises writers, so there is no race to test)"
+        )
     return db
 
 
-def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project,
-                                                        make_user):
+def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project, make_user):
     db = postgres
-    project = make_project("race", redundancy_k=3, overlap_share=0.5, gold_rate=0.1,
-                           lease_minutes=30)
-    users = [make_user(f"racer{n:02d}", project=project, roles=[ProjectRole.annotator])
-             for n in range(THREADS)]
+    project = make_project(
+        "race", redundancy_k=3, overlap_share=0.5, gold_rate=0.1, lease_minutes=30
+    )
+    users = [
+        make_user(f"racer{n:02d}", project=project, roles=[ProjectRole.annotator])
+        for n in range(THREADS)
+    ]
     make_ready(db, project, users, n_items=60, gold=range(0, 60, 10))
     project_id, user_ids = project.id, [u.id for u in users]
     submitted: dict[int, list[int]] = {}
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS, timeout=60)
     # Its own app, so its own engine with a pool large enough for every thread at once.
-    race_app = create_app({"CONFIG_CLASS": TestConfig, "SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_size": THREADS + 2, "max_overflow": 0, "pool_timeout": 60}})
+    race_app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_size": THREADS + 2,
+                "max_overflow": 0,
+                "pool_timeout": 60,
+            },
+        }
+    )
 
     def work(user_id: int) -> None:
         mine: list[int] = []
@@ -92,8 +104,9 @@ def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project,
     annotations = db.session.execute(sa.select(Annotation.item_id, Annotation.annotator_id)).all()
     pairs = Counter(annotations)
     assert all(count == 1 for count in pairs.values()), "someone annotated an item twice"
-    assert sorted(annotations) == sorted((item, uid) for uid, items in submitted.items()
-                                         for item in items), "an annotation was lost or invented"
+    assert sorted(annotations) == sorted(
+        (item, uid) for uid, items in submitted.items() for item in items
+    ), "an annotation was lost or invented"
     per_item = Counter(item for item, _ in annotations)
     for item in db.session.scalars(sa.select(Item)):
         assert per_item[item.id] <= item_target(project, item) <= project.redundancy_k
@@ -108,6 +121,7 @@ def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project,
     per_item = Counter(db.session.scalars(sa.select(Annotation.item_id)))
     for item in db.session.scalars(sa.select(Item)):
         assert per_item[item.id] == item_target(project, item), "an item was left unfinished"
-    assert not db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-        Assignment.status == AssignmentStatus.leased))
+    assert not db.session.scalar(
+        sa.select(sa.func.count(Assignment.id)).where(Assignment.status == AssignmentStatus.leased)
+    )
     assert free_slots_out_of_step(db.session) == []

@@ -76,8 +76,7 @@ def count_statements(db):
 def loop(db, make_project, make_user):
     """A ready project (k=2, some overlap and gold), two annotators, API tokens."""
     project = make_project("loop", redundancy_k=2, overlap_share=0.5, gold_rate=0.2)
-    users = [make_user(f"ann{n}", project=project, roles=[ProjectRole.annotator])
-             for n in range(2)]
+    users = [make_user(f"ann{n}", project=project, roles=[ProjectRole.annotator]) for n in range(2)]
     make_ready(db, project, users, n_items=20, gold=range(0, 20, 5))
     tokens = [create_token(db.session, user, "script")[1] for user in users]
     db.session.commit()
@@ -89,8 +88,11 @@ def _next(client, auth):
 
 
 def _submit(client, auth, assignment_id, value="yes"):
-    return client.post(f"/api/v1/projects/loop/assignments/{assignment_id}/submit",
-                       json={"value": value}, headers=auth)
+    return client.post(
+        f"/api/v1/projects/loop/assignments/{assignment_id}/submit",
+        json={"value": value},
+        headers=auth,
+    )
 
 
 def test_api_next_and_submit_stay_within_their_statement_budget(db, loop, client):
@@ -130,8 +132,9 @@ def test_the_page_after_the_claim_shows_the_lease_it_wrote(db, loop, client, log
 def test_revoked_qualification_blocks_the_very_next_claim_and_submit(db, loop, client):
     project, (alice, _), (auth, _) = loop
     lease = _next(client, auth).get_json()["assignment"]
-    qualification = db.session.scalar(sa.select(Qualification).where(
-        Qualification.user_id == alice.id))
+    qualification = db.session.scalar(
+        sa.select(Qualification).where(Qualification.user_id == alice.id)
+    )
     revoke_qualification(db.session, qualification, "retrain", actor=None)
     db.session.commit()
     refused = _submit(client, auth, lease["id"])
@@ -160,8 +163,10 @@ def test_suspension_and_token_revocation_apply_on_the_next_request(db, loop, cli
 def test_a_new_major_version_needs_training_at_once(db, loop, client):
     project, _, (auth, _) = loop
     assert _next(client, auth).status_code == 200
-    publish_with_training(db.session, import_rulebook(db.session, project, parse_rulebook(
-        MINIMAL.replace("1.0.0", "2.0.0"))))
+    publish_with_training(
+        db.session,
+        import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", "2.0.0"))),
+    )
     db.session.commit()
     refused = _next(client, auth)
     assert refused.status_code == 403 and refused.get_json()["step"] == "training"
@@ -174,20 +179,24 @@ def test_cited_clauses_are_checked_against_the_version_of_the_day(db, loop):
     claim = claim_next(db.session, alice, project)
     db.session.commit()
     with pytest.raises(InvalidInput, match="R1.2"):
-        submit_annotation(db.session, claim.assignment.id, alice, project, "yes",
-                          clause_keys=["R1.2"])
+        submit_annotation(
+            db.session, claim.assignment.id, alice, project, "yes", clause_keys=["R1.2"]
+        )
     db.session.rollback()
     text = MINIMAL.replace("1.0.0", "1.1.0") + "### R1.2 Second rule\nMore.\n"
-    v11 = publish_with_training(db.session,
-                                import_rulebook(db.session, project, parse_rulebook(text)))
+    v11 = publish_with_training(
+        db.session, import_rulebook(db.session, project, parse_rulebook(text))
+    )
     for user in (alice, bob):  # a minor version: acknowledged, still qualified
-        db.session.add(Acknowledgement(user_id=user.id, rulebook_version_id=v11.id,
-                                       sha256=v11.sha256))
+        db.session.add(
+            Acknowledgement(user_id=user.id, rulebook_version_id=v11.id, sha256=v11.sha256)
+        )
     db.session.commit()
     assert [c.key for c in published_clauses(db.session, v11)] == ["R1.1", "R1.2"]
     assert [c.key for c in published_clauses(db.session, v1)] == ["R1.1"]
-    annotation = submit_annotation(db.session, claim.assignment.id, alice, project, "yes",
-                                   clause_keys=["R1.2"])
+    annotation = submit_annotation(
+        db.session, claim.assignment.id, alice, project, "yes", clause_keys=["R1.2"]
+    )
     assert annotation.rulebook_version_id == v11.id and annotation.clause_keys == ["R1.2"]
 
 
@@ -203,8 +212,12 @@ def test_a_reannotation_supersedes_the_loaded_annotation_in_the_same_session(db,
     project, (alice, _), _ = loop
     claim = claim_next(db.session, alice, project)
     first = submit_annotation(db.session, claim.assignment.id, alice, project, "yes")
-    again = Assignment(item_id=claim.assignment.item_id, annotator_id=alice.id, round=2,
-                       lease_expires_at=utcnow() + timedelta(minutes=5))
+    again = Assignment(
+        item_id=claim.assignment.item_id,
+        annotator_id=alice.id,
+        round=2,
+        lease_expires_at=utcnow() + timedelta(minutes=5),
+    )
     db.session.add(again)
     db.session.flush()
     second = submit_annotation(db.session, again.id, alice, project, "no")
@@ -224,8 +237,9 @@ def test_commit_keeping_loaded_restores_expiry(db, loop):
 
 def test_the_gate_refuses_before_anything_is_written(db, loop):
     project, (alice, _), _ = loop
-    db.session.scalar(sa.select(Membership).where(
-        Membership.user_id == alice.id)).suspended_at = utcnow()
+    db.session.scalar(
+        sa.select(Membership).where(Membership.user_id == alice.id)
+    ).suspended_at = utcnow()
     with pytest.raises(NotQualified):
         claim_next(db.session, alice, project)
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
@@ -244,8 +258,13 @@ def test_the_count_of_items_served_grows_by_one_per_new_lease(db, loop):
     claim_next(db.session, alice, project)
     db.session.commit()
     db.session.refresh(membership)
-    assert membership.served == 2 == db.session.scalar(
-        sa.select(sa.func.count(Assignment.id)).where(Assignment.annotator_id == alice.id))
+    assert (
+        membership.served
+        == 2
+        == db.session.scalar(
+            sa.select(sa.func.count(Assignment.id)).where(Assignment.annotator_id == alice.id)
+        )
+    )
 
 
 def _caller() -> str:

@@ -64,10 +64,15 @@ def ratings_for(data: ProjectData, mask: Mask, level: str = "nominal") -> Rating
         item_pos, item_idx = repack(codes, data.item_ids.size)
     ann_u = distinct(anns)
     numeric = np.asarray(data.categories, dtype=float)[vals] if level != "nominal" else None
-    return Ratings(tuple(data.item_ids[item_pos].tolist()),
-                   tuple(data.users.get(a, str(a)) for a in ann_u.tolist()),
-                   tuple(data.categories), item_idx.astype(np.int64),
-                   np.searchsorted(ann_u, anns).astype(np.int64), vals.astype(np.int64), numeric)
+    return Ratings(
+        tuple(data.item_ids[item_pos].tolist()),
+        tuple(data.users.get(a, str(a)) for a in ann_u.tolist()),
+        tuple(data.categories),
+        item_idx.astype(np.int64),
+        np.searchsorted(ann_u, anns).astype(np.int64),
+        vals.astype(np.int64),
+        numeric,
+    )
 
 
 def versions_label(data: ProjectData, mask: Mask) -> str:
@@ -82,9 +87,13 @@ class MemoryBuilder(FigureBuilder[ProjectData]):
         super().__init__(report)
         data, opts = self.data, self.options
         if opts.bootstrap >= 2 and data.n and not report.not_applicable:
-            self.bank = WeightBank(np.ones(data.item_ids.size, np.int64), opts.bootstrap,
-                                   opts.seed, groups=unit_patterns(ratings_for(data, None)),
-                                   ids=data.item_ids)
+            self.bank = WeightBank(
+                np.ones(data.item_ids.size, np.int64),
+                opts.bootstrap,
+                opts.seed,
+                groups=unit_patterns(ratings_for(data, None)),
+                ids=data.item_ids,
+            )
         self.gold_hit, self.gold_mask = gold_arrays(data)
         self.item_m, self.same, self.disagree = item_counts(data)
 
@@ -99,29 +108,59 @@ class MemoryBuilder(FigureBuilder[ProjectData]):
 
     def coefficients(self, ratings: Ratings) -> tuple[dict[str, AgreementResult], PairwiseResult]:
         level = self.report.level
-        return ({"krippendorff_alpha": krippendorff_alpha(ratings, level=level),
-                 "fleiss_kappa": fleiss_kappa(ratings), "gwet_ac1": gwet_ac1(ratings),
-                 "percent_agreement": percent_agreement(ratings)}, cohen_matrix(ratings))
+        return (
+            {
+                "krippendorff_alpha": krippendorff_alpha(ratings, level=level),
+                "fleiss_kappa": fleiss_kappa(ratings),
+                "gwet_ac1": gwet_ac1(ratings),
+                "percent_agreement": percent_agreement(ratings),
+            },
+            cohen_matrix(ratings),
+        )
 
-    def proportion(self, scope: str, scope_id: str, metric: str, hits: np.ndarray,
-                   items: np.ndarray, anns: np.ndarray, version: str, what: str) -> None:
+    def proportion(
+        self,
+        scope: str,
+        scope_id: str,
+        metric: str,
+        hits: np.ndarray,
+        items: np.ndarray,
+        anns: np.ndarray,
+        version: str,
+        what: str,
+    ) -> None:
         """Add an accuracy figure (Wilson interval) from a boolean hit array."""
-        self.proportion_n(scope, scope_id, metric, int(hits.sum()),
-                          (int(distinct(items).size), int(hits.size), int(distinct(anns).size)),
-                          version, what)
+        self.proportion_n(
+            scope,
+            scope_id,
+            metric,
+            int(hits.sum()),
+            (int(distinct(items).size), int(hits.size), int(distinct(anns).size)),
+            version,
+            what,
+        )
 
-    def accuracy(self, scope: str, scope_id: str, mask: Mask, review_mask: Mask,
-                 version: str) -> None:
+    def accuracy(
+        self, scope: str, scope_id: str, mask: Mask, review_mask: Mask, version: str
+    ) -> None:
         data = self.data
         sel = self.gold_mask if mask is None else self.gold_mask & mask
-        self.proportion(scope, scope_id, "gold_accuracy", self.gold_hit[sel], data.item[sel],
-                        data.annotator[sel], version, GOLD_WHAT)
+        self.proportion(
+            scope,
+            scope_id,
+            "gold_accuracy",
+            self.gold_hit[sel],
+            data.item[sel],
+            data.annotator[sel],
+            version,
+            GOLD_WHAT,
+        )
         ok = data.review_ok if review_mask is None else data.review_ok[review_mask]
-        ra = (data.review_annotator if review_mask is None
-              else data.review_annotator[review_mask])
+        ra = data.review_annotator if review_mask is None else data.review_annotator[review_mask]
         if data.review_ok.size:
-            self.proportion(scope, scope_id, "review_accuracy", ok, np.arange(ok.size), ra,
-                            version, REVIEW_WHAT)
+            self.proportion(
+                scope, scope_id, "review_accuracy", ok, np.arange(ok.size), ra, version, REVIEW_WHAT
+            )
 
     def items_per_hour(self, scope: str, scope_id: str, mask: np.ndarray, version: str) -> None:
         data = self.data
@@ -129,17 +168,21 @@ class MemoryBuilder(FigureBuilder[ProjectData]):
         timed = ~np.isnan(dur) & (dur > 0)
         sel = mask.copy()
         sel[mask] = timed
-        self.rate(scope, scope_id, float(dur[timed].sum()), (
-            data.distinct_items(sel), int(timed.sum()),
-            int(distinct(data.annotator[sel]).size)), version)
+        self.rate(
+            scope,
+            scope_id,
+            float(dur[timed].sum()),
+            (data.distinct_items(sel), int(timed.sum()), int(distinct(data.annotator[sel]).size)),
+            version,
+        )
 
 
-def compute_memory_report(session: Session, project: Project, opts: ReportOptions
-                          ) -> ProjectReport[ProjectData]:
+def compute_memory_report(
+    session: Session, project: Project, opts: ReportOptions
+) -> ProjectReport[ProjectData]:
     """Every figure of ``project``'s quality report from its loaded annotations."""
     data = load_project_data(session, project)
-    report = ProjectReport(project, utcnow(), opts, data,
-                           effective_level(project, data.categories))
+    report = ProjectReport(project, utcnow(), opts, data, effective_level(project, data.categories))
     report.not_applicable = agreement_applies(project)
     builder = MemoryBuilder(report)
     all_versions = versions_label(data, None)
@@ -147,15 +190,15 @@ def compute_memory_report(session: Session, project: Project, opts: ReportOption
     builder.accuracy("project", project.slug, None, None, all_versions)
     builder.items_per_hour("project", project.slug, np.ones(data.n, bool), all_versions)
     for scope, column, names, review_col in (
-            ("batch", data.batch, data.batches, data.review_batch),
-            ("rulebook_version", data.version, data.versions, data.review_version)):
+        ("batch", data.batch, data.batches, data.review_batch),
+        ("rulebook_version", data.version, data.versions, data.review_version),
+    ):
         for key in np.unique(column).tolist():
             if key not in names:
                 continue
             mask = column == key
             builder.agreement(scope, names[key], mask)
-            builder.accuracy(scope, names[key], mask, review_col == key,
-                             versions_label(data, mask))
+            builder.accuracy(scope, names[key], mask, review_col == key, versions_label(data, mask))
     if project.task_type in LABEL_TASKS:
         _labels(builder)
     _annotators(builder)
@@ -196,28 +239,46 @@ def _labels(builder: MemoryBuilder) -> None:
     """One-vs-rest Krippendorff's α and gold recall per label of the schema."""
     data = builder.data
     keys = [lab.get("key") for lab in builder.report.project.labels] or [
-        c for c in data.categories if not isinstance(c, tuple)]
+        c for c in data.categories if not isinstance(c, tuple)
+    ]
     version = versions_label(data, None)
     gold_idx = np.flatnonzero(builder.gold_mask)
-    gold_codes = np.asarray([data.gold.get(int(i), -1) for i in data.item[gold_idx].tolist()],
-                            dtype=np.int64)
+    gold_codes = np.asarray(
+        [data.gold.get(int(i), -1) for i in data.item[gold_idx].tolist()], dtype=np.int64
+    )
     r = ratings_for(data, None)
     for key in keys:
-        present = np.asarray([(key in c) if isinstance(c, tuple) else c == key
-                              for c in data.categories] or [False], dtype=np.int64)
-        binary = Ratings(r.items, r.annotators, (0, 1), r.item_idx, r.annot_idx,
-                         present[r.value_idx] if r.n_annotations else r.value_idx)
+        present = np.asarray(
+            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            dtype=np.int64,
+        )
+        binary = Ratings(
+            r.items,
+            r.annotators,
+            (0, 1),
+            r.item_idx,
+            r.annot_idx,
+            present[r.value_idx] if r.n_annotations else r.value_idx,
+        )
         if builder.report.not_applicable:
             continue
         boot = builder.bootstrap(binary, "nominal", pairs=False)
         builder.label_alpha(key, krippendorff_alpha(binary), boot, version)
         if data.gold:
             of_label = np.zeros(data.n, bool)
-            of_label[gold_idx] = (present[np.clip(gold_codes, 0, None)].astype(bool)
-                                  & (gold_codes >= 0))
-            builder.proportion("label", str(key), "gold_accuracy", builder.gold_hit[of_label],
-                               data.item[of_label], data.annotator[of_label], version,
-                               LABEL_GOLD)
+            of_label[gold_idx] = present[np.clip(gold_codes, 0, None)].astype(bool) & (
+                gold_codes >= 0
+            )
+            builder.proportion(
+                "label",
+                str(key),
+                "gold_accuracy",
+                builder.gold_hit[of_label],
+                data.item[of_label],
+                data.annotator[of_label],
+                version,
+                LABEL_GOLD,
+            )
 
 
 def _annotators(builder: MemoryBuilder) -> None:
@@ -229,17 +290,37 @@ def _annotators(builder: MemoryBuilder) -> None:
         mask = data.annotator == ann_id
         version = versions_label(data, mask)
         sel = mask & builder.gold_mask
-        builder.proportion("annotator", name, "gold_accuracy", builder.gold_hit[sel],
-                           data.item[sel], data.annotator[sel], version, GOLD_OF_ANNOTATOR)
+        builder.proportion(
+            "annotator",
+            name,
+            "gold_accuracy",
+            builder.gold_hit[sel],
+            data.item[sel],
+            data.annotator[sel],
+            version,
+            GOLD_OF_ANNOTATOR,
+        )
         if data.review_ok.size:
             rmask = data.review_annotator == ann_id
-            builder.proportion("annotator", name, "review_accuracy", data.review_ok[rmask],
-                               np.arange(int(rmask.sum())), data.review_annotator[rmask],
-                               version, REVIEW_OF_ANNOTATOR)
+            builder.proportion(
+                "annotator",
+                name,
+                "review_accuracy",
+                data.review_ok[rmask],
+                np.arange(int(rmask.sum())),
+                data.review_annotator[rmask],
+                version,
+                REVIEW_OF_ANNOTATOR,
+            )
         overlap = mask & (m >= 2)
-        builder.peer_figures(name, version, int((same[overlap] - 1).sum()),
-                             int((m[overlap] - 1).sum()), int(overlap.sum()),
-                             int(m[overlap].sum()))
+        builder.peer_figures(
+            name,
+            version,
+            int((same[overlap] - 1).sum()),
+            int((m[overlap] - 1).sum()),
+            int(overlap.sum()),
+            int(m[overlap].sum()),
+        )
         builder.items_per_hour("annotator", name, mask, version)
 
 
@@ -273,13 +354,25 @@ def trends(builder: MemoryBuilder) -> list[TrendPoint]:
         mask = row_week == week
         alpha = None
         if not report.not_applicable:
-            alpha = krippendorff_alpha(ratings_for(data, mask, report.level),
-                                       level=report.level).value
+            alpha = krippendorff_alpha(
+                ratings_for(data, mask, report.level), level=report.level
+            ).value
         gsel = mask & builder.gold_mask
-        p = proportion(int(builder.gold_hit[gsel].sum()), int(gsel.sum()),
-                       confidence=report.options.confidence)
-        out.append(TrendPoint(week_label(week), alpha, data.distinct_items(mask), p.value,
-                              p.ci_low, p.ci_high, int(gsel.sum()), int(mask.sum())))
+        p = proportion(
+            int(builder.gold_hit[gsel].sum()), int(gsel.sum()), confidence=report.options.confidence
+        )
+        out.append(
+            TrendPoint(
+                week_label(week),
+                alpha,
+                data.distinct_items(mask),
+                p.value,
+                p.ci_low,
+                p.ci_high,
+                int(gsel.sum()),
+                int(mask.sum()),
+            )
+        )
     return out
 
 
@@ -289,8 +382,7 @@ def confusion(builder: MemoryBuilder) -> tuple[list[str], np.ndarray] | None:
     if not gold_mask.any():
         return None
     k = len(data.categories)
-    gold_codes = np.asarray([data.gold[i] for i in data.item[gold_mask].tolist()],
-                            dtype=np.int64)
+    gold_codes = np.asarray([data.gold[i] for i in data.item[gold_mask].tolist()], dtype=np.int64)
     mat = np.bincount(gold_codes * k + data.value[gold_mask], minlength=k * k).reshape(k, k)
     return [data.label_of(c) for c in range(k)], mat
 
@@ -310,6 +402,7 @@ def annotator_weeks(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int
             ov = sel & (m >= 2)
             total = int((m[ov] - 1).sum())
             peer = float((same[ov] - 1).sum()) / total if total else None
-            weeks.append(WeekRow(week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer,
-                                 total))
+            weeks.append(
+                WeekRow(week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer, total)
+            )
     return weeks, int(mask.sum())

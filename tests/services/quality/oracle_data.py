@@ -118,8 +118,9 @@ class _Codes(dict[Any, int]):
         return code
 
 
-def _annotation_columns(session: Session, project: Project) -> tuple[dict[str, np.ndarray],
-                                                                     list[Any], list[str | None]]:
+def _annotation_columns(
+    session: Session, project: Project
+) -> tuple[dict[str, np.ndarray], list[Any], list[str | None]]:
     """Stream the counted annotations into numpy columns (ordered by annotation id).
 
     Returns the columns, the distinct value texts (``value`` holds codes into them) and the
@@ -127,34 +128,46 @@ def _annotation_columns(session: Session, project: Project) -> tuple[dict[str, n
     """
     dialect = session.get_bind().dialect.name
     keys_text = sa.cast(Annotation.clause_keys, sa.Text)
-    stmt = (sa.select(Annotation.id, Annotation.item_id, Annotation.annotator_id, Item.batch_id,
-                      sa.func.coalesce(Annotation.rulebook_version_id, 0),
-                      sa.cast(Annotation.value, sa.Text),
-                      epoch_seconds(Annotation.submitted_at, dialect),
-                      Annotation.duration_ms,
-                      sa.case((keys_text.not_in(["[]", "null"]), keys_text), else_=None))
-            .select_from(Annotation).join(Item, Item.id == Annotation.item_id)
-            .join(Batch, Batch.id == Item.batch_id)
-            .where(*counted(project.id)))
+    stmt = (
+        sa.select(
+            Annotation.id,
+            Annotation.item_id,
+            Annotation.annotator_id,
+            Item.batch_id,
+            sa.func.coalesce(Annotation.rulebook_version_id, 0),
+            sa.cast(Annotation.value, sa.Text),
+            epoch_seconds(Annotation.submitted_at, dialect),
+            Annotation.duration_ms,
+            sa.case((keys_text.not_in(["[]", "null"]), keys_text), else_=None),
+        )
+        .select_from(Annotation)
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(*counted(project.id))
+    )
     index = _Codes()
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "id", "item", "annotator", "batch", "version", "raw", "epoch", "duration_ms")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in ("id", "item", "annotator", "batch", "version", "raw", "epoch", "duration_ms")
+    }
     cited: list[tuple[int, str]] = []
     offset = 0
     for rows in stream_rows(session, stmt):
         cols = list(zip(*rows, strict=True))
         n = len(rows)
-        for name, col in zip(("id", "item", "annotator", "batch", "version"), cols[:5],
-                             strict=True):
+        for name, col in zip(
+            ("id", "item", "annotator", "batch", "version"), cols[:5], strict=True
+        ):
             parts[name].append(np.fromiter(col, dtype=np.int64, count=n))
-        parts["raw"].append(np.fromiter(map(index.__getitem__, cols[5]), dtype=np.int64,
-                                        count=n))
+        parts["raw"].append(np.fromiter(map(index.__getitem__, cols[5]), dtype=np.int64, count=n))
         parts["epoch"].append(np.asarray(cols[6], dtype=float))
         parts["duration_ms"].append(np.asarray(cols[7], dtype=float))  # None → NaN
         cited.extend((offset + i, t) for i, t in enumerate(cols[8]) if t is not None)
         offset += n
-    arr = {k: np.concatenate(v) if v else np.zeros(0, np.int64 if k != "epoch" else float)
-           for k, v in parts.items()}
+    arr = {
+        k: np.concatenate(v) if v else np.zeros(0, np.int64 if k != "epoch" else float)
+        for k, v in parts.items()
+    }
     ids = arr.pop("id")
     if ids.size > 1 and not bool((ids[1:] > ids[:-1]).all()):
         order = np.argsort(ids, kind="stable")
@@ -171,15 +184,25 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
     decoded = [canonical(json.loads(t)) if t is not None else None for t in texts]
     # merge texts that decode to the same canonical value; drop JSON null (no value)
     gold_rows = session.execute(
-        sa.select(Item.id, sa.cast(Item.gold_answer, sa.Text)).join(Batch)
-        .where(Item.project_id == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void, Item.gold_answer.is_not(None))).all()
-    gold_values = {item_id: canonical(json.loads(text)) for item_id, text in gold_rows
-                   if text is not None and text != "null"}
+        sa.select(Item.id, sa.cast(Item.gold_answer, sa.Text))
+        .join(Batch)
+        .where(
+            Item.project_id == project.id,
+            Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void,
+            Item.gold_answer.is_not(None),
+        )
+    ).all()
+    gold_values = {
+        item_id: canonical(json.loads(text))
+        for item_id, text in gold_rows
+        if text is not None and text != "null"
+    }
     categories = sorted_categories([*decoded, *gold_values.values()])
     pos = {v: i for i, v in enumerate(categories)}
-    remap = np.array([pos.get(v, -1) if v is not None else -1 for v in decoded] or [0],
-                     dtype=np.int64)
+    remap = np.array(
+        [pos.get(v, -1) if v is not None else -1 for v in decoded] or [0], dtype=np.int64
+    )
     raw = arr.pop("raw")
     value = remap[raw] if raw.size else raw
     keep = value >= 0
@@ -188,15 +211,27 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
     arr["value"] = value if everything else value[keep]
     item_ids, item_code = _dense_codes(arr["item"])
     users = dict(session.execute(sa.select(User.id, User.username)).all())
-    batches = dict(session.execute(sa.select(Batch.id, Batch.name)
-                                   .where(Batch.project_id == project.id)).all())
-    versions = dict(session.execute(
-        sa.select(RulebookVersion.id, RulebookVersion.version).join(Rulebook)
-        .where(Rulebook.project_id == project.id)).all())
-    data = ProjectData(project=project, categories=categories,
-                       gold={i: pos[v] for i, v in gold_values.items() if v in pos},
-                       users=users, batches=batches, versions=versions,
-                       item_ids=item_ids, item_code=item_code, **arr)
+    batches = dict(
+        session.execute(sa.select(Batch.id, Batch.name).where(Batch.project_id == project.id)).all()
+    )
+    versions = dict(
+        session.execute(
+            sa.select(RulebookVersion.id, RulebookVersion.version)
+            .join(Rulebook)
+            .where(Rulebook.project_id == project.id)
+        ).all()
+    )
+    data = ProjectData(
+        project=project,
+        categories=categories,
+        gold={i: pos[v] for i, v in gold_values.items() if v in pos},
+        users=users,
+        batches=batches,
+        versions=versions,
+        item_ids=item_ids,
+        item_code=item_code,
+        **arr,
+    )
     _load_reviews(session, project, data)
     new_row = np.cumsum(keep) - 1
     for row, text in cited:
@@ -210,15 +245,26 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
 
 def _load_reviews(session: Session, project: Project, data: ProjectData) -> None:
     rows = session.execute(
-        sa.select(Annotation.annotator_id, Review.verdict, Review.clause_key, Item.batch_id,
-                  sa.func.coalesce(Annotation.rulebook_version_id, 0))
+        sa.select(
+            Annotation.annotator_id,
+            Review.verdict,
+            Review.clause_key,
+            Item.batch_id,
+            sa.func.coalesce(Annotation.rulebook_version_id, 0),
+        )
         .select_from(Review)
         .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
         .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
-        .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Item.quarantined.is_(False),
-               Batch.status != BatchStatus.void, SampledAnnotation.is_calibration.is_(False))
-        .order_by(Review.id)).all()
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(
+            Item.project_id == project.id,
+            Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void,
+            SampledAnnotation.is_calibration.is_(False),
+        )
+        .order_by(Review.id)
+    ).all()
     if not rows:
         return
     data.review_annotator = np.asarray([r[0] for r in rows], dtype=np.int64)

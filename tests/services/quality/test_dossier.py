@@ -24,14 +24,20 @@ def test_cli_writes_a_self_contained_dossier(runner, demo, db, tmp_path):
     result = runner.invoke(args=["dossier", "demo", "-o", str(out), "--bootstrap", "20"])
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
-    for section in ("provenance", "rules", "training", "sampling", "quality", "supervision",
-                    "audit"):
+    for section in (
+        "provenance",
+        "rules",
+        "training",
+        "sampling",
+        "quality",
+        "supervision",
+        "audit",
+    ):
         assert f'id="{section}"' in html
     assert not re.search(r'(src|href)="(https?:)?//', html), "external asset in the dossier"
     assert "<link" not in html and "<script" not in html
     assert "CC0-1.0" in html and "demo generator" in html  # provenance
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action ==
-                                                          "export.dossier"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dossier"))
     assert event.details["audit_head"] in html
     for line in (out / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")

@@ -40,16 +40,34 @@ START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday
 
 def _version(db, project, rulebook, number: str) -> RulebookVersion:
     major, minor, patch = (int(x) for x in number.split("."))
-    version = RulebookVersion(rulebook_id=rulebook.id, version=number, major=major, minor=minor,
-                              patch=patch, title=number, body=f"# {number}",
-                              sha256=hashlib.sha256(number.encode()).hexdigest())
+    version = RulebookVersion(
+        rulebook_id=rulebook.id,
+        version=number,
+        major=major,
+        minor=minor,
+        patch=patch,
+        title=number,
+        body=f"# {number}",
+        sha256=hashlib.sha256(number.encode()).hexdigest(),
+    )
     db.session.add(version)
     db.session.flush()
     return version
 
 
-def build(db, make_project, make_user, slug: str, task_type: str, values: list, *,
-          gold: bool = True, reviews: bool = True, seed: int = 0, **kw):
+def build(
+    db,
+    make_project,
+    make_user,
+    slug: str,
+    task_type: str,
+    values: list,
+    *,
+    gold: bool = True,
+    reviews: bool = True,
+    seed: int = 0,
+    **kw,
+):
     """A project with batches b1 (overlap, two versions), b2 (one annotator), b3 (no overlap),
     a void batch, a quarantined item, superseded and null annotations, gold items (one only in
     gold), durations None/0/positive over six weeks, clause citations and reviews."""
@@ -60,8 +78,11 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     rulebook = Rulebook(project_id=project.id, key=f"{slug}-rb", title="rules")
     db.session.add(rulebook)
     db.session.flush()
-    versions = [_version(db, project, rulebook, "1.0.0"), _version(db, project, rulebook, "2.0.0"),
-                None]
+    versions = [
+        _version(db, project, rulebook, "1.0.0"),
+        _version(db, project, rulebook, "2.0.0"),
+        None,
+    ]
     batches = {name: Batch(project_id=project.id, name=name) for name in ("b1", "b2", "b3", "bv")}
     batches["bv"].status = BatchStatus.void
     db.session.add_all(batches.values())
@@ -69,9 +90,15 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     anns: list[Annotation] = []
 
     def item(batch: str, n: int, gold_value=None, quarantined: bool = False) -> Item:
-        it = Item(project_id=project.id, batch_id=batches[batch].id, external_id=f"{batch}-{n}",
-                  payload={"text": "x"}, content_hash=f"{batch}{n}".ljust(64, "0"),
-                  gold_answer=gold_value, quarantined=quarantined)
+        it = Item(
+            project_id=project.id,
+            batch_id=batches[batch].id,
+            external_id=f"{batch}-{n}",
+            payload={"text": "x"},
+            content_hash=f"{batch}{n}".ljust(64, "0"),
+            gold_answer=gold_value,
+            quarantined=quarantined,
+        )
         db.session.add(it)
         db.session.flush()
         return it
@@ -79,12 +106,15 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     def annotate(it: Item, user: User, value, **extra) -> Annotation:
         day = int(rng.integers(0, 42))
         ann = Annotation(
-            item_id=it.id, annotator_id=user.id, value=value,
+            item_id=it.id,
+            annotator_id=user.id,
+            value=value,
             rulebook_version_id=(v.id if (v := versions[int(rng.integers(0, 3))]) else None),
             submitted_at=START + timedelta(days=day, seconds=int(rng.integers(0, 86400))),
             duration_ms=[None, 0, int(rng.integers(2000, 60000))][int(rng.integers(0, 3))],
             clause_keys=[[], ["R1"], ["R2", "R1"], [""], ["R3", "R3"]][int(rng.integers(0, 5))],
-            **extra)
+            **extra,
+        )
         db.session.add(ann)
         anns.append(ann)
         return ann
@@ -103,8 +133,9 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     if gold:
         item("b1", 100, values[-1])  # a gold item nobody annotated
     for n in range(6):
-        annotate(item("b2", n, values[0] if gold and n == 0 else None), users[0],
-                 values[n % len(values)])
+        annotate(
+            item("b2", n, values[0] if gold and n == 0 else None), users[0], values[n % len(values)]
+        )
         annotate(item("b3", n), users[n % 4], values[(n + 1) % len(values)])
     for n in range(3):
         it = item("bv", n)
@@ -118,19 +149,29 @@ def build(db, make_project, make_user, slug: str, task_type: str, values: list, 
     db.session.flush()
     old.superseded_by_id = anns[-3].id
     if reviews:
-        plan = SamplePlan(batch_id=batches["b1"].id, method=SampleMethod.random_rate, seed=1,
-                          lot_size=40, sample_size=20)
+        plan = SamplePlan(
+            batch_id=batches["b1"].id,
+            method=SampleMethod.random_rate,
+            seed=1,
+            lot_size=40,
+            sample_size=20,
+        )
         db.session.add(plan)
         db.session.flush()
         for i, ann in enumerate(anns[:25]):
-            sampled = SampledAnnotation(plan_id=plan.id, annotation_id=ann.id, position=i,
-                                        is_calibration=i == 3)
+            sampled = SampledAnnotation(
+                plan_id=plan.id, annotation_id=ann.id, position=i, is_calibration=i == 3
+            )
             db.session.add(sampled)
             db.session.flush()
-            db.session.add(Review(sampled_annotation_id=sampled.id, reviewer_id=reviewer.id,
-                                  verdict=[Verdict.correct, Verdict.incorrect,
-                                           Verdict.prohibited][i % 3],
-                                  clause_key=[None, "R1", "R4", ""][i % 4]))
+            db.session.add(
+                Review(
+                    sampled_annotation_id=sampled.id,
+                    reviewer_id=reviewer.id,
+                    verdict=[Verdict.correct, Verdict.incorrect, Verdict.prohibited][i % 3],
+                    clause_key=[None, "R1", "R4", ""][i % 4],
+                )
+            )
     db.session.commit()
     return project, users
 
@@ -141,8 +182,9 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
     memory = oracle.compute_memory_report(db.session, project, ReportOptions(bootstrap, 3))
     agg = compute_report(db.session, project, ReportOptions(bootstrap, 3))
     assert agg.data.anonymous == anonymous
-    assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == \
-        [(f.scope, f.scope_id, f.metric) for f in memory.figures]
+    assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == [
+        (f.scope, f.scope_id, f.metric) for f in memory.figures
+    ]
     for m, a in zip(memory.figures, agg.figures, strict=True):
         where = (m.scope, m.scope_id, m.metric)
         if m.value is None:
@@ -150,13 +192,24 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
         else:
             assert a.value == pytest.approx(m.value, abs=1e-9), where
         method = m.method
-        if (anonymous and m.metric == "cohen_kappa" and m.value is not None
-                and m.scope != "annotator"):
+        if (
+            anonymous
+            and m.metric == "cohen_kappa"
+            and m.value is not None
+            and m.scope != "annotator"
+        ):
             method = f"{m.method.split('; ')[0]}; {NO_COHEN_CI}"
             assert a.ci_low is None, where
-        assert (a.n_items, a.n_annotations, a.n_annotators, a.rulebook_version, a.level,
-                a.method) == (m.n_items, m.n_annotations, m.n_annotators, m.rulebook_version,
-                              m.level, method), where
+        assert (
+            a.n_items,
+            a.n_annotations,
+            a.n_annotators,
+            a.rulebook_version,
+            a.level,
+            a.method,
+        ) == (m.n_items, m.n_annotations, m.n_annotators, m.rulebook_version, m.level, method), (
+            where
+        )
         if a.ci_low is not None:
             assert a.ci_low <= a.ci_high, where
         boot = m.scope in ("project", "batch", "rulebook_version", "label", "annotator_pair")
@@ -169,9 +222,23 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
         assert (ta.alpha is None) == (tm.alpha is None)
         if tm.alpha is not None:
             assert ta.alpha == pytest.approx(tm.alpha, abs=1e-9)
-        assert (ta.week, ta.n_items, ta.gold_accuracy, ta.gold_low, ta.gold_high, ta.n_gold,
-                ta.n_annotations) == (tm.week, tm.n_items, tm.gold_accuracy, tm.gold_low,
-                                      tm.gold_high, tm.n_gold, tm.n_annotations)
+        assert (
+            ta.week,
+            ta.n_items,
+            ta.gold_accuracy,
+            ta.gold_low,
+            ta.gold_high,
+            ta.n_gold,
+            ta.n_annotations,
+        ) == (
+            tm.week,
+            tm.n_items,
+            tm.gold_accuracy,
+            tm.gold_low,
+            tm.gold_high,
+            tm.n_gold,
+            tm.n_annotations,
+        )
     assert len(agg.extras["trends"]) == len(memory.extras["trends"])
     if memory.extras["confusion"] is None:
         assert agg.extras["confusion"] is None
@@ -182,8 +249,9 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
     if memory.pairwise is not None:
         assert agg.pairwise.annotators == memory.pairwise.annotators
         assert agg.pairwise.n_common == memory.pairwise.n_common
-        np.testing.assert_allclose(np.array(agg.pairwise.values, float),
-                                   np.array(memory.pairwise.values, float), atol=1e-9)
+        np.testing.assert_allclose(
+            np.array(agg.pairwise.values, float), np.array(memory.pairwise.values, float), atol=1e-9
+        )
     for user in users:
         weeks, n_annotations = oracle.annotator_weeks(memory.data, user.id)
         qa = annotator_quality(db.session, agg, user)
@@ -196,12 +264,20 @@ LABELS = ["pos", "neg", "neu", "odd"]
 
 
 def test_single_label_project_matches_in_memory(db, make_project, make_user):
-    project, users = build(db, make_project, make_user, "mix", "single_label", LABELS[:3],
-                           labels=LABELS)
+    project, users = build(
+        db, make_project, make_user, "mix", "single_label", LABELS[:3], labels=LABELS
+    )
     memory, agg = compare(db, project, users)
     scopes = {f.scope for f in agg.figures}
-    assert {"project", "batch", "rulebook_version", "label", "annotator", "annotator_pair",
-            "clause"} <= scopes
+    assert {
+        "project",
+        "batch",
+        "rulebook_version",
+        "label",
+        "annotator",
+        "annotator_pair",
+        "clause",
+    } <= scopes
     assert set(agg.scope_ids("batch")) == {"b1", "b2", "b3"}
     assert agg.scope_ids("rulebook_version") == ["1.0.0", "2.0.0"]
     solo = agg.get("batch", "b2", "krippendorff_alpha")
@@ -215,32 +291,59 @@ def test_single_label_project_matches_in_memory(db, make_project, make_user):
 
 @pytest.mark.parametrize("level", ["ordinal", "interval", "ratio"])
 def test_rating_levels_match_and_equal_numbers_merge(db, make_project, make_user, level):
-    project, users = build(db, make_project, make_user, f"rate-{level}", "rating",
-                           [1, 2, 3, 3.0, 4, 5, 2.5], labels=None, scale="1-5",
-                           measurement_level=level, seed=1)
+    project, users = build(
+        db,
+        make_project,
+        make_user,
+        f"rate-{level}",
+        "rating",
+        [1, 2, 3, 3.0, 4, 5, 2.5],
+        labels=None,
+        scale="1-5",
+        measurement_level=level,
+        seed=1,
+    )
     memory, agg = compare(db, project, users)
     assert agg.level == memory.level == level
     assert agg.data.categories == [1, 2, 2.5, 3, 4, 5]  # 3 and 3.0 are one value
 
 
 def test_multi_label_sets_in_any_order_match(db, make_project, make_user):
-    project, users = build(db, make_project, make_user, "multi", "multi_label",
-                           [["a", "b"], ["b", "a"], ["a"], [], ["c"]], labels=["a", "b", "c"],
-                           seed=2)
+    project, users = build(
+        db,
+        make_project,
+        make_user,
+        "multi",
+        "multi_label",
+        [["a", "b"], ["b", "a"], ["a"], [], ["c"]],
+        labels=["a", "b", "c"],
+        seed=2,
+    )
     _, agg = compare(db, project, users)
     assert ("a", "b") in agg.data.categories and ("b", "a") not in agg.data.categories
 
 
 def test_without_gold_or_reviews_and_text_tasks(db, make_project, make_user):
-    project, users = build(db, make_project, make_user, "plain", "single_label", LABELS,
-                           labels=LABELS, gold=False, reviews=False, seed=3)
+    project, users = build(
+        db,
+        make_project,
+        make_user,
+        "plain",
+        "single_label",
+        LABELS,
+        labels=LABELS,
+        gold=False,
+        reviews=False,
+        seed=3,
+    )
     _, agg = compare(db, project, users)
     gold = agg.get("project", "plain", "gold_accuracy")
     assert gold.value is None and gold.method == "undefined: no gold items were annotated"
     assert agg.get("project", "plain", "review_accuracy") is None
     assert agg.extras["confusion"] is None
-    text, users = build(db, make_project, make_user, "free", "text", ["x", "y", "z"], seed=4,
-                        labels=None)
+    text, users = build(
+        db, make_project, make_user, "free", "text", ["x", "y", "z"], seed=4, labels=None
+    )
     _, agg = compare(db, text, users)
     assert agg.get("project", "free", "fleiss_kappa").method.startswith("undefined: agreement")
 
@@ -260,17 +363,25 @@ def test_demo_project_matches(db):
 
 
 def test_aggregate_intervals_are_seeded_and_cover_the_estimate(db, make_project, make_user):
-    project, _ = build(db, make_project, make_user, "ci", "single_label", LABELS[:3],
-                       labels=LABELS, seed=5)
+    project, _ = build(
+        db, make_project, make_user, "ci", "single_label", LABELS[:3], labels=LABELS, seed=5
+    )
     first = compute_report(db.session, project, ReportOptions(100, 7))
     again = compute_report(db.session, project, ReportOptions(100, 7))
     other = compute_report(db.session, project, ReportOptions(100, 8))
-    assert [(f.ci_low, f.ci_high) for f in first.figures] == \
-        [(f.ci_low, f.ci_high) for f in again.figures]
-    assert [(f.ci_low, f.ci_high) for f in first.figures] != \
-        [(f.ci_low, f.ci_high) for f in other.figures]
-    for metric in ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1",
-                   "percent_agreement"):
+    assert [(f.ci_low, f.ci_high) for f in first.figures] == [
+        (f.ci_low, f.ci_high) for f in again.figures
+    ]
+    assert [(f.ci_low, f.ci_high) for f in first.figures] != [
+        (f.ci_low, f.ci_high) for f in other.figures
+    ]
+    for metric in (
+        "krippendorff_alpha",
+        "fleiss_kappa",
+        "cohen_kappa",
+        "gwet_ac1",
+        "percent_agreement",
+    ):
         f = first.get("project", "ci", metric)
         assert f.ci_low <= f.value <= f.ci_high, metric
         assert "bootstrap" in f.method
@@ -299,24 +410,36 @@ def multisets(monkeypatch):
 
 @pytest.mark.parametrize("case", ["single", "interval", "ordinal", "multi", "plain", "text"])
 def test_multiset_cells_match_in_memory(db, make_project, make_user, multisets, case):
-    spec = {"single": ("single_label", LABELS[:3], {"labels": LABELS}),
-            "interval": ("rating", [1, 2, 3, 3.0, 4, 5, 2.5],
-                         {"labels": None, "scale": "1-5", "measurement_level": "interval"}),
-            "ordinal": ("rating", [1, 2, 3, 4, 5],
-                        {"labels": None, "scale": "1-5", "measurement_level": "ordinal"}),
-            "multi": ("multi_label", [["a", "b"], ["b", "a"], ["a"], [], ["c"]],
-                      {"labels": ["a", "b", "c"]}),
-            "plain": ("single_label", LABELS, {"labels": LABELS, "gold": False,
-                                               "reviews": False}),
-            "text": ("text", ["x", "y", "z"], {"labels": None})}[case]
-    project, users = build(db, make_project, make_user, f"ms-{case}", spec[0], spec[1],
-                           seed=6, **spec[2])
+    spec = {
+        "single": ("single_label", LABELS[:3], {"labels": LABELS}),
+        "interval": (
+            "rating",
+            [1, 2, 3, 3.0, 4, 5, 2.5],
+            {"labels": None, "scale": "1-5", "measurement_level": "interval"},
+        ),
+        "ordinal": (
+            "rating",
+            [1, 2, 3, 4, 5],
+            {"labels": None, "scale": "1-5", "measurement_level": "ordinal"},
+        ),
+        "multi": (
+            "multi_label",
+            [["a", "b"], ["b", "a"], ["a"], [], ["c"]],
+            {"labels": ["a", "b", "c"]},
+        ),
+        "plain": ("single_label", LABELS, {"labels": LABELS, "gold": False, "reviews": False}),
+        "text": ("text", ["x", "y", "z"], {"labels": None}),
+    }[case]
+    project, users = build(
+        db, make_project, make_user, f"ms-{case}", spec[0], spec[1], seed=6, **spec[2]
+    )
     _, agg = compare(db, project, users, anonymous=True)
     assert agg.data.n_cells < agg.data.n
 
 
-def build_sparse(db, make_project, make_user, slug: str, n_ann: int = 30, per_item: int = 3,
-                 n_items: int = 240):
+def build_sparse(
+    db, make_project, make_user, slug: str, n_ann: int = 30, per_item: int = 3, n_items: int = 240
+):
     """Many annotators, each item rated by a random ``per_item`` of them (sparse overlap),
     over two batches and two rulebook versions, with gold items and durations."""
     rng = np.random.default_rng(9)
@@ -331,19 +454,30 @@ def build_sparse(db, make_project, make_user, slug: str, n_ann: int = 30, per_it
     db.session.flush()
     for n in range(n_items):
         truth = LABELS[int(rng.integers(0, 4))]
-        it = Item(project_id=project.id, batch_id=batches[n % 2].id, external_id=f"s-{n}",
-                  payload={"text": "x"}, content_hash=f"s{n}".ljust(64, "0"),
-                  gold_answer=truth if n % 5 == 0 else None)
+        it = Item(
+            project_id=project.id,
+            batch_id=batches[n % 2].id,
+            external_id=f"s-{n}",
+            payload={"text": "x"},
+            content_hash=f"s{n}".ljust(64, "0"),
+            gold_answer=truth if n % 5 == 0 else None,
+        )
         db.session.add(it)
         db.session.flush()
         for a in rng.permutation(n_ann)[:per_item].tolist():
             right = rng.random() < 0.6 + a / (3 * n_ann)
             value = truth if right else LABELS[int(rng.integers(0, 4))]
-            db.session.add(Annotation(
-                item_id=it.id, annotator_id=users[a].id, value=value,
-                rulebook_version_id=versions[int(rng.integers(0, 2))].id,
-                submitted_at=START + timedelta(days=int(rng.integers(0, 30))),
-                duration_ms=int(rng.integers(0, 30000)), clause_keys=[]))
+            db.session.add(
+                Annotation(
+                    item_id=it.id,
+                    annotator_id=users[a].id,
+                    value=value,
+                    rulebook_version_id=versions[int(rng.integers(0, 2))].id,
+                    submitted_at=START + timedelta(days=int(rng.integers(0, 30))),
+                    duration_ms=int(rng.integers(0, 30000)),
+                    clause_keys=[],
+                )
+            )
     db.session.commit()
     return project, users
 

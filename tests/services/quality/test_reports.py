@@ -27,9 +27,15 @@ def demo(db):
 def _rows(db, project):
     return db.session.execute(
         sa.select(Annotation.item_id, Annotation.annotator_id, Annotation.value)
-        .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
-        .where(Item.project_id == project.id, Annotation.is_current.is_(True),
-               Item.quarantined.is_(False), Batch.status != BatchStatus.void)).all()
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(
+            Item.project_id == project.id,
+            Annotation.is_current.is_(True),
+            Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void,
+        )
+    ).all()
 
 
 def test_alpha_equals_metrics_on_the_same_rows(db, demo):
@@ -41,7 +47,8 @@ def test_alpha_equals_metrics_on_the_same_rows(db, demo):
     assert figure.ci_low < figure.value < figure.ci_high
     assert figure.n_annotations == len(items)
     assert report.get("project", "demo", "cohen_kappa").value == pytest.approx(
-        cohen_matrix(list(items), list(anns), list(values)).mean)
+        cohen_matrix(list(items), list(anns), list(values)).mean
+    )
 
 
 def test_gold_accuracy_orders_the_demo_annotators(db, demo):
@@ -62,21 +69,30 @@ def test_only_counted_annotations_count(db, demo):
     before = compute_report(db.session, demo, ReportOptions(bootstrap=0))
     n = before.get("project", "demo", "percent_agreement").n_annotations
     batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-11"))
-    in_batch = db.session.scalar(sa.select(sa.func.count(Annotation.id)).join(Item).where(
-        Item.batch_id == batch.id))
+    in_batch = db.session.scalar(
+        sa.select(sa.func.count(Annotation.id)).join(Item).where(Item.batch_id == batch.id)
+    )
     batch.status = BatchStatus.void
-    item = db.session.scalar(sa.select(Item).join(Annotation).where(
-        Item.batch_id != batch.id).limit(1))
+    item = db.session.scalar(
+        sa.select(Item).join(Annotation).where(Item.batch_id != batch.id).limit(1)
+    )
     item.quarantined = True
-    on_item = db.session.scalar(sa.select(sa.func.count(Annotation.id)).where(
-        Annotation.item_id == item.id))
-    other = db.session.scalar(sa.select(Annotation).join(Item).where(
-        Item.batch_id != batch.id, Item.id != item.id).limit(1))
+    on_item = db.session.scalar(
+        sa.select(sa.func.count(Annotation.id)).where(Annotation.item_id == item.id)
+    )
+    other = db.session.scalar(
+        sa.select(Annotation)
+        .join(Item)
+        .where(Item.batch_id != batch.id, Item.id != item.id)
+        .limit(1)
+    )
     other.is_current = False
     db.session.commit()
     after = compute_report(db.session, demo, ReportOptions(bootstrap=0))
-    assert after.get("project", "demo", "percent_agreement").n_annotations == \
-        n - in_batch - on_item - 1
+    assert (
+        after.get("project", "demo", "percent_agreement").n_annotations
+        == n - in_batch - on_item - 1
+    )
     assert "reviews-2026-11" not in after.scope_ids("batch")
 
 
@@ -87,8 +103,13 @@ def test_single_annotator_without_gold_is_undefined_with_reason(db, make_project
     db.session.add(batch)
     db.session.flush()
     for i in range(5):
-        item = Item(project_id=project.id, batch_id=batch.id, external_id=f"i{i}",
-                    payload={"text": "x"}, content_hash=f"{i:064d}")
+        item = Item(
+            project_id=project.id,
+            batch_id=batch.id,
+            external_id=f"i{i}",
+            payload={"text": "x"},
+            content_hash=f"{i:064d}",
+        )
         db.session.add(item)
         db.session.flush()
         db.session.add(Annotation(item_id=item.id, annotator_id=user.id, value="yes"))
@@ -108,11 +129,17 @@ def test_dashboard_renders_charts_and_links(db, demo, client, login):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count("<svg") >= 5
-    for anchor in ('id="agreement-table"', 'id="annotator-table"', "Confusion matrix",
-                   "/reports/demo/metrics.csv", "/reports/demo/dossier.zip"):
+    for anchor in (
+        'id="agreement-table"',
+        'id="annotator-table"',
+        "Confusion matrix",
+        "/reports/demo/metrics.csv",
+        "/reports/demo/dossier.zip",
+    ):
         assert anchor in html
-    assert "http://" not in html.split("<svg", 1)[1].replace('xmlns="http://www.w3.org/2000/svg"',
-                                                             "")
+    assert "http://" not in html.split("<svg", 1)[1].replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
 
 
 def test_empty_project_dashboard_renders(db, make_project, make_user, client, login):

@@ -31,10 +31,17 @@ def demo(db):
 
 
 def _rows(db, project, batch_id=None):
-    stmt = (sa.select(Annotation.item_id, Annotation.annotator_id, Annotation.value)
-            .join(Item, Item.id == Annotation.item_id).join(Batch, Batch.id == Item.batch_id)
-            .where(Item.project_id == project.id, Annotation.is_current.is_(True),
-                   Item.quarantined.is_(False), Batch.status != BatchStatus.void))
+    stmt = (
+        sa.select(Annotation.item_id, Annotation.annotator_id, Annotation.value)
+        .join(Item, Item.id == Annotation.item_id)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(
+            Item.project_id == project.id,
+            Annotation.is_current.is_(True),
+            Item.quarantined.is_(False),
+            Batch.status != BatchStatus.void,
+        )
+    )
     if batch_id is not None:
         stmt = stmt.where(Item.batch_id == batch_id)
     return list(zip(*db.session.execute(stmt).all(), strict=True))
@@ -44,7 +51,8 @@ def test_every_scope_equals_the_metrics_on_its_rows(db, demo):
     report = compute_report(db.session, demo, ReportOptions(bootstrap=30))
     batches = dict(db.session.execute(sa.select(Batch.name, Batch.id)).all())
     for scope, scope_id, batch_id in [("project", "demo", None)] + [
-            ("batch", name, batches[name]) for name in report.scope_ids("batch")]:
+        ("batch", name, batches[name]) for name in report.scope_ids("batch")
+    ]:
         items, anns, values = (list(c) for c in _rows(db, demo, batch_id))
         expected = {
             "krippendorff_alpha": krippendorff_alpha(items, anns, values).value,
@@ -61,15 +69,17 @@ def test_every_scope_equals_the_metrics_on_its_rows(db, demo):
     for label in report.scope_ids("label"):
         binary = [int(v == label) for v in values]
         assert report.get("label", label, "krippendorff_alpha").value == pytest.approx(
-            krippendorff_alpha(list(items), list(anns), binary).value, abs=1e-10)
+            krippendorff_alpha(list(items), list(anns), binary).value, abs=1e-10
+        )
 
 
 def test_counts_match_the_rows_and_the_report_aggregates(db, demo):
     data = load_project_data(db.session, demo)
     whole = ratings_for(data, None)
-    reference = np.bincount(whole.item_idx * whole.n_categories + whole.value_idx,
-                            minlength=whole.n_items * whole.n_categories
-                            ).reshape(whole.n_items, whole.n_categories)
+    reference = np.bincount(
+        whole.item_idx * whole.n_categories + whole.value_idx,
+        minlength=whole.n_items * whole.n_categories,
+    ).reshape(whole.n_items, whole.n_categories)
     assert np.array_equal(whole.counts(), reference)
     report = compute_report(db.session, demo, ReportOptions(bootstrap=0))
     assert report.data.n == data.n and report.data.n_cells < data.n  # aggregated

@@ -53,27 +53,31 @@ def test_min_n_before_judging_holds_back(db, demo):
 def test_suspend_and_reinstate_via_the_form(db, demo, client, login):
     ann3 = _user(db, "ann3")
     login("manager", "demo")
-    response = client.post(f"/reports/demo/annotators/{ann3.id}",
-                           data={"action": "suspend", "reason": "Gold accuracy too low."})
+    response = client.post(
+        f"/reports/demo/annotators/{ann3.id}",
+        data={"action": "suspend", "reason": "Gold accuracy too low."},
+    )
     assert response.status_code == 302
-    membership = db.session.scalar(sa.select(Membership).where(
-        Membership.user_id == ann3.id, Membership.project_id == demo.id))
+    membership = db.session.scalar(
+        sa.select(Membership).where(Membership.user_id == ann3.id, Membership.project_id == demo.id)
+    )
     db.session.refresh(membership)
     assert membership.suspended_at is not None
     assert membership.suspended_reason == "Gold accuracy too low."
-    feedback = db.session.scalars(sa.select(Feedback).where(
-        Feedback.annotator_id == ann3.id)).all()
+    feedback = db.session.scalars(sa.select(Feedback).where(Feedback.annotator_id == ann3.id)).all()
     assert len(feedback) == 1 and "suspended" in feedback[0].message
-    assert db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "supervision.suspend")).subject_id == str(ann3.id)
+    assert db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "supervision.suspend")
+    ).subject_id == str(ann3.id)
     client.post("/logout")
     login("ann3", "demo")
     page = client.get("/annotate/quality/demo").get_data(as_text=True)
     assert "Gold accuracy too low." in page
     client.post("/logout")
     login("manager", "demo")
-    client.post(f"/reports/demo/annotators/{ann3.id}",
-                data={"action": "reinstate", "reason": "Retrained."})
+    client.post(
+        f"/reports/demo/annotators/{ann3.id}", data={"action": "reinstate", "reason": "Retrained."}
+    )
     db.session.refresh(membership)
     assert membership.suspended_at is None
 
@@ -82,10 +86,14 @@ def test_retrain_revokes_the_qualification(db, demo):
     ann2, manager = _user(db, "ann2"), _user(db, "manager")
     take_action(db.session, demo, ann2, SupervisionAction.retrain, "Re-read R2.", actor=manager)
     db.session.commit()
-    quals = db.session.scalars(sa.select(Qualification).where(
-        Qualification.user_id == ann2.id, Qualification.project_id == demo.id)).all()
-    assert quals and all(q.revoked_at is not None and q.revoked_reason == "Re-read R2."
-                         for q in quals)
+    quals = db.session.scalars(
+        sa.select(Qualification).where(
+            Qualification.user_id == ann2.id, Qualification.project_id == demo.id
+        )
+    ).all()
+    assert quals and all(
+        q.revoked_at is not None and q.revoked_reason == "Re-read R2." for q in quals
+    )
     from annotate.services.training.gate import gate_status
 
     assert not gate_status(db.session, ann2, demo).ok

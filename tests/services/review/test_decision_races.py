@@ -40,9 +40,11 @@ THREADS = 12
 @pytest.fixture
 def postgres(db):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
-                    "postgresql://… (the in-memory SQLite test database is one connection, "
-                    "so there is no race to test)")
+        pytest.skip(
+            "concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
+            "postgresql://… (the in-memory SQLite test database is one connection, "
+            "so there is no race to test)"
+        )
     return db
 
 
@@ -54,8 +56,16 @@ def at_once(n: int, work: Callable[[Any, int, Callable[[], None]], Any]) -> list
     """
     from annotate.database import db
 
-    race_app = create_app({"CONFIG_CLASS": TestConfig, "SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_size": n + 2, "max_overflow": 0, "pool_timeout": 60}})
+    race_app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_size": n + 2,
+                "max_overflow": 0,
+                "pool_timeout": 60,
+            },
+        }
+    )
     barrier = threading.Barrier(n, timeout=60)
     results: list[Any] = [None] * n
 
@@ -83,8 +93,9 @@ def at_once(n: int, work: Callable[[Any, int, Callable[[], None]], Any]) -> list
 def plan(db, make_project, make_user):
     """A batch of six annotated items, a plan reviewing all of them, three reviewers."""
     project = make_project("race", redundancy_k=1, overlap_share=0.0, gold_rate=0.0)
-    annotators = [make_user(f"ann{n}", project=project, roles=[ProjectRole.annotator])
-                  for n in range(2)]
+    annotators = [
+        make_user(f"ann{n}", project=project, roles=[ProjectRole.annotator]) for n in range(2)
+    ]
     for n in range(3):
         make_user(f"rev{n}", project=project, roles=[ProjectRole.reviewer])
     _, batch = make_ready(db, project, annotators, n_items=6)
@@ -99,8 +110,9 @@ def plan(db, make_project, make_user):
 
 def _decisions(db, plan_id: int) -> list[BatchDecision]:
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(BatchDecision).where(
-        BatchDecision.plan_id == plan_id)))
+    return list(
+        db.session.scalars(sa.select(BatchDecision).where(BatchDecision.plan_id == plan_id))
+    )
 
 
 def test_concurrent_decision_posts_record_one_decision(postgres, plan):
@@ -110,13 +122,13 @@ def test_concurrent_decision_posts_record_one_decision(postgres, plan):
 
     def post(app, index: int, go):
         client = app.test_client()
-        login = client.post("/login", data={"username": f"rev{index % 3}",
-                                            "password": "secret-pw"})
+        login = client.post("/login", data={"username": f"rev{index % 3}", "password": "secret-pw"})
         assert login.status_code == 302
         go()
-        response = client.post(f"/review/plans/{plan_id}/decision",
-                               data={"decision": choices[index % 3],
-                                     "reason": f"Racer {index} decides."})
+        response = client.post(
+            f"/review/plans/{plan_id}/decision",
+            data={"decision": choices[index % 3], "reason": f"Racer {index} decides."},
+        )
         return response.status_code, response.get_data(as_text=True)
 
     results = at_once(THREADS, post)
@@ -126,14 +138,19 @@ def test_concurrent_decision_posts_record_one_decision(postgres, plan):
     assert all("already decided" in body for code, body in results if code == 409)
     [decision] = _decisions(db, plan_id)
     batch = db.session.get(Batch, batch_id)
-    expected = {"accept": BatchStatus.accepted, "reject": BatchStatus.reannotating,
-                "void": BatchStatus.void}[decision.decision.value]
+    expected = {
+        "accept": BatchStatus.accepted,
+        "reject": BatchStatus.reannotating,
+        "void": BatchStatus.void,
+    }[decision.decision.value]
     assert batch.status == expected
-    decided = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "batch.decide"))
+    decided = db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "batch.decide")
+    )
     assert decided == 1
-    sent_back = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-        Assignment.round > 1))
+    sent_back = db.session.scalar(
+        sa.select(sa.func.count(Assignment.id)).where(Assignment.round > 1)
+    )
     assert sent_back == 0  # a reject sends back the failed annotations: none was reviewed
 
 
@@ -180,11 +197,14 @@ def test_concurrent_draws_and_decision_keep_one_current_plan(postgres, plan):
 
 def test_a_second_decision_is_refused_with_409(db, plan, client, login):
     login("rev0")
-    first = client.post(f"/review/plans/{plan.id}/decision",
-                        data={"decision": "accept", "reason": "Vendor certified."})
+    first = client.post(
+        f"/review/plans/{plan.id}/decision",
+        data={"decision": "accept", "reason": "Vendor certified."},
+    )
     assert first.status_code == 302
-    second = client.post(f"/review/plans/{plan.id}/decision",
-                         data={"decision": "void", "reason": "Changed my mind."})
+    second = client.post(
+        f"/review/plans/{plan.id}/decision", data={"decision": "void", "reason": "Changed my mind."}
+    )
     assert second.status_code == 409
     assert "already decided" in second.get_data(as_text=True)
     [decision] = _decisions(db, plan.id)

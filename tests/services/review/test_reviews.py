@@ -48,8 +48,9 @@ def demo(db):
 
 
 def _wrong_label(sampled) -> str:
-    return next(k for k in ("positive", "negative", "neutral", "mixed")
-                if k != sampled.annotation.value)
+    return next(
+        k for k in ("positive", "negative", "neutral", "mixed") if k != sampled.annotation.value
+    )
 
 
 def _judge(session, plan, reviewer, verdict_for):
@@ -58,8 +59,12 @@ def _judge(session, plan, reviewer, verdict_for):
         verdict = verdict_for(sampled)
         kwargs = {}
         if verdict == "incorrect":
-            kwargs = {"corrected_value": _wrong_label(sampled), "error_type": "wrong_label",
-                      "clause_key": "R1.2", "comment": "The last sentence decides."}
+            kwargs = {
+                "corrected_value": _wrong_label(sampled),
+                "error_type": "wrong_label",
+                "clause_key": "R1.2",
+                "comment": "The last sentence decides.",
+            }
         record_review(session, sampled, reviewer, verdict, **kwargs)
 
 
@@ -67,10 +72,16 @@ def test_review_writes_review_feedback_and_audit_and_is_idempotent(db, demo):
     project, batch, users = demo
     plan = draw_plan(db.session, batch, method="fixed_n", n=5, seed=1, calibration=0)
     sampled = next_for(db.session, plan, users["reviewer"])
-    review, created = record_review(db.session, sampled, users["reviewer"], "incorrect",
-                                    corrected_value=_wrong_label(sampled),
-                                    error_type="wrong_label", clause_key="R1.2",
-                                    comment="See R1.2.")
+    review, created = record_review(
+        db.session,
+        sampled,
+        users["reviewer"],
+        "incorrect",
+        corrected_value=_wrong_label(sampled),
+        error_type="wrong_label",
+        clause_key="R1.2",
+        comment="See R1.2.",
+    )
     assert created and review.verdict == Verdict.incorrect
     again, created = record_review(db.session, sampled, users["reviewer"], "correct")
     assert not created and again.id == review.id and again.verdict == Verdict.incorrect
@@ -78,27 +89,66 @@ def test_review_writes_review_feedback_and_audit_and_is_idempotent(db, demo):
     feedback = db.session.scalar(sa.select(Feedback))
     assert feedback.annotator_id == sampled.annotation.annotator_id
     assert feedback.review_id == review.id
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))
-                             .where(AuditEvent.action == "review.record")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "review.record")
+        )
+        == 1
+    )
     assert next_for(db.session, plan, users["reviewer"]).id != sampled.id
 
 
-@pytest.mark.parametrize("kwargs, problem", [
-    ({"verdict": "maybe"}, "verdict"),
-    ({"verdict": "incorrect", "error_type": "wrong_label", "clause_key": "R1.2"},
-     "corrected_value"),
-    ({"verdict": "incorrect", "corrected_value": "nonsense", "error_type": "wrong_label",
-      "clause_key": "R1.2"}, "not a label"),
-    ({"verdict": "incorrect", "corrected_value": "SAME", "error_type": "wrong_label",
-      "clause_key": "R1.2"}, "equals"),
-    ({"verdict": "incorrect", "corrected_value": "WRONG", "clause_key": "R1.2"}, "error_type"),
-    ({"verdict": "incorrect", "corrected_value": "WRONG", "error_type": "typo",
-      "clause_key": "R1.2"}, "error type of this project"),
-    ({"verdict": "incorrect", "corrected_value": "WRONG", "error_type": "wrong_label"},
-     "clause that was broken"),
-    ({"verdict": "incorrect", "corrected_value": "WRONG", "error_type": "wrong_label",
-      "clause_key": "R99"}, "not a clause"),
-])
+@pytest.mark.parametrize(
+    "kwargs, problem",
+    [
+        ({"verdict": "maybe"}, "verdict"),
+        (
+            {"verdict": "incorrect", "error_type": "wrong_label", "clause_key": "R1.2"},
+            "corrected_value",
+        ),
+        (
+            {
+                "verdict": "incorrect",
+                "corrected_value": "nonsense",
+                "error_type": "wrong_label",
+                "clause_key": "R1.2",
+            },
+            "not a label",
+        ),
+        (
+            {
+                "verdict": "incorrect",
+                "corrected_value": "SAME",
+                "error_type": "wrong_label",
+                "clause_key": "R1.2",
+            },
+            "equals",
+        ),
+        ({"verdict": "incorrect", "corrected_value": "WRONG", "clause_key": "R1.2"}, "error_type"),
+        (
+            {
+                "verdict": "incorrect",
+                "corrected_value": "WRONG",
+                "error_type": "typo",
+                "clause_key": "R1.2",
+            },
+            "error type of this project",
+        ),
+        (
+            {"verdict": "incorrect", "corrected_value": "WRONG", "error_type": "wrong_label"},
+            "clause that was broken",
+        ),
+        (
+            {
+                "verdict": "incorrect",
+                "corrected_value": "WRONG",
+                "error_type": "wrong_label",
+                "clause_key": "R99",
+            },
+            "not a clause",
+        ),
+    ],
+)
 def test_bad_verdicts_write_nothing(db, demo, kwargs, problem):
     _, batch, users = demo
     plan = draw_plan(db.session, batch, method="fixed_n", n=5, seed=1, calibration=0)
@@ -128,8 +178,10 @@ def test_own_work_outside_sample_separate_roles_and_decided_batch(db, demo):
     project.separate_roles = False
     with pytest.raises(PermissionDenied, match="own annotation"):
         record_review(db.session, own, users["ann1"], "correct")
-    assert all(s.annotation.annotator_id != users["ann1"].id
-               for s in pending_for(db.session, plan, users["ann1"]))
+    assert all(
+        s.annotation.annotator_id != users["ann1"].id
+        for s in pending_for(db.session, plan, users["ann1"])
+    )
     # A manager who is no reviewer may not review.
     with pytest.raises(PermissionDenied):
         record_review(db.session, plan.sampled[0], users["manager"], "correct")
@@ -167,8 +219,9 @@ def test_override_needs_a_reason_and_is_audited(db, demo):
     with pytest.raises(InvalidInput, match="reason"):
         decide_batch(db.session, plan, users["reviewer"], "reject", "   ")
     assert db.session.scalar(sa.select(sa.func.count(BatchDecision.id))) == 0
-    row = decide_batch(db.session, plan, users["reviewer"], "reject",
-                       "Customer reported mislabels in this batch.")
+    row = decide_batch(
+        db.session, plan, users["reviewer"], "reject", "Customer reported mislabels in this batch."
+    )
     assert row.plan_decision.value == "accept" and row.decision.value == "reject"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "batch.override"))
     assert event.details["reason"] == "Customer reported mislabels in this batch."
@@ -184,8 +237,9 @@ def _claim_and_redo(session, project, annotator, value_for):
         claim = claim_next(session, annotator, project)
         if claim is None or claim.assignment.round == 1:
             break
-        submit_annotation(session, claim.assignment.id, annotator, project,
-                          value_for(claim.assignment.item))
+        submit_annotation(
+            session, claim.assignment.id, annotator, project, value_for(claim.assignment.item)
+        )
         done += 1
     return done
 
@@ -193,10 +247,16 @@ def _claim_and_redo(session, project, annotator, value_for):
 def _current_counts_match(session, batch):
     for item in session.scalars(sa.select(Item).where(Item.batch_id == batch.id)):
         session.refresh(item)
-        current = session.scalar(sa.select(sa.func.count(Annotation.id)).where(
-            Annotation.item_id == item.id, Annotation.is_current.is_(True)))
-        leased = session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.item_id == item.id, Assignment.status == AssignmentStatus.leased))
+        current = session.scalar(
+            sa.select(sa.func.count(Annotation.id)).where(
+                Annotation.item_id == item.id, Annotation.is_current.is_(True)
+            )
+        )
+        leased = session.scalar(
+            sa.select(sa.func.count(Assignment.id)).where(
+                Assignment.item_id == item.id, Assignment.status == AssignmentStatus.leased
+            )
+        )
         assert item.annotation_count == current + leased, item
     assert free_slots_out_of_step(session) == []
 
@@ -218,10 +278,12 @@ def test_reject_sends_failed_work_back_and_reannotation_supersedes(db, demo):
     decide_batch(db.session, plan, users["reviewer"])
     assert batch.status == BatchStatus.reannotating
     leases = db.session.scalars(sa.select(Assignment).where(Assignment.round == 2)).all()
-    old = {a.id: a for a in db.session.scalars(
-        sa.select(Annotation).where(Annotation.id.in_(failed)))}
+    old = {
+        a.id: a for a in db.session.scalars(sa.select(Annotation).where(Annotation.id.in_(failed)))
+    }
     assert sorted((a.item_id, a.annotator_id) for a in leases) == sorted(
-        (a.item_id, a.annotator_id) for a in old.values())
+        (a.item_id, a.annotator_id) for a in old.values()
+    )
     _current_counts_match(db.session, batch)
     with pytest.raises(Conflict, match="re-annotation"):
         draw_plan(db.session, batch, method="all")
@@ -241,16 +303,17 @@ def test_reject_scope_batch_sends_everything_back(db, demo):
     project.reject_scope = RejectScope.batch
     plan = draw_plan(db.session, batch, method="fixed_n", n=4, seed=3, calibration=0)
     decide_batch(db.session, plan, users["reviewer"], "reject", "Rulebook misunderstood.")
-    assert db.session.scalar(sa.select(sa.func.count(Assignment.id))
-                             .where(Assignment.round == 2)) == plan.lot_size
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(Assignment.round == 2))
+        == plan.lot_size
+    )
 
 
 def test_prohibited_content_voids_the_batch_for_good(db, demo):
     _, batch, users = demo
     plan = draw_plan(db.session, batch, method="fixed_n", n=6, seed=4, calibration=0)
     sampled = next_for(db.session, plan, users["reviewer"])
-    record_review(db.session, sampled, users["reviewer"], "prohibited",
-                  comment="Incites violence.")
+    record_review(db.session, sampled, users["reviewer"], "prohibited", comment="Incites violence.")
     tally = tally_plan(db.session, plan)
     assert tally.plan_decision.value == "void" and tally.prohibited == 1
     decide_batch(db.session, plan, users["reviewer"])
@@ -278,5 +341,6 @@ def test_calibration_report_scores_reviewers_on_known_verdicts(db, demo):
     # Calibration reviews give the annotator no feedback and do not count in the tally.
     calibration_reviews = sum(s.is_calibration for s in plan.sampled)
     assert db.session.scalar(sa.select(sa.func.count(Feedback.id))) == (
-        db.session.scalar(sa.select(sa.func.count(Review.id))) - calibration_reviews)
+        db.session.scalar(sa.select(sa.func.count(Review.id))) - calibration_reviews
+    )
     assert tally_plan(db.session, plan).reviewed == 4

@@ -74,16 +74,30 @@ def test_fixed_n_all_and_stratified(db, demo):
     everything = draw_plan(db.session, batch, method="all", seed=1)
     assert _sampled_ids(everything) == sorted(a.id for a in lot)
     assert (everything.accept_number, everything.reject_number) == (0, 1)
-    strat = draw_plan(db.session, batch, method="stratified", rate=0.05, seed=3,
-                      strata=["annotator"], min_per_stratum=3)
+    strat = draw_plan(
+        db.session,
+        batch,
+        method="stratified",
+        rate=0.05,
+        seed=3,
+        strata=["annotator"],
+        min_per_stratum=3,
+    )
     chosen = set(_sampled_ids(strat))
     per_annotator: dict[int, int] = {}
     for ann in lot:
         if ann.id in chosen:
             per_annotator[ann.annotator_id] = per_annotator.get(ann.annotator_id, 0) + 1
     assert len(per_annotator) == 3 and min(per_annotator.values()) >= 3
-    by_label = draw_plan(db.session, batch, method="stratified", n=12, seed=3,
-                         strata=["annotator", "label"], min_per_stratum=1)
+    by_label = draw_plan(
+        db.session,
+        batch,
+        method="stratified",
+        n=12,
+        seed=3,
+        strata=["annotator", "label"],
+        min_per_stratum=1,
+    )
     assert by_label.sample_size >= 12
     assert by_label.parameters["strata"] == ["annotator", "label"]
 
@@ -97,7 +111,8 @@ def test_calibration_annotations_are_gold_with_known_verdicts(db, demo):
         item = sampled.annotation.item
         assert item.gold_answer is not None
         assert sampled.expected_verdict.value == (
-            "correct" if sampled.annotation.value == item.gold_answer else "incorrect")
+            "correct" if sampled.annotation.value == item.gold_answer else "incorrect"
+        )
     assert plan.sample_size == 20  # calibration does not count towards n
 
 
@@ -132,8 +147,9 @@ def test_empty_void_and_reviewed_batches_refuse_a_draw(db, demo, make_user):
 def test_quarantined_items_are_left_out_of_the_lot(db, demo):
     _, batch = demo
     before = len(lot_annotations(db.session, batch))
-    item = db.session.scalar(sa.select(Item).where(Item.batch_id == batch.id,
-                                                   Item.annotation_count > 0).limit(1))
+    item = db.session.scalar(
+        sa.select(Item).where(Item.batch_id == batch.id, Item.annotation_count > 0).limit(1)
+    )
     item.quarantined = True
     assert len(lot_annotations(db.session, batch)) == before - item.annotation_count
 
@@ -149,36 +165,54 @@ def test_cli_draw_prints_the_plan_and_the_same_seed_reproduces_it(runner, db, de
     first = _draw(runner, "--method", "iso2859", "--aql", "1.0", "--seed", "2024")
     assert first.exit_code == 0, first.output
     plan = json.loads(first.output)
-    for key in ("plan_id", "method", "seed", "lot_size", "sample_size", "accept", "reject",
-                "annotation_ids"):
+    for key in (
+        "plan_id",
+        "method",
+        "seed",
+        "lot_size",
+        "sample_size",
+        "accept",
+        "reject",
+        "annotation_ids",
+    ):
         assert key in plan
     assert plan["method"] == "iso2859" and plan["seed"] == 2024
     assert len(plan["annotation_ids"]) == plan["sample_size"]
-    second = json.loads(_draw(runner, "--method", "iso2859", "--aql", "1.0",
-                              "--seed", "2024").output)
+    second = json.loads(
+        _draw(runner, "--method", "iso2859", "--aql", "1.0", "--seed", "2024").output
+    )
     assert second["annotation_ids"] == plan["annotation_ids"]
     assert second["plan_id"] != plan["plan_id"]
 
 
-@pytest.mark.parametrize("method, extra", [("random_rate", ["--rate", "0.1"]),
-                                           ("fixed_n", ["--n", "5"]),
-                                           ("stratified", ["--rate", "0.1",
-                                                           "--strata", "annotator,label"]),
-                                           ("all", [])])
+@pytest.mark.parametrize(
+    "method, extra",
+    [
+        ("random_rate", ["--rate", "0.1"]),
+        ("fixed_n", ["--n", "5"]),
+        ("stratified", ["--rate", "0.1", "--strata", "annotator,label"]),
+        ("all", []),
+    ],
+)
 def test_cli_draw_every_method(runner, demo, method, extra):
     result = _draw(runner, "--method", method, "--seed", "9", *extra)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["method"] == method
 
 
-@pytest.mark.parametrize("args, message", [
-    (["sample", "draw", "nope", "b"], "No project 'nope'"),
-    (["sample", "draw", "demo", "nope"], "No batch 'nope'"),
-    (["sample", "draw", "demo", "reviews-2026-10", "--method", "iso2859", "--aql", "2"],
-     "not a standard value"),
-    (["sample", "draw", "demo", "reviews-2026-10", "--method", "fixed_n"], "needs n"),
-    (["sample", "decide", "demo", "reviews-2026-10", "--by", "reviewer"], "no sample plan"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sample", "draw", "nope", "b"], "No project 'nope'"),
+        (["sample", "draw", "demo", "nope"], "No batch 'nope'"),
+        (
+            ["sample", "draw", "demo", "reviews-2026-10", "--method", "iso2859", "--aql", "2"],
+            "not a standard value",
+        ),
+        (["sample", "draw", "demo", "reviews-2026-10", "--method", "fixed_n"], "needs n"),
+        (["sample", "decide", "demo", "reviews-2026-10", "--by", "reviewer"], "no sample plan"),
+    ],
+)
 def test_cli_errors_exit_non_zero_without_traceback(runner, demo, args, message):
     result = runner.invoke(args=args)
     assert result.exit_code == 1
@@ -188,12 +222,28 @@ def test_cli_errors_exit_non_zero_without_traceback(runner, demo, args, message)
 
 def test_cli_draw_on_void_batch_and_decide(runner, db, demo):
     _, batch = demo
-    assert _draw(runner, "--method", "fixed_n", "--n", "3", "--seed", "1",
-                 "--calibration", "0").exit_code == 0
+    assert (
+        _draw(
+            runner, "--method", "fixed_n", "--n", "3", "--seed", "1", "--calibration", "0"
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(args=["sample", "decide", "demo", batch.name, "--by", "reviewer"])
     assert result.exit_code == 1 and "not complete" in result.output
-    result = runner.invoke(args=["sample", "decide", "demo", batch.name, "--by", "reviewer",
-                                 "--decision", "void", "--reason", "Found illegal content."])
+    result = runner.invoke(
+        args=[
+            "sample",
+            "decide",
+            "demo",
+            batch.name,
+            "--by",
+            "reviewer",
+            "--decision",
+            "void",
+            "--reason",
+            "Found illegal content.",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["status"] == "void"
     again = _draw(runner, "--method", "all")

@@ -72,12 +72,10 @@ def test_import_publish_and_duplicate(db, make_project):
         import_rulebook(db.session, project, parse_rulebook(MINIMAL))
     with pytest.raises(Conflict, match="never change"):
         publish_version(db.session, version)
-    minor = import_rulebook(db.session, project,
-                            parse_rulebook(MINIMAL.replace("1.0.0", "1.1.0")))
+    minor = import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", "1.1.0")))
     publish_version(db.session, minor)
     assert not minor.requires_retraining
-    major = import_rulebook(db.session, project,
-                            parse_rulebook(MINIMAL.replace("1.0.0", "2.0.0")))
+    major = import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", "2.0.0")))
     publish_version(db.session, major)
     assert major.requires_retraining
     assert current_version(db.session, project) == major

@@ -33,8 +33,12 @@ def published(db, make_project):
 def _state(db, version_id):
     db.session.rollback()
     version = db.session.get(RulebookVersion, version_id)
-    return (version.status, version.body, version.sha256,
-            [(c.key, c.title, c.text) for c in version.clauses])
+    return (
+        version.status,
+        version.body,
+        version.sha256,
+        [(c.key, c.title, c.text) for c in version.clauses],
+    )
 
 
 def test_published_version_carries_sha256_of_its_text(published):
@@ -42,11 +46,24 @@ def test_published_version_carries_sha256_of_its_text(published):
     assert published.sha256 == hashlib.sha256(published.body.encode()).hexdigest()
 
 
-@pytest.mark.parametrize("change", [
-    "body", "title", "sha256", "status_back_to_draft", "delete_version", "clause_text",
-    "clause_delete", "clause_remove_from_collection", "clause_add", "clause_move",
-    "bulk_update_version", "bulk_update_clause", "bulk_delete_clause",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "body",
+        "title",
+        "sha256",
+        "status_back_to_draft",
+        "delete_version",
+        "clause_text",
+        "clause_delete",
+        "clause_remove_from_collection",
+        "clause_add",
+        "clause_move",
+        "bulk_update_version",
+        "bulk_update_clause",
+        "bulk_delete_clause",
+    ],
+)
 def test_every_orm_path_is_refused(db, published, make_project, change):
     before = _state(db, published.id)
     version = db.session.get(RulebookVersion, published.id)
@@ -73,8 +90,11 @@ def test_every_orm_path_is_refused(db, published, make_project, change):
         elif change == "clause_add":
             db.session.add(Clause(version_id=version.id, key="R9.9", title="x", text="y"))
         elif change == "clause_move":
-            draft = import_rulebook(db.session, version.rulebook.project,
-                                    parse_rulebook(MINIMAL.replace("1.0.0", "1.1.0")))
+            draft = import_rulebook(
+                db.session,
+                version.rulebook.project,
+                parse_rulebook(MINIMAL.replace("1.0.0", "1.1.0")),
+            )
             draft.clauses[0].version_id = version.id
             draft.clauses[0].key = "R7.7"
         elif change == "bulk_update_version":

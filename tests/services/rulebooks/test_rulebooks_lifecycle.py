@@ -58,15 +58,15 @@ def test_directory_import_is_all_or_nothing(db, make_project, tmp_path):
     shutil.copy(GUIDELINES / "sentiment" / "v1.0.0.md", tmp_path / "v1.0.0.md")
     broken = MINIMAL.replace("1.0.0", "1.1.0").replace("labels: [a, b]\n", "")
     (tmp_path / "v1.1.0.md").write_text(broken.replace("## Method\nm\n", ""))
-    (tmp_path / "v1.0.0.quiz.yaml").write_text("rulebook: sentiment\nversion: 1.0.0\n"
-                                               "questions:\n  - {key: q1}\n")
+    (tmp_path / "v1.0.0.quiz.yaml").write_text(
+        "rulebook: sentiment\nversion: 1.0.0\nquestions:\n  - {key: q1}\n"
+    )
     with pytest.raises(InvalidInput) as info:
         import_path(db.session, tmp_path, project)
     problems = info.value.problems
     assert f"{tmp_path}/v1.1.0.md:2: front matter lacks 'labels'" in problems
     assert f"{tmp_path}/v1.1.0.md: missing required section '## Method'" in problems
-    assert any(p.startswith(f"{tmp_path}/v1.0.0.quiz.yaml:4: question 1 lacks")
-               for p in problems)
+    assert any(p.startswith(f"{tmp_path}/v1.0.0.quiz.yaml:4: question 1 lacks") for p in problems)
     assert db.session.scalar(sa.select(sa.func.count(RulebookVersion.id))) == 0
 
 
@@ -95,13 +95,13 @@ def test_edit_draft_then_publish_and_diff(db, make_project):
 
 def test_cli_import_publish_diff_list_and_errors(app, db, runner, make_project):
     make_project("cli")
-    result = runner.invoke(args=["rulebook", "import", str(GUIDELINES / "sentiment"),
-                                 "--project", "cli"])
+    result = runner.invoke(
+        args=["rulebook", "import", str(GUIDELINES / "sentiment"), "--project", "cli"]
+    )
     assert result.exit_code == 0, result.output
     assert "Imported sentiment 2.0.0 as a draft" in result.output
     result = runner.invoke(args=["rulebook", "import", str(GUIDELINES / "legal-awareness")])
-    assert result.exit_code == 0 and "Installed training module legal-awareness" in (
-        result.output)
+    assert result.exit_code == 0 and "Installed training module legal-awareness" in (result.output)
     result = runner.invoke(args=["rulebook", "publish", "cli", "1.0.0"])
     assert result.exit_code == 0 and "must pass its quiz" in result.output
     result = runner.invoke(args=["rulebook", "publish", "cli", "1.0.0"])
@@ -134,13 +134,28 @@ def test_export_training_csv(app, db, runner, make_project, make_user, tmp_path)
     module = module_for_version(db.session, v1)
     right = {q.key: q.answer for q in module.questions}
     first = utcnow() - timedelta(hours=3)
-    submit_attempt(db.session, user, module, {k: (v + 1) % 4 for k, v in right.items()},
-                   token="t1", started_at=first - timedelta(minutes=9), now=first)
+    submit_attempt(
+        db.session,
+        user,
+        module,
+        {k: (v + 1) % 4 for k, v in right.items()},
+        token="t1",
+        started_at=first - timedelta(minutes=9),
+        now=first,
+    )
     later = first + timedelta(hours=2)
-    submit_attempt(db.session, user, module, right, token="t2",
-                   started_at=later - timedelta(minutes=5), now=later)
-    revoke_qualification(db.session, db.session.scalar(sa.select(Qualification)),
-                         "-1 gold accuracy")
+    submit_attempt(
+        db.session,
+        user,
+        module,
+        right,
+        token="t2",
+        started_at=later - timedelta(minutes=5),
+        now=later,
+    )
+    revoke_qualification(
+        db.session, db.session.scalar(sa.select(Qualification)), "-1 gold accuracy"
+    )
     db.session.commit()
     out = tmp_path / "training.csv"
     result = runner.invoke(args=["export", "training", "tr", "-o", str(out)])

@@ -27,20 +27,28 @@ FORMS = 6
 @pytest.fixture
 def learner(db, make_project, make_user):
     """A learner with one failed attempt of a module allowing three."""
+
     def _learner(cooldown: int):
-        project = make_project("quiz", training_attempt_limit=3,
-                               training_cooldown_minutes=cooldown)
+        project = make_project("quiz", training_attempt_limit=3, training_cooldown_minutes=cooldown)
         user = make_user("learner", project=project, roles=[ProjectRole.annotator])
         module = module_for_version(db.session, _version(db, project))
         db.session.commit()
         return user, module
+
     return _learner
 
 
 def _attempt(session, user, module, *, minutes_ago: int = 5, now=None):
     now = now or utcnow()
-    return submit_attempt(session, user, module, WRONG, token=uuid.uuid4().hex,
-                          started_at=now - timedelta(minutes=minutes_ago), now=now)
+    return submit_attempt(
+        session,
+        user,
+        module,
+        WRONG,
+        token=uuid.uuid4().hex,
+        started_at=now - timedelta(minutes=minutes_ago),
+        now=now,
+    )
 
 
 def _race(user_id: int, module_id: int) -> Counter:
@@ -66,9 +74,11 @@ def _race(user_id: int, module_id: int) -> Counter:
 
 def _postgres(db):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
-                    "postgresql://… (the in-memory SQLite test database is one connection, "
-                    "so there is no race to test)")
+        pytest.skip(
+            "concurrency test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL="
+            "postgresql://… (the in-memory SQLite test database is one connection, "
+            "so there is no race to test)"
+        )
 
 
 def test_six_forms_at_once_take_exactly_the_attempts_left(db, learner):
@@ -79,8 +89,12 @@ def test_six_forms_at_once_take_exactly_the_attempts_left(db, learner):
     assert _race(user.id, module.id) == {"accepted": 2, "refused": 4}
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(TrainingAttempt.id))) == 3
-    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-        AuditEvent.action == "training.attempt")) == 3
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "training.attempt")
+        )
+        == 3
+    )
 
 
 def test_six_forms_at_once_respect_the_cooldown(db, learner):

@@ -34,9 +34,14 @@ def _publish(db, project, version="1.0.0"):
 
 
 def _qualify(db, user, project, version, *, days=30):
-    db.session.add(Qualification(user_id=user.id, project_id=project.id,
-                                 rulebook_version_id=version.id,
-                                 expires_at=utcnow() + timedelta(days=days)))
+    db.session.add(
+        Qualification(
+            user_id=user.id,
+            project_id=project.id,
+            rulebook_version_id=version.id,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
     db.session.flush()
 
 
@@ -80,8 +85,7 @@ def test_minor_bump_needs_acknowledgement_major_needs_training(db, setup):
     _qualify(db, user, project, v1)
     v11 = _publish(db, project, "1.1.0")
     assert gate_status(db.session, user, project).step == "acknowledge"
-    db.session.add(Acknowledgement(user_id=user.id, rulebook_version_id=v11.id,
-                                   sha256=v11.sha256))
+    db.session.add(Acknowledgement(user_id=user.id, rulebook_version_id=v11.id, sha256=v11.sha256))
     assert working_version(db.session, user, project).id == v11.id
     _publish(db, project, "2.0.0")
     assert gate_status(db.session, user, project).step == "training"
@@ -91,13 +95,25 @@ def test_legal_module_required_once_per_validity(db, setup):
     project, user = setup
     v1 = _publish(db, project)
     _qualify(db, user, project, v1)
-    module = TrainingModule(key="legal-awareness", version="1.0.0", kind=ModuleKind.legal,
-                            title="Legal", validity_days=365)
+    module = TrainingModule(
+        key="legal-awareness",
+        version="1.0.0",
+        kind=ModuleKind.legal,
+        title="Legal",
+        validity_days=365,
+    )
     db.session.add(module)
     db.session.flush()
     assert gate_status(db.session, user, project).step == "legal_training"
-    db.session.add(TrainingAttempt(user_id=user.id, module_id=module.id, score=1.0, passed=True,
-                                   submitted_at=utcnow() - timedelta(days=400)))
+    db.session.add(
+        TrainingAttempt(
+            user_id=user.id,
+            module_id=module.id,
+            score=1.0,
+            passed=True,
+            submitted_at=utcnow() - timedelta(days=400),
+        )
+    )
     db.session.flush()
     assert gate_status(db.session, user, project).step == "legal_training"
     db.session.add(TrainingAttempt(user_id=user.id, module_id=module.id, score=0.9, passed=True))

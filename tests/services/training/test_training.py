@@ -47,17 +47,21 @@ questions:
 
 
 def _version(db, project, version="1.0.0", quiz=QUIZ):
-    draft = import_rulebook(db.session, project,
-                            parse_rulebook(MINIMAL.replace("1.0.0", version)))
-    create_module(db.session, draft, parse_quiz(quiz.replace("1.0.0", version),
-                                                clause_keys={"R1.1"}))
+    draft = import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", version)))
+    create_module(
+        db.session, draft, parse_quiz(quiz.replace("1.0.0", version), clause_keys={"R1.1"})
+    )
     return publish_with_training(db.session, draft)
 
 
 @pytest.fixture
 def setup(db, make_project, make_user):
-    project = make_project("train", training_attempt_limit=2, training_cooldown_minutes=30,
-                           qualification_validity_days=90)
+    project = make_project(
+        "train",
+        training_attempt_limit=2,
+        training_cooldown_minutes=30,
+        qualification_validity_days=90,
+    )
     user = make_user("learner", project=project, roles=[ProjectRole.annotator])
     version = _version(db, project)
     return project, user, version, module_for_version(db.session, version)
@@ -65,8 +69,15 @@ def setup(db, make_project, make_user):
 
 def _submit(db, user, module, answers, *, now=None, token=None, started=None):
     now = now or utcnow()
-    return submit_attempt(db.session, user, module, answers, token=token or uuid.uuid4().hex,
-                          started_at=started or now - timedelta(minutes=5), now=now)
+    return submit_attempt(
+        db.session,
+        user,
+        module,
+        answers,
+        token=token or uuid.uuid4().hex,
+        started_at=started or now - timedelta(minutes=5),
+        now=now,
+    )
 
 
 RIGHT = {"q1": 0, "q2": 1}
@@ -113,8 +124,14 @@ def test_duplicate_expired_unanswered_and_superseded_are_refused(db, setup):
     with pytest.raises(Conflict, match="already submitted"):
         _submit(db, user, module, RIGHT, token="tok-1", now=utcnow() + timedelta(hours=1))
     with pytest.raises(Conflict, match="expired"):
-        _submit(db, user, module, RIGHT, now=utcnow() + timedelta(hours=1),
-                started=utcnow() - timedelta(hours=5))
+        _submit(
+            db,
+            user,
+            module,
+            RIGHT,
+            now=utcnow() + timedelta(hours=1),
+            started=utcnow() - timedelta(hours=5),
+        )
     with pytest.raises(InvalidInput) as info:
         _submit(db, user, module, {"q1": 0}, now=utcnow() + timedelta(hours=1))
     assert info.value.problems == ["Question 2 is not answered."]
@@ -160,13 +177,23 @@ def test_revocation_needs_reason_and_sends_back_to_training(db, setup):
 
 def test_expiries_are_recorded_once(db, setup):
     project, user, _, module = setup
-    _submit(db, user, module, RIGHT, now=utcnow() - timedelta(days=100),
-            started=utcnow() - timedelta(days=100, minutes=5))
+    _submit(
+        db,
+        user,
+        module,
+        RIGHT,
+        now=utcnow() - timedelta(days=100),
+        started=utcnow() - timedelta(days=100, minutes=5),
+    )
     assert gate_status(db.session, user, project).step == "training"
     assert record_expiries(db.session) == 1
     assert record_expiries(db.session) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).where(
-        AuditEvent.action == "qualification.expire")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(AuditEvent.action == "qualification.expire")
+        )
+        == 1
+    )
 
 
 def test_gold_items_join_the_quiz_when_published(db, make_project):
@@ -175,9 +202,16 @@ def test_gold_items_join_the_quiz_when_published(db, make_project):
     db.session.add(batch)
     db.session.flush()
     for n, gold in enumerate(["yes", "no", None, "no"]):
-        db.session.add(Item(project_id=project.id, batch_id=batch.id, external_id=f"i{n}",
-                            payload={"text": f"text {n}"}, content_hash=f"{n:064d}",
-                            gold_answer=gold))
+        db.session.add(
+            Item(
+                project_id=project.id,
+                batch_id=batch.id,
+                external_id=f"i{n}",
+                payload={"text": f"text {n}"},
+                content_hash=f"{n:064d}",
+                gold_answer=gold,
+            )
+        )
     db.session.flush()
     version = _version(db, project)
     module = module_for_version(db.session, version)
@@ -190,20 +224,20 @@ def test_gold_items_join_the_quiz_when_published(db, make_project):
 
 
 def test_quiz_refusals_name_file_and_line():
-    broken = QUIZ.replace("clause: R1.1, prompt: \"P2\"", "clause: R4.4, prompt: \"P2\"")
+    broken = QUIZ.replace('clause: R1.1, prompt: "P2"', 'clause: R4.4, prompt: "P2"')
     broken = broken.replace("answer: 0", "answer: 5")
     with pytest.raises(InvalidInput) as info:
         parse_quiz(broken, "q.yaml", rulebook="demo", version="1.0.0", clause_keys={"R1.1"})
     assert "q.yaml:5: question q1: answer must be an index 0-1" in info.value.problems
     assert "q.yaml:6: question q2 cites clause R4.4, which is not in the rulebook" in (
-        info.value.problems)
+        info.value.problems
+    )
     with pytest.raises(InvalidInput, match="not 2.0.0"):
         parse_quiz(QUIZ, "q.yaml", version="2.0.0")
 
 
 def test_legal_module_counts_for_every_project(db, setup, tmp_path):
     from pathlib import Path
-
 
     project, user, _, module = setup
     _submit(db, user, module, RIGHT)

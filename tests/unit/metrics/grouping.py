@@ -16,8 +16,15 @@ def patterns_of(r: Ratings) -> Patterns:
     rows[r.item_idx, r.annot_idx] = r.value_idx
     uniq, counts = np.unique(rows, axis=0, return_counts=True) if r.n_items else (rows, [])
     unit, ann = np.nonzero(uniq >= 0)
-    return Patterns(tuple(range(uniq.shape[0])), r.annotators, r.categories, unit, ann,
-                    uniq[unit, ann], np.asarray(counts, dtype=np.int64))
+    return Patterns(
+        tuple(range(uniq.shape[0])),
+        r.annotators,
+        r.categories,
+        unit,
+        ann,
+        uniq[unit, ann],
+        np.asarray(counts, dtype=np.int64),
+    )
 
 
 def split_units(p: Patterns, parts: int, seed: int = 0) -> Patterns:
@@ -37,5 +44,12 @@ def split_units(p: Patterns, parts: int, seed: int = 0) -> Patterns:
     rows = [np.flatnonzero(p.item_idx == u) for u in range(p.n_units)]
     item_idx = np.concatenate([np.full(rows[u].size, i) for i, u in enumerate(units)])
     take = np.concatenate([rows[u] for u in units])
-    return Patterns(tuple(range(len(units))), p.annotators, p.categories, item_idx,
-                    p.annot_idx[take], p.value_idx[take], np.asarray(weights, dtype=np.int64))
+    return Patterns(
+        tuple(range(len(units))),
+        p.annotators,
+        p.categories,
+        item_idx,
+        p.annot_idx[take],
+        p.value_idx[take],
+        np.asarray(weights, dtype=np.int64),
+    )

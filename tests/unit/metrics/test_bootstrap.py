@@ -42,10 +42,14 @@ def test_weight_one_reproduces_every_metric(level):
     bank = WeightBank(np.ones(r.n_items, np.int64), 2, seed=0)
     bank.weights[:] = 1
     got = bootstrap_agreement(r, level, n_resamples=2, bank=bank)
-    want = {"krippendorff_alpha": krippendorff_alpha(r, level=level).value,
-            "fleiss_kappa": fleiss_kappa(r).value, "scott_pi": scott_pi(r).value,
-            "gwet_ac1": gwet_ac1(r).value, "percent_agreement": percent_agreement(r).value,
-            "cohen_kappa": cohen_matrix(r).mean}
+    want = {
+        "krippendorff_alpha": krippendorff_alpha(r, level=level).value,
+        "fleiss_kappa": fleiss_kappa(r).value,
+        "scott_pi": scott_pi(r).value,
+        "gwet_ac1": gwet_ac1(r).value,
+        "percent_agreement": percent_agreement(r).value,
+        "cohen_kappa": cohen_matrix(r).mean,
+    }
     for name, value in want.items():
         assert got.intervals[name] == pytest.approx((value, value), abs=1e-10), name
     pairs = [v for _, _, v, _ in cohen_matrix(r).pairs()]
@@ -97,22 +101,32 @@ def _expanded(r, weights):
             anns += r.annot_idx[rows[i]].tolist()
             vals += r.value_idx[rows[i]].tolist()
             unit += 1
-    return ratings_from_long(np.array(items), np.array(anns), np.array(vals),
-                             categories=range(r.n_categories))
+    return ratings_from_long(
+        np.array(items), np.array(anns), np.array(vals), categories=range(r.n_categories)
+    )
 
 
 def test_closed_form_equals_resampling_items_explicitly():
     r = _ratings(7, n_items=60, numeric=False)
     bank = WeightBank(np.ones(r.n_items, np.int64), 40, seed=3)
     got = bootstrap_agreement(r, "nominal", n_resamples=40, bank=bank)
-    samples: dict[str, list[float]] = {"krippendorff_alpha": [], "fleiss_kappa": [],
-                                       "percent_agreement": [], "gwet_ac1": [],
-                                       "scott_pi": [], "cohen_kappa": []}
+    samples: dict[str, list[float]] = {
+        "krippendorff_alpha": [],
+        "fleiss_kappa": [],
+        "percent_agreement": [],
+        "gwet_ac1": [],
+        "scott_pi": [],
+        "cohen_kappa": [],
+    }
     for w in bank.weights:
         e = _expanded(r, w)
-        for name, fn in (("krippendorff_alpha", krippendorff_alpha),
-                         ("fleiss_kappa", fleiss_kappa), ("gwet_ac1", gwet_ac1),
-                         ("percent_agreement", percent_agreement), ("scott_pi", scott_pi)):
+        for name, fn in (
+            ("krippendorff_alpha", krippendorff_alpha),
+            ("fleiss_kappa", fleiss_kappa),
+            ("gwet_ac1", gwet_ac1),
+            ("percent_agreement", percent_agreement),
+            ("scott_pi", scott_pi),
+        ):
             value = fn(e).value
             if value is not None:
                 samples[name].append(value)
@@ -125,12 +139,18 @@ def test_closed_form_equals_resampling_items_explicitly():
     # a one-vs-rest scope over the same items reuses the summed weights: same answer
     binary = ratings_from_long(r.item_idx, r.annot_idx, (r.value_idx == 1).astype(int))
     again = bootstrap_agreement(binary, "nominal", n_resamples=40, bank=bank, pairs=False)
-    fresh = bootstrap_agreement(binary, "nominal", n_resamples=40, pairs=False,
-                                bank=WeightBank(np.ones(r.n_items, np.int64), 40, seed=3))
+    fresh = bootstrap_agreement(
+        binary,
+        "nominal",
+        n_resamples=40,
+        pairs=False,
+        bank=WeightBank(np.ones(r.n_items, np.int64), 40, seed=3),
+    )
     assert again.intervals.keys() == fresh.intervals.keys()
     for name, interval in fresh.intervals.items():
-        assert again.intervals[name] == (None if interval is None
-                                         else pytest.approx(interval, abs=1e-12))
+        assert again.intervals[name] == (
+            None if interval is None else pytest.approx(interval, abs=1e-12)
+        )
 
 
 def test_summary_intervals_are_the_bootstrap_of_the_report():
@@ -156,8 +176,9 @@ def test_draws_over_patterns_match_resampling_items():
     r = ratings_from_long(np.array(items), np.array(anns), np.array(vals))
     p = patterns_of(r)
     b = 3000
-    by_item = bootstrap_agreement(r, "nominal", n_resamples=b,
-                                  bank=WeightBank(np.ones(r.n_items, np.int64), b, seed=1))
+    by_item = bootstrap_agreement(
+        r, "nominal", n_resamples=b, bank=WeightBank(np.ones(r.n_items, np.int64), b, seed=1)
+    )
     by_pattern = bootstrap_agreement(p, "nominal", n_resamples=b, seed=2)
     assert p.n_units < r.n_items / 2
     for name, (low, high) in by_item.intervals.items():
@@ -173,11 +194,15 @@ def test_annotator_order_does_not_change_the_draws():
     """The patterns are numbered with the annotators in the order of their names, so ratings
     whose annotators are listed in another order (user ids vs names) draw the same."""
     r = _ratings(13, numeric=False)
-    named = ratings_from_long(r.item_idx, [f"u{9 - a}" for a in r.annot_idx.tolist()],
-                              r.value_idx)
-    reordered = type(named)(named.items, named.annotators[::-1], named.categories,
-                            named.item_idx, named.n_annotators - 1 - named.annot_idx,
-                            named.value_idx)
+    named = ratings_from_long(r.item_idx, [f"u{9 - a}" for a in r.annot_idx.tolist()], r.value_idx)
+    reordered = type(named)(
+        named.items,
+        named.annotators[::-1],
+        named.categories,
+        named.item_idx,
+        named.n_annotators - 1 - named.annot_idx,
+        named.value_idx,
+    )
     first = bootstrap_agreement(named, "nominal", n_resamples=40, seed=3, pairs=False)
     again = bootstrap_agreement(reordered, "nominal", n_resamples=40, seed=3, pairs=False)
     assert again.intervals == first.intervals

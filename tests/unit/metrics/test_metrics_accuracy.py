@@ -11,24 +11,30 @@ from annotate.metrics import (
 )
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (81, 263, 0.2553, 0.3662),
-    (15, 148, 0.0624, 0.1605),
-    (0, 20, 0.0, 0.1611),
-    (1, 29, 0.0061, 0.1718),
-    (29, 29, 0.8830, 1.0),
-])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0),
+    ],
+)
 def test_wilson_newcombe_1998(k, n, low, high):
     lo, hi = wilson_interval(k, n)
     assert lo == pytest.approx(low, abs=5e-5)
     assert hi == pytest.approx(high, abs=5e-5)
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (81, 263, 0.2527, 0.3676),
-    (15, 148, 0.0578, 0.1617),
-    (0, 20, 0.0, 0.1684),
-])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (81, 263, 0.2527, 0.3676),
+        (15, 148, 0.0578, 0.1617),
+        (0, 20, 0.0, 0.1684),
+    ],
+)
 def test_clopper_pearson_newcombe_1998(k, n, low, high):
     lo, hi = clopper_pearson_interval(k, n)
     assert lo == pytest.approx(low, abs=5e-5)

@@ -20,12 +20,14 @@ from annotate.metrics import (
 
 NAN = np.nan
 # Krippendorff (2011) / Gwet's cac.raw4raters: 4 raters × 12 units with missing values.
-RAW4 = np.array([
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
-])
+RAW4 = np.array(
+    [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+        [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+    ]
+)
 
 
 def _table(cells):
@@ -47,10 +49,13 @@ def test_cohen_textbook_50_items():
     assert (res.n_items, res.n_annotations) == (50, 100)
 
 
-@pytest.mark.parametrize(("cells", "kappa"), [
-    ([[45, 15], [25, 15]], 0.1304),
-    ([[25, 35], [5, 35]], 0.2593),
-])
+@pytest.mark.parametrize(
+    ("cells", "kappa"),
+    [
+        ([[45, 15], [25, 15]], 0.1304),
+        ([[25, 35], [5, 35]], 0.2593),
+    ],
+)
 def test_cohen_same_agreement_different_kappa(cells, kappa):
     a, b = _table(cells)
     assert cohen_kappa_labels(a, b).value == pytest.approx(kappa, abs=5e-5)
@@ -104,9 +109,18 @@ def test_cohen_matrix_pairs():
 
 
 def test_fleiss_1971_wikipedia_example():
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
-             [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
-             [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
     items, anns, vals = [], [], []
     for i, row in enumerate(table):
         r = 0

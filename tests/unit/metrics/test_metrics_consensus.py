@@ -7,8 +7,9 @@ from annotate.metrics import dawid_skene, majority_vote
 
 
 def test_majority_vote_reports_ties():
-    mv = majority_vote([1, 1, 1, 2, 2, 3], ["a", "b", "c", "a", "b", "a"],
-                       ["x", "x", "y", "x", "y", "z"])
+    mv = majority_vote(
+        [1, 1, 1, 2, 2, 3], ["a", "b", "c", "a", "b", "a"], ["x", "x", "y", "x", "y", "z"]
+    )
     assert mv.labels == {1: "x", 2: None, 3: "z"}
     assert mv.ties == {2: ("x", "y")}
     assert mv.support[1] == pytest.approx(2 / 3)

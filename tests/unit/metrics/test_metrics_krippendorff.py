@@ -11,22 +11,31 @@ from annotate.metrics.krippendorff_alpha import jaccard_distance, masi_distance
 
 NAN = np.nan
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", 4 observers × 12 units.
-RELIABILITY = np.array([
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
-])
+RELIABILITY = np.array(
+    [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+        [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+    ]
+)
 
 
-@pytest.mark.parametrize(("level", "expected"), [
-    ("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797),
-])
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("nominal", 0.743),
+        ("ordinal", 0.815),
+        ("interval", 0.849),
+        ("ratio", 0.797),
+    ],
+)
 def test_krippendorff_2011_example(level, expected):
     res = krippendorff_alpha(RELIABILITY, level=level)
     assert round(res.value, 3) == expected
     assert res.value == pytest.approx(
-        krippendorff.alpha(RELIABILITY, level_of_measurement=level), abs=1e-12)
+        krippendorff.alpha(RELIABILITY, level_of_measurement=level), abs=1e-12
+    )
     assert (res.n_items, res.n_annotations, res.n_annotators) == (12, 41, 4)
     assert res.level == level
 
@@ -57,9 +66,15 @@ def test_duplicate_pair_rejected():
         krippendorff_alpha([1, 1], ["a", "a"], ["x", "y"])
 
 
-matrices = st.integers(2, 5).flatmap(lambda r: st.integers(2, 25).flatmap(
-    lambda n: st.lists(st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=n, max_size=n),
-                       min_size=r, max_size=r)))
+matrices = st.integers(2, 5).flatmap(
+    lambda r: st.integers(2, 25).flatmap(
+        lambda n: st.lists(
+            st.lists(st.one_of(st.none(), st.integers(0, 6)), min_size=n, max_size=n),
+            min_size=r,
+            max_size=r,
+        )
+    )
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -114,7 +129,8 @@ def test_set_alpha_hand_computed():
     # values: {a}, {a,b}, {b}, {b}; n = 4
     obs = 2 * d / 1  # unit 1 ordered pairs, m_u − 1 = 1
     n_c = {"a": 1, "ab": 1, "b": 2}
-    exp = 2 * (n_c["a"] * n_c["ab"] * d + n_c["a"] * n_c["b"] * d_a_b
-               + n_c["ab"] * n_c["b"] * d_b_ab)
+    exp = 2 * (
+        n_c["a"] * n_c["ab"] * d + n_c["a"] * n_c["b"] * d_a_b + n_c["ab"] * n_c["b"] * d_b_ab
+    )
     expected = 1 - (4 - 1) * obs / exp
     assert set_alpha(items, anns, vals, distance="jaccard").value == pytest.approx(expected)

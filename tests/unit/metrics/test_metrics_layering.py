@@ -32,8 +32,9 @@ def test_metrics_imports_nothing_impure():
             top = name.split(".")[0]
             if top in FORBIDDEN or name.startswith("flask"):
                 problems.append(f"{path.name}:{line} imports {name}")
-            elif top == "annotate" and not (name == "annotate.metrics"
-                                            or name.startswith("annotate.metrics.")):
+            elif top == "annotate" and not (
+                name == "annotate.metrics" or name.startswith("annotate.metrics.")
+            ):
                 problems.append(f"{path.name}:{line} imports {name}")
     assert not problems, "\n".join(problems)
 
@@ -45,5 +46,9 @@ def test_metrics_third_party_imports_are_the_allowed_ones():
     for path in sorted(PACKAGE.glob("*.py")):
         for name, line in _imports(path):
             top = name.split(".")[0]
-            assert top in stdlib or top in ALLOWED_THIRD_PARTY or top == "annotate" \
-                or top == "__future__", f"{path.name}:{line} imports {name}"
+            assert (
+                top in stdlib
+                or top in ALLOWED_THIRD_PARTY
+                or top == "annotate"
+                or top == "__future__"
+            ), f"{path.name}:{line} imports {name}"

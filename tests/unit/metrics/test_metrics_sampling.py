@@ -58,34 +58,51 @@ def test_draw_sample_stratified():
     assert len(draw_sample(ids, size=1, seed=7, strata=strata, min_per_stratum=1)) == 3
 
 
-@pytest.mark.parametrize(("lot", "levels"), [
-    (8, "AAAAAAB"), (15, "AAAAABC"), (16, "AABBBCD"), (50, "ABBCCDE"), (90, "BBCCCEF"),
-    (150, "BBCDDFG"), (280, "BCDEEGH"), (500, "BCDEFHJ"), (1000, "CCEFGJK"),
-    (3200, "CDEGHKL"), (10000, "CDFGJLM"), (35000, "CDFHKMN"), (150000, "DEGJLNP"),
-    (500000, "DEGJMPQ"), (500001, "DEHKNQR"),
-])
+@pytest.mark.parametrize(
+    ("lot", "levels"),
+    [
+        (8, "AAAAAAB"),
+        (15, "AAAAABC"),
+        (16, "AABBBCD"),
+        (50, "ABBCCDE"),
+        (90, "BBCCCEF"),
+        (150, "BBCDDFG"),
+        (280, "BCDEEGH"),
+        (500, "BCDEFHJ"),
+        (1000, "CCEFGJK"),
+        (3200, "CDEGHKL"),
+        (10000, "CDFGJLM"),
+        (35000, "CDFHKMN"),
+        (150000, "DEGJLNP"),
+        (500000, "DEGJMPQ"),
+        (500001, "DEHKNQR"),
+    ],
+)
 def test_table_i_code_letters(lot, levels):
     got = "".join(code_letter(lot, lv) for lv in ("S-1", "S-2", "S-3", "S-4", "I", "II", "III"))
     assert got == levels
 
 
-@pytest.mark.parametrize(("lot", "aql", "level", "letter", "n", "ac", "re"), [
-    (1000, 1.0, "II", "J", 80, 2, 3),
-    (500, 0.65, "II", "H", 80, 1, 2),      # H (n=50) ↓ → J: n=80, 1/2
-    (1000, 2.5, "II", "J", 80, 5, 6),
-    (1000, 4.0, "II", "J", 80, 7, 8),
-    (5000, 10.0, "II", "L", 125, 21, 22),   # L at 10 ↑ → K: n=125, 21/22
-    (5000, 0.65, "II", "L", 200, 3, 4),
-    (40, 4.0, "II", "D", 13, 1, 2),         # D ↓ → E
-    (5, 6.5, "II", "A", 2, 0, 1),
-    (600000, 0.65, "II", "Q", 1250, 14, 15),
-    (100000, 1.5, "II", "N", 500, 14, 15),
-    (2000, 0.10, "II", "K", 125, 0, 1),
-    (2000, 0.15, "II", "K", 80, 0, 1),      # K at 0.15 ↑ → J: n=80, 0/1
-    (10000, 1.0, "I", "J", 80, 2, 3),
-    (300, 2.5, "S-4", "E", 20, 1, 2),    # E ↓ → F
-    (300, 1000.0, "S-1", "B", 3, 44, 45),
-])
+@pytest.mark.parametrize(
+    ("lot", "aql", "level", "letter", "n", "ac", "re"),
+    [
+        (1000, 1.0, "II", "J", 80, 2, 3),
+        (500, 0.65, "II", "H", 80, 1, 2),  # H (n=50) ↓ → J: n=80, 1/2
+        (1000, 2.5, "II", "J", 80, 5, 6),
+        (1000, 4.0, "II", "J", 80, 7, 8),
+        (5000, 10.0, "II", "L", 125, 21, 22),  # L at 10 ↑ → K: n=125, 21/22
+        (5000, 0.65, "II", "L", 200, 3, 4),
+        (40, 4.0, "II", "D", 13, 1, 2),  # D ↓ → E
+        (5, 6.5, "II", "A", 2, 0, 1),
+        (600000, 0.65, "II", "Q", 1250, 14, 15),
+        (100000, 1.5, "II", "N", 500, 14, 15),
+        (2000, 0.10, "II", "K", 125, 0, 1),
+        (2000, 0.15, "II", "K", 80, 0, 1),  # K at 0.15 ↑ → J: n=80, 0/1
+        (10000, 1.0, "I", "J", 80, 2, 3),
+        (300, 2.5, "S-4", "E", 20, 1, 2),  # E ↓ → F
+        (300, 1000.0, "S-1", "B", 3, 44, 45),
+    ],
+)
 def test_table_ii_a_plans(lot, aql, level, letter, n, ac, re):
     plan = single_sampling_plan(lot, aql, level)
     assert plan.code_letter == letter
@@ -96,8 +113,19 @@ def test_table_ii_a_structure():
     # each row's plans, left to right, follow the standard Ac/Re series
     rows = {letter: [table_cell(letter, a) for a in AQLS] for letter in CODE_LETTERS}
     plans = {k: [c for c in v if isinstance(c, tuple)] for k, v in rows.items()}
-    series = [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6), (7, 8), (10, 11), (14, 15), (21, 22),
-              (30, 31), (44, 45)]
+    series = [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 4),
+        (5, 6),
+        (7, 8),
+        (10, 11),
+        (14, 15),
+        (21, 22),
+        (30, 31),
+        (44, 45),
+    ]
     assert plans["A"] == [series[0]] + series[1:10]
     for letter in "BCDE":
         assert plans[letter] == series

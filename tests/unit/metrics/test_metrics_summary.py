@@ -14,14 +14,26 @@ from annotate.metrics import (
 )
 
 NAN = np.nan
-RAW4 = np.array([
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
-])
-KEYS = {"n_items", "n_annotators", "n_annotations", "percent_agreement", "cohen_kappa",
-        "fleiss_kappa", "scott_pi", "gwet_ac1", "krippendorff_alpha", "undefined"}
+RAW4 = np.array(
+    [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+        [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+    ]
+)
+KEYS = {
+    "n_items",
+    "n_annotators",
+    "n_annotations",
+    "percent_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "scott_pi",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "undefined",
+}
 
 
 def test_summary_keys_and_values():
@@ -48,21 +60,30 @@ def test_summary_bootstrap_is_seeded():
 def test_summary_undefined_reasons():
     s = agreement_summary(["i1", "i2"], ["a", "a"], ["x", "y"])
     assert s["krippendorff_alpha"] is None and s["cohen_kappa"] is None
-    assert set(s["undefined"]) == {"percent_agreement", "cohen_kappa", "fleiss_kappa",
-                                   "scott_pi", "gwet_ac1", "krippendorff_alpha"}
+    assert set(s["undefined"]) == {
+        "percent_agreement",
+        "cohen_kappa",
+        "fleiss_kappa",
+        "scott_pi",
+        "gwet_ac1",
+        "krippendorff_alpha",
+    }
     assert "undefined" in format_table(s)
 
 
 def test_bootstrap_ci_contains_estimate():
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 3, 300)
-    m = np.array([np.where(rng.random(300) < 0.8, truth, rng.integers(0, 3, 300))
-                  for _ in range(3)], dtype=float)
+    m = np.array(
+        [np.where(rng.random(300) < 0.8, truth, rng.integers(0, 3, 300)) for _ in range(3)],
+        dtype=float,
+    )
     ci = bootstrap_ci(fleiss_kappa, m, n_resamples=300, seed=1)
     est = fleiss_kappa(m).value
     assert ci.low < est < ci.high and ci.n_defined == 300
-    ci2 = bootstrap_ci(lambda r: krippendorff_alpha(r, level="interval"), m, n_resamples=50,
-                       seed=1, numeric=True)
+    ci2 = bootstrap_ci(
+        lambda r: krippendorff_alpha(r, level="interval"), m, n_resamples=50, seed=1, numeric=True
+    )
     assert ci2.low < ci2.high
     undefined = bootstrap_ci(fleiss_kappa, [[1, 1], [1, 1]], n_resamples=20)
     assert undefined.low is None and undefined.reason
@@ -71,8 +92,7 @@ def test_bootstrap_ci_contains_estimate():
 def test_span_agreement_exact_and_overlap():
     items = ["d1", "d1", "d2", "d2"]
     anns = ["a", "b", "a", "b"]
-    spans = [[(0, 5, "PER"), (10, 15, "ORG")], [(0, 5, "PER"), (10, 14, "ORG")],
-             [], []]
+    spans = [[(0, 5, "PER"), (10, 15, "ORG")], [(0, 5, "PER"), (10, 14, "ORG")], [], []]
     exact = span_agreement(items, anns, spans)
     assert exact.mean == pytest.approx(2 * 1 / 4)
     chars = span_agreement(items, anns, spans, mode="overlap")
@@ -93,6 +113,5 @@ def test_per_label_one_vs_rest():
     assert set(res) == {"x", "y"}
     x = krippendorff_alpha(items, anns, [1, 1, 0, 0, 0, 1])
     assert res["x"].value == pytest.approx(x.value)
-    single = per_label_agreement(items, anns, ["p", "p", "q", "q", "p", "q"],
-                                 metric=fleiss_kappa)
+    single = per_label_agreement(items, anns, ["p", "p", "q", "q", "p", "q"], metric=fleiss_kappa)
     assert single["p"].metric == "fleiss_kappa"

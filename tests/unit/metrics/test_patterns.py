@@ -26,8 +26,9 @@ def _ratings(seed: int, n_items: int = 300, n_ann: int = 5, scale=(1, 2, 3, 4, 5
             items.append(i)
             anns.append(int(a))
             vals.append(truth if rng.random() < 0.6 else scale[int(rng.integers(0, len(scale)))])
-    return ratings_from_long(np.array(items), np.array(anns), np.array(vals, dtype=float),
-                             numeric=True)
+    return ratings_from_long(
+        np.array(items), np.array(anns), np.array(vals, dtype=float), numeric=True
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -35,19 +36,26 @@ def test_every_coefficient_equals_the_expanded_items(seed):
     r = _ratings(seed)
     p = patterns_of(r)
     assert p.n_units < r.n_items
-    assert (p.n_items, p.n_annotations, p.n_annotators) == (r.n_items, r.n_annotations,
-                                                            r.n_annotators)
+    assert (p.n_items, p.n_annotations, p.n_annotators) == (
+        r.n_items,
+        r.n_annotations,
+        r.n_annotators,
+    )
     for level in ("nominal", "ordinal", "interval", "ratio"):
         want, got = krippendorff_alpha(r, level=level), pm.krippendorff_alpha(p, level)
         assert got.value == pytest.approx(want.value, abs=1e-12), level
         assert (got.n_items, got.n_annotations) == (want.n_items, want.n_annotations)
-    for fn, pfn in ((fleiss_kappa, pm.fleiss_kappa), (gwet_ac1, pm.gwet_ac1),
-                    (percent_agreement, pm.percent_agreement)):
+    for fn, pfn in (
+        (fleiss_kappa, pm.fleiss_kappa),
+        (gwet_ac1, pm.gwet_ac1),
+        (percent_agreement, pm.percent_agreement),
+    ):
         assert pfn(p).value == pytest.approx(fn(r).value, abs=1e-12), fn.__name__
     want, got = cohen_matrix(r), pm.cohen_matrix(p)
     assert got.n_common == want.n_common and got.mean == pytest.approx(want.mean, abs=1e-12)
-    np.testing.assert_allclose(np.array(got.values, float), np.array(want.values, float),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        np.array(got.values, float), np.array(want.values, float), atol=1e-12
+    )
 
 
 def test_undefined_cases_keep_their_reasons():
@@ -56,9 +64,12 @@ def test_undefined_cases_keep_their_reasons():
     empty = ratings_from_long([], [], [])
     for r in (one, single, empty):
         p = patterns_of(r)
-        for fn, pfn in ((fleiss_kappa, pm.fleiss_kappa), (gwet_ac1, pm.gwet_ac1),
-                        (percent_agreement, pm.percent_agreement),
-                        (krippendorff_alpha, pm.krippendorff_alpha)):
+        for fn, pfn in (
+            (fleiss_kappa, pm.fleiss_kappa),
+            (gwet_ac1, pm.gwet_ac1),
+            (percent_agreement, pm.percent_agreement),
+            (krippendorff_alpha, pm.krippendorff_alpha),
+        ):
             want, got = fn(r), pfn(p)
             assert (got.value, got.reason) == (want.value, want.reason), fn.__name__
         assert pm.cohen_matrix(p).reason == cohen_matrix(r).reason
