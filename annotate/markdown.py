@@ -14,7 +14,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from annotate.services.rulebooks.versions import split_body
+from annotate.services.rulebooks.parsing import split_body
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
 _ALLOWED_TAGS = {

@@ -104,11 +104,8 @@ def build(url: str, n_items: int, n_users: int, done: float = 0.0) -> list[tuple
     from annotate.services.data.formats import iter_records
     from annotate.services.data.imports import import_records
     from annotate.services.projects.projects import create_project
-    from annotate.services.rulebooks.versions import (
-        import_rulebook,
-        parse_rulebook,
-        publish_version,
-    )
+    from annotate.services.rulebooks.parsing import parse_rulebook
+    from annotate.services.rulebooks.versions import import_rulebook, publish_version
 
     app = create_app({"CONFIG_CLASS": Config, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():

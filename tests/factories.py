@@ -39,12 +39,8 @@ from annotate.services.accounts.users import add_membership, create_user
 from annotate.services.labeling.assignment import overlap_bucket, refresh_free_slots
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.versions import (
-    current_version,
-    import_rulebook,
-    parse_rulebook,
-    parse_rulebook_file,
-)
+from annotate.services.rulebooks.parsing import parse_rulebook, parse_rulebook_file
+from annotate.services.rulebooks.versions import current_version, import_rulebook
 from annotate.services.training.publishing import publish_with_training
 
 #: The smallest valid rulebook: one clause, labels ``a`` and ``b``.

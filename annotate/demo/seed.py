@@ -29,7 +29,7 @@ from annotate.services.audit import record_event
 from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.versions import parse_rulebook_file
+from annotate.services.rulebooks.parsing import parse_rulebook_file
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = ("admin", "manager", "reviewer", "ann1", "ann2", "ann3")

@@ -12,10 +12,9 @@ Invariants (hold on SQLite and PostgreSQL, under concurrency):
 * Void batches, batches no longer open and quarantined items are never handed out.
 * The qualification gate is enforced here, not only in the pages.
 
-On PostgreSQL candidate items are read ``FOR UPDATE SKIP LOCKED`` so concurrent annotators take
-different items instead of queueing on the same row. A claim is a handful of statements (see
-:func:`claim_next`); ``tests/services/labeling/test_loop_statements.py`` keeps it that way.
-Reading a lease is ``leases.py``; the ORM bypasses the loop uses are ``fastpath.py``.
+On PostgreSQL candidate items are read ``FOR UPDATE SKIP LOCKED``, so concurrent annotators take
+different items. A claim (:func:`claim_next`) is a handful of statements (a test counts them);
+leases are read in ``leases.py``, the ORM bypasses are in ``fastpath.py``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotate.services.errors import InvalidInput
+from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook_file
 from annotate.services.rulebooks.quizzes import ParsedQuiz, parse_quiz_file, quiz_path_for
-from annotate.services.rulebooks.versions import ParsedRulebook, parse_rulebook_file
 
 
 def _sources(path: Path) -> list[Path]:

@@ -31,12 +31,8 @@ from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
-from annotate.services.rulebooks.versions import (
-    current_version,
-    import_rulebook,
-    parse_rulebook,
-    update_draft,
-)
+from annotate.services.rulebooks.parsing import parse_rulebook
+from annotate.services.rulebooks.versions import current_version, import_rulebook, update_draft
 from annotate.services.training.gate import NotQualified
 from annotate.services.training.publishing import publish_with_training
 from annotate.services.training.qualification import revoke_qualification

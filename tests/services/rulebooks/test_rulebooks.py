@@ -8,13 +8,8 @@ import pytest
 
 from annotate.models import VersionStatus
 from annotate.services.errors import Conflict, InvalidInput
-from annotate.services.rulebooks.versions import (
-    current_version,
-    import_rulebook,
-    parse_rulebook,
-    parse_rulebook_file,
-    publish_version,
-)
+from annotate.services.rulebooks.parsing import parse_rulebook, parse_rulebook_file
+from annotate.services.rulebooks.versions import current_version, import_rulebook, publish_version
 from tests.factories import MINIMAL
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "guidelines"

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from annotate.models import Clause, RulebookVersion, VersionStatus
 from annotate.services.errors import Conflict
 from annotate.services.rulebooks.guard import PublishedVersionImmutable
+from annotate.services.rulebooks.parsing import parse_rulebook
 from annotate.services.rulebooks.versions import (
     import_rulebook,
     new_draft_from,
-    parse_rulebook,
     publish_version,
     update_draft,
 )

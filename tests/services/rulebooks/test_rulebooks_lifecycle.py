@@ -20,10 +20,10 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.diff import diff_versions, render_text
+from annotate.services.rulebooks.parsing import parse_rulebook_file
 from annotate.services.rulebooks.versions import (
     find_version,
     new_draft_from,
-    parse_rulebook_file,
     publish_version,
     update_draft,
 )

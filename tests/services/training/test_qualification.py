@@ -15,7 +15,8 @@ from annotate.models import (
     TrainingAttempt,
     TrainingModule,
 )
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
+from annotate.services.rulebooks.parsing import parse_rulebook
+from annotate.services.rulebooks.versions import import_rulebook
 from annotate.services.training.gate import NotQualified, gate_status, working_version
 from annotate.services.training.publishing import publish_with_training
 from tests.factories import MINIMAL

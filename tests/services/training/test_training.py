@@ -19,8 +19,9 @@ from annotate.models import (
     TrainingModule,
 )
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.rulebooks.parsing import parse_rulebook
 from annotate.services.rulebooks.quizzes import parse_quiz
-from annotate.services.rulebooks.versions import import_rulebook, parse_rulebook
+from annotate.services.rulebooks.versions import import_rulebook
 from annotate.services.training.gate import gate_status
 from annotate.services.training.modules import (
     attempt_status,
