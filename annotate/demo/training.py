@@ -10,7 +10,7 @@ from pathlib import Path
 
 from annotate.database import Session, utcnow
 from annotate.models import Project, RulebookVersion, TrainingModule, User
-from annotate.services.training.modules import submit_attempt
+from annotate.services.training.attempts import submit_attempt
 from annotate.services.training.publishing import import_path, publish_with_training
 
 

@@ -43,7 +43,8 @@ from annotate.services.rulebooks.versions import (
     new_draft_from,
     update_draft,
 )
-from annotate.services.training.modules import attempt_status, legal_modules, module_for_version
+from annotate.services.training.attempts import attempt_status
+from annotate.services.training.modules import legal_modules, module_for_version
 from annotate.services.training.publishing import publish_with_training
 from annotate.services.training.qualification import allow_retry, revoke_qualification
 from annotate.services.training.transcript import transcript_rows, write_csv

@@ -37,15 +37,14 @@ from annotate.models import (
 from annotate.services.errors import DomainError
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.versions import current_version
+from annotate.services.training.attempts import attempt_status, submit_attempt
 from annotate.services.training.gate import gate_status
 from annotate.services.training.modules import (
-    attempt_status,
     legal_modules,
     module_clauses,
     module_for_version,
     module_text,
     project_of,
-    submit_attempt,
 )
 from annotate.services.training.qualification import (
     acknowledge_version,

@@ -26,8 +26,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
-from annotate.metrics import draw_sample, single_sampling_plan
-from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
 from annotate.models import (
     Annotation,
     Assignment,
@@ -39,7 +37,6 @@ from annotate.models import (
     Item,
     Project,
     Review,
-    RulebookKind,
     SampledAnnotation,
     SampleMethod,
     SamplePlan,
@@ -49,8 +46,8 @@ from annotate.models import (
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
+from annotate.services.review.selection import canonical, choose_sample, resolve_method
 
-STRATA = ("annotator", "label")
 #: Review-gold annotations mixed in by default: this share of the sample, at most MAX.
 CALIBRATION_SHARE = 0.1
 MAX_CALIBRATION = 10
@@ -176,137 +173,12 @@ def _check_drawable(session: Session, batch: Batch) -> SamplePlan | None:
     return plan
 
 
-def _canonical(value: Any) -> Any:
-    return sorted(map(str, value)) if isinstance(value, list) else value
-
-
-def _strata(annotations: list[Annotation], keys: list[str]) -> list[str]:
-    out = []
-    for ann in annotations:
-        parts = []
-        if "annotator" in keys:
-            parts.append(f"a{ann.annotator_id}")
-        if "label" in keys:
-            parts.append(f"l={_canonical(ann.value)}")
-        out.append("|".join(parts))
-    return out
-
-
-def _resolve_method(project: Project, method: SampleMethod | str | None) -> SampleMethod:
-    if method is None:
-        return (
-            SampleMethod.all
-            if project.rulebook_kind == RulebookKind.security
-            else project.default_sample_method
-        )
-    try:
-        method = SampleMethod(method)
-    except ValueError:
-        raise InvalidInput(
-            f"Unknown sampling method {method!r}; choose one of "
-            + ", ".join(m.value for m in SampleMethod)
-        ) from None
-    if project.rulebook_kind == RulebookKind.security and method != SampleMethod.all:
-        raise InvalidInput(
-            f"{project.name} has security rules: TC260-003 requires every "
-            "annotation to be reviewed, so the method must be 'all'."
-        )
-    return method
-
-
-def _rule_numbers(n: int, min_accuracy: float) -> tuple[int, int]:
-    accept = max(0, math.floor(n * (1 - min_accuracy) + 1e-9))
-    return accept, accept + 1
-
-
-def _choose(
-    project: Project,
-    method: SampleMethod,
-    lot: list[Annotation],
-    seed: int,
-    *,
-    rate: float | None,
-    n: int | None,
-    aql: float | None,
-    inspection_level: str | None,
-    strata: list[str],
-    min_per_stratum: int,
-) -> tuple[list[int], dict[str, Any], int, int, str | None]:
-    """Return ``(annotation ids, parameters, Ac, Re, code letter)``."""
-    ids = [a.id for a in lot]
-    size = len(ids)
-    params: dict[str, Any] = {}
-    letter = None
-    try:
-        if method == SampleMethod.all:
-            chosen, (ac, re) = list(ids), (0, 1)
-            params["rule"] = "zero_defects"
-        elif method == SampleMethod.iso2859:
-            aql = project.aql if aql is None else aql
-            level = inspection_level or project.inspection_level
-            if level not in INSPECTION_LEVELS:
-                raise ValueError(f"inspection level must be one of {', '.join(INSPECTION_LEVELS)}")
-            if not any(abs(a - aql) <= 1e-9 * max(1.0, a) for a in AQLS):
-                raise ValueError(
-                    f"AQL {aql:g} is not a standard value; use one of "
-                    + ", ".join(f"{a:g}" for a in AQLS)
-                )
-            params.update(aql=aql, inspection_level=level, rule="iso2859")
-            if size < 2:
-                chosen, (ac, re) = list(ids), (0, 1)
-            else:
-                plan = single_sampling_plan(size, aql, level)
-                chosen = draw_sample(ids, size=plan.sample_size, seed=seed)
-                ac, re, letter = plan.accept, plan.reject, plan.code_letter
-                params.update(
-                    plan_code_letter=plan.plan_code_letter, full_inspection=plan.full_inspection
-                )
-        else:
-            if method == SampleMethod.fixed_n:
-                if n is None:
-                    raise ValueError("a fixed-n plan needs n (--n)")
-                chosen = draw_sample(ids, size=n, seed=seed)
-                params["n"] = n
-            else:
-                if n is None and rate is None:
-                    rate = project.sample_rate
-                if method == SampleMethod.stratified:
-                    keys = strata or ["annotator"]
-                    unknown = [k for k in keys if k not in STRATA]
-                    if unknown:
-                        raise ValueError(f"strata must be among {', '.join(STRATA)}")
-                    chosen = draw_sample(
-                        ids,
-                        rate=rate,
-                        size=n,
-                        seed=seed,
-                        strata=_strata(lot, keys),
-                        min_per_stratum=min_per_stratum,
-                    )
-                    params.update(strata=keys, min_per_stratum=min_per_stratum)
-                    if n is not None:
-                        params["n"] = n
-                else:
-                    if rate is None:
-                        raise ValueError("a random-rate plan needs a rate (--rate)")
-                    chosen = draw_sample(ids, rate=rate, seed=seed)
-                if rate is not None:
-                    params["rate"] = rate
-            ac, re = _rule_numbers(len(chosen), project.min_review_accuracy)
-            params.update(
-                rule="min_review_accuracy", min_review_accuracy=project.min_review_accuracy
-            )
-    except ValueError as exc:
-        raise InvalidInput("The sample plan was not drawn.", [str(exc)]) from None
-    return chosen, params, ac, re, letter
-
-
 def expected_verdict(annotation: Annotation) -> Verdict | None:
     """The known verdict of an annotation of a gold item (None for ordinary items)."""
     gold = annotation.item.gold_answer
     if gold is None:
         return None
-    same = _canonical(annotation.value) == _canonical(gold)
+    same = canonical(annotation.value) == canonical(gold)
     return Verdict.correct if same else Verdict.incorrect
 
 
@@ -356,7 +228,7 @@ def draw_plan(
         the current plan already has reviews.
     """
     project = batch.project
-    method = _resolve_method(project, method)
+    method = resolve_method(project, method)
     # Two draws at once would both replace the same plan; a draw during a decision would
     # reopen a decided batch. The batch row serialises them (see decide_batch).
     batch = lock_row(session, batch)
@@ -366,7 +238,7 @@ def draw_plan(
         raise InvalidInput(f"Batch {batch.name} has no annotations to sample yet.")
     if seed is None:
         seed = secrets.randbelow(2**31)
-    chosen, params, ac, re, letter = _choose(
+    chosen, params, ac, re, letter = choose_sample(
         project,
         method,
         lot,

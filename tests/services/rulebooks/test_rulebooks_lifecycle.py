@@ -124,7 +124,7 @@ def test_export_training_csv(app, db, runner, make_project, make_user, tmp_path)
     from datetime import timedelta
 
     from annotate.database import utcnow
-    from annotate.services.training.modules import submit_attempt
+    from annotate.services.training.attempts import submit_attempt
     from annotate.services.training.qualification import revoke_qualification
 
     project = make_project("tr")

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from annotate.database import utcnow
 from annotate.models import AuditEvent, ProjectRole, TrainingAttempt, TrainingModule, User
 from annotate.services.errors import Conflict
-from annotate.services.training.modules import module_for_version, submit_attempt
+from annotate.services.training.attempts import submit_attempt
+from annotate.services.training.modules import module_for_version
 from tests.services.review.test_decision_races import at_once
 from tests.services.training.test_training import WRONG, _version
 

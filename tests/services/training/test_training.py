@@ -22,13 +22,9 @@ from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.parsing import parse_rulebook
 from annotate.services.rulebooks.quizzes import parse_quiz
 from annotate.services.rulebooks.versions import import_rulebook
+from annotate.services.training.attempts import attempt_status, submit_attempt
 from annotate.services.training.gate import gate_status
-from annotate.services.training.modules import (
-    attempt_status,
-    create_module,
-    module_for_version,
-    submit_attempt,
-)
+from annotate.services.training.modules import create_module, module_for_version
 from annotate.services.training.publishing import import_path, publish_with_training
 from annotate.services.training.qualification import (
     acknowledge_version,
