@@ -12,37 +12,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from annotate.database import Session, UTCDateTime, utcnow
-from annotate.models import (
-    Annotation,
-    AnnotationSource,
-    Batch,
-    BatchStatus,
-    Item,
-    Project,
-    User,
-)
-from annotate.models.items import content_key
+from annotate.database import Session
+from annotate.models import Batch, Item, Project, User
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
-from annotate.services.data.bulk import (
-    bulk_cache,
-    canonical_encoder,
-    existing,
-    existing_content,
-    ids_in_chunks,
-    maybe_seen,
-    new_filters,
-    remember,
-)
+from annotate.services.data.bulk import bulk_cache, canonical_encoder, new_filters
 from annotate.services.data.formats import Record, csv_gold, flag_value, text_problem
+from annotate.services.data.inserts import CHUNK, Checked, ImportResult, ImportRun, import_chunk
 from annotate.services.errors import InvalidInput
-from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.values import (
     REQUIRED_FIELDS,
     canonical_json,
@@ -52,42 +33,11 @@ from annotate.services.projects.values import (
 )
 
 RESERVED = ("id", "external_id", "gold", "personal_info")
-CHUNK = 5000
-
-
-@dataclass
-class ImportResult:
-    """What an import did."""
-
-    batch: Batch | None
-    inserted: int = 0
-    duplicates: list[str] = field(default_factory=list)
-    annotations: int = 0
-    users_created: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """A one-line summary for the CLI and flash messages."""
-        where = f" into batch {self.batch.name!r}" if self.batch else ""
-        return (
-            f"Imported {self.inserted} items{where}; {len(self.duplicates)} duplicates "
-            f"skipped; {self.annotations} annotations imported."
-        )
 
 
 def _line_number(problem: str) -> int:
     head = problem.split(":", 1)[0].split()
     return int(head[1]) if len(head) == 2 and head[1].isdigit() else 0
-
-
-@dataclass(slots=True)
-class _Checked:
-    line: str
-    external_id: str
-    canonical: str
-    digest: str
-    gold: Any
-    personal_info: bool
-    annotations: list[tuple[str, str, Any, dict[str, Any]]]
 
 
 _encode = canonical_encoder()
@@ -96,7 +46,7 @@ _sha256 = hashlib.sha256
 
 def _check(
     project: Project, record: Record, required: tuple[str, ...] = ()
-) -> tuple[_Checked | None, list[str]]:
+) -> tuple[Checked | None, list[str]]:
     """Validate one record. The common case (a JSON object with the required text fields, no
     gold, no annotations) takes a fast path of precompiled checks; anything else the full one."""
     payload = dict(record.fields)
@@ -124,7 +74,7 @@ def _check(
     if fast:
         canonical = _encode(payload)
         digest = _sha256(canonical.encode()).hexdigest()
-        return _Checked(
+        return Checked(
             record.line,
             ext.strip() if ext is not None else f"sha256:{digest[:40]}",
             canonical,
@@ -138,7 +88,7 @@ def _check(
 
 def _check_slow(
     project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any, pii: bool | None
-) -> tuple[_Checked | None, list[str]]:
+) -> tuple[Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
@@ -176,7 +126,7 @@ def _check_slow(
         annotations.append((username, display, value, ann))
     if problems:
         return None, problems
-    return _Checked(
+    return Checked(
         record.line,
         str(ext).strip() if ext is not None else f"sha256:{digest[:40]}",
         canonical,
@@ -185,50 +135,6 @@ def _check_slow(
         bool(pii),
         annotations,
     ), []
-
-
-def _get_batch(
-    session: Session, project: Project, name: str, source: str, licence: str, actor: User | None
-) -> Batch:
-    batch = session.scalar(
-        sa.select(Batch).where(Batch.project_id == project.id, Batch.name == name)
-    )
-    if batch is None:
-        batch = Batch(
-            project_id=project.id,
-            name=name,
-            source=source,
-            licence=licence,
-            imported_by_id=actor.id if actor else None,
-        )
-        session.add(batch)
-        session.flush()
-    elif batch.status != BatchStatus.open:
-        raise InvalidInput(f"Batch {name!r} is {batch.status.value}: import into a new batch.")
-    else:
-        batch.source = batch.source or source
-        batch.licence = batch.licence or licence
-    return batch
-
-
-@dataclass
-class _Run:
-    """The state of one import while its chunks go by."""
-
-    project: Project
-    batch_name: str
-    source: str
-    licence: str
-    actor: User | None
-    progress: Callable[[int], None] | None
-    #: Items with an id above this were inserted by this import ("earlier in this file").
-    watermark: int
-    result: ImportResult
-    problems: list[str] = field(default_factory=list)
-    any_items: bool = False
-    #: Set when the project had no items before: Bloom filters of the external ids and
-    #: content hashes inserted so far, so only possible repeats are looked up.
-    seen: tuple[bytearray, bytearray] | None = None
 
 
 def import_records(
@@ -267,7 +173,7 @@ def import_records(
     if odd:
         raise InvalidInput("Nothing was imported.", odd)
     watermark = session.scalar(sa.select(sa.func.max(Item.id))) or 0
-    run = _Run(
+    run = ImportRun(
         project,
         batch_name.strip(),
         source,
@@ -283,7 +189,7 @@ def import_records(
     if not run.any_items:
         run.seen = new_filters()
     required = REQUIRED_FIELDS[project.task_type]
-    chunk: list[_Checked] = []
+    chunk: list[Checked] = []
     with bulk_cache(session):
         for record in records:
             item, found = _check(project, record, required)
@@ -292,10 +198,10 @@ def import_records(
             else:
                 chunk.append(item)
             if len(chunk) >= CHUNK:
-                _import_chunk(session, run, chunk)
+                import_chunk(session, run, chunk)
                 chunk = []
         if chunk:
-            _import_chunk(session, run, chunk)
+            import_chunk(session, run, chunk)
     problems = list(parse_problems or []) + run.problems
     if problems:
         problems.sort(key=_line_number)
@@ -320,162 +226,6 @@ def import_records(
             },
         )
     return result
-
-
-def _import_chunk(session: Session, run: _Run, chunk: list[_Checked]) -> None:
-    """Sort one chunk into problems, duplicates and new items; insert the new ones."""
-    project, result = run.project, run.result
-    if run.seen is not None:
-        exts, digests = maybe_seen(run.seen, chunk)
-    else:
-        exts, digests = [c.external_id for c in chunk], [c.digest for c in chunk]
-    by_ext = existing(session, project, Item.external_id, exts) if run.any_items else {}
-    by_hash = existing_content(session, project, digests) if run.any_items else {}
-    seen_ext: dict[str, str] = {}
-    seen_hash: dict[str, str] = {}
-    new: list[_Checked] = []
-    for item in chunk:
-        line, ext, digest = item.line, item.external_id, item.digest
-        prior = by_ext.get(ext)
-        if prior is not None and prior[2] != digest:
-            if prior[0] > run.watermark:
-                run.problems.append(f"{line}: id: {ext!r} is used twice in this file")
-            else:
-                run.problems.append(f"{line}: id: {ext!r} already exists with different content")
-        elif ext in seen_ext and seen_hash.get(digest) != ext:
-            run.problems.append(
-                f"{line}: id: {ext!r} is used twice in this file (first at {seen_ext[ext]})"
-            )
-        elif prior is not None or digest in by_hash:
-            found = prior if prior is not None else by_hash[digest]
-            result.duplicates.append(
-                f"{line}: same content as {found[1]!r} earlier in this file"
-                if found[0] > run.watermark
-                else f"{line}: duplicate of item {found[1]!r}"
-            )
-        elif digest in seen_hash:
-            result.duplicates.append(
-                f"{line}: same content as {seen_hash[digest]!r} earlier in this file"
-            )
-        else:
-            new.append(item)
-        seen_ext.setdefault(ext, line)
-        seen_hash.setdefault(digest, ext)
-    if run.progress:
-        run.progress(len(chunk))
-    if not new:
-        return
-    if result.batch is None:
-        result.batch = _get_batch(
-            session, project, run.batch_name, run.source, run.licence, run.actor
-        )
-    _insert_items(session, project, result.batch, new)
-    run.any_items = True
-    if run.seen is not None:
-        remember(run.seen, new)
-    result.inserted += len(new)
-    if any(item.annotations for item in new):
-        count, created = _insert_annotations(session, project, new, run.actor)
-        result.annotations += count
-        result.users_created += created
-
-
-_ITEM_COLUMNS = (
-    "project_id",
-    "batch_id",
-    "external_id",
-    "payload",
-    "content_hash",
-    "content_key",
-    "gold_answer",
-    "has_personal_info",
-    "quarantined",
-    "annotation_count",
-    "created_at",
-)
-
-
-def _insert_items(session: Session, project: Project, batch: Batch, new: list[_Checked]) -> None:
-    """Bulk-insert in chunks: a driver-level executemany of pre-serialised JSON (the hot path
-    of a million-line import; the ORM's per-row type processing would triple its cost)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
-        f"VALUES ({', '.join([marker] * len(_ITEM_COLUMNS))})"
-    )
-    # Formatted once here (on SQLite a string), not adapted by the driver for every row.
-    to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
-    now = to_db(utcnow()) if to_db else utcnow()
-    project_id, batch_id = project.id, batch.id  # not an ORM attribute read per row
-    for start in range(0, len(new), CHUNK):
-        chunk = new[start : start + CHUNK]
-        connection.exec_driver_sql(
-            sql,
-            [
-                (
-                    project_id,
-                    batch_id,
-                    c.external_id,
-                    c.canonical,
-                    c.digest,
-                    content_key(c.digest),
-                    None if c.gold is None else canonical_json(c.gold),
-                    c.personal_info,
-                    False,
-                    len(c.annotations),
-                    now,
-                )
-                for c in chunk
-            ],
-        )
-
-
-def _insert_annotations(
-    session: Session, project: Project, new: list[_Checked], actor: User | None
-) -> tuple[int, list[str]]:
-    from annotate.services.accounts.users import create_user
-
-    with_annotations = [c for c in new if c.annotations]
-    item_ids = ids_in_chunks(session, project, [c.external_id for c in with_annotations])
-    users: dict[str, User] = {}
-    created: list[str] = []
-    rows = []
-    now = utcnow()
-    for item in with_annotations:
-        for username, display, value, raw in item.annotations:
-            if username not in users:
-                user = session.scalar(sa.select(User).where(User.username == username))
-                if user is None:
-                    user = create_user(
-                        session, username, None, display_name=display, imported=True, actor=actor
-                    )
-                    created.append(username)
-                users[username] = user
-            submitted = labelstudio.parse_time(raw.get("created_at")) or now
-            lead = raw.get("lead_time")
-            rows.append(
-                {
-                    "item_id": item_ids[item.external_id],
-                    "annotator_id": users[username].id,
-                    "value": value,
-                    "clause_keys": [],
-                    "source": AnnotationSource.imported,
-                    "submitted_at": submitted,
-                    "is_current": True,
-                    "duration_ms": int(lead * 1000)
-                    if isinstance(lead, int | float) and not isinstance(lead, bool)
-                    else None,
-                }
-            )
-    for start in range(0, len(rows), CHUNK):
-        session.execute(sa.insert(Annotation), rows[start : start + CHUNK])
-    # Items imported with annotations may have no free slot left.
-    annotated = [item_ids[item.external_id] for item in with_annotations]
-    for start in range(0, len(annotated), CHUNK):
-        refresh_free_slots(session, project, Item.id.in_(annotated[start : start + CHUNK]))
-    return len(rows), created
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from annotate.models import Batch, Item
 from annotate.models.items import content_key
 from annotate.services.data import bulk as import_speed
-from annotate.services.data import imports
+from annotate.services.data import imports, inserts
 from annotate.services.data.formats import iter_records, parse_line
 from annotate.services.errors import InvalidInput
 
@@ -34,7 +34,8 @@ def _stream_import(db, project, rows, batch="b1"):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 3)
+    monkeypatch.setattr(imports, "CHUNK", 3)  # records checked per chunk
+    monkeypatch.setattr(inserts, "CHUNK", 3)  # rows per bulk INSERT
 
 
 def test_duplicates_across_chunks_are_skipped(db, make_project, small_chunks):
