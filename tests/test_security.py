@@ -102,7 +102,7 @@ def test_gunicorn_refuses_to_start_in_demo_mode_from_the_environment(tmp_path):
 def test_the_cli_names_a_short_key_without_a_traceback(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from annotate.cli import main
+    from annotate.cli.main import main
 
     monkeypatch.setenv("ANNOTATE_SECRET_KEY", "short")
     monkeypatch.setenv("ANNOTATE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")

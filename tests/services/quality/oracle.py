@@ -403,6 +403,14 @@ def annotator_weeks(data: ProjectData, user_id: int) -> tuple[list[WeekRow], int
             total = int((m[ov] - 1).sum())
             peer = float((same[ov] - 1).sum()) / total if total else None
             weeks.append(
-                WeekRow(week_label(w), int(sel.sum()), gp.value, int(g.sum()), peer, total)
+                WeekRow(
+                    week_label(w),
+                    int(sel.sum()),
+                    gp.value,
+                    int(g.sum()),
+                    peer,
+                    total,
+                    int(gold_hit[g].sum()),
+                )
             )
     return weeks, int(mask.sum())
