@@ -34,6 +34,9 @@ from annotate.services.review.decisions import decide_batch
 from annotate.services.review.sampling import draw_plan
 from tests.services.labeling.test_assignment import make_ready
 
+#: Real threads on their own connections: commit for real, not in a rolled-back SAVEPOINT.
+pytestmark = pytest.mark.truncate
+
 THREADS = 12
 
 

@@ -22,6 +22,9 @@ from annotate.services.training.modules import module_for_version
 from tests.services.review.test_decision_races import at_once
 from tests.services.training.test_training import WRONG, _version
 
+#: Real threads on their own connections: commit for real, not in a rolled-back SAVEPOINT.
+pytestmark = pytest.mark.truncate
+
 FORMS = 6
 
 
