@@ -166,3 +166,21 @@ def create_project(
     if manager is not None:
         add_membership(session, manager, project, ProjectRole.manager, actor=actor)
     return project
+
+
+def set_project_creator(
+    session: Session, user: User, allowed: bool, *, actor: User | None = None
+) -> None:
+    """Give ``user`` the global project-creator permission, or take it away (audited)."""
+    if user.can_create_projects == allowed:
+        return
+    user.can_create_projects = allowed
+    session.flush()
+    record_event(
+        session,
+        "user.project_creator",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": user.username, "old": not allowed, "new": allowed},
+    )
