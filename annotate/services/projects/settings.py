@@ -193,7 +193,7 @@ def _parse_number(setting: Setting, text: Any) -> float | int:
     assert setting.low is not None and setting.high is not None
     if not setting.low <= number <= setting.high:
         if setting.kind == "rate":
-            raise ValueError(_l("Enter a share between 0 and 1 (0.1 is 10 %%)."))
+            raise ValueError(_l("Enter a share between 0 and 1 (0.1 is 10 %)."))
         raise ValueError(
             _l("Enter a number from %(low)g to %(high)g.", low=setting.low, high=setting.high)
         )
