@@ -180,3 +180,34 @@ def test_settings_post_without_csrf_is_refused(app, client, login, role_users, d
     assert response.status_code == 400
     project = db.session.scalar(sa.select(Project).where(Project.slug == "roles"))
     assert project.redundancy_k == 3
+
+
+def test_labeling_screen_shows_the_schema_names_and_colours(client, login, db, make_user):
+    from annotate.services.projects.projects import create_project
+    from annotate.services.projects.schema import check_schema
+    from annotate.services.projects.templates import TEMPLATES
+    from tests.factories import make_ready
+
+    template = TEMPLATES["ner"]
+    schema, level = check_schema(template.task_type, list(template.labels))
+    project = create_project(
+        db.session,
+        "ner",
+        "NER",
+        template.task_type,
+        label_schema=schema,
+        measurement_level=level,
+        redundancy_k=1,
+        overlap_share=0.0,
+        gold_rate=0.0,
+    )
+    db.session.commit()
+    user = make_user("labeler", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [user], n_items=1)
+    login("labeler")
+    english = client.get("/annotate/ner").get_data(as_text=True)
+    assert "Organisation" in english
+    assert 'data-label="ORG" data-hotkey="3" data-color="3"' in english  # ORG is purple
+    client.post("/language", data={"lang": "zh"})
+    chinese = client.get("/annotate/ner").get_data(as_text=True)
+    assert "机构名" in chinese and "Organisation" not in chinese
