@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -42,6 +43,12 @@ LEVEL_NAMES = {
 }
 
 
+def _lazy_label(value: object) -> LazyString:
+    """``label(value)`` in the language of the request that renders it (choices are built
+    once, when the class is defined)."""
+    return LazyString(label, value)
+
+
 class LabelRowForm(Form):
     """One label of the schema (a sub-form: the outer form carries the CSRF token)."""
 
@@ -68,11 +75,11 @@ class ProjectCreateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     task_type = SelectField(
-        _l("Task type"), choices=[SelectChoice(t.value, label(t)) for t in TaskType]
+        _l("Task type"), choices=[SelectChoice(t.value, _lazy_label(t)) for t in TaskType]
     )
     rulebook_kind = SelectField(
         _l("Kind of rulebook"),
-        choices=[SelectChoice(k.value, label(k)) for k in RulebookKind],
+        choices=[SelectChoice(k.value, _lazy_label(k)) for k in RulebookKind],
         description=_l("TC260-003 keeps functional and security annotation apart."),
     )
     measurement_level = SelectField(

@@ -211,3 +211,12 @@ def test_labeling_screen_shows_the_schema_names_and_colours(client, login, db, m
     client.post("/language", data={"lang": "zh"})
     chinese = client.get("/annotate/ner").get_data(as_text=True)
     assert "机构名" in chinese and "Organisation" not in chinese
+
+
+def test_the_new_project_form_speaks_chinese(client, login, make_user):
+    make_user("root", admin=True)
+    login("root")
+    client.post("/language", data={"lang": "zh"})
+    html = client.get("/admin/projects/new/content_safety").get_data(as_text=True)
+    assert "单标签" in html and "安全性" in html and "定类（类别）" in html
+    assert "single label" not in html and "functional" not in html.replace('value="functional"', "")
