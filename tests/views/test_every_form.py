@@ -185,3 +185,14 @@ def test_a_new_drafts_malformed_version_shows_beside_the_field(app, world):
     page = response.get_data(as_text=True)
     assert 'class="invalid-feedback">Use MAJOR.MINOR.PATCH.' in page
     assert "alert-danger" not in page.split("<main", 1)[-1].split("invalid-feedback", 1)[0]
+
+
+def test_a_refused_sample_draw_shows_its_errors_beside_the_fields(app, world):
+    client = _client(app, "rev")
+    response = client.post(
+        f"/review/batches/{world['batch_id']}/plans",
+        data={"method": "random_rate", "rate": "1.0.0", "csrf_token": _csrf(client)},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="rate"' in page and "is-invalid" in page and "invalid-feedback" in page
