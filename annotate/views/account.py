@@ -60,17 +60,18 @@ def new_password():
     if not current_user.must_change_password:
         return redirect(url_for("account.settings"))
     form = NewPasswordForm()
+    user = current_user._get_current_object()  # begin_session must not get the proxy
     if form.validate_on_submit():
         try:
-            set_new_password(db.session, current_user, required_text(form.new))
+            set_new_password(db.session, user, required_text(form.new))
         except DomainError as error:
             db.session.rollback()
             form.new.errors = [str(error)]
         else:
             db.session.commit()
-            begin_session(current_user)  # this browser stays logged in, on a new session
+            begin_session(user)  # this browser stays logged in, on a new session
             flash(_("Password set. Welcome!"), "success")
-            return redirect(url_for(home_endpoint(current_user)))
+            return redirect(url_for(home_endpoint(user)))
     return render_template("account/new_password.html", form=form), 400 if form.errors else 200
 
 
@@ -104,7 +105,7 @@ def settings():
                 db.session, "user.password_change", "user", current_user.id, actor=current_user
             )
             db.session.commit()
-            begin_session(current_user)  # this browser stays logged in, on a new session
+            begin_session(current_user._get_current_object())  # not the proxy: login_user keeps it
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""
