@@ -26,6 +26,14 @@ OPPOSITE = {
 }
 
 
+#: Role names as the interface shows them (the msgids of annotate/labels.py).
+ROLE_NAMES = {
+    ProjectRole.annotator: _l("annotator"),
+    ProjectRole.reviewer: _l("reviewer"),
+    ProjectRole.manager: _l("manager"),
+}
+
+
 @dataclass
 class Member:
     """One person's roles in one project (for the members page and ``member list``)."""
@@ -42,8 +50,8 @@ def separation_conflict(project: Project, held: set[ProjectRole], role: ProjectR
             _l(
                 "%(role)s cannot be granted: this person is already %(other)s in %(project)s, "
                 "and this project does not allow one person to annotate and review (TC260-003).",
-                role=role.value,
-                other=opposite.value if opposite else "",
+                role=ROLE_NAMES[role],
+                other=ROLE_NAMES[opposite] if opposite else "",
                 project=project.slug,
             )
         )
@@ -134,7 +142,7 @@ def revoke_role(
             _l(
                 "%(name)s does not hold the role %(role)s in %(project)s.",
                 name=user.username,
-                role=role.value,
+                role=ROLE_NAMES[role],
                 project=project.slug,
             )
         )
