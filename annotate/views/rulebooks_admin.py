@@ -98,7 +98,11 @@ def history():
         )
     }
     form = DiffForm(request.args)
-    choices = [SelectChoice(v.version, f"{v.version} ({v.status.value})") for v in versions]
+    status = {"draft": _("draft"), "published": _("published"), "retired": _("retired")}
+    choices = [
+        SelectChoice(v.version, f"{v.version} ({status.get(v.status.value, v.status.value)})")
+        for v in versions
+    ]
     form.a.choices, form.b.choices = choices, list(choices)
     if versions and not request.args:
         form.b.data = versions[0].version
