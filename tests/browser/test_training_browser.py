@@ -39,6 +39,20 @@ def _answers(db, version: str) -> dict[str, int]:
     return {key: int(answer) for key, answer in rows}
 
 
+def _shoot_elsewhere(browser, base, screenshot, url, name, user="ann1"):
+    """Shoot ``url`` as ``user`` in Chinese (1280 and 390 px) and English at 390 px, with no
+    horizontal overflow."""
+    for locale, width in (("zh-CN", 1280), ("zh-CN", 390), ("en-US", 390)):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        log_in(page, base, user)
+        page.wait_for_url(f"{base}/annotate/")
+        page.goto(url)
+        screenshot(page, f"{name}-{locale[:2]}-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+        context.close()
+
+
 def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_server, screenshot, db):
     base = live_server
     manager = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
@@ -79,6 +93,7 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     page.click("#start-quiz")
     page.wait_for_selector("#quiz-form")
     screenshot(page, "training-quiz")
+    _shoot_elsewhere(browser, base, screenshot, page.url, "training-quiz")
     answers = _answers(db, "2.0.0")
     _answer_quiz(page, answers, right=False)
     assert "Not passed." in page.locator("#quiz-outcome").inner_text()
@@ -86,6 +101,7 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     assert page.locator("#answers-hidden").is_visible()  # which were wrong, not the answers
     assert page.locator(".result-question[data-answer]").count() == 0
     screenshot(page, "training-result-failed")
+    _shoot_elsewhere(browser, base, screenshot, page.url, "training-result-failed")
 
     page.click("text=Back to my training: see what to do next")
     assert page.locator("#project-demo .gate-status").get_attribute("data-step") == "training"
