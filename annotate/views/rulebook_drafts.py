@@ -152,13 +152,9 @@ def edit_draft(version: str):
         except DomainError as error:
             return _error(error, "rulebooks/edit.html", version=found, form=form)
         db.session.commit()
-        warnings = _save_warnings(found)
-        if warnings:
-            flash(_("Draft %(version)s saved.", version=found.version), "success")
-            for warning in warnings:
-                flash(warning, "warning")
-        else:
-            flash(_("Draft %(version)s saved.", version=found.version), "success")
+        flash(_("Draft %(version)s saved.", version=found.version), "success")
+        for warning in _save_warnings(found):
+            flash(warning, "warning")
         return redirect(url_for("rulebooks.show_version", version=found.version))
     if not form.is_submitted():
         form.body.data = found.body

@@ -13,7 +13,7 @@ from annotate.database import utcnow
 from annotate.models import AuditEvent, ProjectRole, VersionStatus
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.parsing import parse_rulebook
-from annotate.services.rulebooks.versions import import_rulebook
+from annotate.services.rulebooks.versions import import_rulebook, update_draft
 from annotate.services.training.attempts import submit_attempt
 from annotate.services.training.authoring import (
     QuestionInput,
@@ -90,6 +90,17 @@ def test_publication_needs_a_quiz_and_published_quizzes_never_change(db, make_pr
         update_question(db.session, question, _q("Changed?"))
     with pytest.raises(Conflict, match="never changes"):
         delete_question(db.session, question)
+
+
+def test_a_question_citing_a_clause_the_draft_lost_blocks_publication(db, make_project):
+    project = make_project("lost")
+    draft = import_rulebook(db.session, project, parse_rulebook(MINIMAL))
+    add_question(db.session, draft, _q())
+    update_draft(db.session, draft, MINIMAL.replace("### R1.1 First rule", "### R1.2 Renamed"))
+    db.session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        publish_with_training(db.session, draft)
+    assert "cites clause R1.1, which is not in version 1.0.0" in refused.value.problems[0]
 
 
 def test_a_new_draft_starts_with_a_copy_of_the_quiz(db, make_project):
