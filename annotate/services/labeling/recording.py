@@ -1,4 +1,4 @@
-"""A submission and its audit event, written together.
+"""The annotator's answers and their audit events: a submission, a skip.
 
 Every annotation is an audit event whose details carry the sha256 of the annotation's
 content (``annotate audit verify --deep`` recomputes it), so a later direct edit of the row
@@ -11,23 +11,29 @@ second ``INSERT`` (one statement more than on PostgreSQL).
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import make_transient_to_detached
 
 from annotate.database import Session
-from annotate.models import Annotation, User
+from annotate.models import Annotation, Assignment, AssignmentStatus, Project, User
 from annotate.services.audit import (
     append_insert,
     append_statement,
     content_ref,
     event_params,
     loaded_event,
+    record_event,
     seed_head,
 )
+from annotate.services.errors import InvalidInput
+from annotate.services.labeling.assignment import release_slot
 from annotate.services.labeling.fastpath import add_inserted
+from annotate.services.labeling.leases import LeaseError, get_lease
 
 _ANNOTATIONS: sa.Table = Annotation.__table__
 _COLUMNS = (
@@ -93,3 +99,38 @@ def insert_annotation(
         written = SimpleNamespace(id=row.event_id, prev_hash=row.prev_hash, hash=row.hash)
         loaded_event(session, params, written)
     return annotation
+
+
+def skip_item(
+    session: Session,
+    assignment_id: int,
+    user: User,
+    project: Project,
+    reason: str,
+    *,
+    now: datetime | None = None,
+) -> Assignment:
+    """Give the item back with a reason; the annotator will not get it again. An audit
+    event records the skip (the reason stays with the assignment).
+
+    :raises InvalidInput: no reason given.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
+    assignment = get_lease(session, assignment_id, user, project, now=now)
+    if not release_slot(
+        session, project, assignment.id, assignment.item_id, AssignmentStatus.skipped, reason[:2000]
+    ):
+        raise LeaseError(_l("This item is no longer leased to you; nothing was changed."))
+    record_event(
+        session,
+        "assignment.skip",
+        "assignment",
+        assignment.id,
+        actor=user,
+        project_id=project.id,
+        details={"item": assignment.item_id},
+    )
+    session.expire_all()
+    return assignment
