@@ -316,9 +316,9 @@ def labelled_project(
     parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
     project.label_schema = {"labels": parsed.front_matter["labels"]}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
-    version = publish_with_training(
-        session, import_rulebook(session, project, parsed, actor=manager), actor=manager
-    )
+    draft = import_rulebook(session, project, parsed, actor=manager)
+    create_module(session, draft, small_quiz(parsed))  # a version to re-train for needs a quiz
+    version = publish_with_training(session, draft, actor=manager)
     annotators = [users[name] for name in accuracy]
     qualify(session, project, annotators, version, days=365)
     truths = [rng.choices(SENTIMENTS, weights=(40, 30, 18, 12))[0] for _ in range(n_items)]

@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
     # app-less commands of annotate.cli.main (agreement, sample-size …) never need.
     from annotate.cli import accounts, audit, core, data, projects, reports, rulebooks, sampling
 
+    app.cli.params.append(core.as_option())
+
     for module in (core, projects, accounts, data, rulebooks, sampling, reports, audit):
         for command in module.commands:
             app.cli.add_command(command)

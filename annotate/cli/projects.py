@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail
+from annotate.cli.core import cli_actor, fail
 from annotate.database import db
 from annotate.models import RulebookKind, TaskType, User
 from annotate.services.errors import DomainError, NotFound
@@ -35,8 +35,8 @@ def project_group() -> None:
 @click.option(
     "--manager",
     "manager_name",
-    required=True,
-    help="Username of the project's first manager (recorded as its creator).",
+    default=None,
+    help="Username of the project's first manager (default: the account of --as).",
 )
 @click.option(
     "--template",
@@ -61,7 +61,7 @@ def project_group() -> None:
 def project_create_command(
     slug: str,
     name: str,
-    manager_name: str,
+    manager_name: str | None,
     template: str | None,
     task_type: str | None,
     labels: str | None,
@@ -77,8 +77,11 @@ def project_create_command(
         fail("Give --task-type or --template.")
     settings: dict[str, Any] = dict(chosen.settings) if chosen else {}
     kwargs: dict[str, Any] = {}
+    actor = cli_actor()
     try:
-        manager = _user(manager_name)
+        manager = _user(manager_name) if manager_name else actor
+        if manager is None:
+            fail("Give --manager USERNAME (or --as USERNAME): a project needs a manager.")
         if chosen is not None and chosen.task_type is not None and task_type is None:
             task_type = chosen.task_type.value
             if not labels and not scale:
@@ -101,6 +104,7 @@ def project_create_command(
             labels=labels.split(",") if labels else None,
             scale=scale,
             rulebook_kind=rulebook_kind,
+            actor=actor,
             manager=manager,
             **kwargs,
             **settings,
@@ -109,6 +113,7 @@ def project_create_command(
     except DomainError as error:
         db.session.rollback()
         fail(error)
+    assert manager is not None  # fail() above exits otherwise
     click.echo(
         f"Created project {project.slug} ({project.task_type.value}); manager {manager.username}."
     )
@@ -172,7 +177,7 @@ def project_show_command(slug: str, fmt: str) -> None:
 @project_group.command("set")
 @click.argument("slug")
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
-@click.option("--by", "by", default=None, help="Username recorded as the author of the change.")
+@click.option("--by", "by", default=None, help="Username recorded as the author (default: --as).")
 @with_appcontext
 def project_set_command(slug: str, assignments: tuple[str, ...], by: str | None) -> None:
     """Change settings of the project SLUG, e.g. ``redundancy_k=2 gold_rate=0.1 aql=1.0``.
@@ -191,7 +196,7 @@ def project_set_command(slug: str, assignments: tuple[str, ...], by: str | None)
         changes[key.strip()] = value
     try:
         project = get_project(db.session, slug)
-        actor = _user(by) if by else None
+        actor = cli_actor(by=by)
         diff = update_settings(db.session, project, changes, actor=actor)
         db.session.commit()
     except DomainError as error:
@@ -211,9 +216,10 @@ def project_creator_command(username: str, revoke: bool) -> None:
     """Give USERNAME the permission to create projects (or take it away)."""
     from annotate.services.projects.projects import set_project_creator
 
+    actor = cli_actor()
     try:
         user = _user(username)
-        set_project_creator(db.session, user, not revoke)
+        set_project_creator(db.session, user, not revoke, actor=actor)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -34,9 +34,10 @@ from annotate.services.labeling.annotations import (
     flag_leased_item,
     submit_annotation,
 )
-from annotate.services.labeling.assignment import claim_next, skip_item
+from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
+from annotate.services.labeling.recording import skip_item
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified
 

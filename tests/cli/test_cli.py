@@ -28,14 +28,18 @@ def test_user_create_prompts_for_password(runner, db):
 
 
 def test_user_create_existing_name_fails_cleanly(runner, make_user):
-    make_user("carol")
-    result = runner.invoke(args=["user", "create", "carol", "--password-stdin"], input="pw12\n")
+    make_user("carol", admin=True)
+    result = runner.invoke(
+        args=["--as", "carol", "user", "create", "carol", "--password-stdin"], input="pw12\n"
+    )
     assert result.exit_code == 1
     assert "already exists" in result.output
     assert "Traceback" not in result.output
 
 
 def test_project_create_with_labels_and_scale(runner, db, make_user):
+    make_user("root", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "root"}
     make_user("boss")
     result = runner.invoke(
         args=[
@@ -78,6 +82,8 @@ def test_project_create_with_labels_and_scale(runner, db, make_user):
 
 
 def test_project_create_bad_input_fails_cleanly(runner, db, make_user):
+    make_user("root", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "root"}
     make_user("boss")
     cases = [
         [
@@ -97,7 +103,7 @@ def test_project_create_bad_input_fails_cleanly(runner, db, make_user):
     for args in cases:
         result = runner.invoke(args=[*args, "--manager", "boss"])
         assert result.exit_code == 1, args
-        assert "Error:" in result.output
+        assert "Error:" in result.output and "--as" not in result.output
     bad_type = runner.invoke(args=["project", "create", "x", "--name", "x", "--task-type", "essay"])
     assert bad_type.exit_code == 2
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 0

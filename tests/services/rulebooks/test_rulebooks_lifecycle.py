@@ -93,8 +93,10 @@ def test_edit_draft_then_publish_and_diff(db, make_project):
         publish_version(db.session, new_draft_from(db.session, v1, "1.1.0"))
 
 
-def test_cli_import_publish_diff_list_and_errors(app, db, runner, make_project):
+def test_cli_import_publish_diff_list_and_errors(app, db, runner, make_project, make_user):
     make_project("cli")
+    make_user("editor", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "editor"}
     result = runner.invoke(
         args=["rulebook", "import", str(GUIDELINES / "sentiment"), "--project", "cli"]
     )
