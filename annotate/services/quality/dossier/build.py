@@ -25,8 +25,17 @@ from annotate.models import Project, ProjectRole, User
 from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
 from annotate.services.quality.dossier import duties, handling, rules, signing
-from annotate.services.quality.dossier.period import Period, cell, make_period
-from annotate.services.quality.dossier.supervision import alerts_with_actions
+from annotate.services.quality.dossier.period import (
+    LEVELS,
+    SUBJECTS,
+    Period,
+    cell,
+    make_period,
+)
+from annotate.services.quality.dossier.supervision import (
+    alerts_with_actions,
+    explain_automatic_alerts,
+)
 from annotate.services.quality.dossier.tables import Table, evidence_tables
 from annotate.services.quality.metrics_csv import metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
@@ -86,6 +95,7 @@ def _context(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     report = compute_report(session, project, request.options)
     tables = evidence_tables(session, project, period)
+    explain_automatic_alerts(tables["supervision_events"])
     used = rules.versions_used(session, project, period)
     annotators = rules.project_people(session, project, ProjectRole.annotator)
     managers = rules.project_people(session, project, ProjectRole.manager)
@@ -117,6 +127,8 @@ def _context(
         "generated_by": actor.username if actor is not None else None,
         "generated_at": report.computed_at,
         "cell": lambda value: cell(value, period),
+        "subjects": SUBJECTS,
+        "levels": LEVELS,
     }
     checkpoint = {
         "head_id": chain.head_id,

@@ -21,11 +21,33 @@ from annotate.models import Project
 from annotate.services.errors import InvalidInput
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
-#: Supervision metrics by their stored key.
+#: Stored keys shown in words: supervision metrics, flag kinds, audit subjects.
 METRICS = {
+    "personal_info": _l("personal information"),
     "gold_accuracy": _l("gold accuracy"),
     "review_accuracy": _l("review accuracy"),
     "cohen_kappa": _l("agreement with peers (mean Cohen's κ)"),
+}
+SUBJECTS = {
+    "user": _l("user"),
+    "project": _l("project"),
+    "batch": _l("batch"),
+    "item": _l("item"),
+    "review": _l("review"),
+    "sample_plan": _l("sample plan"),
+    "rulebook_version": _l("rulebook version"),
+    "qualification": _l("qualification"),
+    "training_attempt": _l("training attempt"),
+    "training_module": _l("training module"),
+    "acknowledgement": _l("acknowledgement"),
+    "api_token": _l("API token"),
+    "database": _l("database"),
+}
+LEVELS = {
+    "nominal": _l("nominal"),
+    "ordinal": _l("ordinal"),
+    "interval": _l("interval"),
+    "ratio": _l("ratio"),
 }
 
 
@@ -135,7 +157,7 @@ def with_interval(
 def cell(value: Any, period: Period) -> Any:
     """One table cell for reading: enums as their value, times local, floats rounded."""
     if isinstance(value, enum.Enum):
-        return label(value)
+        return str(METRICS.get(value.value, "")) or label(value)
     if isinstance(value, str) and value in METRICS:
         return str(METRICS[value])
     if isinstance(value, datetime):

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from annotate.database import Session
 from annotate.models import Project, SupervisionAction, SupervisionEvent, User
-from annotate.services.quality.dossier.period import Period
+from annotate.services.quality.dossier.period import METRICS, Period, number
+from annotate.services.quality.dossier.tables import Table
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,19 @@ def alerts_with_actions(session: Session, project: Project, period: Period) -> l
             )
         )
     return rows
+
+
+def explain_automatic_alerts(table: Table) -> None:
+    """Give the threshold's own alerts (no author) a reason in the dossier's language, from
+    their metric, value, threshold and n (the stored reason is the system's English)."""
+    for row in table.rows:
+        action, metric, value, threshold, n, author = row[2], row[3], row[4], row[5], row[6], row[9]
+        if action != SupervisionAction.alert or author is not None or value is None:
+            continue
+        row[7] = _(
+            "%(metric)s %(value)s is below the threshold %(threshold)s (n = %(n)s)",
+            metric=str(METRICS.get(metric or "", metric or "")),
+            value=number(value),
+            threshold=number(threshold),
+            n=n,
+        )
