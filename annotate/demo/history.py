@@ -25,6 +25,7 @@ from annotate.models import (
     ItemFlag,
     Membership,
     Project,
+    Qualification,
     Rulebook,
     RulebookVersion,
     SupervisionAction,
@@ -144,7 +145,20 @@ def _supervise(session: Session, project: Project, users: dict[str, User], when:
         "同伴一致性低于阈值：请重读 R1.1–R1.5 并重新参加测验。",
         actor=users["manager"],
     )
-    event.created_at = when + timedelta(hours=3)
+    moment = when + timedelta(hours=3)
+    event.created_at = moment
+    # What the action did happened at its time too: the revoked qualifications, the alerts.
+    for qualification in session.scalars(
+        sa.select(Qualification).where(
+            Qualification.user_id == weakest.id,
+            Qualification.project_id == project.id,
+            Qualification.revoked_at.is_not(None),
+        )
+    ):
+        qualification.revoked_at = moment
+    for alert in alerts:
+        if alert.annotator_id == weakest.id and alert.resolved_at is not None:
+            alert.resolved_at = moment
 
 
 def _flag_and_release(

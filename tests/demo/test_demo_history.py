@@ -73,6 +73,10 @@ def test_the_demo_history_is_in_order_and_its_dossier_has_data(app, db, runner, 
     actions = [e for e in events if e.action == SupervisionAction.retrain]
     assert actions and any(a.resolved_at is None for a in alerts)
     assert all(decision.decided_at < a.created_at < actions[0].created_at for a in alerts)
+    revoked = session.scalars(
+        sa.select(Qualification.revoked_at).where(Qualification.revoked_at.is_not(None))
+    ).all()
+    assert revoked and all(at == actions[0].created_at for at in revoked)
     # A flag, handled.
     flag = session.scalar(sa.select(ItemFlag))
     assert flag.resolved_at is not None and flag.resolved_at > flag.created_at
