@@ -182,3 +182,19 @@ def test_keys_generate_prints_a_usable_key(runner):
     assert result.exit_code == 0
     line = next(x for x in result.output.splitlines() if x.startswith("ANNOTATE_SIGNING_KEY="))
     assert load_private_key(line.split("=", 1)[1]) is not None
+
+
+def test_unreadable_audit_details_still_give_a_dossier(runner, demo, db, tmp_path):
+    """An event's details edited to invalid JSON in the database (possible in SQLite): the
+    dossier still builds and its first page says the chain cannot be verified."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses invalid JSON in a json column")
+    newest = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    db.session.execute(
+        sa.text("UPDATE audit_events SET details = '{broken' WHERE id = :id"), {"id": newest - 1}
+    )
+    db.session.commit()
+    db.session.expire_all()
+    html = _build(runner, tmp_path / "d", "--lang", "en")
+    assert 'id="chain-broken"' in html and "JSONDecodeError" in html
+    assert f"broken at event {newest - 1}:" in html

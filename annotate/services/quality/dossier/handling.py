@@ -3,6 +3,7 @@ counted, and the excerpt of the audit chain with its head — built even over a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,7 +124,8 @@ def chain_state(session: Session, project: Project, limit: int = 25) -> ChainSta
         check = audit.verify_chain(session)
         checked, head, broken, problem = check.checked, check.head, check.broken_at, check.problem
     except Exception as error:  # noqa: BLE001 - a broken chain must still give a dossier
-        checked, head, broken, problem = 0, "", -1, f"{type(error).__name__}: {error}"
+        checked, head = 0, ""
+        broken, problem = _unreadable_event(session), f"{type(error).__name__}: {error}"
     last = session.execute(
         sa.select(AuditEvent.id, AuditEvent.created_at).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
@@ -147,3 +149,16 @@ def chain_state(session: Session, project: Project, limit: int = 25) -> ChainSta
         problem,
         events,
     )
+
+
+def _unreadable_event(session: Session) -> int | None:
+    """The first event whose stored details are not JSON (read as text, not decoded)."""
+    rows = session.execute(
+        sa.select(AuditEvent.id, sa.cast(AuditEvent.details, sa.Text)).order_by(AuditEvent.id)
+    )
+    for event_id, text in rows:
+        try:
+            json.loads(text or "null")
+        except ValueError:
+            return int(event_id)
+    return None
