@@ -51,10 +51,22 @@ def _actor(username: str | None):
 )
 @click.option("--from", "start", metavar="DATE", help="First day (project's time zone).")
 @click.option("--to", "end", metavar="DATE", help="Last day, inclusive (default: now).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the dossier.",
+)
 @click.option("--as", "username", metavar="USERNAME", help="Who generates it (ANNOTATE_ACTOR).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the coefficients' intervals (0 = no intervals).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @with_appcontext
 def dossier_build_command(
     project: str,
