@@ -18,7 +18,9 @@ from annotate.models import (
     Project,
     Qualification,
     Review,
+    Rulebook,
     RulebookVersion,
+    SampledAnnotation,
     SamplePlan,
     SupervisionAction,
     SupervisionEvent,
@@ -37,10 +39,16 @@ def test_the_demo_history_is_in_order_and_its_dossier_has_data(app, db, runner, 
         sa.select(sa.func.min(Annotation.submitted_at)).where(Annotation.item_id.in_(items))
     )
     version = session.scalar(
-        sa.select(RulebookVersion).where(RulebookVersion.published_at.is_not(None)).limit(1)
+        sa.select(RulebookVersion)
+        .join(Rulebook, Rulebook.id == RulebookVersion.rulebook_id)
+        .where(Rulebook.project_id == project.id, RulebookVersion.published_at.is_not(None))
     )
     assert project.created_at < version.published_at < first
-    first_attempt = session.scalar(sa.select(sa.func.min(TrainingAttempt.submitted_at)))
+    first_attempt = session.scalar(
+        sa.select(sa.func.min(TrainingAttempt.submitted_at)).where(
+            TrainingAttempt.project_id.is_(None) | (TrainingAttempt.project_id == project.id)
+        )
+    )
     assert version.published_at < first_attempt
     assert all(
         q.granted_at < first
@@ -61,24 +69,32 @@ def test_the_demo_history_is_in_order_and_its_dossier_has_data(app, db, runner, 
         .join(Item, Item.id == Annotation.item_id)
         .where(Item.batch_id == plan.batch_id)
     )
-    decision = session.scalar(sa.select(BatchDecision))
-    reviews = session.scalars(sa.select(Review)).all()
+    decision = session.scalar(sa.select(BatchDecision).where(BatchDecision.plan_id == plan.id))
+    reviews = session.scalars(
+        sa.select(Review)
+        .join(Review.sampled_annotation)
+        .where(SampledAnnotation.plan_id == plan.id)
+    ).all()
     assert plan.batch.name == "reviews-2026-11" and len(reviews) == plan.sample_size
     assert last_work < plan.created_at < min(r.created_at for r in reviews)
     assert max(r.created_at for r in reviews) < decision.decided_at
     assert decision.decided_by_id is not None
     # Supervision: alerts after the decision, one acted on, one still open.
-    events = session.scalars(sa.select(SupervisionEvent)).all()
+    events = session.scalars(
+        sa.select(SupervisionEvent).where(SupervisionEvent.project_id == project.id)
+    ).all()
     alerts = [e for e in events if e.action == SupervisionAction.alert]
     actions = [e for e in events if e.action == SupervisionAction.retrain]
     assert actions and any(a.resolved_at is None for a in alerts)
     assert all(decision.decided_at < a.created_at < actions[0].created_at for a in alerts)
     revoked = session.scalars(
-        sa.select(Qualification.revoked_at).where(Qualification.revoked_at.is_not(None))
+        sa.select(Qualification.revoked_at).where(
+            Qualification.project_id == project.id, Qualification.revoked_at.is_not(None)
+        )
     ).all()
     assert revoked and all(at == actions[0].created_at for at in revoked)
     # A flag, handled.
-    flag = session.scalar(sa.select(ItemFlag))
+    flag = session.scalar(sa.select(ItemFlag).join(Item).where(Item.project_id == project.id))
     assert flag.resolved_at is not None and flag.resolved_at > flag.created_at
     assert verify_chain(session).broken_at is None
 
