@@ -71,6 +71,10 @@ def test_first_rulebook_from_a_template_or_an_upload(db, client, login, book):
         content_type="multipart/form-data",
     )
     assert made.status_code == 302 and made.headers["Location"].endswith("/rulebooks/1.0.0")
+    saved = client.post(
+        BASE + "/rulebooks/1.0.0/edit", data={"body": MINIMAL}, follow_redirects=True
+    )
+    assert "it needs at least 1. Add questions on the quiz page." in saved.text
     again = client.get(BASE + "/rulebooks/new")
     assert again.status_code == 302  # only the first rulebook is made here
 
