@@ -8,7 +8,7 @@ Existing attempts keep NULL (every question, stored order). ``quiz_questions.tra
 holds a question written in both Chinese and English (NULL: one language only).
 
 Revision ID: rulebooks1
-Revises: 0006
+Revises: members1
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'rulebooks1'
-down_revision = '0006'
+down_revision = 'members1'
 branch_labels = None
 depends_on = None
 
