@@ -1,11 +1,9 @@
-"""Quiz integrity and authoring: a quiz length per module, the seed and order of each
-attempt, a question's text in the other language
+"""Quiz integrity: a quiz length per module, the seed and order of each attempt
 
 A module's quiz may hold more questions than one attempt asks (``quiz_length``); each attempt
 draws and shuffles its questions and choices from a seed, recorded on the attempt with the
 resulting order so that the attempt can be shown and re-graded exactly as it was asked.
-Existing attempts keep NULL (every question, stored order). ``quiz_questions.translations``
-holds a question written in both Chinese and English (NULL: one language only).
+Existing attempts keep NULL (every question, stored order).
 
 Revision ID: rulebooks1
 Revises: members1
@@ -28,13 +26,9 @@ def upgrade():
     with op.batch_alter_table('training_attempts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seed', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('question_order', sa.JSON(), nullable=True))
-    with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('translations', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
-        batch_op.drop_column('translations')
     with op.batch_alter_table('training_attempts', schema=None) as batch_op:
         batch_op.drop_column('question_order')
         batch_op.drop_column('seed')
