@@ -83,7 +83,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     page.fill("textarea[name=body]", body.replace("Text of the rule.", "Label `yes` when …"))
     page.click("#edit-form input[type=submit]")
     page.wait_for_selector("text=Draft 1.0.0 saved.")
-    assert page.locator(".alert-warning").count() == 0
+    remaining = page.locator(".alert-warning").all_inner_texts()
+    assert len(remaining) == 1 and "Add questions on the quiz page" in remaining[0]
 
     # Its quiz: three questions, one reordered; a bad answer number is shown beside the field.
     page.click("#quiz-link")
