@@ -192,6 +192,7 @@ def new_draft_with_quiz(
                 explanation=q.explanation,
                 clause_key=q.clause_key,
                 position=position,
+                translations=dict(q.translations) if q.translations else None,
             )
             for position, q in enumerate(written)
         ]
