@@ -82,6 +82,13 @@ def test_empty_labels_scale_and_level():
 
 
 def test_pairwise_keeps_its_four_choices():
+    schema, _ = check_schema(TaskType.pairwise, [_row("")])  # a blank form: the four choices
+    assert [(label["key"], label["hotkey"]) for label in schema["labels"]] == [
+        ("A", "1"),
+        ("B", "2"),
+        ("tie", "3"),
+        ("both_bad", "4"),
+    ]
     rows = [dict(label) for label in TEMPLATES["rlhf_pairwise"].labels]
     check_schema(TaskType.pairwise, rows)
     rows[3]["key"] = "neither"
