@@ -40,6 +40,9 @@ class User(UserMixin, Model):
     #: and the remember cookie (``get_id``), so raising it ends every session and remember
     #: cookie issued before (logout, password change, deactivation, "log out everywhere").
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set by an administrator's password reset or a bulk import (a temporary password):
+    #: until the user chooses a new password, every page sends them to the change page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -50,4 +50,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import api  # JSON API with personal tokens
 
     app.register_blueprint(api.bp)
+    from annotate.views import members  # a project's members (managers)
+
+    app.register_blueprint(members.bp)
     errors.init_app(app)

@@ -7,9 +7,9 @@ Submit, skip and flag are CSRF-protected POSTs; a refused action answers 4xx wit
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -195,9 +195,9 @@ def _value_from_form(project: Project) -> Any:
         return form.get("text", "")
     if task == TaskType.pairwise:
         return {"choice": form.get("choice"), "reason": form.get("reason", "")}
-    try:
-        return json.loads(form.get("spans") or "[]")
-    except json.JSONDecodeError:
+    try:  # orjson: a depth limit, so deep nesting is a refusal, not a RecursionError
+        return orjson.loads(form.get("spans") or "[]")
+    except orjson.JSONDecodeError:
         raise InvalidInput(
             _("The annotation was not saved."), [_("spans: not valid JSON")]
         ) from None
