@@ -142,3 +142,21 @@ def settings_form(values: Mapping[str, Any], **kwargs: Any) -> FlaskForm:
         for key, value in values.items()
     }
     return SettingsForm(data=data, **kwargs)
+
+
+def put_errors(form: Any, fields: dict[str, Any]) -> None:
+    """Attach service messages to the form's fields (``labels-N-field`` to a label row);
+    a message without a field goes to ``form.form_errors``."""
+    for key, message in fields.items():
+        parts = key.split("-")
+        target = None
+        if parts[0] == "labels" and len(parts) == 3 and parts[1].isdigit():
+            entries = form.labels.entries
+            if int(parts[1]) < len(entries):
+                target = getattr(entries[int(parts[1])].form, parts[2], None)
+        elif key != "labels":
+            target = getattr(form, key, None)
+        if target is None:
+            form.form_errors.append(message)
+        else:
+            target.errors = [*target.errors, message]

@@ -45,9 +45,10 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import data_admin  # import, batches, quarantine
 
     app.register_blueprint(data_admin.bp)
-    from annotate.views import projects_admin  # project creation and settings
+    from annotate.views import project_new, project_settings  # creation and settings
 
-    app.register_blueprint(projects_admin.bp)
+    for module in (project_new, project_settings):
+        app.register_blueprint(module.bp)
     from annotate.views import api  # JSON API with personal tokens
 
     app.register_blueprint(api.bp)

@@ -31,8 +31,8 @@ PAGES = {
     "admin": [
         "/admin/users/",
         "/account/",
-        "/admin/projects/new",
-        "/admin/projects/new/content_safety",
+        "/admin/new-project/",
+        "/admin/new-project/content_safety",
     ],
 }
 

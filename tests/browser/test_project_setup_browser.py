@@ -17,6 +17,10 @@ def test_create_from_content_safety_template_and_set_thresholds(page, live_serve
     page.click("#template-content_safety")
     assert page.input_value("#labels-1-name_zh") == "A.1 违背社会主义核心价值观"
     assert page.input_value("#rulebook_kind") == "security"
+    assert page.is_visible("#label-rows") and not page.is_visible("#scale-fields")
+    page.select_option("#task_type", "rating")  # project_form.js follows the task type
+    assert page.is_visible("#scale-fields") and not page.is_visible("#label-rows")
+    page.select_option("#task_type", "single_label")
     page.fill("#slug", "demo")  # taken by the demo: refused beside the field
     page.fill("#name", "Content safety")
     page.click("#submit")

@@ -22,6 +22,9 @@ ALLOWED = {
     "quality_self": {"admin", "annotator"},
     "audit_admin": {"admin", "manager"},
     "data_admin": {"admin", "manager"},
+    "project_settings": {"admin", "manager"},
+    # admins, and users with the project-creator permission (none among role_users)
+    "project_new": {"admin"},
     "members": {"admin", "manager"},
     # The JSON API ignores session cookies: without a token everyone gets 401 (the walk
     # checks that); with each role's token see test_api_routes_with_each_roles_token.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from annotate.models import AuditEvent, Item, Membership, Project, ProjectRole
@@ -34,24 +35,24 @@ def _create(client, template="sentiment", **fields):
         **_labels([("pos", "Positive", "正面", "1", "1"), ("neg", "Negative", "负面", "2", "2")]),
     }
     data.update(fields)
-    return client.post(f"/admin/projects/new/{template}", data=data)
+    return client.post(f"/admin/new-project/{template}", data=data)
 
 
 def test_only_admins_and_creators_may_create(client, login, make_user, db):
     make_user("plain")
     login("plain")
-    assert client.get("/admin/projects/new").status_code == 403
+    assert client.get("/admin/new-project/").status_code == 403
     assert _create(client).status_code == 403
     creator = make_user("maker")
     creator.can_create_projects = True
     db.session.commit()
     client.post("/logout")
     login("maker")
-    page = client.get("/admin/projects/new")
+    page = client.get("/admin/new-project/")
     assert page.status_code == 200 and b"template-content_safety" in page.data
-    form = client.get("/admin/projects/new/content_safety")
+    form = client.get("/admin/new-project/content_safety")
     assert "A.1 违背社会主义核心价值观".encode() in form.data
-    assert client.get("/admin/projects/new/nonsense").status_code == 404
+    assert client.get("/admin/new-project/nonsense").status_code == 404
 
 
 def test_the_creator_becomes_manager(client, login, make_user, db):
@@ -217,6 +218,45 @@ def test_the_new_project_form_speaks_chinese(client, login, make_user):
     make_user("root", admin=True)
     login("root")
     client.post("/language", data={"lang": "zh"})
-    html = client.get("/admin/projects/new/content_safety").get_data(as_text=True)
+    html = client.get("/admin/new-project/content_safety").get_data(as_text=True)
     assert "单标签" in html and "安全性" in html and "定类（类别）" in html
     assert "single label" not in html and "functional" not in html.replace('value="functional"', "")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"submit": "1"},
+        {"submit": "1", "task_type": "essay", "rulebook_kind": "x", "measurement_level": "y"},
+        {"submit": "1", "slug": "ok", "name": "n", "labels-0-key": "a", "labels-0-color": "99"},
+        {"submit": "1", "labels-999-key": "a", "scale_min": "nan", "scale_step": "-1"},
+    ],
+)
+def test_malformed_create_posts_are_4xx(client, login, make_user, db, data):
+    make_user("root", admin=True)
+    login("root")
+    response = client.post("/admin/new-project/blank", data=data)
+    assert 400 <= response.status_code < 500 or (response.status_code == 200 and not data)
+    assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "  "},
+        {"name": "", "redundancy_k": "", "aql": "", "task_type": "essay"},
+        {"redundancy_k": "1e400", "lease_minutes": "-5", "inspection_level": "<b>"},
+    ],
+)
+def test_malformed_settings_posts_are_4xx(client, login, role_users, db, data):
+    login("mgr")
+    response = client.post("/admin/projects/roles/settings", data=data)
+    assert 400 <= response.status_code < 500
+    assert "<b>" not in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "project.settings")
+        )
+        == 0
+    )

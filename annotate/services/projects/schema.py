@@ -90,6 +90,23 @@ def _clean_rows(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, dict[str, 
     return out
 
 
+def _hotkey_problem(hotkey: str, taken: Mapping[str, int]) -> Any:
+    """Why ``hotkey`` cannot be used (``taken``: hotkey → row), or None."""
+    if not hotkey:
+        return None
+    if hotkey in RESERVED_HOTKEYS:
+        return _l(
+            "%(key)s is kept by the labeling screen (s skip, f flag, g guidelines, "
+            "r reason, t text, ? help).",
+            key=hotkey,
+        )
+    if not HOTKEY_RE.match(hotkey):
+        return _l("A hotkey is one digit or one letter.")
+    if hotkey in taken:
+        return _l("Hotkey %(key)s is already used by label %(n)d.", key=hotkey, n=taken[hotkey] + 1)
+    return None
+
+
 def check_labels(task_type: TaskType, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The label definitions of ``rows`` (blank rows skipped), checked.
 
@@ -100,6 +117,11 @@ def check_labels(task_type: TaskType, rows: Sequence[Mapping[str, Any]]) -> list
     keys: dict[str, int] = {}
     hotkeys: dict[str, int] = {}
     filled = _clean_rows(rows)
+    if not filled and task_type == TaskType.pairwise:  # the four choices, named by their keys
+        filled = [
+            (n, {"key": key, "name": "", "name_zh": "", "hotkey": str(n + 1), "color": ""})
+            for n, key in enumerate(PAIRWISE_KEYS)
+        ]
     if not filled:
         raise SchemaError({"labels": _l("Add at least one label.")})
     if len(filled) > MAX_LABELS:
@@ -116,21 +138,10 @@ def check_labels(task_type: TaskType, rows: Sequence[Mapping[str, Any]]) -> list
         keys.setdefault(key.lower(), n)
         if len(row["name"]) > 100 or len(row["name_zh"]) > 100:
             errors[f"{where}-name"] = _l("A display name has at most 100 characters.")
+        problem = _hotkey_problem(hotkey, hotkeys)
+        if problem is not None:
+            errors[f"{where}-hotkey"] = problem
         if hotkey:
-            if hotkey in RESERVED_HOTKEYS:
-                errors[f"{where}-hotkey"] = _l(
-                    "%(key)s is kept by the labeling screen (s skip, f flag, g guidelines, "
-                    "r reason, t text, ? help).",
-                    key=hotkey,
-                )
-            elif not HOTKEY_RE.match(hotkey):
-                errors[f"{where}-hotkey"] = _l("A hotkey is one digit or one letter.")
-            elif hotkey in hotkeys:
-                errors[f"{where}-hotkey"] = _l(
-                    "Hotkey %(key)s is already used by label %(n)d.",
-                    key=hotkey,
-                    n=hotkeys[hotkey] + 1,
-                )
             hotkeys.setdefault(hotkey, n)
         colour = row["color"]
         if colour and not (colour.isdigit() and int(colour) < len(COLOURS)):

@@ -71,7 +71,10 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
     ),
     "min_alpha": (
         _l("Minimum Krippendorff's α"),
-        _l("Agreement below this is marked insufficient on the dashboard and in the dossier."),
+        _l(
+            "The quality dashboard draws this line on its agreement charts; α below it is "
+            "insufficient."
+        ),
         _l(
             "Default 0.80: Krippendorff (2004) relies on data with α ≥ 0.800 and draws only "
             "tentative conclusions from 0.667."

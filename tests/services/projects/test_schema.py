@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import MeasurementLevel, Membership, ProjectRole, RulebookKind, TaskType
+from annotate.models import (
+    MeasurementLevel,
+    Membership,
+    Project,
+    ProjectRole,
+    RulebookKind,
+    TaskType,
+)
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.schema import SchemaError, check_schema, display_name
@@ -75,6 +82,13 @@ def test_empty_labels_scale_and_level():
 
 
 def test_pairwise_keeps_its_four_choices():
+    schema, _ = check_schema(TaskType.pairwise, [_row("")])  # a blank form: the four choices
+    assert [(label["key"], label["hotkey"]) for label in schema["labels"]] == [
+        ("A", "1"),
+        ("B", "2"),
+        ("tie", "3"),
+        ("both_bad", "4"),
+    ]
     rows = [dict(label) for label in TEMPLATES["rlhf_pairwise"].labels]
     check_schema(TaskType.pairwise, rows)
     rows[3]["key"] = "neither"
@@ -132,3 +146,18 @@ def test_creating_needs_the_permission_and_a_free_slug(db, make_user, make_proje
         create_project(db.session, "taken", "X", "text", actor=admin, manager=admin)
     with pytest.raises(InvalidInput, match="Invalid slug"):
         create_project(db.session, "Bad Slug", "X", "text", actor=admin, manager=admin)
+
+
+def test_a_slug_taken_between_check_and_insert_is_a_conflict(db, make_user, monkeypatch):
+    """Two creators racing for one slug: the unique constraint refuses the second, as a
+    Conflict (a message), not an IntegrityError (a 500), and the first is kept."""
+    from annotate.services.projects import projects
+
+    admin = make_user("root", admin=True)
+    create_project(db.session, "race", "First", "text", actor=admin, manager=admin)
+    monkeypatch.setattr(projects, "check_slug", lambda session, slug: None)
+    with pytest.raises(Conflict, match="already exists"):
+        create_project(db.session, "race", "Second", "text", actor=admin, manager=admin)
+    db.session.commit()
+    names = db.session.scalars(sa.select(Project.name).where(Project.slug == "race")).all()
+    assert names == ["First"]

@@ -144,3 +144,20 @@ def test_sampling_method_is_an_enum(db, make_project):
     project = make_project()
     update_settings(db.session, project, {"default_sample_method": "all", "aql": "0.65"})
     assert project.default_sample_method == SampleMethod.all and project.aql == 0.65
+
+
+def test_supervision_alerts_follow_the_settings(db):
+    """The thresholds set here are the ones supervision judges annotators by."""
+    from annotate.services.quality.report import ReportOptions, compute_report
+    from annotate.services.quality.supervision import find_breaches
+    from tests.factories import labelled_project
+
+    project = labelled_project(db.session, n_items=150)
+    update_settings(
+        db.session, project, {"min_peer_agreement": "0.99", "min_n_before_judging": "5"}
+    )
+    breaches = find_breaches(compute_report(db.session, project, ReportOptions(0)))
+    assert {b.metric for b in breaches} == {"cohen_kappa"}
+    assert {b.threshold for b in breaches} == {0.99}
+    update_settings(db.session, project, {"min_peer_agreement": "0"})
+    assert find_breaches(compute_report(db.session, project, ReportOptions(0))) == []

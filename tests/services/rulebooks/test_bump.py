@@ -91,8 +91,12 @@ def test_acknowledge_only_version_must_carry_the_projects_labels(db, make_projec
         publish_with_training(db.session, draft)
 
 
-def test_the_cli_refuses_a_minor_version_that_adds_a_label(db, runner, published, tmp_path):
+def test_the_cli_refuses_a_minor_version_that_adds_a_label(
+    db, runner, published, tmp_path, make_user
+):
     project, _ = published
+    make_user("editor", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "editor"}  # a CLI change names who makes it
     path = tmp_path / "v1.1.0.md"
     path.write_text(ADD_LABEL.replace("1.0.0", "1.1.0"), encoding="utf-8")
     assert runner.invoke(args=["rulebook", "import", str(path), "--project", "bump"]).exit_code == 0
