@@ -69,6 +69,24 @@ form.addEventListener("submit", (event) => {
   document.getElementById("duration-ms").value = Math.round(performance.now() - openedAt);
 });
 
+// One submit per page: a second Enter (or click) while the first is on its way is ignored,
+// so it cannot reach the server as a second, refused, submit. Registered after the check
+// above, so a refused answer does not count as sent.
+document.querySelectorAll("#answer-form, #skip-form, #flag-form").forEach((sending) => {
+  sending.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    if (root.dataset.sent) { event.preventDefault(); return; }
+    root.dataset.sent = sending.id;
+    document.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+  });
+});
+// Back to this page from the browser's cache: it may be sent again (the server decides).
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  delete root.dataset.sent;
+  document.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+});
+
 document.querySelectorAll("[data-action]").forEach((button) => {
   button.addEventListener("click", () => {
     const action = button.dataset.action;
@@ -115,15 +133,16 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
-  if (event.defaultPrevented || event.altKey || event.metaKey || modalOpen()) return;
+  if (event.defaultPrevented || event.metaKey || modalOpen()) return;
   const target = event.target;
   if (typing(target)) {
     if (event.key === "Escape") target.blur();
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); submitAnswer(); }
     return;
   }
-  if (event.ctrlKey) return;
+  // Span keys first: Alt+arrows move by character (and must not go back in history).
   if (spans && spans.handleKey(event)) { event.preventDefault(); return; }
+  if (event.ctrlKey || event.altKey) return;
   const key = event.key;
   if (/^[0-9]$/.test(key)) {
     if (spans ? spans.applyHotkey(key) : chooseLabel(key)) event.preventDefault();

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -37,6 +37,8 @@ from annotate.services.labeling.annotations import (
 from annotate.services.labeling.assignment import claim_next, skip_item
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
+from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified
 
@@ -122,18 +124,22 @@ def label(slug: str):
     if claim is None:
         return render_template("annotator/done.html", project=project, progress=progress)
     assignment = claim.assignment
+    payload = assignment.item.payload
+    spans = span_settings(project.label_schema) if project.task_type == TaskType.span else None
     return render_template(
         "annotator/label.html",
         project=project,
         assignment=assignment,
         item=assignment.item,
-        payload=assignment.item.payload,
+        payload=payload,
         version=claim.version,
         clauses=clauses,
         progress=progress,
         labels=_label_choices(project),
         flag_kinds=list(FlagKind),
         TaskType=TaskType,
+        spans=spans,
+        tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
     )
 
 
@@ -192,6 +198,12 @@ def _value_from_form(project: Project) -> Any:
 
 def _refused(project: Project, error: DomainError):
     db.session.rollback()
+    if isinstance(error, LeaseError):
+        # The item is no longer this lease's (submitted in another tab or by a repeated
+        # Enter, skipped, expired, quarantined): nothing to fix here, so go on to the next
+        # item and say quietly what happened.
+        flash(str(error.args[0]) if error.args else str(error), "secondary")
+        return redirect(url_for("annotator.label", slug=project.slug), 303)
     problems = getattr(error, "problems", [])
     return render_template(
         "annotator/refused.html",

@@ -93,8 +93,14 @@ def test_bad_values_and_double_submits_get_4xx_and_write_nothing(setup, client, 
     )
     assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
     assert client.post(url, data={"spans": "[]"}).status_code == 302
+    # A second submit of the same lease (Enter twice, a second tab) writes nothing and goes on
+    # to the next item with a quiet notice instead of a dead "Not saved" page.
     again = client.post(url, data={"spans": "[]"})
-    assert again.status_code == 409 and "already submitted" in again.get_data(as_text=True)
+    assert again.status_code == 303 and again.location.endswith(f"/annotate/{project.slug}")
+    after = client.get(again.location).get_data(as_text=True)
+    assert "already submitted" in after and 'id="labeling"' in after
+    assert "alert-secondary" in after and "Not saved" not in after
+    assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 1
     assert (
         client.post(f"/annotate/{project.slug}/99999/submit", data={"spans": "[]"}).status_code
         == 404
@@ -168,8 +174,8 @@ def test_refusals_in_the_loop_come_in_the_annotators_language(setup, client, log
     url = f"/annotate/{project.slug}/{assignment.id}/submit"
     assert client.post(url, data={"label": "yes"}).status_code == 302
     zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
-    again = client.post(url, data={"label": "yes"}, headers=zh)
-    assert again.status_code == 409 and "此条目已提交" in again.get_data(as_text=True)
+    again = client.post(url, data={"label": "yes"}, headers=zh, follow_redirects=True)
+    assert again.status_code == 200 and "此条目已提交" in again.get_data(as_text=True)
     token = create_token(db.session, user, "script")[1]
     db.session.commit()
     api = f"/api/v1/projects/{project.slug}/assignments/{assignment.id}/submit"
@@ -244,3 +250,17 @@ def test_quarantined_items_are_listed_and_can_be_released(managed, client, login
     assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
     db.session.refresh(item)
     assert not item.quarantined
+
+
+def test_span_screen_carries_the_server_side_tokens_and_settings(db, make_project, make_user):
+    from flask import current_app
+
+    project = make_project("zh-span", "span", labels=["PER", "ORG"], redundancy_k=1)
+    project.label_schema = {**project.label_schema, "spans": {"snap": "char"}}
+    user = make_user("zh", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [user], n_items=1, payload=lambda n: {"text": "马云在杭州。"})
+    client = current_app.test_client()
+    client.post("/login", data={"username": "zh", "password": "secret-pw"})
+    html = client.get("/annotate/zh-span").get_data(as_text=True)
+    assert "data-tokens='[[0, 2], [2, 3], [3, 5], [5, 6]]'" in html
+    assert 'data-snap="char"' in html and 'data-overlap="false"' in html
