@@ -1,11 +1,14 @@
 // Keyboard labeling for /annotate/<project>: every action works without the mouse.
-// Digits choose labels, Enter submits, S skips, F flags, G opens the rulebook, ? shows help.
+// Digits choose labels, Enter submits, S skips, F flags, G opens the rulebook, / searches its
+// clauses, ? shows help.
+import { initRulebookPanel } from "./rulebook_panel.js";
 import { initSpans } from "./spans.js";
 
 const root = document.getElementById("labeling");
 const form = document.getElementById("answer-form");
 const openedAt = performance.now();
 const spans = document.getElementById("span-text") ? initSpans() : null;
+const rulebook = initRulebookPanel();
 
 function modal(id) {
   return window.bootstrap.Modal.getOrCreateInstance(document.getElementById(id));
@@ -25,7 +28,9 @@ function modalOpen() {
 }
 
 function typing(target) {
-  return target.matches("textarea, input[type=text], input:not([type]), select, [contenteditable]");
+  return target.matches(
+    "textarea, input[type=text], input[type=search], input:not([type]), select, [contenteditable]",
+  );
 }
 
 function hasAnswer() {
@@ -158,6 +163,8 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault(); openModal("flag-modal", "input[name=kind]");
   } else if (key === "g" || key === "G") {
     event.preventDefault(); openRulebook();
+  } else if (key === "/") {
+    event.preventDefault(); rulebook.focus();
   } else if (key === "?") {
     event.preventDefault(); openModal("help-modal", ".btn-close");
   } else if ((key === "r" || key === "R") && document.getElementById("reason")) {

@@ -8,16 +8,19 @@ Submit, skip and flag are CSRF-protected POSTs; a refused action answers 4xx wit
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from annotate.auth import require_role
 from annotate.database import db
+from annotate.markdown import render_markdown
 from annotate.models import (
     Annotation,
     Batch,
@@ -138,9 +141,17 @@ def label(slug: str):
         labels=_label_choices(project),
         flag_kinds=list(FlagKind),
         TaskType=TaskType,
+        clause_html=_clause_html,
         spans=spans,
         tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
     )
+
+
+@lru_cache(maxsize=4096)
+def _clause_html(text: str) -> Markup:
+    """A clause or example as the full rulebook page renders it (sanitised Markdown); cached,
+    since published clauses never change and the screen shows them on every item."""
+    return render_markdown(text or "", strip_front_matter=False)
 
 
 def _label_choices(project: Project) -> list[dict[str, Any]]:

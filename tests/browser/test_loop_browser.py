@@ -53,3 +53,42 @@ def test_double_enter_saves_once_and_lands_on_the_next_item(page, live_server, d
     assert "already submitted" in other.locator(".alert-secondary").inner_text()
     assert _item(other) == _item(page)  # both tabs are on the annotator's next item
     assert _count(db) == before + 2
+
+
+def test_rulebook_panel_renders_markdown_and_searches_clauses(page, live_server, db):
+    from annotate.models import Annotation, User
+
+    log_in(page, live_server, "ann2")
+    page.wait_for_url(f"{live_server}/annotate/")
+    page.goto(f"{live_server}/annotate/demo")
+    panel = page.locator("#rulebook")
+    # Rendered as on the full rulebook page: `negative` is code, no Markdown marks are left.
+    assert panel.locator(".clause-example code").count() > 10
+    assert "`" not in panel.inner_text() and "**" not in panel.inner_text()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "clause-search"
+    page.keyboard.type("sarcasm")
+    visible = panel.locator(".clause:visible")
+    assert visible.count() == 1 and "R2.2" in visible.inner_text()
+    assert visible.locator("details").get_attribute("open") is not None
+    page.keyboard.press("Enter")  # to the first match's cite box; Space cites it
+    assert page.evaluate("document.activeElement.value") == "R2.2"
+    page.keyboard.press("Space")
+    page.keyboard.press("2")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    db.session.remove()
+    last = db.session.scalar(
+        sa.select(Annotation.clause_keys)
+        .join(User, User.id == Annotation.annotator_id)
+        .where(User.username == "ann2")
+        .order_by(Annotation.id.desc())
+        .limit(1)
+    )
+    assert last == ["R2.2"]
+    page.keyboard.press("/")
+    page.keyboard.type("no such clause anywhere")
+    assert panel.locator(".clause:visible").count() == 0
+    assert page.locator("#clause-none").is_visible()
+    page.keyboard.press("Escape")  # clears the search
+    assert panel.locator(".clause:visible").count() == panel.locator(".clause").count()

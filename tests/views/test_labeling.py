@@ -264,3 +264,27 @@ def test_span_screen_carries_the_server_side_tokens_and_settings(db, make_projec
     html = client.get("/annotate/zh-span").get_data(as_text=True)
     assert "data-tokens='[[0, 2], [2, 3], [3, 5], [5, 6]]'" in html
     assert 'data-snap="char"' in html and 'data-overlap="false"' in html
+
+
+def test_rulebook_panel_renders_clauses_with_the_sanitising_renderer(
+    db, make_project, make_user, client, login
+):
+    from tests.factories import MINIMAL, publish_rulebook
+
+    project = make_project("md", redundancy_k=1)
+    text = MINIMAL.replace(
+        "Text of the rule.",
+        "Read `the text` **and**\nthe context. <script>alert(1)</script>"
+        '<a href="javascript:alert(2)">x</a>',
+    )
+    publish_rulebook(db.session, project, text)
+    user = make_user("md-ann", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [user], n_items=1)
+    login("md-ann")
+    html = client.get("/annotate/md").get_data(as_text=True)
+    panel = html[html.index('id="rulebook"') :]
+    assert "<code>the text</code> <strong>and</strong>" in panel
+    assert "<script>alert" not in panel and "javascript:" not in panel
+    assert "**and**" not in panel and "`the text`" not in panel
+    assert "<code>a</code>" in panel  # the example's `a`
+    assert 'id="clause-search"' in panel
