@@ -23,8 +23,6 @@ from annotate.database import db
 from annotate.markdown import render_markdown
 from annotate.models import (
     Annotation,
-    Batch,
-    BatchStatus,
     FlagKind,
     Item,
     Project,
@@ -32,15 +30,12 @@ from annotate.models import (
     TaskType,
 )
 from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.labeling.annotations import (
-    annotator_progress,
-    flag_leased_item,
-    submit_annotation,
-)
+from annotate.services.labeling.annotations import flag_leased_item, submit_annotation
 from annotate.services.labeling.assignment import claim_next, skip_item
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.progress import annotator_progress, remaining_items
 from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified
@@ -65,21 +60,12 @@ def index():
                 Annotation.is_current.is_(True),
             )
         )
-        open_items = db.session.scalar(
-            sa.select(sa.func.count(Item.id))
-            .join(Batch)
-            .where(
-                Item.project_id == project.id,
-                Item.quarantined.is_(False),
-                Batch.status.in_([BatchStatus.open, BatchStatus.reannotating]),
-                Item.has_free_slot.is_(True),
-            )
-        )
         rows.append(
             {
                 "project": project,
                 "mine": mine,
-                "open": open_items,
+                # The labeling screen's "remaining", from the same function.
+                "remaining": remaining_items(db.session, current_user, project),
                 "version": current_version(db.session, project),
                 "suspended": membership.suspended_at is not None,
             }

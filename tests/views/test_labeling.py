@@ -288,3 +288,26 @@ def test_rulebook_panel_renders_clauses_with_the_sanitising_renderer(
     assert "**and**" not in panel and "`the text`" not in panel
     assert "<code>a</code>" in panel  # the example's `a`
     assert 'id="clause-search"' in panel
+
+
+def test_home_and_labeling_screen_show_the_same_remaining_count(setup, client, login, db):
+    import re
+
+    project, _ = setup("single_label")
+    login("labeler")
+
+    def home():
+        html = client.get("/annotate/").get_data(as_text=True)
+        return int(re.search(r'data-count="remaining">(\d+)<', html)[1])
+
+    def screen():
+        html = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+        return int(re.search(r'id="remaining">(\d+)<', html)[1]), html
+
+    assert home() == 2
+    count, html = screen()  # the item on the screen still counts as remaining
+    assert count == 2 and home() == 2
+    action = re.search(r'id="answer-form" action="([^"]+)"', html)[1]
+    assert client.post(action, data={"label": "yes"}).status_code == 302
+    count, _ = screen()
+    assert count == 1 and home() == 1
