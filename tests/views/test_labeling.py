@@ -311,3 +311,20 @@ def test_home_and_labeling_screen_show_the_same_remaining_count(setup, client, l
     assert client.post(action, data={"label": "yes"}).status_code == 302
     count, _ = screen()
     assert count == 1 and home() == 1
+
+
+def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db):
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from annotate.localtime import local_text
+
+    project, _ = setup("single_label")
+    login("labeler")
+    html = client.get(f"/annotate/{project.slug}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    lease = db.session.scalar(sa.select(Assignment)).lease_expires_at.replace(tzinfo=UTC)
+    local = local_text(lease, ZoneInfo("Asia/Shanghai"), "zh")  # with the date after midnight
+    assert f'领取有效期至 <time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}"' in html
+    assert f">{local}</time>" in html and "UTC</" not in html
