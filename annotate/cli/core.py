@@ -1,4 +1,4 @@
-"""Setup commands: ``init``, ``user create``, ``project create``."""
+"""Setup commands: ``init``, ``user create`` (``project`` is in :mod:`annotate.cli.projects`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import click
 from flask.cli import with_appcontext
 
 from annotate.database import db
-from annotate.models import RulebookKind, TaskType
 from annotate.services.errors import DomainError
 
 
@@ -64,56 +63,9 @@ def user_create_command(
     click.echo(f"Created user {user.username}{' (admin)' if admin else ''}.")
 
 
-@click.group("project")
-def project_group() -> None:
-    """Manage projects."""
-
-
-@project_group.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="Human-readable project name.")
-@click.option(
-    "--task-type",
-    required=True,
-    type=click.Choice([t.value for t in TaskType]),
-    help="What annotators produce for each item.",
-)
-@click.option("--labels", help="Comma-separated label keys, e.g. positive,negative,neutral.")
-@click.option("--scale", help="Rating scale as MIN-MAX, e.g. 1-5 (rating projects).")
-@click.option(
-    "--kind",
-    type=click.Choice([k.value for k in RulebookKind]),
-    default="functional",
-    show_default=True,
-    help="Kind of rulebook: security projects review every annotation.",
-)
-@with_appcontext
-def project_create_command(
-    slug: str, name: str, task_type: str, labels: str | None, scale: str | None, kind: str
-) -> None:
-    """Create the project SLUG."""
-    from annotate.services.projects.projects import create_project
-
-    try:
-        project = create_project(
-            db.session,
-            slug,
-            name,
-            task_type,
-            labels=labels.split(",") if labels else None,
-            scale=scale,
-            rulebook_kind=RulebookKind(kind),
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        fail(error)
-    click.echo(f"Created project {project.slug} ({project.task_type.value}).")
-
-
 @click.group("export")
 def export_group() -> None:
     """Export data and evidence (dataset, metrics, training transcript)."""
 
 
-commands = [init_command, user_group, project_group, export_group]
+commands = [init_command, user_group, export_group]

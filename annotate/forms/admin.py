@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     PasswordField,
@@ -40,3 +41,35 @@ class MembershipForm(FlaskForm):
     project = SelectField(_l("Project"), choices=[], validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value) for r in ProjectRole])
     submit = SubmitField(_l("Grant role"))
+
+
+class UserImportForm(FlaskForm):
+    """Upload a CSV of accounts: ``username,display_name,roles``."""
+
+    file = FileField(
+        _l("CSV file (username, display_name, roles)"),
+        validators=[FileRequired(_l("Choose a CSV file to import."))],
+    )
+    submit = SubmitField(_l("Import users"))
+
+
+class MemberAddForm(FlaskForm):
+    """A manager gives someone a role in their project."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Za-z0-9_.-]{2,64}$", message=_l("2-64 letters, digits, _ . -")),
+        ],
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(ProjectRole.annotator.value, _l("annotator")),
+            SelectChoice(ProjectRole.reviewer.value, _l("reviewer")),
+            SelectChoice(ProjectRole.manager.value, _l("manager")),
+        ],
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Add"))

@@ -39,3 +39,15 @@ class TokenForm(FlaskForm):
 
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=128)])
     submit = SubmitField(_l("Create token"))
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a new password after an administrator's reset (no current password asked:
+    the user has just logged in with the temporary one)."""
+
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", _l("Passwords differ."))],
+    )
+    submit = SubmitField(_l("Set my password"))

@@ -27,6 +27,8 @@ class User(UserMixin, Model):
     #: None for accounts that cannot log in (e.g. annotators imported from Label Studio).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: May create projects (and becomes their manager) without being an admin.
+    can_create_projects: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     #: True for accounts created by an import, not by a person.
     imported: Mapped[bool] = mapped_column(default=False)
@@ -38,6 +40,9 @@ class User(UserMixin, Model):
     #: and the remember cookie (``get_id``), so raising it ends every session and remember
     #: cookie issued before (logout, password change, deactivation, "log out everywhere").
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set by an administrator's password reset or a bulk import (a temporary password):
+    #: until the user chooses a new password, every page sends them to the change page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

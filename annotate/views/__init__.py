@@ -43,7 +43,13 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import data_admin  # import, batches, quarantine
 
     app.register_blueprint(data_admin.bp)
+    from annotate.views import projects_admin  # project creation and settings
+
+    app.register_blueprint(projects_admin.bp)
     from annotate.views import api  # JSON API with personal tokens
 
     app.register_blueprint(api.bp)
+    from annotate.views import members  # a project's members (managers)
+
+    app.register_blueprint(members.bp)
     errors.init_app(app)

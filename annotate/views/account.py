@@ -2,20 +2,77 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from annotate.auth import begin_session, check_password, hash_password, require_login
+from annotate.auth import (
+    begin_session,
+    check_password,
+    hash_password,
+    home_endpoint,
+    require_login,
+)
 from annotate.database import db
-from annotate.forms.auth import LanguageForm, PasswordChangeForm, TokenForm
+from annotate.forms.auth import LanguageForm, NewPasswordForm, PasswordChangeForm, TokenForm
 from annotate.forms.common import EmptyForm, SelectChoice, required_text
 from annotate.services.accounts.tokens import create_token, list_tokens, revoke_token
+from annotate.services.accounts.users import set_new_password
 from annotate.services.audit import record_event
 from annotate.services.errors import DomainError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.before_request(require_login)
+
+#: What a user who must change their password may still reach (besides static files).
+_OPEN_WHILE_CHANGING = frozenset(
+    {"account.new_password", "auth.logout", "main.set_language", "main.healthz", "static"}
+)
+
+
+@bp.before_app_request
+def require_new_password() -> ResponseReturnValue | None:
+    """After an administrator's reset, every page sends the user to choose a new password.
+    (The JSON API is not a page: its personal tokens are credentials of their own.)"""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _OPEN_WHILE_CHANGING
+        and request.blueprint != "api"
+    ):
+        return redirect(url_for("account.new_password"))
+    return None
+
+
+@bp.route("/password/new", methods=["GET", "POST"])
+def new_password():
+    """Choose a new password: required after an administrator's reset or a bulk import."""
+    if not current_user.must_change_password:
+        return redirect(url_for("account.settings"))
+    form = NewPasswordForm()
+    user = current_user._get_current_object()  # begin_session must not get the proxy
+    if form.validate_on_submit():
+        try:
+            set_new_password(db.session, user, required_text(form.new))
+        except DomainError as error:
+            db.session.rollback()
+            form.new.errors = [str(error)]
+        else:
+            db.session.commit()
+            begin_session(user)  # this browser stays logged in, on a new session
+            flash(_("Password set. Welcome!"), "success")
+            return redirect(url_for(home_endpoint(user)))
+    return render_template("account/new_password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -48,7 +105,7 @@ def settings():
                 db.session, "user.password_change", "user", current_user.id, actor=current_user
             )
             db.session.commit()
-            begin_session(current_user)  # this browser stays logged in, on a new session
+            begin_session(current_user._get_current_object())  # not the proxy: login_user keeps it
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""

@@ -129,7 +129,11 @@ def _draw_form(project: Project) -> DrawPlanForm:
 @bp.route("/batches/<int:batch_id>")
 def batch(batch_id: int):
     """A batch: its current plan with the live tally, the queue, drawing and deciding."""
-    batch = _batch(batch_id)
+    return _batch_page(_batch(batch_id))
+
+
+def _batch_page(batch: Batch, draw_form: DrawPlanForm | None = None):
+    """The batch page; a refused draw form shows its errors beside its fields (400)."""
     project = batch.project
     plan = current_plan(db.session, batch)
     tally = tally_plan(db.session, plan) if plan else None
@@ -147,9 +151,9 @@ def batch(batch_id: int):
         waiting=outstanding_reannotations(db.session, batch),
         pending=len(pending_for(db.session, plan, current_user)) if plan else 0,
         own=own_unreviewed(db.session, plan, current_user) if plan else 0,
-        draw_form=_draw_form(project),
+        draw_form=draw_form or _draw_form(project),
         decision_form=decision_form,
-    )
+    ), (400 if draw_form is not None else 200)
 
 
 @bp.route("/batches/<int:batch_id>/plans", methods=["POST"])
@@ -157,18 +161,8 @@ def draw(batch_id: int):
     """Draw a seeded sample plan for the batch."""
     batch = _batch(batch_id)
     form = _draw_form(batch.project)
-    if not form.validate_on_submit():
-        flash(
-            _(
-                "The sample was not drawn: %(errors)s",
-                errors="; ".join(
-                    f"{form[name].label.text}: {', '.join(errs)}"
-                    for name, errs in form.errors.items()
-                ),
-            ),
-            "danger",
-        )
-        return redirect(url_for(".batch", batch_id=batch.id))
+    if not form.validate_on_submit():  # the errors show beside the fields (never flashed)
+        return _batch_page(batch, form)
     method = form.method.data
     try:
         plan = draw_plan(
@@ -306,7 +300,10 @@ def review(plan_id: int, sampled_id: int):
                 flash(_("You had already judged this annotation; nothing was changed."), "info")
             return redirect(url_for(".next_item", plan_id=plan.id))
     elif form.is_submitted():
-        problems = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
+        problems = [
+            f"{form[name].label.text if name in form else name}: {', '.join(map(str, errs))}"
+            for name, errs in form.errors.items()
+        ]
     mine = db.session.scalar(
         sa.select(Review).where(
             Review.sampled_annotation_id == sampled.id, Review.reviewer_id == current_user.id

@@ -209,8 +209,7 @@ def new_draft(version: str):
     """Start a new draft whose text is a copy of this version."""
     found = _version(version)
     form = NewDraftForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+    if not form.validate_on_submit():  # the errors show beside the field (never flashed)
         return render_template(
             "rulebooks/version.html",
             project=g.project,

@@ -26,8 +26,14 @@ PAGES = {
         "/admin/projects/demo/training/",
         "/review/calibration/",
         "/admin/audit/",
+        "/admin/projects/demo/settings",
     ],
-    "admin": ["/admin/users/", "/account/"],
+    "admin": [
+        "/admin/users/",
+        "/account/",
+        "/admin/projects/new",
+        "/admin/projects/new/content_safety",
+    ],
 }
 
 

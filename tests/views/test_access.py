@@ -22,6 +22,7 @@ ALLOWED = {
     "quality_self": {"admin", "annotator"},
     "audit_admin": {"admin", "manager"},
     "data_admin": {"admin", "manager"},
+    "members": {"admin", "manager"},
     # The JSON API ignores session cookies: without a token everyone gets 401 (the walk
     # checks that); with each role's token see test_api_routes_with_each_roles_token.
     "api": set(),
@@ -34,6 +35,10 @@ SAMPLE_VALUES = {
     "bootstrap.static": {"filename": "css/bootstrap.min.css"},
     # role_users: admin 1, mgr 2, rev 3, ann 4 — probe the real annotator
     "reports.annotator": {"user_id": 4},
+    # no such account: the walk must not reset or deactivate the users it logs in as
+    "users.reset": {"user_id": 999},
+    "users.deactivate": {"user_id": 999},
+    "users.reactivate": {"user_id": 999},
 }
 # Sample values for URL parameters of any endpoint: <slug> names the role_users project, so
 # per-project gates (a manager must manage that project) are really exercised.

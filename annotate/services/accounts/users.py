@@ -1,19 +1,40 @@
-"""Accounts and memberships."""
+"""Accounts: create, deactivate and reactivate, reset a password, choose a new one.
+
+``add_membership`` lives in :mod:`annotate.services.accounts.memberships` (re-exported here for
+its many callers).
+"""
 
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.auth import hash_password
 from annotate.database import Session, utcnow
-from annotate.models import Membership, Project, ProjectRole, User
+from annotate.models import User
+from annotate.services.accounts.memberships import add_membership
 from annotate.services.audit import record_event
-from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
+from annotate.services.locks import lock_row
+
+__all__ = [
+    "add_membership",
+    "create_user",
+    "deactivate_user",
+    "get_user",
+    "note_login",
+    "reactivate_user",
+    "reset_password",
+    "set_new_password",
+]
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD_LENGTH = 4
+#: What the web forms ask of a password a person chooses.
+MIN_NEW_PASSWORD_LENGTH = 8
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -62,42 +83,97 @@ def create_user(
     return user
 
 
-def add_membership(
-    session: Session, user: User, project: Project, role: ProjectRole, *, actor: User | None = None
-) -> Membership:
-    """Give ``user`` a role in ``project`` (idempotent).
-
-    :raises Conflict: the project separates annotators from reviewers and the user already
-        holds the other role there (TC260-003).
-    """
-    existing = {m.role: m for m in user.memberships if m.project_id == project.id}
-    if role in existing:
-        return existing[role]
-    opposite = {
-        ProjectRole.annotator: ProjectRole.reviewer,
-        ProjectRole.reviewer: ProjectRole.annotator,
-    }.get(role)
-    if project.separate_roles and opposite in existing:
-        raise Conflict(
-            f"{user.username} is already {opposite.value} in {project.slug}; "
-            "this project does not allow one person to annotate and review."
-        )
-    membership = Membership(user=user, project=project, role=role)
-    session.add(membership)
-    session.flush()
-    record_event(
-        session,
-        "membership.grant",
-        "user",
-        user.id,
-        actor=actor,
-        project_id=project.id,
-        details={"role": role.value, "username": user.username},
-    )
-    return membership
-
-
 def note_login(session: Session, user: User) -> None:
     """Record a successful login."""
     user.last_login_at = utcnow()
     session.flush()
+
+
+def temporary_password() -> str:
+    """A random one-time password (shown once to the administrator, never stored in clear)."""
+    return secrets.token_urlsafe(12)
+
+
+def deactivate_user(session: Session, user: User, *, actor: User | None = None) -> bool:
+    """Deactivate ``user``: they cannot log in, and every session, remember cookie and API
+    token of theirs stops working at once. Returns False if already inactive.
+
+    :raises PermissionDenied: an administrator deactivating their own account.
+    """
+    if actor is not None and actor.id == user.id:
+        raise PermissionDenied(_l("You cannot deactivate your own account."))
+    user = lock_row(session, user)
+    if not user.active:
+        return False
+    user.active = False  # the model's validator ends every session (session_epoch)
+    session.flush()
+    record_event(
+        session,
+        "user.deactivate",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": user.username},
+    )
+    return True
+
+
+def reactivate_user(session: Session, user: User, *, actor: User | None = None) -> bool:
+    """Let ``user`` log in again. Returns False if already active."""
+    user = lock_row(session, user)
+    if user.active:
+        return False
+    user.active = True
+    session.flush()
+    record_event(
+        session,
+        "user.reactivate",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": user.username},
+    )
+    return True
+
+
+def reset_password(session: Session, user: User, *, actor: User | None = None) -> str:
+    """Give ``user`` a temporary password and return it: their sessions end, and at the next
+    login they must choose a new password before anything else.
+
+    :raises InvalidInput: an account that cannot log in (imported from another tool).
+    """
+    if user.imported:
+        raise InvalidInput(
+            _l("%(name)s was imported from another tool and cannot log in.", name=user.username)
+        )
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.end_sessions()
+    session.flush()
+    record_event(
+        session,
+        "user.password_reset",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": user.username},
+    )
+    return password
+
+
+def set_new_password(session: Session, user: User, password: str) -> None:
+    """The user's own new password (after a reset): clears the obligation to change it and
+    ends every other session. The caller starts a fresh session for this browser.
+
+    :raises InvalidInput: too short.
+    """
+    if len(password) < MIN_NEW_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _l("Password too short: at least %(n)s characters.", n=MIN_NEW_PASSWORD_LENGTH)
+        )
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    user.end_sessions()
+    session.flush()
+    record_event(session, "user.password_change", "user", user.id, actor=user)

@@ -21,6 +21,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.locks import lock_row
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
 from annotate.services.rulebooks.parsing import SEMVER_RE, ParsedRulebook, parse_rulebook
 
@@ -227,16 +228,22 @@ def publish_version(
     :raises Conflict: the version is not a draft, or is older than a published one.
     :raises InvalidInput: the source lacks what a publishable rulebook needs.
     """
+    # One publication per rulebook at a time: a second publisher waits here, then sees the
+    # first one's version (and this version's status) as committed.
+    rulebook = lock_row(session, version.rulebook)
+    session.refresh(version)
     if version.status != VersionStatus.draft:
         raise Conflict(
             f"Version {version.version} is {version.status.value}; published versions never change."
         )
-    parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
-    previous = [
-        v
-        for v in version.rulebook.versions
-        if v.status == VersionStatus.published and v.id != version.id
-    ]
+    parse_rulebook(version.body, f"{rulebook.key} {version.version}", strict=True)
+    previous = session.scalars(
+        sa.select(RulebookVersion).where(
+            RulebookVersion.rulebook_id == rulebook.id,
+            RulebookVersion.status == VersionStatus.published,
+            RulebookVersion.id != version.id,
+        )
+    ).all()
     newest = max(((v.major, v.minor, v.patch) for v in previous), default=None)
     if newest is not None and newest >= (version.major, version.minor, version.patch):
         raise Conflict(
