@@ -61,3 +61,26 @@ def test_overlaps_are_refused_unless_the_schema_allows_them_and_duplicates_alway
     assert problems == [] and value == sorted(nested, key=lambda s: (s["start"], s["end"]))
     value, problems = normalise_value(project, [nested[0], nested[0]], text)
     assert value is None and "marked twice" in problems[0]
+
+
+def test_span_settings_are_changed_from_the_cli_and_audited(runner, db, make_project):
+    import sqlalchemy as sa
+
+    from annotate.models import AuditEvent
+
+    project = make_project("ner-zh", "span", labels=["PER"])
+    result = runner.invoke(args=["project", "spans", "ner-zh"])
+    assert result.exit_code == 0 and "tokens=words snap=token overlap=false" in result.output
+    result = runner.invoke(args=["project", "spans", "ner-zh", "--tokens", "chars", "--overlap"])
+    assert "tokens=chars snap=token overlap=true" in result.output
+    db.session.refresh(project)
+    assert span_settings(project.label_schema) == SpanSettings("chars", "token", True)
+    assert project.labels[0]["key"] == "PER"  # the labels are kept
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "project.settings"))
+    assert event.details["changes"] == {
+        "spans.tokens": {"old": "words", "new": "chars"},
+        "spans.overlap": {"old": False, "new": True},
+    }
+    make_project("plain")
+    refused = runner.invoke(args=["project", "spans", "plain", "--snap", "char"])
+    assert refused.exit_code != 0 and "Only span projects" in refused.output
