@@ -23,6 +23,7 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
+from annotate.services.rulebooks.bump import bump_problem, project_label_problem
 from annotate.services.rulebooks.parsing import SEMVER_RE, ParsedRulebook, parse_rulebook
 
 
@@ -250,6 +251,7 @@ def publish_version(
             f"Version {version.version} is not newer than the published "
             f"{'.'.join(map(str, newest))}; import a higher version."
         )
+    check_publishable(version)
     version.requires_retraining = newest is None or newest[0] < version.major
     version.status = VersionStatus.published
     version.sha256 = _sha256(version.body)
@@ -274,6 +276,29 @@ def publish_version(
         details=details,
     )
     return version
+
+
+def check_publishable(version: RulebookVersion) -> None:
+    """Refuse a version whose number is too small for its changes (a minor or patch version
+    that changes labels, the task type or a clause's decision), and an acknowledge-only
+    version whose labels are not the project's.
+
+    :raises InvalidInput: naming why.
+    """
+    problem = bump_problem(version)
+    if problem is None and not _requires_retraining(version):
+        problem = project_label_problem(version, version.rulebook.project)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
+def _requires_retraining(version: RulebookVersion) -> bool:
+    published = [
+        v.major
+        for v in version.rulebook.versions
+        if v.status == VersionStatus.published and v.id != version.id
+    ]
+    return not published or max(published) < version.major
 
 
 def find_version(session: Session, project: Project, version: str) -> RulebookVersion:

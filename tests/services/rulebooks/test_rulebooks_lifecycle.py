@@ -56,7 +56,7 @@ def test_sentiment_directory_imports_both_versions_with_quizzes(db, make_project
 def test_directory_import_is_all_or_nothing(db, make_project, tmp_path):
     project = make_project("aon")
     shutil.copy(GUIDELINES / "sentiment" / "v1.0.0.md", tmp_path / "v1.0.0.md")
-    broken = MINIMAL.replace("1.0.0", "1.1.0").replace("labels: [a, b]\n", "")
+    broken = MINIMAL.replace("1.0.0", "1.1.0").replace('labels: ["yes", "no"]\n', "")
     (tmp_path / "v1.1.0.md").write_text(broken.replace("## Method\nm\n", ""))
     (tmp_path / "v1.0.0.quiz.yaml").write_text(
         "rulebook: sentiment\nversion: 1.0.0\nquestions:\n  - {key: q1}\n"
