@@ -307,7 +307,7 @@ def test_rulebook_panel_renders_clauses_with_the_sanitising_renderer(
     assert "<code>the text</code> <strong>and</strong>" in panel
     assert "<script>alert" not in panel and "javascript:" not in panel
     assert "**and**" not in panel and "`the text`" not in panel
-    assert "<code>a</code>" in panel  # the example's `a`
+    assert "<code>yes</code>" in panel  # the example's `yes`
     assert 'id="clause-search"' in panel
 
 
