@@ -68,6 +68,8 @@ class Config:
     LANGUAGES = {"en": "English", "zh": "简体中文"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    #: The IANA zone pages show times in (``ANNOTATE_TIMEZONE``); stored times stay UTC.
+    TIMEZONE = "Asia/Shanghai"
     #: Bootstrap is served from the package: the product runs offline.
     BOOTSTRAP_SERVE_LOCAL = True
     #: Directory of rulebook sources (Markdown + quiz YAML) the demo seeds from: the checkout's

@@ -238,3 +238,14 @@ def pytest_report_header(config):
     chromium = "/usr/bin/chromium"
     browser = chromium if os.path.exists(chromium) else f"skipped (no {chromium})"
     return [f"annotate test database: {shown}", f"browser tests: {browser}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches keyed by database ids (the labeling screen's remaining count) would
+    carry one test's counts into the next test's new database with the same ids."""
+    from annotate.services.labeling import progress
+
+    progress._remaining_cache.clear()
+    yield
+    progress._remaining_cache.clear()

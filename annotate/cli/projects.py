@@ -228,4 +228,31 @@ def project_creator_command(username: str, revoke: bool) -> None:
     click.echo(f"{user.username} {state} create projects.")
 
 
+@project_group.command("spans")
+@click.argument("slug")
+@click.option("--tokens", type=click.Choice(["words", "chars"]), help="Word or character tokens.")
+@click.option("--snap", type=click.Choice(["token", "char"]), help="Mouse selections snap to.")
+@click.option("--overlap/--no-overlap", default=None, help="Allow overlapping entities.")
+@click.option("--by", "by", default=None, help="Username recorded as the author of the change.")
+@with_appcontext
+def project_spans_command(
+    slug: str, tokens: str | None, snap: str | None, overlap: bool | None, by: str | None
+) -> None:
+    """Show or change how the span project SLUG tokenises, snaps and treats overlaps."""
+    from annotate.services.projects.projects import get_project
+    from annotate.services.projects.span_settings import set_span_settings
+
+    try:
+        project = get_project(db.session, slug)
+        actor = _user(by) if by else None
+        spans = set_span_settings(
+            db.session, project, tokens=tokens, snap=snap, overlap=overlap, actor=actor
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    click.echo(f"tokens={spans.tokens} snap={spans.snap} overlap={str(spans.overlap).lower()}")
+
+
 commands = [project_group]

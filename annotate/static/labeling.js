@@ -1,11 +1,14 @@
 // Keyboard labeling for /annotate/<project>: every action works without the mouse.
-// Digits choose labels, Enter submits, S skips, F flags, G opens the rulebook, ? shows help.
+// Digits choose labels, Enter submits, S skips, F flags, G opens the rulebook, / searches its
+// clauses, ? shows help.
+import { initRulebookPanel } from "./rulebook_panel.js";
 import { initSpans } from "./spans.js";
 
 const root = document.getElementById("labeling");
 const form = document.getElementById("answer-form");
 const openedAt = performance.now();
 const spans = document.getElementById("span-text") ? initSpans() : null;
+const rulebook = initRulebookPanel();
 
 function modal(id) {
   return window.bootstrap.Modal.getOrCreateInstance(document.getElementById(id));
@@ -25,7 +28,9 @@ function modalOpen() {
 }
 
 function typing(target) {
-  return target.matches("textarea, input[type=text], input:not([type]), select, [contenteditable]");
+  return target.matches(
+    "textarea, input[type=text], input[type=search], input:not([type]), select, [contenteditable]",
+  );
 }
 
 function hasAnswer() {
@@ -67,6 +72,24 @@ form.addEventListener("submit", (event) => {
     document.getElementById("answer-missing").classList.remove("d-none");
   }
   document.getElementById("duration-ms").value = Math.round(performance.now() - openedAt);
+});
+
+// One submit per page: a second Enter (or click) while the first is on its way is ignored,
+// so it cannot reach the server as a second, refused, submit. Registered after the check
+// above, so a refused answer does not count as sent.
+document.querySelectorAll("#answer-form, #skip-form, #flag-form").forEach((sending) => {
+  sending.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    if (root.dataset.sent) { event.preventDefault(); return; }
+    root.dataset.sent = sending.id;
+    document.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+  });
+});
+// Back to this page from the browser's cache: it may be sent again (the server decides).
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  delete root.dataset.sent;
+  document.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
 });
 
 document.querySelectorAll("[data-action]").forEach((button) => {
@@ -115,15 +138,16 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
-  if (event.defaultPrevented || event.altKey || event.metaKey || modalOpen()) return;
+  if (event.defaultPrevented || event.metaKey || modalOpen()) return;
   const target = event.target;
   if (typing(target)) {
     if (event.key === "Escape") target.blur();
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); submitAnswer(); }
     return;
   }
-  if (event.ctrlKey) return;
+  // Span keys first: Alt+arrows move by character (and must not go back in history).
   if (spans && spans.handleKey(event)) { event.preventDefault(); return; }
+  if (event.ctrlKey || event.altKey) return;
   const key = event.key;
   if (/^[0-9]$/.test(key)) {
     if (spans ? spans.applyHotkey(key) : chooseLabel(key)) event.preventDefault();
@@ -139,6 +163,8 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault(); openModal("flag-modal", "input[name=kind]");
   } else if (key === "g" || key === "G") {
     event.preventDefault(); openRulebook();
+  } else if (key === "/") {
+    event.preventDefault(); rulebook.focus();
   } else if (key === "?") {
     event.preventDefault(); openModal("help-modal", ".btn-close");
   } else if ((key === "r" || key === "R") && document.getElementById("reason")) {

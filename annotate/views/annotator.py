@@ -7,21 +7,22 @@ Submit, skip and flag are CSRF-protected POSTs; a refused action answers 4xx wit
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from annotate.auth import require_role
 from annotate.database import db
+from annotate.markdown import render_markdown
 from annotate.models import (
     Annotation,
-    Batch,
-    BatchStatus,
     FlagKind,
     Item,
     Project,
@@ -29,15 +30,14 @@ from annotate.models import (
     TaskType,
 )
 from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.labeling.annotations import (
-    annotator_progress,
-    flag_leased_item,
-    submit_annotation,
-)
+from annotate.services.labeling.annotations import flag_leased_item, submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
+from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.progress import annotator_progress, remaining_items
 from annotate.services.labeling.recording import skip_item
+from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified
 
@@ -61,21 +61,12 @@ def index():
                 Annotation.is_current.is_(True),
             )
         )
-        open_items = db.session.scalar(
-            sa.select(sa.func.count(Item.id))
-            .join(Batch)
-            .where(
-                Item.project_id == project.id,
-                Item.quarantined.is_(False),
-                Batch.status.in_([BatchStatus.open, BatchStatus.reannotating]),
-                Item.has_free_slot.is_(True),
-            )
-        )
         rows.append(
             {
                 "project": project,
                 "mine": mine,
-                "open": open_items,
+                # The labeling screen's "remaining", from the same function.
+                "remaining": remaining_items(db.session, current_user, project),
                 "version": current_version(db.session, project),
                 "suspended": membership.suspended_at is not None,
             }
@@ -123,19 +114,31 @@ def label(slug: str):
     if claim is None:
         return render_template("annotator/done.html", project=project, progress=progress)
     assignment = claim.assignment
+    payload = assignment.item.payload
+    spans = span_settings(project.label_schema) if project.task_type == TaskType.span else None
     return render_template(
         "annotator/label.html",
         project=project,
         assignment=assignment,
         item=assignment.item,
-        payload=assignment.item.payload,
+        payload=payload,
         version=claim.version,
         clauses=clauses,
         progress=progress,
         labels=_label_choices(project),
         flag_kinds=list(FlagKind),
         TaskType=TaskType,
+        clause_html=_clause_html,
+        spans=spans,
+        tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
     )
+
+
+@lru_cache(maxsize=4096)
+def _clause_html(text: str) -> Markup:
+    """A clause or example as the full rulebook page renders it (sanitised Markdown); cached,
+    since published clauses never change and the screen shows them on every item."""
+    return render_markdown(text or "", strip_front_matter=False)
 
 
 def _label_choices(project: Project) -> list[dict[str, Any]]:
@@ -206,6 +209,12 @@ def _value_from_form(project: Project) -> Any:
 
 def _refused(project: Project, error: DomainError):
     db.session.rollback()
+    if isinstance(error, LeaseError):
+        # The item is no longer this lease's (submitted in another tab or by a repeated
+        # Enter, skipped, expired, quarantined): nothing to fix here, so go on to the next
+        # item and say quietly what happened.
+        flash(str(error.args[0]) if error.args else str(error), "secondary")
+        return redirect(url_for("annotator.label", slug=project.slug), 303)
     problems = getattr(error, "problems", [])
     return render_template(
         "annotator/refused.html",

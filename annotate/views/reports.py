@@ -35,6 +35,7 @@ from annotate.models import (
     User,
 )
 from annotate.services.errors import DomainError
+from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
 
@@ -86,6 +87,13 @@ def dashboard(slug: str):
 
     project = project_for(slug)
     report = compute_report(db.session, project, report_options())
+    if report.data.n == 0:  # nothing to measure yet: say what to do next instead
+        return render_template(
+            "reports/empty.html",
+            project=project,
+            readiness=project_readiness(db.session, project),
+            rulebook_url=_rulebook_url(project),
+        )
     return render_template(
         "reports/dashboard.html",
         project=project,

@@ -54,8 +54,8 @@ def test_pages_render_in_chinese(browser, live_server, screenshot, username):
 
 
 def test_a_refused_submit_says_why_in_chinese(browser, live_server, screenshot):
-    """A second submit of the same lease (a second tab, the back button) is refused, and the
-    annotator reads why in their language."""
+    """A second submit of the same lease (a second tab, the back button) is refused: the
+    annotator lands on their next item and reads why, quietly, in their language."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     log_in(page, live_server, "ann1")
@@ -70,7 +70,8 @@ def test_a_refused_submit_says_why_in_chinese(browser, live_server, screenshot):
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.keyboard.press("2")
         page.keyboard.press("Enter")
-    assert answer.value.status == 409
-    page.get_by_text("此条目已提交；未做任何更改。").wait_for()  # the refusal page, loaded
+    assert answer.value.status == 303  # on to the next item, nothing written
+    page.get_by_text("此条目已提交；未做任何更改。").wait_for()  # the quiet notice, loaded
+    assert page.locator("#labeling").count() == 1 and page.locator("#refused").count() == 0
     screenshot(page, "zh-labeling-refused")
     context.close()

@@ -93,8 +93,14 @@ def test_bad_values_and_double_submits_get_4xx_and_write_nothing(setup, client, 
     )
     assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
     assert client.post(url, data={"spans": "[]"}).status_code == 302
+    # A second submit of the same lease (Enter twice, a second tab) writes nothing and goes on
+    # to the next item with a quiet notice instead of a dead "Not saved" page.
     again = client.post(url, data={"spans": "[]"})
-    assert again.status_code == 409 and "already submitted" in again.get_data(as_text=True)
+    assert again.status_code == 303 and again.location.endswith(f"/annotate/{project.slug}")
+    after = client.get(again.location).get_data(as_text=True)
+    assert "already submitted" in after and 'id="labeling"' in after
+    assert "alert-secondary" in after and "Not saved" not in after
+    assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 1
     assert (
         client.post(f"/annotate/{project.slug}/99999/submit", data={"spans": "[]"}).status_code
         == 404
@@ -189,8 +195,8 @@ def test_refusals_in_the_loop_come_in_the_annotators_language(setup, client, log
     url = f"/annotate/{project.slug}/{assignment.id}/submit"
     assert client.post(url, data={"label": "yes"}).status_code == 302
     zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
-    again = client.post(url, data={"label": "yes"}, headers=zh)
-    assert again.status_code == 409 and "此条目已提交" in again.get_data(as_text=True)
+    again = client.post(url, data={"label": "yes"}, headers=zh, follow_redirects=True)
+    assert again.status_code == 200 and "此条目已提交" in again.get_data(as_text=True)
     token = create_token(db.session, user, "script")[1]
     db.session.commit()
     api = f"/api/v1/projects/{project.slug}/assignments/{assignment.id}/submit"
@@ -265,3 +271,86 @@ def test_quarantined_items_are_listed_and_can_be_released(managed, client, login
     assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
     db.session.refresh(item)
     assert not item.quarantined
+
+
+def test_span_screen_carries_the_server_side_tokens_and_settings(db, make_project, make_user):
+    from flask import current_app
+
+    project = make_project("zh-span", "span", labels=["PER", "ORG"], redundancy_k=1)
+    project.label_schema = {**project.label_schema, "spans": {"snap": "char"}}
+    user = make_user("zh", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [user], n_items=1, payload=lambda n: {"text": "马云在杭州。"})
+    client = current_app.test_client()
+    client.post("/login", data={"username": "zh", "password": "secret-pw"})
+    html = client.get("/annotate/zh-span").get_data(as_text=True)
+    assert "data-tokens='[[0, 2], [2, 3], [3, 5], [5, 6]]'" in html
+    assert 'data-snap="char"' in html and 'data-overlap="false"' in html
+
+
+def test_rulebook_panel_renders_clauses_with_the_sanitising_renderer(
+    db, make_project, make_user, client, login
+):
+    from tests.factories import MINIMAL, publish_rulebook
+
+    project = make_project("md", redundancy_k=1)
+    text = MINIMAL.replace(
+        "Text of the rule.",
+        "Read `the text` **and**\nthe context. <script>alert(1)</script>"
+        '<a href="javascript:alert(2)">x</a>',
+    )
+    publish_rulebook(db.session, project, text)
+    user = make_user("md-ann", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [user], n_items=1)
+    login("md-ann")
+    html = client.get("/annotate/md").get_data(as_text=True)
+    panel = html[html.index('id="rulebook"') :]
+    assert "<code>the text</code> <strong>and</strong>" in panel
+    assert "<script>alert" not in panel and "javascript:" not in panel
+    assert "**and**" not in panel and "`the text`" not in panel
+    assert "<code>yes</code>" in panel  # the example's `yes`
+    assert 'id="clause-search"' in panel
+
+
+def test_home_and_labeling_screen_show_the_same_remaining_count(setup, client, login, db):
+    import re
+
+    from annotate.services.labeling import progress
+
+    # The screen's count is cached per (database, project id, user id) for a few seconds, and
+    # an earlier test's project and user had the same ids.
+    progress._remaining_cache.clear()
+    project, _ = setup("single_label")
+    login("labeler")
+
+    def home():
+        html = client.get("/annotate/").get_data(as_text=True)
+        return int(re.search(r'data-count="remaining">(\d+)<', html)[1])
+
+    def screen():
+        html = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+        return int(re.search(r'id="remaining">(\d+)<', html)[1]), html
+
+    assert home() == 2
+    count, html = screen()  # the item on the screen still counts as remaining
+    assert count == 2 and home() == 2
+    action = re.search(r'id="answer-form" action="([^"]+)"', html)[1]
+    assert client.post(action, data={"label": "yes"}).status_code == 302
+    count, _ = screen()
+    assert count == 1 and home() == 1
+
+
+def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db):
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from annotate.localtime import local_text
+
+    project, _ = setup("single_label")
+    login("labeler")
+    html = client.get(f"/annotate/{project.slug}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    lease = db.session.scalar(sa.select(Assignment)).lease_expires_at.replace(tzinfo=UTC)
+    local = local_text(lease, ZoneInfo("Asia/Shanghai"), "zh")  # with the date after midnight
+    assert f'领取有效期至 <time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}"' in html
+    assert f">{local}</time>" in html and "UTC</" not in html

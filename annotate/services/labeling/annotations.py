@@ -8,8 +8,6 @@ the item from every queue and export and is written to the audit trail.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -22,18 +20,15 @@ from annotate.models import (
     AnnotationSource,
     Assignment,
     AssignmentStatus,
-    Batch,
     FlagKind,
     Item,
     ItemFlag,
-    Membership,
     Project,
-    ProjectRole,
     User,
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
-from annotate.services.labeling.assignment import WORKABLE, release_slot, slot_change, target_expr
+from annotate.services.labeling.assignment import release_slot, slot_change
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import expire_loaded, set_loaded_if_present
 from annotate.services.labeling.leases import LeaseError, get_lease, read_lease_and_gate
@@ -254,125 +249,3 @@ def release_item(session: Session, item: Item, actor: User, note: str = "") -> N
         project_id=item.project_id,
         details={"note": (note or "").strip()[:2000], "external_id": item.external_id},
     )
-
-
-@dataclass(frozen=True)
-class Progress:
-    """An annotator's figures for the labeling screen."""
-
-    done_today: int
-    #: None when not counted (the labeling screen does not show it; counting reads the
-    #: annotator's whole history in the project).
-    done_total: int | None
-    remaining: int
-    seconds_per_item: float | None
-
-    @property
-    def per_hour(self) -> float | None:
-        """Items per hour at today's pace."""
-        return 3600 / self.seconds_per_item if self.seconds_per_item else None
-
-
-#: How long the labeling screen may reuse an annotator's count of remaining items (seconds).
-#: Counting the open items of a large project costs tens of milliseconds per page; with the
-#: cache the annotator's own claims are still subtracted at once, and other annotators' work
-#: shows within this delay.
-REMAINING_TTL = 10.0
-_remaining_cache: dict[tuple[str, int, int], tuple[float, int, int]] = {}
-
-
-def _remaining(session: Session, user: User, project: Project) -> int:
-    taken = sa.select(Assignment.id).where(
-        Assignment.item_id == Item.id, Assignment.annotator_id == user.id
-    )
-    return (
-        session.scalar(
-            sa.select(sa.func.count(Item.id))
-            .join(Batch, Batch.id == Item.batch_id)
-            .where(
-                Item.project_id == project.id,
-                Item.quarantined.is_(False),
-                Batch.status.in_(WORKABLE),
-                Item.has_free_slot.is_(True),
-                Item.annotation_count < target_expr(project),
-                ~sa.exists(taken),
-            )
-        )
-        or 0
-    )
-
-
-def _cached_remaining(session: Session, user: User, project: Project, served: int) -> int:
-    """:func:`_remaining`, recounted at most every ``REMAINING_TTL`` seconds; in between, each
-    item the annotator took since the count (``served`` is their count of items taken) is
-    subtracted (taking it removes it from their remaining items)."""
-    key = (str(session.get_bind().engine.url), project.id, user.id)
-    cached = _remaining_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return max(0, cached[1] - (served - cached[2]))
-    remaining = _remaining(session, user, project)
-    _remaining_cache[key] = (time.monotonic() + REMAINING_TTL, remaining, served)
-    return remaining
-
-
-def annotator_progress(
-    session: Session,
-    user: User,
-    project: Project,
-    now: datetime | None = None,
-    *,
-    cached: bool = False,
-) -> Progress:
-    """Done today, done in total, items still open to this annotator and today's pace.
-
-    ``cached`` (the labeling screen): the remaining count may be up to ``REMAINING_TTL``
-    seconds old as far as other annotators' work goes, and the total is not counted, so the
-    screen reads only today's work, however long the annotator's history; otherwise
-    everything is counted now.
-    """
-    now = now or utcnow()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {"project": project.id, "annotator": user.id, "midnight": midnight}
-    done_today, avg_ms, served = session.execute(_TODAY, params).one()
-    remaining = (
-        _cached_remaining(session, user, project, served or 0)
-        if cached
-        else _remaining(session, user, project)
-    )
-    total = None if cached else session.execute(_TOTAL, params).scalar_one()
-    return Progress(done_today or 0, total, remaining, float(avg_ms) / 1000 if avg_ms else None)
-
-
-_PROJECT_ID: sa.BindParameter[int] = sa.bindparam("project")
-_ANNOTATOR: sa.BindParameter[int] = sa.bindparam("annotator")
-#: The annotator's current annotations in the project.
-_MINE = (
-    Item.project_id == _PROJECT_ID,
-    Annotation.annotator_id == _ANNOTATOR,
-    Annotation.is_current.is_(True),
-)
-#: Today's count and mean duration (read through the annotator's annotations by submission
-#: time), and how many items the queue has handed the annotator (their membership's
-#: ``served``).
-_TODAY = (
-    sa.select(
-        sa.func.count(Annotation.id),
-        sa.func.avg(Annotation.duration_ms),
-        sa.select(Membership.served)
-        .where(
-            Membership.user_id == _ANNOTATOR,
-            Membership.project_id == _PROJECT_ID,
-            Membership.role == ProjectRole.annotator,
-        )
-        .correlate(None)
-        .scalar_subquery(),
-    )
-    .join(Item, Item.id == Annotation.item_id)
-    .where(
-        *_MINE,
-        Annotation.submitted_at >= sa.bindparam("midnight", type_=Annotation.submitted_at.type),
-    )
-)
-_TOTAL = (
-    sa.select(sa.func.count(Annotation.id)).join(Item, Item.id == Annotation.item_id).where(*_MINE)
-)

@@ -14,6 +14,7 @@ from typing import Any
 
 from annotate.models import Project, TaskType
 from annotate.services.data.formats import text_problem
+from annotate.services.labeling.tokens import span_settings
 
 #: Payload fields each task type requires (all must be non-empty strings).
 REQUIRED_FIELDS: dict[TaskType, tuple[str, ...]] = {
@@ -172,9 +173,14 @@ def _normalise_spans(project: Project, value: Any, text: Any, field: str) -> tup
             problems.append(f"{where}: label {label!r} is not in the schema ({', '.join(keys)})")
             continue
         spans.append({"start": start, "end": end, "label": label})
-    spans.sort(key=lambda s: (s["start"], s["end"]))
+    spans.sort(key=lambda s: (s["start"], s["end"], s["label"]))
+    overlap = span_settings(project.label_schema).overlap
     for before, after in zip(spans, spans[1:], strict=False):
-        if after["start"] < before["end"]:
+        if before == after:
+            problems.append(
+                f"{field}: span {before['start']}-{before['end']} {before['label']} is marked twice"
+            )
+        elif not overlap and after["start"] < before["end"]:
             problems.append(
                 f"{field}: spans {before['start']}-{before['end']} and "
                 f"{after['start']}-{after['end']} overlap"

@@ -18,13 +18,13 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
 from annotate.services.labeling.annotations import (
-    annotator_progress,
     flag_leased_item,
     release_item,
     submit_annotation,
 )
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.progress import annotator_progress
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import normalise_value
 from tests.factories import free_slots_out_of_step, make_ready

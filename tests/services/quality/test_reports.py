@@ -142,13 +142,33 @@ def test_dashboard_renders_charts_and_links(db, demo, client, login):
     )
 
 
-def test_empty_project_dashboard_renders(db, make_project, make_user, client, login):
-    make_project("empty")
+def test_empty_project_dashboard_says_what_to_do_next(db, make_project, make_user, client, login):
+    from tests.factories import import_batch, publish_rulebook, qualify
+
+    project = make_project("empty")
     make_user("boss", admin=True)
     login("boss")
-    response = client.get("/reports/empty")
-    assert response.status_code == 200
-    assert "undefined" in response.get_data(as_text=True)
+
+    def page():
+        response = client.get("/reports/empty")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "undefined" not in html and "<svg" not in html
+        return html
+
+    assert 'data-step="rulebook"' in page()
+    version = publish_rulebook(db.session, project)
+    db.session.commit()
+    assert 'data-step="items"' in page()
+    import_batch(db.session, project, n_items=30)
+    db.session.commit()
+    html = page()
+    assert 'data-step="annotators"' in html and 'data-count="items">30<' in html
+    ann = make_user("ann", project=project, roles=[ProjectRole.annotator])
+    assert 'data-step="training"' in page()
+    qualify(db.session, project, [ann], version)
+    db.session.commit()
+    assert 'data-step="labeling"' in page()
 
 
 def test_manager_sees_only_managed_projects(db, demo, make_project, make_user, client, login):
