@@ -29,9 +29,23 @@ from annotate.services.errors import DomainError, InvalidInput
     show_default=True,
     help="File format; auto: .csv is CSV, .json Label Studio, anything else JSONL.",
 )
+@click.option(
+    "--dedupe",
+    type=click.Choice(["id", "content"]),
+    default="id",
+    show_default=True,
+    help="Skip records whose id is already in the project (id), or also those whose content "
+    "another item has (content). Either way such records are listed.",
+)
 @with_appcontext
 def import_command(
-    project: str, file: Path, batch_name: str | None, source: str, licence: str, fmt: str
+    project: str,
+    file: Path,
+    batch_name: str | None,
+    source: str,
+    licence: str,
+    fmt: str,
+    dedupe: str,
 ) -> None:
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
@@ -64,21 +78,31 @@ def import_command(
                 licence=licence,
                 parse_problems=problems,
                 progress=bar.update,
+                dedupe=dedupe,
             )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
         click.echo(f"Error: {error.args[0]}", err=True)
+        if counts := getattr(error, "counts", None):
+            click.echo(f"  {json.dumps(counts)}", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    for duplicate in result.duplicates[:20]:
-        click.echo(f"  skipped {duplicate}", err=True)
-    if len(result.duplicates) > 20:
-        click.echo(f"  … and {len(result.duplicates) - 20} more duplicates", err=True)
+    for heading, listed in (
+        ("skipped (duplicate id)", result.duplicates),
+        ("skipped (duplicate content)", result.duplicate_content),
+        ("imported, sharing content with another item", result.shared_content),
+    ):
+        for line in listed[:20]:
+            click.echo(f"  {heading}: {line}", err=True)
+        if len(listed) > 20:
+            click.echo(f"  … and {len(listed) - 20} more {heading}", err=True)
+    if result.shared_content:
+        click.echo(f"{len(result.shared_content)} items share content with existing items.")
     click.echo(result.summary())
 
 

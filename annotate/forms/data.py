@@ -26,6 +26,15 @@ class ImportForm(FlaskForm):
         ],
         default="auto",
     )
+    dedupe = SelectField(
+        _l("Duplicates"),
+        choices=[
+            SelectChoice("id", _l("Skip items whose id is already here; import the rest")),
+            SelectChoice("content", _l("Also skip items whose text another item already has")),
+        ],
+        default="id",
+        description=_l("Either way, items sharing their content with another item are listed."),
+    )
     batch = StringField(
         _l("Batch name (default: the file name)"), validators=[Optional(), Length(max=200)]
     )

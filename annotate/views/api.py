@@ -76,6 +76,8 @@ def domain_error(error: DomainError):
         message = str(error.args[0])
     else:
         message = str(error)
+    if counts := getattr(error, "counts", None):
+        extra["counts"] = counts
     if step := getattr(error, "step", None):
         extra["step"] = step
     return _error(error.status_code, message, **extra)
@@ -148,17 +150,10 @@ def import_items(slug: str):
         licence=request.args.get("licence", ""),
         actor=g.api_user,
         parse_problems=problems,
+        dedupe=request.args.get("dedupe", "id"),
     )
     db.session.commit()
-    return jsonify(
-        {
-            "batch": result.batch.name if result.batch else None,
-            "inserted": result.inserted,
-            "duplicates": result.duplicates,
-            "annotations": result.annotations,
-            "users_created": result.users_created,
-        }
-    ), 201
+    return jsonify(result.as_json()), 201
 
 
 @bp.post("/projects/<slug>/next")
@@ -299,7 +294,7 @@ def openapi_document(base: str) -> dict[str, Any]:
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     query = [
         {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("format", "batch", "source", "licence")
+        for n in ("format", "batch", "source", "licence", "dedupe")
     ]
     return {
         "openapi": "3.1.0",

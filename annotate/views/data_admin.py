@@ -37,6 +37,7 @@ from annotate.services.data.export import (
 )
 from annotate.services.data.formats import guess_format, read_records
 from annotate.services.data.imports import import_records, list_batches
+from annotate.services.data.inserts import ImportResult
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
 
@@ -56,6 +57,8 @@ def _page(
     problems: list[str] | None = None,
     message: str | None = None,
     status: int = 200,
+    report: ImportResult | None = None,
+    counts: dict[str, int] | None = None,
 ):
     quarantined = db.session.scalars(
         sa.select(Item)
@@ -81,6 +84,8 @@ def _page(
         quarantined=quarantined,
         flags=flags,
         release_form=EmptyForm(),
+        report=report,
+        refused=counts,
     ), status
 
 
@@ -111,24 +116,19 @@ def project(slug: str):
             licence=form.licence.data or "",
             actor=current_user,
             parse_problems=parse_problems,
+            dedupe=form.dedupe.data or "id",
         )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
-        return _page(project, form, error.problems, error.args[0], 400)
+        counts = getattr(error, "counts", None)
+        return _page(project, form, error.problems, error.args[0], 400, counts=counts)
     except DomainError as error:
         db.session.rollback()
         return _page(project, form, [], str(error), error.status_code)
-    flash(
-        _(
-            "Imported %(n)d items; %(d)d duplicates skipped; %(a)d annotations imported.",
-            n=result.inserted,
-            d=len(result.duplicates),
-            a=result.annotations,
-        ),
-        "success",
-    )
-    return redirect(url_for("data_admin.project", slug=project.slug))
+    # The report is shown on the page itself (it lists records, too long for a flash); a
+    # repeated POST is harmless: every record is then a duplicate id.
+    return _page(project, ImportForm(formdata=None), report=result)
 
 
 @bp.post("/<slug>/items/<int:item_id>/release")
