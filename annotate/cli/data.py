@@ -37,6 +37,12 @@ from annotate.services.errors import DomainError, InvalidInput
     help="Skip records whose id is already in the project (id), or also those whose content "
     "another item has (content). Either way such records are listed.",
 )
+@click.option(
+    "--rulebook-version",
+    default=None,
+    help="The rulebook version the file's annotations (Label Studio) were made under; "
+    "without it they count as 'no rulebook version'.",
+)
 @with_appcontext
 def import_command(
     project: str,
@@ -46,6 +52,7 @@ def import_command(
     licence: str,
     fmt: str,
     dedupe: str,
+    rulebook_version: str | None,
 ) -> None:
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
@@ -79,6 +86,7 @@ def import_command(
                 parse_problems=problems,
                 progress=bar.update,
                 dedupe=dedupe,
+                rulebook_version=rulebook_version,
             )
         db.session.commit()
     except InvalidInput as error:
@@ -101,6 +109,12 @@ def import_command(
             click.echo(f"  {heading}: {line}", err=True)
         if len(listed) > 20:
             click.echo(f"  … and {len(listed) - 20} more {heading}", err=True)
+    if result.annotations_without_version:
+        click.echo(
+            f"{result.annotations_without_version} imported annotations have no rulebook "
+            "version (name one with --rulebook-version).",
+            err=True,
+        )
     if result.shared_content:
         click.echo(f"{len(result.shared_content)} items share content with existing items.")
     click.echo(result.summary())

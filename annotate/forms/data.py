@@ -35,6 +35,14 @@ class ImportForm(FlaskForm):
         default="id",
         description=_l("Either way, items sharing their content with another item are listed."),
     )
+    rulebook_version = StringField(
+        _l("Rulebook version of the imported annotations"),
+        validators=[Optional(), Length(max=32)],
+        description=_l(
+            "Label Studio annotations only. Without a version they are reported as "
+            "“no rulebook version”."
+        ),
+    )
     batch = StringField(
         _l("Batch name (default: the file name)"), validators=[Optional(), Length(max=200)]
     )

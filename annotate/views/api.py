@@ -151,6 +151,7 @@ def import_items(slug: str):
         actor=g.api_user,
         parse_problems=problems,
         dedupe=request.args.get("dedupe", "id"),
+        rulebook_version=request.args.get("rulebook_version") or None,
     )
     db.session.commit()
     return jsonify(result.as_json()), 201
@@ -294,7 +295,7 @@ def openapi_document(base: str) -> dict[str, Any]:
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     query = [
         {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("format", "batch", "source", "licence", "dedupe")
+        for n in ("format", "batch", "source", "licence", "dedupe", "rulebook_version")
     ]
     return {
         "openapi": "3.1.0",

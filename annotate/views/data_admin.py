@@ -117,6 +117,7 @@ def project(slug: str):
             actor=current_user,
             parse_problems=parse_problems,
             dedupe=form.dedupe.data or "id",
+            rulebook_version=form.rulebook_version.data or None,
         )
         db.session.commit()
     except InvalidInput as error:

@@ -109,6 +109,8 @@ def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
             "source": a.source,
             "submitted_at": a.submitted_at,
             "duration_ms": a.duration_ms,
+            "imported_from": a.imported_from,
+            "imported_at": a.imported_at,
         }
         for a in row.annotations
     ]

@@ -20,7 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotate.database import Session
-from annotate.models import Batch, Item, Project, User
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Batch,
+    Item,
+    Project,
+    User,
+    VersionStatus,
+)
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import bulk_cache, canonical_encoder, new_filters
@@ -42,6 +50,7 @@ from annotate.services.projects.values import (
     normalise_value,
     payload_problems,
 )
+from annotate.services.rulebooks.versions import find_version
 
 RESERVED = ("id", "external_id", "gold", "personal_info")
 
@@ -160,6 +169,7 @@ def import_records(
     parse_problems: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     dedupe: str = "id",
+    rulebook_version: str | None = None,
 ) -> ImportResult:
     """Validate every record and insert the new ones into batch ``batch_name``, in chunks.
 
@@ -171,6 +181,10 @@ def import_records(
     imported and listed in ``shared_content`` — or, with ``dedupe="content"``, skipped and
     listed in ``duplicate_content``.
 
+    Annotations in the records (Label Studio) are marked imported, with the tool, the batch's
+    source and the time, and stamped with ``rulebook_version`` (a published or retired version
+    of the project's rulebook) — without one they count as "no rulebook version".
+
     All or nothing: when any record has a problem, every problem is reported in
     :class:`InvalidInput` and the caller rolls the transaction back, which removes the chunks
     already flushed. Flushes; the caller commits once (one transaction per file).
@@ -179,6 +193,13 @@ def import_records(
     """
     if dedupe not in DEDUPE_MODES:
         raise InvalidInput(f"Unknown duplicate rule {dedupe!r}: use id or content.")
+    version = None
+    if rulebook_version:
+        version = find_version(session, project, rulebook_version.strip())
+        if version.status == VersionStatus.draft:
+            raise InvalidInput(
+                f"Rulebook version {version.version} is a draft: name a published version."
+            )
     if not batch_name.strip() or len(batch_name) > 200:
         raise InvalidInput("A batch name of 1-200 characters is required.")
     odd = [
@@ -199,6 +220,7 @@ def import_records(
         watermark,
         ImportResult(batch=None, dedupe=dedupe),
         dedupe=dedupe,
+        version=version,
     )
     run.any_items = (
         session.scalar(sa.select(Item.id).where(Item.project_id == project.id).limit(1)) is not None
@@ -255,6 +277,7 @@ def import_records(
                 "duplicates": len(result.duplicates),
                 "annotations": result.annotations,
                 "dedupe": dedupe,
+                "rulebook_version": version.version if version else None,
                 **result.counts(),
             },
         )
@@ -262,7 +285,8 @@ def import_records(
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
-    """The project's batches with provenance, status and item counts."""
+    """The project's batches with provenance, status, item counts and their imported
+    annotations (with the number stamped with no rulebook version, counted apart)."""
     rows = session.execute(
         sa.select(
             Batch, sa.func.count(Item.id), sa.func.count(Item.id).filter(Item.quarantined.is_(True))
@@ -272,6 +296,19 @@ def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
         .group_by(Batch.id)
         .order_by(Batch.id)
     ).all()
+    imported = {
+        batch_id: (n, unversioned)
+        for batch_id, n, unversioned in session.execute(
+            sa.select(
+                Item.batch_id,
+                sa.func.count(Annotation.id),
+                sa.func.count(Annotation.id).filter(Annotation.rulebook_version_id.is_(None)),
+            )
+            .join(Annotation, Annotation.item_id == Item.id)
+            .where(Item.project_id == project.id, Annotation.source == AnnotationSource.imported)
+            .group_by(Item.batch_id)
+        )
+    }
     return [
         {
             "name": b.name,
@@ -281,6 +318,8 @@ def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
             "source": b.source,
             "licence": b.licence,
             "imported_at": b.imported_at.isoformat(timespec="seconds"),
+            "imported_annotations": imported.get(b.id, (0, 0))[0],
+            "imported_without_rulebook_version": imported.get(b.id, (0, 0))[1],
         }
         for b, n, q in rows
     ]

@@ -16,7 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotate.database import Session, UTCDateTime, utcnow
-from annotate.models import Annotation, AnnotationSource, Batch, BatchStatus, Item, Project, User
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Batch,
+    BatchStatus,
+    Item,
+    Project,
+    RulebookVersion,
+    User,
+)
 from annotate.models.items import content_key
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
@@ -55,6 +64,8 @@ class ImportResult:
     shared_content: list[str] = field(default_factory=list)
     refused: int = 0
     dedupe: str = "id"
+    #: Imported annotations stamped with no rulebook version (none was named).
+    annotations_without_version: int = 0
 
     def counts(self) -> dict[str, int]:
         """The counts of the result (every import result reports them)."""
@@ -66,6 +77,7 @@ class ImportResult:
             "shared_content": len(self.shared_content),
             "refused": self.refused,
             "annotations": self.annotations,
+            "annotations_without_rulebook_version": self.annotations_without_version,
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -139,6 +151,8 @@ class ImportRun:
     dedupe: str = "id"
     #: Lines of the records refused (a record may have several problems).
     refused_lines: set[str] = field(default_factory=set)
+    #: The rulebook version the importer named for the imported annotations.
+    version: RulebookVersion | None = None
 
 
 def _get_batch(
@@ -167,13 +181,28 @@ def _get_batch(
 
 def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
     """Sort one chunk into problems, duplicates and new items; insert the new ones."""
-    project, result = run.project, run.result
+    project = run.project
     if run.seen is not None:
         exts, digests = maybe_seen(run.seen, chunk)
     else:
         exts, digests = [c.external_id for c in chunk], [c.digest for c in chunk]
     by_ext = existing(session, project, Item.external_id, exts) if run.any_items else {}
     by_hash = existing_content(session, project, digests) if run.any_items else {}
+    new = _sort(run, chunk, by_ext, by_hash)
+    if run.progress:
+        run.progress(len(chunk))
+    if new:
+        _insert(session, run, new)
+
+
+def _sort(
+    run: ImportRun,
+    chunk: list[Checked],
+    by_ext: dict[Any, tuple[int, str, str]],
+    by_hash: dict[str, tuple[int, str, str]],
+) -> list[Checked]:
+    """The chunk's records to insert; duplicates and problems go to the run's result."""
+    result = run.result
     seen_ext: dict[str, tuple[str, str]] = {}  # external id -> (line, content hash)
     seen_hash: dict[str, str] = {}  # content hash -> external id
     new: list[Checked] = []
@@ -220,10 +249,11 @@ def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None
             new.append(item)
         seen_ext.setdefault(ext, (line, digest))
         seen_hash.setdefault(digest, ext)
-    if run.progress:
-        run.progress(len(chunk))
-    if not new:
-        return
+    return new
+
+
+def _insert(session: Session, run: ImportRun, new: list[Checked]) -> None:
+    project, result = run.project, run.result
     if result.batch is None:
         result.batch = _get_batch(
             session, project, run.batch_name, run.source, run.licence, run.actor
@@ -234,8 +264,10 @@ def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None
         remember(run.seen, new)
     result.inserted += len(new)
     if any(item.annotations for item in new):
-        count, created = insert_annotations(session, project, new, run.actor)
+        count, created = insert_annotations(session, run, new)
         result.annotations += count
+        if run.version is None:
+            result.annotations_without_version += count
         result.users_created += created
 
 
@@ -292,8 +324,14 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
 
 
 def insert_annotations(
-    session: Session, project: Project, new: list[Checked], actor: User | None
+    session: Session, run: ImportRun, new: list[Checked]
 ) -> tuple[int, list[str]]:
+    """Insert the annotations of ``new`` (Label Studio ``annotations``), marked imported with
+    their provenance and the rulebook version the importer named; returns (count, usernames
+    of the accounts created for their annotators)."""
+    project, actor = run.project, run.actor
+    origin = f"Label Studio: {run.result.batch.source if run.result.batch else ''}"[:500]
+    version_id = run.version.id if run.version else None
     with_annotations = [c for c in new if c.annotations]
     item_ids = ids_in_chunks(session, project, [c.external_id for c in with_annotations])
     users: dict[str, User] = {}
@@ -319,6 +357,9 @@ def insert_annotations(
                     "value": value,
                     "clause_keys": [],
                     "source": AnnotationSource.imported,
+                    "imported_from": origin,
+                    "imported_at": now,
+                    "rulebook_version_id": version_id,
                     "submitted_at": submitted,
                     "is_current": True,
                     "duration_ms": int(lead * 1000)
