@@ -147,7 +147,15 @@ def batch_list_command(project: str) -> None:
     "fmt",
     default="jsonl",
     show_default=True,
-    help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).",
+    help="jsonl, csv, labelstudio (Label Studio task JSON, re-importable), parquet, "
+    "long-csv or long-parquet (one row per annotation).",
+)
+@click.option(
+    "--annotators",
+    type=click.Choice(["pseudonym", "name"]),
+    default="pseudonym",
+    show_default=True,
+    help="How the long formats name annotators: a stable per-project pseudonym or the username.",
 )
 @click.option(
     "-o",
@@ -156,10 +164,13 @@ def batch_list_command(project: str) -> None:
     help="Write to this file instead of standard output.",
 )
 @with_appcontext
-def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
+def export_dataset_command(project: str, fmt: str, output: Path | None, annotators: str) -> None:
     """Write PROJECT's items with their current annotations, consensus and provenance
-    (quarantined items and void batches left out), streamed page by page."""
-    from annotate.services.data.export import check_format, write_dataset
+    (quarantined items and void batches left out), streamed page by page; or, in the long
+    formats, every annotation with its rulebook version, round and review verdict."""
+    from flask import current_app
+
+    from annotate.services.data.export import BINARY_FORMATS, check_format, write_dataset
     from annotate.services.projects.projects import get_project
 
     try:
@@ -167,12 +178,19 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
         check_format(fmt)
     except DomainError as error:
         fail(error)
+    binary = fmt in BINARY_FORMATS
+    secret = current_app.secret_key
     if output is None:
-        stats = write_dataset(db.session, target, fmt, sys.stdout)
+        stream = sys.stdout.buffer if binary else sys.stdout
+        stats = write_dataset(db.session, target, fmt, stream, annotators=annotators, secret=secret)
     else:
         partial = output.with_name(output.name + ".part")
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            stats = write_dataset(db.session, target, fmt, out)
+        with (
+            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
+        ) as out:
+            stats = write_dataset(
+                db.session, target, fmt, out, annotators=annotators, secret=secret
+            )
         partial.replace(output)
     db.session.commit()
     click.echo(

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -38,6 +39,7 @@ from annotate.services.data.export import (
 from annotate.services.data.formats import guess_format, read_records
 from annotate.services.data.imports import import_records, list_batches
 from annotate.services.data.inserts import ImportResult
+from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
 
@@ -151,12 +153,17 @@ def release(slug: str, item_id: int):
 
 @bp.get("/<slug>/export/<fmt>")
 def export(slug: str, fmt: str):
-    """Download the dataset (jsonl, csv or labelstudio), streamed; audited once written."""
+    """Download the dataset (jsonl, csv, labelstudio, parquet, long-csv or long-parquet;
+    ``?annotators=name`` names the annotators of the long formats), streamed; audited once
+    written."""
     project = project_for(slug)
-    if fmt not in FORMATS:
+    naming = request.args.get("annotators", "pseudonym")
+    if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
         abort(404)
     stats = ExportStats(fmt)
-    chunks = iter_dataset(db.session, project, fmt, stats)
+    chunks = iter_dataset(
+        db.session, project, fmt, stats, annotators=naming, secret=current_app.secret_key
+    )
     actor = current_user._get_current_object()
 
     def generate():
@@ -170,3 +177,14 @@ def export(slug: str, fmt: str):
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/<slug>/export")
+def export_choice(slug: str):
+    """The export form's target (a GET form: format and annotator naming as parameters)."""
+    project = project_for(slug)
+    fmt = request.args.get("format", "jsonl")
+    naming = request.args.get("annotators", "pseudonym")
+    if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
+        abort(404)
+    return redirect(url_for("data_admin.export", slug=project.slug, fmt=fmt, annotators=naming))
