@@ -27,7 +27,14 @@ from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.forms.data import ImportForm
-from annotate.models import Item, ItemFlag, Project, ProjectRole
+from annotate.models import Batch, Item, ItemFlag, Project, ProjectRole
+from annotate.services.data.browse import (
+    STATUSES,
+    ItemFilter,
+    ItemPage,
+    browse_items,
+    item_story,
+)
 from annotate.services.data.export import (
     EXTENSIONS,
     FORMATS,
@@ -42,6 +49,7 @@ from annotate.services.data.inserts import ImportResult
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
+from annotate.services.projects.values import label_keys
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -188,3 +196,48 @@ def export_choice(slug: str):
     if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
         abort(404)
     return redirect(url_for("data_admin.export", slug=project.slug, fmt=fmt, annotators=naming))
+
+
+@bp.get("/<slug>/items")
+def items(slug: str):
+    """The item browser: search by text or id, filter, keyset pages of 50."""
+    project = project_for(slug)
+    args = request.args
+    filters = ItemFilter(
+        q=args.get("q", ""),
+        batch=args.get("batch", ""),
+        status=args.get("status", ""),
+        label=args.get("label", ""),
+        gold=args.get("gold", ""),
+        flag=args.get("flag", ""),
+        after=args.get("after", 0, type=int) or 0,
+    )
+    try:
+        page, problems, status = browse_items(db.session, project, filters), [], 200
+    except InvalidInput as error:
+        page, problems, status = ItemPage([], None, filters), error.problems, 400
+    batches = db.session.scalars(
+        sa.select(Batch.name).where(Batch.project_id == project.id).order_by(Batch.id)
+    ).all()
+    query = {k: v for k, v in args.items() if k != "after" and v}
+    return render_template(
+        "data_admin/items.html",
+        project=project,
+        page=page,
+        problems=problems,
+        batches=batches,
+        labels=label_keys(project),
+        statuses=STATUSES,
+        query=query,
+    ), status
+
+
+@bp.get("/<slug>/items/<int:item_id>")
+def item(slug: str, item_id: int):
+    """One item: payload, every annotation with its history, reviews, flags, audit events."""
+    project = project_for(slug)
+    try:
+        story = item_story(db.session, project, item_id)
+    except DomainError as error:
+        abort(error.status_code, str(error))
+    return render_template("data_admin/item.html", project=project, story=story)
