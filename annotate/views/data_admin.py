@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import PurePath
 
 import sqlalchemy as sa
@@ -229,6 +230,7 @@ def items(slug: str):
         labels=label_keys(project),
         statuses=STATUSES,
         query=query,
+        as_json=_readable_json,
     ), status
 
 
@@ -240,4 +242,12 @@ def item(slug: str, item_id: int):
         story = item_story(db.session, project, item_id)
     except DomainError as error:
         abort(error.status_code, str(error))
-    return render_template("data_admin/item.html", project=project, story=story)
+    return render_template(
+        "data_admin/item.html", project=project, story=story, as_json=_readable_json
+    )
+
+
+def _readable_json(value: object, indent: int | None = None) -> str:
+    """JSON as people read it: non-ASCII text as itself (``tojson`` escapes it as \\uXXXX);
+    the template escapes the result like any text."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)
