@@ -211,6 +211,7 @@ def items(slug: str):
         label=args.get("label", ""),
         gold=args.get("gold", ""),
         flag=args.get("flag", ""),
+        disagree=args.get("disagree", ""),
         after=args.get("after", 0, type=int) or 0,
     )
     try:

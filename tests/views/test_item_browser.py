@@ -112,3 +112,31 @@ def test_item_story_and_pages(db, client, login, make_user):
     client.post("/logout")
     login("ann1", "demo")
     assert client.get(f"/admin/data/{project.slug}/items").status_code in (302, 403)
+
+
+def test_disagreement_filter_sorts_the_most_disputed_first(db, client, login):
+    project = labelled_project(db.session, n_items=60, n_unlabelled=10)
+    votes: dict[int, list[str]] = {}
+    for a in db.session.scalars(sa.select(Annotation).where(Annotation.is_current.is_(True))):
+        votes.setdefault(a.item_id, []).append(a.value)
+    expected = {
+        item_id: 1 - max(values.count(v) for v in values) / len(values)
+        for item_id, values in votes.items()
+        if len(set(values)) > 1
+    }
+    assert expected  # the factory's annotators do disagree
+    seen, after = [], 0
+    while True:
+        page = browse_items(
+            db.session, project, ItemFilter(disagree="yes", after=after), page_size=3
+        )
+        seen += [(item.id, page.disagreement[item.id]) for item, _ in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert {i for i, _ in seen} == set(expected)
+    assert [d for _, d in seen] == sorted((d for _, d in seen), reverse=True)
+    assert all(abs(d - expected[i]) < 1e-3 for i, d in seen)
+    login("manager", "demo")
+    html = client.get(f"/admin/data/{project.slug}/items?disagree=yes").get_data(as_text=True)
+    assert html.count("data-disagreement=") == min(len(expected), 50)

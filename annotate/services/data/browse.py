@@ -44,6 +44,9 @@ class ItemFilter:
     label: str = ""
     gold: str = ""  # "yes", "no" or ""
     flag: str = ""  # "open", "any" or ""
+    #: "yes": only items whose current annotations differ, most disagreement first (then
+    #: ``after`` is an offset, not an id).
+    disagree: str = ""
     after: int = 0
 
     def problems(self) -> list[str]:
@@ -55,6 +58,8 @@ class ItemFilter:
             found.append("gold: yes or no")
         if self.flag not in ("", "open", "any"):
             found.append("flag: open or any")
+        if self.disagree not in ("", "yes"):
+            found.append("disagree: yes")
         if len(self.q) > 200:
             found.append("q: at most 200 characters")
         return found
@@ -67,6 +72,8 @@ class ItemPage:
     items: list[tuple[Item, str]]  # (item, batch name)
     next_after: int | None
     filters: ItemFilter = field(default_factory=ItemFilter)
+    #: Item id -> disagreement (1 - the largest share of one value), when filtered on it.
+    disagreement: dict[int, float] = field(default_factory=dict)
 
 
 def _like(text: str) -> str:
@@ -127,6 +134,8 @@ def browse_items(
     """
     if problems := f.problems():
         raise InvalidInput("The filter has problems.", problems)
+    if f.disagree:
+        return _by_disagreement(session, project, f, page_size)
     rows = session.execute(
         sa.select(Item, Batch.name)
         .join(Batch, Batch.id == Item.batch_id)
@@ -137,6 +146,45 @@ def browse_items(
     items = [(item, name) for item, name in rows[:page_size]]
     more = len(rows) > page_size
     return ItemPage(items, items[-1][0].id if more and items else None, f)
+
+
+def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_size: int) -> ItemPage:
+    """Items whose current annotations hold more than one value, the most disputed first
+    (disagreement: 1 - the largest share of one value), offset pages."""
+    value = sa.cast(Annotation.value, sa.Text)
+    votes = (
+        sa.select(Annotation.item_id, value.label("v"), sa.func.count().label("c"))
+        .join(Item, Item.id == Annotation.item_id)
+        .where(Item.project_id == project.id, Annotation.is_current.is_(True))
+        .group_by(Annotation.item_id, value)
+        .subquery()
+    )
+    disagreement = (1.0 - sa.func.max(votes.c.c) * 1.0 / sa.func.sum(votes.c.c)).label(
+        "disagreement"
+    )
+    per_item = (
+        sa.select(votes.c.item_id, disagreement)
+        .group_by(votes.c.item_id)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Item, Batch.name, per_item.c.disagreement)
+        .join(Batch, Batch.id == Item.batch_id)
+        .join(per_item, per_item.c.item_id == Item.id)
+        .where(*_where(project, f))
+        .order_by(per_item.c.disagreement.desc(), Item.id)
+        .offset(f.after)
+        .limit(page_size + 1)
+    ).all()
+    page = rows[:page_size]
+    more = len(rows) > page_size
+    return ItemPage(
+        [(item, name) for item, name, _ in page],
+        f.after + page_size if more else None,
+        f,
+        {item.id: round(float(d), 3) for item, _, d in page},
+    )
 
 
 @dataclass
