@@ -173,3 +173,21 @@ def test_download_cli_and_audit(db, project, make_user, client, login, runner, t
     )
     assert result.exit_code == 0, result.output
     assert len(pd.read_parquet(out)) == _annotations(db)
+
+
+def test_api_exports_the_long_formats(db, project, client):
+    from annotate.services.accounts.tokens import create_token
+
+    manager = db.session.scalar(sa.select(User).where(User.username == "manager"))
+    secret = create_token(db.session, manager, "ci")[1]
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    url = f"/api/v1/projects/{project.slug}/export"
+    response = client.get(f"{url}?format=long-parquet", headers=headers)
+    assert response.status_code == 200, response.data[:200]
+    assert response.mimetype == "application/vnd.apache.parquet"
+    frame = pd.read_parquet(io.BytesIO(response.data))
+    assert len(frame) == _annotations(db) and frame["annotator"].str.startswith("ann-").all()
+    bad = client.get(f"{url}?format=long-csv&annotators=everyone", headers=headers)
+    assert bad.status_code == 400 and "naming" in bad.get_json()["error"]
+    assert client.get(f"{url}?format=xml", headers=headers).status_code == 400
