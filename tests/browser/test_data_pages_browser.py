@@ -21,11 +21,20 @@ def test_data_pages_in_chinese_at_390px(browser, live_server, screenshot, tmp_pa
     page.wait_for_load_state()
     page.goto(f"{live_server}/admin/data/demo")
     upload = tmp_path / "copies.jsonl"
-    upload.write_text(json.dumps({"id": "copy-1", "text": "新的评论"}) + "\n")
+    upload.write_text(
+        json.dumps({"id": "copy-1", "text": "新的评论"})
+        + "\n"
+        + json.dumps({"id": "copy-2", "text": "新的评论"})
+        + "\n"
+    )
     page.set_input_files("input[name=file]", str(upload))
     page.click("#import-form [type=submit]")
     page.wait_for_selector("#import-report")
-    assert page.locator('[data-count="imported"]').inner_text() == "1"
+    assert page.locator('[data-count="imported"]').inner_text() == "2"
+    page.click("#import-shared summary")
+    assert "第 2 行：copy-2 已导入，内容与本文件前面的 copy-1 相同" in page.inner_text(
+        "#import-shared"
+    )
     assert "已读取" in page.content() and "用于分析的数据表" in page.content()
     assert _no_overflow(page)
     screenshot(page, "zh-390-data-import-report")
@@ -33,9 +42,9 @@ def test_data_pages_in_chinese_at_390px(browser, live_server, screenshot, tmp_pa
     page.fill("#f-q", "新的评论")
     page.click("#item-filters [type=submit]")
     page.wait_for_selector("#item-list")
-    assert page.locator("#item-list tbody tr").count() == 1 and _no_overflow(page)
+    assert page.locator("#item-list tbody tr").count() == 2 and _no_overflow(page)
     screenshot(page, "zh-390-data-items")
-    page.click("#item-list tbody a")
+    page.click("#item-list tbody a >> nth=0")
     page.wait_for_selector("#item-payload")
     assert "新的评论" in page.inner_text("#item-payload") and _no_overflow(page)
     for text in ENGLISH:

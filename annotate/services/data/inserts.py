@@ -45,6 +45,8 @@ CHUNK = 5000
 #: earlier in the file) with the same content, and imports — and lists — records whose content
 #: another item already has; ``content`` also skips those (still listed).
 DEDUPE_MODES = ("id", "content")
+#: Records of each kind kept structured for the web report (the strings keep them all).
+LISTED = 500
 
 
 @dataclass
@@ -66,6 +68,17 @@ class ImportResult:
     dedupe: str = "id"
     #: Imported annotations stamped with no rulebook version (none was named).
     annotations_without_version: int = 0
+    #: The first ``LISTED`` records of each list ("id", "content", "shared") as
+    #: (where, external id, the other item's id or None, the other is already in the project),
+    #: for pages that word them in the reader's language.
+    listed: dict[str, list[tuple[str, str, str | None, bool]]] = field(
+        default_factory=lambda: {"id": [], "content": [], "shared": []}
+    )
+
+    def note(self, kind: str, where: str, ext: str, other: str | None, before: bool) -> None:
+        """Keep a structured copy of a listed record (the first ``LISTED`` of each kind)."""
+        if len(self.listed[kind]) < LISTED:
+            self.listed[kind].append((where, ext, other, before))
 
     def counts(self) -> dict[str, int]:
         """The counts of the result (every import result reports them)."""
@@ -222,12 +235,14 @@ def _sort(
                 f"{line}: id: {ext!r} is used twice in this file (first at {earlier[0]})"
             )
         elif prior is not None:
+            result.note("id", line, ext, None, prior[0] <= run.watermark)
             result.duplicates.append(
                 f"{line}: same id and content as {ext!r} earlier in this file"
                 if prior[0] > run.watermark
                 else f"{line}: duplicate of item {ext!r}"
             )
         elif earlier is not None:
+            result.note("id", line, ext, None, False)
             result.duplicates.append(f"{line}: same id and content as {ext!r} at {earlier[0]}")
         elif (found := by_hash.get(digest)) is not None or digest in seen_hash:
             other = found[1] if found is not None else seen_hash[digest]
@@ -235,6 +250,10 @@ def _sort(
                 " earlier in this file"
                 if found is None or found[0] > run.watermark
                 else " (already in the project)"
+            )
+            before = found is not None and found[0] <= run.watermark
+            result.note(
+                "content" if run.dedupe == "content" else "shared", line, ext, other, before
             )
             if run.dedupe == "content":
                 result.duplicate_content.append(
