@@ -29,9 +29,30 @@ from annotate.services.errors import DomainError, InvalidInput
     show_default=True,
     help="File format; auto: .csv is CSV, .json Label Studio, anything else JSONL.",
 )
+@click.option(
+    "--dedupe",
+    type=click.Choice(["id", "content"]),
+    default="id",
+    show_default=True,
+    help="Skip records whose id is already in the project (id), or also those whose content "
+    "another item has (content). Either way such records are listed.",
+)
+@click.option(
+    "--rulebook-version",
+    default=None,
+    help="The rulebook version the file's annotations (Label Studio) were made under; "
+    "without it they count as 'no rulebook version'.",
+)
 @with_appcontext
 def import_command(
-    project: str, file: Path, batch_name: str | None, source: str, licence: str, fmt: str
+    project: str,
+    file: Path,
+    batch_name: str | None,
+    source: str,
+    licence: str,
+    fmt: str,
+    dedupe: str,
+    rulebook_version: str | None,
 ) -> None:
     """Import the items in FILE into PROJECT: every line is checked, all or nothing.
 
@@ -66,21 +87,38 @@ def import_command(
                 actor=actor,
                 parse_problems=problems,
                 progress=bar.update,
+                dedupe=dedupe,
+                rulebook_version=rulebook_version,
             )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
         click.echo(f"Error: {error.args[0]}", err=True)
+        if counts := getattr(error, "counts", None):
+            click.echo(f"  {json.dumps(counts)}", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    for duplicate in result.duplicates[:20]:
-        click.echo(f"  skipped {duplicate}", err=True)
-    if len(result.duplicates) > 20:
-        click.echo(f"  … and {len(result.duplicates) - 20} more duplicates", err=True)
+    for heading, listed in (
+        ("skipped (duplicate id)", result.duplicates),
+        ("skipped (duplicate content)", result.duplicate_content),
+        ("imported, sharing content with another item", result.shared_content),
+    ):
+        for line in listed[:20]:
+            click.echo(f"  {heading}: {line}", err=True)
+        if len(listed) > 20:
+            click.echo(f"  … and {len(listed) - 20} more {heading}", err=True)
+    if result.annotations_without_version:
+        click.echo(
+            f"{result.annotations_without_version} imported annotations have no rulebook "
+            "version (name one with --rulebook-version).",
+            err=True,
+        )
+    if result.shared_content:
+        click.echo(f"{len(result.shared_content)} items share content with existing items.")
     click.echo(result.summary())
 
 
@@ -111,7 +149,15 @@ def batch_list_command(project: str) -> None:
     "fmt",
     default="jsonl",
     show_default=True,
-    help="jsonl, csv or labelstudio (Label Studio task JSON, re-importable).",
+    help="jsonl, csv, labelstudio (Label Studio task JSON, re-importable), parquet, "
+    "long-csv or long-parquet (one row per annotation).",
+)
+@click.option(
+    "--annotators",
+    type=click.Choice(["pseudonym", "name"]),
+    default="pseudonym",
+    show_default=True,
+    help="How the long formats name annotators: a stable per-project pseudonym or the username.",
 )
 @click.option(
     "-o",
@@ -120,10 +166,13 @@ def batch_list_command(project: str) -> None:
     help="Write to this file instead of standard output.",
 )
 @with_appcontext
-def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
+def export_dataset_command(project: str, fmt: str, output: Path | None, annotators: str) -> None:
     """Write PROJECT's items with their current annotations, consensus and provenance
-    (quarantined items and void batches left out), streamed page by page."""
-    from annotate.services.data.export import check_format, write_dataset
+    (quarantined items and void batches left out), streamed page by page; or, in the long
+    formats, every annotation with its rulebook version, round and review verdict."""
+    from flask import current_app
+
+    from annotate.services.data.export import BINARY_FORMATS, check_format, write_dataset
     from annotate.services.projects.projects import get_project
 
     try:
@@ -132,12 +181,21 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
     except DomainError as error:
         fail(error)
     actor = cli_actor(required=False)
+    binary = fmt in BINARY_FORMATS
+    secret = current_app.secret_key
     if output is None:
-        stats = write_dataset(db.session, target, fmt, sys.stdout, actor=actor)
+        stream = sys.stdout.buffer if binary else sys.stdout
+        stats = write_dataset(
+            db.session, target, fmt, stream, annotators=annotators, secret=secret, actor=actor
+        )
     else:
         partial = output.with_name(output.name + ".part")
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            stats = write_dataset(db.session, target, fmt, out, actor=actor)
+        with (
+            partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
+        ) as out:
+            stats = write_dataset(
+                db.session, target, fmt, out, annotators=annotators, secret=secret, actor=actor
+            )
         partial.replace(output)
     db.session.commit()
     click.echo(

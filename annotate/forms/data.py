@@ -26,6 +26,23 @@ class ImportForm(FlaskForm):
         ],
         default="auto",
     )
+    dedupe = SelectField(
+        _l("Duplicates"),
+        choices=[
+            SelectChoice("id", _l("Skip items whose id is already here; import the rest")),
+            SelectChoice("content", _l("Also skip items whose text another item already has")),
+        ],
+        default="id",
+        description=_l("Either way, items sharing their content with another item are listed."),
+    )
+    rulebook_version = StringField(
+        _l("Rulebook version of the imported annotations"),
+        validators=[Optional(), Length(max=32)],
+        description=_l(
+            "Label Studio annotations only. Without a version they are reported as "
+            "“no rulebook version”."
+        ),
+    )
     batch = StringField(
         _l("Batch name (default: the file name)"), validators=[Optional(), Length(max=200)]
     )

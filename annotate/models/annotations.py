@@ -77,6 +77,11 @@ class Annotation(Model):
     submitted_at: Mapped[timestamp]
     duration_ms: Mapped[int | None]
     is_current: Mapped[bool] = mapped_column(default=True)
+    #: Provenance of an annotation imported from another tool (``source`` is ``imported``):
+    #: the tool and file it came from, and when it was imported. Its ``rulebook_version_id``
+    #: is the version the importer named, or None ("no rulebook version", counted apart).
+    imported_from: Mapped[str | None] = mapped_column(sa.String(500))
+    imported_at: Mapped[datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annotations.id"))
 
     item: Mapped[Item] = relationship()

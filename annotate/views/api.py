@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    stream_with_context,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from annotate.database import db
@@ -21,7 +30,6 @@ from annotate.extensions import csrf
 from annotate.models import AnnotationSource, Project, ProjectRole
 from annotate.services.accounts.tokens import token_context
 from annotate.services.data.export import (
-    FORMATS,
     MIMETYPES,
     ExportStats,
     iter_dataset,
@@ -76,6 +84,8 @@ def domain_error(error: DomainError):
         message = str(error.args[0])
     else:
         message = str(error)
+    if counts := getattr(error, "counts", None):
+        extra["counts"] = counts
     if step := getattr(error, "step", None):
         extra["step"] = step
     return _error(error.status_code, message, **extra)
@@ -148,17 +158,11 @@ def import_items(slug: str):
         licence=request.args.get("licence", ""),
         actor=g.api_user,
         parse_problems=problems,
+        dedupe=request.args.get("dedupe", "id"),
+        rulebook_version=request.args.get("rulebook_version") or None,
     )
     db.session.commit()
-    return jsonify(
-        {
-            "batch": result.batch.name if result.batch else None,
-            "inserted": result.inserted,
-            "duplicates": result.duplicates,
-            "annotations": result.annotations,
-            "users_created": result.users_created,
-        }
-    ), 201
+    return jsonify(result.as_json()), 201
 
 
 @bp.post("/projects/<slug>/next")
@@ -232,15 +236,13 @@ def submit(slug: str, assignment_id: int):
 
 @bp.get("/projects/<slug>/export")
 def export(slug: str):
-    """Stream the dataset export (``?format=jsonl|csv|labelstudio``); audited when done."""
+    """Stream the dataset export (``?format=``, ``?annotators=pseudonym|name`` for the long
+    formats); audited when done."""
     project = _project(slug, ProjectRole.manager)
     fmt = request.args.get("format", "jsonl")
-    if fmt not in FORMATS:
-        raise InvalidInput(
-            f"Unknown export format {fmt!r}.", [f"format: one of {', '.join(FORMATS)}"]
-        )
-    stats = ExportStats(fmt)
-    chunks = iter_dataset(db.session, project, fmt, stats)
+    stats = ExportStats(fmt)  # an unknown format or naming: InvalidInput from iter_dataset
+    naming, secret = request.args.get("annotators", "pseudonym"), current_app.secret_key
+    chunks = iter_dataset(db.session, project, fmt, stats, annotators=naming, secret=secret)
     actor = g.api_user
 
     def generate():
@@ -299,7 +301,7 @@ def openapi_document(base: str) -> dict[str, Any]:
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     query = [
         {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("format", "batch", "source", "licence")
+        for n in ("format", "batch", "source", "licence", "dedupe", "rulebook_version")
     ]
     return {
         "openapi": "3.1.0",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import PurePath
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,7 +28,14 @@ from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.forms.data import ImportForm
-from annotate.models import Item, ItemFlag, Project, ProjectRole
+from annotate.models import Batch, Item, ItemFlag, Project, ProjectRole
+from annotate.services.data.browse import (
+    STATUSES,
+    ItemFilter,
+    ItemPage,
+    browse_items,
+    item_story,
+)
 from annotate.services.data.export import (
     EXTENSIONS,
     FORMATS,
@@ -37,8 +46,11 @@ from annotate.services.data.export import (
 )
 from annotate.services.data.formats import guess_format, read_records
 from annotate.services.data.imports import import_records, list_batches
+from annotate.services.data.inserts import ImportResult
+from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
+from annotate.services.projects.values import label_keys
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -56,6 +68,8 @@ def _page(
     problems: list[str] | None = None,
     message: str | None = None,
     status: int = 200,
+    report: ImportResult | None = None,
+    counts: dict[str, int] | None = None,
 ):
     quarantined = db.session.scalars(
         sa.select(Item)
@@ -81,6 +95,8 @@ def _page(
         quarantined=quarantined,
         flags=flags,
         release_form=EmptyForm(),
+        report=report,
+        refused=counts,
     ), status
 
 
@@ -111,24 +127,20 @@ def project(slug: str):
             licence=form.licence.data or "",
             actor=current_user,
             parse_problems=parse_problems,
+            dedupe=form.dedupe.data or "id",
+            rulebook_version=form.rulebook_version.data or None,
         )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
-        return _page(project, form, error.problems, error.args[0], 400)
+        counts = getattr(error, "counts", None)
+        return _page(project, form, error.problems, error.args[0], 400, counts=counts)
     except DomainError as error:
         db.session.rollback()
         return _page(project, form, [], str(error), error.status_code)
-    flash(
-        _(
-            "Imported %(n)d items; %(d)d duplicates skipped; %(a)d annotations imported.",
-            n=result.inserted,
-            d=len(result.duplicates),
-            a=result.annotations,
-        ),
-        "success",
-    )
-    return redirect(url_for("data_admin.project", slug=project.slug))
+    # The report is shown on the page itself (it lists records, too long for a flash); a
+    # repeated POST is harmless: every record is then a duplicate id.
+    return _page(project, ImportForm(formdata=None), report=result)
 
 
 @bp.post("/<slug>/items/<int:item_id>/release")
@@ -150,12 +162,17 @@ def release(slug: str, item_id: int):
 
 @bp.get("/<slug>/export/<fmt>")
 def export(slug: str, fmt: str):
-    """Download the dataset (jsonl, csv or labelstudio), streamed; audited once written."""
+    """Download the dataset (jsonl, csv, labelstudio, parquet, long-csv or long-parquet;
+    ``?annotators=name`` names the annotators of the long formats), streamed; audited once
+    written."""
     project = project_for(slug)
-    if fmt not in FORMATS:
+    naming = request.args.get("annotators", "pseudonym")
+    if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
         abort(404)
     stats = ExportStats(fmt)
-    chunks = iter_dataset(db.session, project, fmt, stats)
+    chunks = iter_dataset(
+        db.session, project, fmt, stats, annotators=naming, secret=current_app.secret_key
+    )
     actor = current_user._get_current_object()
 
     def generate():
@@ -169,3 +186,69 @@ def export(slug: str, fmt: str):
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/<slug>/export")
+def export_choice(slug: str):
+    """The export form's target (a GET form: format and annotator naming as parameters)."""
+    project = project_for(slug)
+    fmt = request.args.get("format", "jsonl")
+    naming = request.args.get("annotators", "pseudonym")
+    if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
+        abort(404)
+    return redirect(url_for("data_admin.export", slug=project.slug, fmt=fmt, annotators=naming))
+
+
+@bp.get("/<slug>/items")
+def items(slug: str):
+    """The item browser: search by text or id, filter, keyset pages of 50."""
+    project = project_for(slug)
+    args = request.args
+    filters = ItemFilter(
+        q=args.get("q", ""),
+        batch=args.get("batch", ""),
+        status=args.get("status", ""),
+        label=args.get("label", ""),
+        gold=args.get("gold", ""),
+        flag=args.get("flag", ""),
+        disagree=args.get("disagree", ""),
+        after=args.get("after", 0, type=int) or 0,
+    )
+    try:
+        page, problems, status = browse_items(db.session, project, filters), [], 200
+    except InvalidInput as error:
+        page, problems, status = ItemPage([], None, filters), error.problems, 400
+    batches = db.session.scalars(
+        sa.select(Batch.name).where(Batch.project_id == project.id).order_by(Batch.id)
+    ).all()
+    query = {k: v for k, v in args.items() if k != "after" and v}
+    return render_template(
+        "data_admin/items.html",
+        project=project,
+        page=page,
+        problems=problems,
+        batches=batches,
+        labels=label_keys(project),
+        statuses=STATUSES,
+        query=query,
+        as_json=_readable_json,
+    ), status
+
+
+@bp.get("/<slug>/items/<int:item_id>")
+def item(slug: str, item_id: int):
+    """One item: payload, every annotation with its history, reviews, flags, audit events."""
+    project = project_for(slug)
+    try:
+        story = item_story(db.session, project, item_id)
+    except DomainError as error:
+        abort(error.status_code, str(error))
+    return render_template(
+        "data_admin/item.html", project=project, story=story, as_json=_readable_json
+    )
+
+
+def _readable_json(value: object, indent: int | None = None) -> str:
+    """JSON as people read it: non-ASCII text as itself (``tojson`` escapes it as \\uXXXX);
+    the template escapes the result like any text."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)

@@ -67,6 +67,9 @@ class ExportAnnotation:
     source: str
     submitted_at: str
     duration_ms: int | None
+    #: Provenance of an imported annotation (tool and file; time), else None.
+    imported_from: str | None = None
+    imported_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,8 @@ def _page_annotations(session: Session, page: Sequence[Any]) -> dict[int, list[A
             Annotation.source,
             Annotation.submitted_at,
             Annotation.duration_ms,
+            Annotation.imported_from,
+            Annotation.imported_at,
         )
         .where(Annotation.item_id.between(first, last), Annotation.is_current.is_(True))
         .order_by(Annotation.item_id, Annotation.id)
@@ -291,6 +296,8 @@ class _RowBuilder:
             a.source.value,
             a.submitted_at.isoformat(timespec="seconds"),
             a.duration_ms,
+            a.imported_from,
+            a.imported_at.isoformat(timespec="seconds") if a.imported_at else None,
         )
 
     def _consensus(

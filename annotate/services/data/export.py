@@ -18,6 +18,13 @@ Formats:
 * ``labelstudio`` — a JSON list of Label Studio tasks (``data``, ``meta``, ``annotations`` with
   ``result`` lists, the consensus as a ``prediction``) that our own importer and Label Studio
   read back.
+* ``parquet`` — the CSV's columns with declared types
+  (:data:`~annotate.services.data.tabular.WIDE_COLUMNS`).
+* ``long-csv`` and ``long-parquet`` — one row per annotation
+  (:data:`~annotate.services.data.long_rows.LONG_COLUMNS`), annotators as per-project
+  pseudonyms unless ``annotators="name"``.
+
+Parquet formats are bytes (``BINARY_FORMATS``), the others text.
 """
 
 from __future__ import annotations
@@ -35,12 +42,35 @@ from annotate.models import AuditEvent, Project, User
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
 from annotate.services.data.dataset_rows import PAGE, ExportRow, iter_export_rows
+from annotate.services.data.long_rows import ANNOTATOR_NAMING, iter_long_rows
 from annotate.services.data.spreadsheet import safe_text
+from annotate.services.data.tabular import (
+    LONG_SCHEMA,
+    WIDE_SCHEMA,
+    iter_long_csv,
+    iter_parquet,
+    wide_tuple,
+)
 from annotate.services.errors import InvalidInput
 
-FORMATS = ("jsonl", "csv", "labelstudio")
-MIMETYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "labelstudio": "application/json"}
-EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "labelstudio": "json"}
+FORMATS = ("jsonl", "csv", "labelstudio", "parquet", "long-csv", "long-parquet")
+BINARY_FORMATS = ("parquet", "long-parquet")
+MIMETYPES = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv",
+    "labelstudio": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+    "long-csv": "text/csv",
+    "long-parquet": "application/vnd.apache.parquet",
+}
+EXTENSIONS = {
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "labelstudio": "json",
+    "parquet": "parquet",
+    "long-csv": "long.csv",
+    "long-parquet": "long.parquet",
+}
 CSV_COLUMNS = (
     "external_id",
     "item_id",
@@ -69,6 +99,8 @@ class ExportStats:
     rows: int = 0
     annotations: int = 0
     bytes: int = 0
+    #: How the long formats name annotators (``pseudonym`` or ``name``); None otherwise.
+    annotators: str | None = None
     _digest: Any = field(default_factory=hashlib.sha256, repr=False)
 
     @property
@@ -76,21 +108,23 @@ class ExportStats:
         """Hex digest of the bytes written so far."""
         return self._digest.hexdigest()
 
-    def add(self, chunk: str) -> str:
-        """Account for ``chunk`` and return it."""
-        data = chunk.encode("utf-8")
+    def add(self, chunk: Any) -> Any:
+        """Account for ``chunk`` (text or bytes) and return it."""
+        data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
         self.bytes += len(data)
         self._digest.update(data)
         return chunk
 
 
-def check_format(fmt: str) -> str:
-    """Return ``fmt`` if it is a dataset export format.
+def check_format(fmt: str, annotators: str = "pseudonym") -> str:
+    """Return ``fmt`` if it is a dataset export format (and ``annotators`` a naming).
 
     :raises InvalidInput: it is not.
     """
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    if annotators not in ANNOTATOR_NAMING:
+        raise InvalidInput(f"Unknown annotator naming {annotators!r}: use pseudonym or name.")
     return fmt
 
 
@@ -109,6 +143,8 @@ def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
             "source": a.source,
             "submitted_at": a.submitted_at,
             "duration_ms": a.duration_ms,
+            "imported_from": a.imported_from,
+            "imported_at": a.imported_at,
         }
         for a in row.annotations
     ]
@@ -234,14 +270,49 @@ def iter_dataset(
     fmt: str,
     stats: ExportStats | None = None,
     page_size: int = PAGE,
-) -> Iterator[str]:
-    """Yield the export of ``project`` in ``fmt`` as text chunks of about one page each.
+    *,
+    annotators: str = "pseudonym",
+    secret: str | bytes | None = b"",
+) -> Iterator[Any]:
+    """Yield the export of ``project`` in ``fmt`` as chunks of about one page (text) or one
+    row group (bytes, :data:`BINARY_FORMATS`) each. ``annotators`` and ``secret`` name the
+    annotators of the long formats (pseudonyms are keyed on ``secret``).
 
     :raises InvalidInput: unknown format (raised before the first chunk).
     """
-    check_format(fmt)
+    check_format(fmt, annotators)
     stats = stats if stats is not None else ExportStats(fmt)
+    if fmt in ("long-csv", "long-parquet"):
+        stats.annotators = annotators
+        rows = _counted_long(
+            iter_long_rows(
+                session, project, annotators=annotators, secret=secret, page_size=page_size
+            ),
+            stats,
+        )
+        chunks = iter_long_csv(rows) if fmt == "long-csv" else iter_parquet(rows, LONG_SCHEMA)
+        return (stats.add(chunk) for chunk in chunks)
+    if fmt == "parquet":
+        wide = (
+            wide_tuple(row, _annotation_dicts(row))
+            for row in _counted(iter_export_rows(session, project, page_size), stats)
+        )
+        return (stats.add(chunk) for chunk in iter_parquet(wide, WIDE_SCHEMA))
     return _chunks(session, project, fmt, stats, page_size)
+
+
+def _counted(rows: Iterator[ExportRow], stats: ExportStats) -> Iterator[ExportRow]:
+    for row in rows:
+        stats.rows += 1
+        stats.annotations += len(row.annotations)
+        yield row
+
+
+def _counted_long(rows: Iterator[tuple[Any, ...]], stats: ExportStats) -> Iterator[Any]:
+    for row in rows:
+        stats.rows += 1
+        stats.annotations += 1
+        yield row
 
 
 def _chunks(
@@ -296,6 +367,7 @@ def record_dataset_export(
             "bytes": stats.bytes,
             "sha256": stats.sha256,
             "via": via,
+            **({"annotators": stats.annotators} if stats.annotators else {}),
         },
     )
 
@@ -304,17 +376,20 @@ def write_dataset(
     session: Session,
     project: Project,
     fmt: str,
-    out: IO[str],
+    out: IO[Any],
     *,
     actor: User | None = None,
     via: str = "cli",
+    annotators: str = "pseudonym",
+    secret: str | bytes | None = b"",
 ) -> ExportStats:
-    """Write the whole export to ``out`` and record the audit event. Flushes.
+    """Write the whole export to ``out`` (a binary file for :data:`BINARY_FORMATS`, else a
+    text file) and record the audit event. Flushes.
 
     :raises InvalidInput: unknown format (nothing written).
     """
-    stats = ExportStats(check_format(fmt))
-    for chunk in iter_dataset(session, project, fmt, stats):
+    stats = ExportStats(check_format(fmt, annotators))
+    for chunk in iter_dataset(session, project, fmt, stats, annotators=annotators, secret=secret):
         out.write(chunk)
     record_dataset_export(session, project, stats, actor=actor, via=via)
     return stats

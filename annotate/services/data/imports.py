@@ -4,8 +4,11 @@
 lines become problems, not exceptions); :func:`import_records` validates every record against
 the project's task type and label schema, reports *every* problem at once and writes nothing
 when there is one; otherwise it inserts the new items in bulk chunks. Re-importing is
-idempotent: a record whose external id or content hash is already in the project is reported
-as a duplicate.
+idempotent: a record whose external id is already in the project with the same content is
+skipped as a duplicate. Records with the content of another item but an id of their own are
+imported and listed (``dedupe="content"`` skips them instead, still listed): nothing is dropped
+without a word. Every result counts read, imported, skipped (duplicate id, duplicate content)
+and refused records.
 """
 
 from __future__ import annotations
@@ -17,12 +20,28 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotate.database import Session
-from annotate.models import Batch, Item, Project, User
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Batch,
+    Item,
+    Project,
+    User,
+    VersionStatus,
+)
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import bulk_cache, canonical_encoder, new_filters
 from annotate.services.data.formats import Record, csv_gold, flag_value, text_problem
-from annotate.services.data.inserts import CHUNK, Checked, ImportResult, ImportRun, import_chunk
+from annotate.services.data.inserts import (
+    CHUNK,
+    DEDUPE_MODES,
+    Checked,
+    ImportRefused,
+    ImportResult,
+    ImportRun,
+    import_chunk,
+)
 from annotate.services.errors import InvalidInput
 from annotate.services.projects.values import (
     REQUIRED_FIELDS,
@@ -31,6 +50,7 @@ from annotate.services.projects.values import (
     normalise_value,
     payload_problems,
 )
+from annotate.services.rulebooks.versions import find_version
 
 RESERVED = ("id", "external_id", "gold", "personal_info")
 
@@ -148,21 +168,38 @@ def import_records(
     actor: User | None = None,
     parse_problems: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    dedupe: str = "id",
+    rulebook_version: str | None = None,
 ) -> ImportResult:
     """Validate every record and insert the new ones into batch ``batch_name``, in chunks.
 
     ``records`` may be a stream (:func:`~annotate.services.data.formats.iter_records`); it is
     consumed once, ``CHUNK`` records at a time, so memory stays flat. ``parse_problems`` may
-    still grow while the stream is read. Duplicates (same external id and content, or same
-    content) are skipped and reported, whether they are already in the project or earlier in
-    the file (found through the rows this import already flushed).
+    still grow while the stream is read. Duplicates (same external id and content) are skipped
+    and reported, whether they are already in the project or earlier in the file (found through
+    the rows this import already flushed). Records sharing their content with another item are
+    imported and listed in ``shared_content`` — or, with ``dedupe="content"``, skipped and
+    listed in ``duplicate_content``.
+
+    Annotations in the records (Label Studio) are marked imported, with the tool, the batch's
+    source and the time, and stamped with ``rulebook_version`` (a published or retired version
+    of the project's rulebook) — without one they count as "no rulebook version".
 
     All or nothing: when any record has a problem, every problem is reported in
     :class:`InvalidInput` and the caller rolls the transaction back, which removes the chunks
     already flushed. Flushes; the caller commits once (one transaction per file).
 
-    :raises InvalidInput: listing every problem (``line N: field: reason``).
+    :raises ImportRefused: listing every problem (``line N: field: reason``) and the counts.
     """
+    if dedupe not in DEDUPE_MODES:
+        raise InvalidInput(f"Unknown duplicate rule {dedupe!r}: use id or content.")
+    version = None
+    if rulebook_version:
+        version = find_version(session, project, rulebook_version.strip())
+        if version.status == VersionStatus.draft:
+            raise InvalidInput(
+                f"Rulebook version {version.version} is a draft: name a published version."
+            )
     if not batch_name.strip() or len(batch_name) > 200:
         raise InvalidInput("A batch name of 1-200 characters is required.")
     odd = [
@@ -181,7 +218,9 @@ def import_records(
         actor,
         progress,
         watermark,
-        ImportResult(batch=None),
+        ImportResult(batch=None, dedupe=dedupe),
+        dedupe=dedupe,
+        version=version,
     )
     run.any_items = (
         session.scalar(sa.select(Item.id).where(Item.project_id == project.id).limit(1)) is not None
@@ -190,10 +229,14 @@ def import_records(
         run.seen = new_filters()
     required = REQUIRED_FIELDS[project.task_type]
     chunk: list[Checked] = []
+    result = run.result
+    refused = 0
     with bulk_cache(session):
         for record in records:
+            result.read += 1
             item, found = _check(project, record, required)
             if item is None:
+                refused += 1
                 run.problems += found
             else:
                 chunk.append(item)
@@ -203,10 +246,20 @@ def import_records(
         if chunk:
             import_chunk(session, run, chunk)
     problems = list(parse_problems or []) + run.problems
+    # Lines the parser could not read are records too (each is refused).
+    unreadable = {p.split(":", 1)[0] for p in parse_problems or [] if _line_number(p)}
+    result.read += len(unreadable)
+    result.refused = refused + len(run.refused_lines) + len(unreadable)
     if problems:
         problems.sort(key=_line_number)
-        raise InvalidInput(f"{len(problems)} problem(s) found; nothing was imported.", problems)
-    result = run.result
+        result.refused = max(result.refused, 1)
+        counts = result.counts() | {"imported": 0}
+        raise ImportRefused(
+            f"{len(problems)} problem(s) in {result.refused} of {result.read} record(s); "
+            "nothing was imported.",
+            problems,
+            counts,
+        )
     if result.batch is not None:
         batch = result.batch
         record_event(
@@ -223,13 +276,17 @@ def import_records(
                 "inserted": result.inserted,
                 "duplicates": len(result.duplicates),
                 "annotations": result.annotations,
+                "dedupe": dedupe,
+                "rulebook_version": version.version if version else None,
+                **result.counts(),
             },
         )
     return result
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
-    """The project's batches with provenance, status and item counts."""
+    """The project's batches with provenance, status, item counts and their imported
+    annotations (with the number stamped with no rulebook version, counted apart)."""
     rows = session.execute(
         sa.select(
             Batch, sa.func.count(Item.id), sa.func.count(Item.id).filter(Item.quarantined.is_(True))
@@ -239,6 +296,19 @@ def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
         .group_by(Batch.id)
         .order_by(Batch.id)
     ).all()
+    imported = {
+        batch_id: (n, unversioned)
+        for batch_id, n, unversioned in session.execute(
+            sa.select(
+                Item.batch_id,
+                sa.func.count(Annotation.id),
+                sa.func.count(Annotation.id).filter(Annotation.rulebook_version_id.is_(None)),
+            )
+            .join(Annotation, Annotation.item_id == Item.id)
+            .where(Item.project_id == project.id, Annotation.source == AnnotationSource.imported)
+            .group_by(Item.batch_id)
+        )
+    }
     return [
         {
             "name": b.name,
@@ -248,6 +318,8 @@ def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:
             "source": b.source,
             "licence": b.licence,
             "imported_at": b.imported_at.isoformat(timespec="seconds"),
+            "imported_annotations": imported.get(b.id, (0, 0))[0],
+            "imported_without_rulebook_version": imported.get(b.id, (0, 0))[1],
         }
         for b, n, q in rows
     ]

@@ -16,7 +16,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotate.database import Session, UTCDateTime, utcnow
-from annotate.models import Annotation, AnnotationSource, Batch, BatchStatus, Item, Project, User
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Batch,
+    BatchStatus,
+    Item,
+    Project,
+    RulebookVersion,
+    User,
+)
 from annotate.models.items import content_key
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
@@ -32,25 +41,92 @@ from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.values import canonical_json
 
 CHUNK = 5000
+#: Duplicate rules: ``id`` skips a record whose external id is already in the project (or
+#: earlier in the file) with the same content, and imports — and lists — records whose content
+#: another item already has; ``content`` also skips those (still listed).
+DEDUPE_MODES = ("id", "content")
+#: Records of each kind kept structured for the web report (the strings keep them all).
+LISTED = 500
 
 
 @dataclass
 class ImportResult:
-    """What an import did."""
+    """What an import did: every record read is counted in exactly one of ``inserted``,
+    ``duplicates`` (skipped: same external id and content), ``duplicate_content`` (skipped
+    under ``dedupe="content"``: same content as another item) or ``refused``.
+    ``shared_content`` lists the records imported although another item has their content."""
 
     batch: Batch | None
     inserted: int = 0
     duplicates: list[str] = field(default_factory=list)
     annotations: int = 0
     users_created: list[str] = field(default_factory=list)
+    read: int = 0
+    duplicate_content: list[str] = field(default_factory=list)
+    shared_content: list[str] = field(default_factory=list)
+    refused: int = 0
+    dedupe: str = "id"
+    #: Imported annotations stamped with no rulebook version (none was named).
+    annotations_without_version: int = 0
+    #: The first ``LISTED`` records of each list ("id", "content", "shared") as
+    #: (where, external id, the other item's id or None, the other is already in the project),
+    #: for pages that word them in the reader's language.
+    listed: dict[str, list[tuple[str, str, str | None, bool]]] = field(
+        default_factory=lambda: {"id": [], "content": [], "shared": []}
+    )
+
+    def note(self, kind: str, where: str, ext: str, other: str | None, before: bool) -> None:
+        """Keep a structured copy of a listed record (the first ``LISTED`` of each kind)."""
+        if len(self.listed[kind]) < LISTED:
+            self.listed[kind].append((where, ext, other, before))
+
+    def counts(self) -> dict[str, int]:
+        """The counts of the result (every import result reports them)."""
+        return {
+            "read": self.read,
+            "imported": self.inserted,
+            "skipped_duplicate_id": len(self.duplicates),
+            "skipped_duplicate_content": len(self.duplicate_content),
+            "shared_content": len(self.shared_content),
+            "refused": self.refused,
+            "annotations": self.annotations,
+            "annotations_without_rulebook_version": self.annotations_without_version,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The result as the API returns it."""
+        return {
+            "batch": self.batch.name if self.batch else None,
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "duplicate_content": self.duplicate_content,
+            "shared_content": self.shared_content,
+            "counts": self.counts(),
+            "annotations": self.annotations,
+            "users_created": self.users_created,
+        }
 
     def summary(self) -> str:
         """A one-line summary for the CLI and flash messages."""
         where = f" into batch {self.batch.name!r}" if self.batch else ""
-        return (
-            f"Imported {self.inserted} items{where}; {len(self.duplicates)} duplicates "
-            f"skipped; {self.annotations} annotations imported."
+        shared = (
+            f"; {len(self.shared_content)} items share content with existing items"
+            if self.shared_content
+            else ""
         )
+        return (
+            f"Read {self.read} records; imported {self.inserted} items{where}; skipped "
+            f"{len(self.duplicates)} duplicate ids and {len(self.duplicate_content)} duplicate "
+            f"contents; refused {self.refused}{shared}; {self.annotations} annotations imported."
+        )
+
+
+class ImportRefused(InvalidInput):
+    """An import refused whole; ``counts`` says how many records were read and refused."""
+
+    def __init__(self, message: str, problems: list[str], counts: dict[str, int]) -> None:
+        super().__init__(message, problems)
+        self.counts = counts
 
 
 @dataclass(slots=True)
@@ -84,6 +160,12 @@ class ImportRun:
     #: Set when the project had no items before: Bloom filters of the external ids and
     #: content hashes inserted so far, so only possible repeats are looked up.
     seen: tuple[bytearray, bytearray] | None = None
+    #: One of :data:`DEDUPE_MODES`.
+    dedupe: str = "id"
+    #: Lines of the records refused (a record may have several problems).
+    refused_lines: set[str] = field(default_factory=set)
+    #: The rulebook version the importer named for the imported annotations.
+    version: RulebookVersion | None = None
 
 
 def _get_batch(
@@ -112,47 +194,85 @@ def _get_batch(
 
 def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
     """Sort one chunk into problems, duplicates and new items; insert the new ones."""
-    project, result = run.project, run.result
+    project = run.project
     if run.seen is not None:
         exts, digests = maybe_seen(run.seen, chunk)
     else:
         exts, digests = [c.external_id for c in chunk], [c.digest for c in chunk]
     by_ext = existing(session, project, Item.external_id, exts) if run.any_items else {}
     by_hash = existing_content(session, project, digests) if run.any_items else {}
-    seen_ext: dict[str, str] = {}
-    seen_hash: dict[str, str] = {}
+    new = _sort(run, chunk, by_ext, by_hash)
+    if run.progress:
+        run.progress(len(chunk))
+    if new:
+        _insert(session, run, new)
+
+
+def _sort(
+    run: ImportRun,
+    chunk: list[Checked],
+    by_ext: dict[Any, tuple[int, str, str]],
+    by_hash: dict[str, tuple[int, str, str]],
+) -> list[Checked]:
+    """The chunk's records to insert; duplicates and problems go to the run's result."""
+    result = run.result
+    seen_ext: dict[str, tuple[str, str]] = {}  # external id -> (line, content hash)
+    seen_hash: dict[str, str] = {}  # content hash -> external id
     new: list[Checked] = []
     for item in chunk:
         line, ext, digest = item.line, item.external_id, item.digest
         prior = by_ext.get(ext)
+        earlier = seen_ext.get(ext)
         if prior is not None and prior[2] != digest:
+            run.refused_lines.add(line)
             if prior[0] > run.watermark:
                 run.problems.append(f"{line}: id: {ext!r} is used twice in this file")
             else:
                 run.problems.append(f"{line}: id: {ext!r} already exists with different content")
-        elif ext in seen_ext and seen_hash.get(digest) != ext:
+        elif earlier is not None and earlier[1] != digest:
+            run.refused_lines.add(line)
             run.problems.append(
-                f"{line}: id: {ext!r} is used twice in this file (first at {seen_ext[ext]})"
+                f"{line}: id: {ext!r} is used twice in this file (first at {earlier[0]})"
             )
-        elif prior is not None or digest in by_hash:
-            found = prior if prior is not None else by_hash[digest]
+        elif prior is not None:
+            result.note("id", line, ext, None, prior[0] <= run.watermark)
             result.duplicates.append(
-                f"{line}: same content as {found[1]!r} earlier in this file"
-                if found[0] > run.watermark
-                else f"{line}: duplicate of item {found[1]!r}"
+                f"{line}: same id and content as {ext!r} earlier in this file"
+                if prior[0] > run.watermark
+                else f"{line}: duplicate of item {ext!r}"
             )
-        elif digest in seen_hash:
-            result.duplicates.append(
-                f"{line}: same content as {seen_hash[digest]!r} earlier in this file"
+        elif earlier is not None:
+            result.note("id", line, ext, None, False)
+            result.duplicates.append(f"{line}: same id and content as {ext!r} at {earlier[0]}")
+        elif (found := by_hash.get(digest)) is not None or digest in seen_hash:
+            other = found[1] if found is not None else seen_hash[digest]
+            where = (
+                " earlier in this file"
+                if found is None or found[0] > run.watermark
+                else " (already in the project)"
             )
+            before = found is not None and found[0] <= run.watermark
+            result.note(
+                "content" if run.dedupe == "content" else "shared", line, ext, other, before
+            )
+            if run.dedupe == "content":
+                result.duplicate_content.append(
+                    f"{line}: {ext!r} skipped: same content as {other!r}{where}"
+                )
+            else:
+                result.shared_content.append(
+                    f"{line}: {ext!r} imported; same content as {other!r}{where}"
+                )
+                new.append(item)
         else:
             new.append(item)
-        seen_ext.setdefault(ext, line)
+        seen_ext.setdefault(ext, (line, digest))
         seen_hash.setdefault(digest, ext)
-    if run.progress:
-        run.progress(len(chunk))
-    if not new:
-        return
+    return new
+
+
+def _insert(session: Session, run: ImportRun, new: list[Checked]) -> None:
+    project, result = run.project, run.result
     if result.batch is None:
         result.batch = _get_batch(
             session, project, run.batch_name, run.source, run.licence, run.actor
@@ -163,8 +283,10 @@ def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None
         remember(run.seen, new)
     result.inserted += len(new)
     if any(item.annotations for item in new):
-        count, created = insert_annotations(session, project, new, run.actor)
+        count, created = insert_annotations(session, run, new)
         result.annotations += count
+        if run.version is None:
+            result.annotations_without_version += count
         result.users_created += created
 
 
@@ -221,8 +343,14 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
 
 
 def insert_annotations(
-    session: Session, project: Project, new: list[Checked], actor: User | None
+    session: Session, run: ImportRun, new: list[Checked]
 ) -> tuple[int, list[str]]:
+    """Insert the annotations of ``new`` (Label Studio ``annotations``), marked imported with
+    their provenance and the rulebook version the importer named; returns (count, usernames
+    of the accounts created for their annotators)."""
+    project, actor = run.project, run.actor
+    origin = f"Label Studio: {run.result.batch.source if run.result.batch else ''}"[:500]
+    version_id = run.version.id if run.version else None
     with_annotations = [c for c in new if c.annotations]
     item_ids = ids_in_chunks(session, project, [c.external_id for c in with_annotations])
     users: dict[str, User] = {}
@@ -248,6 +376,9 @@ def insert_annotations(
                     "value": value,
                     "clause_keys": [],
                     "source": AnnotationSource.imported,
+                    "imported_from": origin,
+                    "imported_at": now,
+                    "rulebook_version_id": version_id,
                     "submitted_at": submitted,
                     "is_current": True,
                     "duration_ms": int(lead * 1000)

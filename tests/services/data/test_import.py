@@ -98,7 +98,10 @@ def test_reimport_is_idempotent_and_reports_duplicates(db, make_project):
     assert "duplicate of item 'i0'" in again.duplicates[0]
     assert _count(db) == 6
     renamed = _import(db, project, json.dumps({"id": "other", "text": "t1"}))
-    assert renamed.inserted == 0 and renamed.duplicates
+    assert renamed.inserted == 1 and not renamed.duplicates
+    assert renamed.shared_content == [
+        "line 1: 'other' imported; same content as 'i1' (already in the project)"
+    ]
     with pytest.raises(InvalidInput, match="problem"):
         _import(db, project, json.dumps({"id": "i1", "text": "changed"}))
 
@@ -229,7 +232,7 @@ def test_cli_import_and_batch_list(runner, make_project, make_user, tmp_path):
     good.write_text("\n".join(json.dumps({"id": f"i{n}", "text": f"t{n}"}) for n in range(4)))
     result = runner.invoke(args=["--as", "op", "import", "p", str(good), "--licence", "CC0-1.0"])
     assert result.exit_code == 0, result.output
-    assert "Imported 4 items into batch 'october'; 0 duplicates" in result.output
+    assert "Read 4 records; imported 4 items into batch 'october'; skipped 0" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text\nx1,\nx2,fine\n")
     result = runner.invoke(args=["--as", "op", "import", "p", str(bad), "--batch", "b2"])

@@ -43,10 +43,10 @@ def test_duplicates_across_chunks_are_skipped(db, make_project, small_chunks):
     rows = [{"id": f"i{n}", "text": f"t{n}"} for n in range(7)]
     rows += [{"id": "i1", "text": "t1"}, {"id": "copy", "text": "t2"}]
     result = _stream_import(db, project, rows)
-    assert result.inserted == 7
-    assert result.duplicates == [
-        "line 8: same content as 'i1' earlier in this file",
-        "line 9: same content as 'i2' earlier in this file",
+    assert result.inserted == 8
+    assert result.duplicates == ["line 8: same id and content as 'i1' earlier in this file"]
+    assert result.shared_content == [
+        "line 9: 'copy' imported; same content as 'i2' earlier in this file"
     ]
     again = _stream_import(db, project, rows[:4])
     assert again.inserted == 0 and again.duplicates[0] == "line 1: duplicate of item 'i0'"

@@ -1,0 +1,257 @@
+"""The item browser for managers: search and filter a project's items, page by page, and one
+item's whole story (payload, every annotation with its history, reviews, flags, audit events).
+
+Pages are keyset pages in id order (``after``: the last id of the previous page), so a page
+costs the same at item 10 and at item 1,000,000. Text search is a case-insensitive substring
+match on the payload's JSON text (and a prefix match on the external id).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from annotate.database import Session
+from annotate.models import (
+    Annotation,
+    AuditEvent,
+    Batch,
+    BatchStatus,
+    Item,
+    ItemFlag,
+    Project,
+    Review,
+    SampledAnnotation,
+    User,
+)
+from annotate.services.errors import InvalidInput, NotFound
+
+#: Item statuses the browser filters on.
+STATUSES = ("unlabelled", "partly", "complete", "quarantined", "void")
+PAGE_SIZE = 50
+
+
+@dataclass
+class ItemFilter:
+    """What the manager asked for; every field optional."""
+
+    q: str = ""
+    batch: str = ""
+    status: str = ""
+    label: str = ""
+    gold: str = ""  # "yes", "no" or ""
+    flag: str = ""  # "open", "any" or ""
+    #: "yes": only items whose current annotations differ, most disagreement first (then
+    #: ``after`` is an offset, not an id).
+    disagree: str = ""
+    after: int = 0
+
+    def problems(self) -> list[str]:
+        """Values outside their choices, as ``field: reason``."""
+        found = []
+        if self.status and self.status not in STATUSES:
+            found.append(f"status: one of {', '.join(STATUSES)}")
+        if self.gold not in ("", "yes", "no"):
+            found.append("gold: yes or no")
+        if self.flag not in ("", "open", "any"):
+            found.append("flag: open or any")
+        if self.disagree not in ("", "yes"):
+            found.append("disagree: yes")
+        if len(self.q) > 200:
+            found.append("q: at most 200 characters")
+        return found
+
+
+@dataclass
+class ItemPage:
+    """One page of the browser."""
+
+    items: list[tuple[Item, str]]  # (item, batch name)
+    next_after: int | None
+    filters: ItemFilter = field(default_factory=ItemFilter)
+    #: Item id -> disagreement (1 - the largest share of one value), when filtered on it.
+    disagreement: dict[int, float] = field(default_factory=dict)
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(project: Project, f: ItemFilter) -> list[Any]:
+    clauses: list[Any] = [Item.project_id == project.id]
+    if f.q.strip():
+        q = f.q.strip()
+        payload_text = sa.func.lower(sa.cast(Item.payload, sa.Text))
+        clauses.append(
+            sa.or_(
+                Item.external_id.startswith(q, autoescape=True),
+                payload_text.like(_like(q), escape="\\"),
+            )
+        )
+    if f.batch:
+        clauses.append(Batch.name == f.batch)
+    by_status: dict[str, list[Any]] = {
+        "unlabelled": [Item.annotation_count == 0, Item.quarantined.is_(False)],
+        "partly": [Item.annotation_count > 0, Item.has_free_slot.is_(True)],
+        "complete": [Item.annotation_count > 0, Item.has_free_slot.is_(False)],
+        "quarantined": [Item.quarantined.is_(True)],
+        "void": [Batch.status == BatchStatus.void],
+    }
+    status = list(by_status.get(f.status, []))
+    if f.status in ("unlabelled", "partly", "complete"):
+        status += [Item.quarantined.is_(False), Batch.status != BatchStatus.void]
+    clauses += status
+    if f.gold:
+        clauses.append(
+            Item.gold_answer.is_not(None) if f.gold == "yes" else Item.gold_answer.is_(None)
+        )
+    if f.label:
+        clauses.append(
+            sa.exists().where(
+                Annotation.item_id == Item.id,
+                Annotation.is_current.is_(True),
+                sa.cast(Annotation.value, sa.Text) == json.dumps(f.label, ensure_ascii=False),
+            )
+        )
+    if f.flag:
+        flagged = sa.exists().where(ItemFlag.item_id == Item.id)
+        if f.flag == "open":
+            flagged = flagged.where(ItemFlag.resolved_at.is_(None))
+        clauses.append(flagged)
+    return clauses
+
+
+def browse_items(
+    session: Session, project: Project, f: ItemFilter, page_size: int = PAGE_SIZE
+) -> ItemPage:
+    """One keyset page of ``project``'s items matching ``f``, in id order.
+
+    :raises InvalidInput: a filter outside its choices.
+    """
+    if problems := f.problems():
+        raise InvalidInput("The filter has problems.", problems)
+    if f.disagree:
+        return _by_disagreement(session, project, f, page_size)
+    rows = session.execute(
+        sa.select(Item, Batch.name)
+        .join(Batch, Batch.id == Item.batch_id)
+        .where(*_where(project, f), Item.id > f.after)
+        .order_by(Item.id)
+        .limit(page_size + 1)
+    ).all()
+    items = [(item, name) for item, name in rows[:page_size]]
+    more = len(rows) > page_size
+    return ItemPage(items, items[-1][0].id if more and items else None, f)
+
+
+def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_size: int) -> ItemPage:
+    """Items whose current annotations hold more than one value, the most disputed first
+    (disagreement: 1 - the largest share of one value), offset pages."""
+    value = sa.cast(Annotation.value, sa.Text)
+    votes = (
+        sa.select(Annotation.item_id, value.label("v"), sa.func.count().label("c"))
+        .join(Item, Item.id == Annotation.item_id)
+        .where(Item.project_id == project.id, Annotation.is_current.is_(True))
+        .group_by(Annotation.item_id, value)
+        .subquery()
+    )
+    disagreement = (1.0 - sa.func.max(votes.c.c) * 1.0 / sa.func.sum(votes.c.c)).label(
+        "disagreement"
+    )
+    per_item = (
+        sa.select(votes.c.item_id, disagreement)
+        .group_by(votes.c.item_id)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Item, Batch.name, per_item.c.disagreement)
+        .join(Batch, Batch.id == Item.batch_id)
+        .join(per_item, per_item.c.item_id == Item.id)
+        .where(*_where(project, f))
+        .order_by(per_item.c.disagreement.desc(), Item.id)
+        .offset(f.after)
+        .limit(page_size + 1)
+    ).all()
+    page = rows[:page_size]
+    more = len(rows) > page_size
+    return ItemPage(
+        [(item, name) for item, name, _ in page],
+        f.after + page_size if more else None,
+        f,
+        {item.id: round(float(d), 3) for item, _, d in page},
+    )
+
+
+@dataclass
+class ItemStory:
+    """Everything about one item, for its page."""
+
+    item: Item
+    batch: Batch
+    annotations: list[tuple[Annotation, str]]  # (annotation, annotator username), all rounds
+    reviews: list[tuple[Review, int, str]]  # (review, annotation id, reviewer username)
+    flags: list[tuple[ItemFlag, str]]
+    events: list[AuditEvent]
+
+
+def item_story(session: Session, project: Project, item_id: int) -> ItemStory:
+    """The item ``item_id`` of ``project`` with its annotations (current and superseded),
+    their reviews, its flags and the audit events about it or its reviews.
+
+    :raises NotFound: no such item in the project.
+    """
+    item = session.scalar(sa.select(Item).where(Item.id == item_id, Item.project_id == project.id))
+    if item is None:
+        raise NotFound(f"No item {item_id} in project {project.slug!r}.")
+    batch = session.get_one(Batch, item.batch_id)
+    annotations = [
+        (a, name)
+        for a, name in session.execute(
+            sa.select(Annotation, User.username)
+            .join(User, User.id == Annotation.annotator_id)
+            .where(Annotation.item_id == item.id)
+            .order_by(Annotation.id)
+        )
+    ]
+    reviews = [
+        (r, annotation_id, name)
+        for r, annotation_id, name in session.execute(
+            sa.select(Review, SampledAnnotation.annotation_id, User.username)
+            .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
+            .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
+            .join(User, User.id == Review.reviewer_id)
+            .where(Annotation.item_id == item.id)
+            .order_by(Review.id)
+        )
+    ]
+    flags = [
+        (flag, name or "")
+        for flag, name in session.execute(
+            sa.select(ItemFlag, User.username)
+            .outerjoin(User, User.id == ItemFlag.user_id)
+            .where(ItemFlag.item_id == item.id)
+            .order_by(ItemFlag.id)
+        )
+    ]
+    subjects = [sa.and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == str(item.id))]
+    if reviews:
+        subjects.append(
+            sa.and_(
+                AuditEvent.subject_type == "review",
+                AuditEvent.subject_id.in_([str(r.id) for r, _, _ in reviews]),
+            )
+        )
+    events = list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.project_id == project.id, sa.or_(*subjects))
+            .order_by(AuditEvent.id)
+            .limit(200)
+        )
+    )
+    return ItemStory(item, batch, annotations, reviews, flags, events)
