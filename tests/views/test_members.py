@@ -125,6 +125,9 @@ def test_reset_forces_a_new_password_before_anything_else(app, db, role_users):
     temporary = page.get_data(as_text=True).split('class="temp-password">')[1].split("<")[0]
     assert victim.get("/annotate/").status_code == 302  # the old session ended
     client = _log_in(app, "ann", temporary)
+    for style in ("/static/annotate.css", "/bootstrap/static/css/bootstrap.min.css"):
+        with client.get(style) as response:  # the change page keeps its style
+            assert response.status_code == 200, style
     for path in ("/annotate/", "/account/", "/"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == (
