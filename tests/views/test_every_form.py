@@ -196,3 +196,13 @@ def test_a_refused_sample_draw_shows_its_errors_beside_the_fields(app, world):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'id="rate"' in page and "is-invalid" in page and "invalid-feedback" in page
+
+
+def test_a_nul_character_is_refused_before_any_view(app, world):
+    client = _client(app, "ann")
+    token = _csrf(client)
+    response = client.post(
+        "/account/", data={"tok-name": "a\x00b", "tok-submit": "y", "csrf_token": token}
+    )
+    assert response.status_code == 400 and b"NUL character" in response.data
+    assert client.get("/annotate/?q=%00").status_code == 400
