@@ -206,3 +206,14 @@ def test_a_nul_character_is_refused_before_any_view(app, world):
     )
     assert response.status_code == 400 and b"NUL character" in response.data
     assert client.get("/annotate/?q=%00").status_code == 400
+
+
+def test_a_supervision_action_without_a_reason_says_so_beside_the_field(app, world):
+    client = _client(app, "mgr")
+    ann = world["user_id"]
+    response = client.post(
+        f"/reports/roles/annotators/{ann}",
+        data={"action": "retrain", "reason": "", "csrf_token": _csrf(client)},
+    )
+    assert response.status_code == 400
+    assert b'id="reason"' in response.data and b"invalid-feedback" in response.data
