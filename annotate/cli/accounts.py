@@ -144,7 +144,14 @@ def member_remove_command(slug: str, username: str, role: str | None) -> None:
 
 @member_group.command("list")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one member a line (username, tab, roles); json: a list of objects.",
+)
 @with_appcontext
 def member_list_command(slug: str, fmt: str) -> None:
     """List the members of project SLUG and their roles."""
