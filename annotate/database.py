@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
@@ -27,6 +28,12 @@ def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
     several gunicorn workers can share one file (an in-memory database stays as it is)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+        # The audit chain's appends hash in SQL (annotate.services.audit).
+        dbapi_connection.create_function("annotate_sha256", 1, _sha256_hex, deterministic=True)
+
+
+def _sha256_hex(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def utcnow() -> datetime:

@@ -2,9 +2,9 @@
 settings, honest client addresses behind a proxy, and security headers on every response.
 
 The headers are a few lines of ``after_request`` rather than Flask-Talisman: we need five
-fixed headers, while Talisman also redirects to HTTPS and rewrites cookie settings that
-``config.py`` already owns (the app is often served on plain HTTP inside a network), and it
-would be one more dependency to keep up with.
+fixed headers (six over HTTPS), while Talisman also redirects to HTTPS and rewrites cookie
+settings that ``config.py`` already owns (the app is often served on plain HTTP inside a
+network), and it would be one more dependency to keep up with.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+#: Sent only when ANNOTATE_SESSION_COOKIE_SECURE says the site is served over HTTPS: on plain
+#: HTTP inside a network the header would be ignored, and a wrong one locks browsers out.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def secret_key_problem(app: Flask) -> str | None:
@@ -74,8 +78,13 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
+    headers = dict(HEADERS)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS (the proxy terminates TLS): browsers must never fall back to HTTP.
+        headers["Strict-Transport-Security"] = HSTS
+
     @app.after_request
     def security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

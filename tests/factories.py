@@ -39,18 +39,25 @@ from annotate.services.accounts.users import add_membership, create_user
 from annotate.services.labeling.assignment import overlap_bucket, refresh_free_slots
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.parsing import parse_rulebook, parse_rulebook_file
+from annotate.services.rulebooks.parsing import (
+    ParsedRulebook,
+    parse_rulebook,
+    parse_rulebook_file,
+)
+from annotate.services.rulebooks.quizzes import ParsedQuestion, ParsedQuiz
 from annotate.services.rulebooks.versions import current_version, import_rulebook
+from annotate.services.training.modules import create_module
 from annotate.services.training.publishing import publish_with_training
 
-#: The smallest valid rulebook: one clause, labels ``a`` and ``b``.
+#: The smallest valid rulebook: one clause, labels ``yes`` and ``no`` (those of the
+#: ``make_project`` fixture, which publishing checks against).
 MINIMAL = """---
 id: demo
 title: Demo
 version: 1.0.0
 kind: functional
 task_type: single_label
-labels: [a, b]
+labels: ["yes", "no"]
 change_note: first
 ---
 ## Goal
@@ -65,9 +72,9 @@ q
 ### R1.1 First rule
 Text of the rule.
 
-**Example:** something → `a`
+**Example:** something → `yes`
 
-**Counter-example:** other → not `a`
+**Counter-example:** other → not `yes`
 """
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
@@ -98,12 +105,38 @@ def free_slots_out_of_step(session: Session) -> list[tuple[str, int, bool]]:
     return wrong
 
 
+def small_quiz(parsed: ParsedRulebook, n: int = 3) -> ParsedQuiz:
+    """A quiz of ``n`` questions on the first clause of ``parsed`` (answer: the first
+    choice), enough for a version annotators must re-train for."""
+    clause = parsed.clauses[0].key if parsed.clauses else "R1.1"
+    return ParsedQuiz(
+        rulebook=str(parsed.front_matter["id"]),
+        version=parsed.version,
+        pass_mark=None,
+        questions=[
+            ParsedQuestion(f"q{i}", clause, f"Question {i}?", ["right", "wrong"], 0, "Why.")
+            for i in range(1, n + 1)
+        ],
+    )
+
+
+def import_with_quiz(
+    session: Session, project: Project, text: str, *, actor: User | None = None
+) -> RulebookVersion:
+    """Import ``text`` as a draft with a :func:`small_quiz` as its training module."""
+    parsed = parse_rulebook(text)
+    version = import_rulebook(session, project, parsed, actor=actor)
+    create_module(session, version, small_quiz(parsed))
+    return version
+
+
 def publish_rulebook(
     session: Session, project: Project, text: str = MINIMAL, *, actor: User | None = None
 ) -> RulebookVersion:
-    """Import ``text`` as a draft and publish it (which creates its training module)."""
+    """Import ``text`` as a draft with a small quiz and publish it (which completes its
+    training module)."""
     return publish_with_training(
-        session, import_rulebook(session, project, parse_rulebook(text), actor=actor), actor=actor
+        session, import_with_quiz(session, project, text, actor=actor), actor=actor
     )
 
 
@@ -283,9 +316,9 @@ def labelled_project(
     parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
     project.label_schema = {"labels": parsed.front_matter["labels"]}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
-    version = publish_with_training(
-        session, import_rulebook(session, project, parsed, actor=manager), actor=manager
-    )
+    draft = import_rulebook(session, project, parsed, actor=manager)
+    create_module(session, draft, small_quiz(parsed))  # a version to re-train for needs a quiz
+    version = publish_with_training(session, draft, actor=manager)
     annotators = [users[name] for name in accuracy]
     qualify(session, project, annotators, version, days=365)
     truths = [rng.choices(SENTIMENTS, weights=(40, 30, 18, 12))[0] for _ in range(n_items)]

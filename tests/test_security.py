@@ -110,3 +110,13 @@ def test_the_cli_names_a_short_key_without_a_traceback(monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert "shorter than 32 bytes" in result.output
     assert "Traceback" not in result.output
+
+
+def test_hsts_only_when_served_over_https():
+    from annotate.config import TestConfig
+
+    plain = create_app({"CONFIG_CLASS": TestConfig}).test_client().get("/healthz")
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = create_app({"CONFIG_CLASS": TestConfig, "SESSION_COOKIE_SECURE": True})
+    response = secure.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -1,14 +1,23 @@
-"""Setup commands: ``init``, ``user create``, ``project create``."""
+"""Setup commands: ``init``, ``user create`` (``project`` is in :mod:`annotate.cli.projects`);
+who runs a command.
+
+Every command that changes data records who ran it: the global option ``--as USERNAME``
+(``annotate --as alice import …``) or the ``ANNOTATE_ACTOR`` environment variable names an
+active account. Without one the command is refused, except on the demo's database and for
+the first account of an empty one (there is nobody to name yet).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from annotate.database import db
-from annotate.models import RulebookKind, TaskType
+from annotate.models import AuditEvent, User
 from annotate.services.errors import DomainError
 
 
@@ -16,6 +25,57 @@ def fail(error: DomainError | str) -> None:
     """Print ``error`` to stderr and exit 1 (a clean CLI error, never a traceback)."""
     click.echo(f"Error: {error}", err=True)
     sys.exit(1)
+
+
+#: The environment variable naming the account a command runs as (``--as`` wins).
+ACTOR_ENV = "ANNOTATE_ACTOR"
+_ACTOR_KEY = "annotate.actor"
+
+
+def _remember_actor(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_ACTOR_KEY] = value.strip()
+
+
+def as_option() -> click.Option:
+    """The global ``--as USERNAME`` option (on the console script's group and ``app.cli``)."""
+    return click.Option(
+        ["--as", "as_user"],
+        metavar="USERNAME",
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_actor,
+        help=f"The account this command acts as, recorded with every change it makes "
+        f"(default: ${ACTOR_ENV}). Commands that change data refuse to run without one, "
+        "except on the demo's database.",
+    )
+
+
+def _is_demo_database() -> bool:
+    from annotate.demo.guard import DEMO_MARKER
+
+    first = db.session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id).limit(1))
+    return first == DEMO_MARKER
+
+
+def cli_actor(*, required: bool = True, by: str | None = None) -> User | None:
+    """The account the running command acts as: ``by`` (a command's own ``--by``), else
+    ``--as``, else ``$ANNOTATE_ACTOR``. Exits with a message when the name is no active
+    account, or when ``required`` and none is given outside the demo's database."""
+    ctx = click.get_current_context()
+    name = by or ctx.meta.get(_ACTOR_KEY) or os.environ.get(ACTOR_ENV, "").strip()
+    if name:
+        user = db.session.scalar(sa.select(User).where(User.username == name))
+        if user is None or not user.active:
+            fail(f"--as {name}: there is no active account {name!r}.")
+        return user
+    if required and not _is_demo_database():
+        fail(
+            "this command changes data, and every change records who made it: name "
+            f"yourself with --as USERNAME (annotate --as USERNAME {ctx.info_name} …) "
+            f"or set {ACTOR_ENV}=USERNAME."
+        )
+    return None
 
 
 @click.command("init")
@@ -49,13 +109,20 @@ def user_create_command(
     """Create the account USERNAME (the password is prompted for)."""
     from annotate.services.accounts.users import create_user
 
+    first = db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+    actor = cli_actor(required=not first)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(
-            db.session, username, password, display_name=display_name, is_admin=admin
+            db.session,
+            username,
+            password,
+            display_name=display_name,
+            is_admin=admin,
+            actor=actor,
         )
         db.session.commit()
     except DomainError as error:
@@ -64,56 +131,9 @@ def user_create_command(
     click.echo(f"Created user {user.username}{' (admin)' if admin else ''}.")
 
 
-@click.group("project")
-def project_group() -> None:
-    """Manage projects."""
-
-
-@project_group.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="Human-readable project name.")
-@click.option(
-    "--task-type",
-    required=True,
-    type=click.Choice([t.value for t in TaskType]),
-    help="What annotators produce for each item.",
-)
-@click.option("--labels", help="Comma-separated label keys, e.g. positive,negative,neutral.")
-@click.option("--scale", help="Rating scale as MIN-MAX, e.g. 1-5 (rating projects).")
-@click.option(
-    "--kind",
-    type=click.Choice([k.value for k in RulebookKind]),
-    default="functional",
-    show_default=True,
-    help="Kind of rulebook: security projects review every annotation.",
-)
-@with_appcontext
-def project_create_command(
-    slug: str, name: str, task_type: str, labels: str | None, scale: str | None, kind: str
-) -> None:
-    """Create the project SLUG."""
-    from annotate.services.projects.projects import create_project
-
-    try:
-        project = create_project(
-            db.session,
-            slug,
-            name,
-            task_type,
-            labels=labels.split(",") if labels else None,
-            scale=scale,
-            rulebook_kind=RulebookKind(kind),
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        fail(error)
-    click.echo(f"Created project {project.slug} ({project.task_type.value}).")
-
-
 @click.group("export")
 def export_group() -> None:
     """Export data and evidence (dataset, metrics, training transcript)."""
 
 
-commands = [init_command, user_group, project_group, export_group]
+commands = [init_command, user_group, export_group]

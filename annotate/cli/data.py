@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail
+from annotate.cli.core import cli_actor, fail
 from annotate.database import db
 from annotate.services.errors import DomainError, InvalidInput
 
@@ -42,6 +42,7 @@ def import_command(
     from annotate.services.data.imports import import_records
     from annotate.services.projects.projects import get_project
 
+    actor = cli_actor()
     fmt = guess_format(file.name) if fmt == "auto" else fmt
     digest, lines = hashlib.sha256(), 0
     with file.open("rb") as stream:
@@ -62,6 +63,7 @@ def import_command(
                 batch_name=batch_name or file.stem,
                 source=source or f"file {file.name} (sha256 {digest.hexdigest()})",
                 licence=licence,
+                actor=actor,
                 parse_problems=problems,
                 progress=bar.update,
             )
@@ -129,12 +131,13 @@ def export_dataset_command(project: str, fmt: str, output: Path | None) -> None:
         check_format(fmt)
     except DomainError as error:
         fail(error)
+    actor = cli_actor(required=False)
     if output is None:
-        stats = write_dataset(db.session, target, fmt, sys.stdout)
+        stats = write_dataset(db.session, target, fmt, sys.stdout, actor=actor)
     else:
         partial = output.with_name(output.name + ".part")
         with partial.open("w", encoding="utf-8", newline="") as out:
-            stats = write_dataset(db.session, target, fmt, out)
+            stats = write_dataset(db.session, target, fmt, out, actor=actor)
         partial.replace(output)
     db.session.commit()
     click.echo(

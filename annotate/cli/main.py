@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 
 from annotate import ConfigurationError, create_app
 from annotate.cli import metrics_cmds, serve
+from annotate.cli.core import as_option
 from annotate.config import Config
 
 
@@ -35,6 +36,7 @@ def create_cli_app() -> Flask:
     add_default_commands=False,
     help="annotate: data-annotation quality platform (rulebooks, training, agreement, "
     "sampling verification, compliance evidence).",
+    params=[as_option()],
 )
 def main() -> None:
     """Entry point of the ``annotate`` console script."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail
+from annotate.cli.core import cli_actor, fail
 from annotate.database import db
 from annotate.services.errors import DomainError
 
@@ -60,7 +60,7 @@ def export_metrics_command(project: str, output: Path | None, bootstrap: int, se
     else:
         output.write_text(text, encoding="utf-8", newline="")
         click.echo(f"Wrote {len(report.figures)} figures to {output}.", err=True)
-    record_metrics_export(db.session, report, text, actor=None, via="cli")
+    record_metrics_export(db.session, report, text, actor=cli_actor(required=False), via="cli")
     db.session.commit()
 
 
@@ -72,10 +72,11 @@ def supervise_command(project: str) -> None:
     from annotate.services.quality.report import ReportOptions, compute_report
     from annotate.services.quality.supervision import find_breaches, raise_alerts
 
+    actor = cli_actor()
     target = _project(project)
     report = compute_report(db.session, target, ReportOptions(bootstrap=0))
     breaches = find_breaches(report)
-    created = raise_alerts(db.session, report)
+    created = raise_alerts(db.session, report, actor=actor)
     db.session.commit()
     for b in breaches:
         click.echo(f"{b.username}: {b.description} {b.value:.3f} < {b.threshold:.3f} (n = {b.n})")
@@ -99,8 +100,10 @@ def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> No
     from annotate.services.quality.dossier import build_dossier
     from annotate.services.quality.report import ReportOptions
 
+    actor = cli_actor(required=False)
     target = _project(project)
-    files = build_dossier(db.session, target, output, ReportOptions(bootstrap=bootstrap, seed=seed))
+    options = ReportOptions(bootstrap=bootstrap, seed=seed)
+    files = build_dossier(db.session, target, output, options, actor=actor)
     db.session.commit()
     click.echo(f"Wrote {len(files)} files to {output}; open {output / 'index.html'}.")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail
+from annotate.cli.core import cli_actor, fail
 from annotate.database import db
 from annotate.services.errors import DomainError
 
@@ -33,9 +33,10 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
     from annotate.services.projects.projects import get_project
     from annotate.services.training.publishing import import_path
 
+    actor = cli_actor()
     try:
         project = get_project(db.session, slug) if slug else None
-        result = import_path(db.session, path, project)
+        result = import_path(db.session, path, project, actor=actor)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -62,9 +63,10 @@ def rulebook_publish_command(project: str, version: str) -> None:
     from annotate.services.rulebooks.versions import find_version
     from annotate.services.training.publishing import publish_with_training
 
+    actor = cli_actor()
     try:
         found = find_version(db.session, get_project(db.session, project), version)
-        publish_with_training(db.session, found)
+        publish_with_training(db.session, found, actor=actor)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -10,26 +10,16 @@ from __future__ import annotations
 import json
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail
+from annotate.cli.core import cli_actor, fail
 from annotate.database import db
-from annotate.models import Decision, SampleMethod, User
+from annotate.models import Decision, SampleMethod
 from annotate.services.errors import DomainError, NotFound
 
 
 def _json(obj: object) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=str)
-
-
-def _actor(username: str | None) -> User | None:
-    if not username:
-        return None
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"No user {username!r}.")
-    return user
 
 
 @click.group("sample")
@@ -100,7 +90,9 @@ def sample_group() -> None:
     help="Review-gold annotations to mix in for reviewer calibration "
     "(default: 10 % of the sample, at most 10).",
 )
-@click.option("--by", "by", default=None, help="Username recorded as the plan's author.")
+@click.option(
+    "--by", "by", default=None, help="Username recorded as the plan's author (default: --as)."
+)
 @with_appcontext
 def draw_command(
     project: str,
@@ -124,6 +116,7 @@ def draw_command(
     from annotate.services.projects.projects import get_project
     from annotate.services.review.sampling import draw_plan, get_batch, plan_summary
 
+    actor = cli_actor(by=by)
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)
         plan = draw_plan(
@@ -138,7 +131,7 @@ def draw_command(
             min_per_stratum=min_per_stratum,
             seed=seed,
             calibration=calibration,
-            actor=_actor(by),
+            actor=actor,
         )
         summary = plan_summary(plan)
         db.session.commit()
@@ -197,7 +190,7 @@ def show_command(project: str, batch: str) -> None:
 @sample_group.command("decide")
 @click.argument("project")
 @click.argument("batch")
-@click.option("--by", "by", required=True, help="Username of the person deciding.")
+@click.option("--by", "by", default=None, help="Username of the person deciding (default: --as).")
 @click.option(
     "--decision",
     type=click.Choice([d.value for d in Decision]),
@@ -206,19 +199,22 @@ def show_command(project: str, batch: str) -> None:
 )
 @click.option("--reason", default="", help="Written reason for an override (audited).")
 @with_appcontext
-def decide_command(project: str, batch: str, by: str, decision: str | None, reason: str) -> None:
+def decide_command(
+    project: str, batch: str, by: str | None, decision: str | None, reason: str
+) -> None:
     """Decide BATCH on its current plan (accept, reject → re-annotation, or void)."""
     from annotate.services.projects.projects import get_project
     from annotate.services.review.decisions import decide_batch, tally_plan
     from annotate.services.review.sampling import current_plan, get_batch
 
+    actor = cli_actor(by=by)
     try:
         batch_row = get_batch(db.session, get_project(db.session, project), batch)
         plan = current_plan(db.session, batch_row)
+        if actor is None:
+            raise NotFound("Name the person deciding: --as USERNAME or --by USERNAME.")
         if plan is None:
             raise NotFound(f"Batch {batch_row.name} has no sample plan yet.")
-        actor = _actor(by)
-        assert actor is not None
         row = decide_batch(db.session, plan, actor, decision, reason)
         out = {
             **_tally_json(tally_plan(db.session, plan)),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
 
 from annotate.forms.common import SelectChoice
-from annotate.models import TrainingModule
 
 
 class QuizFormBase(FlaskForm):
@@ -23,21 +24,22 @@ def field_name(question_key: str) -> str:
     return "q_" + "".join(ch if ch.isalnum() else "_" for ch in question_key)
 
 
-def quiz_form_class(module: TrainingModule) -> type[QuizFormBase]:
-    """A form class with one radio group per question of ``module``."""
+def quiz_form_class(
+    questions: Iterable[tuple[str, str, list[tuple[int, str]]]],
+) -> type[QuizFormBase]:
+    """A form class with one radio group per question: ``(key, prompt, [(stored choice
+    index, text), ...])`` in the order shown (the value of a choice is its stored index)."""
 
     class QuizForm(QuizFormBase):
         pass
 
-    for question in module.questions:
+    for key, prompt, choices in questions:
         setattr(
             QuizForm,
-            field_name(question.key),
+            field_name(key),
             RadioField(
-                question.prompt,
-                choices=[
-                    SelectChoice(str(i), str(choice)) for i, choice in enumerate(question.choices)
-                ],
+                prompt,
+                choices=[SelectChoice(str(i), str(text)) for i, text in choices],
                 validators=[InputRequired(message=_l("Choose an answer."))],
             ),
         )

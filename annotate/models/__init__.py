@@ -1,7 +1,7 @@
 """Every model, re-exported so Alembic and callers see all tables from one import."""
 
 from annotate.models.annotations import Annotation, Assignment
-from annotate.models.audit import AuditEvent
+from annotate.models.audit import AuditEvent, AuditHead
 from annotate.models.enums import (
     AnnotationSource,
     AssignmentStatus,
@@ -41,6 +41,7 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "AuditEvent",
+    "AuditHead",
     "Batch",
     "BatchDecision",
     "BatchStatus",

@@ -30,3 +30,19 @@ class AuditEvent(Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.subject_type}:{self.subject_id}>"
+
+
+class AuditHead(Model):
+    """The chain's head, one row (``id`` 1): the newest event's hash and its predecessor's.
+
+    Appending an event updates this row and inserts the event in one statement; on
+    PostgreSQL the row lock orders concurrent appends (the second waits, then chains to the
+    first's hash), so the chain cannot fork. Deleting the newest events leaves the head
+    pointing at a hash no event has, which ``annotate audit verify`` reports.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[intpk]
+    prev_hash: Mapped[str64]
+    hash: Mapped[str64]

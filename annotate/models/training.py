@@ -36,6 +36,8 @@ class TrainingModule(Model):
     validity_days: Mapped[int] = mapped_column(default=365)
     attempt_limit: Mapped[int | None]
     cooldown_minutes: Mapped[int] = mapped_column(default=0)
+    #: Questions drawn for one attempt (None: every question of the pool).
+    quiz_length: Mapped[int | None]
     created_at: Mapped[timestamp]
 
     rulebook_version: Mapped[RulebookVersion | None] = relationship()
@@ -87,6 +89,11 @@ class TrainingAttempt(Model):
     passed: Mapped[bool]
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[timestamp]
+    #: The seed that drew and shuffled this attempt's questions and choices (None: the
+    #: attempt predates shuffling and asked every question in stored order).
+    seed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: ``[[question key, [choice index shown first, ...]], ...]`` in the order asked.
+    question_order: Mapped[list[Any] | None]
 
     user: Mapped[User] = relationship()
     module: Mapped[TrainingModule] = relationship()

@@ -27,6 +27,8 @@ class User(UserMixin, Model):
     #: None for accounts that cannot log in (e.g. annotators imported from Label Studio).
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    #: May create projects (and becomes their manager) without being an admin.
+    can_create_projects: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     #: True for accounts created by an import, not by a person.
     imported: Mapped[bool] = mapped_column(default=False)

@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
-    from annotate.views import (
+    from annotate.views import (  # noqa: F401  (routes of rulebooks_admin.bp)
         account,
         admin,
         annotator,
@@ -16,6 +16,8 @@ def register_blueprints(app: Flask) -> None:
         quality_self,
         reports,
         reviewer,
+        rulebook_drafts,
+        rulebook_quiz,
         rulebooks_admin,
         training,
         users,
@@ -43,6 +45,9 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import data_admin  # import, batches, quarantine
 
     app.register_blueprint(data_admin.bp)
+    from annotate.views import projects_admin  # project creation and settings
+
+    app.register_blueprint(projects_admin.bp)
     from annotate.views import api  # JSON API with personal tokens
 
     app.register_blueprint(api.bp)

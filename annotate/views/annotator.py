@@ -7,9 +7,9 @@ Submit, skip and flag are CSRF-protected POSTs; a refused action answers 4xx wit
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -34,9 +34,10 @@ from annotate.services.labeling.annotations import (
     flag_leased_item,
     submit_annotation,
 )
-from annotate.services.labeling.assignment import claim_next, skip_item
+from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
+from annotate.services.labeling.recording import skip_item
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified
 
@@ -141,10 +142,12 @@ def _label_choices(project: Project) -> list[dict[str, Any]]:
     """Labels with names and hotkeys (pairwise always offers A, B, tie, both bad)."""
     if project.task_type == TaskType.rating:
         scale = project.label_schema.get("scale", {})
-        low, high = int(scale.get("min", 1)), int(scale.get("max", 5))
+        low, high = scale.get("min", 1), scale.get("max", 5)
+        step = scale.get("step") or 1
+        values = [low + n * step for n in range(round((high - low) / step) + 1)]
+        texts = [f"{v:g}" for v in values]
         return [
-            {"key": str(v), "name": str(v), "hotkey": str(v) if 0 <= v <= 9 else ""}
-            for v in range(low, high + 1)
+            {"key": v, "name": v, "hotkey": v if len(v) == 1 and v.isdigit() else ""} for v in texts
         ]
     if project.task_type == TaskType.pairwise:
         names = {label["key"]: label for label in project.labels}
@@ -154,18 +157,29 @@ def _label_choices(project: Project) -> list[dict[str, Any]]:
             "tie": _("Tie"),
             "both_bad": _("Both bad"),
         }
-        return [
-            {"key": key, "name": names.get(key, {}).get("name") or defaults[key], "hotkey": str(n)}
-            for n, key in enumerate(defaults, start=1)
-        ]
-    return [
-        {
-            "key": label["key"],
-            "name": label.get("name") or label["key"],
-            "hotkey": str(label.get("hotkey") or ""),
-        }
-        for label in project.labels
-    ]
+        choices: list[dict[str, Any]] = []
+        for n, key in enumerate(defaults, start=1):
+            label = names.get(key, {"key": key})
+            choice = {**_shown(label), "hotkey": str(label.get("hotkey") or n)}
+            if label.get("name") in (None, "", key):  # a schema without display names
+                choice["name"] = defaults[key]
+            choices.append(choice)
+        return choices
+    return [_shown(label) for label in project.labels]
+
+
+def _shown(label: dict[str, Any]) -> dict[str, Any]:
+    """What the screen needs of a schema label: key, names (English, Chinese), hotkey, colour."""
+    shown = {
+        "key": label["key"],
+        "name": label.get("name") or label["key"],
+        "hotkey": str(label.get("hotkey") or ""),
+    }
+    if label.get("name_zh"):
+        shown["name_zh"] = label["name_zh"]
+    if isinstance(label.get("color"), int):
+        shown["color"] = label["color"]
+    return shown
 
 
 def _value_from_form(project: Project) -> Any:
@@ -182,9 +196,9 @@ def _value_from_form(project: Project) -> Any:
         return form.get("text", "")
     if task == TaskType.pairwise:
         return {"choice": form.get("choice"), "reason": form.get("reason", "")}
-    try:
-        return json.loads(form.get("spans") or "[]")
-    except json.JSONDecodeError:
+    try:  # orjson: a depth limit, so deep nesting is a refusal, not a RecursionError
+        return orjson.loads(form.get("spans") or "[]")
+    except orjson.JSONDecodeError:
         raise InvalidInput(
             _("The annotation was not saved."), [_("spans: not valid JSON")]
         ) from None

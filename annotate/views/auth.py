@@ -14,7 +14,7 @@ from annotate.database import db
 from annotate.extensions import limiter
 from annotate.forms.auth import LoginForm
 from annotate.forms.common import EmptyForm, required_text
-from annotate.services.accounts.users import get_user, note_login
+from annotate.services.accounts.users import get_user, note_failed_login, note_login
 from annotate.throttle import account_key, client_key, failed_login
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ def login():
             db.session.commit()
             logger.info("User %s logged in", user.username)
             return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
+        note_failed_login(db.session, user)
+        db.session.commit()
         flash(_("Unknown username or wrong password."), "danger")
         return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)

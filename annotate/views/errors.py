@@ -7,6 +7,7 @@ import logging
 from flask import Flask, abort, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,23 @@ def init_app(app: Flask) -> None:
             return _render(error.code, messages[error.code])
         return _render(error.code, error.description or "")
 
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        # A unique constraint refused a second row: the loser of a race the service's own
+        # check could not see (two grants of one role at once). The data is safe; say so.
+        from annotate.database import db
+
+        db.session.rollback()
+        if not _is_unique_violation(error):
+            return unhandled(error)
+        return _render(
+            409,
+            _(
+                "Someone else made the same change at the same moment; it was kept once. "
+                "Reload the page to see it."
+            ),
+        )
+
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         if isinstance(error, HTTPException):
@@ -83,3 +101,10 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return _render(500, InternalServerError.description)
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """True for a unique-constraint violation (PostgreSQL SQLSTATE 23505, SQLite's message)."""
+    if getattr(error.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(error.orig)

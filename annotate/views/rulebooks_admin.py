@@ -25,14 +25,13 @@ from annotate.access import project_for
 from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.forms.common import EmptyForm, SelectChoice, required_text
-from annotate.forms.rulebooks import DiffForm, DraftEditForm, NewDraftForm, RetryForm, RevokeForm
+from annotate.forms.rulebooks import DiffForm, NewDraftForm, RetryForm, RevokeForm
 from annotate.models import (
     Membership,
     ProjectRole,
     Qualification,
     TrainingModule,
     User,
-    VersionStatus,
 )
 from annotate.services.errors import DomainError, NotFound
 from annotate.services.rulebooks.diff import diff_versions
@@ -40,12 +39,9 @@ from annotate.services.rulebooks.versions import (
     current_version,
     find_version,
     list_versions,
-    new_draft_from,
-    update_draft,
 )
 from annotate.services.training.attempts import attempt_status
 from annotate.services.training.modules import legal_modules, module_for_version
-from annotate.services.training.publishing import publish_with_training
 from annotate.services.training.qualification import allow_retry, revoke_qualification
 from annotate.services.training.transcript import transcript_rows, write_csv
 
@@ -102,7 +98,11 @@ def history():
         )
     }
     form = DiffForm(request.args)
-    choices = [SelectChoice(v.version, f"{v.version} ({v.status.value})") for v in versions]
+    status = {"draft": _("draft"), "published": _("published"), "retired": _("retired")}
+    choices = [
+        SelectChoice(v.version, f"{v.version} ({status.get(v.status.value, v.status.value)})")
+        for v in versions
+    ]
     form.a.choices, form.b.choices = choices, list(choices)
     if versions and not request.args:
         form.b.data = versions[0].version
@@ -129,116 +129,6 @@ def show_version(version: str):
         publish_form=EmptyForm(),
         draft_form=NewDraftForm(),
     )
-
-
-@bp.route("/rulebooks/<version>/edit", methods=["GET", "POST"])
-def edit_draft(version: str):
-    """Edit a draft's Markdown; published versions are read-only."""
-    found = _version(version)
-    if found.status != VersionStatus.draft:
-        flash(
-            _(
-                "Version %(version)s is published and never changes. Start a new draft instead.",
-                version=found.version,
-            ),
-            "warning",
-        )
-        return redirect(url_for("rulebooks.show_version", version=found.version))
-    form = DraftEditForm()
-    if form.validate_on_submit():
-        try:
-            update_draft(
-                db.session,
-                found,
-                required_text(form.body).replace("\r\n", "\n"),
-                actor=current_user,
-            )
-        except DomainError as error:
-            return _error(error, "rulebooks/edit.html", version=found, form=form)
-        db.session.commit()
-        flash(_("Draft %(version)s saved.", version=found.version), "success")
-        return redirect(url_for("rulebooks.show_version", version=found.version))
-    if request.method == "GET":
-        form.body.data = found.body
-    return render_template(
-        "rulebooks/edit.html", project=g.project, version=found, form=form, problems=[]
-    ), 400 if form.errors else 200
-
-
-@bp.route("/rulebooks/<version>/publish", methods=["POST"])
-def publish(version: str):
-    """Publish a draft: immutable from now on; a major bump requires re-training."""
-    found = _version(version)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        publish_with_training(db.session, found, actor=current_user)
-    except DomainError as error:
-        return _error(
-            error,
-            "rulebooks/version.html",
-            version=found,
-            module=module_for_version(db.session, found),
-            publish_form=EmptyForm(),
-            draft_form=NewDraftForm(),
-        )
-    db.session.commit()
-    if found.requires_retraining:
-        flash(
-            _(
-                "Published %(version)s. It is a major version: every annotator must pass its "
-                "quiz before annotating again.",
-                version=found.version,
-            ),
-            "success",
-        )
-    else:
-        flash(
-            _(
-                "Published %(version)s. Annotators must acknowledge the change before "
-                "annotating again.",
-                version=found.version,
-            ),
-            "success",
-        )
-    return redirect(url_for("rulebooks.history"))
-
-
-@bp.route("/rulebooks/<version>/new-draft", methods=["POST"])
-def new_draft(version: str):
-    """Start a new draft whose text is a copy of this version."""
-    found = _version(version)
-    form = NewDraftForm()
-    if not form.validate_on_submit():  # the errors show beside the field (never flashed)
-        return render_template(
-            "rulebooks/version.html",
-            project=g.project,
-            version=found,
-            module=module_for_version(db.session, found),
-            publish_form=EmptyForm(),
-            draft_form=form,
-            problems=[],
-        ), 400
-    try:
-        draft = new_draft_from(db.session, found, required_text(form.version), actor=current_user)
-    except DomainError as error:
-        return _error(
-            error,
-            "rulebooks/version.html",
-            version=found,
-            module=module_for_version(db.session, found),
-            publish_form=EmptyForm(),
-            draft_form=form,
-        )
-    db.session.commit()
-    flash(
-        _(
-            "Draft %(version)s started; describe the change in its change_note.",
-            version=draft.version,
-        ),
-        "success",
-    )
-    return redirect(url_for("rulebooks.edit_draft", version=draft.version))
 
 
 @bp.route("/rulebooks/diff")

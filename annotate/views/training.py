@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.forms.common import required_text
-from annotate.forms.training import AcknowledgeForm, field_name, quiz_form_class
+from annotate.forms.training import AcknowledgeForm, QuizFormBase, field_name, quiz_form_class
 from annotate.markdown import clause_anchor, render_markdown
 from annotate.models import (
     Acknowledgement,
@@ -38,6 +38,7 @@ from annotate.services.errors import DomainError
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.attempts import attempt_status, submit_attempt
+from annotate.services.training.draw import DrawnQuestion, draw, new_seed, unshuffled
 from annotate.services.training.gate import gate_status
 from annotate.services.training.modules import (
     legal_modules,
@@ -150,7 +151,6 @@ def take_quiz(module_id: int):
     module = db.get_or_404(TrainingModule, module_id)
     project = _check_module_access(module)
     back = url_for("training.read_module", module_id=module.id)
-    form = quiz_form_class(module)()
     if request.method == "GET":
         status = attempt_status(db.session, current_user, module, project)
         if not status.can_attempt:
@@ -161,17 +161,19 @@ def take_quiz(module_id: int):
                 status=status,
                 text=module_text(module),
             ), 409
+        seed = new_seed()
+        drawn = draw(module, seed)
+        form = _quiz_form(drawn)
         form.token.data = _serializer().dumps(
             {
                 "m": module.id,
                 "u": current_user.id,
                 "n": secrets.token_hex(16),
                 "t": utcnow().isoformat(),
+                "s": seed,
             }
         )
-        return render_template(
-            "training/quiz.html", module=module, project=project, form=form, field_name=field_name
-        )
+        return _quiz_page(module, project, form, drawn)
     try:
         token = _serializer().loads(request.form.get("token", ""))
     except BadSignature:
@@ -179,15 +181,16 @@ def take_quiz(module_id: int):
     if token.get("m") != module.id or token.get("u") != current_user.id:
         abort(400, _("This quiz form belongs to another quiz or user. Start the quiz again."))
     nonce = token["n"]
+    seed = token.get("s")
+    drawn = draw(module, seed) if isinstance(seed, int) else unshuffled(module)
+    form = _quiz_form(drawn)
     earlier = db.session.scalar(sa.select(TrainingAttempt).where(TrainingAttempt.token == nonce))
     if earlier is not None:
         flash(_("This quiz was already submitted; here is your result."), "warning")
         return redirect(url_for("training.show_attempt", attempt_id=earlier.id))
     if not form.validate_on_submit():
-        return render_template(
-            "training/quiz.html", module=module, project=project, form=form, field_name=field_name
-        ), 400
-    answers = {q.key: form[field_name(q.key)].data for q in module.questions}
+        return _quiz_page(module, project, form, drawn), 400
+    answers = {d.question.key: form[field_name(d.question.key)].data for d in drawn}
     from datetime import datetime
 
     try:
@@ -198,11 +201,27 @@ def take_quiz(module_id: int):
             answers,
             token=nonce,
             started_at=datetime.fromisoformat(token["t"]),
+            seed=seed if isinstance(seed, int) else None,
         )
     except DomainError as error:
         return _refused(error, back)
     db.session.commit()
     return redirect(url_for("training.show_attempt", attempt_id=attempt.id))
+
+
+def _quiz_form(drawn: list[DrawnQuestion]) -> QuizFormBase:
+    return quiz_form_class((d.question.key, d.question.prompt, d.shown_choices) for d in drawn)()
+
+
+def _quiz_page(module: TrainingModule, project, form: QuizFormBase, drawn: list[DrawnQuestion]):
+    return render_template(
+        "training/quiz.html",
+        module=module,
+        project=project,
+        form=form,
+        drawn=drawn,
+        field_name=field_name,
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -214,8 +233,13 @@ def show_attempt(attempt_id: int):
     module = attempt.module
     clauses = module_clauses(module)
     graded = (attempt.answers or {}).get("questions", {})
+    by_key = {q.key: q for q in module.questions}
+    asked = [str(entry[0]) for entry in attempt.question_order or []] or list(by_key)
     results, reread = [], {}
-    for question in module.questions:
+    for key in asked:
+        question = by_key.get(key)
+        if question is None:
+            continue
         mark = graded.get(question.key, {})
         results.append(
             {
@@ -227,6 +251,9 @@ def show_attempt(attempt_id: int):
         )
         if not mark.get("correct") and question.clause_key in clauses:
             reread[question.clause_key] = clauses[question.clause_key]
+    # The right choices and explanations only once they can no longer be used to pass:
+    # after passing, or when no attempt is left.
+    reveal = attempt.passed or (attempt_status(db.session, attempt.user, module).attempts_left == 0)
     project = project_of(module)
     gate = gate_status(db.session, attempt.user, project) if project else None
     return render_template(
@@ -235,6 +262,7 @@ def show_attempt(attempt_id: int):
         module=module,
         results=results,
         reread=list(reread.values()),
+        reveal=reveal,
         gate=gate,
         project=project,
         clause_anchor=clause_anchor,

@@ -200,7 +200,6 @@ def end_sessions(user_id: int):
         "user",
         user.id,
         actor=current_user,
-        details={"username": user.username},
     )
     db.session.commit()
     flash(_("%(name)s has been logged out everywhere.", name=user.username), "success")

@@ -27,8 +27,14 @@ PAGES = {
         "/review/calibration/",
         "/admin/audit/",
         "/projects/demo/members/",
+        "/admin/projects/demo/settings",
     ],
-    "admin": ["/admin/users/", "/account/"],
+    "admin": [
+        "/admin/users/",
+        "/account/",
+        "/admin/projects/new",
+        "/admin/projects/new/content_safety",
+    ],
 }
 
 

@@ -7,17 +7,53 @@ from __future__ import annotations
 from tests.browser.conftest import log_in
 
 
-def _answer_quiz(page, answers: list[int] | None) -> None:
-    """Pick ``answers[i]`` for question i (all first choices when None), then submit."""
+def _answer_quiz(page, answers: dict[str, int], *, right: bool = True) -> None:
+    """Answer every question shown (drawn and shuffled per attempt): the choice whose stored
+    index is ``answers[key]`` when ``right``, another one otherwise; then submit."""
     questions = page.locator("#quiz-form fieldset")
     for index in range(questions.count()):
-        choice = answers[index] if answers else 0
-        questions.nth(index).locator("input[type=radio]").nth(choice).check()
+        fieldset = questions.nth(index)
+        key = fieldset.get_attribute("id").removeprefix("question-")
+        if right:
+            fieldset.locator(f"input[type=radio][value='{answers[key]}']").check()
+        else:
+            fieldset.locator(f"input[type=radio]:not([value='{answers[key]}'])").first.check()
     page.click("#quiz-form input[type=submit]")
     page.wait_for_selector("#quiz-outcome")
 
 
-def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_server, screenshot):
+def _answers(db, version: str) -> dict[str, int]:
+    """The right answer of every question of the demo's rulebook ``version`` (from the
+    database: the result page does not show them after a failed attempt)."""
+    import sqlalchemy as sa
+
+    from annotate.models import QuizQuestion, RulebookVersion, TrainingModule
+
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(QuizQuestion.key, QuizQuestion.answer)
+        .join(TrainingModule, TrainingModule.id == QuizQuestion.module_id)
+        .join(RulebookVersion, RulebookVersion.id == TrainingModule.rulebook_version_id)
+        .where(RulebookVersion.version == version)
+    )
+    return {key: int(answer) for key, answer in rows}
+
+
+def _shoot_elsewhere(browser, base, screenshot, url, name, user="ann1"):
+    """Shoot ``url`` as ``user`` in Chinese (1280 and 390 px) and English at 390 px, with no
+    horizontal overflow."""
+    for locale, width in (("zh-CN", 1280), ("zh-CN", 390), ("en-US", 390)):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        log_in(page, base, user)
+        page.wait_for_url(f"{base}/annotate/")
+        page.goto(url)
+        screenshot(page, f"{name}-{locale[:2]}-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+        context.close()
+
+
+def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_server, screenshot, db):
     base = live_server
     manager = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     mpage = manager.new_page()
@@ -35,6 +71,10 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     screenshot(mpage, "rulebook-version-2.0.0-draft")
     mpage.goto(f"{base}/admin/projects/demo/rulebooks/")
     mpage.click("tr[data-version='2.0.0'] .publish-button")
+    mpage.wait_for_selector("#publish-form")
+    assert "Annotators must re-train." in mpage.locator("#publish-consequence").inner_text()
+    mpage.check("#publish-form input[name=confirm]")
+    mpage.click("#publish-form button[type=submit]")
     mpage.wait_for_selector(".alert-success")
     assert "major version" in mpage.locator(".alert-success").inner_text()
 
@@ -53,16 +93,15 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     page.click("#start-quiz")
     page.wait_for_selector("#quiz-form")
     screenshot(page, "training-quiz")
-    _answer_quiz(page, None)
+    _shoot_elsewhere(browser, base, screenshot, page.url, "training-quiz")
+    answers = _answers(db, "2.0.0")
+    _answer_quiz(page, answers, right=False)
     assert "Not passed." in page.locator("#quiz-outcome").inner_text()
     assert page.locator("#reread h3").count() >= 1
+    assert page.locator("#answers-hidden").is_visible()  # which were wrong, not the answers
+    assert page.locator(".result-question[data-answer]").count() == 0
     screenshot(page, "training-result-failed")
-    answers = [
-        int(a)
-        for a in page.locator(".result-question").evaluate_all(
-            "els => els.map(e => e.dataset.answer)"
-        )
-    ]
+    _shoot_elsewhere(browser, base, screenshot, page.url, "training-result-failed")
 
     page.click("text=Back to my training: see what to do next")
     assert page.locator("#project-demo .gate-status").get_attribute("data-step") == "training"
@@ -110,7 +149,11 @@ def test_minor_revision_needs_a_signed_acknowledgement(browser, live_server, scr
     screenshot(mpage, "rulebook-edit-draft")
     mpage.click("#edit-form input[type=submit]")
     mpage.wait_for_selector("text=Draft 1.1.0 saved.")
-    mpage.click("form[action$='/1.1.0/publish'] button")
+    mpage.click("#publish-link")
+    mpage.wait_for_selector("#publish-form")
+    assert "Annotators only acknowledge." in mpage.locator("#publish-consequence").inner_text()
+    mpage.check("#publish-form input[name=confirm]")
+    mpage.click("#publish-form button[type=submit]")
     mpage.wait_for_selector(".alert-success")
     assert "acknowledge" in mpage.locator(".alert-success").inner_text()
 

@@ -28,14 +28,19 @@ def test_user_create_prompts_for_password(runner, db):
 
 
 def test_user_create_existing_name_fails_cleanly(runner, make_user):
-    make_user("carol")
-    result = runner.invoke(args=["user", "create", "carol", "--password-stdin"], input="pw12\n")
+    make_user("carol", admin=True)
+    result = runner.invoke(
+        args=["--as", "carol", "user", "create", "carol", "--password-stdin"], input="pw12\n"
+    )
     assert result.exit_code == 1
     assert "already exists" in result.output
     assert "Traceback" not in result.output
 
 
-def test_project_create_with_labels_and_scale(runner, db):
+def test_project_create_with_labels_and_scale(runner, db, make_user):
+    make_user("root", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "root"}
+    make_user("boss")
     result = runner.invoke(
         args=[
             "project",
@@ -47,6 +52,8 @@ def test_project_create_with_labels_and_scale(runner, db):
             "single_label",
             "--labels",
             "pos,neg,neu",
+            "--manager",
+            "boss",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -64,6 +71,8 @@ def test_project_create_with_labels_and_scale(runner, db):
             "rating",
             "--scale",
             "1-5",
+            "--manager",
+            "boss",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -72,7 +81,10 @@ def test_project_create_with_labels_and_scale(runner, db):
     assert stars.measurement_level.value == "ordinal"
 
 
-def test_project_create_bad_input_fails_cleanly(runner, db):
+def test_project_create_bad_input_fails_cleanly(runner, db, make_user):
+    make_user("root", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "root"}
+    make_user("boss")
     cases = [
         [
             "project",
@@ -89,9 +101,9 @@ def test_project_create_bad_input_fails_cleanly(runner, db):
         ["project", "create", "badscale", "--name", "x", "--task-type", "rating", "--scale", "5-1"],
     ]
     for args in cases:
-        result = runner.invoke(args=args)
+        result = runner.invoke(args=[*args, "--manager", "boss"])
         assert result.exit_code == 1, args
-        assert "Error:" in result.output
+        assert "Error:" in result.output and "--as" not in result.output
     bad_type = runner.invoke(args=["project", "create", "x", "--name", "x", "--task-type", "essay"])
     assert bad_type.exit_code == 2
     assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 0

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from annotate.demo.seed import DEMO_USERS, seed_demo
 from annotate.models import Annotation, Item, Project, RulebookVersion, User, VersionStatus
-from annotate.services.audit import verify_chain
+from annotate.services.audit_checks import verify_chain
 from tests.factories import free_slots_out_of_step
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from annotate.models import AuditEvent
-from annotate.services.audit import GENESIS, record_event, verify_chain
+from annotate.services.audit import GENESIS, record_event
+from annotate.services.audit_checks import verify_chain
 
 
 def test_events_chain_and_verify(db):

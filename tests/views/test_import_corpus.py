@@ -81,7 +81,9 @@ def test_upload_page_refuses(db, client, login, target, name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_cli_refuses(db, runner, target, name):
-    result = runner.invoke(args=["import", "odd", str(CORPUS / name), "--batch", "b"])
+    result = runner.invoke(
+        args=["--as", "boss", "import", "odd", str(CORPUS / name), "--batch", "b"]
+    )
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception

@@ -101,6 +101,27 @@ def test_bad_values_and_double_submits_get_4xx_and_write_nothing(setup, client, 
     )
 
 
+@pytest.mark.parametrize(
+    ("task", "data", "named"),
+    [
+        ("span", {"spans": "[" * 100_000 + "]" * 100_000}, "spans"),
+        ("text", {"text": "A NUL \x00 inside"}, "NUL"),
+        ("pairwise", {"choice": "A", "reason": "why\x00"}, "reason"),
+    ],
+)
+def test_unstorable_values_get_400_on_every_database(task, data, named, setup, client, login, db):
+    """Deep nesting and text PostgreSQL cannot store (NUL) are refusals,
+    never a RecursionError or a DataError 500."""
+    project, _ = setup(task)
+    login("labeler")
+    client.get(f"/annotate/{project.slug}")
+    assignment = db.session.scalar(sa.select(Assignment))
+    response = client.post(f"/annotate/{project.slug}/{assignment.id}/submit", data=data)
+    assert response.status_code == 400
+    assert named in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == 0
+
+
 def test_someone_elses_lease_is_refused(setup, client, login, make_user, db):
     project, _ = setup("single_label")
     from annotate.models import Membership

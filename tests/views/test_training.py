@@ -54,7 +54,9 @@ def test_quiz_flow_fail_then_pass(db, client, login, world):
     assert response.status_code == 302
     result = client.get(response.headers["Location"])
     assert "Not passed." in result.text and "Clauses to re-read" in result.text
-    assert module.questions[0].explanation.split("(")[0].strip()[:30] in result.text
+    # After a failed attempt with attempts left: which questions were wrong, not the answers.
+    assert module.questions[0].explanation.split("(")[0].strip()[:30] not in result.text
+    assert 'id="answers-hidden"' in result.text and "data-answer" not in result.text
     again = client.post(
         f"/annotate/training/modules/{module.id}/quiz",
         data={"token": token, **{f"q_{k}": "0" for k in right}},
@@ -65,6 +67,7 @@ def test_quiz_flow_fail_then_pass(db, client, login, world):
     _, response = _quiz_post(client, module.id, right)
     result = client.get(response.headers["Location"])
     assert "Passed." in result.text and "You may annotate in" in result.text
+    assert module.questions[0].explanation.split("(")[0].strip()[:30] in result.text
     assert "You may annotate." in client.get("/annotate/training/").text
 
 
@@ -152,17 +155,39 @@ def test_edit_draft_refuses_bad_input_and_renders_inert_html(db, client, login, 
     page = client.get("/admin/projects/senti/rulebooks/2.0.0")
     assert "<script>alert(1)" not in page.text and "onerror" not in page.text
     assert "javascript:" not in page.text
-    refused = client.post("/admin/projects/senti/rulebooks/2.0.0/publish")
-    assert refused.status_code == 400 and "missing required section" in refused.text
+    assert "the required section(s) ## Method are missing" in page.text  # warned on save
+    confirm = client.get("/admin/projects/senti/rulebooks/2.0.0/publish")
+    assert confirm.status_code == 200 and "missing required section" in confirm.text
+    db.session.rollback()
+    v2_sha = db.session.get(type(v2), v2.id).sha256
+    refused = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/publish", data={"sha256": v2_sha, "confirm": "y"}
+    )
+    # a failed publish goes back to the confirmation page (GET), the error shown there
+    assert refused.status_code == 303 and refused.headers["Location"].endswith("/2.0.0/publish")
+    assert "missing required section" in client.get(refused.headers["Location"]).text
     db.session.rollback()
     fixed = client.post(
         "/admin/projects/senti/rulebooks/2.0.0/edit",
         data={"body": evil.replace("## Methods", "## Method")},
     )
     assert fixed.status_code == 302
-    published = client.post("/admin/projects/senti/rulebooks/2.0.0/publish", follow_redirects=True)
+    db.session.rollback()
+    v2_sha = db.session.get(type(v2), v2.id).sha256
+    unconfirmed = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/publish", data={"sha256": v2_sha}
+    )
+    assert unconfirmed.status_code == 400 and "Tick the box" in unconfirmed.text
+    published = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/publish",
+        data={"sha256": v2_sha, "confirm": "y"},
+        follow_redirects=True,
+    )
     assert "major version" in published.text
-    assert client.post("/admin/projects/senti/rulebooks/2.0.0/publish").status_code == 409
+    again = client.post(
+        "/admin/projects/senti/rulebooks/2.0.0/publish", data={"sha256": v2_sha, "confirm": "y"}
+    )
+    assert again.status_code == 303  # already published: back to the version, nothing changes
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"rulebook.edit", "rulebook.publish"} <= actions
 

@@ -5,7 +5,7 @@ reset-password``) and a bulk import now issue a temporary password and set this 
 the user has chosen a new password, every page sends them to the change-password page.
 
 Revision ID: members1
-Revises: 0006
+Revises: setup1
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'members1'
-down_revision = '0006'
+down_revision = 'setup1'
 branch_labels = None
 depends_on = None
 

@@ -78,15 +78,16 @@ def create_user(
         "user",
         user.id,
         actor=actor,
-        details={"username": username, "admin": is_admin, "imported": imported},
+        details={"admin": is_admin, "imported": imported},
     )
     return user
 
 
 def note_login(session: Session, user: User) -> None:
-    """Record a successful login."""
+    """Record a successful login (an audit event)."""
     user.last_login_at = utcnow()
     session.flush()
+    record_event(session, "user.login", "user", user.id, actor=user)
 
 
 def temporary_password() -> str:
@@ -177,3 +178,9 @@ def set_new_password(session: Session, user: User, password: str) -> None:
     user.end_sessions()
     session.flush()
     record_event(session, "user.password_change", "user", user.id, actor=user)
+
+
+def note_failed_login(session: Session, user: User | None) -> None:
+    """Record a refused login: on the account when the name is one (the name typed is not
+    kept otherwise: it may be someone's password typed in the wrong field)."""
+    record_event(session, "user.login_failed", "user", user.id if user else "")

@@ -35,12 +35,9 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import WORKABLE, release_slot, slot_change, target_expr
 from annotate.services.labeling.clauses import published_clauses
-from annotate.services.labeling.fastpath import (
-    add_inserted,
-    expire_loaded,
-    set_loaded_if_present,
-)
+from annotate.services.labeling.fastpath import expire_loaded, set_loaded_if_present
 from annotate.services.labeling.leases import LeaseError, get_lease, read_lease_and_gate
+from annotate.services.labeling.recording import insert_annotation
 from annotate.services.projects.values import normalise_value
 
 # Built once (a statement costs more to build in Python than the database takes to run it),
@@ -116,21 +113,25 @@ def submit_annotation(
     if changed != 1:
         raise LeaseError(_l("This item was already submitted; nothing was changed."))
     set_loaded_if_present(session, Assignment, lease.id, "status", AssignmentStatus.submitted)
-    annotation = add_inserted(
+    annotation = insert_annotation(
         session,
-        Annotation,
-        item_id=lease.item_id,
-        annotator_id=user.id,
-        assignment_id=lease.id,
-        rulebook_version_id=version.id,
-        value=normalised,
-        clause_keys=keys,
-        source=source,
-        started_at=now - timedelta(milliseconds=duration_ms),
-        submitted_at=now,
-        duration_ms=duration_ms,
-        is_current=True,
-        superseded_by_id=None,
+        user,
+        project.id,
+        {
+            "item_id": lease.item_id,
+            "annotator_id": user.id,
+            "assignment_id": lease.id,
+            "rulebook_version_id": version.id,
+            "value": normalised,
+            "clause_keys": keys,
+            "source": source,
+            "started_at": now - timedelta(milliseconds=duration_ms),
+            "submitted_at": now,
+            "duration_ms": duration_ms,
+            "is_current": True,
+            "superseded_by_id": None,
+        },
+        reannotation=bool(lease.reannotation),
     )
     superseded = (
         cast(

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from annotate.database import Session, utcnow
@@ -41,9 +40,8 @@ from annotate.models import (
     Project,
     User,
 )
-from annotate.services.errors import InvalidInput
 from annotate.services.labeling.fastpath import add_inserted, set_loaded
-from annotate.services.labeling.leases import LeaseError, get_lease, with_item
+from annotate.services.labeling.leases import with_item
 from annotate.services.training.gate import (
     NOW,
     PROJECT_ID,
@@ -373,28 +371,3 @@ def claim_next(
         session.execute(_SERVED, {"membership": facts.membership_id})
         return Claim(assignment, version, resumed=False)
     return None
-
-
-def skip_item(
-    session: Session,
-    assignment_id: int,
-    user: User,
-    project: Project,
-    reason: str,
-    *,
-    now: datetime | None = None,
-) -> Assignment:
-    """Give the item back with a reason; the annotator will not get it again.
-
-    :raises InvalidInput: no reason given.
-    """
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
-    assignment = get_lease(session, assignment_id, user, project, now=now)
-    if not release_slot(
-        session, project, assignment.id, assignment.item_id, AssignmentStatus.skipped, reason[:2000]
-    ):
-        raise LeaseError(_l("This item is no longer leased to you; nothing was changed."))
-    session.expire_all()
-    return assignment

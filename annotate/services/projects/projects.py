@@ -6,11 +6,14 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from annotate.database import Session
-from annotate.models import MeasurementLevel, Project, RulebookKind, TaskType, User
+from annotate.models import MeasurementLevel, Project, ProjectRole, RulebookKind, TaskType, User
+from annotate.services.accounts.users import add_membership
 from annotate.services.audit import record_event
-from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.span, TaskType.pairwise}
@@ -64,6 +67,30 @@ def build_label_schema(
     return {}
 
 
+def may_create_projects(user: User) -> bool:
+    """True if ``user`` may create projects: an admin or a holder of the project-creator
+    permission."""
+    return bool(user.is_admin or user.can_create_projects)
+
+
+def check_slug(session: Session, slug: str) -> None:
+    """Refuse a malformed or taken slug.
+
+    :raises InvalidInput: the slug is malformed.
+    :raises Conflict: a project has it already.
+    """
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            _l(
+                "Invalid slug %(slug)s: 1-63 lower-case letters, digits and -, starting with "
+                "a letter or digit.",
+                slug=repr(slug),
+            )
+        )
+    if session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None:
+        raise Conflict(_l("Project %(slug)s already exists.", slug=repr(slug)))
+
+
 def create_project(
     session: Session,
     slug: str,
@@ -72,17 +99,25 @@ def create_project(
     *,
     labels: list[str] | None = None,
     scale: str | None = None,
+    label_schema: dict[str, Any] | None = None,
     rulebook_kind: RulebookKind = RulebookKind.functional,
     actor: User | None = None,
+    manager: User | None = None,
     **settings: Any,
 ) -> Project:
     """Create a project with its label schema and quality settings.
 
+    ``label_schema`` (checked by :func:`annotate.services.projects.schema.check_schema`)
+    replaces ``labels``/``scale``. ``manager`` becomes the project's manager; when it is also
+    the ``actor`` it must be allowed to create projects (:func:`may_create_projects`).
+
     :raises InvalidInput: bad slug, task type, labels or scale.
     :raises Conflict: the slug is taken.
+    :raises PermissionDenied: the acting manager may not create projects.
     """
-    if not SLUG_RE.match(slug):
-        raise InvalidInput(f"Invalid slug {slug!r}: lower-case letters, digits and -.")
+    if manager is not None and manager is actor and not may_create_projects(manager):
+        raise PermissionDenied(_l("You may not create projects."))
+    check_slug(session, slug)
     try:
         task_type = TaskType(task_type)
     except ValueError:
@@ -90,14 +125,16 @@ def create_project(
             f"Unknown task type {task_type!r}; choose one of "
             + ", ".join(t.value for t in TaskType)
         ) from None
-    if session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None:
-        raise Conflict(f"Project {slug!r} already exists.")
     level = MeasurementLevel.ordinal if task_type == TaskType.rating else MeasurementLevel.nominal
     project = Project(
         slug=slug,
         name=name,
         task_type=task_type,
-        label_schema=build_label_schema(task_type, labels, scale),
+        label_schema=(
+            label_schema
+            if label_schema is not None
+            else build_label_schema(task_type, labels, scale)
+        ),
         measurement_level=settings.pop("measurement_level", level),
         rulebook_kind=rulebook_kind,
         **settings,
@@ -106,8 +143,12 @@ def create_project(
         from annotate.models import SampleMethod
 
         project.default_sample_method = SampleMethod.all
-    session.add(project)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent create of the same slug: a refusal
+            session.add(project)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(_l("Project %(slug)s already exists.", slug=repr(slug))) from None
     record_event(
         session,
         "project.create",
@@ -115,6 +156,31 @@ def create_project(
         project.id,
         actor=actor,
         project_id=project.id,
-        details={"slug": slug, "task_type": task_type.value, "schema": project.label_schema},
+        details={
+            "slug": slug,
+            "task_type": task_type.value,
+            "schema": project.label_schema,
+            "manager": manager.username if manager is not None else None,
+        },
     )
+    if manager is not None:
+        add_membership(session, manager, project, ProjectRole.manager, actor=actor)
     return project
+
+
+def set_project_creator(
+    session: Session, user: User, allowed: bool, *, actor: User | None = None
+) -> None:
+    """Give ``user`` the global project-creator permission, or take it away (audited)."""
+    if user.can_create_projects == allowed:
+        return
+    user.can_create_projects = allowed
+    session.flush()
+    record_event(
+        session,
+        "user.project_creator",
+        "user",
+        user.id,
+        actor=actor,
+        details={"username": user.username, "old": not allowed, "new": allowed},
+    )

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from annotate.models import Project, TaskType
+from annotate.services.data.formats import text_problem
 
 #: Payload fields each task type requires (all must be non-empty strings).
 REQUIRED_FIELDS: dict[TaskType, tuple[str, ...]] = {
@@ -97,6 +98,8 @@ def normalise_value(
             return None, [f"{field}: must be a non-empty text"]
         if len(value) > MAX_TEXT:
             return None, [f"{field}: longer than {MAX_TEXT} characters"]
+        if problem := text_problem(value):
+            return None, [f"{field}: {problem}"]
         return value.strip(), []
     if task == TaskType.pairwise:
         return _normalise_pairwise(value, field)
@@ -134,6 +137,8 @@ def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
         return None, [f"{field}.reason: must be a text"]
     if len(reason) > MAX_TEXT:
         return None, [f"{field}.reason: longer than {MAX_TEXT} characters"]
+    if problem := text_problem(reason):
+        return None, [f"{field}.reason: {problem}"]
     result = {"choice": choice}
     if reason.strip():
         result["reason"] = reason.strip()

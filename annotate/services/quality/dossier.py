@@ -37,7 +37,8 @@ from annotate.models import (
     TrainingModule,
     User,
 )
-from annotate.services.audit import record_event, verify_chain
+from annotate.services.audit import record_event
+from annotate.services.audit_checks import chain_status
 from annotate.services.quality.metrics_csv import metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
 
@@ -307,7 +308,7 @@ def build_dossier(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     report = compute_report(session, project, options)
-    chain = verify_chain(session)
+    chain = chain_status(session)
     tables = _sections(session, project)
     files: dict[str, str] = {"metrics.csv": metrics_csv(report)}
     for name, rows in tables.items():

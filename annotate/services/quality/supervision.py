@@ -65,8 +65,11 @@ def find_breaches(report: ProjectReport) -> list[Breach]:
     return out
 
 
-def raise_alerts(session: Session, report: ProjectReport) -> list[SupervisionEvent]:
-    """Record an alert for every new breach (one open alert per annotator and metric)."""
+def raise_alerts(
+    session: Session, report: ProjectReport, *, actor: User | None = None
+) -> list[SupervisionEvent]:
+    """Record an alert for every new breach (one open alert per annotator and metric);
+    ``actor`` is who ran the check (None: the system)."""
     created = []
     for breach in find_breaches(report):
         open_alert = session.scalar(
@@ -96,6 +99,7 @@ def raise_alerts(session: Session, report: ProjectReport) -> list[SupervisionEve
             },
             reason=f"{breach.description} {breach.value:.3f} is below the threshold "
             f"{breach.threshold:.3f} (n = {breach.n})",
+            created_by_id=actor.id if actor else None,
         )
         session.add(event)
         session.flush()
@@ -104,6 +108,7 @@ def raise_alerts(session: Session, report: ProjectReport) -> list[SupervisionEve
             "supervision.alert",
             "user",
             breach.user_id,
+            actor=actor,
             project_id=report.project.id,
             details={
                 "metric": breach.metric,

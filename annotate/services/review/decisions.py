@@ -41,7 +41,7 @@ from annotate.models import (
     User,
     Verdict,
 )
-from annotate.services.audit import record_event
+from annotate.services.audit import content_ref, record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import slot_change
 from annotate.services.locks import lock_row
@@ -233,7 +233,7 @@ def decide_batch(
         batch.id,
         actor=actor,
         project_id=project_id,
-        details=details,
+        details={**details, "content": content_ref("batch_decisions", row)},
     )
     return row
 

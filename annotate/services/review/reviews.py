@@ -35,7 +35,7 @@ from annotate.models import (
     User,
     Verdict,
 )
-from annotate.services.audit import record_event
+from annotate.services.audit import content_ref, record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from annotate.services.locks import lock_row
 from annotate.services.projects.values import normalise_value
@@ -298,6 +298,7 @@ def record_review(
             "error_type": error_type,
             "clause_key": clause_key,
             "calibration": sampled.is_calibration,
+            "content": content_ref("reviews", review),
         },
     )
     return review, True

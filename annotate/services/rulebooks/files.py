@@ -8,10 +8,11 @@ with their training modules), so this package never depends on training.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from annotate.services.errors import InvalidInput
-from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook_file
+from annotate.services.rulebooks.parsing import SEMVER_RE, ParsedRulebook, parse_rulebook_file
 from annotate.services.rulebooks.quizzes import ParsedQuiz, parse_quiz_file, quiz_path_for
 
 
@@ -66,3 +67,43 @@ def load_sources(path: Path) -> list[tuple[ParsedRulebook, ParsedQuiz | None]]:
         raise InvalidInput(f"{path}: nothing imported", problems)
     loaded.sort(key=lambda pair: tuple(int(p) for p in pair[0].version.split(".")))
     return loaded
+
+
+@dataclass(frozen=True)
+class Template:
+    """A shipped rulebook a project's first rulebook can start from (newest version)."""
+
+    key: str
+    title: str
+    path: Path
+    quiz_path: Path | None
+
+
+def rulebook_templates(guidelines: Path) -> list[Template]:
+    """The newest version of every rulebook under ``guidelines`` (the legal module aside)."""
+    templates = []
+    for folder in (
+        sorted(p for p in guidelines.iterdir() if p.is_dir()) if guidelines.is_dir() else []
+    ):
+        files = []
+        for file in folder.glob("v*.md"):
+            match = SEMVER_RE.match(file.stem[1:])
+            if match:
+                files.append((tuple(int(n) for n in match.groups()), file))
+        if not files:
+            continue
+        newest = max(files)[1]
+        try:
+            parsed = parse_rulebook_file(newest)
+        except (InvalidInput, OSError, UnicodeDecodeError):
+            continue
+        quiz = quiz_path_for(newest)
+        templates.append(
+            Template(
+                folder.name,
+                str(parsed.front_matter.get("title", folder.name)),
+                newest,
+                quiz if quiz.is_file() else None,
+            )
+        )
+    return templates

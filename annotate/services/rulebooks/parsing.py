@@ -171,6 +171,17 @@ def parse_rulebook(text: str, source: str = "<text>", *, strict: bool = True) ->
     return ParsedRulebook(front_matter=meta, body=text, clauses=body.clauses, source=source)
 
 
+def missing_parts(text: str) -> tuple[list[str], bool]:
+    """The required sections ``text`` lacks, and whether it has no numbered clause (what
+    publishing will refuse); for the warning shown when a draft is saved."""
+    try:
+        _, start = _split_front_matter(text, "<draft>")
+    except InvalidInput:
+        return list(REQUIRED_SECTIONS), True
+    body = _read_body(text.splitlines(), start, "<draft>")
+    return [name for name in REQUIRED_SECTIONS if name not in body.sections], not body.clauses
+
+
 def split_body(text: str) -> str:
     """Return the Markdown after the front matter (what a reader sees)."""
     lines = text.splitlines()

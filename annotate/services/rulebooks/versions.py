@@ -21,7 +21,9 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.locks import lock_row
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
+from annotate.services.rulebooks.bump import bump_problem, project_label_problem
 from annotate.services.rulebooks.parsing import SEMVER_RE, ParsedRulebook, parse_rulebook
 
 
@@ -227,22 +229,29 @@ def publish_version(
     :raises Conflict: the version is not a draft, or is older than a published one.
     :raises InvalidInput: the source lacks what a publishable rulebook needs.
     """
+    # One publication per rulebook at a time: a second publisher waits here, then sees the
+    # first one's version (and this version's status) as committed.
+    rulebook = lock_row(session, version.rulebook)
+    session.refresh(version)
     if version.status != VersionStatus.draft:
         raise Conflict(
             f"Version {version.version} is {version.status.value}; published versions never change."
         )
-    parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
-    previous = [
-        v
-        for v in version.rulebook.versions
-        if v.status == VersionStatus.published and v.id != version.id
-    ]
+    parse_rulebook(version.body, f"{rulebook.key} {version.version}", strict=True)
+    previous = session.scalars(
+        sa.select(RulebookVersion).where(
+            RulebookVersion.rulebook_id == rulebook.id,
+            RulebookVersion.status == VersionStatus.published,
+            RulebookVersion.id != version.id,
+        )
+    ).all()
     newest = max(((v.major, v.minor, v.patch) for v in previous), default=None)
     if newest is not None and newest >= (version.major, version.minor, version.patch):
         raise Conflict(
             f"Version {version.version} is not newer than the published "
             f"{'.'.join(map(str, newest))}; import a higher version."
         )
+    check_publishable(version)
     version.requires_retraining = newest is None or newest[0] < version.major
     version.status = VersionStatus.published
     version.sha256 = _sha256(version.body)
@@ -267,6 +276,29 @@ def publish_version(
         details=details,
     )
     return version
+
+
+def check_publishable(version: RulebookVersion) -> None:
+    """Refuse a version whose number is too small for its changes (a minor or patch version
+    that changes labels, the task type or a clause's decision), and an acknowledge-only
+    version whose labels are not the project's.
+
+    :raises InvalidInput: naming why.
+    """
+    problem = bump_problem(version)
+    if problem is None and not _requires_retraining(version):
+        problem = project_label_problem(version, version.rulebook.project)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
+def _requires_retraining(version: RulebookVersion) -> bool:
+    published = [
+        v.major
+        for v in version.rulebook.versions
+        if v.status == VersionStatus.published and v.id != version.id
+    ]
+    return not published or max(published) < version.major
 
 
 def find_version(session: Session, project: Project, version: str) -> RulebookVersion:

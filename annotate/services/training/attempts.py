@@ -21,6 +21,7 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.locks import lock_row
 from annotate.services.rulebooks.versions import current_version
+from annotate.services.training.draw import draw, recorded_order, unshuffled
 from annotate.services.training.modules import (
     Policy,
     legal_modules,
@@ -139,12 +140,15 @@ def submit_attempt(
     started_at: datetime,
     now: datetime | None = None,
     max_minutes: int = QUIZ_MAX_MINUTES,
+    seed: int | None = None,
 ) -> TrainingAttempt:
     """Grade a submitted quiz, record the attempt and, if passed, grant the qualification.
 
     :param answers: question key → index of the chosen answer.
     :param token: the one-time token of the quiz form (a second submission is refused).
     :param started_at: when the quiz form was issued (from the signed token).
+    :param seed: the seed that drew the questions shown (from the signed token); only those
+        are graded, and the seed and order are recorded. None: every question, in order.
     :raises Conflict: already submitted, expired, superseded, limit or cool-down reached.
     :raises InvalidInput: a question is unanswered or an answer is out of range.
     """
@@ -168,8 +172,9 @@ def submit_attempt(
     status = attempt_status(session, user, module, project, now=now)
     if not status.can_attempt:
         raise Conflict(refusal_message(status))
+    drawn = draw(module, seed) if seed is not None else unshuffled(module)
     problems, graded, correct = [], {}, 0
-    for number, question in enumerate(module.questions, start=1):
+    for number, question in enumerate((d.question for d in drawn), start=1):
         given = answers.get(question.key)
         try:
             index = int(given) if given is not None and given != "" else None
@@ -183,7 +188,7 @@ def submit_attempt(
         graded[question.key] = {"given": index, "correct": ok}
     if problems:
         raise InvalidInput("Answer every question before submitting.", problems)
-    score = correct / len(module.questions)
+    score = correct / len(drawn)
     passed = score >= status.policy.pass_mark - 1e-9
     attempt = TrainingAttempt(
         user_id=user.id,
@@ -195,6 +200,8 @@ def submit_attempt(
         passed=passed,
         started_at=started_at,
         submitted_at=now,
+        seed=seed,
+        question_order=recorded_order(drawn),
     )
     session.add(attempt)
     session.flush()

@@ -120,14 +120,14 @@ def create_module(
     return module
 
 
-def _add_gold_questions(
-    session: Session, module: TrainingModule, project: Project, count: int
-) -> None:
+def gold_candidates(
+    session: Session, module: TrainingModule | None, project: Project
+) -> list[Item]:
+    """Gold items of the project that could become "label this item" questions of
+    ``module`` (those it does not ask yet)."""
     labels = [label["key"] for label in project.labels]
-    if not labels or count <= 0:
-        return
-    used = {q.gold_item_id for q in module.questions if q.gold_item_id}
-    candidates = [
+    used = {q.gold_item_id for q in module.questions if q.gold_item_id} if module else set()
+    return [
         item
         for item in session.scalars(
             sa.select(Item)
@@ -140,6 +140,15 @@ def _add_gold_questions(
         )
         if item.gold_answer in labels and item.id not in used
     ]
+
+
+def _add_gold_questions(
+    session: Session, module: TrainingModule, project: Project, count: int
+) -> None:
+    labels = [label["key"] for label in project.labels]
+    if not labels or count <= 0:
+        return
+    candidates = gold_candidates(session, module, project)
     rng = random.Random(module.rulebook_version.sha256 if module.rulebook_version else 0)
     chosen = rng.sample(candidates, min(count, len(candidates)))
     start = len(module.questions)

@@ -12,12 +12,43 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from annotate.database import Session
-from annotate.models import Project, RulebookVersion, TrainingModule, User
-from annotate.services.errors import InvalidInput
+from annotate.models import (
+    Project,
+    QuizQuestion,
+    RulebookVersion,
+    TrainingModule,
+    User,
+    VersionStatus,
+)
+from annotate.services.audit import record_event
+from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.rulebooks.bump import project_label_problem, published_base
 from annotate.services.rulebooks.files import load_sources
-from annotate.services.rulebooks.versions import import_rulebook, publish_version
-from annotate.services.training.modules import create_module, ensure_module, install_legal_module
+from annotate.services.rulebooks.parsing import parse_rulebook
+from annotate.services.rulebooks.quizzes import parse_quiz
+from annotate.services.rulebooks.versions import (
+    check_publishable,
+    import_rulebook,
+    new_draft_from,
+    publish_version,
+)
+from annotate.services.training.modules import (
+    GOLD_QUESTIONS_PER_QUIZ,
+    create_module,
+    ensure_module,
+    gold_candidates,
+    install_legal_module,
+    module_for_version,
+)
+
+#: The fewest questions a quiz may have when its version requires training (gold items
+#: drawn at publication count): a quiz with none is the dead end of issue 14 (annotators
+#: told to ask their manager, the quiz answering 409). A module's ``quiz_length`` raises it:
+#: an attempt must be able to draw that many.
+MIN_QUIZ_QUESTIONS = 1
 
 
 @dataclass
@@ -62,11 +93,201 @@ def publish_with_training(
     ``rulebook.publish`` audit event names the module and its number of questions.
 
     :raises Conflict: the version is not a draft, or is older than a published one.
-    :raises InvalidInput: the source lacks what a publishable rulebook needs.
+    :raises InvalidInput: the source lacks what a publishable rulebook needs, or its quiz
+        has too few questions for a version that requires training (the caller rolls back).
     """
 
     def with_module(published: RulebookVersion) -> dict[str, int]:
         module = ensure_module(session, published)
+        problems = quiz_problems(published, module)
+        if problems:
+            raise InvalidInput(
+                str(_l("Version %(version)s was not published.", version=published.version)),
+                problems,
+            )
         return {"training_module": module.id, "questions": len(module.questions)}
 
     return publish_version(session, version, actor=actor, on_publish=with_module)
+
+
+def required_questions(module: TrainingModule | None) -> int:
+    """How many questions the quiz of a version that requires training needs at least."""
+    length = module.quiz_length if module is not None else None
+    return max(MIN_QUIZ_QUESTIONS, length or 0)
+
+
+def quiz_problems(
+    version: RulebookVersion,
+    module: TrainingModule | None,
+    *,
+    retraining: bool | None = None,
+    extra: int = 0,
+) -> list[str]:
+    """What keeps ``module`` from being ``version``'s quiz: questions citing clauses the
+    version lacks, and too few questions when annotators must pass it.
+
+    :param retraining: whether annotators must pass it (default: the version says).
+    :param extra: questions still to come (gold items drawn at publication).
+    """
+    if retraining is None:
+        retraining = version.requires_retraining
+    questions = module.questions if module is not None else []
+    clauses = {c.key for c in version.clauses}
+    problems = [
+        str(
+            _l(
+                "Question %(key)s cites clause %(clause)s, which is not in version %(version)s.",
+                key=q.key,
+                clause=q.clause_key,
+                version=version.version,
+            )
+        )
+        for q in questions
+        if q.gold_item_id is None and q.clause_key not in clauses
+    ]
+    needed = required_questions(module)
+    if retraining and len(questions) + extra < needed:
+        problems.append(
+            str(
+                _l(
+                    "Annotators must pass this version's quiz, which has %(count)d question(s); "
+                    "it needs at least %(needed)d. Add questions on the quiz page.",
+                    count=len(questions) + extra,
+                    needed=needed,
+                )
+            )
+        )
+    return problems
+
+
+def new_draft_with_quiz(
+    session: Session, base: RulebookVersion, new_version: str, *, actor: User | None = None
+) -> RulebookVersion:
+    """Start draft ``new_version`` from ``base``
+    (:func:`~annotate.services.rulebooks.versions.new_draft_from`) with a copy of ``base``'s
+    quiz: its written questions and quiz length (questions from gold items are drawn again
+    when the draft is published).
+
+    :raises InvalidInput: ``new_version`` is not semantic or not newer than ``base``.
+    :raises Conflict: that version already exists.
+    """
+    draft = new_draft_from(session, base, new_version, actor=actor)
+    source = module_for_version(session, base)
+    module = create_module(session, draft, None)
+    if source is not None:
+        module.quiz_length = source.quiz_length
+        module.pass_mark = source.pass_mark
+        written = [q for q in source.questions if q.gold_item_id is None]
+        module.questions = [
+            QuizQuestion(
+                key=q.key,
+                prompt=q.prompt,
+                choices=list(q.choices),
+                answer=q.answer,
+                explanation=q.explanation,
+                clause_key=q.clause_key,
+                position=position,
+            )
+            for position, q in enumerate(written)
+        ]
+        session.flush()
+    record_event(
+        session,
+        "quiz.copy",
+        "training_module",
+        module.id,
+        actor=actor,
+        project_id=base.rulebook.project_id,
+        details={
+            "from": base.version,
+            "to": draft.version,
+            "questions": len(module.questions),
+        },
+    )
+    return draft
+
+
+def import_first_rulebook(
+    session: Session,
+    project: Project,
+    text: str,
+    quiz_text: str | None = None,
+    *,
+    source: str = "upload",
+    actor: User | None = None,
+) -> RulebookVersion:
+    """Create the project's first rulebook as a draft from a ``guidelines/`` Markdown text
+    (a shipped template or an upload), with its quiz if one is given. Required sections are
+    checked at publication, so a half-written text is accepted.
+
+    :raises Conflict: the project already has a rulebook.
+    :raises InvalidInput: the text or the quiz does not parse.
+    """
+    if project.rulebooks:
+        raise Conflict(
+            _l(
+                "%(project)s already has a rulebook; start a new draft from one of its versions.",
+                project=project.name,
+            )
+        )
+    parsed = parse_rulebook(text, source, strict=False)
+    quiz = None
+    if quiz_text:
+        quiz = parse_quiz(
+            quiz_text,
+            source + " (quiz)",
+            rulebook=str(parsed.front_matter["id"]),
+            version=parsed.version,
+            clause_keys={c.key for c in parsed.clauses},
+        )
+    version = import_rulebook(session, project, parsed, actor=actor)
+    create_module(session, version, quiz)
+    return version
+
+
+@dataclass
+class PublishPreview:
+    """What publishing a draft would do, for the confirmation page."""
+
+    version: RulebookVersion
+    base: RulebookVersion | None
+    retraining: bool
+    module: TrainingModule | None
+    questions: int
+    gold: int
+    needed: int
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def publish_preview(session: Session, version: RulebookVersion) -> PublishPreview:
+    """Check a draft as publishing will (sections, version number, labels, quiz) without
+    publishing it: the refusals publishing would give, and the warnings it would not."""
+    base = published_base(version)
+    published = [v for v in version.rulebook.versions if v.status == VersionStatus.published]
+    retraining = not published or max(v.major for v in published) < version.major
+    module = module_for_version(session, version)
+    project = version.rulebook.project
+    gold = min(GOLD_QUESTIONS_PER_QUIZ, len(gold_candidates(session, module, project)))
+    preview = PublishPreview(
+        version,
+        base,
+        retraining,
+        module,
+        len(module.questions) if module else 0,
+        gold,
+        required_questions(module),
+    )
+    try:
+        parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
+    except InvalidInput as error:
+        preview.problems.extend(error.problems or [str(error)])
+    try:
+        check_publishable(version)
+    except InvalidInput as error:
+        preview.problems.append(str(error))
+    label_problem = project_label_problem(version, project)
+    if label_problem and retraining:
+        preview.warnings.append(label_problem)
+    preview.problems.extend(quiz_problems(version, module, retraining=retraining, extra=gold))
+    return preview

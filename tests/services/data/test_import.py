@@ -7,7 +7,15 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import Annotation, AnnotationSource, Batch, BatchStatus, Item, User
+from annotate.models import (
+    Annotation,
+    AnnotationSource,
+    Batch,
+    BatchStatus,
+    Item,
+    ProjectRole,
+    User,
+)
 from annotate.services.data.formats import read_records
 from annotate.services.data.imports import import_records
 from annotate.services.errors import InvalidInput
@@ -214,16 +222,17 @@ def test_void_batch_refuses_more_items(db, make_project):
         _import(db, project, json.dumps({"id": "2", "text": "b"}))
 
 
-def test_cli_import_and_batch_list(runner, make_project, tmp_path):
-    make_project("p", labels=["pos", "neg"])
+def test_cli_import_and_batch_list(runner, make_project, make_user, tmp_path):
+    project = make_project("p", labels=["pos", "neg"])
+    make_user("op", project=project, roles=[ProjectRole.manager])
     good = tmp_path / "october.jsonl"
     good.write_text("\n".join(json.dumps({"id": f"i{n}", "text": f"t{n}"}) for n in range(4)))
-    result = runner.invoke(args=["import", "p", str(good), "--licence", "CC0-1.0"])
+    result = runner.invoke(args=["--as", "op", "import", "p", str(good), "--licence", "CC0-1.0"])
     assert result.exit_code == 0, result.output
     assert "Imported 4 items into batch 'october'; 0 duplicates" in result.output
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text\nx1,\nx2,fine\n")
-    result = runner.invoke(args=["import", "p", str(bad), "--batch", "b2"])
+    result = runner.invoke(args=["--as", "op", "import", "p", str(bad), "--batch", "b2"])
     assert result.exit_code == 1
     assert "line 2: text: required for single_label items" in result.output
     listed = runner.invoke(args=["batch", "list", "p"])

@@ -23,9 +23,9 @@ from annotate.services.labeling.assignment import (
     claim_next,
     item_target,
     overlap_bucket,
-    skip_item,
 )
 from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.recording import skip_item
 from annotate.services.training.gate import NotQualified
 from tests.factories import free_slots_out_of_step, make_ready
 

@@ -18,13 +18,16 @@ from annotate.models import (
     Annotation,
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Item,
     Project,
     ProjectRole,
     User,
 )
+from annotate.services.audit_checks import verify_chain, verify_content
 from annotate.services.labeling.annotations import submit_annotation
-from annotate.services.labeling.assignment import claim_next, item_target, skip_item
+from annotate.services.labeling.assignment import claim_next, item_target
+from annotate.services.labeling.recording import skip_item
 from tests.factories import free_slots_out_of_step, make_ready
 
 #: Real commits: the threads read and write through their own connections.
@@ -107,6 +110,12 @@ def test_twenty_threads_never_exceed_k_and_lose_nothing(postgres, make_project, 
     assert sorted(annotations) == sorted(
         (item, uid) for uid, items in submitted.items() for item in items
     ), "an annotation was lost or invented"
+    # Every submission is an audit event, appended by twenty writers at once: one chain.
+    chain = verify_chain(db.session)
+    assert chain.broken_at is None, chain
+    submits = sa.select(sa.func.count()).where(AuditEvent.action == "annotation.submit")
+    assert db.session.scalar(submits) == len(annotations)
+    assert verify_content(db.session) == (len(annotations), [])
     per_item = Counter(item for item, _ in annotations)
     for item in db.session.scalars(sa.select(Item)):
         assert per_item[item.id] <= item_target(project, item) <= project.redundancy_k

@@ -48,7 +48,17 @@ pytestmark = pytest.mark.truncate
 #: supersedes), the screen 6 (project; gate with the live lease; slot; lease; count served;
 #: progress) and its submit 4 (project; lease with the gate; lease closed; annotation). The
 #: test client keeps the logged-in user loaded; a server loads it (one more).
+#: Each submit is also an audit event: on PostgreSQL it is written in the annotation's
+#: INSERT (one statement, annotate/services/labeling/recording.py); SQLite has no
+#: data-modifying CTEs, so there it costs one INSERT more (SQLITE_EXTRA).
 BUDGET = {"api next": 5, "api submit": 4, "html screen": 6, "html submit": 4}
+SQLITE_EXTRA = {"api submit": 1, "html submit": 1}
+
+
+def budget(db, name: str) -> int:
+    """The budget of request ``name`` on the test database's dialect."""
+    extra = SQLITE_EXTRA.get(name, 0) if db.engine.dialect.name == "sqlite" else 0
+    return BUDGET[name] + extra
 
 
 @contextmanager
@@ -98,8 +108,9 @@ def test_api_next_and_submit_stay_within_their_statement_budget(db, loop, client
             lease = _next(client, auth).get_json()["assignment"]
         with count_statements(db) as submit_sql:
             assert _submit(client, auth, lease["id"]).status_code == 201
-    assert len(next_sql) <= BUDGET["api next"], next_sql
-    assert len(submit_sql) <= BUDGET["api submit"], submit_sql
+    assert len(next_sql) <= budget(db, "api next"), next_sql
+    assert len(submit_sql) <= budget(db, "api submit"), submit_sql
+    assert submit_sql[-1].lstrip().startswith(("INSERT INTO audit_events", "WITH"))
     assert not [s for s in next_sql + submit_sql if s.lstrip().startswith("SELECT clauses")]
 
 
@@ -111,8 +122,8 @@ def test_html_screen_and_submit_stay_within_their_statement_budget(db, loop, cli
         action = re.search(r'id="answer-form" action="([^"]+)"', page)[1]
         with count_statements(db) as submit_sql:
             assert client.post(action, data={"label": "yes"}).status_code == 302
-    assert len(screen_sql) <= BUDGET["html screen"], screen_sql
-    assert len(submit_sql) <= BUDGET["html submit"], submit_sql
+    assert len(screen_sql) <= budget(db, "html screen"), screen_sql
+    assert len(submit_sql) <= budget(db, "html submit"), submit_sql
 
 
 def test_the_page_after_the_claim_shows_the_lease_it_wrote(db, loop, client, login):

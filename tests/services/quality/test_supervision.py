@@ -35,7 +35,7 @@ def test_thresholds_raise_alerts_once(db, demo, runner):
     demo.min_peer_agreement = 0.99
     demo.min_n_before_judging = 5
     db.session.commit()
-    result = runner.invoke(args=["supervise", "demo"])
+    result = runner.invoke(args=["--as", "manager", "supervise", "demo"])
     assert result.exit_code == 0, result.output
     alerts = db.session.scalars(sa.select(SupervisionEvent)).all()
     assert {a.metric for a in alerts} == {"cohen_kappa"}

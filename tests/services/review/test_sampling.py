@@ -158,7 +158,9 @@ def test_quarantined_items_are_left_out_of_the_lot(db, demo):
 
 
 def _draw(runner, *args):
-    return runner.invoke(args=["sample", "draw", "demo", "reviews-2026-10", *args])
+    return runner.invoke(
+        args=["--as", "manager", "sample", "draw", "demo", "reviews-2026-10", *args]
+    )
 
 
 def test_cli_draw_prints_the_plan_and_the_same_seed_reproduces_it(runner, db, demo):
@@ -214,7 +216,7 @@ def test_cli_draw_every_method(runner, demo, method, extra):
     ],
 )
 def test_cli_errors_exit_non_zero_without_traceback(runner, demo, args, message):
-    result = runner.invoke(args=args)
+    result = runner.invoke(args=["--as", "manager", *args])
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output

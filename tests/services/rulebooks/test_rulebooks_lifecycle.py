@@ -56,7 +56,7 @@ def test_sentiment_directory_imports_both_versions_with_quizzes(db, make_project
 def test_directory_import_is_all_or_nothing(db, make_project, tmp_path):
     project = make_project("aon")
     shutil.copy(GUIDELINES / "sentiment" / "v1.0.0.md", tmp_path / "v1.0.0.md")
-    broken = MINIMAL.replace("1.0.0", "1.1.0").replace("labels: [a, b]\n", "")
+    broken = MINIMAL.replace("1.0.0", "1.1.0").replace('labels: ["yes", "no"]\n', "")
     (tmp_path / "v1.1.0.md").write_text(broken.replace("## Method\nm\n", ""))
     (tmp_path / "v1.0.0.quiz.yaml").write_text(
         "rulebook: sentiment\nversion: 1.0.0\nquestions:\n  - {key: q1}\n"
@@ -93,8 +93,10 @@ def test_edit_draft_then_publish_and_diff(db, make_project):
         publish_version(db.session, new_draft_from(db.session, v1, "1.1.0"))
 
 
-def test_cli_import_publish_diff_list_and_errors(app, db, runner, make_project):
+def test_cli_import_publish_diff_list_and_errors(app, db, runner, make_project, make_user):
     make_project("cli")
+    make_user("editor", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "editor"}
     result = runner.invoke(
         args=["rulebook", "import", str(GUIDELINES / "sentiment"), "--project", "cli"]
     )

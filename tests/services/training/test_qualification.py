@@ -15,11 +15,9 @@ from annotate.models import (
     TrainingAttempt,
     TrainingModule,
 )
-from annotate.services.rulebooks.parsing import parse_rulebook
-from annotate.services.rulebooks.versions import import_rulebook
 from annotate.services.training.gate import NotQualified, gate_status, working_version
 from annotate.services.training.publishing import publish_with_training
-from tests.factories import MINIMAL
+from tests.factories import MINIMAL, import_with_quiz
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def setup(db, make_project, make_user):
 
 
 def _publish(db, project, version="1.0.0"):
-    draft = import_rulebook(db.session, project, parse_rulebook(MINIMAL.replace("1.0.0", version)))
+    draft = import_with_quiz(db.session, project, MINIMAL.replace("1.0.0", version))
     return publish_with_training(db.session, draft)
 
 

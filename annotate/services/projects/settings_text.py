@@ -1,0 +1,163 @@
+"""What each project setting does and the standard or clause behind its default.
+
+Shown beside each field of the settings page and by ``annotate project show``. Where no
+standard sets a number (TC260-003 sets no annotation accuracy threshold), the text says the
+default is a convention, so nobody mistakes it for a legal requirement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+#: group → title, in page order.
+GROUPS: dict[str, Any] = {
+    "general": _l("Project"),
+    "assignment": _l("Assignment"),
+    "quality": _l("Quality thresholds"),
+    "sampling": _l("Sampling defaults"),
+    "training": _l("Training"),
+}
+
+#: key → (label, what it does, the basis of its default).
+HELP: dict[str, tuple[Any, Any, Any]] = {
+    "name": (_l("Name"), _l("The project's name as people read it."), None),
+    "description": (
+        _l("Description"),
+        _l("What the project is for; shown to its members."),
+        None,
+    ),
+    "task_type": (
+        _l("Task type"),
+        _l("What annotators produce for each item. Cannot change once annotations exist."),
+        _l("Chosen when the project is created (from its template)."),
+    ),
+    "redundancy_k": (
+        _l("Redundancy k"),
+        _l(
+            "How many annotators label each overlap or gold item. Cannot go below what items "
+            "already hold."
+        ),
+        _l(
+            "Default 3: agreement (Art. 8 (2) quality assessment) needs at least two "
+            "annotators per item; three let a majority decide."
+        ),
+    ),
+    "overlap_share": (
+        _l("Overlap share"),
+        _l(
+            "Share of items (0-1) labelled by k annotators to measure agreement; the others "
+            "get one annotator."
+        ),
+        _l("Default 0.2 (20 %): a convention; no standard sets it."),
+    ),
+    "gold_rate": (
+        _l("Gold rate"),
+        _l("Share (0-1) of each annotator's queue made of gold items with a known answer."),
+        _l("Default 0.05 (5 %): a convention; gold accuracy is Art. 8 (2)'s quality assessment."),
+    ),
+    "lease_minutes": (
+        _l("Lease length (minutes)"),
+        _l("How long a taken item stays reserved before it returns to the queue."),
+        _l(
+            "Default 30: TC260-003 §5.3 asks that each task leave enough time to annotate properly."
+        ),
+    ),
+    "separate_roles": (
+        _l("Separate annotators and reviewers"),
+        _l("Nobody both annotates and reviews in this project."),
+        _l("Default on: TC260-003 §5.3, within one task one person does not hold both roles."),
+    ),
+    "min_alpha": (
+        _l("Minimum Krippendorff's α"),
+        _l("Agreement below this is marked insufficient on the dashboard and in the dossier."),
+        _l(
+            "Default 0.80: Krippendorff (2004) relies on data with α ≥ 0.800 and draws only "
+            "tentative conclusions from 0.667."
+        ),
+    ),
+    "min_gold_accuracy": (
+        _l("Minimum gold accuracy"),
+        _l("An annotator whose accuracy on gold items falls below this raises an alert."),
+        _l("Default 0.95: a convention; TC260-003 sets no annotation accuracy threshold."),
+    ),
+    "min_review_accuracy": (
+        _l("Minimum review accuracy"),
+        _l(
+            "An annotator whose share of reviewed annotations judged correct falls below this "
+            "raises an alert; it also sets the acceptance number of non-ISO samples."
+        ),
+        _l("Default 0.96: the pass rate of TC260-003 §9.2's manual sample."),
+    ),
+    "min_peer_agreement": (
+        _l("Minimum peer agreement (κ)"),
+        _l("An annotator whose mean Cohen's κ with peers falls below this raises an alert."),
+        _l("Default 0.60: Landis and Koch (1977) call κ above 0.60 substantial agreement."),
+    ),
+    "min_n_before_judging": (
+        _l("Observations before judging"),
+        _l("Alerts wait until an annotator has this many observations for a figure."),
+        _l("Default 20: a convention, so a few early items do not raise alerts."),
+    ),
+    "default_sample_method": (
+        _l("Sampling method"),
+        _l("How a batch's spot-check sample is drawn unless the reviewer chooses otherwise."),
+        _l(
+            "Default ISO 2859-1 single sampling; security projects review every annotation "
+            "(TC260-003 §5.3)."
+        ),
+    ),
+    "sample_rate": (
+        _l("Sample rate"),
+        _l("Share (0-1) of a batch drawn by the random-rate and stratified methods."),
+        _l("Default 0.1: TC260-003 §9.2's technical sample of at least 10 %."),
+    ),
+    "aql": (
+        _l("AQL (%)"),
+        _l(
+            "Acceptable quality limit for ISO 2859-1 plans, in percent nonconforming; one of "
+            "the standard's preferred values."
+        ),
+        _l("Default 1.0: a preferred AQL of ISO 2859-1 / GB/T 2828.1 (Table 2-A)."),
+    ),
+    "inspection_level": (
+        _l("Inspection level"),
+        _l("ISO 2859-1 inspection level: S-1 to S-4 special, I to III general."),
+        _l("Default II: ISO 2859-1 §10.1 uses general level II unless otherwise specified."),
+    ),
+    "reject_scope": (
+        _l("On rejection"),
+        _l("What a rejected batch sends back for re-annotation: the failed annotations or all."),
+        _l(
+            "Default: the failed annotations (TC260-003 §5.3 re-annotates inaccurate content; "
+            "illegal content voids the batch)."
+        ),
+    ),
+    "training_pass_mark": (
+        _l("Pass mark"),
+        _l("Share (0-1) of quiz answers that must be right to qualify."),
+        _l(
+            "Default 0.8: a convention; TC260-003 §5.3 requires an assessment before "
+            "qualification but sets no mark."
+        ),
+    ),
+    "training_attempt_limit": (
+        _l("Attempts"),
+        _l("Quiz attempts allowed before a manager must step in; 0 allows any number."),
+        _l("Default 3: a convention."),
+    ),
+    "training_cooldown_minutes": (
+        _l("Cool-down (minutes)"),
+        _l("Wait after a failed attempt, time to reread the rulebook."),
+        _l("Default 60: a convention."),
+    ),
+    "qualification_validity_days": (
+        _l("Qualification validity (days)"),
+        _l("Days a qualification lasts before the annotator must train again."),
+        _l(
+            "Default 365: TC260-003 §5.3 asks for periodic re-training and re-assessment; a "
+            "year is the usual period."
+        ),
+    ),
+}

@@ -1,0 +1,134 @@
+"""Label schemas from the form, templates, and creating a project with its manager."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from annotate.models import MeasurementLevel, Membership, ProjectRole, RulebookKind, TaskType
+from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
+from annotate.services.projects.projects import create_project
+from annotate.services.projects.schema import SchemaError, check_schema, display_name
+from annotate.services.projects.templates import TEMPLATES
+
+
+def _row(key, hotkey="", name="", name_zh="", color=""):
+    return {"key": key, "hotkey": hotkey, "name": name, "name_zh": name_zh, "color": color}
+
+
+def test_labels_are_checked_field_by_field():
+    rows = [
+        _row("pos", "1", "Positive", "正面", "1"),
+        _row("pos", "1"),
+        _row("bad key!", "s"),
+        _row("x", "11"),
+        _row(""),  # blank: skipped
+        _row("y", color="9"),
+    ]
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.single_label, rows)
+    fields = caught.value.fields
+    assert "used twice" in str(fields["labels-1-key"])
+    assert "already used by label 1" in str(fields["labels-1-hotkey"])
+    assert "labels-2-key" in fields and "kept by the labeling screen" in str(
+        fields["labels-2-hotkey"]
+    )
+    assert "one digit or one letter" in str(fields["labels-3-hotkey"])
+    assert "labels-5-color" in fields
+    assert "labels-4-key" not in fields
+
+
+def test_a_good_schema_fills_names_and_colours():
+    schema, level = check_schema(
+        TaskType.single_label, [_row("pos", "1", "Positive", "正面"), _row("neg", "N")]
+    )
+    assert level == MeasurementLevel.nominal
+    assert schema["labels"][1] == {
+        "key": "neg",
+        "name": "neg",
+        "name_zh": "neg",
+        "hotkey": "n",
+        "color": 1,
+    }
+    assert display_name(schema["labels"][0], "zh") == "正面"
+    assert display_name(schema["labels"][0], "en") == "Positive"
+
+
+def test_empty_labels_scale_and_level():
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.span, [_row("")])
+    assert "at least one label" in str(caught.value.fields["labels"])
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.rating, scale={"min": "5", "max": "1"}, level="interval")
+    assert "above the lowest" in str(caught.value.fields["scale_max"])
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.rating, scale={"min": "0", "max": "1", "step": "0.3"})
+    assert "divide" in str(caught.value.fields["scale_step"])
+    schema, level = check_schema(
+        TaskType.rating, scale={"min": "1", "max": "7", "step": ""}, level="interval"
+    )
+    assert schema == {"scale": {"min": 1, "max": 7, "step": 1}}
+    assert level == MeasurementLevel.interval
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.multi_label, [_row("a")], level="ordinal")
+    assert "measurement_level" in caught.value.fields
+
+
+def test_pairwise_keeps_its_four_choices():
+    rows = [dict(label) for label in TEMPLATES["rlhf_pairwise"].labels]
+    check_schema(TaskType.pairwise, rows)
+    rows[3]["key"] = "neither"
+    with pytest.raises(SchemaError) as caught:
+        check_schema(TaskType.pairwise, rows)
+    assert "exactly the choices" in str(caught.value.fields["labels"])
+
+
+@pytest.mark.parametrize("key", [k for k in TEMPLATES if k != "blank"])
+def test_every_template_schema_is_valid(key):
+    template = TEMPLATES[key]
+    assert template.task_type is not None
+    schema, _ = check_schema(
+        template.task_type,
+        [dict(label) for label in template.labels],
+        template.scale,
+        template.measurement_level,
+    )
+    assert schema or template.task_type == TaskType.text
+
+
+def test_the_creator_becomes_manager(db, make_user):
+    creator = make_user("creator")
+    creator.can_create_projects = True
+    template = TEMPLATES["content_safety"]
+    schema, level = check_schema(template.task_type, list(template.labels))
+    project = create_project(
+        db.session,
+        "safety",
+        "Safety",
+        template.task_type,
+        label_schema=schema,
+        measurement_level=level,
+        rulebook_kind=template.rulebook_kind,
+        actor=creator,
+        manager=creator,
+        **template.settings,
+    )
+    db.session.commit()
+    assert project.rulebook_kind == RulebookKind.security
+    assert project.labels[1]["name_zh"].startswith("A.1")
+    roles = db.session.scalars(
+        sa.select(Membership.role).where(Membership.project_id == project.id)
+    ).all()
+    assert roles == [ProjectRole.manager]
+
+
+def test_creating_needs_the_permission_and_a_free_slug(db, make_user, make_project):
+    plain = make_user("plain")
+    with pytest.raises(PermissionDenied):
+        create_project(db.session, "x1", "X", "text", actor=plain, manager=plain)
+    make_project("taken")
+    admin = make_user("root", admin=True)
+    with pytest.raises(Conflict, match="already exists"):
+        create_project(db.session, "taken", "X", "text", actor=admin, manager=admin)
+    with pytest.raises(InvalidInput, match="Invalid slug"):
+        create_project(db.session, "Bad Slug", "X", "text", actor=admin, manager=admin)
