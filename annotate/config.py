@@ -73,6 +73,11 @@ class Config:
     #: Directory of rulebook sources (Markdown + quiz YAML) the demo seeds from: the checkout's
     #: ``guidelines/`` or, installed from a wheel, the package's copy.
     GUIDELINES_DIR = str(shipped_guidelines_dir())
+    #: The provider (organisation) named on the compliance dossier's first page.
+    PROVIDER_NAME: str | None = None
+    #: Ed25519 key that signs dossiers (``ANNOTATE_SIGNING_KEY``, base64 of the raw 32 bytes,
+    #: from ``annotate keys generate``). Unset: dossiers carry SHA256SUMS but no signature.
+    SIGNING_KEY: str | None = None
     #: Bootstrap resamples behind the dashboard's coefficient intervals (0 turns them off).
     REPORT_BOOTSTRAP = 200
     #: Seed of those resamples, so a report can be reproduced exactly.

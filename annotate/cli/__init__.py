@@ -14,11 +14,21 @@ def init_app(app: Flask) -> None:
     """Attach the commands that work on the app's database to ``app.cli``."""
     # Deferred for start-up time: the command modules import the services, which the
     # app-less commands of annotate.cli.main (agreement, sample-size …) never need.
-    from annotate.cli import accounts, audit, core, data, projects, reports, rulebooks, sampling
+    from annotate.cli import (
+        accounts,
+        audit,
+        core,
+        data,
+        dossier,
+        projects,
+        reports,
+        rulebooks,
+        sampling,
+    )
 
     app.cli.params.append(core.as_option())
 
-    for module in (core, projects, accounts, data, rulebooks, sampling, reports, audit):
+    for module in (core, projects, accounts, data, rulebooks, sampling, reports, dossier, audit):
         for command in module.commands:
             app.cli.add_command(command)
         for command in getattr(module, "export_commands", ()):

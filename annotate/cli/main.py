@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 from annotate import ConfigurationError, create_app
 from annotate.cli import metrics_cmds, serve
 from annotate.cli.core import as_option
+from annotate.cli.keys import keys_group
 from annotate.config import Config
 
 
@@ -49,3 +50,4 @@ main.add_command(serve.demo_command)
 main.add_command(metrics_cmds.agreement_command, "agreement")
 main.add_command(metrics_cmds.sample_plan_command, "sample-plan")
 main.add_command(metrics_cmds.sample_size_command, "sample-size")
+main.add_command(keys_group)

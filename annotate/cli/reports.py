@@ -1,4 +1,4 @@
-"""Quality commands: ``export metrics``, ``report``, ``supervise``, ``dossier``."""
+"""Quality commands: ``export metrics``, ``supervise`` (dossier: annotate.cli.dossier)."""
 
 from __future__ import annotations
 
@@ -83,31 +83,6 @@ def supervise_command(project: str) -> None:
     click.echo(f"{len(breaches)} breach(es); {len(created)} new alert(s) recorded.")
 
 
-@click.command("dossier")
-@click.argument("project")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory to write index.html, the CSVs and SHA256SUMS into.",
-)
-@_bootstrap
-@_seed
-@with_appcontext
-def dossier_command(project: str, output: Path, bootstrap: int, seed: int) -> None:
-    """Write PROJECT's compliance dossier (static HTML + CSVs) into a directory."""
-    from annotate.services.quality.dossier import build_dossier
-    from annotate.services.quality.report import ReportOptions
-
-    actor = cli_actor(required=False)
-    target = _project(project)
-    options = ReportOptions(bootstrap=bootstrap, seed=seed)
-    files = build_dossier(db.session, target, output, options, actor=actor)
-    db.session.commit()
-    click.echo(f"Wrote {len(files)} files to {output}; open {output / 'index.html'}.")
-
-
-commands = [supervise_command, dossier_command]
+commands = [supervise_command]
 #: Subcommands of ``annotate export``.
 export_commands = [export_metrics_command]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from annotate.config import shipped_guidelines_dir
 from annotate.database import db, utcnow
 from annotate.demo.guard import DEMO_MARKER
+from annotate.demo.history import seed_history
 from annotate.demo.tasks import seed_task_projects
 from annotate.demo.training import import_next_draft, seed_rulebook_and_training
 from annotate.models import (
@@ -212,6 +213,7 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | No
         rng, project.id, batches, version.id, {n: users[n].id for n in DEMO_ACCURACY}, n_items
     )
     refresh_free_slots(session, project)  # the seeding wrote the items' counts directly
+    seed_history(session, project, users, seed)
     import_next_draft(session, project, guidelines, users["manager"])
     seed_task_projects(session, guidelines, users, seed=seed)
 

@@ -40,7 +40,12 @@ def seed_rulebook_and_training(
     """Publish sentiment v1.0.0 with its quiz, install the legal module, and let every
     demo annotator pass both (the last one fails the rulebook quiz once first)."""
     result = import_path(session, guidelines / "sentiment" / "v1.0.0.md", project, actor=manager)
-    version = publish_with_training(session, result.versions[0], actor=manager)
+    # Published three weeks ago: before the attempts below and the seeded annotations.
+    draft = result.versions[0]
+    draft.created_at = utcnow() - timedelta(days=21, hours=12)
+    version = publish_with_training(
+        session, draft, actor=manager, now=utcnow() - timedelta(days=21)
+    )
     legal = import_path(session, guidelines / "legal-awareness", None, actor=manager).legal_modules[
         0
     ]

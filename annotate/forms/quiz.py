@@ -16,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from annotate.forms.common import SelectChoice
+
 
 class FirstRulebookForm(FlaskForm):
     """Start a project's first rulebook from a shipped template or an uploaded file."""
@@ -63,6 +65,24 @@ class QuestionForm(FlaskForm):
         render_kw={"rows": 2},
     )
     clause_key = SelectField(_l("Clause cited"), choices=[])
+    language = SelectField(
+        _l("Also written in"),
+        choices=[
+            SelectChoice("", _l("— no other language —")),
+            SelectChoice("zh", "中文"),
+            SelectChoice("en", "English"),
+        ],
+        validators=[Optional()],
+    )
+    translated_prompt = TextAreaField(
+        _l("Question in that language"), validators=[Length(max=4000)], render_kw={"rows": 3}
+    )
+    translated_choices = TextAreaField(
+        _l("Choices in that language, same order"), render_kw={"rows": 4}
+    )
+    translated_explanation = TextAreaField(
+        _l("Explanation in that language"), validators=[Length(max=4000)], render_kw={"rows": 2}
+    )
     submit = SubmitField(_l("Save question"))
 
 

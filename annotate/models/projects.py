@@ -64,6 +64,8 @@ class Project(Model):
     training_attempt_limit: Mapped[int] = mapped_column(default=3)
     training_cooldown_minutes: Mapped[int] = mapped_column(default=60)
     qualification_validity_days: Mapped[int] = mapped_column(default=365)
+    #: IANA time zone the dossier shows times in; None means ``Asia/Shanghai``.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[timestamp]
     archived: Mapped[bool] = mapped_column(default=False)
 

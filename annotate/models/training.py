@@ -66,6 +66,9 @@ class QuizQuestion(Model):
     clause_key: Mapped[str | None] = mapped_column(sa.String(32))
     gold_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("items.id"))
     position: Mapped[int] = mapped_column(default=0)
+    #: The question in another language: ``{"zh"|"en": {"prompt", "choices", "explanation"}}``
+    #: (choices in the same order as ``choices``); shown when the page is in that language.
+    translations: Mapped[dict[str, Any] | None]
 
     module: Mapped[TrainingModule] = relationship(back_populates="questions")
 

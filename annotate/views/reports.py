@@ -12,10 +12,12 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -131,11 +133,25 @@ def metrics_csv(slug: str):
 
 @bp.route("/<slug>/dossier.zip")
 def dossier_zip(slug: str):
-    """Download the compliance dossier as a zip (built in a temporary file; audited)."""
-    from annotate.services.quality.dossier import build_dossier_zip
+    """Download the compliance dossier as a zip (built in a temporary file; audited).
+
+    Query: ``from``/``to`` (dates in the project's time zone), ``lang`` (zh or en; default the
+    page's language)."""
+    from annotate.services.quality.dossier import DossierRequest, build_dossier_zip
 
     project = project_for(slug)
-    buffer, name = build_dossier_zip(db.session, project, report_options(), actor=current_user)
+    lang = request.args.get("lang") or ("zh" if str(get_locale()).startswith("zh") else "en")
+    wanted = DossierRequest(
+        request.args.get("from") or None,
+        request.args.get("to") or None,
+        lang,
+        report_options(),
+    )
+    try:
+        buffer, name = build_dossier_zip(db.session, project, wanted, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        abort(400, description=str(error))
     db.session.commit()
     return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
 

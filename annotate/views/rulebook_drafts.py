@@ -122,8 +122,10 @@ def _save_warnings(version: RulebookVersion) -> list[str]:
     problem = bump_problem(version)
     if problem:
         warnings.append(problem)
-    module = module_for_version(db.session, version)
-    warnings.extend(quiz_problems(version, module, retraining=False))
+    preview = publish_preview(db.session, version)
+    warnings.extend(
+        quiz_problems(version, preview.module, retraining=preview.retraining, extra=preview.gold)
+    )
     return warnings
 
 

@@ -37,17 +37,29 @@ def _question_form(version: RulebookVersion, question: QuizQuestion | None = Non
         form.answer.data = int(question.answer) + 1
         form.explanation.data = question.explanation
         form.clause_key.data = question.clause_key
+        for language, text in (question.translations or {}).items():
+            form.language.data = language
+            form.translated_prompt.data = text.get("prompt", "")
+            form.translated_choices.data = "\n".join(str(c) for c in text.get("choices", []))
+            form.translated_explanation.data = text.get("explanation", "")
     return form
 
 
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def _input(form: QuestionForm) -> QuestionInput:
-    lines = [line.strip() for line in (form.choices.data or "").splitlines() if line.strip()]
     return QuestionInput(
         prompt=required_text(form.prompt),
-        choices=lines,
+        choices=_lines(form.choices.data),
         answer=(form.answer.data or 0) - 1,
         explanation=form.explanation.data or "",
         clause_key=form.clause_key.data or "",
+        language=form.language.data or "",
+        translated_prompt=form.translated_prompt.data or "",
+        translated_choices=_lines(form.translated_choices.data),
+        translated_explanation=form.translated_explanation.data or "",
     )
 
 

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -30,6 +31,7 @@ from annotate.models import (
     Membership,
     Project,
     ProjectRole,
+    QuizQuestion,
     RulebookVersion,
     TrainingAttempt,
     TrainingModule,
@@ -52,6 +54,7 @@ from annotate.services.training.qualification import (
     active_qualification,
     record_expiries,
 )
+from annotate.services.training.wording import Wording, localized
 
 bp = Blueprint("training", __name__, url_prefix="/annotate/training")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
@@ -209,8 +212,19 @@ def take_quiz(module_id: int):
     return redirect(url_for("training.show_attempt", attempt_id=attempt.id))
 
 
+def _wording(question: QuizQuestion) -> Wording:
+    """The question in the page's language (its own text when not translated)."""
+    return localized(question, str(get_locale()))
+
+
 def _quiz_form(drawn: list[DrawnQuestion]) -> QuizFormBase:
-    return quiz_form_class((d.question.key, d.question.prompt, d.shown_choices) for d in drawn)()
+    questions = []
+    for d in drawn:
+        wording = _wording(d.question)
+        questions.append(
+            (d.question.key, wording.prompt, [(i, wording.choices[i]) for i in d.order])
+        )
+    return quiz_form_class(questions)()
 
 
 def _quiz_page(module: TrainingModule, project, form: QuizFormBase, drawn: list[DrawnQuestion]):
@@ -221,6 +235,7 @@ def _quiz_page(module: TrainingModule, project, form: QuizFormBase, drawn: list[
         form=form,
         drawn=drawn,
         field_name=field_name,
+        wording=_wording,
     )
 
 
@@ -263,6 +278,7 @@ def show_attempt(attempt_id: int):
         results=results,
         reread=list(reread.values()),
         reveal=reveal,
+        wording=_wording,
         gate=gate,
         project=project,
         clause_anchor=clause_anchor,

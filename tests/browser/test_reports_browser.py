@@ -42,7 +42,10 @@ def test_dossier_opens_offline(page, live_server, screenshot, tmp_path):
     page.on("request", lambda r: requests.append(r.url))
     page.goto(index.as_uri())
     assert page.locator("#audit-head").inner_text().strip()
-    assert page.locator("#quality svg").count() >= 1
+    assert page.locator("table.duties tbody tr").count() == 5
+    # dossier.css beside index.html is applied (no inline style in the page).
+    border = page.locator("#duties h2").evaluate("e => getComputedStyle(e).borderBottomStyle")
+    assert border == "solid"
     assert all(url.startswith("file://") or url.startswith("data:") for url in requests)
     screenshot(page, "dossier-offline")
 

@@ -83,7 +83,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     page.fill("textarea[name=body]", body.replace("Text of the rule.", "Label `yes` when …"))
     page.click("#edit-form input[type=submit]")
     page.wait_for_selector("text=Draft 1.0.0 saved.")
-    assert page.locator(".alert-warning").count() == 0
+    remaining = page.locator(".alert-warning").all_inner_texts()
+    assert len(remaining) == 1 and "Add questions on the quiz page" in remaining[0]
 
     # Its quiz: three questions, one reordered; a bad answer number is shown beside the field.
     page.click("#quiz-link")
@@ -100,9 +101,14 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
         page.fill("#question-form input[name=q-answer]", str(1 + number % 2))
         page.select_option("#question-form select[name=q-clause_key]", "R1.1")
         page.fill("#question-form textarea[name=q-explanation]", "R1.1 decides.")
+        if number == 0:  # the first one also in Chinese
+            page.select_option("#question-form select[name=q-language]", "zh")
+            page.fill("#question-form textarea[name=q-translated_prompt]", "某物：哪个标签？")
+            page.fill("#question-form textarea[name=q-translated_choices]", "是\n否")
         page.click("#question-form input[type=submit]")
         page.wait_for_selector("text=Question added.")
     page.locator(".quiz-question").nth(2).locator("button[aria-label='Move up']").click()
+    assert "某物：哪个标签？" in page.locator(".quiz-question .translation").first.inner_text()
     prompts = page.locator(".quiz-question strong").all_inner_texts()
     assert prompts == ["Something: which label?", "Third?", "Other: which?"]
     views.shoot(page, "rulebook-quiz")

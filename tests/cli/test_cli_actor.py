@@ -71,10 +71,11 @@ def test_the_first_account_needs_no_actor_the_second_does(runner, db):
     assert _count(db, User) == 1
 
 
-def test_the_demo_database_needs_no_actor(runner, db):
+def test_the_demo_database_needs_no_actor(runner, db, make_user):
     record_event(db.session, "demo.seed", "demo", "")
     db.session.commit()
-    result = runner.invoke(args=[*CREATE, *LABELS])
+    make_user("boss")
+    result = runner.invoke(args=[*CREATE, *LABELS, "--manager", "boss"])
     assert result.exit_code == 0, result.output
 
 
@@ -115,6 +116,12 @@ def test_cli_publish_fills_published_by(runner, db, make_project, make_user, tmp
     editor = make_user("editor", admin=True)
     rulebook = tmp_path / "v1.0.0.md"
     rulebook.write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "v1.0.0.quiz.yaml").write_text(
+        "rulebook: demo\nversion: 1.0.0\nquestions:\n"
+        "  - key: q1\n    clause: R1.1\n    prompt: Which?\n"
+        "    choices: [yes, no]\n    answer: 0\n    explanation: R1.1 says so.\n",
+        encoding="utf-8",
+    )
     runner.env = {"ANNOTATE_ACTOR": "editor"}
     assert (
         runner.invoke(args=["rulebook", "import", str(rulebook), "--project", "rb"]).exit_code == 0
@@ -141,7 +148,10 @@ def test_the_console_script_takes_as_before_the_command(tmp_path):
 
     assert annotate("init").returncode == 0
     assert (
-        annotate("user", "create", "root", "--password-stdin", stdin="pw-12345\n").returncode == 0
+        annotate(
+            "user", "create", "root", "--admin", "--password-stdin", stdin="pw-12345\n"
+        ).returncode
+        == 0
     )
     refused = annotate(*CREATE, *LABELS)
     assert refused.returncode == 1 and "--as USERNAME" in refused.stderr

@@ -143,7 +143,7 @@ def test_deleting_a_vouched_row_is_reported_missing(db, reviewed):
 
 
 def test_a_dossier_over_a_broken_chain_builds_and_names_the_event(db, reviewed, tmp_path):
-    from annotate.services.quality.dossier import build_dossier
+    from annotate.services.quality.dossier import DossierRequest, build_dossier
 
     project, _, _ = reviewed
     broken = _events(db.session, "review.record")[0].id
@@ -154,6 +154,6 @@ def test_a_dossier_over_a_broken_chain_builds_and_names_the_event(db, reviewed, 
     db.session.execute(edit, {"id": broken})
     db.session.commit()
     db.session.expire_all()
-    files = build_dossier(db.session, project, tmp_path / "dossier")
+    files = build_dossier(db.session, project, tmp_path / "dossier", DossierRequest(lang="en"))
     html = (tmp_path / "dossier" / "index.html").read_text(encoding="utf-8")
     assert files and f"broken at event {broken}" in html

@@ -71,6 +71,10 @@ def test_first_rulebook_from_a_template_or_an_upload(db, client, login, book):
         content_type="multipart/form-data",
     )
     assert made.status_code == 302 and made.headers["Location"].endswith("/rulebooks/1.0.0")
+    saved = client.post(
+        BASE + "/rulebooks/1.0.0/edit", data={"body": MINIMAL}, follow_redirects=True
+    )
+    assert "it needs at least 1. Add questions on the quiz page." in saved.text
     again = client.get(BASE + "/rulebooks/new")
     assert again.status_code == 302  # only the first rulebook is made here
 
@@ -212,3 +216,21 @@ def test_quiz_questions_and_choices_follow_the_signed_seed(db, client, login, bo
         orders.add(tuple(shown))
     assert len(orders) > 1 and all(sorted(o) == list("012345") for o in orders)
     assert db.session.scalar(sa.select(sa.func.count(QuizQuestion.id))) == 3
+
+
+def test_a_translated_question_is_shown_in_the_page_language(db, client, login, book):
+    version = publish_rulebook(db.session, book)
+    module = module_for_version(db.session, version)
+    for question in module.questions:
+        question.translations = {
+            "zh": {"prompt": f"中文题目 {question.key}", "choices": ["对", "错"]}
+        }
+    db.session.commit()
+    login("ann")
+    english = client.get(f"/annotate/training/modules/{module.id}/quiz")
+    assert "Question 1?" in english.text and "中文题目" not in english.text
+    chinese = client.get(
+        f"/annotate/training/modules/{module.id}/quiz", headers={"Accept-Language": "zh-CN"}
+    )
+    assert "中文题目 q1" in chinese.text and ">对</label>" in chinese.text
+    assert "Question 1?" not in chinese.text

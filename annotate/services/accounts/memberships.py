@@ -93,7 +93,7 @@ def grant_role(
         user.id,
         actor=actor,
         project_id=project.id,
-        details={"role": role.value, "username": user.username},
+        details={"role": role.value},
     )
     return membership, True
 
@@ -178,7 +178,7 @@ def revoke_role(
             user.id,
             actor=actor,
             project_id=project.id,
-            details={"role": revoked.value, "username": user.username},
+            details={"role": revoked.value},
         )
     return roles
 

@@ -114,7 +114,6 @@ def deactivate_user(session: Session, user: User, *, actor: User | None = None) 
         "user",
         user.id,
         actor=actor,
-        details={"username": user.username},
     )
     return True
 
@@ -132,7 +131,6 @@ def reactivate_user(session: Session, user: User, *, actor: User | None = None) 
         "user",
         user.id,
         actor=actor,
-        details={"username": user.username},
     )
     return True
 
@@ -158,7 +156,6 @@ def reset_password(session: Session, user: User, *, actor: User | None = None) -
         "user",
         user.id,
         actor=actor,
-        details={"username": user.username},
     )
     return password
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -218,8 +219,11 @@ def publish_version(
     *,
     actor: User | None = None,
     on_publish: Callable[[RulebookVersion], Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
 ) -> RulebookVersion:
     """Publish a draft: it becomes immutable; a major bump requires re-training.
+
+    ``now`` is the publication time (default: now; the demo seeds a past).
 
     This is the rulebook's half of publishing; it knows nothing of training. Publish through
     :func:`annotate.services.training.publishing.publish_with_training`, which also gives the
@@ -255,7 +259,7 @@ def publish_version(
     version.requires_retraining = newest is None or newest[0] < version.major
     version.status = VersionStatus.published
     version.sha256 = _sha256(version.body)
-    version.published_at = utcnow()
+    version.published_at = now or utcnow()
     version.published_by_id = actor.id if actor else None
     session.flush()
     details: dict[str, Any] = {

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.models import ModuleKind, Project, TrainingAttempt, TrainingModule, User
@@ -104,20 +105,28 @@ def attempt_status(
 def refusal_message(status: AttemptStatus) -> str:
     """A sentence for the user explaining ``status.reason``."""
     if status.reason == "passed" and status.passed_until is not None:
-        return (
-            f"You have already passed this quiz; it is valid until {status.passed_until:%Y-%m-%d}."
+        return str(
+            _l(
+                "You have already passed this quiz; it is valid until %(date)s.",
+                date=f"{status.passed_until:%Y-%m-%d}",
+            )
         )
     if status.reason == "no_questions":
-        return "This module has no quiz questions yet; ask your project manager."
+        return str(_l("This module has no quiz questions yet; ask your project manager."))
     if status.reason == "limit":
-        return (
-            f"You have used all {status.policy.attempt_limit} attempts. Ask your project "
-            "manager to allow another attempt."
+        return str(
+            _l(
+                "You have used all %(limit)d attempts. Ask your project manager to allow "
+                "another attempt.",
+                limit=status.policy.attempt_limit or 0,
+            )
         )
     if status.reason == "cooldown" and status.next_attempt_at is not None:
-        return (
-            f"Please re-read the clauses and try again after "
-            f"{status.next_attempt_at:%Y-%m-%d %H:%M} UTC."
+        return str(
+            _l(
+                "Please re-read the clauses and try again after %(time)s UTC.",
+                time=f"{status.next_attempt_at:%Y-%m-%d %H:%M}",
+            )
         )
     return ""
 

@@ -8,6 +8,7 @@ Every question cites a clause of the draft; the quiz is checked again at publica
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +17,7 @@ from annotate.models import QuizQuestion, RulebookVersion, TrainingModule, User,
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.training.modules import create_module, module_for_version
+from annotate.services.training.wording import LANGUAGES
 
 MAX_CHOICES = 8
 
@@ -29,6 +31,32 @@ class QuestionInput:
     answer: int = 0
     explanation: str = ""
     clause_key: str = ""
+    #: The same question in another language ("zh" or "en"; empty: none).
+    language: str = ""
+    translated_prompt: str = ""
+    translated_choices: list[str] = field(default_factory=list)
+    translated_explanation: str = ""
+
+    @property
+    def translated(self) -> bool:
+        """Whether any translated text was given."""
+        return bool(
+            self.translated_prompt.strip()
+            or any(c.strip() for c in self.translated_choices)
+            or self.translated_explanation.strip()
+        )
+
+    def translations(self) -> dict[str, Any]:
+        """What :attr:`QuizQuestion.translations` stores for this input."""
+        if not self.translated:
+            return {}
+        return {
+            self.language: {
+                "prompt": self.translated_prompt.strip(),
+                "choices": [c.strip() for c in self.translated_choices],
+                "explanation": self.translated_explanation.strip(),
+            }
+        }
 
 
 def _check_draft(version: RulebookVersion) -> None:
@@ -67,6 +95,19 @@ def question_problems(version: RulebookVersion, data: QuestionInput) -> dict[str
         problems["answer"] = str(
             _l("The correct choice must be a number from 1 to %(n)d.", n=len(choices))
         )
+    if data.translated:
+        if data.language not in LANGUAGES:
+            problems["language"] = str(_l("Choose the language of the translation."))
+        if not data.translated_prompt.strip():
+            problems["translated_prompt"] = str(_l("Write the question in that language too."))
+        translated = [c.strip() for c in data.translated_choices]
+        if len(translated) != len(choices) or not all(translated):
+            problems["translated_choices"] = str(
+                _l(
+                    "Translate every choice, one per line in the same order (%(n)d).",
+                    n=len(choices),
+                )
+            )
     if data.clause_key not in {c.key for c in version.clauses}:
         problems["clause_key"] = str(
             _l(
@@ -89,6 +130,10 @@ def _checked(version: RulebookVersion, data: QuestionInput) -> QuestionInput:
         answer=data.answer,
         explanation=data.explanation.strip(),
         clause_key=data.clause_key,
+        language=data.language,
+        translated_prompt=data.translated_prompt,
+        translated_choices=data.translated_choices,
+        translated_explanation=data.translated_explanation,
     )
 
 
@@ -142,6 +187,7 @@ def add_question(
         explanation=clean.explanation,
         clause_key=clean.clause_key,
         position=len(module.questions),
+        translations=clean.translations() or None,
     )
     module.questions.append(question)
     session.flush()
@@ -166,6 +212,7 @@ def update_question(
     question.answer = clean.answer
     question.explanation = clean.explanation
     question.clause_key = clean.clause_key
+    question.translations = clean.translations() or None
     session.flush()
     _audit(session, question.module, "edit", question.key, actor)
     return question

@@ -10,6 +10,7 @@ its quiz.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -86,7 +87,11 @@ def import_path(
 
 
 def publish_with_training(
-    session: Session, version: RulebookVersion, *, actor: User | None = None
+    session: Session,
+    version: RulebookVersion,
+    *,
+    actor: User | None = None,
+    now: datetime | None = None,
 ) -> RulebookVersion:
     """Publish a draft (:func:`~annotate.services.rulebooks.versions.publish_version`) and
     give it its training module, with gold items of the project added to its quiz; the
@@ -107,7 +112,7 @@ def publish_with_training(
             )
         return {"training_module": module.id, "questions": len(module.questions)}
 
-    return publish_version(session, version, actor=actor, on_publish=with_module)
+    return publish_version(session, version, actor=actor, on_publish=with_module, now=now)
 
 
 def required_questions(module: TrainingModule | None) -> int:
@@ -187,6 +192,7 @@ def new_draft_with_quiz(
                 explanation=q.explanation,
                 clause_key=q.clause_key,
                 position=position,
+                translations=dict(q.translations) if q.translations else None,
             )
             for position, q in enumerate(written)
         ]

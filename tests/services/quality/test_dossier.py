@@ -1,4 +1,6 @@
-"""The compliance dossier: self-contained HTML, every Art. 8 section, CSVs, checksums."""
+"""The compliance dossier: the per-duty status table, the rules in full, local times with their
+offset, rounded figures, gaps stated as gaps, zh by default, a signed bundle that
+``dossier verify`` checks."""
 
 from __future__ import annotations
 
@@ -10,46 +12,189 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import AuditEvent
+from annotate.models import AuditEvent, Batch, Project, User
+from annotate.services.quality.dossier.signing import generate_key, verify_bundle
+from annotate.services.review.decisions import decide_batch
+from annotate.services.review.reviews import next_for, record_review
+from annotate.services.review.sampling import draw_plan
 from tests.factories import labelled_project
+
+STATUSES = {"met", "not_met", "no_evidence"}
 
 
 @pytest.fixture
-def demo(db):
-    labelled_project(db.session, n_items=120)
+def demo(app, db):
+    app.config["SIGNING_KEY"] = generate_key()[0]
+    return labelled_project(db.session, n_items=120)
 
 
-def test_cli_writes_a_self_contained_dossier(runner, demo, db, tmp_path):
-    out = tmp_path / "dossier"
-    result = runner.invoke(args=["dossier", "demo", "-o", str(out), "--bootstrap", "20"])
+def _build(runner, out, *extra):
+    result = runner.invoke(args=["dossier", "demo", "-o", str(out), "--bootstrap", "20", *extra])
     assert result.exit_code == 0, result.output
-    html = (out / "index.html").read_text(encoding="utf-8")
-    for section in (
-        "provenance",
-        "rules",
-        "training",
-        "sampling",
-        "quality",
-        "supervision",
-        "audit",
-    ):
+    return (out / "index.html").read_text(encoding="utf-8")
+
+
+def _duty_status(html: str, number: int) -> str:
+    found = re.search(rf'<tr id="duty-{number}" data-status="([a-z_]+)"', html)
+    assert found, f"duty {number} missing"
+    return found[1]
+
+
+def test_cli_writes_a_chinese_dossier_with_every_duty(runner, demo, db, tmp_path):
+    out = tmp_path / "dossier"
+    html = _build(runner, out)
+    assert '<html lang="zh-Hans">' in html
+    for section in ("duties", "rules", "quality", "sampling", "training", "supervision"):
         assert f'id="{section}"' in html
-    assert not re.search(r'(src|href)="(https?:)?//', html), "external asset in the dossier"
-    assert "<link" not in html and "<script" not in html
-    assert "CC0-1.0" in html and "demo generator" in html  # provenance
+    for section in ("provenance", "audit"):
+        assert f'id="{section}"' in html
+    assert {_duty_status(html, n) for n in range(1, 6)} <= STATUSES
+    # No sample plan: duty (3) has no evidence, and the section says so as a gap.
+    assert _duty_status(html, 3) == "no_evidence"
+    assert "期间无证据" in html and "缺口" in html
+    assert 'id="table-sample_plans"' not in html
+    # The rulebook's full text (a clause heading of the sentiment rulebook) and its hash.
+    version = db.session.scalar(sa.select(Project).where(Project.slug == "demo")).rulebooks[0]
+    published = version.versions[0]
+    assert published.sha256 in html and 'id="clause-R1.1"' in html
+    assert published.clauses[0].title in html
+    # Times in Asia/Shanghai with the offset; figures rounded.
+    assert "UTC+08:00" in html
+    assert not re.search(r"\d\.\d{5,}", html), "a raw float in the dossier"
+    # Only the stylesheet beside it: no script, nothing external.
+    assert re.findall(r"<link[^>]*>", html) == ['<link rel="stylesheet" href="dossier.css">']
+    assert "<script" not in html and "style=" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dossier"))
-    assert event.details["audit_head"] in html
+    assert event.details["lang"] == "zh" and event.details["signed"] is True
+    assert (out / "metrics.csv").read_text().startswith("project,scope,scope_id,")
     for line in (out / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
-    assert (out / "metrics.csv").read_text().startswith("project,scope,scope_id,")
 
 
-def test_download_zip(client, login, demo):
+def test_english_on_request(runner, demo, tmp_path):
+    html = _build(runner, tmp_path / "en", "--lang", "en")
+    assert '<html lang="en">' in html
+    assert "no evidence in the period" in html and "Gap:" in html
+    assert "Status per duty (Art. 8)" in html
+
+
+def test_verify_passes_then_fails_after_one_byte_changes(runner, demo, tmp_path):
+    out = tmp_path / "dossier"
+    _build(runner, out)
+    result = runner.invoke(args=["dossier", "verify", str(out)])
+    assert result.exit_code == 0, result.output
+    assert verify_bundle(out).ok
+    target = out / "batch_decisions.csv"
+    data = bytearray(target.read_bytes())
+    data[0] ^= 1
+    target.write_bytes(bytes(data))
+    result = runner.invoke(args=["dossier", "verify", str(out)])
+    assert result.exit_code == 1
+    assert "batch_decisions.csv" in result.output
+
+
+def test_a_resigned_bundle_fails_against_the_operators_key(app, runner, demo, tmp_path):
+    out = tmp_path / "dossier"
+    html = _build(runner, out)
+    public = re.search(r'<code class="hash" id="public-key">([^<]+)</code>', html)[1]
+    (out / "extra.txt").write_text("added later")
+    assert any("extra.txt" in p for p in verify_bundle(out, public).problems)
+    (out / "extra.txt").unlink()
+    # Someone rebuilds SHA256SUMS after an edit and signs with another key: the bundle's own
+    # key matches, the operator's does not.
+    from annotate.services.quality.dossier.signing import load_private_key, write_sums
+
+    (out / "metrics.csv").write_text("forged\n")
+    names = [p.name for p in out.iterdir() if p.suffix in (".csv", ".html", ".css", ".json")]
+    write_sums(out, names, load_private_key(generate_key()[0]))
+    assert verify_bundle(out).ok
+    assert not verify_bundle(out, public).ok
+
+
+def test_unsigned_without_a_key_and_verify_says_so(app, runner, demo, tmp_path):
+    app.config["SIGNING_KEY"] = None
+    html = _build(runner, tmp_path / "d")
+    assert 'id="public-key"' not in html
+    result = runner.invoke(args=["dossier", "verify", str(tmp_path / "d")])
+    assert result.exit_code == 1 and "not signed" in result.output
+
+
+def test_sampling_and_supervision_give_evidence(runner, demo, db, tmp_path):
+    batch = db.session.scalar(sa.select(Batch).where(Batch.name == "reviews-2026-10"))
+    reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
+    plan = draw_plan(db.session, batch, method="fixed_n", n=5, seed=1, calibration=0)
+    while (sampled := next_for(db.session, plan, reviewer)) is not None:
+        record_review(db.session, sampled, reviewer, "correct")
+    decide_batch(db.session, plan, reviewer)
+    db.session.commit()
+    html = _build(runner, tmp_path / "d", "--lang", "en")
+    assert _duty_status(html, 3) in {"met", "not_met"}
+    assert 'id="table-sample_plans"' in html and 'id="table-batch_decisions"' in html
+    decisions = (tmp_path / "d" / "batch_decisions.csv").read_text().splitlines()
+    assert decisions[0].endswith("decided_at,decided_by") and decisions[1].endswith(",reviewer")
+
+
+def test_period_and_time_zone(runner, demo, db, tmp_path):
+    project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
+    project.time_zone = "Europe/Berlin"
+    db.session.commit()
+    html = _build(runner, tmp_path / "d", "--from", "2020-01-01", "--to", "2020-01-31")
+    assert "2020-01-01 00:00 UTC+01:00" in html and "2020-02-01 00:00 UTC+01:00" in html
+    # Nothing happened in January 2020: no annotator, no rule in force.
+    assert _duty_status(html, 1) == "no_evidence" and _duty_status(html, 4) == "no_evidence"
+    bad = runner.invoke(args=["dossier", "demo", "-o", str(tmp_path / "x"), "--from", "soon"])
+    assert bad.exit_code == 1 and "soon" in bad.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_broken_chain_still_builds_and_says_where(runner, demo, db, tmp_path):
+    event = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id).limit(1))
+    db.session.execute(
+        sa.update(AuditEvent).where(AuditEvent.id == event.id).values(details={"edited": True})
+    )
+    db.session.commit()
+    html = _build(runner, tmp_path / "d", "--lang", "en")
+    assert 'id="chain-broken"' in html
+    assert f"broken at event {event.id}" in html
+
+
+def test_download_zip_in_the_page_language_and_bad_dates(client, login, demo):
     login("manager", "demo")
-    response = client.get("/reports/demo/dossier.zip")
+    response = client.get("/reports/demo/dossier.zip?lang=en&from=&to=")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
         names = zf.namelist()
-    assert any(n.endswith("/index.html") for n in names)
-    assert any(n.endswith("/metrics.csv") for n in names)
+        index = zf.read(next(n for n in names if n.endswith("/index.html"))).decode()
+    assert '<html lang="en">' in index and "by annotate" not in index
+    assert any(n.endswith("/SHA256SUMS.sig") for n in names)
+    assert any(n.endswith("/dossier.css") for n in names)
+    assert client.get("/reports/demo/dossier.zip?from=31-12-2026").status_code == 400
+    assert client.get("/reports/demo/dossier.zip?lang=fr").status_code == 400
+
+
+def test_keys_generate_prints_a_usable_key(runner):
+    from annotate.cli.main import main
+    from annotate.services.quality.dossier.signing import load_private_key
+
+    result = runner.invoke(main, ["keys", "generate"])
+    assert result.exit_code == 0
+    line = next(x for x in result.output.splitlines() if x.startswith("ANNOTATE_SIGNING_KEY="))
+    assert load_private_key(line.split("=", 1)[1]) is not None
+
+
+def test_unreadable_audit_details_still_give_a_dossier(runner, demo, db, tmp_path):
+    """An event's details edited to invalid JSON in the database (possible in SQLite): the
+    dossier still builds and its first page says the chain cannot be verified."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses invalid JSON in a json column")
+    newest = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+    db.session.execute(
+        sa.text("UPDATE audit_events SET details = '{broken' WHERE id = :id"), {"id": newest - 1}
+    )
+    db.session.commit()
+    db.session.expire_all()
+    html = _build(runner, tmp_path / "d", "--lang", "en")
+    assert 'id="chain-broken"' in html and "not valid JSON" in html
+    assert f"broken at event {newest - 1}:" in html

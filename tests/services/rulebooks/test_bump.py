@@ -89,3 +89,15 @@ def test_acknowledge_only_version_must_carry_the_projects_labels(db, make_projec
     draft = _draft(db, project, "1.1.0", MINIMAL.replace("Text of the rule.", "Clearer."))
     with pytest.raises(InvalidInput, match="missing from the rulebook: maybe"):
         publish_with_training(db.session, draft)
+
+
+def test_the_cli_refuses_a_minor_version_that_adds_a_label(db, runner, published, tmp_path):
+    project, _ = published
+    path = tmp_path / "v1.1.0.md"
+    path.write_text(ADD_LABEL.replace("1.0.0", "1.1.0"), encoding="utf-8")
+    assert runner.invoke(args=["rulebook", "import", str(path), "--project", "bump"]).exit_code == 0
+    result = runner.invoke(args=["rulebook", "publish", "bump", "1.1.0"])
+    assert result.exit_code == 1 and "must be a major version (2.0.0)" in result.output
+    assert "adds the label(s) maybe" in result.output and "Traceback" not in result.output
+    db.session.expire_all()
+    assert current_version(db.session, project).version == "1.0.0"

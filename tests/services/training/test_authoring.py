@@ -172,3 +172,32 @@ def test_attempts_draw_and_shuffle_from_a_recorded_seed(db, make_project, make_u
     assert attempt.passed and attempt.score == 1.0 and attempt.seed == 12345
     assert attempt.question_order == [[d.question.key, list(d.order)] for d in first]
     assert set(attempt.answers["questions"]) == set(answers)
+
+
+def test_a_question_may_be_written_in_both_languages(db, make_project):
+    from annotate.services.training.wording import localized
+
+    project = make_project("both")
+    draft = import_rulebook(db.session, project, parse_rulebook(MINIMAL))
+    base = _q("Which label?", choices=("yes", "no"))
+    for language, prompt, choices, message in (
+        ("", "哪个标签？", ["是", "否"], "Choose the language"),
+        ("fr", "哪个标签？", ["是", "否"], "Choose the language"),
+        ("zh", "", ["是", "否"], "Write the question in that language"),
+        ("zh", "哪个标签？", ["是"], "Translate every choice"),
+    ):
+        data = QuestionInput(**{**base.__dict__, "language": language})
+        data.translated_prompt, data.translated_choices = prompt, choices
+        with pytest.raises(InvalidInput) as refused:
+            add_question(db.session, draft, data)
+        assert any(message in p for p in refused.value.problems)
+    data = QuestionInput(**{**base.__dict__, "language": "zh"})
+    data.translated_prompt, data.translated_choices = "哪个标签？", ["是", "否"]
+    data.translated_explanation = "因为 R1.1。"
+    question = add_question(db.session, draft, data)
+    assert localized(question, "zh").prompt == "哪个标签？"
+    assert localized(question, "zh").choices == ["是", "否"]
+    assert localized(question, "en").prompt == "Which label?"
+    publish_with_training(db.session, draft)
+    copy = module_for_version(db.session, new_draft_with_quiz(db.session, draft, "2.0.0"))
+    assert copy.questions[0].translations == question.translations
