@@ -1,6 +1,6 @@
 """Account and membership commands: ``annotate user deactivate|reactivate|reset-password|import``
-and ``annotate member add|remove|list``. The same services as the web pages; all audited (the
-actor is "system")."""
+and ``annotate member add|remove|list``. The same services as the web pages; all audited,
+with the account named by ``--as`` / ``$ANNOTATE_ACTOR`` as the actor."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from annotate.cli.core import fail, user_group
+from annotate.cli.core import cli_actor, fail, user_group
 from annotate.database import db
 from annotate.models import ProjectRole, User
 from annotate.services.errors import DomainError
@@ -36,8 +36,13 @@ def user_deactivate_command(username: str) -> None:
     """Deactivate USERNAME: no login; sessions and API tokens stop working."""
     from annotate.services.accounts.users import deactivate_user
 
-    changed = deactivate_user(db.session, _user(username))
-    db.session.commit()
+    actor = cli_actor()
+    try:
+        changed = deactivate_user(db.session, _user(username), actor=actor)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
     click.echo(f"{username} deactivated." if changed else f"{username} was already inactive.")
 
 
@@ -48,7 +53,7 @@ def user_reactivate_command(username: str) -> None:
     """Let the deactivated USERNAME log in again."""
     from annotate.services.accounts.users import reactivate_user
 
-    changed = reactivate_user(db.session, _user(username))
+    changed = reactivate_user(db.session, _user(username), actor=cli_actor())
     db.session.commit()
     click.echo(f"{username} reactivated." if changed else f"{username} was already active.")
 
@@ -62,7 +67,7 @@ def user_reset_password_command(username: str) -> None:
     from annotate.services.accounts.users import reset_password
 
     try:
-        password = reset_password(db.session, _user(username))
+        password = reset_password(db.session, _user(username), actor=cli_actor())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -80,7 +85,7 @@ def user_import_command(path) -> None:
     from annotate.services.accounts.bulk import import_users_csv
 
     try:
-        created = import_users_csv(db.session, path.read())
+        created = import_users_csv(db.session, path.read(), actor=cli_actor())
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -109,7 +114,9 @@ def member_add_command(slug: str, username: str, role: str) -> None:
 
     try:
         project = get_project(db.session, slug)
-        _membership, created = grant_role(db.session, _user(username), project, ProjectRole(role))
+        _membership, created = grant_role(
+            db.session, _user(username), project, ProjectRole(role), actor=cli_actor()
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -133,7 +140,11 @@ def member_remove_command(slug: str, username: str, role: str | None) -> None:
     try:
         project = get_project(db.session, slug)
         revoked = revoke_role(
-            db.session, _user(username), project, ProjectRole(role) if role else None
+            db.session,
+            _user(username),
+            project,
+            ProjectRole(role) if role else None,
+            actor=cli_actor(),
         )
         db.session.commit()
     except DomainError as error:
@@ -149,7 +160,8 @@ def member_remove_command(slug: str, username: str, role: str | None) -> None:
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
-    help="text (a table) or json.",
+    show_default=True,
+    help="text: one member a line (username, tab, roles); json: a list of objects.",
 )
 @with_appcontext
 def member_list_command(slug: str, fmt: str) -> None:

@@ -16,6 +16,15 @@ from annotate.forms.common import SelectChoice
 from annotate.models import ProjectRole
 
 
+def role_choices() -> list[SelectChoice]:
+    """The project roles, with the names the interface shows."""
+    return [
+        SelectChoice(ProjectRole.annotator.value, _l("annotator")),
+        SelectChoice(ProjectRole.reviewer.value, _l("reviewer")),
+        SelectChoice(ProjectRole.manager.value, _l("manager")),
+    ]
+
+
 class UserCreateForm(FlaskForm):
     """Create an account."""
 
@@ -39,8 +48,12 @@ class MembershipForm(FlaskForm):
 
     username = SelectField(_l("User"), choices=[], validators=[DataRequired()])
     project = SelectField(_l("Project"), choices=[], validators=[DataRequired()])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r.value) for r in ProjectRole])
+    role = SelectField(_l("Role"), choices=[])
     submit = SubmitField(_l("Grant role"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
 
 
 class UserImportForm(FlaskForm):
@@ -56,6 +69,10 @@ class UserImportForm(FlaskForm):
 class MemberAddForm(FlaskForm):
     """A manager gives someone a role in their project."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
     username = StringField(
         _l("Username"),
         validators=[
@@ -63,13 +80,5 @@ class MemberAddForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_.-]{2,64}$", message=_l("2-64 letters, digits, _ . -")),
         ],
     )
-    role = SelectField(
-        _l("Role"),
-        choices=[
-            SelectChoice(ProjectRole.annotator.value, _l("annotator")),
-            SelectChoice(ProjectRole.reviewer.value, _l("reviewer")),
-            SelectChoice(ProjectRole.manager.value, _l("manager")),
-        ],
-        validators=[DataRequired()],
-    )
+    role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     submit = SubmitField(_l("Add"))

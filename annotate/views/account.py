@@ -34,9 +34,10 @@ from annotate.services.errors import DomainError
 bp = Blueprint("account", __name__, url_prefix="/account")
 bp.before_request(require_login)
 
-#: What a user who must change their password may still reach (besides static files).
+#: What a user who must change their password may still reach (and static files: the app's
+#: and Bootstrap's, whose endpoints end in ``static``).
 _OPEN_WHILE_CHANGING = frozenset(
-    {"account.new_password", "auth.logout", "main.set_language", "main.healthz", "static"}
+    {"account.new_password", "auth.logout", "main.set_language", "main.healthz"}
 )
 
 
@@ -48,6 +49,7 @@ def require_new_password() -> ResponseReturnValue | None:
         current_user.is_authenticated
         and current_user.must_change_password
         and request.endpoint not in _OPEN_WHILE_CHANGING
+        and not (request.endpoint or "").endswith("static")
         and request.blueprint != "api"
     ):
         return redirect(url_for("account.new_password"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +35,22 @@ def _render(code: int, message: str):
     ), code
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_characters() -> None:
+    """400 for a query string or form field holding a NUL character: no field takes one, and
+    PostgreSQL refuses it in text (a 500 wherever a value reached the database)."""
+    fields = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES:
+        fields += request.form.items(multi=True)
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        abort(400, description=_("A field holds a NUL character (code 0), which no field accepts."))
+
+
 def init_app(app: Flask) -> None:
-    """Install the error handlers."""
+    """Install the error handlers, and the NUL-character guard every request passes."""
+    app.before_request(refuse_nul_characters)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -19,7 +19,7 @@ from annotate.services.accounts.memberships import (
     list_members,
     revoke_role,
 )
-from annotate.services.errors import DomainError, NotFound
+from annotate.services.errors import Conflict, DomainError, NotFound
 
 bp = Blueprint("members", __name__, url_prefix="/projects/<slug>/members")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -49,12 +49,12 @@ def index(slug: str):
     try:
         user = find_user(db.session, required_text(form.username).strip())
         if not user.active:
-            raise NotFound(_("%(name)s is deactivated.", name=user.username))
+            raise Conflict(_("%(name)s is deactivated.", name=user.username))
         _membership, created = grant_role(db.session, user, project, role, actor=current_user)
     except DomainError as error:
         db.session.rollback()
-        field = form.username if isinstance(error, NotFound) else form.role
-        field.errors = [str(error)]
+        about_the_person = isinstance(error, NotFound) or not user.active
+        (form.username if about_the_person else form.role).errors = [str(error)]
         return _page(project, form, error.status_code)
     db.session.commit()
     if created:

@@ -217,4 +217,4 @@ def annotator(slug: str, user_id: int):
     quality = annotator_quality(db.session, report, user)
     return render_template(
         "quality/annotator.html", project=project, quality=quality, form=form, manager_view=True
-    )
+    ), (400 if form.errors else 200)  # a refused form shows its errors beside its fields

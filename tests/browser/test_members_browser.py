@@ -4,7 +4,7 @@ shot in English and Chinese, at 1280 px and on a 390 px phone, with no sideways 
 
 from __future__ import annotations
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import SCREENSHOTS, log_in
 
 WIDTHS = (1280, 390)
 
@@ -108,3 +108,26 @@ def test_a_manager_adds_a_member(browser, page, live_server, screenshot):
     _shoot_both_languages(
         browser, live_server, screenshot, "manager", "demo", "/projects/demo/members/", "members"
     )
+
+
+def test_a_malformed_draft_version_is_shown_beside_the_field(browser, live_server):
+    """Issue 14: ``1.0`` as a new draft's version was an HTTP 500."""
+    for locale, words in (("en-US", "Use MAJOR.MINOR.PATCH."), ("zh-CN", None)):
+        for width in WIDTHS:
+            context = browser.new_context(locale=locale, viewport={"width": width, "height": 860})
+            page = context.new_page()
+            log_in(page, live_server, "manager")
+            page.wait_for_url(f"{live_server}/reports/")
+            page.goto(f"{live_server}/admin/projects/demo/rulebooks/1.0.0")
+            page.fill("input[name=version]", "1.0")
+            with page.expect_response(lambda r: r.request.method == "POST") as posted:
+                page.click("form[action$='/new-draft'] [type=submit]")
+            assert posted.value.status == 400
+            feedback = page.locator("form[action$='/new-draft'] .invalid-feedback")
+            assert feedback.is_visible()
+            if words:
+                assert feedback.inner_text() == words
+            # the rulebook below is long: the viewport (top of the page) shows the form
+            path = SCREENSHOTS / f"new-draft-error-{locale[:2]}-{width}.png"
+            page.screenshot(path=str(path))
+            context.close()

@@ -26,6 +26,7 @@ PAGES = {
         "/admin/projects/demo/training/",
         "/review/calibration/",
         "/admin/audit/",
+        "/projects/demo/members/",
         "/admin/projects/demo/settings",
     ],
     "admin": [

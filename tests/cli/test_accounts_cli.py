@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from annotate.auth import check_password
@@ -15,6 +16,20 @@ def _user(db, name):
     user = db.session.scalar(sa.select(User).where(User.username == name))
     db.session.refresh(user)
     return user
+
+
+@pytest.fixture
+def runner(runner):
+    """Commands that change data name who runs them (``--as`` / ``$ANNOTATE_ACTOR``)."""
+    runner.env = {"ANNOTATE_ACTOR": "admin"}
+    return runner
+
+
+def test_a_change_without_an_actor_is_refused(app, db, role_users):
+    bare = app.test_cli_runner()
+    result = bare.invoke(args=["user", "deactivate", "ann"])
+    assert result.exit_code == 1 and "--as USERNAME" in result.output
+    assert _user(db, "ann").active
 
 
 def test_deactivate_reactivate_and_reset(runner, db, role_users):
@@ -29,8 +44,11 @@ def test_deactivate_reactivate_and_reset(runner, db, role_users):
     temporary = result.output.strip().rsplit(" ", 1)[1]
     ann = _user(db, "ann")
     assert ann.must_change_password and check_password(ann, temporary)
-    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
-    assert {"user.deactivate", "user.reactivate", "user.password_reset"} <= actions
+    events = {e.action: e.actor_name for e in db.session.scalars(sa.select(AuditEvent))}
+    for action in ("user.deactivate", "user.reactivate", "user.password_reset"):
+        assert events[action] == "admin", action
+    myself = runner.invoke(args=["user", "deactivate", "admin"])
+    assert myself.exit_code == 1 and "your own account" in myself.output
     missing = runner.invoke(args=["user", "deactivate", "ghost"])
     assert missing.exit_code == 1 and "No user ghost" in missing.output
     assert "Traceback" not in missing.output

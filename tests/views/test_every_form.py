@@ -16,6 +16,7 @@ from wtforms.fields.core import UnboundField
 import annotate.forms
 from annotate.models import ProjectRole
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.rulebooks.versions import new_draft_from
 from annotate.services.training.modules import module_for_version
 from tests.factories import make_ready
 
@@ -32,6 +33,18 @@ SUBMITTER = {
     "users": "admin",
     "main": "ann",
     "auth": None,
+}
+#: Endpoints submitted by someone else than their blueprint's submitter.
+ENDPOINT_SUBMITTER = {"project_new.new": "admin"}
+#: Endpoints that work on a draft (the others get the published version).
+ON_THE_DRAFT = {
+    "rulebooks.edit_draft",
+    "rulebooks.publish",
+    "rulebooks.add_quiz_question",
+    "rulebooks.edit_quiz_question",
+    "rulebooks.move_quiz_question",
+    "rulebooks.delete_quiz_question",
+    "rulebooks.quiz_length",
 }
 #: Not forms: the JSON API takes bearer tokens and JSON (tests/views/test_api_fuzz.py).
 SKIPPED_BLUEPRINTS = {"api"}
@@ -94,11 +107,17 @@ def world(app, db, make_user, make_project):
     version, batch = make_ready(db, project, [users["ann"]])
     claim = claim_next(db.session, users["ann"], project)
     assert claim is not None
+    draft = new_draft_from(db.session, version, "1.1.0", actor=users["mgr"])
     db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True
     item = batch.items[0]
     module = module_for_version(db.session, version)
+    draft_module = module_for_version(db.session, draft)
+    questions = draft_module.questions if draft_module else []
     return {
+        "draft": draft.version,
+        "question_id": questions[0].id if questions else 1,
+        "template_key": "content_safety",
         "slug": project.slug,
         "version": version.version,
         "assignment_id": claim.assignment.id,
@@ -142,8 +161,11 @@ def _post_routes(app, values):
         blueprint = rule.endpoint.split(".")[0]
         if blueprint in SKIPPED_BLUEPRINTS:
             continue
+        args = {arg: values.get(arg, 1) for arg in rule.arguments}
+        if "version" in args and rule.endpoint in ON_THE_DRAFT:
+            args["version"] = values["draft"]
         with app.test_request_context():
-            url = url_for(rule.endpoint, **{arg: values.get(arg, 1) for arg in rule.arguments})
+            url = url_for(rule.endpoint, **args)
         yield rule.endpoint, blueprint, url
 
 
@@ -173,7 +195,7 @@ def test_every_form_survives_empty_and_malformed_input(app, world):
     )
     for endpoint, blueprint, url in routes:
         seen.add(endpoint)
-        who = SUBMITTER.get(blueprint, "mgr")
+        who = ENDPOINT_SUBMITTER.get(endpoint, SUBMITTER.get(blueprint, "mgr"))
         for label, data in _payloads(names):
             client = _client(app, who)
             payload = dict(data)
@@ -182,6 +204,7 @@ def test_every_form_survives_empty_and_malformed_input(app, world):
             response.close()
             assert response.status_code < 500, f"{endpoint} {url} as {who}, {label} fields"
     assert {"rulebooks.new_draft", "users.import_csv", "members.index"} <= seen
+    assert ENDPOINT_SUBMITTER.keys() <= seen and ON_THE_DRAFT <= seen
 
 
 def test_a_new_drafts_malformed_version_shows_beside_the_field(app, world):
@@ -204,3 +227,24 @@ def test_a_refused_sample_draw_shows_its_errors_beside_the_fields(app, world):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'id="rate"' in page and "is-invalid" in page and "invalid-feedback" in page
+
+
+def test_a_nul_character_is_refused_before_any_view(app, world):
+    client = _client(app, "ann")
+    token = _csrf(client)
+    response = client.post(
+        "/account/", data={"tok-name": "a\x00b", "tok-submit": "y", "csrf_token": token}
+    )
+    assert response.status_code == 400 and b"NUL character" in response.data
+    assert client.get("/annotate/?q=%00").status_code == 400
+
+
+def test_a_supervision_action_without_a_reason_says_so_beside_the_field(app, world):
+    client = _client(app, "mgr")
+    ann = world["user_id"]
+    response = client.post(
+        f"/reports/roles/annotators/{ann}",
+        data={"action": "retrain", "reason": "", "csrf_token": _csrf(client)},
+    )
+    assert response.status_code == 400
+    assert b'id="reason"' in response.data and b"invalid-feedback" in response.data

@@ -110,6 +110,19 @@ def test_admin_deactivates_and_the_users_session_dies(app, db, role_users):
     assert victim.get("/annotate/").status_code == 302  # back to the login page
     refused = app.test_client().post("/login", data={"username": "ann", "password": "secret-pw"})
     assert refused.status_code == 200 and b"wrong password" in refused.data
+    from annotate.services.accounts.tokens import create_token
+
+    token = create_token(db.session, role_users["reviewer"], "script")[1]
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    with app.test_client().get("/api/v1/me", headers=bearer) as before:
+        assert before.status_code == 200
+    admin.post(f"/admin/users/{role_users['reviewer'].id}/deactivate")
+    with app.test_client().get("/api/v1/me", headers=bearer) as after:
+        assert after.status_code == 401  # API tokens stop too
+    mgr = _log_in(app, "mgr")
+    refused = mgr.post("/projects/roles/members/", data={"username": "rev", "role": "manager"})
+    assert refused.status_code == 409 and b"deactivated" in refused.data
     me = role_users["admin"]
     own = admin.post(f"/admin/users/{me.id}/deactivate", follow_redirects=True)
     assert b"your own account" in own.data
@@ -125,6 +138,9 @@ def test_reset_forces_a_new_password_before_anything_else(app, db, role_users):
     temporary = page.get_data(as_text=True).split('class="temp-password">')[1].split("<")[0]
     assert victim.get("/annotate/").status_code == 302  # the old session ended
     client = _log_in(app, "ann", temporary)
+    for style in ("/static/annotate.css", "/bootstrap/static/css/bootstrap.min.css"):
+        with client.get(style) as response:  # the change page keeps its style
+            assert response.status_code == 200, style
     for path in ("/annotate/", "/account/", "/"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == (

@@ -21,6 +21,7 @@ from annotate.database import Session
 from annotate.models import Project, ProjectRole, User
 from annotate.services.accounts.memberships import grant_role, separation_conflict
 from annotate.services.accounts.users import USERNAME_RE, create_user, temporary_password
+from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 
 HEADER = ("username", "display_name", "roles")
@@ -202,6 +203,14 @@ def import_users_csv(
                 grant_role(session, user, project, role, actor=actor)
             created.append(Imported(user, password))
         session.flush()
+        record_event(
+            session,
+            "user.import",
+            "user",
+            "",
+            actor=actor,
+            details={"count": len(created), "usernames": [c.user.username for c in created]},
+        )
     except IntegrityError:
         raise Conflict(
             _l("Another request created one of these users meanwhile; nothing was imported.")

@@ -67,7 +67,17 @@ def grant_role(
 
     :raises Conflict: role separation forbids it.
     """
-    existing = {m.role: m for m in user.memberships if m.project_id == project.id}
+    # One grant at a time per person: the duplicate check and role separation read what a
+    # concurrent grant has committed, and the unique constraint is never raced into a 500.
+    user = lock_row(session, user)
+    existing = {
+        m.role: m
+        for m in session.scalars(
+            sa.select(Membership).where(
+                Membership.user_id == user.id, Membership.project_id == project.id
+            )
+        )
+    }
     if role in existing:
         return existing[role], False
     problem = separation_conflict(project, set(existing), role)

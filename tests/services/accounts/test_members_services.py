@@ -122,6 +122,9 @@ def test_import_creates_everyone_with_roles_and_temporary_passwords(db, make_use
     assert zhang.roles_in(q) == {ProjectRole.manager}
     assert check_password(zhang, created[1].password)
     assert created[2].user.memberships == []
+    actions = _actions(db)
+    assert actions.count("user.create") == 3 and actions.count("membership.grant") == 3
+    assert actions[-1] == "user.import"
 
 
 @pytest.mark.parametrize(
