@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .data import Ratings, as_ratings
 
 
@@ -120,8 +121,13 @@ def dawid_skene(
     ``tol`` or after ``max_iter`` iterations. ``smoothing`` adds a pseudo-count to each
     confusion cell. Cost per iteration O(annotations × categories).
 
-    :raises ValueError: with no annotations or an unknown ``init``.
+    :raises ValueError: with no annotations, an unknown ``init``, ``max_iter`` < 1, a negative
+        or non-finite ``tol`` or ``smoothing``, a bad ``seed`` or a bad id or label.
     """
+    max_iter = checks.count("max_iter", max_iter, minimum=1)
+    tol = checks.real("tol", tol, low=0)
+    smoothing = checks.real("smoothing", smoothing, low=0)
+    seed = checks.seed(seed)
     r = as_ratings(items, annotators, values)
     if r.n_annotations == 0:
         raise ValueError("no annotations")
