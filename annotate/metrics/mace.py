@@ -232,7 +232,7 @@ def mace(
         post,
         competence,
         1.0 - competence,
-        strat,
+        strat / strat.sum(axis=1, keepdims=True),  # VB weights are sub-normalised
         n_j.astype(np.int64),
         method,
         n_iter,
