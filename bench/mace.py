@@ -103,7 +103,7 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t_ck, ck = _time(
-                lambda m=method: MACE(method=m, n_restarts=args.restarts, n_iter=50).fit(df),
+                lambda m=method, d=df: MACE(method=m, n_restarts=args.restarts, n_iter=50).fit(d),
                 args.repeat,
             )
         ck_comp = ck.spamming_[:, 1] / ck.spamming_.sum(axis=1)
