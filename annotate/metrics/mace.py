@@ -34,6 +34,7 @@ from scipy.special import digamma
 
 from . import checks
 from .data import Ratings, as_ratings
+from .patterns import Patterns
 
 METHODS = ("em", "vb")
 
@@ -80,33 +81,39 @@ _TINY = np.finfo(float).tiny
 
 
 def _e_step(
-    r: Ratings, know: np.ndarray, strat: np.ndarray, spam: np.ndarray
+    r: Ratings | Patterns, know: np.ndarray, strat: np.ndarray, spam: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Posteriors, expected knowing counts per annotation, spam counts, log-likelihood."""
-    k = r.n_categories
+    """Posteriors per unit, expected knowing and spamming count per annotation (weighted by
+    the items behind its unit), log-likelihood."""
+    k, n_units = r.n_categories, len(r.items)
     j, a = r.annot_idx, r.value_idx
     p_spam = spam[j] * strat[j, a]  # P(answer a | spamming) × P(spamming)
     p_both = p_spam + know[j]  # … plus P(knowing) when the truth is a
     log_spam = np.log(np.maximum(p_spam, _TINY))
-    log_post = np.empty((r.n_items, k))
-    base = np.bincount(r.item_idx, weights=log_spam, minlength=r.n_items)
+    log_post = np.empty((n_units, k))
+    base = np.bincount(r.item_idx, weights=log_spam, minlength=n_units)
     boost = np.bincount(
         r.item_idx * k + a,
         weights=np.log(np.maximum(p_both, _TINY)) - log_spam,
-        minlength=r.n_items * k,
-    ).reshape(r.n_items, k)
+        minlength=n_units * k,
+    ).reshape(n_units, k)
     np.add(base[:, None], boost, out=log_post)
     top = log_post.max(axis=1, keepdims=True)
     log_post -= top
     np.exp(log_post, out=log_post)
     norm = log_post.sum(axis=1, keepdims=True)
     log_post /= norm
-    ll = float((np.log(norm) + top).sum() - r.n_items * np.log(k))
+    unit_ll = (np.log(norm) + top)[:, 0] - np.log(k)
     knowing = log_post[r.item_idx, a] * know[j] / np.maximum(p_both, _TINY)
-    return log_post, knowing, 1.0 - knowing, ll
+    if isinstance(r, Patterns):
+        w = r.weight[r.item_idx]
+        return log_post, knowing * w, (1.0 - knowing) * w, float(unit_ll @ r.weight)
+    return log_post, knowing, 1.0 - knowing, float(unit_ll.sum())
 
 
-def _counts(r: Ratings, knowing: np.ndarray, spam_n: np.ndarray) -> tuple[np.ndarray, ...]:
+def _counts(
+    r: Ratings | Patterns, knowing: np.ndarray, spam_n: np.ndarray
+) -> tuple[np.ndarray, ...]:
     n_ann, k = r.n_annotators, r.n_categories
     know_c = np.bincount(r.annot_idx, weights=knowing, minlength=n_ann)
     spam_c = np.bincount(r.annot_idx, weights=spam_n, minlength=n_ann)
@@ -138,7 +145,7 @@ def _m_step(
 
 
 def _run(
-    r: Ratings,
+    r: Ratings | Patterns,
     rng: np.random.Generator,
     *,
     method: str,
@@ -186,7 +193,9 @@ def mace(
 ) -> MaceResult:
     """MACE competence, spamming probability and strategy per annotator, and item posteriors.
 
-    Long format (or a :class:`Ratings` / raters × units matrix); see the module for the model
+    Long format (or a :class:`Ratings` / raters × units matrix, or
+    :class:`~.patterns.Patterns` whose units stand for ``weight`` identical items: the same
+    estimates as on the expanded items); see the module for the model
     and the ``method`` options. Each of ``restarts`` runs starts from parameters drawn with
     ``numpy.random.default_rng(seed)`` and stops when the log-likelihood per annotation moves
     by less than ``tol`` or after ``max_iter`` iterations; the best run is returned.
@@ -207,7 +216,7 @@ def mace(
     )
     if smoothing is not None:
         smoothing = checks.real("smoothing", smoothing, low=0)
-    r = as_ratings(items, annotators, values)
+    r = items if isinstance(items, Patterns) else as_ratings(items, annotators, values)
     if r.n_annotations == 0:
         raise ValueError("no annotations")
     smooth = 0.01 / r.n_categories if smoothing is None else smoothing
@@ -220,7 +229,8 @@ def mace(
         if best is None or run[3] > best[3]:
             best = run
     (post, know, spam, strat), n_iter, converged, ll, (know_c, spam_c, _) = best
-    n_j = np.bincount(r.annot_idx, minlength=r.n_annotators).astype(float)
+    per_annotation = r.weight[r.item_idx] if isinstance(r, Patterns) else None
+    n_j = np.bincount(r.annot_idx, weights=per_annotation, minlength=r.n_annotators)
     if method == "em":
         competence = know / (know + spam)
     else:

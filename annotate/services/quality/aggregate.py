@@ -23,6 +23,7 @@ import numpy as np
 from annotate.metrics import AgreementResult, PairwiseResult, WeightBank, proportion
 from annotate.metrics import patterns as pm
 from annotate.metrics.bootstrap import unit_patterns
+from annotate.services.quality.competence import add_competence
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -236,6 +237,8 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
     if report.project.task_type in LABEL_TASKS:
         _labels(builder, all_versions)
     _annotators(builder)
+    if not data.anonymous and data.n:  # sparse cells keep no annotator per value
+        add_competence(report, builder.ratings(None), all_versions)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
     for ok, key, n in zip(
         data.review_ok.tolist(), data.review_clause, data.review_count.tolist(), strict=True

@@ -30,6 +30,7 @@ from annotate.metrics import (
 from annotate.metrics.bootstrap import unit_patterns
 from annotate.models import Project
 from annotate.services.quality.annotator import WeekRow
+from annotate.services.quality.competence import add_competence
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -202,6 +203,8 @@ def compute_memory_report(
     if project.task_type in LABEL_TASKS:
         _labels(builder)
     _annotators(builder)
+    if data.n:
+        add_competence(report, ratings_for(data, None), all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)

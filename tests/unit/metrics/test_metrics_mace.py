@@ -121,3 +121,34 @@ def test_matches_crowd_kit(method: str) -> None:
         assert np.allclose(ours.competence, theirs_comp, atol=1e-3)
     else:  # ours reports the posterior mean of θ, crowd-kit its exp-digamma weights
         assert np.allclose(ours.competence, theirs_comp, atol=0.05)
+
+
+def test_weighted_patterns_give_the_estimates_of_the_items() -> None:
+    """The report fits MACE and DS on rating patterns with their number of items."""
+    from annotate.metrics import as_ratings, dawid_skene
+    from annotate.metrics.bootstrap import _by_name, _grid, _patterns
+    from annotate.metrics.patterns import Patterns
+
+    items, anns, vals, _ = simulate(COMPETENCE, n_items=300, per_item=3, k=2, seed=4)
+    r = as_ratings(items, anns, vals)
+    pattern, rows = _patterns(_grid(r), r.n_categories, _by_name(r))
+    unit, ann = np.nonzero(rows >= 0)
+    p = Patterns(
+        tuple(range(rows.shape[0])),
+        r.annotators,
+        r.categories,
+        unit,
+        ann,
+        rows[unit, ann].astype(np.int64),
+        np.bincount(pattern),
+    )
+    assert p.n_units < r.n_items
+    a, b = mace(r), mace(p)
+    np.testing.assert_allclose(a.competence, b.competence, atol=1e-12)
+    np.testing.assert_allclose(a.posteriors, b.posteriors[pattern], atol=1e-12)
+    assert a.log_likelihood == pytest.approx(b.log_likelihood)
+    assert np.array_equal(a.n_annotations, b.n_annotations)
+    c, d = dawid_skene(r), dawid_skene(p)
+    np.testing.assert_allclose(c.confusion, d.confusion, atol=1e-12)
+    np.testing.assert_allclose(c.posteriors, d.posteriors[pattern], atol=1e-12)
+    assert c.n_iter == d.n_iter
