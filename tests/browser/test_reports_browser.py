@@ -52,3 +52,26 @@ def test_audit_log_page(page, live_server, screenshot):
     page.goto(f"{live_server}/admin/audit/")
     assert page.locator("#audit-events tbody tr").count() >= 1
     screenshot(page, "audit-log")
+
+
+def test_annotator_competence_in_both_languages_and_on_a_phone(browser, live_server, screenshot):
+    """MACE competence and the DS confusion matrix on the manager's annotator page: in Chinese
+    and English, at 1280 and 390 px, with no horizontal overflow of the page."""
+    for locale, heading in (("zh-CN", "能力估计"), ("en-US", "Estimated competence")):
+        for width in (1280, 390):
+            context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            log_in(page, live_server, "manager")
+            page.goto(f"{live_server}/reports/demo")
+            page.click("#annotator-table a >> text=ann3")
+            page.wait_for_selector("#competence")
+            assert page.locator("#competence h2").inner_text() == heading
+            assert page.locator("#ds-confusion tbody tr").count() >= 2
+            assert page.locator("#mace-competence strong").count() == 1
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (locale, width, overflow)
+            page.locator("#competence").scroll_into_view_if_needed()
+            screenshot(page, f"reports-annotator-competence-{locale}-{width}")
+            context.close()
