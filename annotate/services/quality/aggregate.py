@@ -23,7 +23,6 @@ import numpy as np
 from annotate.metrics import AgreementResult, PairwiseResult, WeightBank, proportion
 from annotate.metrics import patterns as pm
 from annotate.metrics.bootstrap import unit_patterns
-from annotate.services.quality.competence import add_competence
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -36,6 +35,7 @@ from annotate.services.quality.figure_builder import (
     week_label,
 )
 from annotate.services.quality.figures import LABEL_TASKS, ProjectReport, TrendPoint
+from annotate.services.quality.model_figures import add_model_figures
 from annotate.services.quality.sparse import NO_COHEN_CI, SparseTables, cohen_from_pairs, scope_rows
 from annotate.services.quality.sql import AggregateData
 
@@ -238,7 +238,7 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
         _labels(builder, all_versions)
     _annotators(builder)
     if not data.anonymous and data.n:  # sparse cells keep no annotator per value
-        add_competence(report, builder.ratings(None), all_versions)
+        add_model_figures(report, builder.ratings(None), all_versions)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
     for ok, key, n in zip(
         data.review_ok.tolist(), data.review_clause, data.review_count.tolist(), strict=True

@@ -30,7 +30,6 @@ from annotate.metrics import (
 from annotate.metrics.bootstrap import unit_patterns
 from annotate.models import Project
 from annotate.services.quality.annotator import WeekRow
-from annotate.services.quality.competence import add_competence
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -51,6 +50,7 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
+from annotate.services.quality.model_figures import add_model_figures
 from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
 
 
@@ -204,7 +204,7 @@ def compute_memory_report(
         _labels(builder)
     _annotators(builder)
     if data.n:
-        add_competence(report, ratings_for(data, None), all_versions)
+        add_model_figures(report, ratings_for(data, None), all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)

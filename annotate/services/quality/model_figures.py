@@ -1,0 +1,23 @@
+"""Figures fitted on the whole project's per-annotator ratings, after the scope figures:
+span F1 (:mod:`.span_figures`) and annotator competence (:mod:`.competence`).
+
+Both need to know which annotator gave which value on each item: the report computes them
+when its cells are per-annotator vectors, not value multisets (sparse overlap)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotate.metrics import Ratings
+from annotate.metrics.patterns import Patterns
+from annotate.services.quality.competence import add_competence
+from annotate.services.quality.figures import ProjectReport
+from annotate.services.quality.span_figures import add_span_figures
+
+
+def add_model_figures(
+    report: ProjectReport[Any], ratings: Ratings | Patterns, version: str
+) -> None:
+    """Append span F1 (span projects) and MACE / Dawid–Skene figures (label projects)."""
+    add_span_figures(report, ratings, version)
+    add_competence(report, ratings, version)
