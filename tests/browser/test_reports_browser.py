@@ -75,3 +75,25 @@ def test_annotator_competence_in_both_languages_and_on_a_phone(browser, live_ser
             page.locator("#competence").scroll_into_view_if_needed()
             screenshot(page, f"reports-annotator-competence-{locale}-{width}")
             context.close()
+
+
+def test_ner_dashboard_shows_span_f1_with_intervals(browser, live_server, screenshot):
+    """The NER demo's dashboard: span F1, exact and overlap, with bootstrap intervals."""
+    for locale, heading in (("zh-CN", "片段 F1（精确）"), ("en-US", "Span F1 (exact)")):
+        for width in (1280, 390):
+            context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            log_in(page, live_server, "manager")
+            page.goto(f"{live_server}/reports/ner")
+            table = page.locator("#span-f1-table")
+            assert heading in table.locator("thead").inner_text()
+            first = table.locator("tbody tr").first
+            assert first.locator("td strong").count() == 2  # exact and overlap values
+            assert first.locator("td small").count() == 2  # and their intervals
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (locale, width, overflow)
+            table.scroll_into_view_if_needed()
+            screenshot(page, f"reports-ner-span-f1-{locale}-{width}")
+            context.close()
