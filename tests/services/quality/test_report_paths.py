@@ -364,6 +364,9 @@ def test_demo_project_matches(db):
     seed_demo(n_items=120)
     db.session.commit()
     compare(db, get_project(db.session, "demo"), bootstrap=30)
+    _, ner = compare(db, get_project(db.session, "ner"), bootstrap=30)
+    span = ner.get("project", "ner", "span_f1_overlap")
+    assert span.value is not None and span.ci_low <= span.value <= span.ci_high
 
 
 def test_aggregate_intervals_are_seeded_and_cover_the_estimate(db, make_project, make_user):
