@@ -31,7 +31,7 @@ from annotate.models import (
 )
 from annotate.services.quality import sql as report_sql
 from annotate.services.quality.annotator import annotator_quality
-from annotate.services.quality.competence import COMPETENCE_METRICS, is_competence
+from annotate.services.quality.model_figures import is_model_figure
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.sparse import NO_COHEN_CI
 from tests.services.quality import oracle
@@ -183,9 +183,9 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
     memory = oracle.compute_memory_report(db.session, project, ReportOptions(bootstrap, 3))
     agg = compute_report(db.session, project, ReportOptions(bootstrap, 3))
     assert agg.data.anonymous == anonymous
-    if anonymous:  # multiset cells keep no annotator per value: no MACE / DS figures
-        assert not any(f.metric in COMPETENCE_METRICS for f in agg.figures)
-        memory.figures = [f for f in memory.figures if not is_competence(f.metric)]
+    if anonymous:  # multiset cells keep no annotator per value: no model figures
+        assert not any(is_model_figure(f.metric) for f in agg.figures)
+        memory.figures = [f for f in memory.figures if not is_model_figure(f.metric)]
     assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == [
         (f.scope, f.scope_id, f.metric) for f in memory.figures
     ]
@@ -497,7 +497,7 @@ def test_sparse_many_annotators_match_in_memory(db, make_project, make_user, mon
     _, sets = compare(db, project, users[:3], anonymous=True)
     assert sets.data.n_cells < 0.75 * vectors.data.n_cells  # bounded by multisets, not items
     assert sets.pairwise.annotators == vectors.pairwise.annotators
-    per_vector = [f for f in vectors.figures if not is_competence(f.metric)]
+    per_vector = [f for f in vectors.figures if not is_model_figure(f.metric)]
     assert len(per_vector) < len(vectors.figures)  # MACE and DS need per-annotator vectors
     for f, g in zip(per_vector, sets.figures, strict=True):
         assert (f.metric, f.value) == (g.metric, g.value) or f.value == pytest.approx(g.value)
