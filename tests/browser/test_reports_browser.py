@@ -97,3 +97,41 @@ def test_ner_dashboard_shows_span_f1_with_intervals(browser, live_server, screen
             table.scroll_into_view_if_needed()
             screenshot(page, f"reports-ner-span-f1-{locale}-{width}")
             context.close()
+
+
+def test_rating_dashboard_shows_weighted_kappa(
+    browser, live_server, screenshot, db, make_project, make_user
+):
+    """A rating project's dashboard: weighted κ and AC2 with intervals, zh and en, 1280/390."""
+    from tests.services.quality.test_report_paths import build
+
+    build(
+        db,
+        make_project,
+        make_user,
+        "stars",
+        "rating",
+        [1, 2, 3, 4, 5],
+        labels=None,
+        scale="1-5",
+        measurement_level="ordinal",
+    )
+    make_user("rating-boss", password="demo", admin=True)
+    db.session.commit()
+    for locale, heading in (("zh-CN", "加权 Cohen's κ"), ("en-US", "Weighted Cohen’s κ")):
+        for width in (1280, 390):
+            context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            log_in(page, live_server, "rating-boss")
+            page.goto(f"{live_server}/reports/stars")
+            table = page.locator("#weighted-table")
+            assert heading in table.locator("thead").inner_text()
+            row = table.locator("tbody tr").first
+            assert row.locator("td strong").count() == 2 and row.locator("td small").count() == 2
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (locale, width, overflow)
+            table.scroll_into_view_if_needed()
+            screenshot(page, f"reports-rating-weighted-{locale}-{width}")
+            context.close()
