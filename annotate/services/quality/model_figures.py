@@ -1,6 +1,6 @@
 """Figures fitted on the whole project's per-annotator ratings, after the scope figures:
-span F1 (:mod:`.span_figures`), weighted κ and AC2 (:mod:`.rating_figures`) and
-annotator competence (:mod:`.competence`).
+span F1 (:mod:`.span_figures`), weighted κ and AC2 (:mod:`.rating_figures`), MASI α
+(:mod:`.set_figures`) and annotator competence (:mod:`.competence`).
 
 Both need to know which annotator gave which value on each item: the report computes them
 when its cells are per-annotator vectors, not value multisets (sparse overlap)."""
@@ -14,6 +14,8 @@ from annotate.metrics.patterns import Patterns
 from annotate.services.quality.competence import add_competence, is_competence
 from annotate.services.quality.figures import ProjectReport
 from annotate.services.quality.rating_figures import add_rating_figures
+from annotate.services.quality.set_figures import METRIC as MASI
+from annotate.services.quality.set_figures import add_set_figures
 from annotate.services.quality.span_figures import add_span_figures
 
 
@@ -24,6 +26,7 @@ def add_model_figures(
     Dawid–Skene figures (single-label and pairwise projects)."""
     add_span_figures(report, ratings, version)
     add_rating_figures(report, ratings, version)
+    add_set_figures(report, ratings, version)
     add_competence(report, ratings, version)
 
 
@@ -32,5 +35,5 @@ def is_model_figure(metric: str) -> bool:
     return (
         is_competence(metric)
         or metric.startswith("span_f1_")
-        or metric in ("cohen_kappa_linear", "cohen_kappa_quadratic", "gwet_ac2")
+        or metric in ("cohen_kappa_linear", "cohen_kappa_quadratic", "gwet_ac2", MASI)
     )

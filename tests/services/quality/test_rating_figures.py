@@ -48,3 +48,28 @@ def test_single_label_projects_get_no_weighted_figures(db, make_project, make_us
     report = compute_report(db.session, project, ReportOptions(0))
     assert report.get("project", "nom", "gwet_ac2") is None
     assert not any(f.metric.startswith("cohen_kappa_") for f in report.figures)
+
+
+def test_multi_label_project_has_masi_alpha(db, make_project, make_user):
+    from annotate.metrics import set_alpha
+
+    project, users = build(
+        db,
+        make_project,
+        make_user,
+        "ml",
+        "multi_label",
+        [["a"], ["a", "b"], ["b"], ["a", "b", "c"], []],
+        labels=["a", "b", "c"],
+    )
+    compare(db, project, users)
+    report = compute_report(db.session, project, ReportOptions(60, 2))
+    data = load_project_data(db.session, project)
+    names = [data.users.get(a, str(a)) for a in data.annotator.tolist()]
+    values = [list(data.categories[v]) for v in data.value.tolist()]
+    pure = set_alpha(data.item_code.tolist(), names, values, distance="masi")
+    fig = report.get("project", "ml", "krippendorff_alpha_masi")
+    assert pure.value is not None and fig.value == pytest.approx(pure.value, abs=1e-12)
+    assert fig.ci_low <= fig.value <= fig.ci_high and "MASI" in fig.method
+    exact = report.get("project", "ml", "krippendorff_alpha").value
+    assert fig.value > exact  # partial matches of label sets count
