@@ -60,6 +60,16 @@ def test_single_label_report_has_mace_and_ds_per_annotator(db, make_project, mak
     assert all(r[4] != "nan" for r in rows[1:])
 
 
+def test_mace_restarts_shrink_on_very_large_projects() -> None:
+    from types import SimpleNamespace
+
+    from annotate.services.quality.competence import MACE_WORK, mace_restarts
+
+    assert mace_restarts(SimpleNamespace(item_idx=np.zeros(5000))) == MACE_RESTARTS
+    assert mace_restarts(SimpleNamespace(item_idx=np.zeros(MACE_WORK // 2))) == 2
+    assert mace_restarts(SimpleNamespace(item_idx=np.zeros(3 * MACE_WORK))) == 1
+
+
 def test_ratings_and_single_annotator_projects_get_none(db, make_project, make_user):
     project, _ = build(
         db, make_project, make_user, "rate", "rating", [1, 2, 3, 4, 5], labels=None, scale="1-5"
