@@ -178,7 +178,11 @@ def _status_mib(field: str) -> float:
 def child(args: argparse.Namespace, url: str) -> None:
     """In a fresh process: time the report of one size and measure its peak RSS (JSON out)."""
     app = create_app(
-        {"CONFIG_CLASS": Config, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url}
+        {
+            "CONFIG_CLASS": Config,
+            "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URI": url,
+        }
     )
     with app.app_context(), app.test_request_context():
         import annotate.services.quality.aggregate  # noqa: F401  (imports outside the measurement)
@@ -248,7 +252,11 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     app = create_app(
-        {"CONFIG_CLASS": Config, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url}
+        {
+            "CONFIG_CLASS": Config,
+            "SECRET_KEY": "bench-only-secret-key-0123456789abcdef",
+            "SQLALCHEMY_DATABASE_URI": url,
+        }
     )
     with app.app_context(), app.test_request_context():
         import sqlalchemy as sa

@@ -156,4 +156,8 @@ def sample_size_command(margin: float, confidence: float, population: int | None
 
     Uses the conservative p = 0.5 and, with --population, the finite-population correction.
     """
-    click.echo(_json({"sample_size": sample_size(margin, confidence, population)}))
+    try:
+        n = sample_size(margin, confidence, population)
+    except ValueError as exc:  # NaN passes click's FloatRange; the function refuses it
+        raise click.UsageError(str(exc)) from None
+    click.echo(_json({"sample_size": n}))

@@ -19,6 +19,8 @@ from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
 from annotate.services.training.publishing import import_path, publish_with_training
 
+from .span_annotations import annotate_spans
+
 _FACTS = [
     (
         "What is the capital of Australia?",
@@ -106,8 +108,10 @@ def _pairwise_items(rng: random.Random, n: int) -> list[_DemoItem]:
     return items
 
 
-def _ner_items(rng: random.Random, n: int) -> list[_DemoItem]:
+def _ner_items(rng: random.Random, n: int) -> tuple[list[_DemoItem], list[list[_Span]]]:
+    """The items (gold on every sixth) and every item's true spans."""
     items: list[_DemoItem] = []
+    truths: list[list[_Span]] = []
     for index in range(n):
         template, _ = _SENTENCES[index % len(_SENTENCES)]
         people = rng.sample(_PEOPLE, 2)
@@ -133,7 +137,8 @@ def _ner_items(rng: random.Random, n: int) -> list[_DemoItem]:
                 span["start"] += 4
         payload = {"text": text, "source": f"demo sentence {index + 1} (CC0-1.0)"}
         items.append((payload, spans if index % 6 == 1 else None))
-    return items
+        truths.append(spans)
+    return items, truths
 
 
 def _project(
@@ -219,7 +224,9 @@ def seed_task_projects(
 ) -> list[Project]:
     """Add the pairwise and span demo projects (no commit)."""
     rng = random.Random(seed + 5)
-    return [
+    pairwise = _pairwise_items(rng, n_items)
+    ner_items, ner_truth = _ner_items(rng, n_items)
+    projects = [
         _project(
             session,
             "helpfulness",
@@ -227,7 +234,7 @@ def seed_task_projects(
             TaskType.pairwise,
             guidelines / "helpfulness" / "v1.0.0.md",
             users,
-            _pairwise_items(rng, n_items),
+            pairwise,
             "Choose the more helpful of two responses.",
             redundancy_k=2,
             overlap_share=0.5,
@@ -240,10 +247,12 @@ def seed_task_projects(
             TaskType.span,
             guidelines / "ner" / "v1.0.0.md",
             users,
-            _ner_items(rng, n_items),
+            ner_items,
             "Mark person, organisation and place names.",
             redundancy_k=2,
             overlap_share=0.5,
             gold_rate=0.1,
         ),
     ]
+    annotate_spans(session, projects[1], users, ner_truth, random.Random(seed + 7))
+    return projects

@@ -31,6 +31,7 @@ from .data import Ratings, as_ratings, ratings_from_long, ratings_from_matrix
 from .io import LongFormatError, read_long_file
 from .iso2859 import SamplingPlan, code_letter, single_sampling_plan
 from .krippendorff_alpha import krippendorff_alpha, set_alpha
+from .mace import MaceResult, mace
 from .resampling import WeightBank
 from .results import AccuracyReport, AgreementResult, Interval, PairwiseResult, Proportion
 from .sampling import draw_sample, sample_size, zero_defect_sample_size
@@ -44,6 +45,7 @@ __all__ = [
     "DawidSkeneResult",
     "Interval",
     "LongFormatError",
+    "MaceResult",
     "MajorityVote",
     "PairwiseResult",
     "Proportion",
@@ -67,6 +69,7 @@ __all__ = [
     "gwet_ac",
     "gwet_ac1",
     "krippendorff_alpha",
+    "mace",
     "majority_vote",
     "pairwise_percent_agreement",
     "per_label_agreement",

@@ -9,25 +9,28 @@ from typing import Any
 
 from scipy import stats
 
+from . import checks
 from .data import is_missing
 from .results import AccuracyReport, Proportion
 
 METHODS = ("wilson", "clopper-pearson")
 
 
-def _check(successes: int, n: int, confidence: float) -> None:
-    if n < 0 or successes < 0 or successes > n:
+def _check(successes: int, n: int, confidence: float) -> tuple[int, int, float]:
+    successes = checks.count("successes", successes)
+    n = checks.count("n", n)
+    if successes > n:
         raise ValueError(f"need 0 ≤ successes ≤ n, got {successes}/{n}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    return successes, n, checks.confidence(confidence)
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
     """Wilson score interval without continuity correction (Newcombe 1998, method 3).
 
-    ``None`` when ``n == 0``. :raises ValueError: on impossible counts or confidence.
+    ``None`` when ``n == 0``. :raises ValueError: on impossible, fractional or non-finite
+    counts, or a confidence outside (0, 1).
     """
-    _check(successes, n, confidence)
+    successes, n, confidence = _check(successes, n, confidence)
     if n == 0:
         return None
     z = float(stats.norm.ppf(0.5 + confidence / 2))
@@ -43,8 +46,11 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
 def clopper_pearson_interval(
     successes: int, n: int, confidence: float = 0.95
 ) -> tuple[float, float] | None:
-    """Exact (Clopper–Pearson) binomial interval from beta quantiles; ``None`` if ``n == 0``."""
-    _check(successes, n, confidence)
+    """Exact (Clopper–Pearson) binomial interval from beta quantiles; ``None`` if ``n == 0``.
+
+    :raises ValueError: as :func:`wilson_interval`.
+    """
+    successes, n, confidence = _check(successes, n, confidence)
     if n == 0:
         return None
     alpha = 1 - confidence
@@ -64,6 +70,7 @@ def proportion(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     fn = wilson_interval if method == "wilson" else clopper_pearson_interval
+    successes, n, confidence = _check(successes, n, confidence)
     ci = fn(successes, n, confidence)
     if ci is None:
         return Proportion(
@@ -98,10 +105,17 @@ def gold_accuracy(
     """Share of annotations on gold items that equal the gold answer, overall and per annotator.
 
     Annotations on items without a gold answer, and missing values, are ignored.
-    :raises ValueError: if the sequences differ in length.
+    :raises ValueError: if the sequences differ in length, an id is NaN or infinite, or a
+        value or gold answer is infinite.
     """
     if not len(items) == len(annotators) == len(values):
         raise ValueError("items, annotators and values differ in length")
+    checks.ids("items", items)
+    checks.ids("annotators", annotators)
+    checks.labels("values", values)
+    checks.ids("gold", gold.keys())
+    checks.labels("gold", gold.values())
+    checks.confidence(confidence)
     hits: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     seen: set[Any] = set()
     for item, ann, val in zip(items, annotators, values, strict=True):
@@ -142,6 +156,9 @@ def review_accuracy(
     """
     if annotators is not None and len(annotators) != len(verdicts):
         raise ValueError("verdicts and annotators differ in length")
+    if annotators is not None:
+        checks.ids("annotators", annotators)
+    checks.confidence(confidence)
     anns = annotators if annotators is not None else [None] * len(verdicts)
     hits: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     for ann, v in zip(anns, verdicts, strict=True):

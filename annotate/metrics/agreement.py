@@ -18,10 +18,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from . import checks
 from .data import Ratings, as_ratings
 from .results import AgreementResult, PairwiseResult, undefined
 
 WEIGHTS = (None, "linear", "quadratic")
+
+
+def _check_weights(weights: str | None) -> None:
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
 
 
 def disagreement_weights(k: int, weights: str | None) -> np.ndarray:
@@ -155,6 +161,7 @@ def gwet_ac(
     The number of categories ``q`` is the size of the scale: ``categories`` if given, else the
     categories observed. Weighted AC2 needs an ordered scale (numbers, or ``categories``).
     """
+    _check_weights(weights)
     r = as_ratings(items, annotators, values, categories=categories)
     name = "gwet_ac1" if weights is None else "gwet_ac2"
     q = r.n_categories
@@ -227,10 +234,12 @@ def cohen_kappa_labels(
     Pairs where either label is missing are skipped. ``weights`` ``"linear"``/``"quadratic"``
     use the positions on the ordered scale (``categories``, else the sorted observed labels).
 
-    :raises ValueError: if the sequences differ in length.
+    :raises ValueError: if the sequences differ in length or hold an infinite label.
     """
     if len(a) != len(b):
         raise ValueError(f"the two label sequences differ in length ({len(a)} vs {len(b)})")
+    checks.labels("a", a)
+    checks.labels("b", b)
     n = len(a)
     r = as_ratings(list(range(n)) * 2, [0] * n + [1] * n, list(a) + list(b), categories=categories)
     return cohen_kappa(r, weights=weights)
@@ -268,6 +277,7 @@ def cohen_kappa(
     :param pair: the two annotator ids to compare; required when there are more than two.
     :raises ValueError: if the annotators are ambiguous or unknown.
     """
+    _check_weights(weights)
     name = "cohen_kappa" if weights is None else f"cohen_kappa_{weights}"
     r = as_ratings(items, annotators, values, categories=categories)
     if pair is None:
@@ -347,6 +357,7 @@ def cohen_matrix(
     categories: Sequence[Any] | None = None,
 ) -> PairwiseResult:
     """Cohen's κ for every pair of annotators (over the items each pair shares)."""
+    _check_weights(weights)
     r = as_ratings(items, annotators, values, categories=categories)
     k = r.n_categories
     return _pairwise(

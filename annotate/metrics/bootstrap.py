@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from . import checks
 from .data import Ratings, as_ratings
+from .krippendorff_alpha import LEVELS
 from .patterns import Patterns
 from .resampling import WeightBank
 from .results import Interval
@@ -240,7 +242,15 @@ def bootstrap_agreement(
     (``r.items`` are then ids of the bank's units). An interval is ``None`` when fewer than
     two resamples define the coefficient; nothing is computed for fewer than two items or
     resamples.
+
+    :raises ValueError: for an unknown ``level``, a negative or fractional ``n_resamples``,
+        a bad ``seed`` or a ``confidence`` outside (0, 1).
     """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    n_resamples = checks.count("n_resamples", n_resamples)
+    seed = checks.seed(seed)
+    confidence = checks.confidence(confidence)
     if n_resamples < 2 or r.n_items < 2:
         return BootResult({}, [], 0, seed)
     f = _features(r, level, pairs)
@@ -286,6 +296,8 @@ def _interval(vals: np.ndarray, q: list[float]) -> tuple[float, float] | None:
 def _value(result: Any) -> float | None:
     if result is None or isinstance(result, float | int):
         return result
+    if isinstance(result, np.floating | np.integer):
+        return float(result)
     for attr in ("value", "mean"):
         if hasattr(result, attr):
             return getattr(result, attr)
@@ -326,11 +338,16 @@ def bootstrap_ci(
     """Seeded percentile bootstrap interval for any function of :class:`Ratings`, e.g.
     ``lambda r: krippendorff_alpha(r, level="interval")``, over the same item weights as
     :func:`bootstrap_agreement` (each resample rebuilt: use that for the usual coefficients).
-    Resamples on which ``metric`` is undefined are dropped and counted."""
-    if n_resamples < 1:
-        raise ValueError("n_resamples must be at least 1")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    Resamples on which ``metric`` is undefined (``None``) are dropped and counted.
+
+    :raises ValueError: for ``n_resamples`` < 1, a bad ``seed`` or ``confidence``, or when
+        ``metric`` returns NaN or ±inf (a metric says "undefined" with ``None``).
+    """
+    if not callable(metric):
+        raise ValueError(f"metric must be callable, got {metric!r}")
+    n_resamples = checks.count("n_resamples", n_resamples, minimum=1)
+    seed = checks.seed(seed)
+    confidence = checks.confidence(confidence)
     r = as_ratings(items, annotators, values, numeric=numeric)
     vals: list[float] = []
     if r.n_items:
@@ -339,7 +356,8 @@ def bootstrap_ci(
         starts = np.cumsum(m) - m
         bank = WeightBank(np.ones(r.n_items, np.int64), n_resamples, seed)
         for weights in bank.weights:
-            v = _value(metric(_resample(r, order, starts, m, weights)))
+            value = _value(metric(_resample(r, order, starts, m, weights)))
+            v = checks.finite_result("metric", value)
             if v is not None:
                 vals.append(float(v))
     if len(vals) < 2:

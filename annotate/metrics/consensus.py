@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .data import Ratings, as_ratings
+from .patterns import Patterns
 
 
 @dataclass(frozen=True)
@@ -70,36 +72,42 @@ class DawidSkeneResult:
         return {item: self.categories[int(k)] for item, k in zip(self.items, best, strict=True)}
 
 
-def _m_step(r: Ratings, post: np.ndarray, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
+def _m_step(
+    r: Ratings | Patterns, post: np.ndarray, smoothing: float
+) -> tuple[np.ndarray, np.ndarray]:
     n_ann, k = r.n_annotators, r.n_categories
     key = r.annot_idx * k + r.value_idx
+    w = r.weight if isinstance(r, Patterns) else None
     conf = np.empty((n_ann, k, k))
     for t in range(k):
-        conf[:, t, :] = np.bincount(key, weights=post[r.item_idx, t], minlength=n_ann * k).reshape(
-            n_ann, k
-        )
+        per = post[r.item_idx, t] if w is None else post[r.item_idx, t] * w[r.item_idx]
+        conf[:, t, :] = np.bincount(key, weights=per, minlength=n_ann * k).reshape(n_ann, k)
     conf += smoothing
     totals = conf.sum(axis=2, keepdims=True)
     np.divide(conf, totals, out=conf, where=totals > 0)
-    return conf, post.mean(axis=0)
+    priors = post.mean(axis=0) if w is None else (w @ post) / w.sum()
+    return conf, priors
 
 
-def _e_step(r: Ratings, conf: np.ndarray, priors: np.ndarray) -> tuple[np.ndarray, float]:
-    k = r.n_categories
+def _e_step(
+    r: Ratings | Patterns, conf: np.ndarray, priors: np.ndarray
+) -> tuple[np.ndarray, float]:
+    k, n_units = r.n_categories, len(r.items)
     tiny = np.finfo(float).tiny
     log_conf = np.log(np.maximum(conf, tiny))
     # log_conf[j, :, l] for each annotation → (n_annotations, k)
     per_ann = log_conf[r.annot_idx, :, r.value_idx]
-    log_post = np.empty((r.n_items, k))
+    log_post = np.empty((n_units, k))
     for t in range(k):
-        log_post[:, t] = np.bincount(r.item_idx, weights=per_ann[:, t], minlength=r.n_items)
+        log_post[:, t] = np.bincount(r.item_idx, weights=per_ann[:, t], minlength=n_units)
     log_post += np.log(np.maximum(priors, tiny))
     top = log_post.max(axis=1, keepdims=True)
     log_post -= top
     np.exp(log_post, out=log_post)
     norm = log_post.sum(axis=1, keepdims=True)
     log_post /= norm
-    return log_post, float((np.log(norm) + top).sum())
+    unit_ll = (np.log(norm) + top)[:, 0]
+    return log_post, float(unit_ll @ r.weight if isinstance(r, Patterns) else unit_ll.sum())
 
 
 def dawid_skene(
@@ -118,18 +126,25 @@ def dawid_skene(
     Starts from the soft majority vote (``init="majority"``) or from seeded random posteriors
     (``init="random"``); stops when the log-likelihood per annotation changes by less than
     ``tol`` or after ``max_iter`` iterations. ``smoothing`` adds a pseudo-count to each
-    confusion cell. Cost per iteration O(annotations × categories).
+    confusion cell. Cost per iteration O(annotations × categories). ``items`` may be
+    :class:`~.patterns.Patterns` (units standing for ``weight`` identical items): the same
+    estimates as on the expanded items, per unit.
 
-    :raises ValueError: with no annotations or an unknown ``init``.
+    :raises ValueError: with no annotations, an unknown ``init``, ``max_iter`` < 1, a negative
+        or non-finite ``tol`` or ``smoothing``, a bad ``seed`` or a bad id or label.
     """
-    r = as_ratings(items, annotators, values)
+    max_iter = checks.count("max_iter", max_iter, minimum=1)
+    tol = checks.real("tol", tol, low=0)
+    smoothing = checks.real("smoothing", smoothing, low=0)
+    seed = checks.seed(seed)
+    r = items if isinstance(items, Patterns) else as_ratings(items, annotators, values)
     if r.n_annotations == 0:
         raise ValueError("no annotations")
     if init == "majority":
         counts = r.counts().astype(float)
         post = counts / counts.sum(axis=1, keepdims=True)
     elif init == "random":
-        post = np.random.default_rng(seed).dirichlet(np.ones(r.n_categories), size=r.n_items)
+        post = np.random.default_rng(seed).dirichlet(np.ones(r.n_categories), size=len(r.items))
     else:
         raise ValueError(f"init must be 'majority' or 'random', not {init!r}")
     prev = -np.inf

@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from . import checks
+
 #: One long-format column: any sequence, or a 1-d NumPy array (taken without a copy).
 Column: TypeAlias = Sequence[Any] | np.ndarray
 
@@ -159,6 +161,16 @@ def _to_float(values: Any) -> np.ndarray:
     return out
 
 
+def _check_column(name: str, column: Any, uniques: tuple[Any, ...], *, is_id: bool) -> None:
+    """Reject NaN/±inf ids and ±inf labels: vectorised on a numeric array, else over the
+    (few) distinct values."""
+    check = checks.ids if is_id else checks.labels
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
+        check(name, column)
+    else:
+        check(name, uniques)
+
+
 def ratings_from_long(
     items: Column,
     annotators: Column,
@@ -172,8 +184,9 @@ def ratings_from_long(
     :param numeric: values must be numbers (ordinal, interval and ratio levels); the numeric
         order is then the category order.
     :param categories: an explicit ordered scale; every non-missing value must be in it.
-    :raises ValueError: on sequences of different lengths, a non-numeric value when
-        ``numeric``, a value outside ``categories`` or a duplicate (item, annotator) pair.
+    :raises ValueError: on sequences of different lengths, a NaN or infinite id, an infinite
+        value, a non-numeric value when ``numeric``, a value outside ``categories`` (which
+        must be finite) or a duplicate (item, annotator) pair.
     """
     n = len(items)
     if len(annotators) != n or len(values) != n:
@@ -192,15 +205,20 @@ def ratings_from_long(
 
     items_k, annots_k, values_k = take(items), take(annotators), take(values)
     item_u, item_idx = factorize(items_k)
+    _check_column("items", items_k, item_u, is_id=True)
     ann_u, annot_idx = factorize(annots_k)
+    _check_column("annotators", annots_k, ann_u, is_id=True)
     num = None
     if numeric:
         num = _to_float(values_k)
         cats, value_idx = factorize(num)
+        _check_column("values", num, cats, is_id=False)
     else:
         cats, value_idx = factorize(values_k)
+        _check_column("values", values_k, cats, is_id=False)
     if categories is not None:
         scale = tuple(categories)
+        checks.ids("categories", scale)
         pos = {c: i for i, c in enumerate(scale)}
         try:
             remap = np.array([pos[c] for c in cats], dtype=np.int64)

@@ -60,6 +60,8 @@ class _Collector:
             label = _number(label, line)
         elif isinstance(label, bool | list | dict):
             raise LongFormatError(f"label {label!r} must be a string or number", line)
+        elif isinstance(label, float) and not math.isfinite(label):
+            raise LongFormatError(f"label {label!r} is not a finite number", line)
         else:
             label = str(label)
         self.items.append(str(item))
@@ -113,7 +115,8 @@ def read_long_file(
     labels are strings. Ids are returned as strings.
 
     :raises LongFormatError: for an unknown extension, a bad header, invalid JSON, a wrong
-        number of fields, a non-numeric label when ``numeric``, or a duplicate
+        number of fields, a non-numeric label when ``numeric``, a JSON ``NaN``/``Infinity``
+        label, or a duplicate
         (item, annotator) pair.
     :raises OSError: if the file cannot be read.
     """

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import checks
+
 CODE_LETTERS = "ABCDEFGHJKLMNPQR"
 SAMPLE_SIZES = (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000)
 AQLS = (
@@ -113,8 +115,7 @@ def code_letter(lot_size: int, inspection_level: str = "II") -> str:
         raise ValueError(
             f"inspection level must be one of {INSPECTION_LEVELS}, not {inspection_level!r}"
         )
-    if lot_size < 2:
-        raise ValueError(f"lot size must be at least 2, got {lot_size}")
+    lot_size = checks.count("lot_size", lot_size, minimum=2)
     col = INSPECTION_LEVELS.index(inspection_level)
     for upper, letters in TABLE_I:
         if upper is None or lot_size <= upper:
@@ -136,6 +137,7 @@ def table_cell(letter: str, aql: float) -> tuple[int, int] | str:
 
 
 def _aql_index(aql: float) -> int:
+    aql = checks.real("aql", aql, low=0, open_low=True)
     for i, a in enumerate(AQLS):
         if abs(a - aql) <= 1e-9 * max(1.0, a):
             return i
@@ -147,8 +149,10 @@ def _aql_index(aql: float) -> int:
 def single_sampling_plan(lot_size: int, aql: float, inspection_level: str = "II") -> SamplingPlan:
     """ISO 2859-1 normal inspection, single sampling: lot size → code letter → n, Ac, Re.
 
-    :raises ValueError: for a lot size below 2, a non-standard AQL or an unknown level.
+    :raises ValueError: for a lot size below 2 or not an integer, a non-standard (or NaN)
+        AQL or an unknown level.
     """
+    lot_size = checks.count("lot_size", lot_size, minimum=2)
     first = code_letter(lot_size, inspection_level)
     _aql_index(aql)
     r = CODE_LETTERS.index(first)

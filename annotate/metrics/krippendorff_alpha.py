@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .data import Ratings, as_ratings, counts_from_matrix, factorize, is_missing
 from .results import AgreementResult
 
@@ -230,8 +231,13 @@ def _as_set(value: Any) -> frozenset[Any] | None:
     if isinstance(value, str):
         return None if value == "" else frozenset([value])
     if isinstance(value, Iterable):
-        return frozenset(value)
-    return None if is_missing(value) else frozenset([value])
+        out = frozenset(value)
+        checks.ids("values", out)  # a label inside a set can't be missing: NaN is refused
+        return out
+    if is_missing(value):
+        return None
+    checks.labels("values", [value])
+    return frozenset([value])
 
 
 def set_alpha(

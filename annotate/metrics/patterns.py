@@ -21,6 +21,7 @@ from .agreement import (
     _chance_corrected,
     _observed,
     _prevalence,
+    agreement_weights,
     kappa_from_confusion,
     pairwise_table,
 )
@@ -117,6 +118,26 @@ def gwet_ac1(p: Patterns) -> AgreementResult:
     return _chance_corrected("gwet_ac1", p, p_o, p_e)
 
 
+def gwet_ac2(p: Patterns, weights: str) -> AgreementResult:
+    """:func:`annotate.metrics.gwet_ac` with ``weights`` (AC2) of the expanded items."""
+    q = p.n_categories
+    counts = p.counts()
+    if q < 2:
+        p_o, _ = _observed(counts, None, p.weight)
+        if p_o is None:
+            return undefined("gwet_ac2", "no item has two or more annotations", *p.ns())
+        return AgreementResult(
+            "gwet_ac2", None, *p.ns(), reason="only one category was used", observed=p_o
+        )
+    w = agreement_weights(q, weights)
+    p_o, _ = _observed(counts, w, p.weight)
+    if p_o is None:
+        return undefined("gwet_ac2", "no item has two or more annotations", *p.ns())
+    pi = _prevalence(counts, p.weight)
+    p_e = float(w.sum() / (q * (q - 1)) * (pi * (1 - pi)).sum())
+    return _chance_corrected("gwet_ac2", p, p_o, p_e)
+
+
 def krippendorff_alpha(p: Patterns, level: str = "nominal") -> AgreementResult:
     """:func:`annotate.metrics.krippendorff_alpha` of the expanded items.
 
@@ -158,8 +179,9 @@ def grid(p: Patterns) -> np.ndarray:
     return out
 
 
-def cohen_matrix(p: Patterns) -> PairwiseResult:
-    """:func:`annotate.metrics.cohen_matrix` (unweighted κ) of the expanded items."""
+def cohen_matrix(p: Patterns, weights: str | None = None) -> PairwiseResult:
+    """:func:`annotate.metrics.cohen_matrix` (κ, weighted with ``weights``) of the expanded
+    items."""
     g = grid(p)
     k = p.n_categories
     rated = g >= 0
@@ -169,7 +191,8 @@ def cohen_matrix(p: Patterns) -> PairwiseResult:
         conf = np.bincount(
             g[both, i] * k + g[both, j], weights=p.weight[both], minlength=k * k
         ).reshape(k, k)
-        return kappa_from_confusion(conf)[0], int(p.weight[both].sum())
+        return kappa_from_confusion(conf, weights)[0], int(p.weight[both].sum())
 
     solo = [int(p.weight[rated[:, i]].sum()) for i in range(p.n_annotators)]
-    return pairwise_table("cohen_kappa", p.annotators, p.ns(), solo, pair)
+    name = "cohen_kappa" if weights is None else f"cohen_kappa_{weights}"
+    return pairwise_table(name, p.annotators, p.ns(), solo, pair)

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import sparse
 
+from . import checks
+
 CHUNK = 64  # resamples drawn (and summed) at a time
 
 
@@ -95,7 +97,16 @@ class WeightBank:
         groups: np.ndarray | None = None,
         ids: np.ndarray | None = None,
     ) -> None:
-        sizes = np.asarray(sizes, dtype=np.int64)
+        raw = np.asarray(sizes)
+        if raw.dtype.kind not in "iub" and not (
+            raw.dtype.kind == "f" and np.isfinite(raw).all() and (raw == np.round(raw)).all()
+        ):
+            raise ValueError("sizes must be whole numbers (counts of items)")
+        sizes = raw.astype(np.int64)
+        if (sizes < 0).any():
+            raise ValueError("sizes must be ≥ 0")
+        n_resamples = checks.count("n_resamples", n_resamples)
+        seed = checks.seed(seed)
         self.ids = np.arange(sizes.size) if ids is None else np.asarray(ids, dtype=np.int64)
         self.n_resamples = n_resamples
         if groups is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from scipy import stats
 
+from . import checks
 from .data import _sort_key
 
 
@@ -23,14 +24,11 @@ def sample_size(
 
     :raises ValueError: unless 0 < margin < 1, 0 < confidence < 1, 0 ≤ p ≤ 1, N ≥ 1.
     """
-    if not 0 < margin < 1:
-        raise ValueError(f"margin must be in (0, 1), got {margin}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if not 0 <= proportion <= 1:
-        raise ValueError(f"proportion must be in [0, 1], got {proportion}")
-    if population is not None and population < 1:
-        raise ValueError(f"population must be at least 1, got {population}")
+    margin = checks.real("margin", margin, low=0, high=1, open_low=True, open_high=True)
+    confidence = checks.confidence(confidence)
+    proportion = checks.real("proportion", proportion, low=0, high=1)
+    if population is not None:
+        population = checks.count("population", population, minimum=1)
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     n0 = z * z * proportion * (1 - proportion) / (margin * margin)
     if population is not None:
@@ -47,15 +45,13 @@ def zero_defect_sample_size(
     finite ``population`` the hypergeometric probability of drawing no defective when
     ``⌈p N⌉`` are defective.
     """
-    if not 0 < max_defect_rate < 1:
-        raise ValueError(f"max_defect_rate must be in (0, 1), got {max_defect_rate}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    beta = 1 - confidence
+    max_defect_rate = checks.real(
+        "max_defect_rate", max_defect_rate, low=0, high=1, open_low=True, open_high=True
+    )
+    beta = 1 - checks.confidence(confidence)
     if population is None:
         return max(1, math.ceil(math.log(beta) / math.log1p(-max_defect_rate) - 1e-9))
-    if population < 1:
-        raise ValueError(f"population must be at least 1, got {population}")
+    population = checks.count("population", population, minimum=1)
     defects = max(1, math.ceil(max_defect_rate * population - 1e-9))
     p_none = 1.0
     for n in range(1, population + 1):
@@ -122,22 +118,21 @@ def draw_sample(
     if (rate is None) == (size is None):
         raise ValueError("give exactly one of rate or size")
     ids = list(ids)
+    checks.ids("ids", ids)
     if len(set(ids)) != len(ids):
         raise ValueError("ids contain duplicates")
-    if strata is not None and len(strata) != len(ids):
-        raise ValueError("strata and ids differ in length")
-    if min_per_stratum < 0:
-        raise ValueError("min_per_stratum must be ≥ 0")
+    if strata is not None:
+        if len(strata) != len(ids):
+            raise ValueError("strata and ids differ in length")
+        checks.ids("strata", strata)
+    min_per_stratum = checks.count("min_per_stratum", min_per_stratum)
+    seed = checks.seed(seed)
     n_pop = len(ids)
     if rate is not None:
-        if not 0 < rate <= 1:
-            raise ValueError(f"rate must be in (0, 1], got {rate}")
+        rate = checks.real("rate", rate, low=0, high=1, open_low=True)
         target = math.ceil(rate * n_pop - 1e-9)
     else:
-        assert size is not None
-        if size < 0:
-            raise ValueError(f"size must be ≥ 0, got {size}")
-        target = min(size, n_pop)
+        target = min(checks.count("size", size), n_pop)
     rng = random.Random(seed)
     if strata is None:
         pool = sorted(ids, key=_sort_key)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .data import as_ratings, is_missing
 from .results import AgreementResult, PairwiseResult
 
@@ -21,8 +22,16 @@ def _units(
     spans: Sequence[Span], mode: str, tokens: list[tuple[int, int]] | None
 ) -> set[tuple[Any, ...]]:
     out: set[tuple[Any, ...]] = set()
-    for start, end, label in spans:
-        if not 0 <= start <= end:
+    for span in spans:
+        if len(span) != 3:
+            raise ValueError(f"spans: each span is (start, end, label), got {span!r}")
+        start, end, label = span
+        start = checks.count("spans: start", start)
+        end = checks.count("spans: end", end)
+        checks.labels("spans: label", [label])
+        if is_missing(label):
+            raise ValueError(f"spans: label is missing in ({start}, {end}, {label!r})")
+        if start > end:
             raise ValueError(f"bad span ({start}, {end}, {label!r})")
         if mode == "exact":
             out.add((start, end, label))
@@ -53,6 +62,8 @@ def span_agreement(
         raise ValueError(f"mode must be 'exact' or 'overlap', not {mode!r}")
     if not len(items) == len(annotators) == len(spans):
         raise ValueError("items, annotators and spans differ in length")
+    checks.ids("items", items)
+    checks.ids("annotators", annotators)
     by_ann: dict[Any, dict[Any, set[tuple[Any, ...]]]] = defaultdict(dict)
     token_cache: dict[Any, list[tuple[int, int]] | None] = {}
     n_ann = 0
@@ -129,6 +140,8 @@ def per_label_agreement(
             sets.append(None if is_missing(v) else frozenset([v]))
         else:
             sets.append(frozenset(v))
+        if sets[-1]:
+            checks.ids("values", sets[-1])
     labels = sorted({lab for s in sets if s is not None for lab in s}, key=str)
     kept = [(i, s) for i, s in enumerate(sets) if s is not None]
     it = [items[i] for i, _ in kept]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import checks
 from .agreement import cohen_matrix, fleiss_kappa, gwet_ac1, percent_agreement, scott_pi
 from .bootstrap import bootstrap_agreement
 from .data import Ratings, as_ratings
@@ -58,8 +59,9 @@ def agreement_summary(
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    if bootstrap < 0:
-        raise ValueError("bootstrap must be ≥ 0")
+    bootstrap = checks.count("bootstrap", bootstrap)
+    seed = checks.seed(seed)
+    confidence = checks.confidence(confidence)
     r = as_ratings(items, annotators, values, numeric=level != "nominal")
     fns = _metric_fns(level)
     out: dict[str, Any] = {
@@ -84,8 +86,21 @@ def agreement_summary(
 
 
 def format_table(summary: dict[str, Any]) -> str:
-    """A readable, aligned plain-text table of :func:`agreement_summary` output."""
+    """A readable, aligned plain-text table of :func:`agreement_summary` output.
+
+    :raises ValueError: if ``summary`` lacks a figure or holds a NaN or infinite one.
+    """
+    for name in METRICS:
+        if name not in summary:
+            raise ValueError(f"summary has no {name!r}")
+        v = summary[name]
+        if v is not None and not isinstance(v, int | float):
+            raise ValueError(f"summary[{name!r}] must be a number or None, got {v!r}")
+        checks.finite_result(f"summary[{name!r}]", v)
     ci = summary.get("ci")
+    for name, c in (ci or {}).items():
+        for bound in c or ():
+            checks.finite_result(f"summary['ci'][{name!r}]", bound)
     rows = [("metric", "value") + (("95% CI",) if ci is not None else ())]
     for name in METRICS:
         v = summary[name]

@@ -35,6 +35,7 @@ from annotate.services.quality.figure_builder import (
     week_label,
 )
 from annotate.services.quality.figures import LABEL_TASKS, ProjectReport, TrendPoint
+from annotate.services.quality.model_figures import add_model_figures
 from annotate.services.quality.sparse import NO_COHEN_CI, SparseTables, cohen_from_pairs, scope_rows
 from annotate.services.quality.sql import AggregateData
 
@@ -236,6 +237,8 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
     if report.project.task_type in LABEL_TASKS:
         _labels(builder, all_versions)
     _annotators(builder)
+    if not data.anonymous and data.n:  # sparse cells keep no annotator per value
+        add_model_figures(report, builder.ratings(None), all_versions)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
     for ok, key, n in zip(
         data.review_ok.tolist(), data.review_clause, data.review_count.tolist(), strict=True

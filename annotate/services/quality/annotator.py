@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from annotate.database import Session
 from annotate.metrics import proportion
 from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent, User
+from annotate.services.quality.competence import COMPETENCE_METRICS, confusion_table
 from annotate.services.quality.figure_builder import week_label
 from annotate.services.quality.figures import Figure, ProjectReport
 from annotate.services.quality.sql import AggregateData, annotator_weeks
@@ -65,6 +66,10 @@ class AnnotatorQuality:
     n_annotations: int
     #: Set on the annotator's own page: the gold rule applies (see :func:`own_view`).
     min_gold_shown: int | None = None
+    #: MACE competence and DS accuracy (managers only; empty on the annotator's own page)
+    competence: dict[str, Figure | None] | None = None
+    #: The annotator's Dawid–Skene confusion matrix: (answers, rows[true][given])
+    confusion: tuple[list[str], list[list[float | None]]] | None = None
 
 
 def annotator_quality(
@@ -111,6 +116,8 @@ def annotator_quality(
         suspended=bool(membership and membership.suspended_at),
         suspended_reason=membership.suspended_reason if membership else None,
         n_annotations=n_annotations,
+        competence={m: report.get("annotator", user.username, m) for m in COMPETENCE_METRICS},
+        confusion=confusion_table(report, user.username),
     )
 
 
@@ -139,6 +146,8 @@ def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
         events=events,
         breaches=[b for b in quality.breaches if b.metric != GOLD],
         min_gold_shown=MIN_GOLD_SHOWN,
+        competence=None,
+        confusion=None,
     )
 
 

@@ -50,6 +50,7 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
+from annotate.services.quality.model_figures import add_model_figures
 from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
 
 
@@ -202,6 +203,8 @@ def compute_memory_report(
     if project.task_type in LABEL_TASKS:
         _labels(builder)
     _annotators(builder)
+    if data.n:
+        add_model_figures(report, ratings_for(data, None), all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)

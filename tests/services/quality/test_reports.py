@@ -12,8 +12,10 @@ from annotate.models import (
     BatchStatus,
     Item,
     ProjectRole,
+    User,
 )
 from annotate.services.projects.projects import get_project
+from annotate.services.quality.competence import confusion_table
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.factories import labelled_project
 
@@ -186,11 +188,22 @@ def test_annotator_pages(db, demo, client, login):
     login("manager", "demo")
     response = client.get(f"/reports/demo/annotators/{ann3}")
     assert response.status_code == 200
-    assert 'id="supervision-form"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'id="supervision-form"' in page
+    # MACE competence and the DS confusion matrix, one row and column per answer
+    user = db.session.get(User, ann3)
+    report = compute_report(db.session, demo, ReportOptions(0))
+    mace_fig = report.get("annotator", user.username, "mace_competence")
+    assert mace_fig is not None and f"{mace_fig.value:.3f}" in page
+    assert 'id="ds-confusion"' in page
+    n_answers = len(confusion_table(report, user.username)[0])
+    table = page.split('id="ds-confusion"')[1].split("</table>")[0]
+    assert table.count("<tr>") == n_answers + 1 and n_answers >= 2
     client.post("/logout")
     login("ann1", "demo")
     own = client.get("/annotate/quality/demo")
     assert own.status_code == 200
     text = own.get_data(as_text=True)
     assert "Gold accuracy" in text and 'id="supervision-form"' not in text
+    assert 'id="competence"' not in text  # managers only
     assert client.get("/reports/demo").status_code == 403

@@ -141,6 +141,20 @@ def test_empty_void_and_reviewed_batches_refuse_a_draw(db, demo, make_user):
         draw_plan(db.session, batch, method="iso2859", aql=1.3)
     with pytest.raises(InvalidInput, match="needs n"):
         draw_plan(db.session, batch, method="fixed_n")
+    # NaN and infinity pass a form's NumberRange; the metric functions refuse them (4xx)
+    for kwargs in (
+        {"method": "random_rate", "rate": float("nan")},
+        {"method": "random_rate", "rate": float("inf")},
+        {"method": "iso2859", "aql": float("nan")},
+        {"method": "fixed_n", "n": 2.5},
+        {"method": "stratified", "rate": 0.1, "strata": ["annotator"], "min_per_stratum": 0.5},
+    ):
+        with pytest.raises(InvalidInput) as info:
+            draw_plan(db.session, batch, **kwargs)
+        assert any(
+            word in str(info.value.__dict__)
+            for word in ("rate", "aql", "AQL", "size", "min_per_stratum")
+        ), kwargs
     assert db.session.scalar(sa.select(sa.func.count(SamplePlan.id))) == 0
 
 

@@ -162,6 +162,8 @@ def test_sample_size(runner):
         ["--margin", "1.5"],
         ["--margin", "0.05", "--confidence", "1"],
         ["--margin", "0.05", "--population", "0"],
+        ["--margin", "nan"],
+        ["--margin", "0.05", "--confidence", "nan"],
     ):
         res = runner.invoke(sample_size_command, bad)
         assert res.exit_code == 2 and res.stdout == ""
