@@ -38,14 +38,24 @@ def _render(code: int, message: str):
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def refuse_nul_characters() -> None:
+def refuse_nul_characters():
     """400 for a query string or form field holding a NUL character: no field takes one, and
-    PostgreSQL refuses it in text (a 500 wherever a value reached the database)."""
+    PostgreSQL refuses it in text (a 500 wherever a value reached the database). The answer
+    names the field (the API's ``problems`` too, as the import's own checks do)."""
     fields = list(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES:
         fields += request.form.items(multi=True)
-    if any("\x00" in key or "\x00" in value for key, value in fields):
-        abort(400, description=_("A field holds a NUL character (code 0), which no field accepts."))
+    name = next((k for k, v in fields if "\x00" in k or "\x00" in v), None)
+    if name is None:
+        return None
+    name = name.replace("\x00", "\\u0000")
+    message = _(
+        "%(field)s: contains a NUL character (code 0), which no field accepts.", field=name
+    )
+    if request.path.startswith("/api/"):
+        problem = f"{name}: contains a NUL character (\\u0000)"
+        return {"error": _titles()[400], "message": message, "problems": [problem]}, 400
+    return _render(400, message)
 
 
 def init_app(app: Flask) -> None:
