@@ -125,7 +125,7 @@ def _field(setting: Setting) -> Field:
         )
     if setting.key == "description":
         return TextAreaField(setting.label, description=text)
-    kw = {} if setting.kind == "text" else {"inputmode": "decimal"}
+    kw = {} if setting.kind in ("text", "zone") else {"inputmode": "decimal"}
     return StringField(setting.label, description=text, render_kw=kw)
 
 

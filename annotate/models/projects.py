@@ -66,6 +66,8 @@ class Project(Model):
     qualification_validity_days: Mapped[int] = mapped_column(default=365)
     #: IANA time zone the dossier shows times in; None means ``Asia/Shanghai``.
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Who answers for the project (Art. 8); named on the dossier's first page.
+    responsible_person: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[timestamp]
     archived: Mapped[bool] = mapped_column(default=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -49,9 +49,7 @@ def refuse_nul_characters():
     if name is None:
         return None
     name = name.replace("\x00", "\\u0000")
-    message = _(
-        "%(field)s: contains a NUL character (code 0), which no field accepts.", field=name
-    )
+    message = _("%(field)s: contains a NUL character (code 0), which no field accepts.", field=name)
     if request.path.startswith("/api/"):
         problem = f"{name}: contains a NUL character (\\u0000)"
         return {"error": _titles()[400], "message": message, "problems": [problem]}, 400

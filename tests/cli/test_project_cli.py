@@ -103,6 +103,23 @@ def test_set_changes_settings_and_audits(runner, db, make_project, make_user):
     assert event.details["changes"]["gold_rate"] == {"old": 0.05, "new": 0.1}
 
 
+def test_set_and_show_the_dossier_frame(runner, db, make_project):
+    make_project("p1")
+    shown = runner.invoke(args=["project", "show", "p1"]).output
+    assert "[dossier]" in shown and "time_zone = Asia/Shanghai" in shown and "Art. 8" in shown
+    bad = runner.invoke(args=["project", "set", "p1", "time_zone=Moon/Base"])
+    assert bad.exit_code == 1 and "IANA" in bad.output
+    result = runner.invoke(
+        args=["project", "set", "p1", "time_zone=Asia/Tokyo", "responsible_person=Zhang Wei"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "time_zone: Asia/Shanghai -> Asia/Tokyo" in result.output
+    data = json.loads(runner.invoke(args=["project", "show", "p1", "--format", "json"]).output)
+    assert data["settings"]["responsible_person"] == "Zhang Wei"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "project.settings"))
+    assert event.actor_name == "root" and "responsible_person" in event.details["changes"]
+
+
 def test_set_refuses_bad_values_and_contradictions(runner, db, make_project):
     project = make_project("p1")
     bad = runner.invoke(args=["project", "set", "p1", "redundancy_k=0", "aql=2", "gold_rate=x"])

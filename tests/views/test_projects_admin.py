@@ -153,6 +153,23 @@ def test_settings_saved_and_audited(client, login, role_users, db):
     assert "ISO 2859-1" in page and "TC260-003" in page and "Recent changes" in page
 
 
+def test_dossier_settings_on_the_page_and_checked(client, login, role_users, db):
+    login("mgr")
+    page = client.get("/admin/projects/roles/settings").get_data(as_text=True)
+    assert 'id="settings-dossier"' in page and "Art. 8" in page and "Asia/Shanghai" in page
+    bad = _settings(client, time_zone="Beijing", responsible_person="Li Lei")
+    assert bad.status_code == 400 and "IANA" in bad.get_data(as_text=True)
+    project = db.session.scalar(sa.select(Project).where(Project.slug == "roles"))
+    assert project.responsible_person is None
+    good = _settings(client, time_zone="America/New_York", responsible_person="Li Lei")
+    assert good.status_code == 302
+    db.session.refresh(project)
+    assert (project.time_zone, project.responsible_person) == ("America/New_York", "Li Lei")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "project.settings"))
+    assert set(event.details["changes"]) == {"time_zone", "responsible_person"}
+    assert event.actor_name == "mgr"
+
+
 def test_bad_settings_give_400_with_messages(client, login, role_users, db):
     login("mgr")
     response = _settings(client, redundancy_k="0", gold_rate="1.5", aql="1.2")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,7 @@ from annotate.services.locks import lock_row
 from annotate.services.projects.schema import LABEL_TASKS, PAIRWISE_KEYS
 from annotate.services.projects.settings_text import GROUPS, HELP
 from annotate.services.projects.values import REQUIRED_FIELDS
+from annotate.services.quality.dossier.period import DEFAULT_TIME_ZONE
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Setting:
 
     key: str
     group: str
-    kind: str  # int, float, rate, bool, choice, text
+    kind: str  # int, float, rate, bool, choice, text, zone
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
@@ -95,6 +97,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("training_attempt_limit", "training", "int", 0, 100),
     Setting("training_cooldown_minutes", "training", "int", 0, 30 * 24 * 60),
     Setting("qualification_validity_days", "training", "int", 1, 10 * 365),
+    Setting("responsible_person", "dossier", "text", low=0, max_length=200),
+    Setting("time_zone", "dossier", "zone", max_length=64),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 _ENUMS: dict[str, Callable[[str], Any]] = {
@@ -127,6 +131,8 @@ def current_value(project: Project, key: str) -> Any:
     value = getattr(project, key)
     if key == "aql":
         return _aql(value)
+    if value is None:  # not set: no responsible person, the default zone
+        return DEFAULT_TIME_ZONE if key == "time_zone" else ""
     return value.value if hasattr(value, "value") else value
 
 
@@ -141,9 +147,8 @@ def parse_value(setting: Setting, raw: Any) -> Any:
     :raises ValueError: with the reason, when it is not valid for the setting.
     """
     text = raw.strip() if isinstance(raw, str) else raw
-    parser = {"bool": _parse_bool, "text": _parse_text, "choice": _parse_choice}.get(
-        setting.kind, _parse_number
-    )
+    parsers = {"bool": _parse_bool, "text": _parse_text, "choice": _parse_choice, "zone": _zone}
+    parser = parsers.get(setting.kind, _parse_number)
     return parser(setting, text)
 
 
@@ -165,6 +170,16 @@ def _parse_text(setting: Setting, text: Any) -> str:
     if len(value) > setting.max_length:
         raise ValueError(_l("At most %(n)d characters.", n=setting.max_length))
     return value
+
+
+def _zone(setting: Setting, text: Any) -> str:
+    """An IANA zone name (empty: the default); checked against the zoneinfo database."""
+    name = str(text or "") or DEFAULT_TIME_ZONE
+    if name not in available_timezones():
+        raise ValueError(
+            _l("%(zone)s is not an IANA time zone, e.g. Asia/Shanghai or Europe/Berlin.", zone=name)
+        )
+    return name
 
 
 def _parse_choice(setting: Setting, text: Any) -> Any:

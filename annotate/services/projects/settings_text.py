@@ -18,6 +18,7 @@ GROUPS: dict[str, Any] = {
     "quality": _l("Quality thresholds"),
     "sampling": _l("Sampling defaults"),
     "training": _l("Training"),
+    "dossier": _l("Compliance dossier"),
 }
 
 #: key → (label, what it does, the basis of its default).
@@ -161,6 +162,29 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
         _l(
             "Default 365: TC260-003 §5.3 asks for periodic re-training and re-assessment; a "
             "year is the usual period."
+        ),
+    ),
+    "responsible_person": (
+        _l("Responsible person"),
+        _l(
+            "The person who answers for this project's annotation work, named on the first "
+            "page of the compliance dossier."
+        ),
+        _l(
+            "Art. 8 of the Interim Measures makes the provider answer for its annotation; an "
+            "inspector reading the dossier needs to know whom to ask. Empty: the dossier "
+            "states it as a gap."
+        ),
+    ),
+    "time_zone": (
+        _l("Time zone"),
+        _l(
+            "IANA time zone (e.g. Asia/Shanghai, Europe/Berlin) in which the dossier shows "
+            "times and reads its --from/--to dates."
+        ),
+        _l(
+            "Default Asia/Shanghai: times are stored in UTC; the dossier shows them in the "
+            "project's local time with the offset, so an inspector reads them as they happened."
         ),
     ),
 }

@@ -24,8 +24,9 @@ from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent,
 from annotate.services.quality.competence import COMPETENCE_METRICS, confusion_table
 from annotate.services.quality.figure_builder import week_label
 from annotate.services.quality.figures import Figure, ProjectReport
-from annotate.services.quality.sql import AggregateData, annotator_weeks
+from annotate.services.quality.sql import AggregateData
 from annotate.services.quality.supervision import find_breaches, history
+from annotate.services.quality.weeks import annotator_weeks
 from annotate.services.training.gate import GateStatus, gate_status
 
 METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement", "items_per_hour")

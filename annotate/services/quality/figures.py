@@ -27,11 +27,14 @@ LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.pairwise}
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How intervals are computed: bootstrap resamples (0 = none), seed and confidence."""
+    """How intervals are computed: bootstrap resamples (0 = none), seed and confidence; and
+    ``window``, ``(since, until)`` in UTC: only annotations submitted in ``[since, until)``
+    count (None: every annotation)."""
 
     bootstrap: int = 200
     seed: int = 0
     confidence: float = 0.95
+    window: tuple[datetime | None, datetime | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Generator, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -124,19 +125,34 @@ def value_text() -> Any:
     return sa.cast(Annotation.value, sa.Text)
 
 
-def counted(project_id: int) -> list[Any]:
-    """The WHERE clauses of counted annotations (of items joined to their batches)."""
+#: ``(since, until)``: annotations submitted in ``[since, until)``; None at either end is open.
+Window = tuple[datetime | None, datetime | None]
+
+
+def made_in(window: Window | None, annotation: Any = Annotation) -> list[Any]:
+    """The WHERE clauses keeping ``annotation`` rows submitted within ``window`` (none: all)."""
+    since, until = window or (None, None)
+    return [
+        *([annotation.submitted_at >= since] if since is not None else []),
+        *([annotation.submitted_at < until] if until is not None else []),
+    ]
+
+
+def counted(project_id: int, window: Window | None = None) -> list[Any]:
+    """The WHERE clauses of counted annotations (of items joined to their batches), those
+    submitted within ``window`` when one is given."""
     return [
         Item.project_id == project_id,
         Item.quarantined.is_(False),
         Batch.status != BatchStatus.void,
         Annotation.is_current.is_(True),
+        *made_in(window),
     ]
 
 
-def counted_values(project_id: int) -> list[Any]:
+def counted_values(project_id: int, window: Window | None = None) -> list[Any]:
     """The WHERE clauses of counted annotations that have a value (not JSON ``null``)."""
-    return [*counted(project_id), value_text() != "null"]
+    return [*counted(project_id, window), value_text() != "null"]
 
 
 def joined(*columns: Any) -> Any:
@@ -167,15 +183,19 @@ def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
     return sa.func.group_concat(text, sa.literal_column("char(30)"))
 
 
-def item_values(dialect: str, items: Any) -> Any:
+def item_values(dialect: str, items: Any, window: Window | None = None) -> Any:
     """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
-    annotations, joined by :data:`SEP` (the items are counted: not quarantined, batch live)."""
+    annotations (within ``window``), joined by :data:`SEP` (the items are counted: not
+    quarantined, batch live)."""
     return (
         sa.select(
             Annotation.item_id.label("item"), joined_texts(value_text(), dialect).label("vals")
         )
         .where(
-            Annotation.item_id.in_(items), Annotation.is_current.is_(True), value_text() != "null"
+            Annotation.item_id.in_(items),
+            Annotation.is_current.is_(True),
+            value_text() != "null",
+            *made_in(window),
         )
         .group_by(Annotation.item_id)
         .subquery()

@@ -30,12 +30,14 @@ __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "com
 def compute_report(
     session: Session, project: Project, options: ReportOptions | None = None
 ) -> ProjectReport[AggregateData]:
-    """Compute every figure of ``project``'s quality report (read-only)."""
-    data = load_aggregates(session, project)
+    """Compute every figure of ``project``'s quality report (read-only); with
+    ``options.window``, over the annotations submitted within it only."""
+    options = options or ReportOptions()
+    data = load_aggregates(session, project, options.window)
     report = ProjectReport(
         project,
         utcnow(),
-        options or ReportOptions(),
+        options,
         data,
         effective_level(project, data.categories),
     )

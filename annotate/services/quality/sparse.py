@@ -37,10 +37,12 @@ from annotate.metrics.agreement import kappa_from_confusion, pairwise_table
 from annotate.models import Annotation, Item, Project
 from annotate.services.quality.queries import (
     Decoder,
+    Window,
     counted_values,
     item_agreement,
     item_values,
     joined,
+    made_in,
     stream_rows,
     value_text,
 )
@@ -89,8 +91,11 @@ def _merged(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
     )
 
 
-def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str) -> SparseTables:
-    """Run the annotator, pair and peer GROUP BYs of ``project`` (values decoded by ``dec``)."""
+def load_sparse(
+    session: Session, project: Project, dec: Decoder, dialect: str, window: Window | None = None
+) -> SparseTables:
+    """Run the annotator, pair and peer GROUP BYs of ``project`` (values decoded by ``dec``),
+    over the annotations submitted within ``window`` (None: all)."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     timed = sa.case((Annotation.duration_ms > 0, 1), else_=0)
     gold = sa.cast(Item.gold_answer, sa.Text)
@@ -104,7 +109,7 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str) 
     )
     rows: list[tuple[int, ...]] = []
     for a, b, v, g, text, t, n in session.execute(
-        joined(*cols, sa.func.count()).where(*counted_values(project.id)).group_by(*cols)
+        joined(*cols, sa.func.count()).where(*counted_values(project.id, window)).group_by(*cols)
     ):
         if (code := dec.code(text)) >= 0:
             rows.append((a, b, v, dec.code(g), code, t, n))
@@ -130,8 +135,9 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str) 
             ),
         )
         .where(
-            *counted_values(project.id),
+            *counted_values(project.id, window),
             other.is_current.is_(True),
+            *made_in(window, other),
             sa.cast(other.value, sa.Text) != "null",
         )
         .group_by(*pcols)
@@ -177,10 +183,10 @@ def load_sparse(session: Session, project: Project, dec: Decoder, dialect: str) 
             Annotation.annotator_id.label("ann"),
             value_text().label("val"),
         )
-        .where(*counted_values(project.id))
+        .where(*counted_values(project.id, window))
         .subquery()
     )
-    per_item = item_values(dialect, sa.select(mine.c.item))
+    per_item = item_values(dialect, sa.select(mine.c.item), window)
     peer: dict[int, list[int]] = {}
     for a, own, vals, cnt in session.execute(
         sa.select(mine.c.ann, mine.c.val, per_item.c.vals, sa.func.count())

@@ -48,12 +48,14 @@ from annotate.models import (
 from annotate.services.quality.queries import (
     SEP,
     Decoder,
+    Window,
     counted_values,
     epoch_seconds,
     item_agreement,
     item_values,
     joined,
     joined_texts,
+    made_in,
     stream_rows,
     value_text,
     week_of,
@@ -101,6 +103,7 @@ class AggregateData:
     review_clause: list[str | None] = field(default_factory=list)
     clause_stats: dict[str, list[int]] = field(default_factory=dict)
     sparse: SparseTables | None = None  # annotator and pair tables when the cells are anonymous
+    window: Window | None = None  # only annotations submitted within it count (None: all)
 
     @property
     def anonymous(self) -> bool:
@@ -130,7 +133,9 @@ class AggregateData:
         return str(value)
 
 
-def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
+def _cells_query(
+    project_id: int, dialect: str, anonymous: bool = False, window: Window | None = None
+) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
     ``version:timed:value`` entries, whoever gave them."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
@@ -155,7 +160,7 @@ def _cells_query(project_id: int, dialect: str, anonymous: bool = False) -> Any:
         .select_from(Item)
         .join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
-        .where(*counted_values(project_id))
+        .where(*counted_values(project_id, window))
         .group_by(Item.id)
         .subquery()
     )
@@ -178,14 +183,14 @@ def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str
 
 
 def _raw_cells(
-    session: Session, project: Project, dialect: str, anonymous: bool
+    session: Session, project: Project, dialect: str, anonymous: bool, window: Window | None
 ) -> list[tuple[Any, ...]] | None:
     """The cells' rows; None (vector cells only) once cells × annotators pass
     :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
     vector unique, so the cells would grow with the items."""
     raw: list[tuple[Any, ...]] = []
     seen: set[int] = set()
-    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous))
+    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window))
     for rows in stream:
         for batch, gold, week, vec, n in rows:
             entries = _entries(vec, anonymous)
@@ -198,13 +203,16 @@ def _raw_cells(
     return raw
 
 
-def load_aggregates(session: Session, project: Project) -> AggregateData:
-    """Run the GROUP BY queries of ``project``'s report (read-only)."""
+def load_aggregates(
+    session: Session, project: Project, window: Window | None = None
+) -> AggregateData:
+    """Run the GROUP BY queries of ``project``'s report (read-only), counting only the
+    annotations submitted within ``window`` when one is given."""
     dialect = session.get_bind().dialect.name
-    raw = _raw_cells(session, project, dialect, anonymous=False)
+    raw = _raw_cells(session, project, dialect, False, window)
     anonymous = raw is None
     if raw is None:
-        raw = _raw_cells(session, project, dialect, anonymous=True) or []
+        raw = _raw_cells(session, project, dialect, True, window) or []
     gold_texts = [
         t
         for (t,) in session.execute(
@@ -258,9 +266,10 @@ def load_aggregates(session: Session, project: Project) -> AggregateData:
         e_ver=cols[2],
         e_timed=cols[3].astype(bool),
         e_val=cols[4],
+        window=window,
     )
     if anonymous:
-        data.sparse = load_sparse(session, project, dec, dialect)
+        data.sparse = load_sparse(session, project, dec, dialect, window)
     any_cited = _per_annotator(session, project, data)
     _reviews(session, project, data)
     if any_cited:
@@ -286,7 +295,7 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
             sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
             sa.func.count().filter(_cited()),
         )
-        .where(*counted_values(project.id))
+        .where(*counted_values(project.id, data.window))
         .group_by(Annotation.annotator_id)
         .order_by(Annotation.annotator_id)
     ).all()
@@ -313,6 +322,7 @@ def _reviews(session: Session, project: Project, data: AggregateData) -> None:
                 Item.quarantined.is_(False),
                 Batch.status != BatchStatus.void,
                 SampledAnnotation.is_calibration.is_(False),
+                *made_in(data.window),
             )
             .group_by(*cols)
         ).all()
@@ -333,10 +343,10 @@ def _clauses(
     keys = sa.cast(Annotation.clause_keys, sa.Text)
     cited = (
         joined(Annotation.item_id.label("item"), value_text().label("val"), keys.label("clauses"))
-        .where(*counted_values(project.id), _cited())
+        .where(*counted_values(project.id, data.window), _cited())
         .subquery()
     )
-    per_item = item_values(dialect, sa.select(cited.c.item))
+    per_item = item_values(dialect, sa.select(cited.c.item), data.window)
     stmt = (
         sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
         .join(per_item, per_item.c.item == cited.c.item)
@@ -355,46 +365,3 @@ def _clauses(
                     if m >= 2:
                         s[1] += n
                         s[2] += n * int(same < m)
-
-
-def annotator_weeks(
-    session: Session, data: AggregateData, user_id: int
-) -> list[tuple[float, int, int, int, int, int]]:
-    """Per week of submission of ``user_id``'s counted annotations: ``(week, annotations,
-    on gold items, equal to the gold answer, peer annotations on their shared items, equal to
-    theirs)`` — one GROUP BY over their annotations and the items' value texts."""
-    dialect = session.get_bind().dialect.name
-    project_id = data.project.id
-    mine = (
-        joined(
-            Annotation.item_id.label("item"),
-            value_text().label("val"),
-            week_of(epoch_seconds(Annotation.submitted_at, dialect), dialect).label("week"),
-            sa.cast(Item.gold_answer, sa.Text).label("gold"),
-        )
-        .where(*counted_values(project_id), Annotation.annotator_id == user_id)
-        .subquery()
-    )
-    per_item = item_values(dialect, sa.select(mine.c.item))
-    stmt = (
-        sa.select(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals, sa.func.count())
-        .join(per_item, per_item.c.item == mine.c.item)
-        .group_by(mine.c.week, mine.c.val, mine.c.gold, per_item.c.vals)
-    )
-    dec = Decoder([], data.categories)
-    weeks: dict[float, list[int]] = {}
-    for rows in stream_rows(session, stmt):
-        for week, val, gold, vals, n in rows:
-            own = dec.code(val)
-            if own < 0:
-                continue
-            g = dec.code(gold)
-            m, same = item_agreement(dec, own, vals)
-            w = weeks.setdefault(float(week), [0, 0, 0, 0, 0])
-            w[0] += n
-            w[1] += n * int(g >= 0)
-            w[2] += n * int(g >= 0 and g == own)
-            if m >= 2:
-                w[3] += n * (m - 1)
-                w[4] += n * (same - 1)
-    return [(week, w[0], w[1], w[2], w[3], w[4]) for week, w in sorted(weeks.items())]

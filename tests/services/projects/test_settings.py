@@ -161,3 +161,42 @@ def test_supervision_alerts_follow_the_settings(db):
     assert {b.threshold for b in breaches} == {0.99}
     update_settings(db.session, project, {"min_peer_agreement": "0"})
     assert find_breaches(compute_report(db.session, project, ReportOptions(0))) == []
+
+
+def test_responsible_person_and_time_zone_for_the_dossier(db, make_project, make_user):
+    project = make_project()
+    boss = make_user("boss", admin=True)
+    # Unset: no responsible person, the default zone.
+    assert current_settings(project)["responsible_person"] == ""
+    assert current_settings(project)["time_zone"] == "Asia/Shanghai"
+    diff = update_settings(
+        db.session,
+        project,
+        {"responsible_person": "  Wang Fang  ", "time_zone": "Europe/Berlin"},
+        actor=boss,
+    )
+    db.session.commit()
+    assert diff == {
+        "responsible_person": ("", "Wang Fang"),
+        "time_zone": ("Asia/Shanghai", "Europe/Berlin"),
+    }
+    assert (project.responsible_person, project.time_zone) == ("Wang Fang", "Europe/Berlin")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "project.settings"))
+    assert event.details["changes"]["time_zone"] == {"old": "Asia/Shanghai", "new": "Europe/Berlin"}
+    assert event.actor_id == boss.id
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "+08:00", "../etc/passwd", "asia/shanghai"])
+def test_time_zone_must_be_an_iana_zone(db, make_project, zone):
+    project = make_project()
+    with pytest.raises(SettingsError) as caught:
+        update_settings(db.session, project, {"time_zone": zone, "responsible_person": "x"})
+    assert "IANA" in str(caught.value.fields["time_zone"])
+    assert caught.value.status_code == 400
+    assert project.time_zone is None and project.responsible_person is None
+
+
+def test_responsible_person_has_a_length_limit(make_project):
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({"responsible_person": "x" * 201})
+    assert "200" in str(caught.value.fields["responsible_person"])

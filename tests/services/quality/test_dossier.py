@@ -4,6 +4,7 @@ offset, rounded figures, gaps stated as gaps, zh by default, a signed bundle tha
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -198,3 +199,84 @@ def test_unreadable_audit_details_still_give_a_dossier(runner, demo, db, tmp_pat
     html = _build(runner, tmp_path / "d", "--lang", "en")
     assert 'id="chain-broken"' in html and "not valid JSON" in html
     assert f"broken at event {newest - 1}:" in html
+
+
+def _counted_in(html: str) -> int:
+    found = re.search(r"Counted in these figures: the (\d+) current annotations", html)
+    assert found, "the figures' count is missing"
+    return int(found[1])
+
+
+def test_figures_count_only_the_annotations_of_the_period(runner, demo, db, tmp_path, monkeypatch):
+    """A period before some annotations: the agreement and accuracy figures count fewer."""
+    from datetime import UTC, datetime
+
+    from annotate.models import Annotation, Item
+    from annotate.services.quality.report import ReportOptions, compute_report
+
+    # The annotations of the first 30 items were made in October; the others today.
+    in_october = db.session.scalars(sa.select(Item.id).order_by(Item.id).limit(30)).all()
+    db.session.execute(
+        sa.update(Annotation)
+        .where(Annotation.item_id.in_(in_october))
+        .values(submitted_at=datetime(2026, 10, 15, 4, tzinfo=UTC))
+    )
+    db.session.commit()
+    project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
+    full = compute_report(db.session, project, ReportOptions(bootstrap=0))
+    window = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    part = compute_report(db.session, project, ReportOptions(bootstrap=0, window=window))
+    expected = db.session.scalar(
+        sa.select(sa.func.count(Annotation.id)).where(
+            Annotation.item_id.in_(in_october),
+            Annotation.is_current.is_(True),
+            sa.cast(Annotation.value, sa.Text) != "null",
+        )
+    )
+    assert 0 < part.data.n == expected < full.data.n
+    agreement = [r.get("project", "demo", "percent_agreement") for r in (part, full)]
+    assert agreement[0].n_annotations < agreement[1].n_annotations
+    # The many-annotator path (cells keyed on value multisets, sparse tables) keeps the window.
+    from annotate.services.quality import sql as report_sql
+
+    with monkeypatch.context() as patched:
+        patched.setattr(report_sql, "VECTOR_BUDGET", 0)
+        sparse = compute_report(db.session, project, ReportOptions(bootstrap=0, window=window))
+    assert sparse.data.anonymous and sparse.data.n == expected
+    assert sparse.data.sparse.ann.size and sparse.data.n_annotators == part.data.n_annotators
+    peer = [r.get("project", "demo", "percent_agreement") for r in (sparse, part)]
+    assert peer[0].value == peer[1].value and peer[0].n_annotations == peer[1].n_annotations
+
+    html_full = _build(runner, tmp_path / "all", "--lang", "en")
+    html_oct = _build(
+        runner, tmp_path / "oct", "--lang", "en", "--from", "2026-10-01", "--to", "2026-10-31"
+    )
+    assert _counted_in(html_oct) == expected < _counted_in(html_full) == full.data.n
+    assert "submitted in the period" in html_oct
+    # metrics.csv holds the period's figures too.
+    n_in = {}
+    for name in ("oct", "all"):
+        rows = csv.DictReader(io.StringIO((tmp_path / name / "metrics.csv").read_text()))
+        row = next(
+            r for r in rows if r["scope"] == "project" and r["metric"] == "percent_agreement"
+        )
+        n_in[name] = int(row["n_annotations"])
+    assert n_in == {"oct": agreement[0].n_annotations, "all": agreement[1].n_annotations}
+
+
+def test_first_page_names_the_responsible_person_and_zone_from_the_settings(
+    runner, demo, db, tmp_path
+):
+    from annotate.services.projects.settings import update_settings
+
+    project = db.session.scalar(sa.select(Project).where(Project.slug == "demo"))
+    unset = _build(runner, tmp_path / "before", "--lang", "en")
+    assert "not set" in unset and "Asia/Shanghai" in unset
+    update_settings(
+        db.session, project, {"responsible_person": "Wang Fang", "time_zone": "Asia/Kolkata"}
+    )
+    db.session.commit()
+    html = _build(runner, tmp_path / "after", "--lang", "en")
+    frame = html[: html.index('id="duties"')]
+    assert "<td>Wang Fang</td>" in frame and "<td>Asia/Kolkata</td>" in frame
+    assert "UTC+05:30" in html and "UTC+08:00" not in html

@@ -11,7 +11,7 @@ import json
 import tempfile
 import zipfile
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +87,15 @@ def _attempts_table(records: list[rules.AnnotatorTraining]) -> Table:
 
 def _responsible(project: Project, managers: list[User]) -> tuple[str | None, list[str]]:
     """The project's responsible person if set, and its managers."""
-    return getattr(project, "responsible_person", None), [u.username for u in managers]
+    return project.responsible_person or None, [u.username for u in managers]
 
 
 def _context(
     session: Session, project: Project, period: Period, request: DossierRequest, actor: Any
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    report = compute_report(session, project, request.options)
+    # The figures count only the annotations submitted within the period, as the tables do.
+    options = replace(request.options or ReportOptions(), window=(period.start, period.end))
+    report = compute_report(session, project, options)
     tables = evidence_tables(session, project, period)
     explain_automatic_alerts(tables["supervision_events"])
     used = rules.versions_used(session, project, period)

@@ -154,7 +154,7 @@ def _quality(report: ProjectReport, project: Project) -> Duty:
         interval,
         n,
         threshold,
-        _("Figures over every counted annotation at generation time."),
+        _("Figures over the counted annotations submitted in the period."),
     )
 
 
@@ -262,7 +262,8 @@ def _supervision(report: ProjectReport, project: Project, alerts: list[AlertRow]
     else:
         status = MET
     figure = _(
-        "%(b)d breach(es) now, %(u)d without action; %(a)d alert(s) in the period, %(o)d open",
+        "%(b)d breach(es) in the period's figures, %(u)d without action; "
+        "%(a)d alert(s) in the period, %(o)d open",
         b=len(breaches),
         u=len(unhandled),
         a=len(alerts),
