@@ -6,7 +6,15 @@ import pytest
 import sqlalchemy as sa
 
 from annotate.demo.seed import DEMO_USERS, seed_demo
-from annotate.models import Annotation, Item, Project, RulebookVersion, User, VersionStatus
+from annotate.models import (
+    Annotation,
+    Item,
+    Project,
+    Rulebook,
+    RulebookVersion,
+    User,
+    VersionStatus,
+)
 from annotate.services.audit_checks import verify_chain
 from tests.factories import free_slots_out_of_step
 
@@ -28,7 +36,12 @@ def test_demo_has_accounts_project_rulebook_and_work(demo):
         "neutral",
         "mixed",
     ]
-    version = session.scalar(sa.select(RulebookVersion))
+    version = session.scalar(  # the demo project's first version (not another project's)
+        sa.select(RulebookVersion)
+        .join(Rulebook)
+        .where(Rulebook.project_id == project.id)
+        .order_by(RulebookVersion.id)
+    )
     assert version.status == VersionStatus.published and len(version.sha256) == 64
     assert len(version.clauses) >= 8
     items = session.scalar(sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id))

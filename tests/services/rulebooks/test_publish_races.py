@@ -29,7 +29,7 @@ THREADS = 6
 def drafts(postgres, make_project, make_user):  # noqa: F811
     """Project ``pub`` with 1.0.0 published and drafts 1.1.0 and 1.2.0; a manager."""
     db = postgres
-    project = make_project("pub", labels=["a", "b"])
+    project = make_project("pub")
     manager = make_user("boss")
     publish_rulebook(db.session, project)
     ids = []
