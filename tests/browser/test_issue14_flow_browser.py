@@ -1,10 +1,11 @@
 """Issue 14's "done when", in Chromium, from an empty database holding only an admin: a
 content-safety project is created from its template and configured (k = 2, gold rate 10 %,
-min α 0.7, AQL 1.0); four accounts are created and made members; the manager uploads the
-first rulebook, writes a 5-question quiz and publishes it through the confirmation page;
-items are uploaded; an annotator trains, passes and labels; a minor draft adding a label is
-refused at publish and a major one keeps the quiz. Every page of the flow is also shot in
-Chinese and English at 1280 and 390 px, with no English in Chinese and no sideways scroll."""
+min α 0.7, AQL 1.0); four accounts are created (one may create projects) and made
+members; the manager uploads the first rulebook, writes a 5-question quiz and publishes it
+through the confirmation page; items are uploaded; an annotator trains, passes and labels;
+a minor draft adding a label is refused at publish and a major one keeps the quiz. Every
+page of the flow is also shot in Chinese and English at 1280 and 390 px, with no English in
+Chinese and no sideways scroll."""
 
 from __future__ import annotations
 
@@ -148,6 +149,9 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
         page.fill("input[name=new-password]", PASSWORD)
         page.click("input[name=new-submit]")
         page.wait_for_selector(f"text=User {username} created.")
+    page.locator("#user-boss .creator-toggle").click()  # boss may create projects
+    page.wait_for_selector("text=boss may now create projects.")
+    assert page.locator("#user-boss .project-creator").is_visible()
     shots.shoot("admin", "/admin/users/", "users")
     page.goto(f"{base}/projects/safety/members/")
     for username, role in (
@@ -230,7 +234,9 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     log_in(ann, base, "ann1", PASSWORD)
     ann.wait_for_url(f"{base}/annotate/")
     shots.shoot("ann2", "/annotate/", "annotator-home")
-    ann.goto(f"{base}/annotate/training/")
+    assert ann.locator(".gate-message").get_attribute("data-step") == "training"
+    ann.click("text=Go to my training")
+    ann.wait_for_url(f"{base}/annotate/training/")
     assert ann.locator("#project-safety .gate-status").get_attribute("data-step") == "training"
     shots.shoot("ann2", "/annotate/training/", "training-home")
     ann.click("#project-safety >> text=Read and take the quiz")
@@ -243,7 +249,9 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     _answer_quiz(ann, _answers(db))
     assert "Passed." in ann.locator("#quiz-outcome").inner_text()
     shots.shoot("ann1", ann.url.removeprefix(base), "training-passed")
-    ann.goto(f"{base}/annotate/safety")
+    ann.goto(f"{base}/annotate/")
+    assert ann.locator(".gate-message").count() == 0
+    ann.click("text=Start labeling")
     ann.wait_for_selector("#labeling")
     shots.shoot("ann1", "/annotate/safety", "labeling")
     ann.keyboard.press("1")
@@ -321,3 +329,5 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
         "ann2": ProjectRole.annotator,
         "rev1": ProjectRole.reviewer,
     }
+    creators = db.session.scalars(sa.select(User.username).where(User.can_create_projects))
+    assert list(creators) == ["boss"]
