@@ -154,11 +154,20 @@ def reactivate(user_id: int):
     return redirect(url_for("users.index"))
 
 
-@bp.post("/<int:user_id>/project-creator/<any(on, off):state>")
-def project_creator(user_id: int, state: str):
-    """Give or take away the global permission to create projects (audited)."""
+@bp.post("/<int:user_id>/project-creator/grant")
+def grant_project_creator(user_id: int):
+    """Let a user create projects (audited)."""
+    return _set_project_creator(user_id, True)
+
+
+@bp.post("/<int:user_id>/project-creator/revoke")
+def revoke_project_creator(user_id: int):
+    """Take away a user's permission to create projects (audited)."""
+    return _set_project_creator(user_id, False)
+
+
+def _set_project_creator(user_id: int, allowed: bool):
     user = _user(user_id)
-    allowed = state == "on"
     set_project_creator(db.session, user, allowed, actor=current_user)
     db.session.commit()
     if allowed:

@@ -18,11 +18,11 @@ def test_admin_toggles_project_creator_and_it_is_audited(app, client, login, db,
     nobody = role_users["nobody"]
     login("admin")
     page = client.get("/admin/users/").get_data(as_text=True)
-    assert f"/admin/users/{nobody.id}/project-creator/on" in page
-    response = client.post(f"/admin/users/{nobody.id}/project-creator/on", follow_redirects=True)
+    assert f"/admin/users/{nobody.id}/project-creator/grant" in page
+    response = client.post(f"/admin/users/{nobody.id}/project-creator/grant", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "nobody may now create projects." in html
-    assert f"/admin/users/{nobody.id}/project-creator/off" in html
+    assert f"/admin/users/{nobody.id}/project-creator/revoke" in html
     assert _creator(db, "nobody")
     client.post("/logout")
 
@@ -31,7 +31,7 @@ def test_admin_toggles_project_creator_and_it_is_audited(app, client, login, db,
     client.post("/logout")
 
     login("admin")
-    client.post(f"/admin/users/{nobody.id}/project-creator/off")
+    client.post(f"/admin/users/{nobody.id}/project-creator/revoke")
     assert not _creator(db, "nobody")
     events = db.session.scalars(
         sa.select(AuditEvent)
@@ -45,12 +45,12 @@ def test_admin_toggles_project_creator_and_it_is_audited(app, client, login, db,
 def test_only_admins_may_toggle_and_only_with_a_csrf_token(app, client, login, db, role_users):
     nobody = role_users["nobody"]
     login("mgr")
-    assert client.post(f"/admin/users/{nobody.id}/project-creator/on").status_code == 403
+    assert client.post(f"/admin/users/{nobody.id}/project-creator/grant").status_code == 403
     client.post("/logout")
     login("admin")
-    assert client.get(f"/admin/users/{nobody.id}/project-creator/on").status_code == 405
+    assert client.get(f"/admin/users/{nobody.id}/project-creator/grant").status_code == 405
     assert client.post(f"/admin/users/{nobody.id}/project-creator/maybe").status_code == 404
-    assert client.post("/admin/users/99999/project-creator/on").status_code == 404
+    assert client.post("/admin/users/99999/project-creator/grant").status_code == 404
     app.config["WTF_CSRF_ENABLED"] = True
-    assert client.post(f"/admin/users/{nobody.id}/project-creator/on").status_code == 400
+    assert client.post(f"/admin/users/{nobody.id}/project-creator/grant").status_code == 400
     assert not _creator(db, "nobody")
