@@ -44,8 +44,15 @@ def refuse_nul_characters() -> None:
     fields = list(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in _FORM_TYPES:
         fields += request.form.items(multi=True)
-    if any("\x00" in key or "\x00" in value for key, value in fields):
-        abort(400, description=_("A field holds a NUL character (code 0), which no field accepts."))
+    for key, value in fields:
+        if "\x00" in key or "\x00" in value:
+            abort(
+                400,
+                description=_(
+                    "The field %(field)s holds a NUL character (code 0), which no field accepts.",
+                    field=key.replace("\x00", "\\0"),
+                ),
+            )
 
 
 def init_app(app: Flask) -> None:
