@@ -39,7 +39,7 @@ from annotate.services.labeling.progress import annotator_progress, remaining_it
 from annotate.services.labeling.recording import skip_item
 from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
-from annotate.services.training.gate import NotQualified
+from annotate.services.training.gate import NotQualified, gate_status
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
@@ -69,6 +69,7 @@ def index():
                 "remaining": remaining_items(db.session, current_user, project),
                 "version": current_version(db.session, project),
                 "suspended": membership.suspended_at is not None,
+                "gate": gate_status(db.session, current_user, project),
             }
         )
     return render_template("annotator/index.html", rows=rows)

@@ -24,7 +24,7 @@ from annotate.services.accounts.users import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import DomainError, NotFound
-from annotate.services.projects.projects import get_project
+from annotate.services.projects.projects import get_project, set_project_creator
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 bp.before_request(require_role("admin"))
@@ -151,6 +151,29 @@ def reactivate(user_id: int):
         flash(_("%(name)s can log in again.", name=user.username), "success")
     else:
         flash(_("%(name)s was already active.", name=user.username), "info")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/project-creator/grant")
+def grant_project_creator(user_id: int):
+    """Let a user create projects (audited)."""
+    return _set_project_creator(user_id, True)
+
+
+@bp.post("/<int:user_id>/project-creator/revoke")
+def revoke_project_creator(user_id: int):
+    """Take away a user's permission to create projects (audited)."""
+    return _set_project_creator(user_id, False)
+
+
+def _set_project_creator(user_id: int, allowed: bool):
+    user = _user(user_id)
+    set_project_creator(db.session, user, allowed, actor=current_user)
+    db.session.commit()
+    if allowed:
+        flash(_("%(name)s may now create projects.", name=user.username), "success")
+    else:
+        flash(_("%(name)s may no longer create projects.", name=user.username), "success")
     return redirect(url_for("users.index"))
 
 

@@ -140,3 +140,16 @@ def test_disagreement_filter_sorts_the_most_disputed_first(db, client, login):
     login("manager", "demo")
     html = client.get(f"/admin/data/{project.slug}/items?disagree=yes").get_data(as_text=True)
     assert html.count("data-disagreement=") == min(len(expected), 50)
+
+
+def test_data_pages_name_the_task_type_and_batch_state_in_chinese(db, client, login):
+    """Found by the issue-14 flow: the raw values ``single_label`` and ``open`` showed in the
+    Chinese data pages."""
+    project = labelled_project(db.session, n_items=4, n_unlabelled=2)
+    login("manager", "demo")
+    zh = {"Accept-Language": "zh-CN"}
+    page = client.get(f"/admin/data/{project.slug}", headers=zh).get_data(as_text=True)
+    assert "单标签" in page and "single_label" not in page
+    assert "<td>open</td>" not in page and "<td>进行中</td>" in page
+    index = client.get("/admin/data/", headers=zh).get_data(as_text=True)
+    assert "单标签" in index and "single_label" not in index

@@ -247,7 +247,7 @@ def test_upload_page_lists_every_error_then_imports(managed, client, login, db):
     assert "line 2: gold: &#39;meh&#39; is not a label" in html
     assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 0
     good = _upload(client, "id,text\nc1,hello\nc2,world\n", "oct.csv", licence="CC0-1.0")
-    assert good.status_code == 200  # the import's report is shown on the data page
+    assert good.status_code == 200 and 'id="import-report"' in good.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 2
     page = client.get("/admin/data/data").get_data(as_text=True)
     assert "oct" in page and "CC0-1.0" in page
@@ -355,3 +355,24 @@ def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db
     local = local_text(lease, ZoneInfo("Asia/Shanghai"), "zh")  # with the date after midnight
     assert f'领取有效期至 <time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}"' in html
     assert f">{local}</time>" in html and "UTC</" not in html
+
+
+def test_home_sends_an_unqualified_annotator_to_training(db, make_project, make_user, login):
+    """Issue 14: the home said "active · Start labeling" to an annotator who must first pass
+    the rulebook's quiz; it now says training is needed and links to the training page."""
+    from flask import current_app, g
+
+    from tests.factories import make_ready
+
+    project = make_project("gate", redundancy_k=1)
+    ready = make_user("ready", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [ready], n_items=1)
+    make_user("fresh", project=project, roles=[ProjectRole.annotator])
+    for username, expected in (("fresh", True), ("ready", False)):
+        g.pop("_login_user", None)  # the tests share one app context
+        client = current_app.test_client()
+        client.post("/login", data={"username": username, "password": "secret-pw"})
+        html = client.get("/annotate/").get_data(as_text=True)
+        assert ('data-step="training"' in html) is expected, username
+        assert ('href="/annotate/training/"' in html and "Go to my training" in html) is expected
+        assert ('href="/annotate/gate"' in html) is not expected

@@ -46,11 +46,13 @@ TEMPLATES: dict[str, ProjectTemplate] = {
             TaskType.single_label,
             (
                 _label("safe", "Safe", "安全", "1", 1),
-                _label("values", "A.1 Core values", "A.1 违背社会主义核心价值观", "2", 2),
-                _label("discrimination", "A.2 Discrimination", "A.2 歧视性内容", "3", 3),
-                _label("commercial", "A.3 Commercial violation", "A.3 商业违法违规", "4", 5),
-                _label("rights", "A.4 Rights infringement", "A.4 侵犯他人合法权益", "5", 4),
-                _label("service", "A.5 Service risk", "A.5 特定服务类型安全需求", "6", 0),
+                _label("a1_core_values", "A.1 Core values", "A.1 违背社会主义核心价值观", "2", 2),
+                _label("a2_discrimination", "A.2 Discrimination", "A.2 歧视性内容", "3", 3),
+                _label("a3_commercial", "A.3 Commercial violation", "A.3 商业违法违规", "4", 5),
+                _label("a4_rights", "A.4 Rights infringement", "A.4 侵犯他人合法权益", "5", 4),
+                _label(
+                    "a5_service_reliability", "A.5 Service risk", "A.5 特定服务类型安全需求", "6", 0
+                ),
             ),
             rulebook_kind=RulebookKind.security,
             settings={

@@ -161,3 +161,19 @@ def test_a_slug_taken_between_check_and_insert_is_a_conflict(db, make_user, monk
     db.session.commit()
     names = db.session.scalars(sa.select(Project.name).where(Project.slug == "race")).all()
     assert names == ["First"]
+
+
+def test_content_safety_labels_are_those_of_its_shipped_rulebook():
+    """A project made from the template and given the shipped content-safety rulebook must not
+    be told at publication that the two label sets disagree (found by the issue-14 flow)."""
+    from pathlib import Path
+
+    from annotate.services.rulebooks.parsing import parse_rulebook_file
+
+    shipped = Path(__file__).resolve().parents[3] / "guidelines" / "content-safety"
+    newest = max(shipped.glob("v*.md"), key=lambda p: tuple(map(int, p.stem[1:].split("."))))
+    rulebook = parse_rulebook_file(newest).front_matter["labels"]
+    template = TEMPLATES["content_safety"].labels
+    assert [(label["key"], label["hotkey"]) for label in template] == [
+        (label["key"], label["hotkey"]) for label in rulebook
+    ]
