@@ -108,7 +108,9 @@ def test_a_resigned_bundle_fails_against_the_operators_key(app, runner, demo, tm
     from annotate.services.quality.dossier.signing import load_private_key, write_sums
 
     (out / "metrics.csv").write_text("forged\n")
-    names = [p.name for p in out.iterdir() if p.suffix in (".csv", ".html", ".css", ".json")]
+    names = [
+        p.name for p in out.iterdir() if p.suffix in (".csv", ".html", ".css", ".json", ".pdf")
+    ]
     write_sums(out, names, load_private_key(generate_key()[0]))
     assert verify_bundle(out).ok
     assert not verify_bundle(out, public).ok

@@ -146,6 +146,20 @@ def _context(
     return context, files
 
 
+#: The printed dossier, written when the optional extra ``annotate[pdf]`` (WeasyPrint) works.
+PDF = "dossier.pdf"
+
+
+def pdf_renderer() -> Any:
+    """WeasyPrint's ``HTML`` class, or None when it is not installed or its system libraries
+    (Pango) are missing: the HTML, which prints cleanly, is then the dossier."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):
+        return None
+    return HTML
+
+
 def build_dossier(
     session: Session,
     project: Project,
@@ -169,7 +183,8 @@ def build_dossier(
         stack.enter_context(force_locale(request.lang))
         context, files = _context(session, project, period, request, actor)
         context["public_key"] = signing.public_text(key.public_key()) if key else None
-        context["files"] = sorted([*files, "index.html", STYLESHEET])
+        pdf = pdf_renderer()
+        context["files"] = sorted([*files, "index.html", STYLESHEET, *([PDF] if pdf else [])])
         files["index.html"] = render_template("dossier/report.html", **context)
     static = Path(current_app.static_folder or "") / STYLESHEET
     files[STYLESHEET] = static.read_text(encoding="utf-8")
@@ -178,7 +193,10 @@ def build_dossier(
     for name in sorted(files):
         (out_dir / name).write_bytes(files[name].encode("utf-8"))
         written.append(out_dir / name)
-    written += signing.write_sums(out_dir, list(files), key)
+    if pdf is not None:  # the same page, printed with its print stylesheet
+        pdf(filename=str(out_dir / "index.html"), base_url=str(out_dir)).write_pdf(out_dir / PDF)
+        written.append(out_dir / PDF)
+    written += signing.write_sums(out_dir, [*files, *([PDF] if pdf else [])], key)
     record_event(
         session,
         "export.dossier",
