@@ -175,6 +175,25 @@ def append_statement(dialect: str) -> sa.Insert:
     return append_insert(dialect)
 
 
+def lock_head(session: Session) -> None:
+    """Take the chain's head row first (PostgreSQL), before any item row.
+
+    A submission's one statement locks the head and then checks its item's key; a service
+    that locked an item (a skip, a flag) and then appended an event would take them in the
+    other order, and two such transactions deadlock. Services that lock items and append an
+    event call this first, so every writer takes the head before items. SQLite has one writer
+    at a time: nothing to do.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    found = session.execute(
+        sa.select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).with_for_update()
+    ).first()
+    if found is None:  # no head row yet (a database built by create_all)
+        seed_head(session)
+        session.execute(sa.select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID).with_for_update())
+
+
 def seed_head(session: Session) -> None:
     """Create the head row from the newest event (PostgreSQL; a database built with
     ``create_all`` has none until the first append)."""

@@ -26,7 +26,7 @@ from annotate.models import (
     Project,
     User,
 )
-from annotate.services.audit import record_event
+from annotate.services.audit import lock_head, record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import release_slot, slot_change
 from annotate.services.labeling.clauses import published_clauses
@@ -222,6 +222,7 @@ def flag_leased_item(
     note: str = "",
 ) -> ItemFlag:
     """Flag the item of the caller's live lease (the labeling screen's F key)."""
+    lock_head(session)  # the head before the item: see lock_head
     assignment = get_lease(session, assignment_id, user, project)
     return flag_item(session, assignment.item, user, kind, note, assignment_id=assignment.id)
 

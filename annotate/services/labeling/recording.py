@@ -25,6 +25,7 @@ from annotate.services.audit import (
     append_statement,
     content_ref,
     event_params,
+    lock_head,
     record_event,
     seed_head,
 )
@@ -115,6 +116,7 @@ def skip_item(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_l("Say why you skip this item."), ["reason: required"])
+    lock_head(session)  # the head before the item: see lock_head
     assignment = get_lease(session, assignment_id, user, project, now=now)
     if not release_slot(
         session, project, assignment.id, assignment.item_id, AssignmentStatus.skipped, reason[:2000]
