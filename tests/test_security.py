@@ -111,10 +111,15 @@ def test_the_cli_names_a_short_key_without_a_traceback(monkeypatch, tmp_path):
 
 
 def test_hsts_only_when_served_over_https():
+    """Static files (no database: an app made here would leave a pooled connection behind)."""
     from annotate.config import TestConfig
 
-    plain = create_app({"CONFIG_CLASS": TestConfig}).test_client().get("/healthz")
-    assert "Strict-Transport-Security" not in plain.headers
-    secure = create_app({"CONFIG_CLASS": TestConfig, "SESSION_COOKIE_SECURE": True})
-    response = secure.test_client().get("/healthz")
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    for secure in (False, True):
+        app = create_app({"CONFIG_CLASS": TestConfig, "SESSION_COOKIE_SECURE": secure})
+        response = app.test_client().get("/static/annotate.css")
+        response.close()
+        hsts = response.headers.get("Strict-Transport-Security")
+        if secure:
+            assert hsts is not None and hsts.startswith("max-age=31536000")
+        else:
+            assert hsts is None
