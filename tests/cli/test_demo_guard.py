@@ -181,3 +181,22 @@ def test_foreign_tables_make_a_database_someone_else_s(tmp_path):
     assert state.kind == "foreign" and state.other_tables == ("invoices",)
     refused = _demo(url)
     assert refused.exit_code == 1 and "invoices" in refused.output
+
+
+def test_a_freshly_initialised_database_is_empty_to_the_demo(tmp_path):
+    """``annotate init`` seeds the audit chain's head row: that is no one's data, and the demo
+    (the wheel check runs init, then demo --seed-only) may seed the database."""
+    from flask_migrate import upgrade
+
+    from annotate import create_app
+    from annotate.config import TestConfig
+    from annotate.database import db
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    app = create_app({"CONFIG_CLASS": TestConfig, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        state = inspect_database(db.engine)
+        db.engine.dispose()
+    assert state.kind == "empty", state.describe()
+    assert _demo(sa.make_url(url)).exit_code == 0
