@@ -21,6 +21,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from annotate.database import Session
 from annotate.models import Annotation, Assignment, AssignmentStatus, Project, User
 from annotate.services.audit import (
+    CONTENT_FIELDS,
     append_insert,
     append_statement,
     content_ref,
@@ -35,20 +36,8 @@ from annotate.services.labeling.fastpath import add_inserted
 from annotate.services.labeling.leases import LeaseError, get_lease
 
 _ANNOTATIONS: sa.Table = Annotation.__table__
-_COLUMNS = (
-    "item_id",
-    "annotator_id",
-    "assignment_id",
-    "rulebook_version_id",
-    "value",
-    "clause_keys",
-    "source",
-    "started_at",
-    "submitted_at",
-    "duration_ms",
-    "is_current",
-    "superseded_by_id",
-)
+#: What the insert writes: the columns the event hashes, plus the bookkeeping it leaves out.
+_COLUMNS = (*CONTENT_FIELDS["annotations"], "is_current", "superseded_by_id")
 
 
 @functools.cache
