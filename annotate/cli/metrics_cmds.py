@@ -11,15 +11,9 @@ import math
 
 import click
 
-from annotate.metrics import (
-    LongFormatError,
-    agreement_summary,
-    format_table,
-    read_long_file,
-    sample_size,
-    single_sampling_plan,
-)
-from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
+# Only the sampling-plan table at import time: numpy and scipy load in the commands that
+# need them, so ``annotate --help`` and ``annotate sample-plan`` start fast.
+from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS, single_sampling_plan
 
 
 def _json(obj: object) -> str:
@@ -62,6 +56,8 @@ def agreement_command(file: str, level: str, fmt: str, bootstrap: int, seed: int
     Prints percent agreement, Cohen's kappa (mean over annotator pairs), Fleiss' kappa,
     Scott's pi, Gwet's AC1 and Krippendorff's alpha; undefined figures are null with a reason.
     """
+    from annotate.metrics import LongFormatError, agreement_summary, format_table, read_long_file
+
     try:
         items, annotators, labels = read_long_file(file, numeric=level != "nominal")
     except LongFormatError as exc:
@@ -156,6 +152,8 @@ def sample_size_command(margin: float, confidence: float, population: int | None
 
     Uses the conservative p = 0.5 and, with --population, the finite-population correction.
     """
+    from annotate.metrics import sample_size
+
     try:
         n = sample_size(margin, confidence, population)
     except ValueError as exc:  # NaN passes click's FloatRange; the function refuses it
