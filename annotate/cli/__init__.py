@@ -27,10 +27,22 @@ def app_commands() -> dict[str, click.Command]:
         reports,
         rulebooks,
         sampling,
+        worker,
     )
 
     commands: dict[str, click.Command] = {}
-    for module in (core, projects, accounts, data, rulebooks, sampling, reports, dossier, audit):
+    for module in (
+        core,
+        projects,
+        accounts,
+        data,
+        rulebooks,
+        sampling,
+        reports,
+        dossier,
+        audit,
+        worker,
+    ):
         for command in module.commands:
             assert command.name is not None
             commands[command.name] = command

@@ -72,6 +72,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "training": (APP, "Training and qualification housekeeping."),
     "user": (APP, "Manage user accounts."),
+    "worker": (APP, "Run background jobs (imports, exports, dossiers) from the Redis queue."),
 }
 
 

@@ -20,6 +20,7 @@ from annotate.models.enums import (
     VersionStatus,
 )
 from annotate.models.items import Batch, Item, ItemFlag
+from annotate.models.jobs import Job, JobState
 from annotate.models.projects import Project
 from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
@@ -50,6 +51,8 @@ __all__ = [
     "Feedback",
     "FlagKind",
     "Item",
+    "Job",
+    "JobState",
     "ItemFlag",
     "MeasurementLevel",
     "Membership",
