@@ -113,7 +113,15 @@ def run_job(job_id: int) -> None:
         if not known:
             current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         message = str(error.args[0]) if known and error.args else UNEXPECTED
-        _end(session, job_id, state=JobState.failed, error=message, problems=problems[:1000])
+        counts = getattr(error, "counts", None)  # an import refused: what it read
+        _end(
+            session,
+            job_id,
+            state=JobState.failed,
+            error=message,
+            problems=problems[:1000],
+            result={"counts": counts} if counts else {},
+        )
         return
     done, total = progress.total or 0, progress.total
     _end(
