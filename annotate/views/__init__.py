@@ -55,4 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import members  # a project's members (managers)
 
     app.register_blueprint(members.bp)
+    from annotate.views import edits  # undo, history, skipped items taken back
+
+    app.register_blueprint(edits.bp)
     errors.init_app(app)
