@@ -103,10 +103,10 @@ def edit(slug: str, annotation_id: int):
     return _edit_page(project, annotation, version)
 
 
-def _refused_edit(project: Project, reason: Any):
+def _refused_edit(project: Project, reason: Any, status: int = 409):
     return render_template(
         "annotator/refused.html", project=project, message=reason, problems=[]
-    ), 409
+    ), status
 
 
 def _edit_page(project: Project, annotation: Annotation, version: Any):
@@ -149,7 +149,7 @@ def reopen(slug: str, assignment_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _refused_edit(project, str(error))
+        return _refused_edit(project, str(error), error.status_code)
     return redirect(url_for("annotator.label", slug=slug), 303)
 
 

@@ -120,3 +120,7 @@ def test_history_filters_pages_and_takes_skipped_items_back(setup, client, login
     db.session.expire_all()
     assert db.session.get(Assignment, leased.id).status == AssignmentStatus.leased
     assert client.post(f"/annotate/{project.slug}/skipped/{leased.id}/reopen").status_code == 409
+    assert client.post(f"/annotate/{project.slug}/skipped/2147483647/reopen").status_code == 404
+    client.post("/logout")
+    login("second")
+    assert client.post(f"/annotate/{project.slug}/skipped/{leased.id}/reopen").status_code == 403
