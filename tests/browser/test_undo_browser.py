@@ -233,3 +233,29 @@ def test_undo_history_and_review_screens_fit(browser, live_server, db, locale, w
         assert _overflow(page) <= 0
     finally:
         context.close()
+
+
+def test_undo_reopens_spans_and_changes_them(page, live_server, db, make_project):
+    from tests.browser.test_spans_zh_browser import SENTENCE, _press, _project, _spans
+
+    _project(db, make_project, "zhundo", [SENTENCE, SENTENCE])
+    log_in(page, live_server, "ann3")
+    page.wait_for_url(f"{live_server}/annotate/")
+    page.goto(f"{live_server}/annotate/zhundo")
+    _press(page, "1")  # 马云 as PER
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("u")
+    page.wait_for_selector("#editing")
+    # The saved entity is back on screen; a second one (阿里巴巴集团, ORG) is added.
+    assert page.locator("#span-list li").count() == 1
+    _press(page, *["ArrowRight"] * 5, "Shift+ArrowRight", "2")
+    assert page.locator("#span-list li").count() == 2
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector("#labeling")
+    assert _spans(db, "zhundo")[-1] == [
+        {"start": 0, "end": 2, "label": "PER"},
+        {"start": 8, "end": 14, "label": "ORG"},
+    ]
