@@ -171,6 +171,8 @@ def edit_annotation(
         )
     if duration_ms is None or not 0 < duration_ms <= 24 * 3600 * 1000:
         duration_ms = 0
+    # The item's whole working time (pace figures read current annotations only).
+    duration_ms += old.duration_ms or 0
     new = insert_annotation(
         session,
         user,
