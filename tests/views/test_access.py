@@ -20,6 +20,7 @@ ALLOWED = {
     "training": {"admin", "annotator"},
     "rulebooks": {"admin", "manager"},
     "quality_self": {"admin", "annotator"},
+    "edits": {"admin", "annotator"},
     "audit_admin": {"admin", "manager"},
     "data_admin": {"admin", "manager"},
     "project_settings": {"admin", "manager"},
