@@ -274,3 +274,67 @@ def test_two_concurrent_edits_leave_one_current_annotation(db, make_project, mak
     assert db.session.scalar(edits) == rounds * 2
     assert verify_chain(db.session).broken_at is None
     assert verify_content(db.session)[1] == []
+
+
+@pytest.mark.truncate
+def test_concurrent_take_backs_of_one_skip_give_one_lease(db, make_project, make_user):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("race test needs PostgreSQL: set ANNOTATE_TEST_DATABASE_URL=postgresql://…")
+    project = make_project("reopen-race", redundancy_k=2, overlap_share=1.0, gold_rate=0.0)
+    ann = make_user("ann", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [ann], n_items=3)
+    skipped = []
+    for _ in range(3):
+        claim = claim_next(db.session, ann, project)
+        db.session.commit()
+        skip_item(db.session, claim.assignment.id, ann, project, "unsure")
+        db.session.commit()
+        skipped.append(claim.assignment.id)
+    project_id, user_id, threads_n = project.id, ann.id, 4
+    race_app = create_app(
+        {
+            "CONFIG_CLASS": TestConfig,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": threads_n + 2, "max_overflow": 0},
+        }
+    )
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def reopen(assignment_id: int, start: threading.Barrier) -> None:
+        try:
+            with race_app.app_context():
+                session = db.session
+                user, target = session.get(User, user_id), session.get(Project, project_id)
+                start.wait()
+                try:
+                    reopen_skipped(session, assignment_id, user, target)
+                    session.commit()
+                    outcomes.append("reopened")
+                except Conflict:
+                    session.rollback()
+                    outcomes.append("refused")
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 — reported by the main thread
+            errors.append(error)
+
+    for assignment_id in skipped:
+        start = threading.Barrier(threads_n, timeout=30)
+        threads = [
+            threading.Thread(target=reopen, args=(assignment_id, start)) for _ in range(threads_n)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    with race_app.app_context():
+        db.engine.dispose()
+    assert not errors, errors
+    assert outcomes.count("reopened") == len(skipped)
+    assert outcomes.count("refused") == len(skipped) * (threads_n - 1)
+    db.session.expire_all()
+    for item in db.session.scalars(sa.select(Item)):
+        assert item.annotation_count == 1, "a slot was taken twice"
+    assert free_slots_out_of_step(db.session) == []
+    reopens = sa.select(sa.func.count()).where(AuditEvent.action == "assignment.reopen")
+    assert db.session.scalar(reopens) == len(skipped)
+    assert verify_chain(db.session).broken_at is None
