@@ -44,6 +44,9 @@ class Project(Model):
     overlap_share: Mapped[float] = mapped_column(default=0.2)
     gold_rate: Mapped[float] = mapped_column(default=0.05)
     lease_minutes: Mapped[int] = mapped_column(default=30)
+    #: How long after submitting an annotator may still change an annotation (undo, history)
+    #: while it is not drawn for review; 0 turns editing off.
+    edit_window_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     #: TC260-003: nobody is both annotator and reviewer within the project.
     separate_roles: Mapped[bool] = mapped_column(default=True)
     # quality thresholds

@@ -1,6 +1,6 @@
 // Keyboard labeling for /annotate/<project>: every action works without the mouse.
-// Digits choose labels, Enter submits, S skips, F flags, G opens the rulebook, / searches its
-// clauses, ? shows help.
+// Digits choose labels, Enter submits, S skips, F flags, U reopens the last submission, G opens
+// the rulebook, / searches its clauses, ? shows help.
 import { initRulebookPanel } from "./rulebook_panel.js";
 import { initSpans } from "./spans.js";
 
@@ -102,8 +102,31 @@ document.querySelectorAll("[data-action]").forEach((button) => {
   });
 });
 
+// An annotation reopened for editing: its saved answer and cited clauses are filled in.
+function prefill() {
+  if (!form.dataset.prefill) return;
+  const saved = JSON.parse(form.dataset.prefill);
+  const value = saved.value;
+  const pick = (key) => {
+    const input = [...form.querySelectorAll("#answer input")].find((i) => i.value === String(key));
+    if (input) input.checked = true;
+  };
+  if (root.dataset.task === "multi_label" && Array.isArray(value)) value.forEach(pick);
+  else if (root.dataset.task === "pairwise" && value && typeof value === "object") {
+    pick(value.choice);
+    const reason = document.getElementById("reason");
+    if (reason) reason.value = value.reason || "";
+  } else if (root.dataset.task === "text") document.getElementById("answer-text").value = value || "";
+  else if (root.dataset.task !== "span" && value !== null && value !== undefined) pick(value);
+  (saved.clause_keys || []).forEach((key) => {
+    const cite = [...document.querySelectorAll(".clause-cite")].find((c) => c.value === key);
+    if (cite) cite.checked = true;
+  });
+}
+prefill();
+
 // In the skip dialog Enter submits (Shift+Enter is a new line).
-document.getElementById("skip-reason").addEventListener("keydown", (event) => {
+document.getElementById("skip-reason")?.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) {
     event.preventDefault();
     document.getElementById("skip-form").requestSubmit();
@@ -111,7 +134,7 @@ document.getElementById("skip-reason").addEventListener("keydown", (event) => {
 });
 
 // In the flag dialog 1/2 choose the kind and Enter submits.
-document.getElementById("flag-modal").addEventListener("keydown", (event) => {
+document.getElementById("flag-modal")?.addEventListener("keydown", (event) => {
   if (event.target.tagName === "TEXTAREA") {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
@@ -157,10 +180,12 @@ document.addEventListener("keydown", (event) => {
     if (target.matches("button, a, summary")) return; // let focused controls act
     event.preventDefault();
     submitAnswer();
-  } else if (key === "s" || key === "S") {
+  } else if ((key === "s" || key === "S") && document.getElementById("skip-modal")) {
     event.preventDefault(); openModal("skip-modal", "textarea");
-  } else if (key === "f" || key === "F") {
+  } else if ((key === "f" || key === "F") && document.getElementById("flag-modal")) {
     event.preventDefault(); openModal("flag-modal", "input[name=kind]");
+  } else if ((key === "u" || key === "U") && root.dataset.undoUrl) {
+    event.preventDefault(); window.location.assign(root.dataset.undoUrl);
   } else if (key === "g" || key === "G") {
     event.preventDefault(); openRulebook();
   } else if (key === "/") {

@@ -1,5 +1,6 @@
-/* Review screen keyboard: C correct, X incorrect (then 1–9 choose the correction), P prohibited
- * content, Enter records the open verdict, Esc goes back. Also shows only the draw-plan fields
+/* Review screen keyboard: C correct, X incorrect (then 1–9 choose the correction; E and K step
+ * through the pre-filled error type and clause, Shift backwards), P prohibited content, Enter
+ * records the open verdict, Esc goes back. Also shows only the draw-plan fields
  * that the chosen method uses. Without JavaScript every control still works as a plain form. */
 (function () {
   "use strict";
@@ -46,11 +47,9 @@
     }
 
     form.addEventListener("submit", () => { sent = true; });
-    const problems = document.getElementById("review-problems");
-    // After a refused submit, reopen the correction panel the reviewer was using.
-    const started = problems && (form.querySelector("input[name=corrected]:checked") ||
-      (form.querySelector("[name=clause_key]") || {}).value);
-    show(started ? "incorrect" : null);
+    // After a refused submit, reopen the panel of the verdict the reviewer was recording.
+    const posted = form.dataset.posted;
+    show(posted === "incorrect" || posted === "prohibited" ? posted : null);
     document.getElementById("verdict-incorrect-open").addEventListener("click", () => show("incorrect"));
     document.getElementById("verdict-prohibited-open").addEventListener("click", () => show("prohibited"));
 
@@ -69,6 +68,17 @@
       else if (lower === "x") { event.preventDefault(); show("incorrect"); }
       else if (lower === "p") { event.preventDefault(); show("prohibited"); }
       else if (key === "Escape") { event.preventDefault(); show(null); }
+      else if (mode === "incorrect" && (lower === "e" || lower === "k")) {
+        const select = form.querySelector(`select[data-cycle-key="${lower}"]`);
+        if (select && select.options.length > 1) {
+          event.preventDefault();
+          // Step through the real choices (index 0 is the empty "choose" entry), wrapping.
+          const n = select.options.length - 1;
+          const at = Math.max(select.selectedIndex, event.shiftKey ? 1 : 0);
+          select.selectedIndex = ((at - 1 + (event.shiftKey ? -1 : 1) + n) % n) + 1;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      }
       else if (mode === "incorrect" && /^[0-9]$/.test(key)) {
         const input = form.querySelector(`input[name=corrected][data-hotkey="${key}"]`);
         if (input) {

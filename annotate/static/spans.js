@@ -49,6 +49,13 @@ export function initSpans() {
     button.addEventListener("click", () => mark(button.dataset.label));
   });
   let spans = [];
+  try { // an annotation reopened for editing starts from its saved spans
+    const saved = JSON.parse(input.value || "[]");
+    if (Array.isArray(saved)) {
+      spans = saved.filter((s) => s && Number.isInteger(s.start) && Number.isInteger(s.end) &&
+        0 <= s.start && s.start < s.end && s.end <= chars.length && labels.has(s.label));
+    }
+  } catch (error) { spans = []; }
   let cursor = tokens.length ? [...tokens[0]] : null; // the current unit: a token or a character
   let anchor = null;          // the unit where a Shift-selection started
   let mouseRange = null;      // [start, end] from a mouse selection

@@ -58,4 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import jobs  # background jobs: progress, result, retry
 
     app.register_blueprint(jobs.bp)
+    from annotate.views import edits  # undo, history, skipped items taken back
+
+    app.register_blueprint(edits.bp)
     errors.init_app(app)

@@ -29,6 +29,7 @@ from annotate.models import (
 from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
 from annotate.services.projects.values import PAIRWISE_CHOICES
 from annotate.services.review.decisions import batch_history, tally_plan
+from annotate.services.review.prefill import review_defaults
 from annotate.services.review.reviews import (
     check_reviewer,
     get_sampled,
@@ -260,6 +261,10 @@ def _review_form(sampled: SampledAnnotation) -> ReviewForm:
     form.clause_key.choices = [SelectChoice("", _("— choose —"))] + [
         SelectChoice(c.key, f"{c.key} {c.title}") for c in (version.clauses if version else [])
     ]
+    if not form.is_submitted():  # the most likely choice, changeable with E and K
+        defaults = review_defaults(db.session, sampled)
+        form.error_type.data = defaults.error_type or ""
+        form.clause_key.data = defaults.clause_key or ""
     return form
 
 

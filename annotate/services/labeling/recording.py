@@ -55,12 +55,20 @@ def _together() -> sa.Select[Any]:
 
 
 def insert_annotation(
-    session: Session, user: User, project_id: int, values: dict[str, Any], *, reannotation: bool
+    session: Session,
+    user: User,
+    project_id: int,
+    values: dict[str, Any],
+    *,
+    reannotation: bool,
+    action: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Annotation:
-    """Insert the annotation ``values`` (every column of ``_COLUMNS``) and its audit event;
-    the annotation is put into ``session`` as loaded. Nothing is flushed."""
+    """Insert the annotation ``values`` (every column of ``_COLUMNS``) and its audit event
+    (``action``, default a submission or re-annotation, with ``details`` added); the
+    annotation is put into ``session`` as loaded. Nothing is flushed."""
     params = event_params(
-        "annotation.reannotate" if reannotation else "annotation.submit",
+        action or ("annotation.reannotate" if reannotation else "annotation.submit"),
         "item",
         values["item_id"],
         actor=user,
@@ -68,6 +76,7 @@ def insert_annotation(
         details={
             "content": content_ref("annotations", values, by="assignment_id"),
             "version": values["rulebook_version_id"],
+            **(details or {}),
         },
         now=values["submitted_at"],
     )

@@ -80,6 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("overlap_share", "assignment", "rate", 0, 1),
     Setting("gold_rate", "assignment", "rate", 0, 1),
     Setting("lease_minutes", "assignment", "int", 1, 24 * 60),
+    # At most a day: gold results show only for weeks that have ended (quality_self).
+    Setting("edit_window_minutes", "assignment", "int", 0, 24 * 60),
     Setting("separate_roles", "assignment", "bool"),
     Setting("min_alpha", "quality", "rate", 0, 1),
     Setting("min_gold_accuracy", "quality", "rate", 0, 1),

@@ -65,6 +65,17 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
             "Default 30: TC260-003 §5.3 asks that each task leave enough time to annotate properly."
         ),
     ),
+    "edit_window_minutes": (
+        _l("Edit window (minutes)"),
+        _l(
+            "How long after submitting an annotator may still change their annotation (undo, "
+            "history), as long as it was not drawn for review. 0 turns editing off."
+        ),
+        _l(
+            "Default 30, the default lease: a convention; a correction made at once is cheaper "
+            "than one found in review."
+        ),
+    ),
     "separate_roles": (
         _l("Separate annotators and reviewers"),
         _l("Nobody both annotates and reviews in this project."),
