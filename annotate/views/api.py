@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from annotate.database import db
 from annotate.extensions import csrf
-from annotate.models import AnnotationSource, Project, ProjectRole
+from annotate.models import AnnotationSource, Job, Project, ProjectRole
 from annotate.services.accounts.tokens import token_context
 from annotate.services.data.export import (
     MIMETYPES,
@@ -35,9 +35,12 @@ from annotate.services.data.export import (
     iter_dataset,
     record_dataset_export,
 )
-from annotate.services.data.formats import MAX_DEPTH, read_records, value_problem
-from annotate.services.data.imports import import_records
+from annotate.services.data.formats import FORMATS, MAX_DEPTH, value_problem
+from annotate.services.data.imports import check_import_options
 from annotate.services.errors import DomainError, InvalidInput, NotFound
+from annotate.services.jobs.base import job_json, store_stream
+from annotate.services.jobs.queue import submit as submit_job
+from annotate.services.jobs.runners import dispatch
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.fastpath import commit_keeping_loaded
@@ -126,6 +129,8 @@ def role_error(error: _RoleError):
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API (public)."""
+    from annotate.views.api_openapi import openapi_document
+
     return jsonify(openapi_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))
 
 
@@ -142,27 +147,50 @@ def me():
 
 @bp.post("/projects/<slug>/items")
 def import_items(slug: str):
-    """Import the request body (JSONL, CSV or Label Studio JSON) into a batch."""
+    """Import the request body (JSONL, CSV or Label Studio JSON) into a batch, as a job: the
+    body is stored, the options checked (400 naming the option) and the answer is 202 with
+    the job (``Location``: its status URL); the job imports all the records or none."""
     project = _project(slug, ProjectRole.manager)
     fmt = request.args.get("format") or {"text/csv": "csv", "application/json": "labelstudio"}.get(
         request.mimetype, "jsonl"
     )
-    batch = request.args.get("batch", "")
-    records, problems = read_records(request.get_data(), fmt)
-    result = import_records(
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown format {fmt!r}: use {', '.join(FORMATS)}.")
+    params = {
+        "format": fmt,
+        "batch": request.args.get("batch", ""),
+        "source": request.args.get("source", "") or "api upload",
+        "licence": request.args.get("licence", ""),
+        "dedupe": request.args.get("dedupe", "id"),
+        "rulebook_version": request.args.get("rulebook_version") or None,
+    }
+    check_import_options(
         db.session,
         project,
-        records,
-        batch_name=batch,
-        source=request.args.get("source", "") or "api upload",
-        licence=request.args.get("licence", ""),
-        actor=g.api_user,
-        parse_problems=problems,
-        dedupe=request.args.get("dedupe", "id"),
-        rulebook_version=request.args.get("rulebook_version") or None,
+        str(params["batch"]),
+        str(params["source"]),
+        str(params["licence"]),
+        str(params["dedupe"]),
+        request.args.get("rulebook_version") or None,
     )
+    params["upload"] = store_stream(request.stream, "." + fmt)
+    job = submit_job(db.session, "import", actor=g.api_user, project=project, params=params)
     db.session.commit()
-    return jsonify(result.as_json()), 201
+    dispatch(job)
+    db.session.refresh(job)
+    url = url_for("api.job_status", job_id=job.id)
+    return jsonify(job_json(job) | {"status_url": url}), 202, {"Location": url}
+
+
+@bp.get("/jobs/<int:job_id>")
+def job_status(job_id: int):
+    """A job the token's user started (an import): its state, progress, result or error."""
+    job = db.session.get(Job, job_id)
+    if job is None or (job.created_by_id != g.api_user.id and not g.api_user.is_admin):
+        raise NotFound(f"No job {job_id}.")
+    answer = job_json(job)
+    db.session.commit()
+    return jsonify(answer)
 
 
 @bp.post("/projects/<slug>/next")
@@ -254,147 +282,3 @@ def export(slug: str):
 
 
 #: Responses beyond 400/401/403/404 that some operations give, and why.
-_MORE = {
-    "409": "The lease is no longer the caller's: it expired, was submitted or skipped.",
-    "413": "The request body is larger than the server's limit (MAX_CONTENT_LENGTH).",
-}
-
-
-def _op(
-    summary: str,
-    role: str | None,
-    params: list[dict[str, Any]],
-    body: Any = None,
-    ok: str = "200",
-    more: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    error = {"$ref": "#/components/responses/Error"}
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "parameters": params,
-        "responses": {
-            ok: {"description": "Success"},
-            "400": error,
-            "401": error,
-            "403": error,
-            "404": error,
-            **{
-                code: {
-                    "description": _MORE[code],
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
-                for code in more
-            },
-        },
-    }
-    if role:
-        operation["description"] = f"Requires the {role} role in the project."
-    if body:
-        operation["requestBody"] = body
-    return operation
-
-
-def openapi_document(base: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document (hand-written; a test checks it covers every route)."""
-    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-    query = [
-        {"name": n, "in": "query", "schema": {"type": "string"}}
-        for n in ("format", "batch", "source", "licence", "dedupe", "rulebook_version")
-    ]
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "annotate API", "version": "1"},
-        "servers": [{"url": base}],
-        "security": [{"bearer": []}],
-        "components": {
-            "securitySchemes": {
-                "bearer": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "A personal token from the account settings.",
-                }
-            },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "problems": {"type": "array", "items": {"type": "string"}},
-                        "step": {"type": "string"},
-                        "reason": {"type": "string"},
-                    },
-                }
-            },
-            "responses": {
-                "Error": {
-                    "description": "An error",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
-            },
-        },
-        "paths": {
-            "/openapi.json": {"get": {**_op("This document", None, []), "security": []}},
-            "/me": {"get": _op("The token's user and project roles", None, [])},
-            "/projects/{slug}/items": {
-                "post": _op(
-                    "Import items (all or nothing)",
-                    "manager",
-                    [slug, *query],
-                    {
-                        "required": True,
-                        "content": {
-                            t: {"schema": {"type": "string"}}
-                            for t in ("application/x-ndjson", "text/csv", "application/json")
-                        },
-                    },
-                    ok="201",
-                    more=("413",),
-                )
-            },
-            "/projects/{slug}/next": {"post": _op("Lease the next item", "annotator", [slug])},
-            "/projects/{slug}/assignments/{assignment_id}/submit": {
-                "post": _op(
-                    "Submit a value for a leased item",
-                    "annotator",
-                    [
-                        slug,
-                        {
-                            "name": "assignment_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        },
-                    ],
-                    {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["value"],
-                                    "properties": {
-                                        "value": {},
-                                        "clause_keys": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                        },
-                                        "duration_ms": {"type": "integer"},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    ok="201",
-                    more=("409", "413"),
-                )
-            },
-            "/projects/{slug}/export": {
-                "get": _op("Dataset export (streamed)", "manager", [slug, query[0]])
-            },
-        },
-    }

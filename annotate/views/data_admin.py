@@ -45,7 +45,7 @@ from annotate.services.data.export import (
     record_dataset_export,
 )
 from annotate.services.data.formats import guess_format
-from annotate.services.data.imports import list_batches
+from annotate.services.data.imports import check_import_options, list_batches
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.jobs.base import files_dir, store_upload
@@ -104,6 +104,20 @@ def project(slug: str):
     upload = form.file.data
     filename = PurePath(upload.filename or "upload.jsonl").name
     fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
+    try:  # the options first: a wrong one is refused before the upload is stored
+        check_import_options(
+            db.session,
+            project,
+            form.batch.data or PurePath(filename).stem,
+            form.source.data or "",
+            form.licence.data or "",
+            form.dedupe.data or "id",
+            form.rulebook_version.data or None,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return _page(project, form, status=error.status_code)
     # The upload is stored (Flask refused it before reading if over MAX_CONTENT_LENGTH) and a
     # job imports it, streamed and all or nothing; the page of the job shows its progress.
     stored = store_upload(upload, filename)

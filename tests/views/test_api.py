@@ -81,9 +81,13 @@ def test_import_next_submit_export(db, team, client):
     response = client.post(
         "/api/v1/projects/api/items?batch=api1&licence=CC0", data=body.encode(), headers=manager
     )
-    assert response.status_code == 201 and response.get_json()["inserted"] == 2
+    # A job imports the body (inline in the tests): 202 with the job and its status URL.
+    assert response.status_code == 202 and response.headers["Location"].startswith("/api/v1/jobs/")
+    job = client.get(response.headers["Location"], headers=manager).get_json()
+    assert job["state"] == "done" and job["result"]["counts"]["imported"] == 2
+    assert client.get(response.headers["Location"], headers=annotator).status_code == 404
     bad = client.post("/api/v1/projects/api/items?batch=api2", data=b'{"id": "z"}', headers=manager)
-    assert bad.status_code == 400
+    assert bad.status_code == 202 and bad.get_json()["state"] == "failed"
     assert bad.get_json()["problems"] == ["line 1: text: required for single_label items"]
     assert client.post("/api/v1/projects/api/next", headers=manager).status_code == 403
 

@@ -26,6 +26,7 @@ from annotate.models import (
     Batch,
     Item,
     Project,
+    RulebookVersion,
     User,
     VersionStatus,
 )
@@ -157,6 +158,42 @@ def _check_slow(
     ), []
 
 
+def check_import_options(
+    session: Session,
+    project: Project,
+    batch_name: str,
+    source: str = "",
+    licence: str = "",
+    dedupe: str = "id",
+    rulebook_version: str | None = None,
+) -> RulebookVersion | None:
+    """Refuse an import's options before any record is read (the web and the API call this
+    before they store an upload for a job): the duplicate rule, the rulebook version the
+    imported annotations are stamped with (returned), the batch name and the provenance.
+
+    :raises InvalidInput: naming the option.
+    """
+    if dedupe not in DEDUPE_MODES:
+        raise InvalidInput(f"Unknown duplicate rule {dedupe!r}: use id or content.")
+    version = None
+    if rulebook_version:
+        version = find_version(session, project, rulebook_version.strip())
+        if version.status == VersionStatus.draft:
+            raise InvalidInput(
+                f"Rulebook version {version.version} is a draft: name a published version."
+            )
+    if not batch_name.strip() or len(batch_name) > 200:
+        raise InvalidInput("A batch name of 1-200 characters is required.")
+    odd = [
+        f"{name}: {problem}"
+        for name, text in (("batch", batch_name), ("source", source), ("licence", licence))
+        if (problem := text_problem(text))
+    ]
+    if odd:
+        raise InvalidInput("Nothing was imported.", odd)
+    return version
+
+
 def import_records(
     session: Session,
     project: Project,
@@ -191,24 +228,9 @@ def import_records(
 
     :raises ImportRefused: listing every problem (``line N: field: reason``) and the counts.
     """
-    if dedupe not in DEDUPE_MODES:
-        raise InvalidInput(f"Unknown duplicate rule {dedupe!r}: use id or content.")
-    version = None
-    if rulebook_version:
-        version = find_version(session, project, rulebook_version.strip())
-        if version.status == VersionStatus.draft:
-            raise InvalidInput(
-                f"Rulebook version {version.version} is a draft: name a published version."
-            )
-    if not batch_name.strip() or len(batch_name) > 200:
-        raise InvalidInput("A batch name of 1-200 characters is required.")
-    odd = [
-        f"{name}: {problem}"
-        for name, text in (("batch", batch_name), ("source", source), ("licence", licence))
-        if (problem := text_problem(text))
-    ]
-    if odd:
-        raise InvalidInput("Nothing was imported.", odd)
+    version = check_import_options(
+        session, project, batch_name, source, licence, dedupe, rulebook_version
+    )
     watermark = session.scalar(sa.select(sa.func.max(Item.id))) or 0
     run = ImportRun(
         project,

@@ -98,3 +98,32 @@ def store_upload(upload: Any, filename: str) -> str:
     name = f"{secrets.token_hex(16)}{Path(filename).suffix.lower()[:16]}"
     upload.save(folder / name)
     return f"uploads/{name}"
+
+
+def store_stream(stream: Any, suffix: str) -> str:
+    """Copy a request body (a binary stream) to ``uploads/`` of the job files in 1 MiB
+    blocks; return its path relative to them."""
+    import secrets
+    import shutil
+
+    folder = files_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}{suffix}"
+    with (folder / name).open("wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return f"uploads/{name}"
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    """A job as the API shows it."""
+    done, total = Progress.of(job)
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state.value,
+        "progress": {"done": done, "total": total},
+        "result": job.result,
+        "error": job.error,
+        "problems": job.problems,
+        "file": job.result_name,
+    }

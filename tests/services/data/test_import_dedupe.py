@@ -169,9 +169,9 @@ def test_web_import_shows_the_report_and_api_takes_dedupe(
         data=b'{"id": "d", "text": "u"}\n',
         headers={"Authorization": f"Bearer {secret}"},
     )
-    assert api.status_code == 201, api.get_json()
-    answer = api.get_json()
-    assert answer["counts"]["imported"] == 1 and len(answer["shared_content"]) == 1
+    assert api.status_code == 202, api.get_json()
+    answer = api.get_json()["result"]
+    assert answer["counts"]["imported"] == 1 and len(answer["listed"]["shared"]) == 1
     bad = client.post(
         "/api/v1/projects/p/items?batch=api&dedupe=fuzzy",
         data=b'{"id": "e", "text": "v"}\n',
