@@ -35,6 +35,7 @@ from annotate.models import (
     User,
 )
 from annotate.services.errors import DomainError
+from annotate.services.labeling.attention import annotator_status
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
@@ -216,5 +217,11 @@ def annotator(slug: str, user_id: int):
     report = compute_report(db.session, project, report_options())
     quality = annotator_quality(db.session, report, user)
     return render_template(
-        "quality/annotator.html", project=project, quality=quality, form=form, manager_view=True
+        "quality/annotator.html",
+        project=project,
+        quality=quality,
+        form=form,
+        manager_view=True,
+        attention=annotator_status(db.session, project, user),
+        unblock_form=EmptyForm(),
     ), (400 if form.errors else 200)  # a refused form shows its errors beside its fields
