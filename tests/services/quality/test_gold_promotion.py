@@ -10,9 +10,12 @@ import sqlalchemy as sa
 
 from annotate import create_app
 from annotate.config import TestConfig
+from annotate.database import utcnow
 from annotate.models import AuditEvent, GoldSource, Item, Project, ProjectRole, User
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.quality.dossier.handling import content_handling
+from annotate.services.quality.dossier.period import make_period
 from annotate.services.quality.gold import POSTERIOR, UNANIMOUS, candidates, promote
 from annotate.services.quality.metrics_csv import metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
@@ -95,6 +98,9 @@ def test_the_report_counts_promoted_gold_apart(db, agreed):
     assert report.get("project", "grow", "gold_items_promoted").value == 4
     assert report.get("project", "grow", "gold_items_imported").value == 0
     assert "gold_items_promoted" in metrics_csv(report)
+    period = make_period(project, utcnow())
+    handling = content_handling(db.session, project, period, 0)
+    assert (handling.gold_items, handling.gold_promoted) == (4, 4)  # the dossier's count
 
 
 def test_two_managers_promoting_at_once_make_one_promotion(db, agreed):
