@@ -13,7 +13,7 @@ from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.models import ProjectRole, User
 from annotate.services.errors import DomainError
-from annotate.services.labeling.attention import unblock
+from annotate.services.labeling.attention import mark_attention, unblock
 from annotate.services.quality.gold import candidates, gold_counts, promote
 
 bp = Blueprint("gold", __name__, url_prefix="/reports")
@@ -40,13 +40,15 @@ def candidates_page(slug: str):
 
 @bp.route("/<slug>/gold-candidates/promote", methods=["POST"])
 def promote_candidates(slug: str):
-    """Promote the chosen candidates (``item`` values, or a row's ``one``) to gold; audited
-    per item."""
+    """Promote the chosen candidates (``item`` values, a row's ``one``, or ``all`` shown) to
+    gold; audited per item."""
     project = project_for(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     one = request.form.get("one")  # a row's own button: that item only
     raw = [one] if one else request.form.getlist("item")
+    if request.form.get("all"):  # every candidate the page shows
+        raw = [str(c.item_id) for c in candidates(db.session, project)[:PAGE]]
     if not raw or not all(v.isdigit() and len(v) < 19 for v in raw):
         flash(_("Choose at least one candidate to promote."), "warning")
         return redirect(url_for("gold.candidates_page", slug=slug))
@@ -86,3 +88,27 @@ def unblock_annotator(slug: str, user_id: int):
         db.session.rollback()
         flash(str(error), "warning")
     return redirect(url_for("reports.annotator", slug=slug, user_id=user_id))
+
+
+@bp.route("/<slug>/items/<int:item_id>/attention", methods=["POST"])
+def mark_attention_check(slug: str, item_id: int):
+    """Mark an item as an attention check with its expected ``answer`` (empty: unmark)."""
+    project = project_for(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    answer = request.form.get("answer", "")[:20_000]
+    try:
+        mark_attention(db.session, project, item_id, answer, actor=current_user)
+        db.session.commit()
+        flash(
+            _("The item is an attention check.")
+            if answer.strip()
+            else _("The item is no longer an attention check."),
+            "success",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 404:
+            abort(404)
+        flash(str(error), "danger")
+    return redirect(url_for("data_admin.item", slug=slug, item_id=item_id))

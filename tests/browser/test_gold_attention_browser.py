@@ -55,6 +55,8 @@ def _shoot(browser, base, user, path, name, *, width=1280, locales=("en", "zh"))
             log_in(page, base, user)
             page.wait_for_url(lambda url: "/login" not in url)
             page.goto(base + path)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= w, (path, short, w, wide)  # nothing scrolls sideways
             page.screenshot(path=str(SHOTS / f"{name}-{short}-{w}.png"), full_page=True)
             context.close()
 
@@ -110,3 +112,6 @@ def test_manager_promotes_and_a_blocked_annotator_sees_why(browser, live_server,
     ).all()
     assert blocked and all(at is None for at in blocked)
     _shoot(browser, base, "manager", "/admin/projects/demo/settings", "settings-checks")
+    _shoot(browser, base, "manager", f"/admin/data/demo/items/{item_id}", "item-promoted")
+    check = db.session.scalar(sa.select(Item.id).where(Item.external_id == "att-0"))
+    _shoot(browser, base, "manager", f"/admin/data/demo/items/{check}", "item-attention")

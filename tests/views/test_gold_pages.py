@@ -56,6 +56,8 @@ def test_manager_promotes_one_then_the_chosen_ones(db, grown, client, login):
     )
     assert promoted == 3
     assert client.post("/reports/gp/gold-candidates/promote", data={"item": "x"}).status_code == 302
+    client.post("/reports/gp/gold-candidates/promote", data={"all": "1"})
+    assert db.session.scalar(sa.select(sa.func.count()).where(Item.gold_answer.is_not(None))) == 4
 
 
 def test_annotators_cannot_see_or_promote_candidates(db, grown, client, login):
@@ -88,3 +90,33 @@ def test_a_blocked_annotator_sees_why_and_the_manager_unblocks(db, grown, client
         sa.select(sa.func.count()).where(AuditEvent.action == "attention.unblock")
     )
     assert unblocks == 1
+
+
+def test_a_manager_marks_and_unmarks_an_attention_check_in_the_item_browser(
+    db, grown, client, login
+):
+    project, _ = grown
+    login("boss")
+    ids = _ids(db)
+    page = client.get(f"/admin/data/gp/items/{ids['b1-1']}").get_data(as_text=True)
+    assert 'id="attention-form"' in page
+    url = f"/reports/gp/items/{ids['b1-1']}/attention"
+    assert client.post(url, data={"answer": "maybe"}).status_code == 302  # refused, flashed
+    db.session.expire_all()
+    assert db.session.get(Item, ids["b1-1"]).attention_answer is None
+    client.post(url, data={"answer": "yes"})
+    db.session.expire_all()
+    item = db.session.get(Item, ids["b1-1"])
+    assert item.attention_answer == "yes" and item.has_free_slot  # every annotator gets it
+    page = client.get(f"/admin/data/gp/items/{ids['b1-1']}").get_data(as_text=True)
+    assert "attention check" in page
+    client.post(url, data={"answer": ""})
+    db.session.expire_all()
+    assert db.session.get(Item, ids["b1-1"]).attention_answer is None
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("item.attention_%"))
+    ).all()
+    assert sorted(actions) == ["item.attention_mark", "item.attention_unmark"]
+    assert (
+        client.post("/reports/gp/items/999999/attention", data={"answer": "yes"}).status_code == 404
+    )

@@ -13,6 +13,7 @@ names the managers who can unblock them. Both thresholds judge only after
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -31,8 +32,9 @@ from annotate.models import (
     User,
 )
 from annotate.services.audit import lock_head, record_event
-from annotate.services.errors import Conflict, NotFound
-from annotate.services.projects.values import canonical_json
+from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.labeling.assignment import refresh_free_slots
+from annotate.services.projects.values import canonical_json, normalise_value
 
 OK, WARN, BLOCK, TOO_FEW = "ok", "warn", "block", "too_few"
 
@@ -215,3 +217,56 @@ def unblock(
         details={"note": note},
     )
     return membership
+
+
+def mark_attention(
+    session: Session, project: Project, item_id: int, raw: Any, *, actor: User
+) -> Item:
+    """Make item ``item_id`` an attention check expecting ``raw`` (a value, or its JSON text;
+    None or "" makes it an ordinary item again). Answers already given to it are scored from
+    now on and leave the agreement figures. Audited. Flushes.
+
+    :raises NotFound: no such item in the project.
+    :raises InvalidInput: the answer is not a valid value of the project.
+    :raises Conflict: the item is gold (an item is one or the other).
+    """
+    lock_head(session)  # the head before the item
+    item = session.scalar(sa.select(Item).where(Item.id == item_id, Item.project_id == project.id))
+    if item is None:
+        raise NotFound(_l("No item %(id)s in %(project)s.", id=item_id, project=project.slug))
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        answer = None
+    else:
+        answer, problems = normalise_value(project, raw, item.payload, field="attention")
+        if problems and isinstance(raw, str):  # a form's text: the value its JSON names
+            answer, problems = normalise_value(
+                project, _decoded(raw), item.payload, field="attention"
+            )
+        if problems:
+            raise InvalidInput(_l("The attention check was not saved."), problems)
+    if answer is not None and item.gold_answer is not None:
+        raise Conflict(_l("A gold item cannot also be an attention check."))
+    item.attention_answer = answer
+    session.flush()
+    refresh_free_slots(session, project, Item.id == item.id)
+    record_event(
+        session,
+        "item.attention_mark" if answer is not None else "item.attention_unmark",
+        "item",
+        item.id,
+        actor=actor,
+        project_id=project.id,
+        details={"external_id": item.external_id, "answer": answer},
+    )
+    session.expire(item)
+    return item
+
+
+def _decoded(raw: Any) -> Any:
+    """A form's text as the value it names: JSON when it parses, else the text itself."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.strip()
