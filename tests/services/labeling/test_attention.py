@@ -147,3 +147,32 @@ def test_a_score_between_the_thresholds_warns(db, checked):
     _answer(db, project, alice, wrong_checks=True, limit=8)
     assert annotator_status(db.session, project, alice)[0] == WARN
     assert gate_status(db.session, alice, project).ok
+
+
+def test_serving_and_scoring_a_check_keeps_the_loop_cheap(db, checked):
+    """Serving a check costs the claim nothing (the usual statements); scoring one costs the
+    submit two reads (the membership, the annotator's checks), plus the block when crossed."""
+    from sqlalchemy import event
+
+    project, _, (alice, _) = checked
+    project.attention_rate = 1.0  # every claim wants a check
+    db.session.commit()
+    db.session.refresh(alice)
+    db.session.refresh(project)  # loaded, as in a request that already read them
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        claim = claim_next(db.session, alice, project)
+        claimed = len(statements)
+        submit_annotation(db.session, claim.assignment.id, alice, project, "yes")
+        submitted = len(statements) - claimed
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert claim.assignment.item.attention_answer == "yes"
+    extra = 1 if db.engine.dialect.name == "sqlite" else 0  # the audit INSERT (recording.py)
+    assert claimed <= 4, statements[:claimed]
+    assert submitted <= 3 + extra + 2, statements[claimed:]
