@@ -88,6 +88,13 @@ def test_import_marks_attention_checks_and_refuses_bad_answers(db, checked):
     csv_records, _ = read_records(b"id,text,attention\nc1,hello,yes\n", "csv")
     import_records(db.session, project, csv_records, batch_name="csv", actor=manager)
     assert db.session.scalar(sa.select(Item.attention_answer).where(Item.external_id == "c1"))
+    studio = b'[{"data": {"text": "ls"}, "meta": {"external_id": "ls1", "attention": "no"}}]'
+    ls_records, _ = read_records(studio, "labelstudio")
+    import_records(db.session, project, ls_records, batch_name="ls", actor=manager)
+    assert db.session.scalar(sa.select(Item.attention_answer).where(Item.external_id == "ls1"))
+    both, _ = read_records(b'{"id": "x2", "text": "t", "gold": "yes", "attention": "yes"}', "jsonl")
+    with pytest.raises(Exception, match="gold or an attention check"):
+        import_records(db.session, project, both, batch_name="both", actor=manager)
 
 
 def test_every_annotator_gets_the_checks_mixed_in_at_the_rate(db, checked):
