@@ -93,13 +93,15 @@ def free_slots_out_of_step(session: Session) -> list[tuple[str, int, bool]]:
             Item.annotation_count,
             Item.has_free_slot,
             Item.gold_answer.is_not(None),
+            Item.attention_answer.is_not(None),
             Project.redundancy_k,
             Project.overlap_share,
         ).join(Project, Project.id == Item.project_id)
     ).all()
     wrong = []
-    for item_id, external_id, count, free, gold, k, share in rows:
-        target = k if gold or overlap_bucket(item_id) < round(share * 1000) else 1
+    for item_id, external_id, count, free, gold, attention, k, share in rows:
+        overlap = gold or overlap_bucket(item_id) < round(share * 1000)
+        target = 10**9 if attention else k if overlap else 1
         if bool(free) != (count < target):
             wrong.append((external_id, count, bool(free)))
     return wrong

@@ -128,3 +128,11 @@ class FlagKind(enum.StrEnum):
 
     prohibited = "prohibited"
     personal_info = "personal_info"
+
+
+class GoldSource(enum.StrEnum):
+    """Where an item's gold answer came from: the import, or a manager's promotion of an
+    item whose annotations agreed (issue 17)."""
+
+    imported = "imported"
+    promoted = "promoted"

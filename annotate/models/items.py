@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from annotate.database import Model, intpk, str64, timestamp
-from annotate.models.enums import BatchStatus, FlagKind
+from annotate.models.enums import BatchStatus, FlagKind, GoldSource
 
 if TYPE_CHECKING:
     from annotate.models.projects import Project
@@ -91,6 +91,14 @@ class Item(Model):
     content_key: Mapped[int] = mapped_column(sa.BigInteger, default=_content_key_default)
     #: ``none_as_null``: a Python None is SQL NULL (not JSON "null"), so "is gold" is a NULL test.
     gold_answer: Mapped[Any | None] = mapped_column(sa.JSON(none_as_null=True))
+    #: Provenance of ``gold_answer``: imported with the item, or promoted by a manager (who,
+    #: when) from annotations that agreed. NULL on items that are not gold.
+    gold_source: Mapped[GoldSource | None]
+    gold_promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    gold_promoted_at: Mapped[datetime | None]
+    #: The expected answer of an attention check (an item with an obvious answer, mixed into
+    #: every annotator's queue and scored apart from gold); NULL on other items.
+    attention_answer: Mapped[Any | None] = mapped_column(sa.JSON(none_as_null=True))
     #: Art. 7: the item contains personal information.
     has_personal_info: Mapped[bool] = mapped_column(default=False)
     #: Art. 14: flagged items leave every queue and export.
@@ -112,6 +120,11 @@ class Item(Model):
     def is_gold(self) -> bool:
         """True if the item has a known answer."""
         return self.gold_answer is not None
+
+    @property
+    def is_attention_check(self) -> bool:
+        """True if the item is an attention check."""
+        return self.attention_answer is not None
 
     def __repr__(self) -> str:
         return f"<Item {self.external_id!r} project={self.project_id}>"

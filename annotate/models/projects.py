@@ -62,6 +62,17 @@ class Project(Model):
     inspection_level: Mapped[str] = mapped_column(sa.String(8), default="II")
     reject_scope: Mapped[RejectScope] = mapped_column(default=RejectScope.failed)
     error_types: Mapped[list[Any]] = mapped_column(default=list)
+    # gold promotion and attention checks (issue 17)
+    #: Unanimous items with at least this many current annotations are gold candidates.
+    gold_candidate_min_k: Mapped[int] = mapped_column(default=3, server_default="3")
+    #: Items whose Dawid-Skene posterior of their likeliest answer is above this are too.
+    gold_candidate_min_posterior: Mapped[float] = mapped_column(default=0.99, server_default="0.99")
+    #: Share of each annotator's queue that is attention checks (0: none).
+    attention_rate: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    #: Attention checks answered before the thresholds below judge an annotator.
+    attention_min_checks: Mapped[int] = mapped_column(default=5, server_default="5")
+    attention_warn_below: Mapped[float] = mapped_column(default=0.9, server_default="0.9")
+    attention_block_below: Mapped[float] = mapped_column(default=0.7, server_default="0.7")
     # training
     training_pass_mark: Mapped[float] = mapped_column(default=0.8)
     training_attempt_limit: Mapped[int] = mapped_column(default=3)

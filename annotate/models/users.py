@@ -98,6 +98,12 @@ class Membership(Model):
     #: Items the queue has handed this annotator here (``claim_next``); the gold mix counts
     #: them, without counting the annotator's assignments on every claim.
     served: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when the annotator's attention checks fell below the project's block threshold;
+    #: the gate refuses work until a manager unblocks them.
+    attention_blocked_at: Mapped[datetime | None]
+    attention_blocked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Attention checks count from here (None: from the start); an unblock restarts them.
+    attention_since: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     project: Mapped[Project] = relationship(back_populates="memberships")

@@ -61,4 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import edits  # undo, history, skipped items taken back
 
     app.register_blueprint(edits.bp)
+    from annotate.views import gold  # gold candidates, attention unblock (managers)
+
+    app.register_blueprint(gold.bp)
     errors.init_app(app)

@@ -32,6 +32,7 @@ from annotate.models import (
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import flag_leased_item, submit_annotation
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.labeling.attention import annotator_status
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.labeling.leases import LeaseError
@@ -70,6 +71,7 @@ def index():
                 "version": current_version(db.session, project),
                 "suspended": membership.suspended_at is not None,
                 "gate": gate_status(db.session, current_user, project),
+                "attention": annotator_status(db.session, project, current_user)[:2],
             }
         )
     return render_template("annotator/index.html", rows=rows)

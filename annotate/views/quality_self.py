@@ -9,8 +9,10 @@ from flask_login import current_user
 from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.models import Membership, Project, ProjectRole
+from annotate.services.labeling.attention import annotator_status
 from annotate.services.quality.annotator import annotator_quality, own_view
 from annotate.services.quality.report import ReportOptions, compute_report
+from annotate.services.training.gate import manager_names
 
 bp = Blueprint("quality_self", __name__, url_prefix="/annotate/quality")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
@@ -48,5 +50,11 @@ def project(slug: str):
     # Gold figures for closed weeks only: an answer given now changes nothing seen now.
     quality = own_view(annotator_quality(db.session, report, current_user), utcnow())
     return render_template(
-        "quality/annotator.html", project=found, quality=quality, form=None, manager_view=False
+        "quality/annotator.html",
+        project=found,
+        quality=quality,
+        form=None,
+        manager_view=False,
+        attention=annotator_status(db.session, found, current_user),
+        managers=manager_names(db.session, found.id),
     )

@@ -36,6 +36,7 @@ from annotate.models import (
 )
 from annotate.services.errors import DomainError
 from annotate.services.jobs.queue import submit
+from annotate.services.labeling.attention import annotator_status
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.dossier.period import make_period
@@ -249,5 +250,11 @@ def annotator(slug: str, user_id: int):
     report = compute_report(db.session, project, report_options())
     quality = annotator_quality(db.session, report, user)
     return render_template(
-        "quality/annotator.html", project=project, quality=quality, form=form, manager_view=True
+        "quality/annotator.html",
+        project=project,
+        quality=quality,
+        form=form,
+        manager_view=True,
+        attention=annotator_status(db.session, project, user),
+        unblock_form=EmptyForm(),
     ), (400 if form.errors else 200)  # a refused form shows its errors beside its fields

@@ -374,7 +374,7 @@ def _task_record(where: str, task: Any) -> Record | str:
         ext = meta.get("external_id", task.get("id"))
         if ext is not None:
             fields["id"] = ext
-    for key in ("personal_info", "gold"):  # written there by our own export
+    for key in ("personal_info", "gold", "attention"):  # written there by our own export
         if key in meta and key not in fields:
             fields[key] = meta[key]
     annotations = task.get("annotations") or []

@@ -53,7 +53,7 @@ from annotate.services.projects.values import (
 )
 from annotate.services.rulebooks.versions import find_version
 
-RESERVED = ("id", "external_id", "gold", "personal_info")
+RESERVED = ("id", "external_id", "gold", "attention", "personal_info")
 
 
 def _line_number(problem: str) -> int:
@@ -76,12 +76,14 @@ def _check(
     ext = payload.pop("external_id", None)
     ext = payload.pop("id", ext)
     gold = payload.pop("gold", None)
+    attention = payload.pop("attention", None)
     pii = payload.pop("personal_info", False)
     if pii is not False:
         pii = flag_value(pii)
     fast = (
         required
         and gold is None
+        and attention is None
         and not record.annotations
         and pii is not None
         and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip()))
@@ -104,11 +106,17 @@ def _check(
             bool(pii),
             [],
         ), []
-    return _check_slow(project, record, payload, ext, gold, pii)
+    return _check_slow(project, record, payload, ext, gold, pii, attention)
 
 
 def _check_slow(
-    project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any, pii: bool | None
+    project: Project,
+    record: Record,
+    payload: dict[str, Any],
+    ext: Any,
+    gold: Any,
+    pii: bool | None,
+    attention: Any = None,
 ) -> tuple[Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
     if pii is None:
@@ -128,6 +136,13 @@ def _check_slow(
                 problems.append(f"{record.line}: gold: {problem}")
     if gold is not None and not problems:
         gold, found = normalise_value(project, gold, payload, field="gold")
+        problems += [f"{record.line}: {p}" for p in found]
+    if attention is not None and record.from_csv:
+        attention = csv_gold(project.task_type, attention)
+    if attention is not None and gold is not None:
+        problems.append(f"{record.line}: attention: an item is gold or an attention check")
+    elif attention is not None and not problems:
+        attention, found = normalise_value(project, attention, payload, field="attention")
         problems += [f"{record.line}: {p}" for p in found]
     annotations: list[tuple[str, str, Any, dict[str, Any]]] = []
     for n, ann in enumerate(record.annotations, start=1):
@@ -155,6 +170,7 @@ def _check_slow(
         gold,
         bool(pii),
         annotations,
+        attention,
     ), []
 
 

@@ -140,6 +140,7 @@ class Checked:
     gold: Any
     personal_info: bool
     annotations: list[tuple[str, str, Any, dict[str, Any]]]
+    attention: Any = None  # the expected answer of an attention check
 
 
 @dataclass
@@ -298,6 +299,8 @@ _ITEM_COLUMNS = (
     "content_hash",
     "content_key",
     "gold_answer",
+    "gold_source",
+    "attention_answer",
     "has_personal_info",
     "quarantined",
     "annotation_count",
@@ -332,6 +335,8 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
                     c.digest,
                     content_key(c.digest),
                     None if c.gold is None else canonical_json(c.gold),
+                    None if c.gold is None else "imported",
+                    None if c.attention is None else canonical_json(c.attention),
                     c.personal_info,
                     False,
                     len(c.annotations),

@@ -29,6 +29,7 @@ from annotate.models import (
 from annotate.services.audit import lock_head, record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import release_slot, slot_change
+from annotate.services.labeling.attention import check_attention
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import expire_loaded, set_loaded_if_present
 from annotate.services.labeling.leases import LeaseError, get_lease, read_lease_and_gate
@@ -156,6 +157,8 @@ def submit_annotation(
             .values(slot_change(project, -superseded))
             .execution_options(synchronize_session=False)
         )
+    if lease.attention:
+        check_attention(session, project, user, now)
     return annotation
 
 

@@ -64,6 +64,8 @@ BUCKETS = 1000
 #: Multiplier of the per-item bucket hash; coprime with BUCKETS, so every run of 1,000
 #: consecutive ids fills each bucket exactly once and the share is exact.
 _MULTIPLIER = 2654435761
+#: The target of an attention check: never reached, every annotator gets it.
+ATTENTION_TARGET = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def overlap_bucket(item_id: int) -> int:
 
 
 def item_target(project: Project, item: Item) -> int:
-    """How many annotators ``item`` should get: k for overlap and gold items, else 1."""
+    """How many annotators ``item`` should get: k for overlap and gold items, every one
+    for attention checks, else 1."""
+    if item.attention_answer is not None:
+        return ATTENTION_TARGET
     if item.gold_answer is not None or overlap_bucket(item.id) < round(
         project.overlap_share * BUCKETS
     ):
@@ -97,7 +102,11 @@ def _target(
     bucket = (item.id * sa.literal_column(str(_MULTIPLIER), sa.BigInteger)) % sa.literal_column(
         str(BUCKETS), sa.Integer
     )
-    return sa.case((sa.or_(item.gold_answer.is_not(None), bucket < threshold), k), else_=_ONE)
+    return sa.case(
+        (item.attention_answer.is_not(None), sa.literal_column(str(ATTENTION_TARGET))),
+        (sa.or_(item.gold_answer.is_not(None), bucket < threshold), k),
+        else_=_ONE,
+    )
 
 
 def target_expr(project: Project, item: type[Item] = Item) -> sa.ColumnElement[int]:
@@ -106,15 +115,17 @@ def target_expr(project: Project, item: type[Item] = Item) -> sa.ColumnElement[i
     return _target(item, project.redundancy_k, round(project.overlap_share * BUCKETS))
 
 
-def _wants_gold(project: Project, served: int, user: User) -> bool:
-    """True if the annotator's next item should be a gold item.
+def _wants_gold(project: Project, served: int, user: User, rate: float | None = None) -> bool:
+    """True if the annotator's next item should be a gold item (with ``rate``: an attention
+    check at that rate).
 
     Exact in the long run: the ``n``-th item is gold when ``floor(n × rate)`` steps up; a
     per-user offset keeps annotators from seeing gold at the same positions.
     """
-    rate = max(0.0, min(1.0, project.gold_rate))
-    offset = int(hashlib.sha256(f"{project.id}:{user.id}".encode()).hexdigest()[:6], 16) % 97
-    n = served + offset
+    salt = "" if rate is None else ":attention"
+    rate = max(0.0, min(1.0, project.gold_rate if rate is None else rate))
+    key = f"{project.id}:{user.id}{salt}".encode()
+    n = served + int(hashlib.sha256(key).hexdigest()[:6], 16) % 97
     return int((n + 1) * rate) > int(n * rate)
 
 
@@ -267,8 +278,9 @@ _SERVED = (
 
 
 @functools.cache
-def _slot_statement(gold: bool) -> ExecutableReturnsRows:
-    """Take a slot on the first free item (gold or not) for the annotator, in one statement.
+def _slot_statement(gold: bool, attention: bool = False) -> ExecutableReturnsRows:
+    """Take a slot on the first free item (gold or not; or an attention check) for the
+    annotator, in one statement.
 
     The candidate is the first item in id order the annotator never had and that still has a
     free slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL
@@ -297,7 +309,14 @@ def _slot_statement(gold: bool) -> ExecutableReturnsRows:
             free.quarantined.is_(False),  # with the line above: ix_items_free_slot
             Batch.status.in_(WORKABLE),
             free.annotation_count < _target(free, k, threshold),
-            (free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None)),
+            *(
+                (free.attention_answer.is_not(None),)
+                if attention
+                else (
+                    free.attention_answer.is_(None),
+                    free.gold_answer.is_not(None) if gold else free.gold_answer.is_(None),
+                )
+            ),
             ~sa.exists(taken),
             ~sa.exists(done),
         )
@@ -352,8 +371,11 @@ def claim_next(
         "threshold": round(project.overlap_share * BUCKETS),
     }
     first = _wants_gold(project, facts.served, user)
-    for gold in (first, not first):
-        item = session.scalars(_slot_statement(gold), params).first()
+    kinds = [(first, False), (not first, False)]
+    if project.attention_rate and _wants_gold(project, facts.served, user, project.attention_rate):
+        kinds.insert(0, (False, True))  # an attention check, else the usual order
+    for gold, attention in kinds:
+        item = session.scalars(_slot_statement(gold, attention), params).first()
         if item is None:
             continue
         assignment = add_inserted(

@@ -48,6 +48,8 @@ class Lease:
     payload: dict
     #: The annotator already has a current annotation of the item (a re-annotation round).
     reannotation: bool
+    #: The item is an attention check (its answer is scored after the submit).
+    attention: bool = False
 
 
 _WITH_ITEM = (
@@ -73,6 +75,7 @@ _LEASE = (
         Item.project_id.label("item_project_id"),
         Item.quarantined,
         Item.payload,
+        Item.attention_answer.is_not(None).label("attention"),
         sa.exists()
         .where(
             Annotation.item_id == Item.id,
@@ -116,7 +119,14 @@ def read_lease_and_gate(
     if row is None or row.item_project_id != project.id:
         raise _no_assignment(assignment_id, project)
     _check_lease(user, row.annotator_id, row.status, row.lease_expires_at, row.quarantined, now)
-    lease = Lease(assignment_id, row.leased_at, row.item_id, row.payload, bool(row.reannotation))
+    lease = Lease(
+        assignment_id,
+        row.leased_at,
+        row.item_id,
+        row.payload,
+        bool(row.reannotation),
+        bool(row.attention),
+    )
     return lease, admit(session, gate_facts(row), project)
 
 

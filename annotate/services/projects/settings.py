@@ -88,6 +88,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("min_review_accuracy", "quality", "rate", 0, 1),
     Setting("min_peer_agreement", "quality", "rate", 0, 1),
     Setting("min_n_before_judging", "quality", "int", 1, 100_000),
+    Setting("gold_candidate_min_k", "checks", "int", 3, 100),
+    Setting("gold_candidate_min_posterior", "checks", "rate", 0, 1),
+    Setting("attention_rate", "checks", "rate", 0, 1),
+    Setting("attention_min_checks", "checks", "int", 1, 10_000),
+    Setting("attention_warn_below", "checks", "rate", 0, 1),
+    Setting("attention_block_below", "checks", "rate", 0, 1),
     Setting(
         "default_sample_method", "sampling", "choice", choices=tuple(m.value for m in SampleMethod)
     ),

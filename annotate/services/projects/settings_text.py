@@ -16,6 +16,7 @@ GROUPS: dict[str, Any] = {
     "general": _l("Project"),
     "assignment": _l("Assignment"),
     "quality": _l("Quality thresholds"),
+    "checks": _l("Gold promotion and attention checks"),
     "sampling": _l("Sampling defaults"),
     "training": _l("Training"),
     "dossier": _l("Compliance dossier"),
@@ -197,5 +198,50 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
             "Default Asia/Shanghai: times are stored in UTC; the dossier shows them in the "
             "project's local time with the offset, so an inspector reads them as they happened."
         ),
+    ),
+    "gold_candidate_min_k": (
+        _l("Gold candidates: unanimous with at least"),
+        _l(
+            "Items whose current annotations all agree, with at least this many (3 or more), "
+            "are listed as candidates for gold; a manager promotes them."
+        ),
+        _l("Default 3: three independent agreeing answers; a convention, no standard sets it."),
+    ),
+    "gold_candidate_min_posterior": (
+        _l("Gold candidates: Dawid-Skene posterior above"),
+        _l(
+            "Items whose likeliest answer under the Dawid-Skene model is more probable than "
+            "this are candidates too (single-label and pairwise projects)."
+        ),
+        _l("Default 0.99: a convention; no standard sets it."),
+    ),
+    "attention_rate": (
+        _l("Attention check rate"),
+        _l(
+            "Share (0-1) of each annotator's queue made of attention checks (items with an "
+            "obvious answer); 0 turns them off."
+        ),
+        _l("Default 0 (off): a convention; 0.02 to 0.05 is usual."),
+    ),
+    "attention_min_checks": (
+        _l("Attention checks before judging"),
+        _l("How many attention checks an annotator answers before the thresholds apply."),
+        _l("Default 5: a convention; no standard sets it."),
+    ),
+    "attention_warn_below": (
+        _l("Attention: warn below"),
+        _l(
+            "Share of attention checks answered right below which the annotator and the "
+            "managers see a warning."
+        ),
+        _l("Default 0.9 (90 %): a convention; no standard sets it."),
+    ),
+    "attention_block_below": (
+        _l("Attention: block below"),
+        _l(
+            "Share of attention checks answered right below which the annotator is blocked "
+            "until a manager unblocks them."
+        ),
+        _l("Default 0.7 (70 %): a convention; no standard sets it."),
     ),
 }

@@ -144,6 +144,7 @@ def counted(project_id: int, window: Window | None = None) -> list[Any]:
     return [
         Item.project_id == project_id,
         Item.quarantined.is_(False),
+        Item.attention_answer.is_(None),  # attention checks are scored apart (attention.py)
         Batch.status != BatchStatus.void,
         Annotation.is_current.is_(True),
         *made_in(window),

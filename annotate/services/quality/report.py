@@ -14,6 +14,7 @@ from __future__ import annotations
 from annotate.database import Session, utcnow
 from annotate.models import Project
 from annotate.services.quality.aggregate import add_figures
+from annotate.services.quality.check_figures import add_check_figures
 from annotate.services.quality.figures import (
     AGREEMENT_METRICS,
     Figure,
@@ -43,4 +44,6 @@ def compute_report(
     )
     report.not_applicable = agreement_applies(project)
     add_figures(report)
+    if options.window is None:  # gold provenance and attention: the whole project
+        add_check_figures(session, report)
     return report

@@ -22,7 +22,7 @@ from annotate.models import (
     SupervisionEvent,
     User,
 )
-from annotate.services.audit import record_event
+from annotate.services.audit import lock_head, record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.quality.report import ProjectReport
 
@@ -184,6 +184,7 @@ def take_action(
         raise InvalidInput("Give a reason: the annotator will see it.")
     if action == SupervisionAction.alert:
         raise InvalidInput("Alerts are raised by the thresholds, not by hand.")
+    lock_head(session)  # the head before the membership, as an attention block takes them
     membership = annotator_membership(session, project, annotator)
     now = utcnow()
     details: dict[str, object] = {"reason": reason}

@@ -67,6 +67,9 @@ class GateFacts:
     served: int
     suspended_at: datetime | None
     suspended_reason: str | None
+    #: Set while the annotator is blocked for failing attention checks (and why).
+    attention_blocked_at: datetime | None
+    attention_blocked_reason: str | None
     #: The project's current published version (None: nothing published).
     version: WorkingVersion | None
     #: Validity of the newest legal-awareness module (None: no legal module installed).
@@ -182,6 +185,8 @@ def gate_statement(lock: bool) -> sa.Select:
             Membership.served,
             Membership.suspended_at,
             Membership.suspended_reason,
+            Membership.attention_blocked_at,
+            Membership.attention_blocked_reason,
             RulebookVersion.id.label("version_id"),
             RulebookVersion.version,
             RulebookVersion.title.label("version_title"),
@@ -232,6 +237,8 @@ def gate_facts(row: sa.Row | None) -> GateFacts | None:
         served=gate["served"],
         suspended_at=gate["suspended_at"],
         suspended_reason=gate["suspended_reason"],
+        attention_blocked_at=gate["attention_blocked_at"],
+        attention_blocked_reason=gate["attention_blocked_reason"],
         version=version,
         legal_validity_days=gate["legal_validity_days"],
         legal_passed_at=gate["legal_passed_at"],
@@ -271,6 +278,21 @@ def admit(session: Session, facts: GateFacts | None, project: Project) -> Workin
             else _l("You are suspended in %(project)s.", project=project.name),
             "suspended",
         )
+    if facts.attention_blocked_at is not None:
+        passed, _, checks = (facts.attention_blocked_reason or "?/?").partition("/")
+        raise NotQualified(
+            _l(
+                "You are blocked in %(project)s: only %(passed)s of your last %(checks)s "
+                "attention checks were answered right, below the threshold of %(threshold)s. "
+                "A manager of the project can unblock you: %(managers)s.",
+                project=project.name,
+                passed=passed,
+                checks=checks,
+                threshold=f"{project.attention_block_below:.0%}",
+                managers=", ".join(manager_names(session, project.id)) or "-",
+            ),
+            "attention_blocked",
+        )
     version = facts.version
     if version is None:
         raise NotQualified(
@@ -306,6 +328,17 @@ def admit(session: Session, facts: GateFacts | None, project: Project) -> Workin
             session.get(RulebookVersion, version.id),
         )
     return version
+
+
+def manager_names(session: Session, project_id: int) -> list[str]:
+    """Display names (else usernames) of the project's managers: who can unblock."""
+    rows = session.execute(
+        sa.select(User.display_name, User.username)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.project_id == project_id, Membership.role == ProjectRole.manager)
+        .order_by(User.username)
+    )
+    return [display or username for display, username in rows]
 
 
 def working_version(session: Session, user: User, project: Project) -> WorkingVersion:

@@ -30,6 +30,7 @@ from annotate.metrics import (
 from annotate.metrics.bootstrap import unit_patterns
 from annotate.models import Project
 from annotate.services.quality.annotator import WeekRow
+from annotate.services.quality.check_figures import add_check_figures
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -210,6 +211,7 @@ def compute_memory_report(
     report.extras["trends"] = trends(builder)
     report.extras["confusion"] = confusion(builder)
     report.extras["clauses"] = clauses
+    add_check_figures(session, report)  # SQL counts of gold provenance and attention checks
     return report
 
 

@@ -17,6 +17,7 @@ from annotate.models import (
     BatchDecision,
     Decision,
     FlagKind,
+    GoldSource,
     Item,
     ItemFlag,
     Project,
@@ -36,6 +37,8 @@ class Handling:
     items: int
     gold_items: int
     items_annotated: int
+    #: Gold promoted by a manager from agreeing annotations (within ``gold_items``).
+    gold_promoted: int
     annotations_in_period: int
     current_annotations: int
     counted: int
@@ -93,6 +96,7 @@ def content_handling(session: Session, project: Project, period: Period, counted
         ),
         items=scalar(items),
         gold_items=scalar(items.where(Item.gold_answer.is_not(None))),
+        gold_promoted=scalar(items.where(Item.gold_source == GoldSource.promoted)),
         items_annotated=scalar(
             sa.select(sa.func.count(sa.distinct(Annotation.item_id)))
             .join(Item, Item.id == Annotation.item_id)
