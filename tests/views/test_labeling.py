@@ -353,8 +353,10 @@ def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db
     )
     lease = db.session.scalar(sa.select(Assignment)).lease_expires_at.replace(tzinfo=UTC)
     local = local_text(lease, ZoneInfo("Asia/Shanghai"), "zh")  # with the date after midnight
-    assert f'领取有效期至 <time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}"' in html
-    assert f">{local}</time>" in html and "UTC</" not in html
+    # How far away (a relative time, the local time as its title), then the local time.
+    assert f'租约<time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}" title="{local}">' in html
+    assert "分钟后</time>到期" in html
+    assert f">{local}</time>）" in html and "UTC</" not in html
 
 
 def test_home_sends_an_unqualified_annotator_to_training(db, make_project, make_user, login):
