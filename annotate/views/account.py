@@ -92,7 +92,7 @@ def settings():
         SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
     ]
     zone_form = TimeZoneForm(prefix="tz")
-    zone_form.time_zone.choices = [SelectChoice("", _("The project's time zone"))] + [
+    zone_form.time_zone.choices = [SelectChoice("", _("Default (the project's time zone)"))] + [
         SelectChoice(name) for name in time_zone_names()
     ]
     password_form = PasswordChangeForm(prefix="pw")

@@ -245,11 +245,13 @@ def test_the_checker_sees_english_left_in_a_page():
 
 def test_stored_messages_read_in_the_readers_language(db, world, client):
     """Alerts, feedback, error types and metric names: codes rendered per request."""
+    _data, ids = world
     client.post("/login", data={"username": "manager", "password": "demo"})
     zh = {"Accept-Language": "zh-CN"}
     dashboard = client.get("/reports/demo", headers=zh).get_data(as_text=True)
     assert "一致率" in dashboard and "Cohen's κ（两两平均）" in dashboard
     assert "低于阈值" in dashboard and "is below the threshold" not in dashboard
+    assert "agreement with peers" not in dashboard  # the breaches name the metric too
     english = client.get("/reports/demo", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Percent agreement" in english and "is below the threshold" in english
     client.post("/logout")
@@ -266,3 +268,10 @@ def test_stored_messages_read_in_the_readers_language(db, world, client):
     client.post("/login", data={"username": reviewed.username, "password": "demo"})
     feedback = client.get("/annotate/feedback/", headers=zh).get_data(as_text=True)
     assert "标签错误" in feedback and "wrong_label" not in feedback
+    client.post("/logout")
+    client.post("/login", data={"username": "reviewer", "password": "demo"})
+    plan = ids["plan_id"]
+    screen = client.get(f"/review/plans/{plan}/next", headers=zh, follow_redirects=True)
+    html = screen.get_data(as_text=True)
+    assert '<option value="wrong_label">标签错误</option>' in html
+    assert '<option value="ambiguous_item">条目有歧义</option>' in html
