@@ -268,7 +268,7 @@ def test_quarantined_items_are_listed_and_can_be_released(managed, client, login
     db.session.commit()
     login("boss")
     html = client.get("/admin/data/data").get_data(as_text=True)
-    assert "personal_info" in html and "phone number" in html
+    assert "personal information" in html and "phone number" in html  # the kind, named
     assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
     db.session.refresh(item)
     assert not item.quarantined
