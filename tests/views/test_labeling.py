@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -357,6 +358,15 @@ def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db
     assert f'租约<time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}" title="{local}">' in html
     assert "分钟后</time>到期" in html
     assert f">{local}</time>）" in html and "UTC</" not in html
+    # A re-annotation lease runs for days: how many, and the date (issue 18).
+    assignment = db.session.scalar(sa.select(Assignment))
+    assignment.lease_expires_at = assignment.leased_at + timedelta(days=14)
+    db.session.commit()
+    html = client.get(f"/annotate/{project.slug}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert "14天后</time>到期" in html
+    assert "月" in html.split("14天后</time>到期（", 1)[1].split("）", 1)[0]  # with its date
 
 
 def test_home_sends_an_unqualified_annotator_to_training(db, make_project, make_user, login):
