@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from annotate.charts import svg
+from annotate.services.projects.schema import display_name
 from annotate.services.quality.report import AGREEMENT_METRICS, ProjectReport
 
 METRIC_NAMES = {
@@ -22,11 +24,15 @@ METRIC_NAMES = {
 
 
 def _rows(report: ProjectReport, scope: str, metric: str) -> list[tuple]:
+    names: dict[str, str] = {}
+    if scope == "label":  # labels by their names in the reader's language
+        locale = str(get_locale() or "en")
+        names = {str(lab["key"]): display_name(lab, locale) for lab in report.project.labels}
     rows = []
     for sid in report.scope_ids(scope):
         f = report.get(scope, sid, metric)
         if f is not None:
-            rows.append((sid, f.value, f.ci_low, f.ci_high))
+            rows.append((names.get(sid, sid), f.value, f.ci_low, f.ci_high))
     return rows
 
 
