@@ -64,7 +64,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     # Imported here, not at the top: ``import annotate.metrics`` (pure, used by scripts)
     # runs this package's __init__ and must not load the web application with it.
-    from annotate import auth, i18n, labels, localtime, routing
+    from annotate import auth, i18n, labels, localtime, messages, routing
     from annotate.database import db
     from annotate.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
@@ -80,6 +80,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
     localtime.init_app(app)
+    messages.init_app(app)
 
     from annotate.views import register_blueprints
 

@@ -50,6 +50,15 @@ _LABELS = {
     "retrain": _l("retrain"),
     "suspend": _l("suspend"),
     "reinstate": _l("reinstate"),
+    # flags
+    "personal_info": _l("personal information"),
+    # steps of the annotation gate (services/training/gate.py)
+    "membership": _l("membership"),
+    "suspended": _l("suspended"),
+    "no_rulebook": _l("no rulebook"),
+    "legal_training": _l("legal training"),
+    "training": _l("training"),
+    "acknowledge": _l("acknowledgement"),
 }
 
 

@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from annotate.charts import svg
+from annotate.services.projects.schema import display_name
 from annotate.services.quality.report import AGREEMENT_METRICS, ProjectReport
 
 METRIC_NAMES = {
-    "krippendorff_alpha": "Krippendorff's α",
-    "fleiss_kappa": "Fleiss' κ",
-    "cohen_kappa": "Cohen's κ (mean pair)",
-    "gwet_ac1": "Gwet's AC1",
-    "percent_agreement": "Percent agreement",
-    "gold_accuracy": "Gold accuracy",
-    "review_accuracy": "Review accuracy",
-    "items_per_hour": "Items per hour",
+    "krippendorff_alpha": _l("Krippendorff's α"),
+    "fleiss_kappa": _l("Fleiss' κ"),
+    "cohen_kappa": _l("Cohen's κ (mean pair)"),
+    "gwet_ac1": _l("Gwet's AC1"),
+    "percent_agreement": _l("Percent agreement"),
+    "gold_accuracy": _l("Gold accuracy"),
+    "review_accuracy": _l("Review accuracy"),
+    "items_per_hour": _l("Items per hour"),
 }
 
 
 def _rows(report: ProjectReport, scope: str, metric: str) -> list[tuple]:
+    names: dict[str, str] = {}
+    if scope == "label":  # labels by their names in the reader's language
+        locale = str(get_locale() or "en")
+        names = {str(lab["key"]): display_name(lab, locale) for lab in report.project.labels}
     rows = []
     for sid in report.scope_ids(scope):
         f = report.get(scope, sid, metric)
         if f is not None:
-            rows.append((sid, f.value, f.ci_low, f.ci_high))
+            rows.append((names.get(sid, sid), f.value, f.ci_low, f.ci_high))
     return rows
 
 
@@ -35,13 +42,14 @@ def dashboard_charts(report: ProjectReport) -> dict[str, Markup | None]:
     project = report.project
     charts: dict[str, Markup | None] = {}
     head = [
-        (METRIC_NAMES[m], f.value, f.ci_low, f.ci_high)
+        (str(METRIC_NAMES[m]), f.value, f.ci_low, f.ci_high)
         for m in AGREEMENT_METRICS
         if (f := report.get("project", slug, m)) is not None
     ]
     charts["agreement"] = (
         svg.interval_chart(
             head,
+            undefined_label=_("undefined"),
             title=_("Agreement, whole project, with 95 percent intervals"),
             axis_label=_("Coefficient (1 = perfect agreement, 0 = chance)"),
             threshold=project.min_alpha,
@@ -59,6 +67,7 @@ def dashboard_charts(report: ProjectReport) -> dict[str, Markup | None]:
         charts[scope] = (
             svg.interval_chart(
                 rows,
+                undefined_label=_("undefined"),
                 title=title,
                 axis_label=_("Krippendorff's α"),
                 threshold=project.min_alpha,
@@ -71,6 +80,7 @@ def dashboard_charts(report: ProjectReport) -> dict[str, Markup | None]:
     charts["gold"] = (
         svg.interval_chart(
             gold,
+            undefined_label=_("undefined"),
             title=_("Gold accuracy per annotator, 95% Wilson intervals"),
             axis_label=_("Share of gold items answered correctly"),
             threshold=project.min_gold_accuracy,
@@ -83,6 +93,7 @@ def dashboard_charts(report: ProjectReport) -> dict[str, Markup | None]:
     charts["review"] = (
         svg.interval_chart(
             review,
+            undefined_label=_("undefined"),
             title=_("Review accuracy per annotator, 95% Wilson intervals"),
             axis_label=_("Share of reviewed annotations judged correct"),
             threshold=project.min_review_accuracy,

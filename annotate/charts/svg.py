@@ -37,8 +37,10 @@ def interval_chart(
     hi: float = 1.0,
     threshold: float | None = None,
     threshold_label: str = "",
+    undefined_label: str = "undefined",
 ) -> Markup:
-    """Dot-and-whisker chart: one row per ``(label, value, ci_low, ci_high)``."""
+    """Dot-and-whisker chart: one row per ``(label, value, ci_low, ci_high)``; a row without
+    a value says ``undefined_label`` (the caller's translation)."""
     vals = [v for r in rows for v in r[1:] if v is not None]
     lo = min([lo, *vals])
     lo = float(int(lo * 10 - (1 if lo < 0 else 0))) / 10 if lo < 0 else lo
@@ -77,7 +79,7 @@ def interval_chart(
         if value is None:
             body.append(
                 f'<text x="{left + 4}" y="{y + 4:.1f}" fill="#666" font-style="italic">'
-                "undefined</text>"
+                f"{escape(undefined_label)}</text>"
             )
             continue
         if low is not None and high is not None:

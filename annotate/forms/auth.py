@@ -22,6 +22,13 @@ class LanguageForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class TimeZoneForm(FlaskForm):
+    """The time zone pages show times in for this user."""
+
+    time_zone = SelectField(_l("Time zone"), choices=[])
+    submit = SubmitField(_l("Save"))
+
+
 class PasswordChangeForm(FlaskForm):
     """Change one's own password."""
 

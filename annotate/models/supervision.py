@@ -27,6 +27,10 @@ class SupervisionEvent(Model):
     n: Mapped[int | None]
     snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The reason as a message code (``annotate.services.messages``) and its parameters,
+    #: rendered in the reader's language; None for a reason typed by a person.
+    code: Mapped[str | None] = mapped_column(sa.String(64))
+    params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: None when raised automatically by a threshold.
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[timestamp]
@@ -46,7 +50,11 @@ class Feedback(Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reviews.id"))
     supervision_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supervision_events.id"))
+    #: The message in English, kept as the fallback for rows without a code.
     message: Mapped[str] = mapped_column(sa.Text)
+    #: The message as a code (``annotate.services.messages``) and its parameters.
+    code: Mapped[str | None] = mapped_column(sa.String(64))
+    params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[timestamp]
     read_at: Mapped[datetime | None]

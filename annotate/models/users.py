@@ -34,6 +34,8 @@ class User(UserMixin, Model):
     imported: Mapped[bool] = mapped_column(default=False)
     #: Preferred interface language ("en", "zh"); None follows the browser.
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    #: IANA time zone pages show times in; None: the project's zone, else ANNOTATE_TIMEZONE.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[timestamp]
     last_login_at: Mapped[datetime | None]
     #: Generation of the user's sessions: it is part of the id Flask-Login keeps in the session

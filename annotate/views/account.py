@@ -1,4 +1,4 @@
-"""The signed-in user's own settings: language, password and personal API tokens."""
+"""The signed-in user's own settings: language, time zone, password and API tokens."""
 
 from __future__ import annotations
 
@@ -24,8 +24,15 @@ from annotate.auth import (
     require_login,
 )
 from annotate.database import db
-from annotate.forms.auth import LanguageForm, NewPasswordForm, PasswordChangeForm, TokenForm
+from annotate.forms.auth import (
+    LanguageForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    TimeZoneForm,
+    TokenForm,
+)
 from annotate.forms.common import EmptyForm, SelectChoice, required_text
+from annotate.localtime import time_zone_names
 from annotate.services.accounts.tokens import create_token, list_tokens, revoke_token
 from annotate.services.accounts.users import set_new_password
 from annotate.services.audit import record_event
@@ -79,10 +86,14 @@ def new_password():
 
 @bp.route("/", methods=["GET", "POST"])
 def settings():
-    """Language preference and password change."""
+    """Language, time zone and password change."""
     language_form = LanguageForm(prefix="lang")
     language_form.locale.choices = [SelectChoice("", _("Follow my browser"))] + [
         SelectChoice(code, name) for code, name in current_app.config["LANGUAGES"].items()
+    ]
+    zone_form = TimeZoneForm(prefix="tz")
+    zone_form.time_zone.choices = [SelectChoice("", _("Default (the project's time zone)"))] + [
+        SelectChoice(name) for name in time_zone_names()
     ]
     password_form = PasswordChangeForm(prefix="pw")
     token_form = TokenForm(prefix="tok")
@@ -96,6 +107,11 @@ def settings():
         current_user.locale = language_form.locale.data or None
         db.session.commit()
         flash(_("Language saved."), "success")
+        return redirect(url_for("account.settings"))
+    if zone_form.submit.data and zone_form.validate_on_submit():
+        current_user.time_zone = zone_form.time_zone.data or None
+        db.session.commit()
+        flash(_("Time zone saved."), "success")
         return redirect(url_for("account.settings"))
     if password_form.submit.data and password_form.validate_on_submit():
         if not check_password(current_user, required_text(password_form.current)):
@@ -111,9 +127,11 @@ def settings():
             flash(_("Password changed. You were logged out everywhere else."), "success")
             return redirect(url_for("account.settings"))
     language_form.locale.data = current_user.locale or ""
+    zone_form.time_zone.data = current_user.time_zone or ""
     return render_template(
         "account/settings.html",
         language_form=language_form,
+        zone_form=zone_form,
         password_form=password_form,
         token_form=token_form,
         new_token=new_token,

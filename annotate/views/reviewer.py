@@ -15,6 +15,7 @@ from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import SelectChoice, required_text
 from annotate.forms.review import DecisionForm, DrawPlanForm, ReviewForm
+from annotate.messages import error_type_name, label_name
 from annotate.models import (
     Batch,
     Item,
@@ -27,6 +28,7 @@ from annotate.models import (
     TaskType,
 )
 from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
+from annotate.services.projects.schema import error_type_keys
 from annotate.services.projects.values import PAIRWISE_CHOICES
 from annotate.services.review.decisions import batch_history, tally_plan
 from annotate.services.review.prefill import review_defaults
@@ -244,7 +246,7 @@ def correction_choices(project: Project) -> list[dict[str, str]]:
     return [
         {
             "value": str(label["key"]),
-            "name": str(label.get("name") or label["key"]),
+            "name": label_name(project, label["key"]),
             "hotkey": str(label.get("hotkey") or ""),
         }
         for label in project.labels
@@ -255,7 +257,8 @@ def _review_form(sampled: SampledAnnotation) -> ReviewForm:
     form = ReviewForm()
     project = sampled.plan.batch.project
     form.error_type.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(str(e)) for e in project.error_types
+        SelectChoice(key, error_type_name(project, key))
+        for key in error_type_keys(project.error_types)
     ]
     version = sampled.annotation.rulebook_version
     form.clause_key.choices = [SelectChoice("", _("— choose —"))] + [

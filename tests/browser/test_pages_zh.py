@@ -76,3 +76,34 @@ def test_a_refused_submit_says_why_in_chinese(browser, live_server, screenshot):
     assert page.locator("#labeling").count() == 1 and page.locator("#refused").count() == 0
     screenshot(page, "zh-labeling-refused")
     context.close()
+
+
+def test_times_follow_the_zone_chosen_on_the_account_page(browser, live_server, screenshot):
+    """Issue 18: a lease reads as people read it — how far away, and the clock time in the
+    reader's own zone once they choose one (Asia/Shanghai before)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server, "ann1")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/annotate/demo")
+    lease = page.locator("time[title]").first  # the relative time, the local time as title
+    assert lease.inner_text().endswith("分钟后")
+    instant = datetime.fromisoformat(lease.get_attribute("datetime").replace("Z", "+00:00"))
+    shanghai = instant.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert lease.get_attribute("title").endswith(shanghai.strftime("%H:%M"))  # (a date after 0:00)
+    page.goto(f"{live_server}/account/")
+    page.select_option("#tz-time_zone", "Europe/Berlin")
+    with page.expect_navigation():
+        page.click("#time-zone [type=submit]")
+    page.get_by_text("时区已保存。").wait_for()
+    page.goto(f"{live_server}/annotate/demo")
+    berlin = instant.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (
+        page.locator("time[title]").first.get_attribute("title").endswith(berlin.strftime("%H:%M"))
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "zh-390-lease-berlin")
+    context.close()

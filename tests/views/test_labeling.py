@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -270,7 +271,7 @@ def test_quarantined_items_are_listed_and_can_be_released(managed, client, login
     db.session.commit()
     login("boss")
     html = client.get("/admin/data/data").get_data(as_text=True)
-    assert "personal_info" in html and "phone number" in html
+    assert "personal information" in html and "phone number" in html  # the kind, named
     assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
     db.session.refresh(item)
     assert not item.quarantined
@@ -355,8 +356,19 @@ def test_lease_expiry_is_shown_in_the_readers_time_zone(setup, client, login, db
     )
     lease = db.session.scalar(sa.select(Assignment)).lease_expires_at.replace(tzinfo=UTC)
     local = local_text(lease, ZoneInfo("Asia/Shanghai"), "zh")  # with the date after midnight
-    assert f'领取有效期至 <time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}"' in html
-    assert f">{local}</time>" in html and "UTC</" not in html
+    # How far away (a relative time, the local time as its title), then the local time.
+    assert f'租约<time datetime="{lease:%Y-%m-%dT%H:%M:%SZ}" title="{local}">' in html
+    assert "分钟后</time>到期" in html
+    assert f">{local}</time>）" in html and "UTC</" not in html
+    # A re-annotation lease runs for days: how many, and the date (issue 18).
+    assignment = db.session.scalar(sa.select(Assignment))
+    assignment.lease_expires_at = assignment.leased_at + timedelta(days=14)
+    db.session.commit()
+    html = client.get(f"/annotate/{project.slug}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert "14天后</time>到期" in html
+    assert "月" in html.split("14天后</time>到期（", 1)[1].split("）", 1)[0]  # with its date
 
 
 def test_home_sends_an_unqualified_annotator_to_training(db, make_project, make_user, login):

@@ -241,3 +241,55 @@ def display_name(label: Mapping[str, Any], locale: str) -> str:
     if locale.startswith("zh") and label.get("name_zh"):
         return str(label["name_zh"])
     return str(label.get("name") or label.get("key", ""))
+
+
+#: Names of the usual error types, translated; a project may name its own per language
+#: (``{"key": …, "name": …, "name_zh": …}`` entries in ``error_types``).
+ERROR_TYPE_NAMES = {
+    "wrong_label": _l("wrong label"),
+    "missed_rule": _l("missed rule"),
+    "ambiguous_item": _l("ambiguous item"),
+    "missing_span": _l("missing span"),
+    "wrong_boundary": _l("wrong span boundary"),
+    "other": _l("other"),
+}
+
+
+def error_type_keys(error_types: Sequence[Any]) -> list[str]:
+    """The keys of a project's error types (plain keys or ``{"key", "name", "name_zh"}``)."""
+    return [str(e.get("key", "")) if isinstance(e, Mapping) else str(e) for e in error_types]
+
+
+def error_type_name(error_types: Sequence[Any], key: str, locale: str) -> str:
+    """The display name of error type ``key`` in ``locale``: the project's own name for it,
+    else the usual name translated, else the key."""
+    for entry in error_types:
+        if isinstance(entry, Mapping) and str(entry.get("key")) == key:
+            if entry.get("name_zh") and locale.startswith("zh") or entry.get("name"):
+                return display_name(entry, locale)
+    known = ERROR_TYPE_NAMES.get(key)
+    return str(known) if known is not None else key
+
+
+def check_error_types(entries: Sequence[Any]) -> list[Any]:
+    """A project's error types, checked: keys as for labels, names at most 100 characters.
+
+    :raises SchemaError: with the problem under ``error_types``.
+    """
+    out: list[Any] = []
+    seen: set[str] = set()
+    for entry in entries:
+        row = entry if isinstance(entry, Mapping) else {"key": entry}
+        key = str(row.get("key") or "").strip()
+        names = {k: str(row.get(k) or "").strip() for k in ("name", "name_zh")}
+        if not KEY_RE.match(key) or key in seen:
+            raise SchemaError(
+                {"error_types": _l("Error type %(key)s is not a valid key.", key=key)}
+            )
+        if any(len(n) > 100 for n in names.values()):
+            raise SchemaError({"error_types": _l("A display name has at most 100 characters.")})
+        seen.add(key)
+        out.append(
+            {"key": key, **{k: v for k, v in names.items() if v}} if any(names.values()) else key
+        )
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.models import (
@@ -24,6 +25,7 @@ from annotate.models import (
 )
 from annotate.services.audit import lock_head, record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
+from annotate.services.messages import english, message
 from annotate.services.quality.report import ProjectReport
 
 #: metric → (project threshold attribute, description)
@@ -83,6 +85,13 @@ def raise_alerts(
         )
         if open_alert is not None:
             continue
+        code, params = message(
+            "supervision.alert",
+            metric=breach.metric,
+            value=breach.value,
+            threshold=breach.threshold,
+            n=breach.n,
+        )
         event = SupervisionEvent(
             project_id=report.project.id,
             annotator_id=breach.user_id,
@@ -97,8 +106,9 @@ def raise_alerts(
                 "threshold": breach.threshold,
                 "n": breach.n,
             },
-            reason=f"{breach.description} {breach.value:.3f} is below the threshold "
-            f"{breach.threshold:.3f} (n = {breach.n})",
+            reason=english(code, params, metric=breach.description),
+            code=code,
+            params=params,
             created_by_id=actor.id if actor else None,
         )
         session.add(event)
@@ -159,7 +169,13 @@ def annotator_membership(session: Session, project: Project, user: User) -> Memb
         )
     )
     if membership is None:
-        raise NotFound(f"{user.username} is not an annotator in {project.name}.")
+        raise NotFound(
+            _l(
+                "%(user)s is not an annotator in %(project)s.",
+                user=user.username,
+                project=project.name,
+            )
+        )
     return membership
 
 
@@ -181,9 +197,9 @@ def take_action(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Give a reason: the annotator will see it.")
+        raise InvalidInput(_l("Give a reason: the annotator will see it."))
     if action == SupervisionAction.alert:
-        raise InvalidInput("Alerts are raised by the thresholds, not by hand.")
+        raise InvalidInput(_l("Alerts are raised by the thresholds, not by hand."))
     lock_head(session)  # the head before the membership, as an attention block takes them
     membership = annotator_membership(session, project, annotator)
     now = utcnow()
@@ -203,11 +219,11 @@ def take_action(
         details["revoked_qualifications"] = [q.id for q in revoked]
     elif action == SupervisionAction.suspend:
         if membership.suspended_at is not None:
-            raise Conflict(f"{annotator.username} is already suspended.")
+            raise Conflict(_l("%(user)s is already suspended.", user=annotator.username))
         membership.suspended_at, membership.suspended_reason = now, reason
     elif action == SupervisionAction.reinstate:
         if membership.suspended_at is None:
-            raise Conflict(f"{annotator.username} is not suspended.")
+            raise Conflict(_l("%(user)s is not suspended.", user=annotator.username))
         membership.suspended_at, membership.suspended_reason = None, None
     event = SupervisionEvent(
         project_id=project.id,
@@ -228,13 +244,16 @@ def take_action(
     ):
         alert.resolved_at = now
     session.flush()
+    code, params = message(f"supervision.{action.value}", project=project.name, reason=reason)
     session.add(
         Feedback(
             annotator_id=annotator.id,
             project_id=project.id,
             supervision_event_id=event.id,
             created_by_id=actor.id,
-            message=_message(action, project, reason),
+            message=english(code, params),
+            code=code,
+            params=params,
         )
     )
     record_event(
@@ -248,14 +267,3 @@ def take_action(
     )
     session.flush()
     return event
-
-
-def _message(action: SupervisionAction, project: Project, reason: str) -> str:
-    texts = {
-        SupervisionAction.retrain: "Please retake the training for %(project)s before "
-        "annotating again. Reason: %(reason)s",
-        SupervisionAction.suspend: "Your annotation work in %(project)s is suspended. "
-        "Reason: %(reason)s",
-        SupervisionAction.reinstate: "You may annotate in %(project)s again. Note: %(reason)s",
-    }
-    return texts[action] % {"project": project.name, "reason": reason}

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from annotate.database import Session, utcnow
+from annotate.labels import label as label_of
 from annotate.metrics import proportion
 from annotate.metrics.results import Proportion
 from annotate.models import (
@@ -151,24 +153,33 @@ def decide_batch(
     if decision is None:
         if tally.plan_decision is None:
             raise InvalidInput(
-                f"The plan is not complete ({tally.remaining} annotations "
-                "still to review); to decide now, choose a decision and give "
-                "a reason."
+                _l(
+                    "The plan is not complete (%(n)s annotations still to review); to "
+                    "decide now, choose a decision and give a reason.",
+                    n=tally.remaining,
+                )
             )
         decision = tally.plan_decision
     try:
         decision = Decision(decision)
     except ValueError:
         raise InvalidInput(
-            f"Unknown decision {decision!r}; choose one of " + ", ".join(d.value for d in Decision)
+            _l(
+                "Unknown decision %(decision)s; choose one of %(choices)s",
+                decision=decision,
+                choices=", ".join(d.value for d in Decision),
+            )
         ) from None
     reason = (reason or "").strip()
     override = decision != tally.plan_decision
     if override and not reason:
-        planned = tally.plan_decision.value if tally.plan_decision else "none yet"
         raise InvalidInput(
-            f"Deciding {decision.value} overrides the plan's decision "
-            f"({planned}); write the reason for the override."
+            _l(
+                "Deciding %(decision)s overrides the plan's decision (%(planned)s); write "
+                "the reason for the override.",
+                decision=label_of(decision),
+                planned=label_of(tally.plan_decision) if tally.plan_decision else _l("none yet"),
+            )
         )
     row = BatchDecision(
         plan_id=plan.id,

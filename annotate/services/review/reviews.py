@@ -38,6 +38,8 @@ from annotate.models import (
 from annotate.services.audit import content_ref, record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from annotate.services.locks import lock_row
+from annotate.services.messages import english, message
+from annotate.services.projects.schema import error_type_keys
 from annotate.services.projects.values import normalise_value
 from annotate.services.review.sampling import already_decided, current_plan, plan_decision_row
 
@@ -66,11 +68,14 @@ def check_reviewer(session: Session, user: User, project: Project) -> None:
         )
     )
     if ProjectRole.reviewer not in roles and not user.is_admin:
-        raise PermissionDenied(f"You are not a reviewer in {project.name}.")
+        raise PermissionDenied(_l("You are not a reviewer in %(project)s.", project=project.name))
     if project.separate_roles and ProjectRole.annotator in roles:
         raise PermissionDenied(
-            f"{project.name} separates annotation from review (TC260-003): you annotate in "
-            "this project, so you may not review in it."
+            _l(
+                "%(project)s separates annotation from review (TC260-003): you annotate in "
+                "this project, so you may not review in it.",
+                project=project.name,
+            )
         )
 
 
@@ -103,7 +108,13 @@ def get_sampled(session: Session, plan: SamplePlan, sampled_id: int) -> SampledA
     """
     sampled = session.get(SampledAnnotation, sampled_id)
     if sampled is None or sampled.plan_id != plan.id:
-        raise NotFound(f"Annotation {sampled_id} is not in the sample of plan {plan.id}.")
+        raise NotFound(
+            _l(
+                "Annotation %(id)s is not in the sample of plan %(plan)s.",
+                id=sampled_id,
+                plan=plan.id,
+            )
+        )
     return sampled
 
 
@@ -165,7 +176,7 @@ def _validate(
     error_type: str | None,
     clause_key: str | None,
 ) -> tuple[Any, str | None, str | None]:
-    problems: list[str] = []
+    problems: list[Any] = []
     annotation = sampled.annotation
     error_type = (error_type or "").strip() or None
     clause_key = (clause_key or "").strip() or None
@@ -173,34 +184,45 @@ def _validate(
     keys = {c.key for c in version.clauses} if version is not None else set()
     if clause_key is not None and clause_key not in keys:
         problems.append(
-            f"clause_key: {clause_key!r} is not a clause of the rulebook version "
-            "the annotation was made under"
+            _l(
+                "Clause %(clause)s is not in the rulebook version the annotation was made under.",
+                clause=clause_key,
+            )
         )
     if verdict == Verdict.incorrect:
         if project.task_type in CORRECTABLE:
             if corrected_value in (None, "", []):
-                problems.append("corrected_value: give the correct value")
+                problems.append(_l("Give the correct value."))
             else:
                 corrected_value, more = normalise_value(
                     project, corrected_value, annotation.item.payload, field="corrected_value"
                 )
-                problems += more
+                problems += [
+                    _l("The correct value is not valid: %(problem)s", problem=_without_field(p))
+                    for p in more
+                ]
                 if not more and corrected_value == annotation.value:
-                    problems.append("corrected_value: the correction equals the annotation")
+                    problems.append(_l("The correct value is the same as the annotation."))
         if project.error_types and error_type is None:
-            problems.append("error_type: choose the kind of error")
+            problems.append(_l("Choose the kind of error."))
         if keys and clause_key is None:
-            problems.append("clause_key: choose the clause that was broken")
+            problems.append(_l("Choose the clause that was broken."))
     else:
         corrected_value = None
     if error_type is not None:
         if verdict == Verdict.correct:
             error_type = None
-        elif project.error_types and error_type not in [str(e) for e in project.error_types]:
-            problems.append(f"error_type: {error_type!r} is not an error type of this project")
+        elif project.error_types and error_type not in error_type_keys(project.error_types):
+            problems.append(_l("%(type)s is not an error type of this project.", type=error_type))
     if problems:
-        raise InvalidInput("The review was not saved.", problems)
+        raise InvalidInput(_l("The review was not saved."), problems)
     return corrected_value, error_type, clause_key
+
+
+def _without_field(problem: str) -> str:
+    """A value problem (``corrected_value: …``) without the field name."""
+    head, sep, rest = problem.partition(": ")
+    return rest if sep and head.startswith("corrected_value") else problem
 
 
 def record_review(
@@ -228,7 +250,7 @@ def record_review(
     project = plan.batch.project
     check_reviewer(session, reviewer, project)
     if sampled.annotation.annotator_id == reviewer.id:
-        raise PermissionDenied("You may not review your own annotation.")
+        raise PermissionDenied(_l("You may not review your own annotation."))
     existing = session.scalar(
         sa.select(Review).where(
             Review.sampled_annotation_id == sampled.id, Review.reviewer_id == reviewer.id
@@ -244,7 +266,8 @@ def record_review(
         verdict = Verdict(verdict)
     except ValueError:
         raise InvalidInput(
-            "The review was not saved.", [f"verdict: one of {', '.join(v.value for v in Verdict)}"]
+            _l("The review was not saved."),
+            [_l("The verdict is one of: %(verdicts)s.", verdicts=", ".join(Verdict))],
         ) from None
     corrected_value, error_type, clause_key = _validate(
         project, sampled, verdict, corrected_value, error_type, clause_key
@@ -273,13 +296,16 @@ def record_review(
             raise
         return existing, False
     if not sampled.is_calibration:
+        code, params = _message(review)
         session.add(
             Feedback(
                 annotator_id=sampled.annotation.annotator_id,
                 project_id=project.id,
                 review_id=review.id,
                 created_by_id=reviewer.id,
-                message=_message(review),
+                message=english(code, params),
+                code=code,
+                params=params,
             )
         )
     session.flush()
@@ -304,13 +330,14 @@ def record_review(
     return review, True
 
 
-def _message(review: Review) -> str:
-    parts = [f"Verdict: {review.verdict.value}."]
-    if review.clause_key:
-        parts.append(f"Clause {review.clause_key}.")
+def _message(review: Review) -> tuple[str, dict[str, Any]]:
+    """The feedback message of ``review``: a code and its parameters."""
+    params: dict[str, Any] = {"verdict": review.verdict.value}
     if review.comment:
-        parts.append(review.comment)
-    return " ".join(parts)
+        params["comment"] = review.comment
+    if review.clause_key:
+        return message("review.verdict_clause", clause=review.clause_key, **params)
+    return message("review.verdict", **params)
 
 
 def clause_titles(session: Session, version_id: int | None) -> dict[str, str]:

@@ -63,7 +63,9 @@ def get_batch(session: Session, project: Project, name_or_id: str | int) -> Batc
     if batch is None and str(name_or_id).isdigit():
         batch = session.scalar(stmt.where(Batch.id == int(name_or_id)))
     if batch is None:
-        raise NotFound(f"No batch {name_or_id!r} in project {project.slug}.")
+        raise NotFound(
+            _l("No batch %(batch)s in project %(project)s.", batch=name_or_id, project=project.slug)
+        )
     return batch
 
 
@@ -151,24 +153,35 @@ def _check_drawable(session: Session, batch: Batch) -> SamplePlan | None:
     """Refuse a draw the batch's state forbids; return the plan a draw would replace."""
     if batch.status == BatchStatus.void:
         raise Conflict(
-            f"Batch {batch.name} is void (prohibited content was confirmed); it "
-            "is never sampled or exported again."
+            _l(
+                "Batch %(batch)s is void (prohibited content was confirmed); it "
+                "is never sampled or exported again.",
+                batch=batch.name,
+            )
         )
     if batch.status == BatchStatus.accepted:
-        raise Conflict(f"Batch {batch.name} was already accepted.")
+        raise Conflict(_l("Batch %(batch)s was already accepted.", batch=batch.name))
     waiting = outstanding_reannotations(session, batch)
     if waiting:
         raise Conflict(
-            f"Batch {batch.name} still has {waiting} annotations out for "
-            "re-annotation; sample it again when they are done."
+            _l(
+                "Batch %(batch)s still has %(n)s annotations out for "
+                "re-annotation; sample it again when they are done.",
+                batch=batch.name,
+                n=waiting,
+            )
         )
     plan = current_plan(session, batch)
     if plan is None or plan_decision_row(session, plan) is not None:
         return None
     if _has_reviews(session, plan):
         raise Conflict(
-            f"Plan {plan.id} of batch {batch.name} already has reviews; finish it "
-            "and decide the batch before drawing a new plan."
+            _l(
+                "Plan %(plan)s of batch %(batch)s already has reviews; finish it "
+                "and decide the batch before drawing a new plan.",
+                plan=plan.id,
+                batch=batch.name,
+            )
         )
     return plan
 
@@ -235,7 +248,9 @@ def draw_plan(
     replaced = _check_drawable(session, batch)
     lot = lot_annotations(session, batch)
     if not lot:
-        raise InvalidInput(f"Batch {batch.name} has no annotations to sample yet.")
+        raise InvalidInput(
+            _l("Batch %(batch)s has no annotations to sample yet.", batch=batch.name)
+        )
     if seed is None:
         seed = secrets.randbelow(2**31)
     chosen, params, ac, re, letter = choose_sample(

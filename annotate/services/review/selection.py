@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from annotate.metrics import draw_sample, single_sampling_plan
 from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
 from annotate.models import Annotation, Project, RulebookKind, SampleMethod
@@ -52,13 +54,19 @@ def resolve_method(project: Project, method: SampleMethod | str | None) -> Sampl
         method = SampleMethod(method)
     except ValueError:
         raise InvalidInput(
-            f"Unknown sampling method {method!r}; choose one of "
-            + ", ".join(m.value for m in SampleMethod)
+            _l(
+                "Unknown sampling method %(method)s; choose one of %(choices)s",
+                method=method,
+                choices=", ".join(m.value for m in SampleMethod),
+            )
         ) from None
     if project.rulebook_kind == RulebookKind.security and method != SampleMethod.all:
         raise InvalidInput(
-            f"{project.name} has security rules: TC260-003 requires every "
-            "annotation to be reviewed, so the method must be 'all'."
+            _l(
+                "%(project)s has security rules: TC260-003 requires every annotation to be "
+                "reviewed, so the method must be 'all'.",
+                project=project.name,
+            )
         )
     return method
 

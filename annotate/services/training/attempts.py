@@ -167,16 +167,21 @@ def submit_attempt(
     now = now or utcnow()
     earlier = session.scalar(sa.select(TrainingAttempt).where(TrainingAttempt.token == token))
     if earlier is not None:
-        raise Conflict("This quiz was already submitted; your result is shown below.")
+        raise Conflict(_l("This quiz was already submitted; your result is shown below."))
     if now - started_at > timedelta(minutes=max_minutes):
         raise Conflict(
-            f"This quiz expired: it was opened more than {max_minutes} minutes ago. Start it again."
+            _l(
+                "This quiz expired: it was opened more than %(n)s minutes ago. Start it again.",
+                n=max_minutes,
+            )
         )
     project = project_of(module)
     if _is_superseded(session, module, project):
         raise Conflict(
-            "This quiz belongs to a version that has been replaced; take the "
-            "current one from your training page."
+            _l(
+                "This quiz belongs to a version that has been replaced; take the "
+                "current one from your training page."
+            )
         )
     status = attempt_status(session, user, module, project, now=now)
     if not status.can_attempt:
@@ -196,7 +201,7 @@ def submit_attempt(
         correct += ok
         graded[question.key] = {"given": index, "correct": ok}
     if problems:
-        raise InvalidInput("Answer every question before submitting.", problems)
+        raise InvalidInput(_l("Answer every question before submitting."), problems)
     score = correct / len(drawn)
     passed = score >= status.policy.pass_mark - 1e-9
     attempt = TrainingAttempt(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.models import (
@@ -179,9 +180,9 @@ def revoke_qualification(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Give a reason for the revocation; it is kept in the transcript.")
+        raise InvalidInput(_l("Give a reason for the revocation; it is kept in the transcript."))
     if qualification.revoked_at is not None:
-        raise Conflict("This qualification is already revoked.")
+        raise Conflict(_l("This qualification is already revoked."))
     qualification.revoked_at = utcnow()
     qualification.revoked_reason = reason
     qualification.revoked_by_id = actor.id if actor else None
@@ -241,13 +242,19 @@ def acknowledge_version(
     current = current_version(session, project)
     if current is None or current.id != version.id or version.status != VersionStatus.published:
         raise Conflict(
-            f"Version {version.version} is not the current rulebook of "
-            f"{project.name}; reload your training page."
+            _l(
+                "Version %(version)s is not the current rulebook of %(project)s; reload your "
+                "training page.",
+                version=version.version,
+                project=project.name,
+            )
         )
     if sha256 != version.sha256:
         raise Conflict(
-            "The rulebook text differs from the one you were shown; reload the page "
-            "and read it again."
+            _l(
+                "The rulebook text differs from the one you were shown; reload the page "
+                "and read it again."
+            )
         )
     if (
         session.scalar(
@@ -258,11 +265,16 @@ def acknowledge_version(
         )
         is not None
     ):
-        raise Conflict(f"You have already acknowledged version {version.version}.")
+        raise Conflict(
+            _l("You have already acknowledged version %(version)s.", version=version.version)
+        )
     if active_qualification(session, user, project, version) is None:
         raise InvalidInput(
-            f"You need to pass the training quiz for version {version.version}; "
-            "an acknowledgement is not enough."
+            _l(
+                "You need to pass the training quiz for version %(version)s; an "
+                "acknowledgement is not enough.",
+                version=version.version,
+            )
         )
     acknowledgement = Acknowledgement(
         user_id=user.id,

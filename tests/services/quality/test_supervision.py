@@ -40,6 +40,16 @@ def test_thresholds_raise_alerts_once(db, demo, runner):
     alerts = db.session.scalars(sa.select(SupervisionEvent)).all()
     assert {a.metric for a in alerts} == {"cohen_kappa"}
     assert len(alerts) == 3 and all(a.value < a.threshold for a in alerts)
+    # Stored as a code with its figures; the English reason is only the fallback.
+    first = alerts[0]
+    assert first.code == "supervision.alert"
+    assert first.params == {
+        "metric": "cohen_kappa",
+        "value": first.value,
+        "threshold": 0.99,
+        "n": first.n,
+    }
+    assert first.reason.startswith("agreement with peers (mean Cohen's kappa) ")
     again = raise_alerts(db.session, compute_report(db.session, demo, ReportOptions(0)))
     assert again == []
 
@@ -66,6 +76,8 @@ def test_suspend_and_reinstate_via_the_form(db, demo, client, login):
     assert membership.suspended_reason == "Gold accuracy too low."
     feedback = db.session.scalars(sa.select(Feedback).where(Feedback.annotator_id == ann3.id)).all()
     assert len(feedback) == 1 and "suspended" in feedback[0].message
+    assert feedback[0].code == "supervision.suspend"
+    assert feedback[0].params == {"project": demo.name, "reason": "Gold accuracy too low."}
     assert db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "supervision.suspend")
     ).subject_id == str(ann3.id)

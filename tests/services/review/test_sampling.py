@@ -220,7 +220,7 @@ def test_cli_draw_every_method(runner, demo, method, extra):
     "args, message",
     [
         (["sample", "draw", "nope", "b"], "No project 'nope'"),
-        (["sample", "draw", "demo", "nope"], "No batch 'nope'"),
+        (["sample", "draw", "demo", "nope"], "No batch nope"),
         (
             ["sample", "draw", "demo", "reviews-2026-10", "--method", "iso2859", "--aql", "2"],
             "not a standard value",
