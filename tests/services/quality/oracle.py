@@ -51,6 +51,12 @@ from annotate.services.quality.figures import (
     effective_level,
 )
 from annotate.services.quality.model_figures import add_model_figures
+from annotate.services.quality.task_figures import (
+    add_task_figures,
+    annotator_counts,
+    canonical_cells,
+)
+from annotate.services.quality.task_figures import applies as task_applies
 from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
 
 
@@ -205,6 +211,15 @@ def compute_memory_report(
     _annotators(builder)
     if data.n:
         add_model_figures(report, ratings_for(data, None), all_versions)
+    if task_applies(project.task_type):
+        item_gold = np.asarray([data.gold.get(i, -1) for i in data.item_ids.tolist()], np.int64)
+        cells = canonical_cells(
+            np.ones(item_gold.size, np.int64), item_gold, data.item_code, data.value
+        )
+        own = annotator_counts(
+            data.annotator, item_gold[data.item_code], data.value, np.ones(data.n, np.int64)
+        )
+        add_task_figures(report, data.categories, cells, own, data.users, all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)
