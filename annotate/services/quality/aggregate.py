@@ -24,6 +24,7 @@ from annotate.metrics import AgreementResult, PairwiseResult, WeightBank
 from annotate.metrics import patterns as pm
 from annotate.metrics.bootstrap import unit_patterns
 from annotate.services.quality.aggregate_extras import confusion, task_inputs, trends
+from annotate.services.quality.clause_figures import rank_clauses
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -32,7 +33,6 @@ from annotate.services.quality.figure_builder import (
     REVIEW_WHAT,
     Counts,
     FigureBuilder,
-    rank_clauses,
 )
 from annotate.services.quality.figures import LABEL_TASKS, ProjectReport
 from annotate.services.quality.model_figures import add_model_figures
@@ -248,7 +248,9 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
     ):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += n * int(not ok)
-    clauses = rank_clauses(stats)
+    disagreed = builder.same_value < builder.cell_entries
+    n_reviews = int(data.review_count.sum())
+    clauses = rank_clauses(stats, int(builder.entry_items[disagreed].sum()), n_reviews)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)
     report.extras["confusion"] = confusion(builder)

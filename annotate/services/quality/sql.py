@@ -358,7 +358,7 @@ def _clauses(
             if own < 0:
                 continue
             m, same = item_agreement(dec, own, vals)
-            for key in json.loads(text) or []:
+            for key in dict.fromkeys(json.loads(text) or []):  # cited twice: counts once
                 if key:
                     s = data.clause_stats.setdefault(str(key), [0, 0, 0, 0])
                     s[0] += n

@@ -30,6 +30,7 @@ from annotate.metrics import (
 from annotate.metrics.bootstrap import unit_patterns
 from annotate.models import Project
 from annotate.services.quality.annotator import WeekRow
+from annotate.services.quality.clause_figures import rank_clauses
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -38,7 +39,6 @@ from annotate.services.quality.figure_builder import (
     REVIEW_WHAT,
     FigureBuilder,
     Mask,
-    rank_clauses,
     week_label,
 )
 from annotate.services.quality.figures import (
@@ -355,7 +355,7 @@ def clause_rows(builder: MemoryBuilder) -> list[ClauseRow]:
     for ok, key in zip(data.review_ok.tolist(), data.review_clause, strict=True):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += int(not ok)
-    return rank_clauses(stats)
+    return rank_clauses(stats, int(builder.disagree.sum()), int(data.review_ok.size))
 
 
 def trends(builder: MemoryBuilder) -> list[TrendPoint]:

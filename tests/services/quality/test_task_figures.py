@@ -120,3 +120,41 @@ def test_pairwise_position_bias(db, make_project, make_user):
     assert (fig.ci_low, fig.ci_high) == pytest.approx(wilson_interval(a, a + b))
     assert "not randomised" in fig.method
     assert all(report.get("annotator", u.username, "position_bias_a") for u in users)
+
+
+def test_span_f1_per_annotator_and_per_label(db, make_project, make_user):
+    from itertools import combinations
+
+    from annotate.metrics.taskwise import span_counts
+
+    per = {"start": 0, "end": 4, "label": "PER"}
+    loc = {"start": 5, "end": 9, "label": "LOC"}
+    spans = [[per], [{"start": 0, "end": 3, "label": "PER"}], [per, loc], [loc], []]
+    project, users = build(db, make_project, make_user, "tsd", "span", spans, labels=["PER", "LOC"])
+    compare(db, project, users)
+    report = compute_report(db.session, project, ReportOptions(60, 1))
+    _, items, names, values, _ = _long(db, project)
+    by_item: dict = {}
+    for item, name, value in zip(items, names, values, strict=True):
+        by_item.setdefault(item, {})[name] = _spans(value)
+    for mode in ("exact", "overlap"):
+        for label in ("PER", "LOC"):
+            inter = size = 0
+            for given in by_item.values():
+                for a, b in combinations(sorted(given), 2):
+                    sa = [s for s in given[a] if s[2] == label]
+                    sb = [s for s in given[b] if s[2] == label]
+                    i, n = span_counts(sa, sb, mode)
+                    inter, size = inter + i, size + n
+            fig = report.get("label", label, f"span_f1_{mode}")
+            assert fig.value == pytest.approx(2 * inter / size, abs=1e-12)
+            _check_interval(fig)
+        for user in users:
+            inter = size = 0
+            for given in by_item.values():
+                for other in given:
+                    if user.username in given and other != user.username:
+                        i, n = span_counts(given[user.username], given[other], mode)
+                        inter, size = inter + i, size + n
+            fig = report.get("annotator", user.username, f"span_f1_{mode}")
+            assert fig.value == pytest.approx(2 * inter / size, abs=1e-12)
