@@ -38,7 +38,7 @@ from annotate.services.quality.figures import LABEL_TASKS, ProjectReport
 from annotate.services.quality.model_figures import add_model_figures
 from annotate.services.quality.sparse import NO_COHEN_CI, SparseTables, cohen_from_pairs, scope_rows
 from annotate.services.quality.sql import AggregateData
-from annotate.services.quality.task_figures import add_task_figures, applies
+from annotate.services.quality.task_figures import add_task_figures, applies, has_label
 
 
 class AggregateBuilder(FigureBuilder[AggregateData]):
@@ -265,7 +265,7 @@ def _labels(builder: AggregateBuilder, version: str) -> None:
     ]
     for key in keys:
         present = np.asarray(
-            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            [has_label(c, key) for c in data.categories] or [False],
             dtype=np.int64,
         )
         if builder.report.not_applicable:

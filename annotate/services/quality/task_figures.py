@@ -311,6 +311,13 @@ def _choice(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def has_label(category: Any, key: Any) -> bool:
+    """Whether the category (a label, a label set or a pairwise answer) holds label ``key``."""
+    if isinstance(category, tuple):
+        return key in category
+    return category == key or _choice(category) == key
+
+
 def applies(task: TaskType) -> bool:
     """Whether the task type gets figures from this module."""
     return task in GOLD_METRICS or task in (TaskType.text, TaskType.pairwise)

@@ -55,6 +55,7 @@ from annotate.services.quality.task_figures import (
     add_task_figures,
     annotator_counts,
     canonical_cells,
+    has_label,
 )
 from annotate.services.quality.task_figures import applies as task_applies
 from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
@@ -267,7 +268,7 @@ def _labels(builder: MemoryBuilder) -> None:
     r = ratings_for(data, None)
     for key in keys:
         present = np.asarray(
-            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            [has_label(c, key) for c in data.categories] or [False],
             dtype=np.int64,
         )
         binary = Ratings(

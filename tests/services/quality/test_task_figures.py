@@ -120,6 +120,8 @@ def test_pairwise_position_bias(db, make_project, make_user):
     assert (fig.ci_low, fig.ci_high) == pytest.approx(wilson_interval(a, a + b))
     assert "not randomised" in fig.method
     assert all(report.get("annotator", u.username, "position_bias_a") for u in users)
+    # pairwise answers are objects: their per-label alpha reads the choice
+    assert report.get("label", "A", "krippendorff_alpha").value is not None
 
 
 def test_span_f1_per_annotator_and_per_label(db, make_project, make_user):
