@@ -211,7 +211,14 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
             timed = d.e_timed if annotator is None else d.e_timed & (d.e_ann == annotator)
             items = int(d.cell_weight[np.unique(d.e_cell[timed])].sum())
         n = (items, count, int(np.count_nonzero(d.timed_n[rows])))
-        self.rate(scope, scope_id, float(d.timed_ms[rows].sum()), n, version)
+        self.rate(
+            scope,
+            scope_id,
+            float(d.timed_ms[rows].sum()),
+            n,
+            version,
+            float(d.timed_s2[rows].sum()),
+        )
 
 
 def add_figures(report: ProjectReport[AggregateData]) -> None:

@@ -12,11 +12,13 @@ in-memory oracle is another.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, NamedTuple
 
 import numpy as np
+from scipy import stats
 
 from annotate.metrics import (
     AgreementResult,
@@ -240,24 +242,19 @@ class FigureBuilder(ABC, Generic[DataT]):
             method,
         )
 
-    def rate(self, scope: str, scope_id: str, total_ms: float, n: Counts, version: str) -> None:
-        """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds."""
+    def rate(
+        self,
+        scope: str,
+        scope_id: str,
+        total_ms: float,
+        n: Counts,
+        version: str,
+        sum_sq_s: float | None = None,
+    ) -> None:
+        """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds, with
+        the interval of :func:`rate_interval` from their summed squared seconds."""
         hours = total_ms / 3_600_000.0
-        if hours > 0:
-            self.add(
-                scope,
-                scope_id,
-                "items_per_hour",
-                n[1] / hours,
-                None,
-                n,
-                version,
-                "",
-                "annotations with a recorded duration divided by their summed duration "
-                "in hours; no interval: a throughput actually observed, not an estimate of "
-                "an unknown quantity (the report keeps the summed durations only)",
-            )
-        else:
+        if hours <= 0:
             self.add(
                 scope,
                 scope_id,
@@ -269,6 +266,27 @@ class FigureBuilder(ABC, Generic[DataT]):
                 "",
                 "undefined: no annotation has a recorded duration",
             )
+            return
+        ci = rate_interval(n[1], total_ms / 1000.0, sum_sq_s, self.options.confidence)
+        pct = round(self.options.confidence * 100)
+        self.add(
+            scope,
+            scope_id,
+            "items_per_hour",
+            n[1] / hours,
+            ci,
+            n,
+            version,
+            "",
+            "annotations with a recorded duration divided by their summed duration in hours; "
+            + (
+                f"{pct}% normal interval of the mean duration (annotations independent), "
+                "inverted to a rate"
+                if ci
+                else "no interval: fewer than two timed annotations or durations too "
+                "spread for a normal interval of their mean"
+            ),
+        )
 
     def label_alpha(
         self, key: Any, result: AgreementResult, boot: BootResult, version: str
@@ -350,3 +368,19 @@ def week_label(week: float) -> str:
     epoch = week * 7 * 86400 + 4 * 86400 + 1
     day = datetime.fromtimestamp(epoch, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return (day - timedelta(days=day.weekday())).strftime("%G-W%V")
+
+
+def rate_interval(
+    n: int, total_s: float, sum_sq_s: float | None, confidence: float
+) -> tuple[float, float] | None:
+    """Items per hour ``3600 n / total_s``: the normal interval of the mean duration
+    (from the sum and the sum of squares of the ``n`` durations, in seconds) inverted to a
+    rate; ``None`` with fewer than two durations or a lower bound of the mean ≤ 0."""
+    if sum_sq_s is None or n < 2 or total_s <= 0:
+        return None
+    mean = total_s / n
+    var = max(sum_sq_s - n * mean * mean, 0.0) / (n - 1)
+    half = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(var / n)
+    if mean - half <= 0:
+        return None
+    return 3600.0 / (mean + half), 3600.0 / (mean - half)

@@ -182,6 +182,7 @@ class MemoryBuilder(FigureBuilder[ProjectData]):
             float(dur[timed].sum()),
             (data.distinct_items(sel), int(timed.sum()), int(distinct(data.annotator[sel]).size)),
             version,
+            float(((dur[timed] / 1000.0) ** 2).sum()),
         )
 
 

@@ -50,3 +50,20 @@ def test_every_estimate_has_an_interval_or_a_reason(db, make_project, make_user,
         kappas = [r for r in rows if r["scope"] == "annotator" and r["metric"] == "cohen_kappa"]
         if task != "text" and task != "span":
             assert kappas and all(r["ci_low"] for r in kappas if r["value"])
+
+
+def test_items_per_hour_interval_inverts_the_mean_durations_interval():
+    import statistics
+
+    from scipy import stats
+
+    from annotate.services.quality.figure_builder import rate_interval
+
+    durations = [12.0, 30.5, 8.25, 41.0, 19.0, 22.5]
+    mean = statistics.fmean(durations)
+    half = stats.norm.ppf(0.975) * statistics.stdev(durations) / len(durations) ** 0.5
+    low, high = rate_interval(len(durations), sum(durations), sum(d * d for d in durations), 0.95)
+    assert (low, high) == pytest.approx((3600 / (mean + half), 3600 / (mean - half)))
+    assert low < 3600 / mean < high
+    assert rate_interval(1, 5.0, 25.0, 0.95) is None  # one duration: no spread to measure
+    assert rate_interval(3, 3.0, 1e6, 0.95) is None  # the mean's interval reaches 0
