@@ -160,3 +160,19 @@ def test_span_f1_per_annotator_and_per_label(db, make_project, make_user):
                         inter, size = inter + i, size + n
             fig = report.get("annotator", user.username, f"span_f1_{mode}")
             assert fig.value == pytest.approx(2 * inter / size, abs=1e-12)
+
+
+def test_dossier_shows_the_task_type_figures(app, runner, db, make_project, make_user, tmp_path):
+    from annotate.services.quality.dossier.signing import generate_key
+
+    app.config["SIGNING_KEY"] = generate_key()[0]
+    sets = [["a"], ["a", "b"], ["b"], []]
+    build(db, make_project, make_user, "dml", "multi_label", sets, labels=["a", "b"])
+    out = tmp_path / "dossier"
+    result = runner.invoke(args=["dossier", "dml", "-o", str(out), "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('id="task-table"') :]
+    table = table[: table.index("</table>")]
+    assert "MASI" in table and "Jaccard" in table and table.count("<strong>") >= 2
+    assert "审核员引用该条款判错的比例" in html  # the clause table's error rate (zh by default)
