@@ -17,8 +17,9 @@ import numpy as np
 
 from annotate.services.quality.figures import Figure, ProjectReport
 
-#: one annotator pair: its id, the pattern rows both annotated, and per row the units each gave
-PairUnits = tuple[str, np.ndarray, list[tuple[set[Any], set[Any]]]]
+#: one annotator pair: its two names, the pattern rows both annotated, and per row the units
+#: each gave
+PairUnits = tuple[tuple[str, str], np.ndarray, list[tuple[set[Any], set[Any]]]]
 
 
 def _pooled(
@@ -80,12 +81,12 @@ def add_span_detail(
             )
         )
 
-    names = sorted({n for pid, _, _ in pairs for n in pid.split("|")})
+    names = sorted({n for pair, _, _ in pairs for n in pair})
     for name in names:
         inter, size = np.zeros(n_rows), np.zeros(n_rows)
         shared = np.zeros(n_rows, bool)
-        for pid, both, units in pairs:
-            if name in pid.split("|"):
+        for pair, both, units in pairs:
+            if name in pair:
                 inter[both] += [len(a & b) for a, b in units]
                 size[both] += [len(a) + len(b) for a, b in units]
                 shared[both] = True

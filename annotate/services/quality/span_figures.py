@@ -85,7 +85,7 @@ def add_span_figures(report: ProjectReport[Any], r: Ratings | Patterns, version:
                 inter = np.array([len(x & y) for x, y in given])
                 size = np.array([len(x) + len(y) for x, y in given])
                 pairs.append((f"{names[i]}|{names[j]}", both, inter, size))
-                units.append((f"{names[i]}|{names[j]}", both, given))
+                units.append(((names[i], names[j]), both, given))
         _add(report, mode, pairs, w, bank, (n_items, n_ann, len(names)), version)
         add_span_detail(report, span_metric(mode), WHAT[mode], units, w, bank, labels, version)
 
