@@ -19,7 +19,7 @@ by rebuilding each resample (slow, but general).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -221,6 +221,8 @@ class BootResult:
     pair_intervals: list[tuple[float, float] | None]
     n_resamples: int
     seed: int
+    #: per annotator (in name order), the interval of the mean of their pairs' defined κ
+    annotator_intervals: list[tuple[float, float] | None] = field(default_factory=list)
 
 
 def bootstrap_agreement(
@@ -280,9 +282,25 @@ def bootstrap_agreement(
         name: _interval(np.concatenate(v) if v else np.zeros(0), q) for name, v in samples.items()
     }
     per_pair: list[tuple[float, float] | None] = []
+    per_annotator: list[tuple[float, float] | None] = []
     if pair_samples:
-        per_pair = [_interval(row, q) for row in np.concatenate(pair_samples, axis=1)]
-    return BootResult(intervals, per_pair, bank.n_resamples, seed)
+        stack = np.concatenate(pair_samples, axis=1)
+        per_pair = [_interval(row, q) for row in stack]
+        per_annotator = [_interval(v, q) for v in _annotator_means(stack, r.n_annotators)]
+    return BootResult(intervals, per_pair, bank.n_resamples, seed, per_annotator)
+
+
+def _annotator_means(stack: np.ndarray, n_ann: int) -> np.ndarray:
+    """Per annotator × resample, the mean of the defined κ of their pairs (``stack``: pairs in
+    :meth:`PairwiseResult.pairs` order × resamples); NaN where none is defined."""
+    pairs = [(a, b) for a in range(n_ann) for b in range(a + 1, n_ann)]
+    member = np.zeros((n_ann, len(pairs)))
+    for p, (a, b) in enumerate(pairs):
+        member[[a, b], p] = 1.0
+    ok = ~np.isnan(stack)
+    count = member @ ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (member @ np.where(ok, stack, 0.0)) / count, np.nan)
 
 
 def _interval(vals: np.ndarray, q: list[float]) -> tuple[float, float] | None:

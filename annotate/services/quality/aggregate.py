@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from annotate.metrics import AgreementResult, PairwiseResult, WeightBank, proportion
+from annotate.metrics import AgreementResult, PairwiseResult, WeightBank
 from annotate.metrics import patterns as pm
 from annotate.metrics.bootstrap import unit_patterns
+from annotate.services.quality.aggregate_extras import confusion, task_inputs, trends
+from annotate.services.quality.clause_figures import rank_clauses
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -31,13 +33,12 @@ from annotate.services.quality.figure_builder import (
     REVIEW_WHAT,
     Counts,
     FigureBuilder,
-    rank_clauses,
-    week_label,
 )
-from annotate.services.quality.figures import LABEL_TASKS, ProjectReport, TrendPoint
+from annotate.services.quality.figures import LABEL_TASKS, ProjectReport
 from annotate.services.quality.model_figures import add_model_figures
 from annotate.services.quality.sparse import NO_COHEN_CI, SparseTables, cohen_from_pairs, scope_rows
 from annotate.services.quality.sql import AggregateData
+from annotate.services.quality.task_figures import add_task_figures, applies, has_label
 
 
 class AggregateBuilder(FigureBuilder[AggregateData]):
@@ -210,7 +211,14 @@ class AggregateBuilder(FigureBuilder[AggregateData]):
             timed = d.e_timed if annotator is None else d.e_timed & (d.e_ann == annotator)
             items = int(d.cell_weight[np.unique(d.e_cell[timed])].sum())
         n = (items, count, int(np.count_nonzero(d.timed_n[rows])))
-        self.rate(scope, scope_id, float(d.timed_ms[rows].sum()), n, version)
+        self.rate(
+            scope,
+            scope_id,
+            float(d.timed_ms[rows].sum()),
+            n,
+            version,
+            float(d.timed_s2[rows].sum()),
+        )
 
 
 def add_figures(report: ProjectReport[AggregateData]) -> None:
@@ -239,16 +247,20 @@ def add_figures(report: ProjectReport[AggregateData]) -> None:
     _annotators(builder)
     if not data.anonymous and data.n:  # sparse cells keep no annotator per value
         add_model_figures(report, builder.ratings(None), all_versions)
+    if applies(report.project.task_type):
+        add_task_figures(report, data.categories, *task_inputs(builder), data.users, all_versions)
     stats = {key: list(s) for key, s in data.clause_stats.items()}
     for ok, key, n in zip(
         data.review_ok.tolist(), data.review_clause, data.review_count.tolist(), strict=True
     ):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += n * int(not ok)
-    clauses = rank_clauses(stats)
+    disagreed = builder.same_value < builder.cell_entries
+    n_reviews = int(data.review_count.sum())
+    clauses = rank_clauses(stats, int(builder.entry_items[disagreed].sum()), n_reviews)
     builder.clause_figures(clauses, all_versions)
-    report.extras["trends"] = _trends(builder)
-    report.extras["confusion"] = _confusion(builder)
+    report.extras["trends"] = trends(builder)
+    report.extras["confusion"] = confusion(builder)
     report.extras["clauses"] = clauses
 
 
@@ -260,7 +272,7 @@ def _labels(builder: AggregateBuilder, version: str) -> None:
     ]
     for key in keys:
         present = np.asarray(
-            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            [has_label(c, key) for c in data.categories] or [False],
             dtype=np.int64,
         )
         if builder.report.not_applicable:
@@ -351,50 +363,3 @@ def _annotators_sparse(builder: AggregateBuilder) -> None:
         agree, total, n_overlap, m_overlap = t.peer.get(ann_id, [0, 0, 0, 0])
         builder.peer_figures(name, version, agree, total, n_overlap, m_overlap)
         builder.timed_rate("annotator", name, ann_id, version)
-
-
-def _trends(builder: AggregateBuilder) -> list[TrendPoint]:
-    """Per ISO week: α of the items first annotated that week, and gold accuracy."""
-    data, report = builder.data, builder.report
-    out = []
-    for week in np.unique(data.cell_week).tolist():
-        cells = data.cell_week == week
-        mask = cells[data.e_cell]
-        alpha = None
-        if not report.not_applicable:
-            alpha = pm.krippendorff_alpha(builder.ratings(mask), report.level).value
-        gsel = mask & builder.on_gold
-        n_gold = int(builder.entry_items[gsel].sum())
-        p = proportion(
-            int(builder.entry_items[gsel & builder.hit].sum()),
-            n_gold,
-            confidence=report.options.confidence,
-        )
-        out.append(
-            TrendPoint(
-                week_label(week),
-                alpha,
-                int(data.cell_weight[cells].sum()),
-                p.value,
-                p.ci_low,
-                p.ci_high,
-                n_gold,
-                int(builder.entry_items[mask].sum()),
-            )
-        )
-    return out
-
-
-def _confusion(builder: AggregateBuilder) -> tuple[list[str], np.ndarray] | None:
-    """Gold answer × given value counts over annotations on gold items (None without gold)."""
-    data = builder.data
-    on = builder.on_gold
-    if not on.any():
-        return None
-    k = len(data.categories)
-    mat = np.bincount(
-        builder.entry_gold[on] * k + data.e_val[on],
-        weights=builder.entry_items[on],
-        minlength=k * k,
-    )
-    return [data.label_of(c) for c in range(k)], mat.astype(np.int64).reshape(k, k)

@@ -29,6 +29,16 @@ from annotate.services.quality.supervision import find_breaches, history
 from annotate.services.quality.weeks import annotator_weeks
 from annotate.services.training.gate import GateStatus, gate_status
 
+#: the task-type figures an annotator's page shows (:mod:`.task_figures`, :mod:`.span_detail`)
+TASK_METRICS = (
+    "span_f1_exact",
+    "span_f1_overlap",
+    "gold_set_overlap",
+    "gold_mean_abs_deviation",
+    "gold_span_f1_exact",
+    "gold_span_f1_overlap",
+    "position_bias_a",
+)
 METRICS = ("gold_accuracy", "review_accuracy", "cohen_kappa", "percent_agreement", "items_per_hour")
 #: The fewest gold answers a closed week (or the closed weeks together) needs before the
 #: annotator's own page shows their gold accuracy.
@@ -71,6 +81,8 @@ class AnnotatorQuality:
     competence: dict[str, Figure | None] | None = None
     #: The annotator's Dawid–Skene confusion matrix: (answers, rows[true][given])
     confusion: tuple[list[str], list[list[float | None]]] | None = None
+    #: Task-type figures (span F1, closeness to gold, position bias), the defined ones
+    task: dict[str, Figure] | None = None
 
 
 def annotator_quality(
@@ -119,6 +131,11 @@ def annotator_quality(
         n_annotations=n_annotations,
         competence={m: report.get("annotator", user.username, m) for m in COMPETENCE_METRICS},
         confusion=confusion_table(report, user.username),
+        task={
+            m: f
+            for m in TASK_METRICS
+            if (f := report.get("annotator", user.username, m)) is not None
+        },
     )
 
 
@@ -149,6 +166,8 @@ def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
         min_gold_shown=MIN_GOLD_SHOWN,
         competence=None,
         confusion=None,
+        # gold-based figures would show live which items are gold (see the gold rule above)
+        task={m: f for m, f in (quality.task or {}).items() if not m.startswith("gold")},
     )
 
 

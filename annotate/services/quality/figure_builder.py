@@ -12,11 +12,13 @@ in-memory oracle is another.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, NamedTuple
 
 import numpy as np
+from scipy import stats
 
 from annotate.metrics import (
     AgreementResult,
@@ -28,6 +30,7 @@ from annotate.metrics import (
     proportion,
 )
 from annotate.metrics.patterns import Patterns
+from annotate.services.quality.clause_figures import add_clause_figures
 from annotate.services.quality.figures import (
     AGREEMENT_METRICS,
     ClauseRow,
@@ -239,23 +242,19 @@ class FigureBuilder(ABC, Generic[DataT]):
             method,
         )
 
-    def rate(self, scope: str, scope_id: str, total_ms: float, n: Counts, version: str) -> None:
-        """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds."""
+    def rate(
+        self,
+        scope: str,
+        scope_id: str,
+        total_ms: float,
+        n: Counts,
+        version: str,
+        sum_sq_s: float | None = None,
+    ) -> None:
+        """Add items per hour: ``n[1]`` timed annotations over ``total_ms`` milliseconds, with
+        the interval of :func:`rate_interval` from their summed squared seconds."""
         hours = total_ms / 3_600_000.0
-        if hours > 0:
-            self.add(
-                scope,
-                scope_id,
-                "items_per_hour",
-                n[1] / hours,
-                None,
-                n,
-                version,
-                "",
-                "annotations with a recorded duration divided by their summed duration "
-                "in hours; no interval (a rate, not an estimate)",
-            )
-        else:
+        if hours <= 0:
             self.add(
                 scope,
                 scope_id,
@@ -267,6 +266,27 @@ class FigureBuilder(ABC, Generic[DataT]):
                 "",
                 "undefined: no annotation has a recorded duration",
             )
+            return
+        ci = rate_interval(n[1], total_ms / 1000.0, sum_sq_s, self.options.confidence)
+        pct = round(self.options.confidence * 100)
+        self.add(
+            scope,
+            scope_id,
+            "items_per_hour",
+            n[1] / hours,
+            ci,
+            n,
+            version,
+            "",
+            "annotations with a recorded duration divided by their summed duration in hours; "
+            + (
+                f"{pct}% normal interval of the mean duration (annotations independent), "
+                "inverted to a rate"
+                if ci
+                else "no interval: fewer than two timed annotations or durations too "
+                "spread for a normal interval of their mean"
+            ),
+        )
 
     def label_alpha(
         self, key: Any, result: AgreementResult, boot: BootResult, version: str
@@ -297,12 +317,16 @@ class FigureBuilder(ABC, Generic[DataT]):
         ``n_overlap`` of their annotations whose items hold ``m_overlap`` annotations) and mean
         κ over their pairs in the project's Cohen matrix."""
         pw = self.report.pairwise
-        kappa, n_pairs = None, 0
+        kappa, n_pairs, kappa_ci = None, 0, None
+        boot = self.whole.boot if self.whole is not None else None
+        ci_note = self.cohen_ci_note or self.ci_text(boot.n_resamples if boot else 0)
         if pw is not None and name in pw.annotators:
             i = pw.annotators.index(name)
             vals = [v for j, v in enumerate(pw.values[i]) if j != i and v is not None]
             n_pairs = len(vals)
             kappa = float(np.mean(vals)) if vals else None
+            if boot is not None and i < len(boot.annotator_intervals):
+                kappa_ci = boot.annotator_intervals[i]
         p = proportion(agree, total, confidence=self.options.confidence)
         n_ov = (n_overlap, m_overlap, n_pairs + 1)
         self.add(
@@ -324,72 +348,18 @@ class FigureBuilder(ABC, Generic[DataT]):
             name,
             "cohen_kappa",
             kappa,
-            None,
+            kappa_ci,
             n_ov,
             version,
             "nominal",
-            f"mean Cohen's kappa over this annotator's {n_pairs} pairs (intervals per pair "
-            "in the annotator_pair rows)"
+            f"mean Cohen's kappa over this annotator's {n_pairs} pairs; {ci_note}"
             if kappa is not None
             else "undefined: no annotator pair with a defined kappa",
         )
 
     def clause_figures(self, rows: list[ClauseRow], version: str) -> None:
-        """Clause scope: citations in disagreements (count and rate) and in corrections."""
-        pct = round(self.options.confidence * 100)
-        for row in rows:
-            n = (0, row.citations, 0)
-            self.add(
-                "clause",
-                row.key,
-                "disagreement_citations",
-                float(row.disagreement_citations),
-                None,
-                n,
-                version,
-                "",
-                "annotations citing the clause on items where annotators disagree (a count)",
-            )
-            on_overlap = row.on_overlap
-            p = proportion(
-                row.disagreement_citations, on_overlap, confidence=self.options.confidence
-            )
-            self.add(
-                "clause",
-                row.key,
-                "disagreement_rate",
-                p.value,
-                (p.ci_low, p.ci_high) if p.value is not None else None,
-                (0, on_overlap, 0),
-                version,
-                "",
-                f"share of citations on shared items where annotators disagree; "
-                f"{pct}% Wilson score interval"
-                if p.value is not None
-                else "undefined: never cited on an item annotated twice",
-            )
-            self.add(
-                "clause",
-                row.key,
-                "correction_citations",
-                float(row.correction_citations),
-                None,
-                (0, row.correction_citations, 0),
-                version,
-                "",
-                "reviews judging an annotation incorrect that cite the clause (a count)",
-            )
-
-
-def rank_clauses(stats: dict[str, list[int]]) -> list[ClauseRow]:
-    """Rows from ``key → [citations, on shared items, in disagreements, in corrections]``,
-    ranked by disagreement citations plus reviewer corrections."""
-    rows = [
-        ClauseRow(key, s[0], s[2], s[2] / s[1] if s[1] else None, s[3], s[1])
-        for key, s in stats.items()
-    ]
-    rows.sort(key=lambda r: (-(r.disagreement_citations + r.correction_citations), r.key))
-    return rows
+        """Clause scope: :func:`~.clause_figures.add_clause_figures`."""
+        add_clause_figures(self, rows, version)
 
 
 def week_label(week: float) -> str:
@@ -398,3 +368,19 @@ def week_label(week: float) -> str:
     epoch = week * 7 * 86400 + 4 * 86400 + 1
     day = datetime.fromtimestamp(epoch, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return (day - timedelta(days=day.weekday())).strftime("%G-W%V")
+
+
+def rate_interval(
+    n: int, total_s: float, sum_sq_s: float | None, confidence: float
+) -> tuple[float, float] | None:
+    """Items per hour ``3600 n / total_s``: the normal interval of the mean duration
+    (from the sum and the sum of squares of the ``n`` durations, in seconds) inverted to a
+    rate; ``None`` with fewer than two durations or a lower bound of the mean ≤ 0."""
+    if sum_sq_s is None or n < 2 or total_s <= 0:
+        return None
+    mean = total_s / n
+    var = max(sum_sq_s - n * mean * mean, 0.0) / (n - 1)
+    half = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(var / n)
+    if mean - half <= 0:
+        return None
+    return 3600.0 / (mean + half), 3600.0 / (mean - half)

@@ -71,7 +71,9 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class ClauseRow:
-    """How often one clause is cited in disagreements and in reviewer corrections."""
+    """How often one clause is cited in disagreements and in reviewer corrections, out of
+    the project's annotations on disagreed items (``n_disagreement``) and its reviews
+    (``n_reviews``)."""
 
     key: str
     citations: int
@@ -79,6 +81,18 @@ class ClauseRow:
     disagreement_rate: float | None
     correction_citations: int
     on_overlap: int = 0  # citations on items annotated at least twice
+    n_disagreement: int = 0
+    n_reviews: int = 0
+
+    @property
+    def disagreement_share(self) -> float | None:
+        """Share of the project's annotations on disagreed items that cite the clause."""
+        return self.disagreement_citations / self.n_disagreement if self.n_disagreement else None
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of the project's reviewed annotations judged wrong citing the clause."""
+        return self.correction_citations / self.n_reviews if self.n_reviews else None
 
 
 class ReportData(Protocol):

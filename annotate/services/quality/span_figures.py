@@ -27,6 +27,7 @@ from annotate.metrics.patterns import Patterns
 from annotate.metrics.spans import _units
 from annotate.models import TaskType
 from annotate.services.quality.figures import Figure, ProjectReport
+from annotate.services.quality.span_detail import PairUnits, add_span_detail
 
 MODES = ("exact", "overlap")
 WHAT = {
@@ -71,17 +72,22 @@ def add_span_figures(report: ProjectReport[Any], r: Ratings | Patterns, version:
     if opts.bootstrap >= 2 and r.n_items >= 2:
         bank = WeightBank(w.astype(np.int64), opts.bootstrap, opts.seed).weights.astype(float)
     n_items, n_ann = int(unit_w.sum()), int(unit_w[r.item_idx].sum())
+    labels = [lab.get("key") for lab in report.project.labels or []]
     for mode in MODES:
         sets = [_units(_spans(c), mode, None) for c in r.categories]
         pairs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
+        units: list[PairUnits] = []
         for i, a in enumerate(cols):
             for j in range(i + 1, len(cols)):
                 b = cols[j]
                 both = np.flatnonzero((rows[:, a] >= 0) & (rows[:, b] >= 0))
-                inter = np.array([len(sets[rows[p, a]] & sets[rows[p, b]]) for p in both])
-                size = np.array([len(sets[rows[p, a]]) + len(sets[rows[p, b]]) for p in both])
+                given = [(sets[rows[p, a]], sets[rows[p, b]]) for p in both]
+                inter = np.array([len(x & y) for x, y in given])
+                size = np.array([len(x) + len(y) for x, y in given])
                 pairs.append((f"{names[i]}|{names[j]}", both, inter, size))
+                units.append(((names[i], names[j]), both, given))
         _add(report, mode, pairs, w, bank, (n_items, n_ann, len(names)), version)
+        add_span_detail(report, span_metric(mode), WHAT[mode], units, w, bank, labels, version)
 
 
 def _add(

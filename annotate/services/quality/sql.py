@@ -95,6 +95,7 @@ class AggregateData:
     timed_ann: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     timed_n: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     timed_ms: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    timed_s2: np.ndarray = field(default_factory=lambda: np.zeros(0, float))
     review_annotator: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     review_ok: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     review_batch: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -286,14 +287,17 @@ def _cited() -> Any:
 
 
 def _per_annotator(session: Session, project: Project, data: AggregateData) -> bool:
-    """Timed annotations and their summed duration per annotator; True if any cites a clause."""
+    """Timed annotations, their summed duration (ms) and summed squared duration (s²) per
+    annotator; True if any cites a clause."""
     timed = Annotation.duration_ms > 0
+    seconds = sa.cast(Annotation.duration_ms, sa.Float) / 1000.0
     rows = session.execute(
         joined(
             Annotation.annotator_id,
             sa.func.count().filter(timed),
             sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
             sa.func.count().filter(_cited()),
+            sa.func.coalesce(sa.func.sum(seconds * seconds).filter(timed), 0.0),
         )
         .where(*counted_values(project.id, data.window))
         .group_by(Annotation.annotator_id)
@@ -302,6 +306,7 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
     data.timed_ann = np.asarray([r[0] for r in rows], dtype=np.int64)
     data.timed_n = np.asarray([r[1] for r in rows], dtype=np.int64)
     data.timed_ms = np.asarray([int(r[2]) for r in rows], dtype=np.int64)
+    data.timed_s2 = np.asarray([float(r[4]) for r in rows], dtype=float)
     return any(r[3] for r in rows)
 
 
@@ -358,7 +363,7 @@ def _clauses(
             if own < 0:
                 continue
             m, same = item_agreement(dec, own, vals)
-            for key in json.loads(text) or []:
+            for key in dict.fromkeys(json.loads(text) or []):  # cited twice: counts once
                 if key:
                     s = data.clause_stats.setdefault(str(key), [0, 0, 0, 0])
                     s[0] += n

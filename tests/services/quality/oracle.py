@@ -31,6 +31,7 @@ from annotate.metrics.bootstrap import unit_patterns
 from annotate.models import Project
 from annotate.services.quality.annotator import WeekRow
 from annotate.services.quality.check_figures import add_check_figures
+from annotate.services.quality.clause_figures import rank_clauses
 from annotate.services.quality.figure_builder import (
     GOLD_OF_ANNOTATOR,
     GOLD_WHAT,
@@ -39,7 +40,6 @@ from annotate.services.quality.figure_builder import (
     REVIEW_WHAT,
     FigureBuilder,
     Mask,
-    rank_clauses,
     week_label,
 )
 from annotate.services.quality.figures import (
@@ -52,6 +52,13 @@ from annotate.services.quality.figures import (
     effective_level,
 )
 from annotate.services.quality.model_figures import add_model_figures
+from annotate.services.quality.task_figures import (
+    add_task_figures,
+    annotator_counts,
+    canonical_cells,
+    has_label,
+)
+from annotate.services.quality.task_figures import applies as task_applies
 from tests.services.quality.oracle_data import ProjectData, distinct, load_project_data, repack
 
 
@@ -176,6 +183,7 @@ class MemoryBuilder(FigureBuilder[ProjectData]):
             float(dur[timed].sum()),
             (data.distinct_items(sel), int(timed.sum()), int(distinct(data.annotator[sel]).size)),
             version,
+            float(((dur[timed] / 1000.0) ** 2).sum()),
         )
 
 
@@ -206,6 +214,15 @@ def compute_memory_report(
     _annotators(builder)
     if data.n:
         add_model_figures(report, ratings_for(data, None), all_versions)
+    if task_applies(project.task_type):
+        item_gold = np.asarray([data.gold.get(i, -1) for i in data.item_ids.tolist()], np.int64)
+        cells = canonical_cells(
+            np.ones(item_gold.size, np.int64), item_gold, data.item_code, data.value
+        )
+        own = annotator_counts(
+            data.annotator, item_gold[data.item_code], data.value, np.ones(data.n, np.int64)
+        )
+        add_task_figures(report, data.categories, cells, own, data.users, all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)
     report.extras["trends"] = trends(builder)
@@ -254,7 +271,7 @@ def _labels(builder: MemoryBuilder) -> None:
     r = ratings_for(data, None)
     for key in keys:
         present = np.asarray(
-            [(key in c) if isinstance(c, tuple) else c == key for c in data.categories] or [False],
+            [has_label(c, key) for c in data.categories] or [False],
             dtype=np.int64,
         )
         binary = Ratings(
@@ -342,7 +359,7 @@ def clause_rows(builder: MemoryBuilder) -> list[ClauseRow]:
     for ok, key in zip(data.review_ok.tolist(), data.review_clause, strict=True):
         if key:
             stats.setdefault(key, [0, 0, 0, 0])[3] += int(not ok)
-    return rank_clauses(stats)
+    return rank_clauses(stats, int(builder.disagree.sum()), int(data.review_ok.size))
 
 
 def trends(builder: MemoryBuilder) -> list[TrendPoint]:

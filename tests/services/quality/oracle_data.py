@@ -237,7 +237,7 @@ def load_project_data(session: Session, project: Project) -> ProjectData:
     for row, text in cited:
         if not keep[row]:
             continue
-        for key in json.loads(text) or []:
+        for key in dict.fromkeys(json.loads(text) or []):  # a clause cited twice counts once
             if key:
                 data.citations.append((int(new_row[row]), str(key)))
     return data
