@@ -59,6 +59,9 @@ class Project(Model):
     inspection_level: Mapped[str] = mapped_column(sa.String(8), default="II")
     reject_scope: Mapped[RejectScope] = mapped_column(default=RejectScope.failed)
     error_types: Mapped[list[Any]] = mapped_column(default=list)
+    #: Exports show the content of items flagged for personal information (Art. 7): off by
+    #: default, so their payload is masked; a manager opts in.
+    export_personal_info: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # training
     training_pass_mark: Mapped[float] = mapped_column(default=0.8)
     training_attempt_limit: Mapped[int] = mapped_column(default=3)

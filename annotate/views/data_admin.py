@@ -49,7 +49,7 @@ from annotate.services.data.imports import import_records, list_batches
 from annotate.services.data.inserts import ImportResult
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.labeling.annotations import release_item
+from annotate.services.labeling.flags import release_item
 from annotate.services.projects.values import label_keys
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")

@@ -38,6 +38,7 @@ from annotate.services.errors import DomainError
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
+from annotate.services.review.flags import flag_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -76,7 +77,8 @@ def index():
                 "annotators": counts[2],
             }
         )
-    return render_template("reports/index.html", rows=rows)
+    flag_alerts = flag_rows(db.session, [p.id for p in visible_projects()], open_only=True)
+    return render_template("reports/index.html", rows=rows, flag_alerts=flag_alerts)
 
 
 @bp.route("/<slug>")

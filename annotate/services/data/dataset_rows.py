@@ -97,6 +97,16 @@ class ExportRow:
         return sorted({a.rulebook_version for a in self.annotations if a.rulebook_version})
 
 
+#: What replaces each field of an item flagged for personal information in an export
+#: (unless the project's manager opted in with ``Project.export_personal_info``).
+PERSONAL_INFO_MASK = "[personal information masked]"
+
+
+def masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with every field's content replaced by :data:`PERSONAL_INFO_MASK`."""
+    return {key: PERSONAL_INFO_MASK for key in payload}
+
+
 def consensus_key(task_type: TaskType, value: Any) -> Any:
     """The hashable form a value is voted on (None: this value takes no part in a vote)."""
     if task_type == TaskType.pairwise:
@@ -228,6 +238,7 @@ class _RowBuilder:
     def __init__(self, session: Session, project: Project) -> None:
         self.session = session
         self.task = project.task_type
+        self.mask_personal_info = not project.export_personal_info
         self.batches = {
             b.id: b for b in session.scalars(sa.select(Batch).where(Batch.project_id == project.id))
         }
@@ -270,7 +281,7 @@ class _RowBuilder:
             yield ExportRow(
                 item_id,
                 ext,
-                payload,
+                masked(payload) if pii and self.mask_personal_info else payload,
                 gold,
                 bool(pii),
                 batch.name,
