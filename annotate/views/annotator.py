@@ -288,7 +288,7 @@ def flag(slug: str, assignment_id: int):
             return _refused(project, error)
         db.session.rollback()
         flash(str(error.args[0]) if error.args else str(error), "secondary")
-        return redirect(url_for("annotator.label", slug=slug), 303)
+        return redirect(url_for("annotator.label", slug=slug))
     except DomainError as error:
         return _refused(project, error)
     if kind == FlagKind.prohibited:
@@ -302,4 +302,4 @@ def flag(slug: str, assignment_id: int):
         )
     else:
         flash(_("Personal-information flag recorded. Now label the item as usual."), "info")
-    return redirect(url_for("annotator.label", slug=slug), 303)
+    return redirect(url_for("annotator.label", slug=slug))
