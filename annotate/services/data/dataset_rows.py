@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,12 @@ PERSONAL_INFO_MASK = "[personal information masked]"
 def masked(payload: dict[str, Any]) -> dict[str, Any]:
     """``payload`` with every field's content replaced by :data:`PERSONAL_INFO_MASK`."""
     return {key: PERSONAL_INFO_MASK for key in payload}
+
+
+def masks_values(project: Project) -> bool:
+    """Whether the annotations of personal-information items are masked too: free text an
+    annotator wrote about the item may repeat what the item holds."""
+    return project.task_type == TaskType.text and not project.export_personal_info
 
 
 def consensus_key(task_type: TaskType, value: Any) -> Any:
@@ -239,6 +245,7 @@ class _RowBuilder:
         self.session = session
         self.task = project.task_type
         self.mask_personal_info = not project.export_personal_info
+        self.mask_values = masks_values(project)
         self.batches = {
             b.id: b for b in session.scalars(sa.select(Batch).where(Batch.project_id == project.id))
         }
@@ -278,6 +285,9 @@ class _RowBuilder:
             batch = self.batches[batch_id]
             anns = [self._annotation(a) for a in by_item.get(item_id, [])]
             label, confidence, ties = self._consensus(item_id, votes)
+            if pii and self.mask_values:
+                anns = [replace(a, value=PERSONAL_INFO_MASK) for a in anns]
+                label = None if label is None else PERSONAL_INFO_MASK
             yield ExportRow(
                 item_id,
                 ext,

@@ -150,3 +150,23 @@ def test_exports_mask_personal_information_unless_the_manager_opts_in(db, pair):
     project.export_personal_info = True
     db.session.commit()
     assert rows()[lease.item_id]["data"] == db.session.get(Item, lease.item_id).payload
+
+
+def test_free_text_answers_about_personal_information_are_masked_too(db, make_project, make_user):
+    project = make_project("rewrite", "text", labels=None, redundancy_k=1, gold_rate=0.0)
+    al = make_user("al", project=project, roles=[ProjectRole.annotator])
+    make_ready(db, project, [al], n_items=2, payload=lambda n: {"text": f"call 139{n}"})
+    lease = claim_next(db.session, al, project).assignment
+    flag_leased_item(db.session, lease.id, al, project, "personal_info")
+    submit_annotation(db.session, lease.id, al, project, "Call Zhang on 1390")
+    other = claim_next(db.session, al, project).assignment
+    submit_annotation(db.session, other.id, al, project, "nothing personal")
+    db.session.commit()
+    jsonl = "".join(iter_dataset(db.session, project, "jsonl"))
+    long_csv = "".join(iter_dataset(db.session, project, "long-csv"))
+    for text in (jsonl, long_csv):
+        assert "Zhang" not in text and "1390" not in text
+        assert "[personal information masked]" in text and "nothing personal" in text
+    project.export_personal_info = True
+    db.session.commit()
+    assert "Zhang" in "".join(iter_dataset(db.session, project, "long-csv"))
