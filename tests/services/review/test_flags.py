@@ -40,6 +40,7 @@ def _flagged(db, make_project, make_user, **kwargs):
     al = make_user("al", project=project, roles=[ProjectRole.annotator])
     for n in range(2):
         make_user(f"rev{n}", project=project, roles=[ProjectRole.reviewer])
+    make_user("boss", project=project, roles=[ProjectRole.manager])
     _, batch = make_ready(db, project, [al], n_items=3)
     lease = claim_next(db.session, al, project).assignment
     flag = flag_leased_item(db.session, lease.id, al, project, "prohibited", "R3.3")
@@ -155,3 +156,26 @@ def test_two_reviewers_answering_at_once_answer_once(postgres, make_project, mak
     assert db.session.get(Item, answered.item_id).quarantined == (
         answered.resolution == "confirmed"
     )
+
+
+@pytest.mark.truncate
+def test_reviewers_and_a_manager_voiding_at_once_void_once(postgres, make_project, make_user):  # noqa: F811
+    db = postgres
+    _, _, batch, flag = _flagged(db, make_project, make_user)
+    confirm_flag(db.session, flag, _user(db, "rev0"))
+    db.session.commit()
+    flag_id, batch_id = flag.id, batch.id
+    names = ("rev0", "rev1", "boss")
+
+    def void(app, index, go):
+        client = app.test_client()
+        client.post("/login", data={"username": names[index % 3], "password": "secret-pw"})
+        go()
+        return client.post(f"/flags/{flag_id}/void", data={"reason": f"racer {index}"}).status_code
+
+    results = at_once(6, void)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert Counter(results) == {303: 1, 409: 5}, results
+    db.session.expire_all()
+    assert db.session.get(Batch, batch_id).status == BatchStatus.void
+    assert _actions(db).count("batch.void") == 1
