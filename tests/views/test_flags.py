@@ -13,6 +13,7 @@ from annotate.models import (
     Item,
     ItemFlag,
     ProjectRole,
+    User,
 )
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.flags import flag_leased_item
@@ -91,3 +92,27 @@ def test_the_flag_list_and_the_reviewer_banner(client, login, flagged, db):
     assert f'data-flag="{flag.id}"' in listing
     _as(client, login, "outsider")
     assert f'data-flag="{flag.id}"' not in client.get("/flags/").get_data(as_text=True)
+
+
+def test_the_dossier_and_the_annotators_own_page(client, login, flagged, db, app):
+    from annotate.services.quality.dossier.period import make_period
+    from annotate.services.quality.dossier.supervision import explain_automatic_alerts
+    from annotate.services.quality.dossier.tables import evidence_tables
+    from annotate.services.review.flags import confirm_flag
+
+    project, _, flag = flagged
+    rev = db.session.scalar(sa.select(User).where(User.username == "rev"))
+    confirm_flag(db.session, flag, rev)
+    db.session.commit()
+    with app.test_request_context():
+        from annotate.database import utcnow
+
+        tables = evidence_tables(db.session, project, make_period(project, utcnow()))
+        explain_automatic_alerts(tables["supervision_events"])
+    flags_csv = tables["item_flags"].csv()
+    assert "resolution" in flags_csv.splitlines()[0] and ",confirmed," in flags_csv
+    assert "quarantined until a reviewer" in tables["supervision_events"].csv()
+    # The annotator's own quality page keeps the managers' alert to the managers.
+    _as(client, login, "al")
+    own = client.get(f"/annotate/quality/{project.slug}")
+    assert own.status_code == 200 and "/flags/" not in own.get_data(as_text=True)
