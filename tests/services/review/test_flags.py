@@ -179,3 +179,37 @@ def test_reviewers_and_a_manager_voiding_at_once_void_once(postgres, make_projec
     db.session.expire_all()
     assert db.session.get(Batch, batch_id).status == BatchStatus.void
     assert _actions(db).count("batch.void") == 1
+
+
+@pytest.mark.truncate
+def test_annotators_flagging_one_item_at_once_quarantine_it_once(
+    postgres,  # noqa: F811
+    make_project,
+    make_user,
+):
+    db = postgres
+    project = make_project("many", redundancy_k=4, overlap_share=1.0, gold_rate=0.0)
+    people = [make_user(f"a{n}", project=project, roles=[ProjectRole.annotator]) for n in range(4)]
+    make_ready(db, project, people, n_items=1)
+    leases = [claim_next(db.session, person, project).assignment.id for person in people]
+    db.session.commit()
+    slug = project.slug  # read here: the threads must not touch this session
+
+    def flag(app, index, go):
+        client = app.test_client()
+        client.post("/login", data={"username": f"a{index}", "password": "secret-pw"})
+        go()
+        url = f"/annotate/{slug}/{leases[index]}/flag"
+        return client.post(url, data={"kind": "prohibited", "note": "R3.3"}).status_code
+
+    results = at_once(4, flag)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    db.session.expire_all()
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "item.flag"))
+    quarantining = [e for e in events if e.details["quarantined"]]
+    # The first flag quarantines the item; the others find it quarantined and are sent on
+    # to their next item (a LeaseError's quiet redirect), with nothing written.
+    assert Counter(results) == {302: 1, 303: 3}, results
+    assert len(quarantining) == 1
+    assert db.session.scalar(sa.select(sa.func.count(ItemFlag.id))) == 1
+    assert db.session.scalar(sa.select(Item.quarantined))
