@@ -32,10 +32,11 @@ from annotate.models import (
     TrainingModule,
     User,
 )
-from annotate.services.labeling.annotations import flag_item, release_item
+from annotate.services.labeling.flags import flag_item
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.supervision import raise_alerts, take_action
 from annotate.services.review.decisions import decide_batch
+from annotate.services.review.flags import release_flag
 from annotate.services.review.reviews import next_for, record_review
 from annotate.services.review.sampling import draw_plan, lot_annotations
 
@@ -164,7 +165,7 @@ def _supervise(session: Session, project: Project, users: dict[str, User], when:
 def _flag_and_release(
     session: Session, project: Project, users: dict[str, User], when: datetime
 ) -> None:
-    """ann2 flags personal information; the manager checks it and releases the item."""
+    """ann2 flags prohibited content; the manager checks it and releases the item."""
     item = session.scalar(
         sa.select(Item)
         .where(Item.project_id == project.id, Item.annotation_count == 0)
@@ -173,9 +174,9 @@ def _flag_and_release(
     )
     if item is None:
         return
-    flag = flag_item(session, item, users["ann2"], "personal_info", "疑似包含手机号")
+    flag = flag_item(session, item, users["ann2"], "prohibited", "疑似违规广告")
     flag.created_at = when
-    release_item(session, item, users["manager"], "号码为虚构示例，不属于个人信息；解除隔离。")
+    release_flag(session, flag, users["manager"], "普通商品广告，不属于违法内容；解除隔离。")
     for done in session.scalars(sa.select(ItemFlag).where(ItemFlag.item_id == item.id)):
         done.resolved_at = when + timedelta(hours=5)
 

@@ -45,6 +45,10 @@ class Batch(Model):
     status: Mapped[BatchStatus] = mapped_column(default=BatchStatus.open)
     imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     imported_at: Mapped[timestamp]
+    #: A prohibited-content flag in a security project put the batch under 100 % review:
+    #: every draw reviews all annotations, and it is not accepted while a prohibited flag
+    #: of its items awaits a reviewer.
+    review_all: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     project: Mapped[Project] = relationship(back_populates="batches")
     items: Mapped[list[Item]] = relationship(back_populates="batch")
@@ -131,9 +135,18 @@ class Item(Model):
 
 
 class ItemFlag(Model):
-    """An annotator's or reviewer's flag on an item (prohibited content, personal info)."""
+    """An annotator's or reviewer's flag on an item (prohibited content, personal info).
+
+    A prohibited-content flag waits for a reviewer: ``resolution`` is ``confirmed`` (the item
+    stays quarantined) or ``released`` (the item goes back to labelling), set once.
+    """
 
     __tablename__ = "item_flags"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "resolution IS NULL OR resolution IN ('confirmed', 'released')", name="resolution"
+        ),
+    )
 
     id: Mapped[intpk]
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id"), index=True)
@@ -142,6 +155,11 @@ class ItemFlag(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[timestamp]
     resolved_at: Mapped[datetime | None]
+    #: The lease the annotator flagged under: it stays theirs to label (or skip).
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignments.id"))
+    #: ``confirmed`` or ``released`` by a reviewer (prohibited content); None while open.
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     item: Mapped[Item] = relationship(back_populates="flags")
 

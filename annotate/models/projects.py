@@ -73,6 +73,9 @@ class Project(Model):
     attention_min_checks: Mapped[int] = mapped_column(default=5, server_default="5")
     attention_warn_below: Mapped[float] = mapped_column(default=0.9, server_default="0.9")
     attention_block_below: Mapped[float] = mapped_column(default=0.7, server_default="0.7")
+    #: Exports show the content of items flagged for personal information (Art. 7): off by
+    #: default, so their payload is masked; a manager opts in.
+    export_personal_info: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # training
     training_pass_mark: Mapped[float] = mapped_column(default=0.8)
     training_attempt_limit: Mapped[int] = mapped_column(default=3)

@@ -64,4 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import gold  # gold candidates, attention unblock (managers)
 
     app.register_blueprint(gold.bp)
+    from annotate.views import flags  # prohibited-content flags: confirm, release, void
+
+    app.register_blueprint(flags.bp)
     errors.init_app(app)

@@ -25,16 +25,18 @@ from annotate.models import (
     Annotation,
     FlagKind,
     Item,
+    ItemFlag,
     Project,
     ProjectRole,
     TaskType,
 )
-from annotate.services.errors import DomainError, InvalidInput
-from annotate.services.labeling.annotations import flag_leased_item, submit_annotation
+from annotate.services.errors import Conflict, DomainError, InvalidInput
+from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.attention import annotator_status
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import commit_keeping_loaded
+from annotate.services.labeling.flags import flag_leased_item
 from annotate.services.labeling.leases import LeaseError
 from annotate.services.labeling.progress import annotator_progress, remaining_items
 from annotate.services.labeling.recording import skip_item
@@ -130,6 +132,14 @@ def label(slug: str):
         progress=progress,
         labels=_label_choices(project),
         flag_kinds=list(FlagKind),
+        # Only a resumed lease can carry its own flags (a fresh one costs no statement).
+        my_flags=set(
+            db.session.scalars(
+                sa.select(ItemFlag.kind).where(ItemFlag.assignment_id == assignment.id)
+            )
+        )
+        if claim.resumed
+        else set(),
         TaskType=TaskType,
         clause_html=_clause_html,
         spans=spans,
@@ -263,7 +273,9 @@ def skip(slug: str, assignment_id: int):
 
 @bp.post("/<slug>/<int:assignment_id>/flag")
 def flag(slug: str, assignment_id: int):
-    """Flag prohibited content or personal information: the item leaves every queue."""
+    """Flag prohibited content (the item is quarantined at once and the managers alerted) or
+    personal information (the item is marked); either way the same item comes back for the
+    annotator to label, or skip, as the rulebook says."""
     project = _project(slug)
     kind = request.form.get("kind", "")
     if kind not in {k.value for k in FlagKind}:
@@ -273,6 +285,23 @@ def flag(slug: str, assignment_id: int):
             db.session, assignment_id, current_user, project, kind, request.form.get("note", "")
         )
         db.session.commit()
+    except Conflict as error:
+        if isinstance(error, LeaseError):
+            return _refused(project, error)
+        db.session.rollback()
+        flash(str(error.args[0]) if error.args else str(error), "secondary")
+        return redirect(url_for("annotator.label", slug=slug))
     except DomainError as error:
         return _refused(project, error)
+    if kind == FlagKind.prohibited:
+        flash(
+            _(
+                "Prohibited-content flag recorded: the item is quarantined, nobody else gets "
+                "it and your managers are alerted. Finish it as your rulebook says: label it, "
+                "or skip it."
+            ),
+            "warning",
+        )
+    else:
+        flash(_("Personal-information flag recorded. Now label the item as usual."), "info")
     return redirect(url_for("annotator.label", slug=slug))

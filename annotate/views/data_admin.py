@@ -50,7 +50,7 @@ from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.jobs.base import files_dir, store_upload
 from annotate.services.jobs.queue import submit
-from annotate.services.labeling.annotations import release_item
+from annotate.services.labeling.flags import release_item
 from annotate.services.projects.values import label_keys
 from annotate.views.jobs import start as start_job
 

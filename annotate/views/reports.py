@@ -41,6 +41,7 @@ from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.dossier.period import make_period
 from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
+from annotate.services.review.flags import flag_rows
 from annotate.views.jobs import start as start_job
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -80,7 +81,8 @@ def index():
                 "annotators": counts[2],
             }
         )
-    return render_template("reports/index.html", rows=rows)
+    flag_alerts = flag_rows(db.session, [p.id for p in visible_projects()], open_only=True)
+    return render_template("reports/index.html", rows=rows, flag_alerts=flag_alerts)
 
 
 @bp.route("/<slug>")

@@ -31,6 +31,7 @@ from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
 from annotate.services.projects.schema import error_type_keys
 from annotate.services.projects.values import PAIRWISE_CHOICES
 from annotate.services.review.decisions import batch_history, tally_plan
+from annotate.services.review.flags import flag_rows
 from annotate.services.review.prefill import review_defaults
 from annotate.services.review.reviews import (
     check_reviewer,
@@ -112,7 +113,9 @@ def index():
                     "tally": tally_plan(db.session, plan) if plan else None,
                 }
             )
-    return render_template("reviewer/index.html", rows=rows)
+    projects = [p.id for p in visible_projects(ProjectRole.reviewer)]
+    flags = flag_rows(db.session, projects, open_only=True)
+    return render_template("reviewer/index.html", rows=rows, open_flags=flags)
 
 
 def _draw_form(project: Project) -> DrawPlanForm:

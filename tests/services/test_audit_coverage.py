@@ -20,8 +20,9 @@ from annotate.models import (
 )
 from annotate.services.audit import CONTENT_FIELDS, content_hash
 from annotate.services.audit_checks import verify_chain, verify_content
-from annotate.services.labeling.annotations import flag_leased_item, submit_annotation
+from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
+from annotate.services.labeling.flags import flag_leased_item
 from annotate.services.labeling.recording import skip_item
 from annotate.services.review.decisions import decide_batch
 from annotate.services.review.reviews import next_for, record_review

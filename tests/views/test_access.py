@@ -30,6 +30,7 @@ ALLOWED = {
     "project_new": {"admin"},
     "members": {"admin", "manager"},
     "gold": {"admin", "manager"},
+    "flags": {"admin", "reviewer", "manager"},
     # The JSON API ignores session cookies: without a token everyone gets 401 (the walk
     # checks that); with each role's token see test_api_routes_with_each_roles_token.
     "api": set(),

@@ -178,6 +178,11 @@ def test_skip_and_flag_from_the_screen(setup, client, login, db):
         == 302
     )
     assert db.session.get(Item, second.item_id).quarantined
+    # The flagger finishes the item as the rulebook says: the same item comes back, then a
+    # skip ends it and nothing is left.
+    again = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+    assert "it is quarantined" in again and f"/{second.id}/skip" in again
+    client.post(f"/annotate/{project.slug}/{second.id}/skip", data={"reason": "R3.3"})
     done = client.get(f"/annotate/{project.slug}")
     assert "Nothing is waiting for you" in done.get_data(as_text=True)
     statuses = {a.status for a in db.session.scalars(sa.select(Assignment))}
@@ -263,15 +268,15 @@ def test_managers_of_other_projects_are_refused(managed, client, login):
 
 
 def test_quarantined_items_are_listed_and_can_be_released(managed, client, login, db):
-    from annotate.services.labeling.annotations import flag_item
+    from annotate.services.labeling.flags import flag_item
 
     make_ready(db, managed, [], n_items=2)
     item = db.session.scalars(sa.select(Item)).first()
-    flag_item(db.session, item, None, "personal_info", "phone number")
+    flag_item(db.session, item, None, "prohibited", "[threat]")
     db.session.commit()
     login("boss")
     html = client.get("/admin/data/data").get_data(as_text=True)
-    assert "personal information" in html and "phone number" in html  # the kind, named
+    assert "[threat]" in html and "prohibited" in html.lower()  # the kind, named
     assert client.post(f"/admin/data/data/items/{item.id}/release").status_code == 302
     db.session.refresh(item)
     assert not item.quarantined

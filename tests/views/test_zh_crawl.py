@@ -30,6 +30,7 @@ from annotate.models import (
     Feedback,
     FlagKind,
     Item,
+    ItemFlag,
     QuizQuestion,
     RulebookVersion,
     SampledAnnotation,
@@ -111,7 +112,7 @@ def english_left(
 def world(db):
     """A project with everything a page can show: reviews (one incorrect, with an error type
     and a clause), feedback, an alert and a retraining, a flagged item, a quiz attempt."""
-    from annotate.services.labeling.annotations import flag_item
+    from annotate.services.labeling.flags import flag_item
     from annotate.services.quality.report import ReportOptions, compute_report
     from annotate.services.quality.supervision import raise_alerts, take_action
     from annotate.services.review.reviews import next_for, record_review
@@ -206,6 +207,7 @@ def world(db):
         "plan_id": plan.id,
         "sampled_id": sampled.id,
         "job_id": failed.id,
+        "flag_id": db.session.scalar(sa.select(ItemFlag.id)),
         "annotation_id": db.session.scalar(
             sa.select(Annotation.id).where(Annotation.annotator_id == users["ann1"].id).limit(1)
         ),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,22 @@ class ExportRow:
     def rulebook_versions(self) -> list[str]:
         """The distinct rulebook versions the item's annotations were made under."""
         return sorted({a.rulebook_version for a in self.annotations if a.rulebook_version})
+
+
+#: What replaces each field of an item flagged for personal information in an export
+#: (unless the project's manager opted in with ``Project.export_personal_info``).
+PERSONAL_INFO_MASK = "[personal information masked]"
+
+
+def masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with every field's content replaced by :data:`PERSONAL_INFO_MASK`."""
+    return {key: PERSONAL_INFO_MASK for key in payload}
+
+
+def masks_values(project: Project) -> bool:
+    """Whether the annotations of personal-information items are masked too: free text an
+    annotator wrote about the item may repeat what the item holds."""
+    return project.task_type == TaskType.text and not project.export_personal_info
 
 
 def consensus_key(task_type: TaskType, value: Any) -> Any:
@@ -228,6 +244,8 @@ class _RowBuilder:
     def __init__(self, session: Session, project: Project) -> None:
         self.session = session
         self.task = project.task_type
+        self.mask_personal_info = not project.export_personal_info
+        self.mask_values = masks_values(project)
         self.batches = {
             b.id: b for b in session.scalars(sa.select(Batch).where(Batch.project_id == project.id))
         }
@@ -267,10 +285,13 @@ class _RowBuilder:
             batch = self.batches[batch_id]
             anns = [self._annotation(a) for a in by_item.get(item_id, [])]
             label, confidence, ties = self._consensus(item_id, votes)
+            if pii and self.mask_values:
+                anns = [replace(a, value=PERSONAL_INFO_MASK) for a in anns]
+                label = None if label is None else PERSONAL_INFO_MASK
             yield ExportRow(
                 item_id,
                 ext,
-                payload,
+                masked(payload) if pii and self.mask_personal_info else payload,
                 gold,
                 bool(pii),
                 batch.name,

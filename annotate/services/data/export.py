@@ -8,7 +8,8 @@ memory note).
 
 Formats:
 
-* ``jsonl`` — one JSON object per item: ``id`` (external id), ``item_id``, ``data`` (payload),
+* ``jsonl`` — one JSON object per item: ``id`` (external id), ``item_id``, ``data`` (payload;
+  masked for personal-information items unless ``Project.export_personal_info``),
   ``gold``, ``personal_info``, ``provenance`` (batch, batch_status, source, licence),
   ``annotations`` (annotator, value, rulebook_version, rulebook_sha256, clause_keys, source,
   submitted_at, duration_ms), ``consensus`` (value, method, confidence, ties) and

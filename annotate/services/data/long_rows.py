@@ -34,7 +34,12 @@ from annotate.models import (
     SampledAnnotation,
     User,
 )
-from annotate.services.data.dataset_rows import PAGE, exportable
+from annotate.services.data.dataset_rows import (
+    PAGE,
+    PERSONAL_INFO_MASK,
+    exportable,
+    masks_values,
+)
 
 #: The long format's columns and their declared types (Arrow type names; in CSV, timestamps
 #: are ISO 8601 in UTC, booleans ``true``/``false``, nulls empty cells).
@@ -117,6 +122,7 @@ def _page_rows(
     batches: dict[int, str],
     versions: dict[int, tuple[str, str]],
     names: _Names,
+    mask: bool = False,
 ) -> Iterator[tuple[Any, ...]]:
     first, last = page[0].id, page[-1].id
     items = {row.id: row for row in page}
@@ -156,7 +162,7 @@ def _page_rows(
             batches[item.batch_id],
             a.id,
             known[a.annotator_id],
-            _dumps(a.value),
+            _dumps(PERSONAL_INFO_MASK if mask and item.has_personal_info else a.value),
             version,
             sha256,
             a.source.value,
@@ -196,7 +202,7 @@ def iter_long_rows(
     last = 0
     while True:
         page = session.execute(
-            sa.select(Item.id, Item.external_id, Item.batch_id)
+            sa.select(Item.id, Item.external_id, Item.batch_id, Item.has_personal_info)
             .join(Batch, Batch.id == Item.batch_id)
             .where(*exportable(project), Item.id > last)
             .order_by(Item.id)
@@ -205,4 +211,4 @@ def iter_long_rows(
         if not page:
             return
         last = page[-1].id
-        yield from _page_rows(session, page, batches, versions, names)
+        yield from _page_rows(session, page, batches, versions, names, masks_values(project))

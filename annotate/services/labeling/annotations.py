@@ -1,9 +1,8 @@
-"""Annotations and flags: submitting a value under a lease, superseding, quarantining items.
+"""Annotations: submitting a value under a lease, superseding (flags: :mod:`.flags`).
 
 A submit is accepted only for the caller's own live lease, once; the value is checked against
 the task type and label schema, cited clause keys against the rulebook version the annotation
-is stamped with. A flag (Art. 14 prohibited content, Art. 7 personal information) quarantines
-the item from every queue and export and is written to the audit trail.
+is stamped with.
 """
 
 from __future__ import annotations
@@ -20,19 +19,16 @@ from annotate.models import (
     AnnotationSource,
     Assignment,
     AssignmentStatus,
-    FlagKind,
     Item,
-    ItemFlag,
     Project,
     User,
 )
-from annotate.services.audit import lock_head, record_event
-from annotate.services.errors import Conflict, InvalidInput
-from annotate.services.labeling.assignment import release_slot, slot_change
+from annotate.services.errors import InvalidInput
+from annotate.services.labeling.assignment import slot_change
 from annotate.services.labeling.attention import check_attention
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import expire_loaded, set_loaded_if_present
-from annotate.services.labeling.leases import LeaseError, get_lease, read_lease_and_gate
+from annotate.services.labeling.leases import LeaseError, read_lease_and_gate
 from annotate.services.labeling.recording import insert_annotation
 from annotate.services.projects.values import normalise_value
 
@@ -160,96 +156,3 @@ def submit_annotation(
     if lease.attention:
         check_attention(session, project, user, now)
     return annotation
-
-
-def flag_item(
-    session: Session,
-    item: Item,
-    user: User | None,
-    kind: FlagKind | str,
-    note: str = "",
-    *,
-    assignment_id: int | None = None,
-) -> ItemFlag:
-    """Flag ``item`` and quarantine it from every queue and export.
-
-    The flagging annotator's lease (``assignment_id``) is closed as skipped; other leases on
-    the item can no longer be submitted. Flushes; the caller commits.
-
-    :raises InvalidInput: unknown kind.
-    """
-    try:
-        kind = FlagKind(kind)
-    except ValueError:
-        raise InvalidInput(
-            f"Unknown flag {kind!r}.", [f"kind: one of {', '.join(k.value for k in FlagKind)}"]
-        ) from None
-    note = (note or "").strip()[:2000]
-    flag = ItemFlag(item_id=item.id, user_id=user.id if user else None, kind=kind, note=note)
-    session.add(flag)
-    item.quarantined = True
-    item.quarantine_reason = f"{kind.value}: {note}".strip().rstrip(":")
-    if kind == FlagKind.personal_info:
-        item.has_personal_info = True
-    session.flush()
-    if assignment_id is not None:
-        project = session.get(Project, item.project_id)
-        assert project is not None  # items.project_id is a non-null foreign key
-        release_slot(
-            session,
-            project,
-            assignment_id,
-            item.id,
-            AssignmentStatus.skipped,
-            f"flagged {kind.value}",
-        )
-        session.expire(item)
-    record_event(
-        session,
-        "item.flag",
-        "item",
-        item.id,
-        actor=user,
-        project_id=item.project_id,
-        details={"kind": kind.value, "note": note, "external_id": item.external_id},
-    )
-    return flag
-
-
-def flag_leased_item(
-    session: Session,
-    assignment_id: int,
-    user: User,
-    project: Project,
-    kind: FlagKind | str,
-    note: str = "",
-) -> ItemFlag:
-    """Flag the item of the caller's live lease (the labeling screen's F key)."""
-    lock_head(session)  # the head before the item: see lock_head
-    assignment = get_lease(session, assignment_id, user, project)
-    return flag_item(session, assignment.item, user, kind, note, assignment_id=assignment.id)
-
-
-def release_item(session: Session, item: Item, actor: User, note: str = "") -> None:
-    """A manager lifts the quarantine (e.g. the flag was wrong); flags are marked resolved.
-
-    :raises Conflict: the item is not quarantined.
-    """
-    if not item.quarantined:
-        raise Conflict("This item is not quarantined.")
-    now = utcnow()
-    for flag in item.flags:
-        if flag.resolved_at is None:
-            flag.resolved_at = now
-    item.quarantined = False
-    item.quarantine_reason = None
-    session.flush()
-    record_event(
-        session,
-        "item.release",
-        "item",
-        item.id,
-        actor=actor,
-        project_id=item.project_id,
-        details={"note": (note or "").strip()[:2000], "external_id": item.external_id},
-    )

@@ -41,7 +41,7 @@ from annotate.models import (
     User,
 )
 from annotate.services.labeling.fastpath import add_inserted, set_loaded
-from annotate.services.labeling.leases import with_item
+from annotate.services.labeling.leases import own_flag, with_item
 from annotate.services.training.gate import (
     NOW,
     PROJECT_ID,
@@ -249,7 +249,8 @@ def _claim_gate_statement() -> sa.Select:
         mine.where(
             Assignment.status == AssignmentStatus.leased,
             Assignment.lease_expires_at > NOW,
-            Item.quarantined.is_(False),
+            # A lease whose own flag quarantined the item stays its annotator's to finish.
+            sa.or_(Item.quarantined.is_(False), own_flag(Assignment.id)),
         )
         .order_by(Assignment.id)
         .limit(_ONE)

@@ -10,13 +10,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from annotate.database import Session, utcnow
-from annotate.models import Annotation, Assignment, AssignmentStatus, Item, Project, User
+from annotate.models import (
+    Annotation,
+    Assignment,
+    AssignmentStatus,
+    Item,
+    ItemFlag,
+    Project,
+    User,
+)
 from annotate.services.errors import Conflict, NotFound, PermissionDenied
 from annotate.services.training.gate import (
     WorkingVersion,
@@ -65,6 +74,12 @@ def with_item(session: Session, assignment_id: int) -> Assignment | None:
     return session.scalar(_WITH_ITEM, {"assignment_id": assignment_id})
 
 
+def own_flag(assignment_id: Any) -> sa.Exists:
+    """The lease flagged its item itself: a quarantine by its own prohibited-content flag
+    leaves the lease to its annotator to finish (label or skip)."""
+    return sa.exists().where(ItemFlag.assignment_id == assignment_id)
+
+
 _LEASE = (
     sa.select(
         Assignment.annotator_id,
@@ -83,6 +98,7 @@ _LEASE = (
             Annotation.is_current.is_(True),
         )
         .label("reannotation"),
+        own_flag(Assignment.id).label("own_flag"),
     )
     .join(Item, Item.id == Assignment.item_id)
     .where(Assignment.id == sa.bindparam("assignment_id"))
@@ -118,7 +134,14 @@ def read_lease_and_gate(
     ).first()
     if row is None or row.item_project_id != project.id:
         raise _no_assignment(assignment_id, project)
-    _check_lease(user, row.annotator_id, row.status, row.lease_expires_at, row.quarantined, now)
+    _check_lease(
+        user,
+        row.annotator_id,
+        row.status,
+        row.lease_expires_at,
+        row.quarantined and not row.own_flag,
+        now,
+    )
     lease = Lease(
         assignment_id,
         row.leased_at,
@@ -188,7 +211,7 @@ def get_lease(
         assignment.annotator_id,
         assignment.status,
         assignment.lease_expires_at,
-        assignment.item.quarantined,
+        assignment.item.quarantined and not session.scalar(sa.select(own_flag(assignment.id))),
         now,
     )
     return assignment

@@ -105,6 +105,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("training_attempt_limit", "training", "int", 0, 100),
     Setting("training_cooldown_minutes", "training", "int", 0, 30 * 24 * 60),
     Setting("qualification_validity_days", "training", "int", 1, 10 * 365),
+    Setting("export_personal_info", "dossier", "bool"),
     Setting("responsible_person", "dossier", "text", low=0, max_length=200),
     Setting("time_zone", "dossier", "zone", max_length=64),
 )

@@ -176,6 +176,17 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
             "year is the usual period."
         ),
     ),
+    "export_personal_info": (
+        _l("Export personal information"),
+        _l(
+            "Exports show the content of items flagged for personal information. Off: their "
+            "content is masked and the item is marked personal_info."
+        ),
+        _l(
+            "Default off: Art. 7 of the Interim Measures requires consent or another lawful "
+            "basis for personal information; turn it on only when you have one."
+        ),
+    ),
     "responsible_person": (
         _l("Responsible person"),
         _l(

@@ -156,7 +156,12 @@ def own_view(quality: AnnotatorQuality, now: datetime) -> AnnotatorQuality:
     n = sum(w.n_gold for w in weeks if w.gold_shown)
     figures = dict(quality.figures)
     figures[GOLD] = _closed_gold(quality.figures.get(GOLD), quality.user, hits, n)
-    events = [e for e in quality.events if e.metric != GOLD or e.created_at < current]
+    # A prohibited-content flag's alert is for the managers (its page is theirs).
+    events = [
+        e
+        for e in quality.events
+        if (e.metric != GOLD or e.created_at < current) and e.metric != "prohibited_flag"
+    ]
     return replace(
         quality,
         weeks=weeks,

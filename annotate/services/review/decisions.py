@@ -47,6 +47,7 @@ from annotate.services.audit import content_ref, record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.labeling.assignment import slot_change
 from annotate.services.locks import lock_row
+from annotate.services.review.flags import open_prohibited_in_batch
 from annotate.services.review.sampling import (
     already_decided,
     lot_annotations,
@@ -170,6 +171,18 @@ def decide_batch(
                 choices=", ".join(d.value for d in Decision),
             )
         ) from None
+    if (
+        decision == Decision.accept
+        and batch.review_all
+        and open_prohibited_in_batch(session, batch)
+    ):
+        raise Conflict(
+            _l(
+                "Batch %(batch)s is under 100 %% review: a prohibited-content flag on one of "
+                "its items awaits a reviewer; confirm or release it first.",
+                batch=batch.name,
+            )
+        )
     reason = (reason or "").strip()
     override = decision != tally.plan_decision
     if override and not reason:

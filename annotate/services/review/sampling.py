@@ -241,7 +241,17 @@ def draw_plan(
         the current plan already has reviews.
     """
     project = batch.project
+    if batch.review_all and method is None:  # a prohibited-content flag: 100 % review
+        method = SampleMethod.all
     method = resolve_method(project, method)
+    if batch.review_all and method != SampleMethod.all:
+        raise InvalidInput(
+            _l(
+                "Batch %(batch)s is under 100 %% review (prohibited content was flagged): "
+                "the method must be 'all'.",
+                batch=batch.name,
+            )
+        )
     # Two draws at once would both replace the same plan; a draw during a decision would
     # reopen a decided batch. The batch row serialises them (see decide_batch).
     batch = lock_row(session, batch)

@@ -226,6 +226,7 @@ def test_label_studio_round_trip(db, make_project, task, options, payload, value
         licence="CC0",
     )
     _annotate(db, source, {"it1": {f"u{n}": v for n, v in enumerate(values)}})
+    source.export_personal_info = True  # it1 holds personal information: not masked here
     db.session.commit()
     exported = _export(db, source, "labelstudio")
     tasks = json.loads(exported)

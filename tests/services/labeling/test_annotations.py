@@ -10,18 +10,11 @@ import sqlalchemy as sa
 from annotate.database import utcnow
 from annotate.models import (
     Annotation,
-    AssignmentStatus,
-    AuditEvent,
     Item,
-    ItemFlag,
     ProjectRole,
 )
-from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
-from annotate.services.labeling.annotations import (
-    flag_leased_item,
-    release_item,
-    submit_annotation,
-)
+from annotate.services.errors import InvalidInput, PermissionDenied
+from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.leases import LeaseError
 from annotate.services.labeling.progress import annotator_progress
@@ -167,39 +160,6 @@ def test_reannotation_supersedes_and_keeps_history(db, pair):
     assert db.session.get(Item, item.id).annotation_count == 1
     assert _annotations(db) == 2
     assert free_slots_out_of_step(db.session) == []
-
-
-def test_flag_quarantines_the_item_everywhere_and_is_audited(db, pair):
-    project, (alice, bob), _ = pair
-    claim = claim_next(db.session, alice, project)
-    item_id = claim.assignment.item_id
-    other = claim_next(db.session, bob, project)
-    assert other.assignment.item_id == item_id
-    flag_leased_item(
-        db.session, claim.assignment.id, alice, project, "personal_info", "a phone number"
-    )
-    db.session.commit()
-    item = db.session.get(Item, item_id)
-    assert item.quarantined and item.has_personal_info
-    assert db.session.scalar(sa.select(ItemFlag)).kind.value == "personal_info"
-    db.session.refresh(claim.assignment)
-    assert claim.assignment.status == AssignmentStatus.skipped
-    with pytest.raises(LeaseError, match="quarantined"):
-        submit_annotation(db.session, other.assignment.id, bob, project, "yes")
-    db.session.rollback()
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "item.flag"))
-    assert event.details["kind"] == "personal_info" and event.actor_id == alice.id
-    assert annotator_progress(db.session, alice, project).remaining == 3
-    with pytest.raises(InvalidInput):
-        flag_leased_item(
-            db.session, claim_next(db.session, alice, project).assignment.id, alice, project, "rude"
-        )
-    db.session.rollback()
-    release_item(db.session, item, alice, "false alarm")
-    db.session.commit()
-    assert not item.quarantined and item.flags[0].resolved_at is not None
-    with pytest.raises(Conflict):
-        release_item(db.session, item, alice)
 
 
 def test_progress_counts_today_and_pace(db, pair):

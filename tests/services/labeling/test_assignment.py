@@ -18,12 +18,13 @@ from annotate.models import (
     ProjectRole,
 )
 from annotate.services.errors import InvalidInput
-from annotate.services.labeling.annotations import flag_item, submit_annotation
+from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import (
     claim_next,
     item_target,
     overlap_bucket,
 )
+from annotate.services.labeling.flags import flag_item
 from annotate.services.labeling.leases import LeaseError
 from annotate.services.labeling.recording import skip_item
 from annotate.services.training.gate import NotQualified

@@ -13,9 +13,6 @@ from annotate.database import Session
 from annotate.models import (
     Annotation,
     AuditEvent,
-    Batch,
-    BatchDecision,
-    Decision,
     FlagKind,
     GoldSource,
     Item,
@@ -84,14 +81,15 @@ def content_handling(session: Session, project: Project, period: Period, counted
                 _in(AuditEvent.created_at, period),
             )
         ),
+        # A batch is voided by a decision or, for a confirmed prohibited-content flag, by a
+        # reviewer's or manager's void: both append ``batch.void``.
         voided_batches=scalar(
             sa.select(count)
-            .select_from(BatchDecision)
-            .join(Batch, Batch.id == BatchDecision.batch_id)
+            .select_from(AuditEvent)
             .where(
-                Batch.project_id == pid,
-                BatchDecision.decision == Decision.void,
-                _in(BatchDecision.decided_at, period),
+                AuditEvent.project_id == pid,
+                AuditEvent.action == "batch.void",
+                _in(AuditEvent.created_at, period),
             )
         ),
         items=scalar(items),

@@ -24,6 +24,9 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 #: Stored keys shown in words: supervision metrics, flag kinds, audit subjects.
 METRICS = {
     "personal_info": _l("personal information"),
+    "prohibited_flag": _l("prohibited-content flag"),
+    "confirmed": _l("confirmed"),
+    "released": _l("released"),
     "gold_accuracy": _l("gold accuracy"),
     "review_accuracy": _l("review accuracy"),
     "cohen_kappa": _l("agreement with peers (mean Cohen's κ)"),

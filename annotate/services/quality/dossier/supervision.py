@@ -89,6 +89,12 @@ def explain_automatic_alerts(table: Table) -> None:
     their metric, value, threshold and n (the stored reason is the system's English)."""
     for row in table.rows:
         action, metric, value, threshold, n, author = row[2], row[3], row[4], row[5], row[6], row[9]
+        if action == SupervisionAction.alert and metric == "prohibited_flag":
+            row[7] = _(
+                "Prohibited content flagged: the item was quarantined until a reviewer "
+                "answered (see the content flags)."
+            )
+            continue
         if action != SupervisionAction.alert or author is not None or value is None:
             continue
         row[7] = _(

@@ -310,6 +310,7 @@ def evidence_tables(session: Session, project: Project, period: Period) -> dict[
                 ("flagged_by", _l("Flagged by")),
                 ("note", _l("Note")),
                 ("flagged_at", _l("Flagged at")),
+                ("resolution", _l("Answer")),
                 ("resolved_at", _l("Resolved at")),
             ],
             sa.select(
@@ -319,6 +320,7 @@ def evidence_tables(session: Session, project: Project, period: Period) -> dict[
                 User.username,
                 ItemFlag.note,
                 ItemFlag.created_at,
+                ItemFlag.resolution,
                 ItemFlag.resolved_at,
             )
             .join(Item, Item.id == ItemFlag.item_id)
