@@ -20,6 +20,7 @@ from annotate.models.enums import (
     VersionStatus,
 )
 from annotate.models.items import Batch, Item, ItemFlag
+from annotate.models.predictions import ModelVersion, Prediction
 from annotate.models.projects import Project
 from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
@@ -53,7 +54,9 @@ __all__ = [
     "ItemFlag",
     "MeasurementLevel",
     "Membership",
+    "ModelVersion",
     "ModuleKind",
+    "Prediction",
     "Project",
     "ProjectRole",
     "Qualification",

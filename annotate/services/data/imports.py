@@ -31,7 +31,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
-from annotate.services.data.bulk import bulk_cache, canonical_encoder, new_filters
+from annotate.services.data.bulk import bulk_cache, canonical_encoder, ids_in_chunks, new_filters
 from annotate.services.data.formats import Record, csv_gold, flag_value, text_problem
 from annotate.services.data.inserts import (
     CHUNK,
@@ -41,6 +41,12 @@ from annotate.services.data.inserts import (
     ImportResult,
     ImportRun,
     import_chunk,
+)
+from annotate.services.data.predictions import (
+    PredictionIn,
+    check_prediction,
+    record_predictions,
+    store_predictions,
 )
 from annotate.services.errors import InvalidInput
 from annotate.services.projects.values import (
@@ -78,10 +84,12 @@ def _check(
     pii = payload.pop("personal_info", False)
     if pii is not False:
         pii = flag_value(pii)
+    predicted = record_predictions(project, payload, record.predictions, record.from_csv)
     fast = (
         required
         and gold is None
         and not record.annotations
+        and not predicted
         and pii is not None
         and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip()))
     )
@@ -103,13 +111,34 @@ def _check(
             bool(pii),
             [],
         ), []
-    return _check_slow(project, record, payload, ext, gold, pii)
+    return _check_slow(project, record, payload, ext, gold, pii, predicted)
 
 
 def _check_slow(
-    project: Project, record: Record, payload: dict[str, Any], ext: Any, gold: Any, pii: bool | None
+    project: Project,
+    record: Record,
+    payload: dict[str, Any],
+    ext: Any,
+    gold: Any,
+    pii: bool | None,
+    predicted: list[Any],
 ) -> tuple[Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
+    predictions: list[PredictionIn] = []
+    for raw in predicted:
+        prediction, found = check_prediction(
+            project, raw, payload, record.line, from_csv=record.from_csv
+        )
+        problems += found
+        if prediction is not None and any(
+            (p.model, p.version) == (prediction.model, prediction.version) for p in predictions
+        ):
+            problems.append(
+                f"{record.line}: prediction: two predictions of {prediction.model} "
+                f"{prediction.version} (one per model version and item)"
+            )
+        elif prediction is not None:
+            predictions.append(prediction)
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
     if ext is not None and (
@@ -154,6 +183,7 @@ def _check_slow(
         gold,
         bool(pii),
         annotations,
+        predictions,
     ), []
 
 
@@ -241,10 +271,10 @@ def import_records(
             else:
                 chunk.append(item)
             if len(chunk) >= CHUNK:
-                import_chunk(session, run, chunk)
+                _chunk(session, run, chunk)
                 chunk = []
         if chunk:
-            import_chunk(session, run, chunk)
+            _chunk(session, run, chunk)
     problems = list(parse_problems or []) + run.problems
     # Lines the parser could not read are records too (each is refused).
     unreadable = {p.split(":", 1)[0] for p in parse_problems or [] if _line_number(p)}
@@ -282,6 +312,20 @@ def import_records(
             },
         )
     return result
+
+
+def _chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
+    """Import one chunk, then store the predictions of its new items."""
+    new = [c for c in import_chunk(session, run, chunk) if c.predictions]
+    if new and not run.problems:
+        ids = ids_in_chunks(session, run.project, [c.external_id for c in new])
+        run.result.predictions += store_predictions(
+            session,
+            run.project,
+            [(ids[c.external_id], p) for c in new for p in c.predictions],
+            source=run.source,
+            actor=run.actor,
+        )
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:

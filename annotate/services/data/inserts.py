@@ -68,6 +68,7 @@ class ImportResult:
     dedupe: str = "id"
     #: Imported annotations stamped with no rulebook version (none was named).
     annotations_without_version: int = 0
+    predictions: int = 0
     #: The first ``LISTED`` records of each list ("id", "content", "shared") as
     #: (where, external id, the other item's id or None, the other is already in the project),
     #: for pages that word them in the reader's language.
@@ -91,6 +92,7 @@ class ImportResult:
             "refused": self.refused,
             "annotations": self.annotations,
             "annotations_without_rulebook_version": self.annotations_without_version,
+            "predictions": self.predictions,
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -140,6 +142,7 @@ class Checked:
     gold: Any
     personal_info: bool
     annotations: list[tuple[str, str, Any, dict[str, Any]]]
+    predictions: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -192,8 +195,8 @@ def _get_batch(
     return batch
 
 
-def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
-    """Sort one chunk into problems, duplicates and new items; insert the new ones."""
+def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> list[Checked]:
+    """Sort one chunk into problems, duplicates and new items; insert and return the new."""
     project = run.project
     if run.seen is not None:
         exts, digests = maybe_seen(run.seen, chunk)
@@ -206,6 +209,7 @@ def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None
         run.progress(len(chunk))
     if new:
         _insert(session, run, new)
+    return new
 
 
 def _sort(
