@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         core,
         data,
         dossier,
+        predictions,
         projects,
         reports,
         rulebooks,
@@ -28,7 +29,18 @@ def init_app(app: Flask) -> None:
 
     app.cli.params.append(core.as_option())
 
-    for module in (core, projects, accounts, data, rulebooks, sampling, reports, dossier, audit):
+    for module in (
+        core,
+        projects,
+        accounts,
+        data,
+        predictions,
+        rulebooks,
+        sampling,
+        reports,
+        dossier,
+        audit,
+    ):
         for command in module.commands:
             app.cli.add_command(command)
         for command in getattr(module, "export_commands", ()):

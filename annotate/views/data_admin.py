@@ -27,7 +27,7 @@ from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
-from annotate.forms.data import ImportForm
+from annotate.forms.data import ImportForm, PredictionImportForm
 from annotate.models import Batch, Item, ItemFlag, Project, ProjectRole
 from annotate.services.data.browse import (
     STATUSES,
@@ -48,6 +48,8 @@ from annotate.services.data.formats import guess_format, read_records
 from annotate.services.data.imports import import_records, list_batches
 from annotate.services.data.inserts import ImportResult
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
+from annotate.services.data.prediction_import import PredictionImportResult, import_predictions
+from annotate.services.data.predictions import list_model_versions
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
 from annotate.services.projects.values import label_keys
@@ -70,6 +72,8 @@ def _page(
     status: int = 200,
     report: ImportResult | None = None,
     counts: dict[str, int] | None = None,
+    predictions: PredictionImportForm | None = None,
+    predicted: PredictionImportResult | None = None,
 ):
     quarantined = db.session.scalars(
         sa.select(Item)
@@ -97,6 +101,9 @@ def _page(
         release_form=EmptyForm(),
         report=report,
         refused=counts,
+        predictions_form=predictions or PredictionImportForm(prefix="predictions"),
+        predicted=predicted,
+        model_versions=list_model_versions(db.session, project),
     ), status
 
 
@@ -141,6 +148,52 @@ def project(slug: str):
     # The report is shown on the page itself (it lists records, too long for a flash); a
     # repeated POST is harmless: every record is then a duplicate id.
     return _page(project, ImportForm(formdata=None), report=result)
+
+
+@bp.post("/<slug>/predictions")
+def predictions(slug: str):
+    """Import a file of model predictions for the project's items (all or nothing)."""
+    project = project_for(slug)
+    form = PredictionImportForm(prefix="predictions")
+    if not form.validate_on_submit():
+        return _page(project, ImportForm(formdata=None), status=400, predictions=form)
+    upload = form.file.data
+    filename = PurePath(upload.filename or "predictions.jsonl").name
+    data = upload.read()
+    fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
+    records, parse_problems = read_records(data, fmt)
+    try:
+        result = import_predictions(
+            db.session,
+            project,
+            records,
+            source=_(
+                "upload %(name)s (sha256 %(digest)s)",
+                name=filename,
+                digest=hashlib.sha256(data).hexdigest(),
+            ),
+            actor=current_user,
+            parse_problems=parse_problems,
+            model=form.model.data or None,
+            version=form.version.data or None,
+        )
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        counts = getattr(error, "counts", None)
+        form = PredictionImportForm(formdata=None, prefix="predictions")
+        return _page(
+            project,
+            ImportForm(formdata=None),
+            error.problems,
+            error.args[0],
+            400,
+            None,
+            counts,
+            form,
+        )
+    fresh = PredictionImportForm(formdata=None, prefix="predictions")
+    return _page(project, ImportForm(formdata=None), predictions=fresh, predicted=result)
 
 
 @bp.post("/<slug>/items/<int:item_id>/release")

@@ -267,3 +267,24 @@ def _paged(
     found = label_studio_predictions(session, project.task_type, [r.item_id for r in page])
     for row in page:
         yield row, found.get(row.item_id, [])
+
+
+def list_model_versions(session: Session, project: Project) -> list[dict[str, Any]]:
+    """The project's model versions with their number of predictions, oldest first."""
+    rows = session.execute(
+        sa.select(ModelVersion, sa.func.count(Prediction.id))
+        .outerjoin(Prediction, Prediction.model_version_id == ModelVersion.id)
+        .where(ModelVersion.project_id == project.id)
+        .group_by(ModelVersion.id)
+        .order_by(ModelVersion.id)
+    ).all()
+    return [
+        {
+            "model": m.name,
+            "version": m.version,
+            "predictions": n,
+            "source": m.source,
+            "imported_at": m.imported_at.isoformat(timespec="seconds"),
+        }
+        for m, n in rows
+    ]
