@@ -115,6 +115,9 @@ class Item(Model):
     #: The score of the item's most recently imported model prediction (None: no scored
     #: prediction); a queue ordered by model uncertainty hands out the lowest first.
     prediction_score: Mapped[float | None]
+    #: The item's most recently imported model prediction (``model``, ``version``, ``value``,
+    #: ``score``), kept here so the labeling screen pre-fills it without a query of its own.
+    suggestion: Mapped[Any | None] = mapped_column(sa.JSON(none_as_null=True))
     created_at: Mapped[timestamp]
 
     batch: Mapped[Batch] = relationship(back_populates="items")

@@ -49,6 +49,10 @@ export function initSpans() {
     button.addEventListener("click", () => mark(button.dataset.label));
   });
   let spans = [];
+  try { // a model's suggestion, pre-filled by the server
+    const given = JSON.parse(input.value || "[]");
+    if (Array.isArray(given)) spans = given;
+  } catch (error) { spans = []; }
   let cursor = tokens.length ? [...tokens[0]] : null; // the current unit: a token or a character
   let anchor = null;          // the unit where a Shift-selection started
   let mouseRange = null;      // [start, end] from a mouse selection

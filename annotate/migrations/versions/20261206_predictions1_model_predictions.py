@@ -6,8 +6,9 @@ a file of predictions for existing items) are kept per model version (name + ver
 item, with their value and score. A project may show them to annotators as a pre-filled
 suggestion (off by default); since suggestions bias people, every annotation made while
 they were shown records it. A project may also hand out the most uncertain items first
-(lowest score): ``items.prediction_score`` holds the score of the item's latest prediction
-and ``ix_items_free_slot_score`` the open items in that order.
+(lowest score): ``items.prediction_score`` holds the score of the item's latest scored
+prediction and ``ix_items_free_slot_score`` the open items in that order; ``items.suggestion``
+the latest prediction itself, so the labeling screen needs no query of its own.
 
 Revision ID: predictions1
 Revises: dossier2
@@ -67,6 +68,7 @@ def upgrade():
                     unique=False)
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('prediction_score', sa.Double(), nullable=True))
+        batch_op.add_column(sa.Column('suggestion', sa.JSON(none_as_null=True), nullable=True))
     op.create_index('ix_items_free_slot_score', 'items', ['project_id', 'prediction_score', 'id'],
                     unique=False, postgresql_where=_PG_WHERE, sqlite_where=_SQLITE_WHERE)
     with op.batch_alter_table('annotations', schema=None) as batch_op:
@@ -88,6 +90,7 @@ def downgrade():
     op.drop_index('ix_items_free_slot_score', table_name='items',
                   postgresql_where=_PG_WHERE, sqlite_where=_SQLITE_WHERE)
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_column('suggestion')
         batch_op.drop_column('prediction_score')
     op.drop_index('ix_predictions_model_version_id', table_name='predictions')
     op.drop_table('predictions')

@@ -207,11 +207,30 @@ def store_predictions(
             for item_id, p in rows
         ],
     )
+    items = Item.__table__
+    latest = {item_id: p for item_id, p in rows}
+    session.connection().execute(
+        sa.update(items)
+        .where(items.c.id == sa.bindparam("item"))
+        .values(suggestion=sa.bindparam("suggestion", type_=items.c.suggestion.type)),
+        [
+            {
+                "item": k,
+                "suggestion": {
+                    "model": p.model,
+                    "version": p.version,
+                    "value": p.value,
+                    "score": p.score,
+                },
+            }
+            for k, p in latest.items()
+        ],
+    )
     scored = {item_id: p.score for item_id, p in rows if p.score is not None}
     if scored:
         session.connection().execute(
-            sa.update(Item.__table__)
-            .where(Item.__table__.c.id == sa.bindparam("item"))
+            sa.update(items)
+            .where(items.c.id == sa.bindparam("item"))
             .values(prediction_score=sa.bindparam("score")),
             [{"item": k, "score": v} for k, v in scored.items()],
         )

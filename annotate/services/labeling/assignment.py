@@ -267,12 +267,13 @@ _SERVED = (
 
 
 @functools.cache
-def _slot_statement(gold: bool) -> ExecutableReturnsRows:
+def _slot_statement(gold: bool, by_score: bool = False) -> ExecutableReturnsRows:
     """Take a slot on the first free item (gold or not) for the annotator, in one statement.
 
-    The candidate is the first item in id order the annotator never had and that still has a
-    free slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL
-    the candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
+    The candidate is the first item in id order (``by_score``: lowest model score first, then
+    id; ``ix_items_free_slot_score``) the annotator never had and that still has a free
+    slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL the
+    candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
     items instead of queueing on one row (SQLite runs one writer at a time and renders no
     ``FOR UPDATE``).
     """
@@ -301,7 +302,7 @@ def _slot_statement(gold: bool) -> ExecutableReturnsRows:
             ~sa.exists(taken),
             ~sa.exists(done),
         )
-        .order_by(free.id)
+        .order_by(*((free.prediction_score.asc().nulls_last(),) if by_score else ()), free.id)
         .limit(_ONE)
         .with_for_update(skip_locked=True, of=free)
     )
@@ -353,7 +354,7 @@ def claim_next(
     }
     first = _wants_gold(project, facts.served, user)
     for gold in (first, not first):
-        item = session.scalars(_slot_statement(gold), params).first()
+        item = session.scalars(_slot_statement(gold, project.order_by_uncertainty), params).first()
         if item is None:
             continue
         assignment = add_inserted(

@@ -81,6 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gold_rate", "assignment", "rate", 0, 1),
     Setting("lease_minutes", "assignment", "int", 1, 24 * 60),
     Setting("separate_roles", "assignment", "bool"),
+    Setting("show_predictions", "predictions", "bool"),
+    Setting("order_by_uncertainty", "predictions", "bool"),
     Setting("min_alpha", "quality", "rate", 0, 1),
     Setting("min_gold_accuracy", "quality", "rate", 0, 1),
     Setting("min_review_accuracy", "quality", "rate", 0, 1),
