@@ -22,6 +22,7 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
+from annotate.services.quality.prediction_figures import add_prediction_figures
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -43,4 +44,5 @@ def compute_report(
     )
     report.not_applicable = agreement_applies(project)
     add_figures(report)
+    add_prediction_figures(session, report)
     return report
