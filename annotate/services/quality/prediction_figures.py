@@ -15,8 +15,8 @@ items (not quarantined, not in a void batch) it has a prediction for:
 
 Predictions are compared as values are voted on (a pairwise choice, a multi-label set). Free
 text and span projects get the figures as undefined, with the reason. The rows are ordinary
-metrics-CSV rows (``n_items`` items compared, ``n_annotations`` the human annotations behind
-the consensus, ``n_annotators`` their annotators).
+metrics-CSV rows (``n_items`` items compared, ``n_annotations`` predictions compared,
+``n_annotators`` the annotators behind the human labels).
 """
 
 from __future__ import annotations
@@ -129,6 +129,12 @@ def add_prediction_figures(session: Session, report: ProjectReport[Any]) -> None
         _model_figures(report, summary, task, rows, majority, n_votes, who)
         summaries.append(summary)
     report.extras["models"] = summaries
+    report.extras["with_suggestions"] = session.scalar(
+        joined(sa.func.count(Annotation.id)).where(
+            *counted_values(project.id, report.options.window),
+            Annotation.with_suggestions.is_(True),
+        )
+    )
 
 
 def _model_figures(
@@ -162,7 +168,7 @@ def _model_figures(
     ]
     hits = sum(a == b for a, b, _ in pairs)
     annotators = len(set().union(*(who[i] for _, _, i in pairs))) if pairs else 0
-    n = (len(pairs), sum(n_votes[i] for _, _, i in pairs), annotators)
+    n = (len(pairs), len(pairs), annotators)
     p = proportion(hits, len(pairs), confidence=conf)
     what = "share of items whose prediction equals the majority of their human annotations"
     add(

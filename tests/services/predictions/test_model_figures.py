@@ -106,3 +106,18 @@ def test_no_model_no_model_scope(db):
     project = labelled_project(db.session, n_items=40, n_unlabelled=10)
     report = compute_report(db.session, project, ReportOptions(bootstrap=0))
     assert report.scope_ids("model") == [] and "models" not in report.extras
+
+
+def test_dashboard_and_dossier_list_the_model(db, predicted, client, login, tmp_path):
+    from annotate.services.quality.dossier.build import build_dossier
+
+    login("manager", "demo")
+    html = client.get("/reports/demo").get_data(as_text=True)
+    assert 'id="model-table"' in html and "clf@1" in html
+    assert 'class="table table-sm table-bordered w-auto small model-confusion"' in html
+    files = build_dossier(db.session, predicted, tmp_path / "d")
+    db.session.rollback()
+    page = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
+    assert 'id="model-table"' in page and "clf@1" in page
+    metrics = next(p for p in files if p.name == "metrics.csv").read_text(encoding="utf-8")
+    assert ",model,clf@1,gold_accuracy," in metrics
