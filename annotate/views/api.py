@@ -1,13 +1,11 @@
-"""The JSON API under ``/api/v1``: import, next item, submit, export — for scripts.
-
-Authentication is a personal token only (``Authorization: Bearer ann_…``, created in the
-account settings); session cookies are never looked at, so the blueprint is exempt from CSRF
-without opening writes to a browser session. Every endpoint checks the caller's role in the
-project (annotator for next/submit, manager — or a system admin — for import/export) and
-uses the same services as the pages. Errors are JSON: ``{"error": …}`` with a 4xx code,
-plus ``problems`` (every problem of an import or a submit), ``step`` (why the qualification
-gate refuses) or ``reason: "role"`` (the caller lacks the project role).
-"""
+"""The JSON API under ``/api/v1`` for scripts: import (items; predictions in api_predictions),
+next item, submit, export. Authentication is a personal token only (``Authorization: Bearer
+ann_…``, from the account settings); session cookies are never looked at, so the blueprint
+is exempt from CSRF without opening writes to a browser session. Every endpoint checks the
+caller's project role (annotator for next/submit, manager — or a system admin — for
+import/export) and uses the services the pages use. Errors are JSON: ``{"error": …}`` with a
+4xx code, plus ``problems`` (every problem of an import or a submit), ``step`` (why the
+qualification gate refuses) or ``reason: "role"`` (the caller lacks the project role)."""
 
 from __future__ import annotations
 
@@ -46,6 +44,7 @@ from annotate.services.projects.projects import get_project
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 PUBLIC_ENDPOINTS = {"api.openapi"}
+MORE_PATHS: dict[str, Any] = {}  # OpenAPI paths of routes added by other modules
 
 
 def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
@@ -396,5 +395,6 @@ def openapi_document(base: str) -> dict[str, Any]:
             "/projects/{slug}/export": {
                 "get": _op("Dataset export (streamed)", "manager", [slug, query[0]])
             },
+            **{path: make(_op) for path, make in MORE_PATHS.items()},
         },
     }

@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import Prediction, ProjectRole
+from annotate.models import Prediction, ProjectRole, User
 from tests.factories import import_batch
 
 
@@ -77,3 +77,23 @@ def test_cli_import_predictions(managed, runner, db, make_user, tmp_path):
     assert refused.exit_code == 1
     assert "line 1: id: no item 'ghost' in this project" in refused.output
     assert _count(db) == 2
+
+
+def test_api_import_predictions(managed, client, db, make_user):
+    from annotate.services.accounts.tokens import create_token
+
+    boss = db.session.scalar(sa.select(User).where(User.username == "boss"))
+    annotator = make_user("worker", project=managed, roles=[ProjectRole.annotator])
+    tokens = [create_token(db.session, u, "t")[1] for u in (boss, annotator)]
+    db.session.commit()
+    url = "/api/v1/projects/data/predictions?model=m&version=1"
+    body = '{"id": "b1-0", "value": "pos", "score": 0.3}\n'
+    denied = client.post(url, data=body, headers={"Authorization": f"Bearer {tokens[1]}"})
+    assert denied.status_code == 403
+    auth = {"Authorization": f"Bearer {tokens[0]}"}
+    ok = client.post(url, data=body, headers=auth)
+    assert ok.status_code == 201 and ok.get_json()["models"] == {"m@1": 1}
+    bad = client.post(url.replace("=1", "=2"), data='{"id": "zz", "value": "x"}\n', headers=auth)
+    assert bad.status_code == 400
+    assert bad.get_json()["problems"] == ["line 1: id: no item 'zz' in this project"]
+    assert bad.get_json()["counts"]["imported"] == 0 and _count(db) == 1
