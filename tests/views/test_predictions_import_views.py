@@ -97,3 +97,12 @@ def test_api_import_predictions(managed, client, db, make_user):
     assert bad.status_code == 400
     assert bad.get_json()["problems"] == ["line 1: id: no item 'zz' in this project"]
     assert bad.get_json()["counts"]["imported"] == 0 and _count(db) == 1
+
+
+def test_items_uploaded_with_predictions_report_them(managed, client, login, db):
+    login("boss")
+    line = {"id": "new", "text": "x", "prediction": {"model": "m", "version": "1", "value": "neg"}}
+    data = {"file": (io.BytesIO(json.dumps(line).encode()), "new.jsonl"), "fmt": "auto"}
+    page = client.post("/admin/data/data", data=data, content_type="multipart/form-data")
+    assert page.status_code == 200 and 'id="import-predictions"' in page.get_data(as_text=True)
+    assert _count(db) == 1
