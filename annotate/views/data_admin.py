@@ -49,7 +49,7 @@ from annotate.services.data.imports import import_records, list_batches
 from annotate.services.data.inserts import ImportResult
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.data.prediction_import import PredictionImportResult, import_predictions
-from annotate.services.data.predictions import list_model_versions
+from annotate.services.data.predictions import item_predictions, list_model_versions
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.labeling.annotations import release_item
 from annotate.services.projects.values import label_keys
@@ -297,7 +297,11 @@ def item(slug: str, item_id: int):
     except DomainError as error:
         abort(error.status_code, str(error))
     return render_template(
-        "data_admin/item.html", project=project, story=story, as_json=_readable_json
+        "data_admin/item.html",
+        project=project,
+        story=story,
+        as_json=_readable_json,
+        predictions=item_predictions(db.session, item_id),
     )
 
 

@@ -106,3 +106,13 @@ def test_items_uploaded_with_predictions_report_them(managed, client, login, db)
     page = client.post("/admin/data/data", data=data, content_type="multipart/form-data")
     assert page.status_code == 200 and 'id="import-predictions"' in page.get_data(as_text=True)
     assert _count(db) == 1
+
+
+def test_the_item_page_shows_the_item_predictions(managed, client, login, db):
+    from annotate.models import Item
+
+    login("boss")
+    _upload(client, [{"id": "b1-0", "value": "pos", "score": 0.25}], model="clf", version="9")
+    item = db.session.scalar(sa.select(Item).where(Item.external_id == "b1-0"))
+    page = client.get(f"/admin/data/data/items/{item.id}").get_data(as_text=True)
+    assert 'id="item-predictions"' in page and "clf@9" in page and "0.25" in page

@@ -307,3 +307,14 @@ def list_model_versions(session: Session, project: Project) -> list[dict[str, An
         }
         for m, n in rows
     ]
+
+
+def item_predictions(session: Session, item_id: int) -> list[dict[str, Any]]:
+    """An item's predictions, newest model version first (the item page)."""
+    rows = session.execute(
+        sa.select(ModelVersion, Prediction.value, Prediction.score)
+        .join(Prediction, Prediction.model_version_id == ModelVersion.id)
+        .where(Prediction.item_id == item_id)
+        .order_by(ModelVersion.id.desc())
+    ).all()
+    return [{"model": m.label, "value": v, "score": s, "at": m.imported_at} for m, v, s in rows]
