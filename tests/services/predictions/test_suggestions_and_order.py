@@ -4,6 +4,8 @@ uncertainty when the project asks; the loop's statement budget unchanged with bo
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -11,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from annotate.models import Annotation, AuditEvent, Item, ProjectRole
+from annotate.services.data.export import iter_dataset
 from annotate.services.data.formats import read_records
 from annotate.services.data.prediction_import import import_predictions
 from annotate.services.labeling.assignment import claim_next
@@ -84,6 +87,9 @@ def test_suggestions_are_hidden_by_default_and_prefilled_when_on(db, loop, clien
         sa.select(AuditEvent.details).where(AuditEvent.action == "annotation.submit")
     ).all()
     assert [e.get("with_suggestions", False) for e in events] == [False, True]
+    long = "".join(iter_dataset(db.session, project, "long-csv", annotators="name"))
+    rows = list(csv.DictReader(io.StringIO(long)))
+    assert [r["with_suggestions"] for r in rows] == ["false", "true"]
 
 
 def test_the_screen_keeps_its_statement_budget_with_both_settings_on(db, loop, client, login):
