@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,6 +64,14 @@ class Config:
     #: Where the limiter keeps its counters. Unset: REDIS_URL if set, else the app's database
     #: (table rate_limit_counters) — always shared by every gunicorn worker.
     RATELIMIT_STORAGE_URI: str | None = None
+    #: How background jobs (imports, exports, dossiers) run: ``rq`` (workers started with
+    #: ``annotate worker``, queue in Redis), ``thread`` (one at a time on a background thread
+    #: of this process: the demo) or ``inline`` (in the request, after its commit: the tests).
+    #: Unset: ``rq`` when REDIS_URL is set, else ``thread``.
+    JOBS_RUNNER: str | None = None
+    #: Where jobs keep uploads and result files (on storage every host shares, with rq).
+    #: Unset: ``jobs`` in the instance folder.
+    JOB_FILES_DIR: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     #: Languages offered in the navigation; the first is the fallback.
     LANGUAGES = {"en": "English", "zh": "简体中文"}
@@ -107,3 +116,6 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     PASSWORD_HASH_FAST = True
     REPORT_BOOTSTRAP = 50
+    JOBS_RUNNER = "inline"
+    #: One folder per test process for uploads and job results.
+    JOB_FILES_DIR = tempfile.mkdtemp(prefix="annotate-test-jobs-")

@@ -16,6 +16,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from annotate.cli.actor import ACTOR_ENV, ACTOR_KEY
 from annotate.database import db
 from annotate.models import AuditEvent, User
 from annotate.services.errors import DomainError
@@ -25,30 +26,6 @@ def fail(error: DomainError | str) -> None:
     """Print ``error`` to stderr and exit 1 (a clean CLI error, never a traceback)."""
     click.echo(f"Error: {error}", err=True)
     sys.exit(1)
-
-
-#: The environment variable naming the account a command runs as (``--as`` wins).
-ACTOR_ENV = "ANNOTATE_ACTOR"
-_ACTOR_KEY = "annotate.actor"
-
-
-def _remember_actor(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value:
-        ctx.meta[_ACTOR_KEY] = value.strip()
-
-
-def as_option() -> click.Option:
-    """The global ``--as USERNAME`` option (on the console script's group and ``app.cli``)."""
-    return click.Option(
-        ["--as", "as_user"],
-        metavar="USERNAME",
-        expose_value=False,
-        is_eager=True,
-        callback=_remember_actor,
-        help=f"The account this command acts as, recorded with every change it makes "
-        f"(default: ${ACTOR_ENV}). Commands that change data refuse to run without one, "
-        "except on the demo's database.",
-    )
 
 
 def _is_demo_database() -> bool:
@@ -63,7 +40,7 @@ def cli_actor(*, required: bool = True, by: str | None = None) -> User | None:
     ``--as``, else ``$ANNOTATE_ACTOR``. Exits with a message when the name is no active
     account, or when ``required`` and none is given outside the demo's database."""
     ctx = click.get_current_context()
-    name = by or ctx.meta.get(_ACTOR_KEY) or os.environ.get(ACTOR_ENV, "").strip()
+    name = by or ctx.meta.get(ACTOR_KEY) or os.environ.get(ACTOR_ENV, "").strip()
     if name:
         user = db.session.scalar(sa.select(User).where(User.username == name))
         if user is None or not user.active:

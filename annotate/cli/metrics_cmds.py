@@ -11,15 +11,9 @@ import math
 
 import click
 
-from annotate.metrics import (
-    LongFormatError,
-    agreement_summary,
-    format_table,
-    read_long_file,
-    sample_size,
-    single_sampling_plan,
-)
-from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
+# Only the sampling-plan table at import time: numpy and scipy load in the commands that
+# need them, so ``annotate --help`` and ``annotate sample-plan`` start fast.
+from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS, single_sampling_plan
 
 
 def _json(obj: object) -> str:
@@ -62,16 +56,17 @@ def agreement_command(file: str, level: str, fmt: str, bootstrap: int, seed: int
     Prints percent agreement, Cohen's kappa (mean over annotator pairs), Fleiss' kappa,
     Scott's pi, Gwet's AC1 and Krippendorff's alpha; undefined figures are null with a reason.
     """
+    from annotate.metrics import LongFormatError, agreement_summary, format_table
+    from annotate.metrics.columnar import read_long_ratings
+
     try:
-        items, annotators, labels = read_long_file(file, numeric=level != "nominal")
+        ratings = read_long_ratings(file, numeric=level != "nominal")
     except LongFormatError as exc:
         raise click.UsageError(f"{file}: {exc}") from None
     except OSError as exc:
         raise click.UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        summary = agreement_summary(
-            items, annotators, labels, level=level, bootstrap=bootstrap, seed=seed
-        )
+        summary = agreement_summary(ratings, level=level, bootstrap=bootstrap, seed=seed)
     except ValueError as exc:
         raise click.UsageError(f"{file}: {exc}") from None
     click.echo(_json(summary) if fmt == "json" else format_table(summary))
@@ -156,6 +151,8 @@ def sample_size_command(margin: float, confidence: float, population: int | None
 
     Uses the conservative p = 0.5 and, with --population, the finite-population correction.
     """
+    from annotate.metrics import sample_size
+
     try:
         n = sample_size(margin, confidence, population)
     except ValueError as exc:  # NaN passes click's FloatRange; the function refuses it

@@ -9,11 +9,10 @@ label may be missing (``None``, ``""``, NaN — dropped, see :mod:`.data`) but n
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from numbers import Integral, Real
 from typing import Any
-
-import numpy as np
 
 
 def _is_number(value: Any) -> bool:
@@ -82,12 +81,20 @@ def _nonfinite(value: Any) -> bool:
     return _is_number(value) and not math.isfinite(float(value))
 
 
+def _numpy_array(values: Iterable[Any]) -> Any:
+    """numpy, when ``values`` is one of its arrays, else None. An array exists only if numpy
+    was imported, so this module never imports it (``annotate sample-plan`` starts fast)."""
+    np = sys.modules.get("numpy")
+    return np if np is not None and isinstance(values, np.ndarray) else None
+
+
 def ids(name: str, values: Iterable[Any]) -> None:
     """Reject a NaN or infinite id (``values`` are ids: items, annotators, gold keys…)."""
-    if isinstance(values, np.ndarray):
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
+    if (np := _numpy_array(values)) is not None:
+        array: Any = values
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(f"{name} contains NaN or an infinite number; ids must be finite")
-        if values.dtype.kind not in "O":
+        if array.dtype.kind not in "O":
             return
     for v in values:
         if _is_number(v) and not math.isfinite(float(v)):
@@ -96,10 +103,11 @@ def ids(name: str, values: Iterable[Any]) -> None:
 
 def labels(name: str, values: Iterable[Any]) -> None:
     """Reject ±inf among labels (NaN is a missing value, handled by the caller)."""
-    if isinstance(values, np.ndarray):
-        if values.dtype.kind == "f" and np.isinf(values).any():
+    if (np := _numpy_array(values)) is not None:
+        array: Any = values
+        if array.dtype.kind == "f" and np.isinf(array).any():
             raise ValueError(f"{name} contains an infinite number; labels must be finite")
-        if values.dtype.kind not in "O":
+        if array.dtype.kind not in "O":
             return
     for v in values:
         if _is_number(v) and math.isinf(float(v)):

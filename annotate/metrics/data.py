@@ -171,6 +171,25 @@ def _check_column(name: str, column: Any, uniques: tuple[Any, ...], *, is_id: bo
         check(name, uniques)
 
 
+def first_duplicate(
+    item_idx: np.ndarray, annot_idx: np.ndarray, n_items: int, n_annotators: int
+) -> tuple[int, int] | None:
+    """The (item, annotator) codes of a pair that occurs twice, or ``None``."""
+    if not item_idx.size:
+        return None
+    n_ann = max(n_annotators, 1)
+    key = item_idx * n_ann + annot_idx
+    if n_items * n_ann <= max(4 * key.size, 1 << 22):
+        cnt = np.bincount(key, minlength=n_items * n_ann)
+        uniq = np.arange(cnt.size)
+    else:
+        uniq, cnt = np.unique(key, return_counts=True)
+    if cnt.max() <= 1:
+        return None
+    item, annotator = divmod(int(uniq[np.argmax(cnt > 1)]), n_ann)
+    return item, annotator
+
+
 def ratings_from_long(
     items: Column,
     annotators: Column,
@@ -226,20 +245,10 @@ def ratings_from_long(
             raise ValueError(f"value {exc.args[0]!r} is not in the given categories") from None
         value_idx = remap[value_idx] if remap.size else value_idx
         cats = scale
-    if item_idx.size:
-        n_ann = max(len(ann_u), 1)
-        key = item_idx * n_ann + annot_idx
-        if len(item_u) * n_ann <= max(4 * key.size, 1 << 22):
-            cnt = np.bincount(key, minlength=len(item_u) * n_ann)
-            uniq = np.arange(cnt.size)
-        else:
-            uniq, cnt = np.unique(key, return_counts=True)
-        if cnt.max() > 1:
-            bad = int(uniq[np.argmax(cnt > 1)])
-            it, an = divmod(bad, max(len(ann_u), 1))
-            raise ValueError(
-                f"duplicate annotation for item {item_u[it]!r} by annotator {ann_u[an]!r}"
-            )
+    pair = first_duplicate(item_idx, annot_idx, len(item_u), len(ann_u))
+    if pair is not None:
+        it, an = pair
+        raise ValueError(f"duplicate annotation for item {item_u[it]!r} by annotator {ann_u[an]!r}")
     return Ratings(item_u, ann_u, tuple(cats), item_idx, annot_idx, value_idx, num)
 
 

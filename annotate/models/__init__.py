@@ -20,6 +20,7 @@ from annotate.models.enums import (
     VersionStatus,
 )
 from annotate.models.items import Batch, Item, ItemFlag
+from annotate.models.jobs import Job, JobState
 from annotate.models.predictions import ModelVersion, Prediction
 from annotate.models.projects import Project
 from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
@@ -51,6 +52,8 @@ __all__ = [
     "Feedback",
     "FlagKind",
     "Item",
+    "Job",
+    "JobState",
     "ItemFlag",
     "MeasurementLevel",
     "Membership",

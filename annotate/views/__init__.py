@@ -55,4 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from annotate.views import members  # a project's members (managers)
 
     app.register_blueprint(members.bp)
+    from annotate.views import jobs  # background jobs: progress, result, retry
+
+    app.register_blueprint(jobs.bp)
     errors.init_app(app)

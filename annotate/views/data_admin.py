@@ -45,14 +45,16 @@ from annotate.services.data.export import (
     record_dataset_export,
 )
 from annotate.services.data.formats import guess_format, read_records
-from annotate.services.data.imports import import_records, list_batches
-from annotate.services.data.inserts import ImportResult
+from annotate.services.data.imports import list_batches
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
 from annotate.services.data.prediction_import import PredictionImportResult, import_predictions
 from annotate.services.data.predictions import item_predictions, list_model_versions
 from annotate.services.errors import DomainError, InvalidInput
+from annotate.services.jobs.base import files_dir, store_upload
+from annotate.services.jobs.queue import submit
 from annotate.services.labeling.annotations import release_item
 from annotate.services.projects.values import label_keys
+from annotate.views.jobs import start as start_job
 
 bp = Blueprint("data_admin", __name__, url_prefix="/admin/data")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -67,10 +69,10 @@ def index():
 def _page(
     project: Project,
     form: ImportForm,
+    status: int = 200,
+    *,
     problems: list[str] | None = None,
     message: str | None = None,
-    status: int = 200,
-    report: ImportResult | None = None,
     counts: dict[str, int] | None = None,
     predictions: PredictionImportForm | None = None,
     predicted: PredictionImportResult | None = None,
@@ -94,12 +96,11 @@ def _page(
         project=project,
         form=form,
         batches=list_batches(db.session, project),
-        problems=problems or [],
-        message=message,
         quarantined=quarantined,
         flags=flags,
         release_form=EmptyForm(),
-        report=report,
+        problems=problems or [],
+        message=message,
         refused=counts,
         predictions_form=predictions or PredictionImportForm(prefix="predictions"),
         predicted=predicted,
@@ -116,38 +117,32 @@ def project(slug: str):
         return _page(project, form, status=200 if request.method == "GET" else 400)
     upload = form.file.data
     filename = PurePath(upload.filename or "upload.jsonl").name
-    data = upload.read()
     fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
-    records, parse_problems = read_records(data, fmt)
+    # The upload is stored (Flask refused it before reading if over MAX_CONTENT_LENGTH) and a
+    # job imports it, streamed and all or nothing; the page of the job shows its progress.
+    stored = store_upload(upload, filename)
+    with (files_dir() / stored).open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     source = form.source.data or _(
-        "upload %(name)s (sha256 %(digest)s)",
-        name=filename,
-        digest=hashlib.sha256(data).hexdigest(),
+        "upload %(name)s (sha256 %(digest)s)", name=filename, digest=digest
     )
-    try:
-        result = import_records(
-            db.session,
-            project,
-            records,
-            batch_name=form.batch.data or PurePath(filename).stem,
-            source=source,
-            licence=form.licence.data or "",
-            actor=current_user,
-            parse_problems=parse_problems,
-            dedupe=form.dedupe.data or "id",
-            rulebook_version=form.rulebook_version.data or None,
-        )
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        counts = getattr(error, "counts", None)
-        return _page(project, form, error.problems, error.args[0], 400, counts=counts)
-    except DomainError as error:
-        db.session.rollback()
-        return _page(project, form, [], str(error), error.status_code)
-    # The report is shown on the page itself (it lists records, too long for a flash); a
-    # repeated POST is harmless: every record is then a duplicate id.
-    return _page(project, ImportForm(formdata=None), report=result)
+    job = submit(
+        db.session,
+        "import",
+        actor=current_user,
+        project=project,
+        params={
+            "upload": stored,
+            "filename": filename,
+            "format": fmt,
+            "batch": form.batch.data or PurePath(filename).stem,
+            "source": source,
+            "licence": form.licence.data or "",
+            "dedupe": form.dedupe.data or "id",
+            "rulebook_version": form.rulebook_version.data or None,
+        },
+    )
+    return start_job(job)
 
 
 @bp.post("/<slug>/predictions")
@@ -185,12 +180,11 @@ def predictions(slug: str):
         return _page(
             project,
             ImportForm(formdata=None),
-            error.problems,
-            error.args[0],
             400,
-            None,
-            counts,
-            form,
+            problems=error.problems,
+            message=error.args[0],
+            counts=counts,
+            predictions=form,
         )
     fresh = PredictionImportForm(formdata=None, prefix="predictions")
     return _page(project, ImportForm(formdata=None), predictions=fresh, predicted=result)
@@ -238,6 +232,22 @@ def export(slug: str, fmt: str):
         stream_with_context(generate()),
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/<slug>/export")
+def export_job(slug: str):
+    """Start a dataset export as a job (``format``, ``annotators`` from the form)."""
+    project = project_for(slug)
+    fmt = request.form.get("format", "jsonl")
+    naming = request.form.get("annotators", "pseudonym")
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if fmt not in FORMATS or naming not in ANNOTATOR_NAMING:
+        abort(400, description=_("Unknown export format or annotator naming."))
+    params = {"format": fmt, "annotators": naming}
+    return start_job(
+        submit(db.session, "dataset", actor=current_user, project=project, params=params)
     )
 
 

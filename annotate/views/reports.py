@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
-from annotate.database import db
+from annotate.database import db, utcnow
 from annotate.forms.common import EmptyForm, required_text
 from annotate.forms.supervision import SupervisionForm
 from annotate.models import (
@@ -35,9 +35,12 @@ from annotate.models import (
     User,
 )
 from annotate.services.errors import DomainError
+from annotate.services.jobs.queue import submit
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
+from annotate.services.quality.dossier.period import make_period
 from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
+from annotate.views.jobs import start as start_job
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -162,6 +165,36 @@ def dossier_zip(slug: str):
         abort(400, description=str(error))
     db.session.commit()
     return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+@bp.post("/<slug>/metrics")
+def metrics_job(slug: str):
+    """Start the quality-metrics CSV as a job (its page offers the file when it is done)."""
+    project = project_for(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return start_job(submit(db.session, "metrics", actor=current_user, project=project))
+
+
+@bp.post("/<slug>/dossier")
+def dossier_job(slug: str):
+    """Start the compliance dossier as a job: ``from``/``to`` (dates in the project's time
+    zone) and ``lang`` (zh or en) from the dashboard's form."""
+    project = project_for(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    lang = request.form.get("lang") or ("zh" if str(get_locale()).startswith("zh") else "en")
+    if lang not in ("zh", "en"):
+        abort(400, description=_("The dossier is in zh or en."))
+    params = {"from": request.form.get("from") or None, "to": request.form.get("to") or None}
+    try:
+        make_period(project, utcnow(), params["from"], params["to"])  # refused now, not later
+    except DomainError as error:
+        abort(400, description=str(error))
+    job = submit(
+        db.session, "dossier", actor=current_user, project=project, params=params | {"lang": lang}
+    )
+    return start_job(job)
 
 
 @bp.route("/<slug>/supervise", methods=["POST"])

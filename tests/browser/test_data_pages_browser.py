@@ -35,9 +35,11 @@ def test_data_pages_in_chinese_at_390px(browser, live_server, screenshot, tmp_pa
     assert "第 2 行：copy-2 已导入，内容与本文件前面的 copy-1 相同" in page.inner_text(
         "#import-shared"
     )
-    assert "已读取" in page.content() and "用于分析的数据表" in page.content()
+    assert "已读取" in page.content()
     assert _no_overflow(page)
     screenshot(page, "zh-390-data-import-report")
+    page.click("#job-project-data")
+    assert "用于分析的数据表" in page.content() and _no_overflow(page)
     page.click("#browse-items")
     page.fill("#f-q", "新的评论")
     page.click("#item-filters [type=submit]")

@@ -140,15 +140,19 @@ def test_manager_upload_shows_every_error(page, live_server, screenshot, tmp_pat
     page.set_input_files("input[name=file]", str(bad))
     page.fill("input[name=licence]", "CC0-1.0")
     page.click("#import-form [type=submit]")
-    errors = page.locator("#import-errors li")
+    page.wait_for_url("**/jobs/*")  # the import ran as a job; its page says why it failed
+    errors = page.locator("#job-error li")
     assert errors.count() == 3
     assert "line 1: text: required" in errors.nth(0).inner_text()
     screenshot(page, "data-admin-import-errors")
     good = tmp_path / "november.csv"
     good.write_text("id,text\nn1,The kettle is fine.\nn2,The lamp broke.\n")
+    page.goto(f"{live_server}/admin/data/demo")
     page.set_input_files("input[name=file]", str(good))
+    page.fill("input[name=licence]", "CC0-1.0")
     page.click("#import-form [type=submit]")
-    page.wait_for_selector("#batches")
+    page.wait_for_selector("#import-report")
     assert page.locator('#import-counts [data-count="imported"]').inner_text() == "2"
+    page.click("#job-project-data")
     assert page.locator("#batches").get_by_text("november").count()
     screenshot(page, "data-admin-after-import")

@@ -103,8 +103,9 @@ def test_items_uploaded_with_predictions_report_them(managed, client, login, db)
     login("boss")
     line = {"id": "new", "text": "x", "prediction": {"model": "m", "version": "1", "value": "neg"}}
     data = {"file": (io.BytesIO(json.dumps(line).encode()), "new.jsonl"), "fmt": "auto"}
-    page = client.post("/admin/data/data", data=data, content_type="multipart/form-data")
-    assert page.status_code == 200 and 'id="import-predictions"' in page.get_data(as_text=True)
+    job = client.post("/admin/data/data", data=data, content_type="multipart/form-data")
+    assert job.status_code == 303  # to the import job's page
+    assert 'id="import-predictions"' in client.get(job.location).get_data(as_text=True)
     assert _count(db) == 1
 
 

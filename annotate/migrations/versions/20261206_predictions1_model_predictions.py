@@ -11,7 +11,7 @@ prediction and ``ix_items_free_slot_score`` the open items in that order; ``item
 the latest prediction itself, so the labeling screen needs no query of its own.
 
 Revision ID: predictions1
-Revises: dossier2
+Revises: jobs1
 Create Date: 2026-12-06 23:20:00
 
 """
@@ -22,7 +22,7 @@ import annotate.database
 
 # revision identifiers, used by Alembic.
 revision = 'predictions1'
-down_revision = 'dossier2'
+down_revision = 'jobs1'
 branch_labels = None
 depends_on = None
 

@@ -306,14 +306,22 @@ def test_download_from_the_data_page(db, labelled, make_user, client, login):
     make_user("other")
     login("boss")
     page = client.get("/admin/data/p")
-    assert b"/admin/data/p/export/jsonl" in page.data
-    response = client.get("/admin/data/p/export/csv")
+    assert b'action="/admin/data/p/export"' in page.data and b'value="jsonl"' in page.data
+    started = client.post("/admin/data/p/export", data={"format": "csv"})
+    assert started.status_code == 303 and "/jobs/" in started.location
+    job_page = client.get(started.location)
+    assert b"p-dataset.csv" in job_page.data
+    response = client.get(started.location + "/download")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.get_data(as_text=True).startswith("external_id,")
+    response.close()
     assert client.get("/admin/data/p/export/xml").status_code == 404
+    assert client.post("/admin/data/p/export", data={"format": "xml"}).status_code == 400
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.dataset"))
     assert event.details["via"] == "web" and event.actor_name == "boss"
     client.post("/logout")
     login("other")
     assert client.get("/admin/data/p/export/csv").status_code == 403
+    assert client.post("/admin/data/p/export", data={"format": "csv"}).status_code == 403
+    assert client.get(started.location).status_code == 404  # someone else's job

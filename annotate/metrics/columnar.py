@@ -1,0 +1,127 @@
+"""Read a long-format CSV straight into :class:`~.data.Ratings` with pyarrow's columnar
+reader: what ``annotate agreement`` uses, fast on large files.
+
+:func:`annotate.metrics.io.read_long_file` (row by row, the standard library) defines the
+format and stays the oracle: whenever this reader meets anything it does not take as is — a
+parse error, a bad header, an empty id, a label that is no number at a numeric level, a
+duplicate (item, annotator) pair, a file that is not UTF-8 — the row reader reads the file
+and either accepts it the same way or raises its line-numbered
+:class:`~.io.LongFormatError`. Ids and labels are stripped with Python's ``str.strip``, on
+the distinct values only, so both readers give the same ratings for every file
+(``tests/unit/metrics/test_metrics_columnar.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .data import Ratings, factorize, first_duplicate, ratings_from_long
+from .io import HEADER, read_long_file
+
+
+class _Declined(Exception):
+    """The columnar reader does not take this file as is: the row reader decides."""
+
+
+def _codes(column: Any) -> tuple[list[str], np.ndarray]:
+    """The distinct stripped strings, sorted as Python sorts them, and each row's code.
+
+    ``column`` is dictionary-encoded with one dictionary for all chunks. Arrow sorts strings
+    by their UTF-8 bytes, which is code point order, as Python's; Python strips the (rare)
+    values with surrounding whitespace, so both readers' ids are the same.
+    """
+    import pyarrow.compute as pc
+
+    dictionary = column.chunk(0).dictionary if column.num_chunks else None
+    indices = np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    )
+    values = dictionary.to_pylist() if dictionary is not None else []
+    if any(value != value.strip() for value in values):
+        stripped = [value.strip() for value in values]
+        uniques = sorted(set(stripped))
+        position = {value: i for i, value in enumerate(uniques)}
+        remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(values))
+        return uniques, remap[indices]
+    order = pc.array_sort_indices(dictionary).to_numpy()
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return [values[i] for i in order.tolist()], rank[indices]
+
+
+def _repack(codes: np.ndarray, uniques: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Codes of the kept rows re-numbered over the values they use (as the row reader's)."""
+    used, dense = np.unique(codes, return_inverse=True)
+    return tuple(uniques[i] for i in used.tolist()), dense.reshape(-1).astype(np.int64)
+
+
+def _columnar(path: Path, numeric: bool) -> Ratings:
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        try:
+            names = next(csv.reader([fh.readline()]), [])
+        except (UnicodeDecodeError, csv.Error):
+            raise _Declined from None
+    if tuple(name.strip() for name in names) != HEADER:
+        raise _Declined
+    try:
+        table = pa_csv.read_csv(
+            path,
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError):
+        raise _Declined from None
+    if not table.num_rows or any(not pa.types.is_dictionary(t) for t in table.schema.types):
+        raise _Declined
+    table = table.unify_dictionaries()
+    items, item_codes = _codes(table.column(0))
+    annotators, annot_codes = _codes(table.column(1))
+    labels, label_codes = _codes(table.column(2))
+    if "" in items or "" in annotators:
+        raise _Declined  # the row reader skips a blank row and refuses an empty id
+    if first_duplicate(item_codes, annot_codes, len(items), len(annotators)) is not None:
+        raise _Declined  # a duplicate pair is refused even when a label is missing
+    keep = label_codes != (labels.index("") if "" in labels else -1)
+    item_u, item_idx = _repack(item_codes[keep], items)
+    ann_u, annot_idx = _repack(annot_codes[keep], annotators)
+    if not numeric:
+        categories, value_idx = _repack(label_codes[keep], labels)
+        return Ratings(item_u, ann_u, categories, item_idx, annot_idx, value_idx)
+    try:
+        numbers = [math.nan if label == "" else float(label) for label in labels]
+    except ValueError:
+        raise _Declined from None
+    values = np.asarray(numbers, dtype=float)[label_codes[keep]]
+    if not np.isfinite(values).all():
+        raise _Declined
+    categories_f, value_idx = factorize(values)
+    return Ratings(item_u, ann_u, categories_f, item_idx, annot_idx, value_idx, values)
+
+
+def read_long_ratings(path: str | Path, *, numeric: bool = False) -> Ratings:
+    """The ratings in a long-format ``.csv`` or ``.jsonl`` file, as
+    ``ratings_from_long(*read_long_file(path, numeric=numeric), numeric=numeric)`` gives
+    them; CSV files are read by columns.
+
+    :raises LongFormatError: as :func:`~.io.read_long_file`, naming the line.
+    :raises ValueError: for a duplicate (item, annotator) pair the file format allows.
+    :raises OSError: if the file cannot be read.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        try:
+            return _columnar(p, numeric)
+        except _Declined:
+            pass
+    return ratings_from_long(*read_long_file(p, numeric=numeric), numeric=numeric)
