@@ -119,6 +119,8 @@ def import_command(
         )
     if result.shared_content:
         click.echo(f"{len(result.shared_content)} items share content with existing items.")
+    if result.predictions:
+        click.echo(f"{result.predictions} model predictions imported with the items.")
     click.echo(result.summary())
 
 

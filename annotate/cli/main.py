@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         APP,
         "Import the items in FILE into PROJECT: every line is checked, all or nothing.",
     ),
+    "import-predictions": (
+        APP,
+        "Import the model predictions in FILE for PROJECT's existing items, all or nothing.",
+    ),
     "init": (APP, "Create the database, or upgrade it to the newest schema."),
     "keys": ("annotate.cli.keys:keys_group", "Signing keys for dossiers."),
     "limiter": (FLASK, "Flask-Limiter maintenance & utility commands"),

@@ -12,6 +12,7 @@ from annotate.config import shipped_guidelines_dir
 from annotate.database import db, utcnow
 from annotate.demo.guard import DEMO_MARKER
 from annotate.demo.history import seed_history
+from annotate.demo.predictions import seed_predictions
 from annotate.demo.tasks import seed_task_projects
 from annotate.demo.training import import_next_draft, seed_rulebook_and_training
 from annotate.models import (
@@ -216,6 +217,7 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | No
     seed_history(session, project, users, seed)
     import_next_draft(session, project, guidelines, users["manager"])
     seed_task_projects(session, guidelines, users, seed=seed)
+    seed_predictions(session, project, users["manager"], seed)
 
 
 def _seed_items_and_annotations(

@@ -49,3 +49,33 @@ class ImportForm(FlaskForm):
     source = StringField(_l("Source of the data"), validators=[Optional(), Length(max=500)])
     licence = StringField(_l("Licence"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Import"))
+
+
+class PredictionImportForm(FlaskForm):
+    """Upload model predictions for items already in the project."""
+
+    file = FileField(
+        _l("File of predictions (JSONL, CSV or Label Studio JSON)"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+    )
+    fmt = SelectField(
+        _l("Format"),
+        choices=[
+            SelectChoice("auto", _l("From the file name (.jsonl, .csv, .json)")),
+            SelectChoice("jsonl", _l("JSON Lines")),
+            SelectChoice("csv", _l("CSV")),
+            SelectChoice("labelstudio", _l("Label Studio tasks (JSON)")),
+        ],
+        default="auto",
+    )
+    model = StringField(
+        _l("Model name"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("For predictions that name no model."),
+    )
+    version = StringField(
+        _l("Model version"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("For predictions that name no version."),
+    )
+    submit = SubmitField(_l("Import predictions"))

@@ -22,6 +22,7 @@ from annotate.models.enums import (
 )
 from annotate.models.items import Batch, Item, ItemFlag
 from annotate.models.jobs import Job, JobState
+from annotate.models.predictions import ModelVersion, Prediction
 from annotate.models.projects import Project
 from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
@@ -58,7 +59,9 @@ __all__ = [
     "ItemFlag",
     "MeasurementLevel",
     "Membership",
+    "ModelVersion",
     "ModuleKind",
+    "Prediction",
     "Project",
     "ProjectRole",
     "Qualification",

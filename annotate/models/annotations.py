@@ -83,6 +83,8 @@ class Annotation(Model):
     imported_from: Mapped[str | None] = mapped_column(sa.String(500))
     imported_at: Mapped[datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annotations.id"))
+    #: Made while the project showed model predictions as suggestions (they bias people).
+    with_suggestions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     item: Mapped[Item] = relationship()
     annotator: Mapped[User] = relationship()

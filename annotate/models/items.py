@@ -81,6 +81,15 @@ class Item(Model):
             postgresql_where=sa.text(f"has_free_slot IS true AND {_NOT_QUARANTINED_PG}"),
             sqlite_where=sa.text(f"has_free_slot IS 1 AND {_NOT_QUARANTINED_SQLITE}"),
         ),
+        # The same items by model uncertainty (projects that order their queue by it).
+        sa.Index(
+            "ix_items_free_slot_score",
+            "project_id",
+            "prediction_score",
+            "id",
+            postgresql_where=sa.text(f"has_free_slot IS true AND {_NOT_QUARANTINED_PG}"),
+            sqlite_where=sa.text(f"has_free_slot IS 1 AND {_NOT_QUARANTINED_SQLITE}"),
+        ),
     )
 
     id: Mapped[intpk]
@@ -115,6 +124,12 @@ class Item(Model):
     #: (``annotate.services.labeling.assignment.slot_change``); the partial index
     #: ``ix_items_free_slot`` holds exactly these items.
     has_free_slot: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: The score of the item's most recently imported model prediction (None: no scored
+    #: prediction); a queue ordered by model uncertainty hands out the lowest first.
+    prediction_score: Mapped[float | None]
+    #: The item's most recently imported model prediction (``model``, ``version``, ``value``,
+    #: ``score``), kept here so the labeling screen pre-fills it without a query of its own.
+    suggestion: Mapped[Any | None] = mapped_column(sa.JSON(none_as_null=True))
     created_at: Mapped[timestamp]
 
     batch: Mapped[Batch] = relationship(back_populates="items")

@@ -85,6 +85,11 @@ class Project(Model):
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     #: Who answers for the project (Art. 8); named on the dossier's first page.
     responsible_person: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Show the item's latest model prediction as a pre-filled suggestion (off by default:
+    #: suggestions bias annotators; annotations made while on record it).
+    show_predictions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Hand out items with the lowest model score (most uncertain) first.
+    order_by_uncertainty: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[timestamp]
     archived: Mapped[bool] = mapped_column(default=False)
 

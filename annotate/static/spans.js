@@ -49,7 +49,7 @@ export function initSpans() {
     button.addEventListener("click", () => mark(button.dataset.label));
   });
   let spans = [];
-  try { // an annotation reopened for editing starts from its saved spans
+  try { // spans given by the server: an annotation reopened for editing, or a model's suggestion
     const saved = JSON.parse(input.value || "[]");
     if (Array.isArray(saved)) {
       spans = saved.filter((s) => s && Number.isInteger(s.start) && Number.isInteger(s.end) &&

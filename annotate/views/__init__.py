@@ -49,7 +49,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (project_new, project_settings):
         app.register_blueprint(module.bp)
-    from annotate.views import api  # JSON API with personal tokens
+    from annotate.views import api, api_predictions  # noqa: F401 (JSON API, personal tokens)
 
     app.register_blueprint(api.bp)
     from annotate.views import members  # a project's members (managers)

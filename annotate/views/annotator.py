@@ -40,6 +40,7 @@ from annotate.services.labeling.flags import flag_leased_item
 from annotate.services.labeling.leases import LeaseError
 from annotate.services.labeling.progress import annotator_progress, remaining_items
 from annotate.services.labeling.recording import skip_item
+from annotate.services.labeling.suggestions import suggestion_for
 from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified, gate_status
@@ -121,6 +122,7 @@ def label(slug: str):
     assignment = claim.assignment
     payload = assignment.item.payload
     spans = span_settings(project.label_schema) if project.task_type == TaskType.span else None
+    suggestion = suggestion_for(project, assignment.item)
     return render_template(
         "annotator/label.html",
         project=project,
@@ -144,6 +146,8 @@ def label(slug: str):
         clause_html=_clause_html,
         spans=spans,
         tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
+        suggestion=suggestion,
+        suggested=suggestion.keys(project.task_type) if suggestion else [],
     )
 
 

@@ -1,13 +1,11 @@
-"""The JSON API under ``/api/v1``: import, next item, submit, export — for scripts.
-
-Authentication is a personal token only (``Authorization: Bearer ann_…``, created in the
-account settings); session cookies are never looked at, so the blueprint is exempt from CSRF
-without opening writes to a browser session. Every endpoint checks the caller's role in the
-project (annotator for next/submit, manager — or a system admin — for import/export) and
-uses the same services as the pages. Errors are JSON: ``{"error": …}`` with a 4xx code,
-plus ``problems`` (every problem of an import or a submit), ``step`` (why the qualification
-gate refuses) or ``reason: "role"`` (the caller lacks the project role).
-"""
+"""The JSON API under ``/api/v1`` for scripts: import (items; predictions in api_predictions),
+next item, submit, export. Authentication is a personal token only (``Authorization: Bearer
+ann_…``, from the account settings); session cookies are never looked at, so the blueprint
+is exempt from CSRF without opening writes to a browser session. Every endpoint checks the
+caller's project role (annotator for next/submit, manager — or a system admin — for
+import/export) and uses the services the pages use. Errors are JSON: ``{"error": …}`` with a
+4xx code, plus ``problems`` (every problem of an import or a submit), ``step`` (why the
+qualification gate refuses) or ``reason: "role"`` (the caller lacks the project role)."""
 
 from __future__ import annotations
 
@@ -36,7 +34,7 @@ from annotate.services.data.export import (
     record_dataset_export,
 )
 from annotate.services.data.formats import FORMATS, MAX_DEPTH, value_problem
-from annotate.services.data.imports import check_import_options
+from annotate.services.data.options import check_import_options
 from annotate.services.errors import DomainError, InvalidInput, NotFound
 from annotate.services.jobs.base import job_json, store_stream
 from annotate.services.jobs.queue import submit as submit_job

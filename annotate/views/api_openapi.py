@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: OpenAPI paths of routes other modules add to the API (path → a function of ``_op``).
+MORE_PATHS: dict[str, Any] = {}
+
 _MORE = {
     "409": "The lease is no longer the caller's: it expired, was submitted or skipped.",
     "413": "The request body is larger than the server's limit (MAX_CONTENT_LENGTH).",
@@ -106,6 +109,7 @@ def openapi_document(base: str) -> dict[str, Any]:
                     more=("413",),
                 )
             },
+            **{path: make(_op) for path, make in MORE_PATHS.items()},
             "/jobs/{job_id}": {
                 "get": _op(
                     "A job you started: state, progress, result or error and problems",

@@ -27,7 +27,7 @@ from annotate.access import project_for, visible_projects
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
-from annotate.forms.data import ImportForm
+from annotate.forms.data import ImportForm, PredictionImportForm
 from annotate.models import Batch, Item, ItemFlag, Project, ProjectRole
 from annotate.services.data.browse import (
     STATUSES,
@@ -44,9 +44,12 @@ from annotate.services.data.export import (
     iter_dataset,
     record_dataset_export,
 )
-from annotate.services.data.formats import guess_format
-from annotate.services.data.imports import check_import_options, list_batches
+from annotate.services.data.formats import guess_format, read_records
+from annotate.services.data.imports import list_batches
 from annotate.services.data.long_rows import ANNOTATOR_NAMING
+from annotate.services.data.options import check_import_options
+from annotate.services.data.prediction_import import PredictionImportResult, import_predictions
+from annotate.services.data.predictions import item_predictions, list_model_versions
 from annotate.services.errors import DomainError, InvalidInput
 from annotate.services.jobs.base import files_dir, store_upload
 from annotate.services.jobs.queue import submit
@@ -68,6 +71,12 @@ def _page(
     project: Project,
     form: ImportForm,
     status: int = 200,
+    *,
+    problems: list[str] | None = None,
+    message: str | None = None,
+    counts: dict[str, int] | None = None,
+    predictions: PredictionImportForm | None = None,
+    predicted: PredictionImportResult | None = None,
 ):
     quarantined = db.session.scalars(
         sa.select(Item)
@@ -91,6 +100,12 @@ def _page(
         quarantined=quarantined,
         flags=flags,
         release_form=EmptyForm(),
+        problems=problems or [],
+        message=message,
+        refused=counts,
+        predictions_form=predictions or PredictionImportForm(prefix="predictions"),
+        predicted=predicted,
+        model_versions=list_model_versions(db.session, project),
     ), status
 
 
@@ -143,6 +158,51 @@ def project(slug: str):
         },
     )
     return start_job(job)
+
+
+@bp.post("/<slug>/predictions")
+def predictions(slug: str):
+    """Import a file of model predictions for the project's items (all or nothing)."""
+    project = project_for(slug)
+    form = PredictionImportForm(prefix="predictions")
+    if not form.validate_on_submit():
+        return _page(project, ImportForm(formdata=None), status=400, predictions=form)
+    upload = form.file.data
+    filename = PurePath(upload.filename or "predictions.jsonl").name
+    data = upload.read()
+    fmt = guess_format(filename) if form.fmt.data == "auto" else form.fmt.data
+    records, parse_problems = read_records(data, fmt)
+    try:
+        result = import_predictions(
+            db.session,
+            project,
+            records,
+            source=_(
+                "upload %(name)s (sha256 %(digest)s)",
+                name=filename,
+                digest=hashlib.sha256(data).hexdigest(),
+            ),
+            actor=current_user,
+            parse_problems=parse_problems,
+            model=form.model.data or None,
+            version=form.version.data or None,
+        )
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        counts = getattr(error, "counts", None)
+        form = PredictionImportForm(formdata=None, prefix="predictions")
+        return _page(
+            project,
+            ImportForm(formdata=None),
+            400,
+            problems=error.problems,
+            message=error.args[0],
+            counts=counts,
+            predictions=form,
+        )
+    fresh = PredictionImportForm(formdata=None, prefix="predictions")
+    return _page(project, ImportForm(formdata=None), predictions=fresh, predicted=result)
 
 
 @bp.post("/<slug>/items/<int:item_id>/release")
@@ -262,7 +322,11 @@ def item(slug: str, item_id: int):
     except DomainError as error:
         abort(error.status_code, str(error))
     return render_template(
-        "data_admin/item.html", project=project, story=story, as_json=_readable_json
+        "data_admin/item.html",
+        project=project,
+        story=story,
+        as_json=_readable_json,
+        predictions=item_predictions(db.session, item_id),
     )
 
 

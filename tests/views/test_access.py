@@ -113,6 +113,7 @@ def test_users_page_is_admin_only(who, expected, role_users, client, login):
 # Which roles each API endpoint admits (admins manage every project).
 API_ROLES = {
     "api.import_items": {"admin", "manager"},
+    "api.import_prediction_file": {"admin", "manager"},
     "api.export": {"admin", "manager"},
     "api.next_item": {"annotator"},
     "api.submit": {"annotator"},

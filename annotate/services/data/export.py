@@ -44,6 +44,7 @@ from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
 from annotate.services.data.dataset_rows import PAGE, ExportRow, iter_export_rows
 from annotate.services.data.long_rows import ANNOTATOR_NAMING, iter_long_rows
+from annotate.services.data.predictions import with_predictions
 from annotate.services.data.spreadsheet import safe_text
 from annotate.services.data.tabular import (
     LONG_SCHEMA,
@@ -222,8 +223,9 @@ def csv_cells(row: ExportRow) -> list[Any]:
     ]
 
 
-def label_studio_task(row: ExportRow, task_type: Any) -> dict[str, Any]:
-    """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``."""
+def label_studio_task(row: ExportRow, task_type: Any, models: Any = ()) -> dict[str, Any]:
+    """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``;
+    the model ``predictions`` (``models``) and the consensus as a prediction."""
     task: dict[str, Any] = {
         "id": row.item_id,
         "data": row.payload,
@@ -250,7 +252,7 @@ def label_studio_task(row: ExportRow, task_type: Any) -> dict[str, Any]:
             }
             for a in row.annotations
         ],
-        "predictions": [],
+        "predictions": list(models),
     }
     if row.gold is not None:
         task["meta"]["gold"] = row.gold
@@ -326,7 +328,8 @@ def _chunks(
     elif fmt == "labelstudio":
         buffer.write("[")
     pending = 0
-    for row in iter_export_rows(session, project, page_size):
+    rows = iter_export_rows(session, project, page_size)
+    for row, models in with_predictions(session, project, rows, page_size, fmt == "labelstudio"):
         if fmt == "jsonl":
             buffer.write(jsonl_line(row))
         elif fmt == "csv":
@@ -334,7 +337,7 @@ def _chunks(
         else:
             buffer.write(
                 ("\n" if stats.rows == 0 else ",\n")
-                + _dumps(label_studio_task(row, project.task_type))
+                + _dumps(label_studio_task(row, project.task_type, models))
             )
         stats.rows += 1
         stats.annotations += len(row.annotations)

@@ -55,6 +55,8 @@ class Record:
     from_csv: bool = False
     annotations: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Label Studio ``predictions`` (model pre-annotations).
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def flag_value(value: Any) -> bool | None:
@@ -384,4 +386,5 @@ def _task_record(where: str, task: Any) -> Record | str:
         where,
         fields,
         annotations=[a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")],
+        predictions=[p for p in task.get("predictions") or [] if isinstance(p, dict)],
     )

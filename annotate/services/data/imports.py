@@ -26,24 +26,26 @@ from annotate.models import (
     Batch,
     Item,
     Project,
-    RulebookVersion,
     User,
-    VersionStatus,
 )
 from annotate.services.audit import record_event
 from annotate.services.data import labelstudio
-from annotate.services.data.bulk import bulk_cache, canonical_encoder, new_filters
-from annotate.services.data.formats import Record, csv_gold, flag_value, text_problem
+from annotate.services.data.bulk import bulk_cache, canonical_encoder, ids_in_chunks, new_filters
+from annotate.services.data.formats import Record, csv_gold, flag_value
 from annotate.services.data.inserts import (
     CHUNK,
-    DEDUPE_MODES,
     Checked,
-    ImportRefused,
-    ImportResult,
     ImportRun,
     import_chunk,
 )
-from annotate.services.errors import InvalidInput
+from annotate.services.data.options import check_import_options
+from annotate.services.data.predictions import (
+    PredictionIn,
+    check_prediction,
+    record_predictions,
+    store_predictions,
+)
+from annotate.services.data.results import ImportRefused, ImportResult
 from annotate.services.projects.values import (
     REQUIRED_FIELDS,
     canonical_json,
@@ -51,7 +53,6 @@ from annotate.services.projects.values import (
     normalise_value,
     payload_problems,
 )
-from annotate.services.rulebooks.versions import find_version
 
 RESERVED = ("id", "external_id", "gold", "attention", "personal_info")
 
@@ -80,11 +81,13 @@ def _check(
     pii = payload.pop("personal_info", False)
     if pii is not False:
         pii = flag_value(pii)
+    predicted = record_predictions(project, payload, record.predictions, record.from_csv)
     fast = (
         required
         and gold is None
         and attention is None
         and not record.annotations
+        and not predicted
         and pii is not None
         and (ext is None or (type(ext) is str and 0 < len(ext) <= 255 and ext.strip()))
     )
@@ -106,7 +109,33 @@ def _check(
             bool(pii),
             [],
         ), []
-    return _check_slow(project, record, payload, ext, gold, pii, attention)
+    return _check_slow(project, record, payload, ext, gold, pii, attention, predicted)
+
+
+def _predictions(
+    project: Project,
+    record: Record,
+    payload: dict[str, Any],
+    predicted: list[Any],
+    problems: list[str],
+) -> list[PredictionIn]:
+    """The record's checked model predictions (one per model version); problems appended."""
+    predictions: list[PredictionIn] = []
+    for raw in predicted:
+        prediction, found = check_prediction(
+            project, raw, payload, record.line, from_csv=record.from_csv
+        )
+        problems += found
+        if prediction is not None and any(
+            (p.model, p.version) == (prediction.model, prediction.version) for p in predictions
+        ):
+            problems.append(
+                f"{record.line}: prediction: two predictions of {prediction.model} "
+                f"{prediction.version} (one per model version and item)"
+            )
+        elif prediction is not None:
+            predictions.append(prediction)
+    return predictions
 
 
 def _check_slow(
@@ -116,9 +145,11 @@ def _check_slow(
     ext: Any,
     gold: Any,
     pii: bool | None,
-    attention: Any = None,
+    attention: Any,
+    predicted: list[Any],
 ) -> tuple[Checked | None, list[str]]:
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
+    predictions = _predictions(project, record, payload, predicted, problems)
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
     if ext is not None and (
@@ -171,43 +202,8 @@ def _check_slow(
         bool(pii),
         annotations,
         attention,
+        predictions,
     ), []
-
-
-def check_import_options(
-    session: Session,
-    project: Project,
-    batch_name: str,
-    source: str = "",
-    licence: str = "",
-    dedupe: str = "id",
-    rulebook_version: str | None = None,
-) -> RulebookVersion | None:
-    """Refuse an import's options before any record is read (the web and the API call this
-    before they store an upload for a job): the duplicate rule, the rulebook version the
-    imported annotations are stamped with (returned), the batch name and the provenance.
-
-    :raises InvalidInput: naming the option.
-    """
-    if dedupe not in DEDUPE_MODES:
-        raise InvalidInput(f"Unknown duplicate rule {dedupe!r}: use id or content.")
-    version = None
-    if rulebook_version:
-        version = find_version(session, project, rulebook_version.strip())
-        if version.status == VersionStatus.draft:
-            raise InvalidInput(
-                f"Rulebook version {version.version} is a draft: name a published version."
-            )
-    if not batch_name.strip() or len(batch_name) > 200:
-        raise InvalidInput("A batch name of 1-200 characters is required.")
-    odd = [
-        f"{name}: {problem}"
-        for name, text in (("batch", batch_name), ("source", source), ("licence", licence))
-        if (problem := text_problem(text))
-    ]
-    if odd:
-        raise InvalidInput("Nothing was imported.", odd)
-    return version
 
 
 def import_records(
@@ -279,10 +275,10 @@ def import_records(
             else:
                 chunk.append(item)
             if len(chunk) >= CHUNK:
-                import_chunk(session, run, chunk)
+                _chunk(session, run, chunk)
                 chunk = []
         if chunk:
-            import_chunk(session, run, chunk)
+            _chunk(session, run, chunk)
     problems = list(parse_problems or []) + run.problems
     # Lines the parser could not read are records too (each is refused).
     unreadable = {p.split(":", 1)[0] for p in parse_problems or [] if _line_number(p)}
@@ -320,6 +316,20 @@ def import_records(
             },
         )
     return result
+
+
+def _chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
+    """Import one chunk, then store the predictions of its new items."""
+    new = [c for c in import_chunk(session, run, chunk) if c.predictions]
+    if new and not run.problems:
+        ids = ids_in_chunks(session, run.project, [c.external_id for c in new])
+        run.result.predictions += store_predictions(
+            session,
+            run.project,
+            [(ids[c.external_id], p) for c in new for p in c.predictions],
+            source=run.source,
+            actor=run.actor,
+        )
 
 
 def list_batches(session: Session, project: Project) -> list[dict[str, Any]]:

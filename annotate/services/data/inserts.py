@@ -36,6 +36,7 @@ from annotate.services.data.bulk import (
     maybe_seen,
     remember,
 )
+from annotate.services.data.results import ImportResult
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.values import canonical_json
@@ -45,88 +46,6 @@ CHUNK = 5000
 #: earlier in the file) with the same content, and imports — and lists — records whose content
 #: another item already has; ``content`` also skips those (still listed).
 DEDUPE_MODES = ("id", "content")
-#: Records of each kind kept structured for the web report (the strings keep them all).
-LISTED = 500
-
-
-@dataclass
-class ImportResult:
-    """What an import did: every record read is counted in exactly one of ``inserted``,
-    ``duplicates`` (skipped: same external id and content), ``duplicate_content`` (skipped
-    under ``dedupe="content"``: same content as another item) or ``refused``.
-    ``shared_content`` lists the records imported although another item has their content."""
-
-    batch: Batch | None
-    inserted: int = 0
-    duplicates: list[str] = field(default_factory=list)
-    annotations: int = 0
-    users_created: list[str] = field(default_factory=list)
-    read: int = 0
-    duplicate_content: list[str] = field(default_factory=list)
-    shared_content: list[str] = field(default_factory=list)
-    refused: int = 0
-    dedupe: str = "id"
-    #: Imported annotations stamped with no rulebook version (none was named).
-    annotations_without_version: int = 0
-    #: The first ``LISTED`` records of each list ("id", "content", "shared") as
-    #: (where, external id, the other item's id or None, the other is already in the project),
-    #: for pages that word them in the reader's language.
-    listed: dict[str, list[tuple[str, str, str | None, bool]]] = field(
-        default_factory=lambda: {"id": [], "content": [], "shared": []}
-    )
-
-    def note(self, kind: str, where: str, ext: str, other: str | None, before: bool) -> None:
-        """Keep a structured copy of a listed record (the first ``LISTED`` of each kind)."""
-        if len(self.listed[kind]) < LISTED:
-            self.listed[kind].append((where, ext, other, before))
-
-    def counts(self) -> dict[str, int]:
-        """The counts of the result (every import result reports them)."""
-        return {
-            "read": self.read,
-            "imported": self.inserted,
-            "skipped_duplicate_id": len(self.duplicates),
-            "skipped_duplicate_content": len(self.duplicate_content),
-            "shared_content": len(self.shared_content),
-            "refused": self.refused,
-            "annotations": self.annotations,
-            "annotations_without_rulebook_version": self.annotations_without_version,
-        }
-
-    def as_json(self) -> dict[str, Any]:
-        """The result as the API returns it."""
-        return {
-            "batch": self.batch.name if self.batch else None,
-            "inserted": self.inserted,
-            "duplicates": self.duplicates,
-            "duplicate_content": self.duplicate_content,
-            "shared_content": self.shared_content,
-            "counts": self.counts(),
-            "annotations": self.annotations,
-            "users_created": self.users_created,
-        }
-
-    def summary(self) -> str:
-        """A one-line summary for the CLI and flash messages."""
-        where = f" into batch {self.batch.name!r}" if self.batch else ""
-        shared = (
-            f"; {len(self.shared_content)} items share content with existing items"
-            if self.shared_content
-            else ""
-        )
-        return (
-            f"Read {self.read} records; imported {self.inserted} items{where}; skipped "
-            f"{len(self.duplicates)} duplicate ids and {len(self.duplicate_content)} duplicate "
-            f"contents; refused {self.refused}{shared}; {self.annotations} annotations imported."
-        )
-
-
-class ImportRefused(InvalidInput):
-    """An import refused whole; ``counts`` says how many records were read and refused."""
-
-    def __init__(self, message: str, problems: list[str], counts: dict[str, int]) -> None:
-        super().__init__(message, problems)
-        self.counts = counts
 
 
 @dataclass(slots=True)
@@ -141,6 +60,7 @@ class Checked:
     personal_info: bool
     annotations: list[tuple[str, str, Any, dict[str, Any]]]
     attention: Any = None  # the expected answer of an attention check
+    predictions: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -193,8 +113,8 @@ def _get_batch(
     return batch
 
 
-def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None:
-    """Sort one chunk into problems, duplicates and new items; insert the new ones."""
+def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> list[Checked]:
+    """Sort one chunk into problems, duplicates and new items; insert and return the new."""
     project = run.project
     if run.seen is not None:
         exts, digests = maybe_seen(run.seen, chunk)
@@ -207,6 +127,7 @@ def import_chunk(session: Session, run: ImportRun, chunk: list[Checked]) -> None
         run.progress(len(chunk))
     if new:
         _insert(session, run, new)
+    return new
 
 
 def _sort(

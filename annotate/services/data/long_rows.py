@@ -59,6 +59,7 @@ LONG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("duration_ms", "int64"),
     ("round", "int32"),
     ("is_current", "bool"),
+    ("with_suggestions", "bool"),  # made while the project showed model suggestions
     ("review_verdict", "string"),  # the latest review's verdict, null if never reviewed
 )
 #: The ways annotators are named: a per-project pseudonym (the default) or the username.
@@ -142,6 +143,7 @@ def _page_rows(
                 Annotation.duration_ms,
                 Assignment.round,
                 Annotation.is_current,
+                Annotation.with_suggestions,
             )
             .outerjoin(Assignment, Assignment.id == Annotation.assignment_id)
             .where(Annotation.item_id.between(first, last))
@@ -172,6 +174,7 @@ def _page_rows(
             a.duration_ms,
             a.round,
             bool(a.is_current),
+            bool(a.with_suggestions),
             verdicts.get(a.id),
         )
 

@@ -122,6 +122,8 @@ def submit_annotation(
             "duration_ms": duration_ms,
             "is_current": True,
             "superseded_by_id": None,
+            # suggestions bias people: say so on every annotation made while they are shown
+            "with_suggestions": project.show_predictions,
         },
         reannotation=bool(lease.reannotation),
     )

@@ -279,13 +279,16 @@ _SERVED = (
 
 
 @functools.cache
-def _slot_statement(gold: bool, attention: bool = False) -> ExecutableReturnsRows:
+def _slot_statement(
+    gold: bool, attention: bool = False, by_score: bool = False
+) -> ExecutableReturnsRows:
     """Take a slot on the first free item (gold or not; or an attention check) for the
     annotator, in one statement.
 
-    The candidate is the first item in id order the annotator never had and that still has a
-    free slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL
-    the candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
+    The candidate is the first item in id order (``by_score``: lowest model score first, then
+    id; ``ix_items_free_slot_score``) the annotator never had and that still has a free
+    slot; the conditional ``UPDATE`` takes the slot and returns the item. On PostgreSQL the
+    candidate is read ``FOR UPDATE SKIP LOCKED``: concurrent annotators take different
     items instead of queueing on one row (SQLite runs one writer at a time and renders no
     ``FOR UPDATE``).
     """
@@ -321,7 +324,7 @@ def _slot_statement(gold: bool, attention: bool = False) -> ExecutableReturnsRow
             ~sa.exists(taken),
             ~sa.exists(done),
         )
-        .order_by(free.id)
+        .order_by(*((free.prediction_score.asc().nulls_last(),) if by_score else ()), free.id)
         .limit(_ONE)
         .with_for_update(skip_locked=True, of=free)
     )
@@ -376,7 +379,8 @@ def claim_next(
     if project.attention_rate and _wants_gold(project, facts.served, user, project.attention_rate):
         kinds.insert(0, (False, True))  # an attention check, else the usual order
     for gold, attention in kinds:
-        item = session.scalars(_slot_statement(gold, attention), params).first()
+        statement = _slot_statement(gold, attention, project.order_by_uncertainty)
+        item = session.scalars(statement, params).first()
         if item is None:
             continue
         assignment = add_inserted(

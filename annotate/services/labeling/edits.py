@@ -190,6 +190,8 @@ def edit_annotation(
             "duration_ms": duration_ms,
             "is_current": True,
             "superseded_by_id": None,
+            # an edit starts from the answer, which was made with or without suggestions
+            "with_suggestions": old.with_suggestions,
         },
         reannotation=False,
         action="annotation.edit",

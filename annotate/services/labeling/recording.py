@@ -37,7 +37,7 @@ from annotate.services.labeling.leases import LeaseError, get_lease
 
 _ANNOTATIONS: sa.Table = Annotation.__table__
 #: What the insert writes: the columns the event hashes, plus the bookkeeping it leaves out.
-_COLUMNS = (*CONTENT_FIELDS["annotations"], "is_current", "superseded_by_id")
+_COLUMNS = (*CONTENT_FIELDS["annotations"], "is_current", "superseded_by_id", "with_suggestions")
 
 
 @functools.cache
@@ -76,6 +76,7 @@ def insert_annotation(
         details={
             "content": content_ref("annotations", values, by="assignment_id"),
             "version": values["rulebook_version_id"],
+            **({"with_suggestions": True} if values["with_suggestions"] else {}),
             **(details or {}),
         },
         now=values["submitted_at"],

@@ -83,6 +83,8 @@ SETTINGS: tuple[Setting, ...] = (
     # At most a day: gold results show only for weeks that have ended (quality_self).
     Setting("edit_window_minutes", "assignment", "int", 0, 24 * 60),
     Setting("separate_roles", "assignment", "bool"),
+    Setting("show_predictions", "predictions", "bool"),
+    Setting("order_by_uncertainty", "predictions", "bool"),
     Setting("min_alpha", "quality", "rate", 0, 1),
     Setting("min_gold_accuracy", "quality", "rate", 0, 1),
     Setting("min_review_accuracy", "quality", "rate", 0, 1),

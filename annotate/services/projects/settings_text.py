@@ -18,6 +18,7 @@ GROUPS: dict[str, Any] = {
     "quality": _l("Quality thresholds"),
     "checks": _l("Gold promotion and attention checks"),
     "sampling": _l("Sampling defaults"),
+    "predictions": _l("Model predictions"),
     "training": _l("Training"),
     "dossier": _l("Compliance dossier"),
 }
@@ -81,6 +82,25 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
         _l("Separate annotators and reviewers"),
         _l("Nobody both annotates and reviews in this project."),
         _l("Default on: TC260-003 §5.3, within one task one person does not hold both roles."),
+    ),
+    "show_predictions": (
+        _l("Show model predictions as suggestions"),
+        _l(
+            "The labeling screen pre-fills the item's latest model prediction; annotators "
+            "check and change it. Every annotation made while this is on records it."
+        ),
+        _l(
+            "Default off: a suggestion biases people towards the model's answer (anchoring), "
+            "so agreement and accuracy measured with it on are not those of independent work."
+        ),
+    ),
+    "order_by_uncertainty": (
+        _l("Label uncertain items first"),
+        _l(
+            "Hand out the items whose latest model prediction has the lowest score first; "
+            "items without a scored prediction come last."
+        ),
+        _l("Default off: items are handed out in import order."),
     ),
     "min_alpha": (
         _l("Minimum Krippendorff's α"),

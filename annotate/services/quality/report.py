@@ -23,6 +23,7 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
+from annotate.services.quality.prediction_figures import add_prediction_figures
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -46,4 +47,5 @@ def compute_report(
     add_figures(report)
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
+    add_prediction_figures(session, report)
     return report

@@ -14,7 +14,7 @@ from annotate.services.accounts.tokens import create_token
 from annotate.services.data.export import iter_dataset
 from annotate.services.data.formats import read_records
 from annotate.services.data.imports import import_records
-from annotate.services.data.inserts import ImportRefused
+from annotate.services.data.results import ImportRefused
 from annotate.services.projects.projects import create_project
 from tests.factories import import_batch, labelled_project
 
