@@ -30,7 +30,8 @@ from annotate.services.training.publishing import (
     publish_with_training,
     quiz_problems,
 )
-from annotate.views.rulebooks_admin import _error, _version, bp
+from annotate.views.reading import reader_language
+from annotate.views.rulebooks_admin import _error, _version, bp, version_languages
 
 #: Largest rulebook or quiz file accepted as an upload.
 MAX_UPLOAD_BYTES = 512 * 1024
@@ -170,6 +171,7 @@ def _version_page(found: RulebookVersion, draft_form: NewDraftForm, status: int 
         "rulebooks/version.html",
         project=g.project,
         version=found,
+        **version_languages(found),
         module=module_for_version(db.session, found),
         publish_form=EmptyForm(),
         draft_form=draft_form,
@@ -213,7 +215,7 @@ def _confirm_page(found: RulebookVersion, form: PublishForm, status: int = 200):
         project=g.project,
         version=found,
         preview=preview,
-        diff=diff_versions(preview.base, found) if preview.base else None,
+        diff=diff_versions(preview.base, found, reader_language()) if preview.base else None,
         form=form,
         problems=[],
         versions=versions,

@@ -55,9 +55,12 @@ from annotate.services.training.qualification import (
     record_expiries,
 )
 from annotate.services.training.wording import Wording, localized
+from annotate.views.reading import localized_title, reader_language, version_reading
 
 bp = Blueprint("training", __name__, url_prefix="/annotate/training")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
+bp.add_app_template_global(localized_title, "localized_title")
+bp.add_app_template_global(version_reading, "version_reading")
 
 
 @bp.app_template_filter("markdown")
@@ -144,7 +147,7 @@ def read_module(module_id: int):
         module=module,
         project=project,
         status=status,
-        text=module_text(module),
+        text=module_text(module, reader_language()),
     )
 
 
@@ -162,7 +165,7 @@ def take_quiz(module_id: int):
                 module=module,
                 project=project,
                 status=status,
-                text=module_text(module),
+                text=module_text(module, reader_language()),
             ), 409
         seed = new_seed()
         drawn = draw(module, seed)
@@ -246,7 +249,7 @@ def show_attempt(attempt_id: int):
     if attempt.user_id != current_user.id and not current_user.is_admin:
         abort(404)
     module = attempt.module
-    clauses = module_clauses(module)
+    clauses = module_clauses(module, reader_language())
     graded = (attempt.answers or {}).get("questions", {})
     by_key = {q.key: q for q in module.questions}
     asked = [str(entry[0]) for entry in attempt.question_order or []] or list(by_key)
@@ -339,7 +342,7 @@ def acknowledge(slug: str):
         )
         return redirect(url_for("training.index"))
     form.sha256.data = version.sha256
-    diff = diff_versions(previous, version) if previous else None
+    diff = diff_versions(previous, version, reader_language()) if previous else None
     return render_template(
         "training/acknowledge.html",
         project=project,

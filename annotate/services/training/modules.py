@@ -25,6 +25,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.rulebooks.languages import Reading, reading_for, translation_entry
 from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook
 from annotate.services.rulebooks.quizzes import ParsedQuiz
 
@@ -88,6 +89,7 @@ def _questions(quiz: ParsedQuiz | None) -> list[QuizQuestion]:
             explanation=q.explanation,
             clause_key=q.clause,
             position=i,
+            translations=dict(q.translations) or None,
         )
         for i, q in enumerate(quiz.questions)
     ]
@@ -193,9 +195,15 @@ def legal_modules(session: Session) -> list[TrainingModule]:
 
 
 def install_legal_module(
-    session: Session, parsed: ParsedRulebook, quiz: ParsedQuiz, *, actor: User | None = None
+    session: Session,
+    parsed: ParsedRulebook,
+    quiz: ParsedQuiz,
+    *,
+    actor: User | None = None,
+    translations: list[ParsedRulebook] | None = None,
 ) -> TrainingModule:
-    """Install the standing legal-awareness module (``kind: legal``) and its quiz.
+    """Install the standing legal-awareness module (``kind: legal``) and its quiz, with its
+    ``translations`` (checked by :func:`~annotate.services.rulebooks.files.load_sources`).
 
     :raises Conflict: that version is already installed.
     """
@@ -216,6 +224,8 @@ def install_legal_module(
         kind=ModuleKind.legal,
         title=str(meta["title"])[:200],
         body=parsed.body,
+        language=parsed.language,
+        translations={t.language: translation_entry(t) for t in translations or []} or None,
         pass_mark=float(meta.get("pass_mark", 0.8)),
         validity_days=int(meta.get("validity_days", 365)),
         attempt_limit=int(meta.get("attempt_limit", LEGAL_ATTEMPT_LIMIT)),
@@ -235,6 +245,8 @@ def install_legal_module(
             "version": version,
             "questions": len(module.questions),
             "sha256": parsed.sha256,
+            "language": module.language,
+            "translations": {k: v["sha256"] for k, v in (module.translations or {}).items()},
         },
     )
     return module
@@ -249,17 +261,33 @@ class ClauseText:
     text: str
 
 
-def module_clauses(module: TrainingModule) -> dict[str, ClauseText]:
-    """The clauses a module's questions cite, by key."""
-    if module.rulebook_version is not None:
+def module_clauses(module: TrainingModule, language: str = "") -> dict[str, ClauseText]:
+    """The clauses a module's questions cite, by key (in ``language`` when the module's
+    text exists in it)."""
+    reading = module_reading(module, language)
+    if not reading.translated and module.rulebook_version is not None:
         return {c.key: ClauseText(c.key, c.title, c.text) for c in module.rulebook_version.clauses}
     try:
-        parsed = parse_rulebook(module.body, module.key, strict=False)
+        parsed = parse_rulebook(reading.body, module.key, strict=False)
     except InvalidInput:
         return {}
     return {c.key: ClauseText(c.key, c.title, c.text) for c in parsed.clauses}
 
 
-def module_text(module: TrainingModule) -> str:
-    """The reading of a module: its rulebook version's Markdown or the legal module's."""
-    return module.rulebook_version.body if module.rulebook_version else module.body
+def module_reading(module: TrainingModule, language: str = "") -> Reading:
+    """The reading of a module in ``language`` when it exists in it (its rulebook version's
+    translation or the legal module's), else in its primary language."""
+    source = module.rulebook_version or module
+    return reading_for(
+        source.language,
+        module.title if module.rulebook_version is None else source.title,
+        source.body,
+        module.rulebook_version.change_note if module.rulebook_version else "",
+        source.translations,
+        language,
+    )
+
+
+def module_text(module: TrainingModule, language: str = "") -> str:
+    """The Markdown a reader of ``language`` studies (see :func:`module_reading`)."""
+    return module_reading(module, language).body

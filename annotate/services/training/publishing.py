@@ -71,16 +71,23 @@ def import_path(
     :raises Conflict: a version already exists (the caller rolls back everything).
     """
     result = ImportResult()
-    for parsed, quiz in load_sources(path):
+    for source in load_sources(path):
+        parsed, quiz = source.parsed, source.quiz
         if parsed.front_matter.get("kind") == "legal":
             assert quiz is not None
-            result.legal_modules.append(install_legal_module(session, parsed, quiz, actor=actor))
+            result.legal_modules.append(
+                install_legal_module(
+                    session, parsed, quiz, actor=actor, translations=source.translations
+                )
+            )
             continue
         if project is None:
             raise InvalidInput(
                 f"{parsed.source}: a rulebook needs a target project (--project SLUG)."
             )
-        version = import_rulebook(session, project, parsed, actor=actor)
+        version = import_rulebook(
+            session, project, parsed, actor=actor, translations=source.translations
+        )
         create_module(session, version, quiz)
         result.versions.append(version)
     return result
