@@ -81,18 +81,34 @@ def new_rulebook():
     if form.markdown.errors or form.quiz.errors:
         return _first_page(form, 400)
     source = getattr(form.markdown.data, "filename", "") or "upload"
+    translations: list[tuple[str, str | None]] = []
     if text is None:
         template = templates.get(form.template.data or "")
         if template is None:
             form.template.errors = [_("Choose a template or upload a rulebook file.")]
             return _first_page(form, 400)
         text = template.path.read_text(encoding="utf-8")
-        if quiz is None and template.quiz_path is not None:
+        own_quiz = quiz is None and template.quiz_path is not None
+        if own_quiz and template.quiz_path is not None:
             quiz = template.quiz_path.read_text(encoding="utf-8")
+        # The template's translations come with it (their quizzes only with its quiz).
+        translations = [
+            (
+                md.read_text(encoding="utf-8"),
+                yml.read_text(encoding="utf-8") if own_quiz and yml else None,
+            )
+            for md, yml in template.translations
+        ]
         source = f"{template.key}/{template.path.name}"
     try:
         version = import_first_rulebook(
-            db.session, g.project, text, quiz, source=source, actor=current_user
+            db.session,
+            g.project,
+            text,
+            quiz,
+            source=source,
+            actor=current_user,
+            translations=translations,
         )
     except DomainError as error:
         db.session.rollback()

@@ -149,6 +149,8 @@ class Template:
     title: str
     path: Path
     quiz_path: Path | None
+    #: Its translations: (Markdown, quiz or None) beside it.
+    translations: tuple[tuple[Path, Path | None], ...] = ()
 
 
 def rulebook_templates(guidelines: Path) -> list[Template]:
@@ -176,6 +178,10 @@ def rulebook_templates(guidelines: Path) -> list[Template]:
                 str(parsed.front_matter.get("title", folder.name)),
                 newest,
                 quiz if quiz.is_file() else None,
+                tuple(
+                    (other, quiz_path_for(other) if quiz_path_for(other).is_file() else None)
+                    for other in translation_files(newest)
+                ),
             )
         )
     return templates

@@ -9,6 +9,7 @@ its quiz.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.bump import project_label_problem, published_base
 from annotate.services.rulebooks.files import load_sources
 from annotate.services.rulebooks.parsing import parse_rulebook
-from annotate.services.rulebooks.quizzes import parse_quiz
+from annotate.services.rulebooks.quizzes import add_translation, parse_quiz
 from annotate.services.rulebooks.versions import (
     check_publishable,
     import_rulebook,
@@ -228,10 +229,12 @@ def import_first_rulebook(
     *,
     source: str = "upload",
     actor: User | None = None,
+    translations: Sequence[tuple[str, str | None]] = (),
 ) -> RulebookVersion:
     """Create the project's first rulebook as a draft from a ``guidelines/`` Markdown text
     (a shipped template or an upload), with its quiz if one is given. Required sections are
-    checked at publication, so a half-written text is accepted.
+    checked at publication, so a half-written text is accepted. ``translations`` are the
+    same version in other languages, each as (Markdown, quiz YAML or None).
 
     :raises Conflict: the project already has a rulebook.
     :raises InvalidInput: the text or the quiz does not parse.
@@ -253,7 +256,25 @@ def import_first_rulebook(
             version=parsed.version,
             clause_keys={c.key for c in parsed.clauses},
         )
-    version = import_rulebook(session, project, parsed, actor=actor)
+    translated = []
+    for number, (other_text, other_quiz) in enumerate(translations, start=1):
+        other_source = f"{source} (translation {number})"
+        other = parse_rulebook(other_text, other_source, strict=False)
+        if quiz is not None and other_quiz:
+            add_translation(
+                quiz,
+                parse_quiz(
+                    other_quiz,
+                    other_source + " (quiz)",
+                    rulebook=str(parsed.front_matter["id"]),
+                    version=parsed.version,
+                    clause_keys={c.key for c in parsed.clauses},
+                ),
+                other.language,
+                other_source + " (quiz)",
+            )
+        translated.append(other)
+    version = import_rulebook(session, project, parsed, actor=actor, translations=translated)
     create_module(session, version, quiz)
     return version
 
