@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.validators import Optional
 
 from annotate.database import db
 from annotate.forms.common import EmptyForm, SelectChoice, required_text
@@ -20,7 +21,9 @@ from annotate.services.errors import DomainError
 from annotate.services.rulebooks.bump import bump_problem
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.files import rulebook_templates
-from annotate.services.rulebooks.parsing import missing_parts
+from annotate.services.rulebooks.languages import stored_translation_problems
+from annotate.services.rulebooks.parsing import LANGUAGES, missing_parts
+from annotate.services.rulebooks.translations import starting_text, update_translation
 from annotate.services.rulebooks.versions import list_versions, update_draft
 from annotate.services.training.modules import module_for_version
 from annotate.services.training.publishing import (
@@ -139,6 +142,9 @@ def _save_warnings(version: RulebookVersion) -> list[str]:
     problem = bump_problem(version)
     if problem:
         warnings.append(problem)
+    warnings.extend(
+        stored_translation_problems(version.body, version.translations, version.version)
+    )
     preview = publish_preview(db.session, version)
     warnings.extend(
         quiz_problems(version, preview.module, retraining=preview.retraining, extra=preview.gold)
@@ -160,25 +166,36 @@ def edit_draft(version: str):
         )
         return redirect(url_for("rulebooks.show_version", version=found.version))
     form = DraftEditForm()
+    # ``?lang=`` edits the translation into that language (empty text removes it).
+    lang = request.args.get("lang", "")
+    translating = lang in LANGUAGES and lang != found.language
+    if translating:
+        form.body.validators = [Optional()]
     if form.validate_on_submit():
+        text = (form.body.data or "").replace("\r\n", "\n")
         try:
-            update_draft(
-                db.session,
-                found,
-                required_text(form.body).replace("\r\n", "\n"),
-                actor=current_user,
-            )
+            if translating:
+                update_translation(db.session, found, lang, text, actor=current_user)
+            else:
+                update_draft(db.session, found, text, actor=current_user)
         except DomainError as error:
-            return _error(error, "rulebooks/edit.html", version=found, form=form)
+            shown = lang if translating else ""
+            return _error(error, "rulebooks/edit.html", version=found, form=form, lang=shown)
         db.session.commit()
         flash(_("Draft %(version)s saved.", version=found.version), "success")
         for warning in _save_warnings(found):
             flash(warning, "warning")
-        return redirect(url_for("rulebooks.show_version", version=found.version))
+        back = lang if translating and text.strip() else None
+        return redirect(url_for("rulebooks.show_version", version=found.version, lang=back))
     if not form.is_submitted():
-        form.body.data = found.body
+        form.body.data = starting_text(found, lang) if translating else found.body
     return render_template(
-        "rulebooks/edit.html", project=g.project, version=found, form=form, problems=[]
+        "rulebooks/edit.html",
+        project=g.project,
+        version=found,
+        form=form,
+        problems=[],
+        lang=lang if translating else "",
     ), 400 if form.errors else 200
 
 

@@ -110,3 +110,56 @@ def test_a_project_from_the_template_gets_both_languages(
     assert draft.language == "zh" and set(draft.translations) == {"en"}
     module = module_for_version(db.session, draft)
     assert module.questions[0].translations["en"]["prompt"].startswith("A news summary")
+
+
+def test_the_manager_edits_a_drafts_translation_in_the_browser(db, client, login, safety):
+    from annotate.services.rulebooks.versions import find_version
+
+    project, _, version = safety
+    login("mgr")
+    base = f"/admin/projects/{project.slug}/rulebooks"
+    assert client.post(f"{base}/1.0.0/new-draft", data={"version": "1.1.0"}).status_code == 302
+    draft = find_version(db.session, project, "1.1.0")
+    assert set(draft.translations) == {"en"}
+    page = client.get(f"{base}/1.1.0", headers=EN)
+    assert 'id="edit-link"' in page.text and "lang=en" in page.text
+
+    # The Chinese text gains a clause; the English translation does not have it yet.
+    new_clause = (
+        "\n### R5.3 A.5——新条款\n正文。\n\n**示例：** [某内容] → `a5_service_reliability`\n"
+    )
+    saved = client.post(f"{base}/1.1.0/edit", data={"body": draft.body + new_clause})
+    assert saved.status_code == 302
+    warned = client.get(saved.headers["Location"], headers=EN).text
+    assert "missing R5.3" in warned
+    preview = client.get(f"{base}/1.1.0/publish", headers=EN)
+    assert "missing R5.3" in preview.text
+
+    editor = client.get(f"{base}/1.1.0/edit?lang=en", headers=EN)
+    assert 'id="editing-language"' in editor.text and "Judge what the content does" in editor.text
+    english = draft.translations["en"]["body"] + (
+        "\n### R5.3 A.5 — New clause\nText.\n\n**Example:** [something] → "
+        "`a5_service_reliability`\n"
+    )
+    done = client.post(f"{base}/1.1.0/edit?lang=en", data={"body": english})
+    assert done.status_code == 302 and done.headers["Location"].endswith("lang=en")
+    db.session.expire_all()
+    assert (
+        "R5.3 A.5 — New clause"
+        in find_version(db.session, project, "1.1.0").translations["en"]["body"]
+    )
+    assert "missing R5.3" not in client.get(f"{base}/1.1.0/publish", headers=EN).text
+
+    # A translation claiming another version is refused with the reason; nothing is saved.
+    wrong = client.post(
+        f"{base}/1.1.0/edit?lang=en", data={"body": english.replace("1.1.0", "9.9.9", 1)}
+    )
+    assert wrong.status_code == 400 and "version must stay" in wrong.text
+    # An empty text removes the translation; a published version's cannot be edited.
+    assert client.post(f"{base}/1.1.0/edit?lang=en", data={"body": ""}).status_code == 302
+    db.session.expire_all()
+    assert find_version(db.session, project, "1.1.0").translations is None
+    published = client.post(f"{base}/1.0.0/edit?lang=en", data={"body": ""})
+    assert published.status_code == 302
+    db.session.expire_all()
+    assert set(find_version(db.session, project, "1.0.0").translations) == {"en"}

@@ -29,6 +29,7 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.bump import project_label_problem, published_base
 from annotate.services.rulebooks.files import load_sources
+from annotate.services.rulebooks.languages import stored_translation_problems
 from annotate.services.rulebooks.parsing import parse_rulebook
 from annotate.services.rulebooks.quizzes import add_translation, parse_quiz
 from annotate.services.rulebooks.versions import (
@@ -312,10 +313,12 @@ def publish_preview(session: Session, version: RulebookVersion) -> PublishPrevie
         gold,
         required_questions(module),
     )
+    source = f"{version.rulebook.key} {version.version}"
     try:
-        parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
+        parse_rulebook(version.body, source, strict=True)
     except InvalidInput as error:
         preview.problems.extend(error.problems or [str(error)])
+    preview.problems.extend(stored_translation_problems(version.body, version.translations, source))
     try:
         check_publishable(version)
     except InvalidInput as error:
