@@ -122,7 +122,7 @@ def test_the_manager_edits_a_drafts_translation_in_the_browser(db, client, login
     draft = find_version(db.session, project, "1.1.0")
     assert set(draft.translations) == {"en"}
     page = client.get(f"{base}/1.1.0", headers=EN)
-    assert 'id="edit-link"' in page.text and "lang=en" in page.text
+    assert 'id="edit-link"' in page.text and 'id="translation-link-en"' in page.text
 
     # The Chinese text gains a clause; the English translation does not have it yet.
     new_clause = (

@@ -207,3 +207,19 @@ def test_the_diff_is_shown_in_the_readers_language(db, tmp_path, make_project):
     english = diff_versions(v1, v2, "en")
     assert english.language == "en" and english.count("changed") == 0
     assert english.clauses[0].title == "First rule"
+
+
+def test_the_cli_import_names_the_languages(db, runner, tmp_path, make_project, make_user):
+    make_project("zhcli")
+    make_user("editor", admin=True)
+    runner.env = {"ANNOTATE_ACTOR": "editor"}
+    result = runner.invoke(
+        args=["rulebook", "import", str(_folder(tmp_path)), "--project", "zhcli"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Imported demo 1.0.0 as a draft" in result.output
+    assert "zh, translated into en" in result.output
+    alone = runner.invoke(
+        args=["rulebook", "import", str(tmp_path / "demo" / "v1.0.0.en.md"), "--project", "zhcli"]
+    )
+    assert alone.exit_code == 1 and "this is a translation" in alone.output
