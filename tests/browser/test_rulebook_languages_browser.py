@@ -71,4 +71,11 @@ def test_the_manager_switches_between_the_languages_of_a_version(browser, live_s
         other = "en" if language == "zh" else "zh"
         page.click(f"#version-languages a[lang={other}]")
         assert title[other] in page.inner_text("h1")
+        # The demo's English-only draft (sentiment 2.0.0) offers a Chinese translation.
+        page.goto(f"{base}/admin/projects/demo/rulebooks/2.0.0")
+        page.click("#translation-link-zh")
+        page.wait_for_selector("#translation-note")
+        assert "language: zh" in page.input_value("textarea[name=body]")
+        screenshot(page, f"zhcontent-translate-{language}-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         context.close()
