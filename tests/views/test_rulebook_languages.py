@@ -163,3 +163,21 @@ def test_the_manager_edits_a_drafts_translation_in_the_browser(db, client, login
     assert published.status_code == 302
     db.session.expire_all()
     assert set(find_version(db.session, project, "1.0.0").translations) == {"en"}
+
+
+def test_gold_questions_name_the_labels_in_the_readers_language(db, safety):
+    from annotate.models import Item
+    from annotate.services.training.modules import ensure_module
+    from annotate.services.training.wording import localized
+
+    project, _, version = safety
+    item = db.session.query(Item).filter_by(project_id=project.id).first()
+    item.gold_answer = "a4_rights"
+    db.session.flush()
+    project.label_schema = {"labels": version.front_matter["labels"]}
+    module = ensure_module(db.session, version, gold_questions=1)
+    [gold] = [q for q in module.questions if q.gold_item_id == item.id]
+    assert gold.choices == LABELS and gold.answer == LABELS.index("a4_rights")
+    zh, en = localized(gold, "zh"), localized(gold, "en")
+    assert zh.choices[4] == "A.4 侵犯他人合法权益" and "“A.4 侵犯他人合法权益”" in zh.explanation
+    assert en.choices[4] == "A.4 Infringes others' lawful rights"

@@ -155,11 +155,11 @@ def _add_gold_questions(
     chosen = rng.sample(candidates, min(count, len(candidates)))
     start = len(module.questions)
     for offset, item in enumerate(sorted(chosen, key=lambda i: i.id)):
-        text = item.payload.get("text") if isinstance(item.payload, dict) else None
+        text = str((item.payload.get("text") if isinstance(item.payload, dict) else None) or "")
         module.questions.append(
             QuizQuestion(
                 key=f"gold-{item.id}",
-                prompt=str(text or item.payload),
+                prompt=text or str(item.payload),
                 choices=labels,
                 answer=labels.index(item.gold_answer),
                 gold_item_id=item.id,
@@ -167,9 +167,39 @@ def _add_gold_questions(
                 explanation=f"This is a gold item: the project's agreed label is "
                 f"'{item.gold_answer}'.",
                 position=start + offset,
+                translations=_gold_wording(
+                    project, text or str(item.payload), str(item.gold_answer)
+                ),
             )
         )
     session.flush()
+
+
+def _gold_wording(project: Project, prompt: str, gold: str) -> dict[str, dict[str, object]]:
+    """A gold question in both languages: the labels' display names (``name_zh`` in
+    Chinese) as choices, in the order of the label keys it is graded on."""
+    names = {
+        "en": [str(label.get("name") or label["key"]) for label in project.labels],
+        "zh": [
+            str(label.get("name_zh") or label.get("name") or label["key"])
+            for label in project.labels
+        ],
+    }
+    shown = {
+        lang: names[lang][[label["key"] for label in project.labels].index(gold)] for lang in names
+    }
+    return {
+        "en": {
+            "prompt": prompt,
+            "choices": names["en"],
+            "explanation": f"This is a gold item: the project's agreed label is '{shown['en']}'.",
+        },
+        "zh": {
+            "prompt": prompt,
+            "choices": names["zh"],
+            "explanation": f"这是一个金标准条目：项目约定的标签是“{shown['zh']}”。",
+        },
+    }
 
 
 def ensure_module(
