@@ -44,13 +44,21 @@ def rulebook_import_command(path: Path, slug: str | None) -> None:
     for version in result.versions:
         click.echo(
             f"Imported {version.rulebook.key} {version.version} as a draft "
-            f"({len(version.clauses)} clauses, sha256 {version.sha256[:12]}…)."
+            f"({len(version.clauses)} clauses, sha256 {version.sha256[:12]}…; "
+            f"{_languages(version.language, version.translations)})."
         )
     for module in result.legal_modules:
         click.echo(
             f"Installed training module {module.key} {module.version} "
-            f"({len(module.questions)} questions)."
+            f"({len(module.questions)} questions; "
+            f"{_languages(module.language, module.translations)})."
         )
+
+
+def _languages(primary: str, translations: dict | None) -> str:
+    """``zh, translated into en`` for the import report."""
+    others = sorted(k for k in translations or {} if k != primary)
+    return primary + (f", translated into {', '.join(others)}" if others else "")
 
 
 @rulebook_group.command("publish")

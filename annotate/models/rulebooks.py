@@ -56,6 +56,12 @@ class RulebookVersion(Model):
     front_matter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sha256: Mapped[str64]
     change_note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The language ``body`` is written in (front matter ``language``): the primary text.
+    language: Mapped[str] = mapped_column(sa.String(16), default="en", server_default="en")
+    #: The same version in other languages, published with it and as immutable:
+    #: ``{"en"|"zh": {"title", "body", "change_note", "sha256"}}``. Clauses, labels and
+    #: decisions are the primary text's; a translation has the same clause keys and decisions.
+    translations: Mapped[dict[str, Any] | None]
     #: A major bump requires re-training; a minor one an acknowledgement.
     requires_retraining: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -32,6 +32,11 @@ class TrainingModule(Model):
     )
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The language of ``body`` (the legal module's primary text).
+    language: Mapped[str] = mapped_column(sa.String(16), default="en", server_default="en")
+    #: The legal module's text in other languages: ``{"en"|"zh": {"title", "body", "sha256"}}``
+    #: (a rulebook module reads its version's translations).
+    translations: Mapped[dict[str, Any] | None]
     pass_mark: Mapped[float] = mapped_column(default=0.8)
     validity_days: Mapped[int] = mapped_column(default=365)
     attempt_limit: Mapped[int | None]

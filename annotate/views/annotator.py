@@ -34,7 +34,7 @@ from annotate.services.errors import Conflict, DomainError, InvalidInput
 from annotate.services.labeling.annotations import submit_annotation
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.labeling.attention import annotator_status
-from annotate.services.labeling.clauses import published_clauses
+from annotate.services.labeling.clauses import published_clauses, published_title
 from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.labeling.flags import flag_leased_item
 from annotate.services.labeling.leases import LeaseError
@@ -44,6 +44,7 @@ from annotate.services.labeling.suggestions import suggestion_for
 from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified, gate_status
+from annotate.views.reading import reader_language
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
@@ -114,7 +115,9 @@ def label(slug: str):
         return render_template(
             "annotator/gate.html", project=project, refusal=refusal, training_url=_training_url()
         )
-    clauses = published_clauses(db.session, claim.version) if claim is not None else ()
+    clauses = (
+        published_clauses(db.session, claim.version, reader_language()) if claim is not None else ()
+    )
     commit_keeping_loaded(db.session)  # the page shows the lease just written
     progress = annotator_progress(db.session, current_user, project, cached=claim is not None)
     if claim is None:
@@ -130,6 +133,7 @@ def label(slug: str):
         item=assignment.item,
         payload=payload,
         version=claim.version,
+        version_title=published_title(db.session, claim.version, reader_language()),
         clauses=clauses,
         progress=progress,
         labels=_label_choices(project),

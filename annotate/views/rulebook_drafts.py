@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.validators import Optional
 
 from annotate.database import db
 from annotate.forms.common import EmptyForm, SelectChoice, required_text
@@ -20,7 +21,9 @@ from annotate.services.errors import DomainError
 from annotate.services.rulebooks.bump import bump_problem
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.files import rulebook_templates
-from annotate.services.rulebooks.parsing import missing_parts
+from annotate.services.rulebooks.languages import stored_translation_problems
+from annotate.services.rulebooks.parsing import LANGUAGES, missing_parts
+from annotate.services.rulebooks.translations import starting_text, update_translation
 from annotate.services.rulebooks.versions import list_versions, update_draft
 from annotate.services.training.modules import module_for_version
 from annotate.services.training.publishing import (
@@ -30,7 +33,8 @@ from annotate.services.training.publishing import (
     publish_with_training,
     quiz_problems,
 )
-from annotate.views.rulebooks_admin import _error, _version, bp
+from annotate.views.reading import reader_language
+from annotate.views.rulebooks_admin import _error, _version, bp, version_languages
 
 #: Largest rulebook or quiz file accepted as an upload.
 MAX_UPLOAD_BYTES = 512 * 1024
@@ -80,18 +84,34 @@ def new_rulebook():
     if form.markdown.errors or form.quiz.errors:
         return _first_page(form, 400)
     source = getattr(form.markdown.data, "filename", "") or "upload"
+    translations: list[tuple[str, str | None]] = []
     if text is None:
         template = templates.get(form.template.data or "")
         if template is None:
             form.template.errors = [_("Choose a template or upload a rulebook file.")]
             return _first_page(form, 400)
         text = template.path.read_text(encoding="utf-8")
-        if quiz is None and template.quiz_path is not None:
+        own_quiz = quiz is None and template.quiz_path is not None
+        if own_quiz and template.quiz_path is not None:
             quiz = template.quiz_path.read_text(encoding="utf-8")
+        # The template's translations come with it (their quizzes only with its quiz).
+        translations = [
+            (
+                md.read_text(encoding="utf-8"),
+                yml.read_text(encoding="utf-8") if own_quiz and yml else None,
+            )
+            for md, yml in template.translations
+        ]
         source = f"{template.key}/{template.path.name}"
     try:
         version = import_first_rulebook(
-            db.session, g.project, text, quiz, source=source, actor=current_user
+            db.session,
+            g.project,
+            text,
+            quiz,
+            source=source,
+            actor=current_user,
+            translations=translations,
         )
     except DomainError as error:
         db.session.rollback()
@@ -122,6 +142,9 @@ def _save_warnings(version: RulebookVersion) -> list[str]:
     problem = bump_problem(version)
     if problem:
         warnings.append(problem)
+    warnings.extend(
+        stored_translation_problems(version.body, version.translations, version.version)
+    )
     preview = publish_preview(db.session, version)
     warnings.extend(
         quiz_problems(version, preview.module, retraining=preview.retraining, extra=preview.gold)
@@ -143,25 +166,36 @@ def edit_draft(version: str):
         )
         return redirect(url_for("rulebooks.show_version", version=found.version))
     form = DraftEditForm()
+    # ``?lang=`` edits the translation into that language (empty text removes it).
+    lang = request.args.get("lang", "")
+    translating = lang in LANGUAGES and lang != found.language
+    if translating:
+        form.body.validators = [Optional()]
     if form.validate_on_submit():
+        text = (form.body.data or "").replace("\r\n", "\n")
         try:
-            update_draft(
-                db.session,
-                found,
-                required_text(form.body).replace("\r\n", "\n"),
-                actor=current_user,
-            )
+            if translating:
+                update_translation(db.session, found, lang, text, actor=current_user)
+            else:
+                update_draft(db.session, found, text, actor=current_user)
         except DomainError as error:
-            return _error(error, "rulebooks/edit.html", version=found, form=form)
+            shown = lang if translating else ""
+            return _error(error, "rulebooks/edit.html", version=found, form=form, lang=shown)
         db.session.commit()
         flash(_("Draft %(version)s saved.", version=found.version), "success")
         for warning in _save_warnings(found):
             flash(warning, "warning")
-        return redirect(url_for("rulebooks.show_version", version=found.version))
+        back = lang if translating and text.strip() else None
+        return redirect(url_for("rulebooks.show_version", version=found.version, lang=back))
     if not form.is_submitted():
-        form.body.data = found.body
+        form.body.data = starting_text(found, lang) if translating else found.body
     return render_template(
-        "rulebooks/edit.html", project=g.project, version=found, form=form, problems=[]
+        "rulebooks/edit.html",
+        project=g.project,
+        version=found,
+        form=form,
+        problems=[],
+        lang=lang if translating else "",
     ), 400 if form.errors else 200
 
 
@@ -170,6 +204,7 @@ def _version_page(found: RulebookVersion, draft_form: NewDraftForm, status: int 
         "rulebooks/version.html",
         project=g.project,
         version=found,
+        **version_languages(found),
         module=module_for_version(db.session, found),
         publish_form=EmptyForm(),
         draft_form=draft_form,
@@ -213,7 +248,7 @@ def _confirm_page(found: RulebookVersion, form: PublishForm, status: int = 200):
         project=g.project,
         version=found,
         preview=preview,
-        diff=diff_versions(preview.base, found) if preview.base else None,
+        diff=diff_versions(preview.base, found, reader_language()) if preview.base else None,
         form=form,
         problems=[],
         versions=versions,

@@ -5,6 +5,7 @@ transcript with revocations and retry allowances, and its CSV export."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -30,11 +31,13 @@ from annotate.models import (
     Membership,
     ProjectRole,
     Qualification,
+    RulebookVersion,
     TrainingModule,
     User,
 )
 from annotate.services.errors import DomainError, NotFound
 from annotate.services.rulebooks.diff import diff_versions
+from annotate.services.rulebooks.languages import languages_of, reading_for
 from annotate.services.rulebooks.versions import (
     current_version,
     find_version,
@@ -44,6 +47,7 @@ from annotate.services.training.attempts import attempt_status
 from annotate.services.training.modules import legal_modules, module_for_version
 from annotate.services.training.qualification import allow_retry, revoke_qualification
 from annotate.services.training.transcript import transcript_rows, write_csv
+from annotate.views.reading import reader_language
 
 bp = Blueprint("rulebooks", __name__, url_prefix="/admin/projects/<slug>")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -119,16 +123,35 @@ def history():
 
 @bp.route("/rulebooks/<version>")
 def show_version(version: str):
-    """The version rendered (sanitised Markdown), its sha256 and training module."""
+    """The version rendered (sanitised Markdown) in the reader's language or ``?lang=``, its
+    sha256 and training module."""
     found = _version(version)
     return render_template(
         "rulebooks/version.html",
         project=g.project,
         version=found,
+        **version_languages(found, request.args.get("lang", "")),
         module=module_for_version(db.session, found),
         publish_form=EmptyForm(),
         draft_form=NewDraftForm(),
     )
+
+
+def version_languages(found: RulebookVersion, wanted: str = "") -> dict[str, Any]:
+    """The languages of ``found`` and the text shown: ``wanted`` if it has it, else the
+    reader's language if it has it, else its primary text."""
+    languages = languages_of(found.language, found.translations)
+    return {
+        "version_langs": languages,
+        "reading": reading_for(
+            found.language,
+            found.title,
+            found.body,
+            found.change_note,
+            found.translations,
+            wanted if wanted in languages else reader_language(),
+        ),
+    }
 
 
 @bp.route("/rulebooks/diff")
@@ -139,7 +162,9 @@ def diff():
         flash(_("Choose two versions to compare."), "warning")
         return redirect(url_for("rulebooks.history"))
     old, new = _version(a), _version(b)
-    return render_template("rulebooks/diff.html", project=g.project, diff=diff_versions(old, new))
+    return render_template(
+        "rulebooks/diff.html", project=g.project, diff=diff_versions(old, new, reader_language())
+    )
 
 
 @bp.route("/training/")

@@ -274,7 +274,7 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     boss.wait_for_selector("#edit-form")
     body = boss.locator("textarea[name=body]").input_value()
     a5 = '  - {key: a5_service_reliability, name: "A.5 Unfit for a high-security service", '
-    a5 += 'hotkey: "6"}\n'
+    a5 += 'name_zh: "A.5 不满足特定服务类型的安全需求", hotkey: "6"}\n'
     assert a5 in body
     new_label = '  - {key: spam, name: "Spam", hotkey: "7"}\n'
     boss.fill("textarea[name=body]", body.replace(a5, a5 + new_label))

@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from annotate.models import Clause, Project, RulebookVersion, TaskType, VersionStatus
 
-#: ``→ `label``` or ``→ not `label``` at the end of an example (the decision it shows).
-DECISION_RE = re.compile(r"→\s*(not\s+)?`([^`]+)`")
+#: ``→ `label``` or ``→ not `label``` at the end of an example (the decision it shows); a
+#: Chinese source writes ``→ 不是 `label```.
+DECISION_RE = re.compile(r"→\s*(not\s+|不是\s*)?`([^`]+)`")
 
 
 def label_keys(front_matter: Mapping[str, Any]) -> list[str]:

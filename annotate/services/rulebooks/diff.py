@@ -1,4 +1,9 @@
-"""Clause-aware comparison of two rulebook versions (drafts included)."""
+"""Clause-aware comparison of two rulebook versions (drafts included).
+
+With a ``language``, the clauses are compared in that language when both versions have a
+text in it (the primary text or a translation); otherwise in their primary texts. The bump
+check (:mod:`annotate.services.rulebooks.bump`) always compares primary texts, which
+translations must match clause for clause."""
 
 from __future__ import annotations
 
@@ -7,6 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotate.models import Clause, RulebookVersion
+from annotate.services.errors import InvalidInput
+from annotate.services.rulebooks.languages import parse_translation
+from annotate.services.rulebooks.parsing import ParsedClause
+
+AnyClause = Clause | ParsedClause
 
 
 @dataclass
@@ -15,8 +25,8 @@ class ClauseChange:
 
     key: str
     status: str  # added | removed | changed | unchanged
-    old: Clause | None
-    new: Clause | None
+    old: AnyClause | None
+    new: AnyClause | None
     #: ``(" " | "-" | "+", line)`` for changed clauses.
     lines: list[tuple[str, str]] = field(default_factory=list)
 
@@ -37,6 +47,8 @@ class VersionDiff:
     new: RulebookVersion
     clauses: list[ClauseChange]
     front_matter: list[tuple[str, Any, Any]]
+    #: The language the clauses were compared in.
+    language: str = ""
 
     @property
     def bump(self) -> str:
@@ -57,7 +69,7 @@ class VersionDiff:
         return [c for c in self.clauses if c.status != "unchanged"]
 
 
-def _clause_lines(clause: Clause) -> list[str]:
+def _clause_lines(clause: AnyClause) -> list[str]:
     lines = [f"### {clause.key} {clause.title}", *clause.text.splitlines()]
     for example in clause.examples or []:
         label = "Counter-example" if example.get("kind") == "counter" else "Example"
@@ -65,12 +77,29 @@ def _clause_lines(clause: Clause) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def diff_versions(old: RulebookVersion, new: RulebookVersion) -> VersionDiff:
-    """Compare ``old`` and ``new`` clause by clause (matched on stable clause keys)."""
-    before = {c.key: c for c in old.clauses}
-    after = {c.key: c for c in new.clauses}
+def _clauses_in(version: RulebookVersion, language: str) -> list[AnyClause] | None:
+    """The clauses of ``version`` in ``language`` (None: it has no text in it)."""
+    if language in ("", version.language):
+        return list(version.clauses)
+    entry = (version.translations or {}).get(language)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return list(parse_translation(entry, f"{version.version} ({language})").clauses)
+    except InvalidInput:
+        return None
+
+
+def diff_versions(old: RulebookVersion, new: RulebookVersion, language: str = "") -> VersionDiff:
+    """Compare ``old`` and ``new`` clause by clause (matched on stable clause keys), in
+    ``language`` when both have a text in it."""
+    theirs, ours = _clauses_in(old, language), _clauses_in(new, language)
+    if theirs is None or ours is None:
+        theirs, ours, language = list(old.clauses), list(new.clauses), new.language
+    before = {c.key: c for c in theirs}
+    after = {c.key: c for c in ours}
     changes: list[ClauseChange] = []
-    for clause in new.clauses:
+    for clause in ours:
         previous = before.get(clause.key)
         if previous is None:
             changes.append(
@@ -93,7 +122,7 @@ def diff_versions(old: RulebookVersion, new: RulebookVersion) -> VersionDiff:
             if not d.startswith("?")
         ]
         changes.append(ClauseChange(clause.key, "changed", previous, clause, lines))
-    for clause in old.clauses:
+    for clause in theirs:
         if clause.key not in after:
             changes.append(
                 ClauseChange(
@@ -111,7 +140,7 @@ def diff_versions(old: RulebookVersion, new: RulebookVersion) -> VersionDiff:
         if old.front_matter.get(k) != new.front_matter.get(k)
         and k not in ("version", "change_note")
     ]
-    return VersionDiff(old, new, changes, meta)
+    return VersionDiff(old, new, changes, meta, language or new.language)
 
 
 def render_text(diff: VersionDiff) -> str:

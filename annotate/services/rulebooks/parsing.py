@@ -18,9 +18,28 @@ REQUIRED_KEYS = ("id", "title", "version", "kind", "task_type", "labels", "chang
 #: The legal-awareness module is not tied to a task, so it has no task_type or labels.
 LEGAL_REQUIRED_KEYS = ("id", "title", "version", "kind", "change_note")
 REQUIRED_SECTIONS = ("Goal", "Data format", "Method", "Quality indicators")
+#: The same headings in a Chinese source (``language: zh``): TC260-003 §5.3's 标注目标、数据格式、
+#: 标注方法、质量指标, and 条款 for ``## Clauses``.
+SECTION_ALIASES = {
+    "目标": "Goal",
+    "标注目标": "Goal",
+    "数据格式": "Data format",
+    "方法": "Method",
+    "标注方法": "Method",
+    "质量指标": "Quality indicators",
+    "条款": "Clauses",
+}
+#: The languages a rulebook source may be written in (front matter ``language``).
+LANGUAGES = ("zh", "en")
+#: The language of a source whose front matter does not say (the sources written before
+#: ``language`` existed are English).
+DEFAULT_LANGUAGE = "en"
 SEMVER_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 CLAUSE_RE = re.compile(r"^### ([RL]\d+(?:\.\d+)*) (.+?)\s*$")
-EXAMPLE_RE = re.compile(r"^\*\*(Example|Counter-example)s?:\*\*\s*(.*)$", re.IGNORECASE)
+EXAMPLE_RE = re.compile(
+    r"^\*\*(Example|Counter-example|示例|反例)s?(?::\*\*|\*\*[:：]|[：]\*\*)\s*(.*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -48,9 +67,19 @@ class ParsedRulebook:
         return str(self.front_matter["version"])
 
     @property
+    def language(self) -> str:
+        """The language the source is written in (front matter ``language``)."""
+        return source_language(self.front_matter)
+
+    @property
     def sha256(self) -> str:
         """The sha256 of the full source text."""
         return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
+
+def source_language(front_matter: dict[str, Any]) -> str:
+    """The ``language`` of a source's front matter (``en`` when it does not say)."""
+    return str(front_matter.get("language") or DEFAULT_LANGUAGE)
 
 
 def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], int]:
@@ -88,6 +117,11 @@ def _front_matter_problems(meta: dict[str, Any], source: str) -> list[str]:
     kind = meta.get("kind")
     if kind is not None and kind not in {k.value for k in RulebookKind} | {"legal"}:
         problems.append(f"{source}:2: kind must be functional, security or legal, not {kind!r}")
+    language = meta.get("language")
+    if language is not None and str(language) not in LANGUAGES:
+        problems.append(
+            f"{source}:2: language must be one of {', '.join(LANGUAGES)}, not {language!r}"
+        )
     return problems
 
 
@@ -96,7 +130,7 @@ def _add_clause_line(clause: ParsedClause, line: str) -> None:
     lines after one continue it, other lines are the clause's text."""
     example = EXAMPLE_RE.match(line.strip())
     if example:
-        kind = "counter" if example[1].lower().startswith("counter") else "example"
+        kind = "counter" if example[1].lower() in ("counter-example", "反例") else "example"
         clause.examples.append({"kind": kind, "text": example[2]})
     elif clause.examples and line.strip():
         clause.examples[-1]["text"] += "\n" + line.strip()
@@ -121,6 +155,7 @@ def _read_body(lines: list[str], start: int, source: str) -> _Body:
     for number, line in enumerate(lines[start:], start=start + 1):
         if line.startswith("## "):
             heading = line[3:].strip()
+            heading = SECTION_ALIASES.get(heading, heading)
             body.sections.add(heading)
             in_clauses = heading.lower() == "clauses"
             current = None

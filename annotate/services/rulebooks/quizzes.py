@@ -32,6 +32,8 @@ class ParsedQuestion:
     choices: list[str]
     answer: int
     explanation: str
+    #: The question in other languages: ``{"en": {"prompt", "choices", "explanation"}}``.
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,9 +48,10 @@ class ParsedQuiz:
 
 def quiz_path_for(rulebook_path: Path) -> Path:
     """Where the quiz of a rulebook file lives: ``v1.0.0.md`` → ``v1.0.0.quiz.yaml``;
-    the legal module's ``module.md`` → ``quiz.yaml``."""
-    if rulebook_path.name == "module.md":
-        return rulebook_path.with_name("quiz.yaml")
+    the legal module's ``module.md`` → ``quiz.yaml``; a translation's ``v1.0.0.en.md`` →
+    ``v1.0.0.en.quiz.yaml`` and ``module.en.md`` → ``quiz.en.yaml``."""
+    if rulebook_path.name.startswith("module."):
+        return rulebook_path.with_name("quiz" + rulebook_path.name[len("module") : -3] + ".yaml")
     return rulebook_path.with_name(rulebook_path.stem + ".quiz.yaml")
 
 
@@ -195,3 +198,39 @@ def parse_quiz(
 def parse_quiz_file(path: Path, **checks: Any) -> ParsedQuiz:
     """Read and parse a quiz file (see :func:`parse_quiz` for ``checks``)."""
     return parse_quiz(path.read_text(encoding="utf-8"), str(path), **checks)
+
+
+def add_translation(quiz: ParsedQuiz, translated: ParsedQuiz, language: str, source: str) -> None:
+    """Store ``translated``'s wording as ``language`` translations of ``quiz``'s questions.
+
+    The translation must ask the same questions (same keys, in order) citing the same
+    clauses, with as many choices and the same answer: only the wording differs, so an
+    attempt is graded the same way whichever language it was read in.
+
+    :raises InvalidInput: naming every difference.
+    """
+    problems = []
+    ours = [q.key for q in quiz.questions]
+    theirs = [q.key for q in translated.questions]
+    if ours != theirs:
+        problems.append(f"{source}: the questions must be those of the primary quiz, in order")
+    for mine, other in zip(quiz.questions, translated.questions, strict=False):
+        if mine.key != other.key:
+            continue
+        if (mine.clause, mine.answer, len(mine.choices)) != (
+            other.clause,
+            other.answer,
+            len(other.choices),
+        ):
+            problems.append(
+                f"{source}: question {other.key} must cite the same clause and have as many "
+                "choices and the same answer as the primary quiz"
+            )
+    if problems:
+        raise InvalidInput(f"{source}: quiz translation refused", problems)
+    for mine, other in zip(quiz.questions, translated.questions, strict=True):
+        mine.translations[language] = {
+            "prompt": other.prompt,
+            "choices": list(other.choices),
+            "explanation": other.explanation,
+        }

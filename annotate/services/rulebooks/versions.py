@@ -25,6 +25,11 @@ from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
 from annotate.services.rulebooks.bump import bump_problem, project_label_problem
+from annotate.services.rulebooks.languages import (
+    stored_translation_problems,
+    translation_entry,
+    translation_problems,
+)
 from annotate.services.rulebooks.parsing import SEMVER_RE, ParsedRulebook, parse_rulebook
 
 
@@ -74,14 +79,24 @@ def _clauses(parsed: ParsedRulebook) -> list[Clause]:
 
 
 def import_rulebook(
-    session: Session, project: Project, parsed: ParsedRulebook, *, actor: User | None = None
+    session: Session,
+    project: Project,
+    parsed: ParsedRulebook,
+    *,
+    actor: User | None = None,
+    translations: list[ParsedRulebook] | None = None,
 ) -> RulebookVersion:
-    """Store ``parsed`` as a draft version of the project's rulebook with that id.
+    """Store ``parsed`` as a draft version of the project's rulebook with that id, with
+    ``translations`` of it (same version number, other languages) stored on the version.
 
-    :raises InvalidInput: the source is the legal-awareness module, not a rulebook.
+    :raises InvalidInput: the source is the legal-awareness module, not a rulebook, or a
+        translation does not match it.
     :raises Conflict: that version already exists.
     """
     meta = parsed.front_matter
+    problems = [p for other in translations or [] for p in translation_problems(parsed, other)]
+    if problems:
+        raise InvalidInput(f"{parsed.source}: translation refused", problems)
     if meta.get("kind") == "legal":
         raise InvalidInput(
             f"{parsed.source}: this is the legal-awareness training module, "
@@ -119,10 +134,20 @@ def import_rulebook(
         sha256=parsed.sha256,
         change_note=str(meta.get("change_note", "")),
         created_by_id=actor.id if actor else None,
+        language=parsed.language,
+        translations={t.language: translation_entry(t) for t in translations or []} or None,
     )
     version.clauses = _clauses(parsed)
     session.add(version)
     session.flush()
+    details: dict[str, Any] = {
+        "rulebook": rulebook.key,
+        "version": version.version,
+        "sha256": version.sha256,
+        "language": version.language,
+    }
+    if version.translations:
+        details["translations"] = {k: v["sha256"] for k, v in version.translations.items()}
     record_event(
         session,
         "rulebook.import",
@@ -130,7 +155,7 @@ def import_rulebook(
         version.id,
         actor=actor,
         project_id=project.id,
-        details={"rulebook": rulebook.key, "version": version.version, "sha256": version.sha256},
+        details=details,
     )
     return version
 
@@ -164,6 +189,7 @@ def update_draft(
     if problems:
         raise InvalidInput(f"{source}: draft refused", problems)
     version.body = text
+    version.language = parsed.language
     version.front_matter = parsed.front_matter
     version.title = str(parsed.front_matter["title"])[:200]
     version.change_note = str(parsed.front_matter.get("change_note", ""))
@@ -202,15 +228,30 @@ def new_draft_from(
     new_version = new_version.strip()
     if tuple(int(p) for p in match.groups()) <= (base.major, base.minor, base.patch):
         raise InvalidInput(f"Version {new_version} must be newer than {base.version}.")
-    text = re.sub(r"(?m)^version:.*$", f"version: {new_version}", base.body, count=1)
-    text = re.sub(
+    source = f"{base.rulebook.key} {new_version}"
+    parsed = parse_rulebook(_bumped(base.body, base.version, new_version), source, strict=False)
+    translations = [
+        parse_rulebook(
+            _bumped(str(entry.get("body", "")), base.version, new_version),
+            f"{source} ({language})",
+            strict=False,
+        )
+        for language, entry in sorted((base.translations or {}).items())
+    ]
+    return import_rulebook(
+        session, base.rulebook.project, parsed, actor=actor, translations=translations
+    )
+
+
+def _bumped(text: str, old: str, new: str) -> str:
+    """``text`` with its front matter's version set to ``new`` and a change note to write."""
+    text = re.sub(r"(?m)^version:.*$", f"version: {new}", text, count=1)
+    return re.sub(
         r"(?m)^change_note:.*$",
-        f'change_note: "Describe what changed since {base.version}."',
+        f'change_note: "Describe what changed since {old}."',
         text,
         count=1,
     )
-    parsed = parse_rulebook(text, f"{base.rulebook.key} {new_version}", strict=False)
-    return import_rulebook(session, base.rulebook.project, parsed, actor=actor)
 
 
 def publish_version(
@@ -241,7 +282,11 @@ def publish_version(
         raise Conflict(
             f"Version {version.version} is {version.status.value}; published versions never change."
         )
-    parse_rulebook(version.body, f"{rulebook.key} {version.version}", strict=True)
+    source = f"{rulebook.key} {version.version}"
+    parse_rulebook(version.body, source, strict=True)
+    problems = stored_translation_problems(version.body, version.translations, source)
+    if problems:
+        raise InvalidInput(f"{source}: a translation does not match the text", problems)
     previous = session.scalars(
         sa.select(RulebookVersion).where(
             RulebookVersion.rulebook_id == rulebook.id,
@@ -267,7 +312,10 @@ def publish_version(
         "version": version.version,
         "sha256": version.sha256,
         "requires_retraining": version.requires_retraining,
+        "language": version.language,
     }
+    if version.translations:
+        details["translations"] = {k: v["sha256"] for k, v in version.translations.items()}
     if on_publish is not None:
         details.update(on_publish(version))
     record_event(

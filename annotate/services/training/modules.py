@@ -25,6 +25,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.rulebooks.languages import Reading, reading_for, translation_entry
 from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook
 from annotate.services.rulebooks.quizzes import ParsedQuiz
 
@@ -88,6 +89,7 @@ def _questions(quiz: ParsedQuiz | None) -> list[QuizQuestion]:
             explanation=q.explanation,
             clause_key=q.clause,
             position=i,
+            translations=dict(q.translations) or None,
         )
         for i, q in enumerate(quiz.questions)
     ]
@@ -153,11 +155,11 @@ def _add_gold_questions(
     chosen = rng.sample(candidates, min(count, len(candidates)))
     start = len(module.questions)
     for offset, item in enumerate(sorted(chosen, key=lambda i: i.id)):
-        text = item.payload.get("text") if isinstance(item.payload, dict) else None
+        text = str((item.payload.get("text") if isinstance(item.payload, dict) else None) or "")
         module.questions.append(
             QuizQuestion(
                 key=f"gold-{item.id}",
-                prompt=str(text or item.payload),
+                prompt=text or str(item.payload),
                 choices=labels,
                 answer=labels.index(item.gold_answer),
                 gold_item_id=item.id,
@@ -165,9 +167,39 @@ def _add_gold_questions(
                 explanation=f"This is a gold item: the project's agreed label is "
                 f"'{item.gold_answer}'.",
                 position=start + offset,
+                translations=_gold_wording(
+                    project, text or str(item.payload), str(item.gold_answer)
+                ),
             )
         )
     session.flush()
+
+
+def _gold_wording(project: Project, prompt: str, gold: str) -> dict[str, dict[str, object]]:
+    """A gold question in both languages: the labels' display names (``name_zh`` in
+    Chinese) as choices, in the order of the label keys it is graded on."""
+    names = {
+        "en": [str(label.get("name") or label["key"]) for label in project.labels],
+        "zh": [
+            str(label.get("name_zh") or label.get("name") or label["key"])
+            for label in project.labels
+        ],
+    }
+    shown = {
+        lang: names[lang][[label["key"] for label in project.labels].index(gold)] for lang in names
+    }
+    return {
+        "en": {
+            "prompt": prompt,
+            "choices": names["en"],
+            "explanation": f"This is a gold item: the project's agreed label is '{shown['en']}'.",
+        },
+        "zh": {
+            "prompt": prompt,
+            "choices": names["zh"],
+            "explanation": f"这是一个金标准条目：项目约定的标签是“{shown['zh']}”。",
+        },
+    }
 
 
 def ensure_module(
@@ -193,9 +225,15 @@ def legal_modules(session: Session) -> list[TrainingModule]:
 
 
 def install_legal_module(
-    session: Session, parsed: ParsedRulebook, quiz: ParsedQuiz, *, actor: User | None = None
+    session: Session,
+    parsed: ParsedRulebook,
+    quiz: ParsedQuiz,
+    *,
+    actor: User | None = None,
+    translations: list[ParsedRulebook] | None = None,
 ) -> TrainingModule:
-    """Install the standing legal-awareness module (``kind: legal``) and its quiz.
+    """Install the standing legal-awareness module (``kind: legal``) and its quiz, with its
+    ``translations`` (checked by :func:`~annotate.services.rulebooks.files.load_sources`).
 
     :raises Conflict: that version is already installed.
     """
@@ -216,6 +254,8 @@ def install_legal_module(
         kind=ModuleKind.legal,
         title=str(meta["title"])[:200],
         body=parsed.body,
+        language=parsed.language,
+        translations={t.language: translation_entry(t) for t in translations or []} or None,
         pass_mark=float(meta.get("pass_mark", 0.8)),
         validity_days=int(meta.get("validity_days", 365)),
         attempt_limit=int(meta.get("attempt_limit", LEGAL_ATTEMPT_LIMIT)),
@@ -235,6 +275,8 @@ def install_legal_module(
             "version": version,
             "questions": len(module.questions),
             "sha256": parsed.sha256,
+            "language": module.language,
+            "translations": {k: v["sha256"] for k, v in (module.translations or {}).items()},
         },
     )
     return module
@@ -249,17 +291,33 @@ class ClauseText:
     text: str
 
 
-def module_clauses(module: TrainingModule) -> dict[str, ClauseText]:
-    """The clauses a module's questions cite, by key."""
-    if module.rulebook_version is not None:
+def module_clauses(module: TrainingModule, language: str = "") -> dict[str, ClauseText]:
+    """The clauses a module's questions cite, by key (in ``language`` when the module's
+    text exists in it)."""
+    reading = module_reading(module, language)
+    if not reading.translated and module.rulebook_version is not None:
         return {c.key: ClauseText(c.key, c.title, c.text) for c in module.rulebook_version.clauses}
     try:
-        parsed = parse_rulebook(module.body, module.key, strict=False)
+        parsed = parse_rulebook(reading.body, module.key, strict=False)
     except InvalidInput:
         return {}
     return {c.key: ClauseText(c.key, c.title, c.text) for c in parsed.clauses}
 
 
-def module_text(module: TrainingModule) -> str:
-    """The reading of a module: its rulebook version's Markdown or the legal module's."""
-    return module.rulebook_version.body if module.rulebook_version else module.body
+def module_reading(module: TrainingModule, language: str = "") -> Reading:
+    """The reading of a module in ``language`` when it exists in it (its rulebook version's
+    translation or the legal module's), else in its primary language."""
+    source = module.rulebook_version or module
+    return reading_for(
+        source.language,
+        module.title if module.rulebook_version is None else source.title,
+        source.body,
+        module.rulebook_version.change_note if module.rulebook_version else "",
+        source.translations,
+        language,
+    )
+
+
+def module_text(module: TrainingModule, language: str = "") -> str:
+    """The Markdown a reader of ``language`` studies (see :func:`module_reading`)."""
+    return module_reading(module, language).body

@@ -9,6 +9,7 @@ its quiz.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +29,9 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
 from annotate.services.rulebooks.bump import project_label_problem, published_base
 from annotate.services.rulebooks.files import load_sources
+from annotate.services.rulebooks.languages import stored_translation_problems
 from annotate.services.rulebooks.parsing import parse_rulebook
-from annotate.services.rulebooks.quizzes import parse_quiz
+from annotate.services.rulebooks.quizzes import add_translation, parse_quiz
 from annotate.services.rulebooks.versions import (
     check_publishable,
     import_rulebook,
@@ -71,16 +73,23 @@ def import_path(
     :raises Conflict: a version already exists (the caller rolls back everything).
     """
     result = ImportResult()
-    for parsed, quiz in load_sources(path):
+    for source in load_sources(path):
+        parsed, quiz = source.parsed, source.quiz
         if parsed.front_matter.get("kind") == "legal":
             assert quiz is not None
-            result.legal_modules.append(install_legal_module(session, parsed, quiz, actor=actor))
+            result.legal_modules.append(
+                install_legal_module(
+                    session, parsed, quiz, actor=actor, translations=source.translations
+                )
+            )
             continue
         if project is None:
             raise InvalidInput(
                 f"{parsed.source}: a rulebook needs a target project (--project SLUG)."
             )
-        version = import_rulebook(session, project, parsed, actor=actor)
+        version = import_rulebook(
+            session, project, parsed, actor=actor, translations=source.translations
+        )
         create_module(session, version, quiz)
         result.versions.append(version)
     return result
@@ -221,10 +230,12 @@ def import_first_rulebook(
     *,
     source: str = "upload",
     actor: User | None = None,
+    translations: Sequence[tuple[str, str | None]] = (),
 ) -> RulebookVersion:
     """Create the project's first rulebook as a draft from a ``guidelines/`` Markdown text
     (a shipped template or an upload), with its quiz if one is given. Required sections are
-    checked at publication, so a half-written text is accepted.
+    checked at publication, so a half-written text is accepted. ``translations`` are the
+    same version in other languages, each as (Markdown, quiz YAML or None).
 
     :raises Conflict: the project already has a rulebook.
     :raises InvalidInput: the text or the quiz does not parse.
@@ -246,7 +257,25 @@ def import_first_rulebook(
             version=parsed.version,
             clause_keys={c.key for c in parsed.clauses},
         )
-    version = import_rulebook(session, project, parsed, actor=actor)
+    translated = []
+    for number, (other_text, other_quiz) in enumerate(translations, start=1):
+        other_source = f"{source} (translation {number})"
+        other = parse_rulebook(other_text, other_source, strict=False)
+        if quiz is not None and other_quiz:
+            add_translation(
+                quiz,
+                parse_quiz(
+                    other_quiz,
+                    other_source + " (quiz)",
+                    rulebook=str(parsed.front_matter["id"]),
+                    version=parsed.version,
+                    clause_keys={c.key for c in parsed.clauses},
+                ),
+                other.language,
+                other_source + " (quiz)",
+            )
+        translated.append(other)
+    version = import_rulebook(session, project, parsed, actor=actor, translations=translated)
     create_module(session, version, quiz)
     return version
 
@@ -284,10 +313,12 @@ def publish_preview(session: Session, version: RulebookVersion) -> PublishPrevie
         gold,
         required_questions(module),
     )
+    source = f"{version.rulebook.key} {version.version}"
     try:
-        parse_rulebook(version.body, f"{version.rulebook.key} {version.version}", strict=True)
+        parse_rulebook(version.body, source, strict=True)
     except InvalidInput as error:
         preview.problems.extend(error.problems or [str(error)])
+    preview.problems.extend(stored_translation_problems(version.body, version.translations, source))
     try:
         check_publishable(version)
     except InvalidInput as error:
