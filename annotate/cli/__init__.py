@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         core,
         data,
         dossier,
+        privacy,  # noqa: F401  (adds user export|erase to core.user_group)
         projects,
         reports,
         rulebooks,

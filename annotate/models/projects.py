@@ -68,6 +68,10 @@ class Project(Model):
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     #: Who answers for the project (Art. 8); named on the dossier's first page.
     responsible_person: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Erasing a person's data also empties the free text they wrote here (review comments,
+    #: flag notes, skip reasons, feedback and supervision reasons). Off keeps that text, e.g.
+    #: while it is evidence; the quality records stay either way.
+    erase_free_text: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[timestamp]
     archived: Mapped[bool] = mapped_column(default=False)
 

@@ -99,6 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("qualification_validity_days", "training", "int", 1, 10 * 365),
     Setting("responsible_person", "dossier", "text", low=0, max_length=200),
     Setting("time_zone", "dossier", "zone", max_length=64),
+    Setting("erase_free_text", "dossier", "bool"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 _ENUMS: dict[str, Callable[[str], Any]] = {
