@@ -2,8 +2,10 @@
 item's whole story (payload, every annotation with its history, reviews, flags, audit events).
 
 Pages are keyset pages in id order (``after``: the last id of the previous page), so a page
-costs the same at item 10 and at item 1,000,000. Text search is a case-insensitive substring
-match on the payload's JSON text (and a prefix match on the external id).
+costs the same at item 10 and at item 1,000,000. Text search goes through the database's own
+full-text index (:mod:`annotate.models.search`: PostgreSQL ``tsvector``, SQLite FTS5): the
+query's words as a phrase, the last one a prefix, each Chinese character a word; or a prefix
+of the external id.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from annotate.models import (
     SampledAnnotation,
     User,
 )
+from annotate.models.search import FTS_TABLE, fts5_query, tsquery
 from annotate.services.errors import InvalidInput, NotFound
 
 #: Item statuses the browser filters on.
@@ -76,22 +79,37 @@ class ItemPage:
     disagreement: dict[int, float] = field(default_factory=dict)
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
 
 
-def _where(project: Project, f: ItemFilter) -> list[Any]:
+def text_matches(dialect: str, query: str) -> sa.Select[Any] | None:
+    """The ids of items whose text holds ``query`` (see the module docstring), through the
+    database's full-text index; None when the query has no word to look for."""
+    if dialect == "postgresql":
+        found = tsquery(query)
+        if found is None:
+            return None
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), Item.search_text)
+        return sa.select(Item.id).where(
+            vector.bool_op("@@")(
+                sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), found)
+            )
+        )
+    phrase = fts5_query(query)
+    if phrase is None:
+        return None
+    return sa.select(_FTS.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+
+
+def _where(project: Project, f: ItemFilter, dialect: str) -> list[Any]:
     clauses: list[Any] = [Item.project_id == project.id]
     if f.q.strip():
         q = f.q.strip()
-        payload_text = sa.func.lower(sa.cast(Item.payload, sa.Text))
-        clauses.append(
-            sa.or_(
-                Item.external_id.startswith(q, autoescape=True),
-                payload_text.like(_like(q), escape="\\"),
-            )
+        by_id = sa.select(Item.id).where(
+            Item.project_id == project.id, Item.external_id.startswith(q, autoescape=True)
         )
+        by_text = text_matches(dialect, q)
+        clauses.append(Item.id.in_(by_id if by_text is None else sa.union(by_id, by_text)))
     if f.batch:
         clauses.append(Batch.name == f.batch)
     by_status: dict[str, list[Any]] = {
@@ -125,6 +143,10 @@ def _where(project: Project, f: ItemFilter) -> list[Any]:
     return clauses
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def browse_items(
     session: Session, project: Project, f: ItemFilter, page_size: int = PAGE_SIZE
 ) -> ItemPage:
@@ -139,7 +161,7 @@ def browse_items(
     rows = session.execute(
         sa.select(Item, Batch.name)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(*_where(project, f), Item.id > f.after)
+        .where(*_where(project, f, _dialect(session)), Item.id > f.after)
         .order_by(Item.id)
         .limit(page_size + 1)
     ).all()
@@ -172,7 +194,7 @@ def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_siz
         sa.select(Item, Batch.name, per_item.c.disagreement)
         .join(Batch, Batch.id == Item.batch_id)
         .join(per_item, per_item.c.item_id == Item.id)
-        .where(*_where(project, f))
+        .where(*_where(project, f, _dialect(session)))
         .order_by(per_item.c.disagreement.desc(), Item.id)
         .offset(f.after)
         .limit(page_size + 1)

@@ -9,6 +9,7 @@ the state of one import as its chunks go by (:class:`ImportRun`), its outcome
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from annotate.models import (
     User,
 )
 from annotate.models.items import content_key
+from annotate.models.search import search_text
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import (
@@ -295,6 +297,7 @@ _ITEM_COLUMNS = (
     "batch_id",
     "external_id",
     "payload",
+    "search_text",
     "content_hash",
     "content_key",
     "gold_answer",
@@ -329,6 +332,7 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
                     batch_id,
                     c.external_id,
                     c.canonical,
+                    search_text(json.loads(c.canonical)),
                     c.digest,
                     content_key(c.digest),
                     None if c.gold is None else canonical_json(c.gold),
