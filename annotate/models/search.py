@@ -29,14 +29,14 @@ import sqlalchemy as sa
 
 #: Kana, CJK ideographs (with extension A and compatibility forms) and Hangul syllables.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{CJK}]|(?:(?![{CJK}])[^\W_])+")
+_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 #: Names of the objects outside the models (the migration test skips them).
 FTS_TABLE, PG_INDEX = "items_fts", "ix_items_search_text"
 
 
 def tokens(text: str) -> list[str]:
     """The search tokens of ``text``: each CJK character, each run of letters and digits."""
-    return [t.casefold() for t in _TOKEN.findall(text)]
+    return _TOKEN.findall(text.casefold())
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -28,7 +28,7 @@ CHUNK = 10_000
 # annotate.models.search as of this revision (kept here so the migration does not change
 # when the application code does).
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{CJK}]|(?:(?![{CJK}])[^\W_])+")
+_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5("
     "search_text, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
@@ -67,7 +67,7 @@ def _strings(value):
 
 def search_text(payload):
     text = "\n".join(_strings(payload))
-    return " ".join(t.casefold() for t in _TOKEN.findall(text))
+    return " ".join(_TOKEN.findall(text.casefold()))
 
 
 def upgrade():

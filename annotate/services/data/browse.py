@@ -82,32 +82,45 @@ class ItemPage:
 _FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
 
 
-def text_matches(dialect: str, query: str) -> sa.Select[Any] | None:
-    """The ids of items whose text holds ``query`` (see the module docstring), through the
-    database's full-text index; None when the query has no word to look for."""
+def _text_clause(dialect: str, query: str) -> Any | None:
+    """The PostgreSQL condition, or the FTS5 ``MATCH``, of items whose text holds ``query``
+    (see the module docstring); None when the query has no word to look for."""
     if dialect == "postgresql":
         found = tsquery(query)
         if found is None:
             return None
-        vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), Item.search_text)
-        return sa.select(Item.id).where(
-            vector.bool_op("@@")(
-                sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), found)
-            )
-        )
+        simple: Any = sa.literal_column("'simple'::regconfig")
+        vector = sa.func.to_tsvector(simple, Item.search_text)
+        return vector.bool_op("@@")(sa.func.to_tsquery(simple, found))
     phrase = fts5_query(query)
-    if phrase is None:
+    return None if phrase is None else sa.literal_column(FTS_TABLE).op("MATCH")(phrase)
+
+
+def _id_prefix(query: str) -> Any:
+    """External ids starting with ``query``: a range the (project, external id) index
+    answers (LIKE alone does not use it on SQLite), and the LIKE that makes it exact."""
+    return sa.and_(
+        Item.external_id >= query,
+        Item.external_id < query + "\U0010ffff",
+        Item.external_id.startswith(query, autoescape=True),
+    )
+
+
+def text_matches(dialect: str, query: str) -> sa.Select[Any] | None:
+    """The ids of items whose text holds ``query``, through the full-text index."""
+    clause = _text_clause(dialect, query)
+    if clause is None:
         return None
-    return sa.select(_FTS.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+    if dialect == "postgresql":
+        return sa.select(Item.id).where(clause)
+    return sa.select(_FTS.c.rowid).where(clause)
 
 
-def _where(project: Project, f: ItemFilter, dialect: str) -> list[Any]:
+def _where(project: Project, f: ItemFilter, dialect: str, *, text: bool = True) -> list[Any]:
     clauses: list[Any] = [Item.project_id == project.id]
-    if f.q.strip():
+    if f.q.strip() and text:
         q = f.q.strip()
-        by_id = sa.select(Item.id).where(
-            Item.project_id == project.id, Item.external_id.startswith(q, autoescape=True)
-        )
+        by_id = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
         by_text = text_matches(dialect, q)
         clauses.append(Item.id.in_(by_id if by_text is None else sa.union(by_id, by_text)))
     if f.batch:
@@ -158,16 +171,46 @@ def browse_items(
         raise InvalidInput("The filter has problems.", problems)
     if f.disagree:
         return _by_disagreement(session, project, f, page_size)
-    rows = session.execute(
+    dialect = _dialect(session)
+    page = (
         sa.select(Item, Batch.name)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(*_where(project, f, _dialect(session)), Item.id > f.after)
+        .where(*_where(project, f, dialect, text=False), Item.id > f.after)
         .order_by(Item.id)
         .limit(page_size + 1)
-    ).all()
+    )
+    q = f.q.strip()
+    if not q:
+        rows = list(session.execute(page).all())
+    else:  # two index walks, each stopping at a page: by id prefix, by text; merged
+        # The ids through the (project, external id) index, as a set: in the page's own
+        # query SQLite would rather walk the id index and test every item.
+        prefixed = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
+        rows = list(session.execute(page.where(Item.id.in_(prefixed))).all())
+        by_text = _text_page(dialect, page, q, f.after)
+        if by_text is not None:
+            seen = {item.id for item, _ in rows}
+            rows += [row for row in session.execute(by_text).all() if row[0].id not in seen]
+            rows = sorted(rows, key=lambda row: row[0].id)[: page_size + 1]
     items = [(item, name) for item, name in rows[:page_size]]
     more = len(rows) > page_size
     return ItemPage(items, items[-1][0].id if more and items else None, f)
+
+
+def _text_page(dialect: str, page: Any, q: str, after: int) -> Any | None:
+    """``page`` restricted to items whose text holds ``q``. On SQLite the FTS5 table drives
+    the walk in rowid order, so a frequent word stops after one page of matches."""
+    clause = _text_clause(dialect, q)
+    if clause is None:
+        return None
+    if dialect == "postgresql":
+        return page.where(clause)
+    return (
+        page.join(_FTS, _FTS.c.rowid == Item.id)
+        .where(clause, _FTS.c.rowid > after)
+        .order_by(None)
+        .order_by(_FTS.c.rowid)
+    )
 
 
 def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_size: int) -> ItemPage:
