@@ -145,7 +145,12 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     """Let a deactivated account log in again."""
     user = _user(user_id)
-    changed = reactivate_user(db.session, user, actor=current_user)
+    try:
+        changed = reactivate_user(db.session, user, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("users.index"))
     db.session.commit()
     if changed:
         flash(_("%(name)s can log in again.", name=user.username), "success")

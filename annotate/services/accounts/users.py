@@ -125,8 +125,13 @@ def deactivate_user(session: Session, user: User, *, actor: User | None = None) 
 
 
 def reactivate_user(session: Session, user: User, *, actor: User | None = None) -> bool:
-    """Let ``user`` log in again. Returns False if already active."""
+    """Let ``user`` log in again. Returns False if already active.
+
+    :raises Conflict: the account was erased (it stays closed).
+    """
     user = lock_row(session, user)
+    if user.erased_at is not None:
+        raise Conflict(_l("This account was erased: it cannot be used again."))
     if user.active:
         return False
     user.active = True
@@ -151,6 +156,8 @@ def reset_password(session: Session, user: User, *, actor: User | None = None) -
         raise InvalidInput(
             _l("%(name)s was imported from another tool and cannot log in.", name=user.username)
         )
+    if user.erased_at is not None:
+        raise Conflict(_l("This account was erased: it cannot be used again."))
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True

@@ -139,3 +139,17 @@ def test_export_holds_every_section_as_json_and_csv(db, project):
         assert header.startswith("id,")  # an empty section still has its header
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.export"))
     assert event.subject_id == str(ann3.id) and event.details["rows"] == counts
+
+
+def test_an_erased_account_cannot_be_reopened(db, project):
+    from annotate.services.accounts.users import create_user, reactivate_user, reset_password
+
+    ann3, admin = _user(db, "ann3"), _user(db, "admin")
+    erase_user(db.session, ann3, confirm="ann3", actor=admin)
+    db.session.commit()
+    for reopen in (reactivate_user, reset_password):
+        with pytest.raises(Conflict):
+            reopen(db.session, ann3, actor=admin)
+        db.session.rollback()
+    with pytest.raises(InvalidInput):  # the pseudonyms' names are reserved
+        create_user(db.session, "erased-999", "secret-pw")
