@@ -173,3 +173,37 @@ def test_free_slot_migration_marks_the_items_still_open(migration_app):
     assert "ix_items_free_slot" in {i["name"] for i in sa.inspect(db.engine).get_indexes("items")}
     downgrade(revision=before)
     assert "has_free_slot" not in {c["name"] for c in sa.inspect(db.engine).get_columns("items")}
+
+
+def test_search_migration_indexes_the_items_already_there(migration_app):
+    """privacy2 fills items.search_text of existing items and indexes them: the browser finds
+    them by a Chinese and an English word."""
+    from types import SimpleNamespace
+
+    from annotate.services.data.browse import ItemFilter, browse_items
+
+    upgrade(revision="privacy1")
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine)
+    payloads = [{"text": "学中文很开心"}, {"prompt": "Battery life", "x": ["good"]}]
+    with db.engine.begin() as connection:
+        _insert(connection, meta.tables["projects"], id=1, slug="p", task_type="single_label")
+        _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
+        for n, payload in enumerate(payloads, start=1):
+            _insert(
+                connection,
+                meta.tables["items"],
+                id=n,
+                project_id=1,
+                batch_id=1,
+                external_id=f"i{n}",
+                payload=payload,
+                content_hash=f"{n:064x}",
+                content_key=n,
+            )
+    upgrade()
+    project = SimpleNamespace(id=1, slug="p")  # the row's other columns are filler
+    for q, found in (("中文", ["i1"]), ("batt", ["i2"]), ("good", ["i2"]), ("文学", [])):
+        page = browse_items(db.session, project, ItemFilter(q=q))
+        assert [item.external_id for item, _ in page.items] == found, q
+    db.session.rollback()

@@ -124,7 +124,7 @@ class Item(Model):
         return f"<Item {self.external_id!r} project={self.project_id}>"
 
 
-install_search(Item.__table__)
+install_search(Item.__table__, Item)
 
 
 class ItemFlag(Model):

@@ -2,10 +2,11 @@
 
 The browser searched items by a LIKE over the payload's JSON text: a scan of every item of
 the project, and no match at all for Chinese (the JSON text holds \\u escapes). Now
-``items.search_text`` holds the payload's text as tokens (each CJK character one token,
-other text runs of letters and digits, lower-cased), indexed by PostgreSQL's built-in
-full-text search (GIN on ``to_tsvector('simple', search_text)``) or SQLite's FTS5 (an
-external-content table ``items_fts`` kept in step by triggers). See annotate.models.search.
+``items.search_text`` holds the payload's text with every CJK character spaced out (so the
+database's tokenizer takes each as a word), indexed by PostgreSQL's built-in full-text
+search (GIN on ``to_tsvector('simple', search_text)``) or SQLite's FTS5 (an external-content
+table ``items_fts``; new items enter it from the import or an ORM event, triggers follow
+updates and deletes). See annotate.models.search.
 
 Revision ID: privacy2
 Revises: privacy1
@@ -28,12 +29,10 @@ CHUNK = 10_000
 # annotate.models.search as of this revision (kept here so the migration does not change
 # when the application code does).
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
+_CJK = re.compile(f"[{CJK}]")
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5("
     "search_text, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS items_fts_insert AFTER INSERT ON items BEGIN "
-    "INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER IF NOT EXISTS items_fts_delete AFTER DELETE ON items BEGIN "
     "INSERT INTO items_fts(items_fts, rowid, search_text) "
     "VALUES ('delete', old.id, old.search_text); END",
@@ -43,7 +42,6 @@ SQLITE_DDL = (
     "INSERT INTO items_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 )
 SQLITE_DROP = (
-    "DROP TRIGGER IF EXISTS items_fts_insert",
     "DROP TRIGGER IF EXISTS items_fts_delete",
     "DROP TRIGGER IF EXISTS items_fts_update",
     "DROP TABLE IF EXISTS items_fts",
@@ -67,7 +65,7 @@ def _strings(value):
 
 def search_text(payload):
     text = "\n".join(_strings(payload))
-    return " ".join(_TOKEN.findall(text.casefold()))
+    return text if text.isascii() else _CJK.sub(r" \g<0> ", text)
 
 
 def upgrade():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from annotate.database import Session
 from annotate.models import (
@@ -29,7 +30,7 @@ from annotate.models import (
     SampledAnnotation,
     User,
 )
-from annotate.models.search import FTS_TABLE, fts5_query, tsquery
+from annotate.models.search import FTS_TABLE, fts5_query, has_words, spaced
 from annotate.services.errors import InvalidInput, NotFound
 
 #: Item statuses the browser filters on.
@@ -86,14 +87,17 @@ def _text_clause(dialect: str, query: str) -> Any | None:
     """The PostgreSQL condition, or the FTS5 ``MATCH``, of items whose text holds ``query``
     (see the module docstring); None when the query has no word to look for."""
     if dialect == "postgresql":
-        found = tsquery(query)
-        if found is None:
+        if not has_words(query):
             return None
         simple: Any = sa.literal_column("'simple'::regconfig")
+        phrase = sa.func.phraseto_tsquery(simple, spaced(query))
+        # The last word a prefix: 'review' <-> '7' becomes 'review' <-> '7':*
+        prefixed = sa.cast(sa.cast(phrase, sa.Text) + ":*", postgresql.TSQUERY)
+        found = sa.case((sa.func.numnode(phrase) == 0, phrase), else_=prefixed)
         vector = sa.func.to_tsvector(simple, Item.search_text)
-        return vector.bool_op("@@")(sa.func.to_tsquery(simple, found))
-    phrase = fts5_query(query)
-    return None if phrase is None else sa.literal_column(FTS_TABLE).op("MATCH")(phrase)
+        return vector.bool_op("@@")(found)
+    match = fts5_query(query)
+    return None if match is None else sa.literal_column(FTS_TABLE).op("MATCH")(match)
 
 
 def _id_prefix(query: str) -> Any:

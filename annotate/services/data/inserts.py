@@ -28,7 +28,7 @@ from annotate.models import (
     User,
 )
 from annotate.models.items import content_key
-from annotate.models.search import search_text
+from annotate.models.search import indexing_new_items, search_text
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import (
@@ -322,28 +322,29 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
     to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     now = to_db(utcnow()) if to_db else utcnow()
     project_id, batch_id = project.id, batch.id  # not an ORM attribute read per row
-    for start in range(0, len(new), CHUNK):
-        chunk = new[start : start + CHUNK]
-        connection.exec_driver_sql(
-            sql,
-            [
-                (
-                    project_id,
-                    batch_id,
-                    c.external_id,
-                    c.canonical,
-                    search_text(json.loads(c.canonical)),
-                    c.digest,
-                    content_key(c.digest),
-                    None if c.gold is None else canonical_json(c.gold),
-                    c.personal_info,
-                    False,
-                    len(c.annotations),
-                    now,
-                )
-                for c in chunk
-            ],
-        )
+    with indexing_new_items(connection):  # one INSERT … SELECT into SQLite's FTS5
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            connection.exec_driver_sql(
+                sql,
+                [
+                    (
+                        project_id,
+                        batch_id,
+                        c.external_id,
+                        c.canonical,
+                        search_text(json.loads(c.canonical)),
+                        c.digest,
+                        content_key(c.digest),
+                        None if c.gold is None else canonical_json(c.gold),
+                        c.personal_info,
+                        False,
+                        len(c.annotations),
+                        now,
+                    )
+                    for c in chunk
+                ],
+            )
 
 
 def insert_annotations(

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from annotate.models import Item
-from annotate.models.search import fts5_query, search_text, tokens, tsquery
+from annotate.models.search import fts5_query, search_text, spaced
 from annotate.services.data.browse import ItemFilter, browse_items
 from annotate.services.data.formats import read_records
 from annotate.services.data.imports import import_records
@@ -25,11 +25,10 @@ TEXTS = [
 ]
 
 
-def test_tokens_split_cjk_characters_and_words():
-    assert tokens("iPhone很好, 3.5 stars") == ["iphone", "很", "好", "3", "5", "stars"]
-    assert search_text({"a": "Ab", "b": ["中文", {"c": "x_y"}], "n": 3}) == "ab 中 文 x y"
-    assert tsquery("很好 bat") == "很 <-> 好 <-> bat:*" and tsquery("%_ ") is None
-    assert fts5_query("很好 bat") == '"很 好 bat"*' and fts5_query("!!") is None
+def test_search_text_spaces_cjk_characters():
+    assert spaced("iPhone很好, 3.5") == "iPhone 很  好 , 3.5" and spaced("plain") == "plain"
+    assert search_text({"a": "Ab", "b": ["中文", {"c": "x_y"}], "n": 3}) == "Ab\n 中  文 \nx_y"
+    assert fts5_query('很好 "bat') == '" 很  好  ""bat"*' and fts5_query("%_ ") is None
 
 
 @pytest.fixture
