@@ -81,21 +81,26 @@ class ItemPage:
 
 
 _FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+_SIMPLE: Any = sa.literal_column("'simple'::regconfig")
 
 
-def _text_clause(dialect: str, query: str) -> Any | None:
+def _text_clause(session: Session, query: str) -> Any | None:
     """The PostgreSQL condition, or the FTS5 ``MATCH``, of items whose text holds ``query``
     (see the module docstring); None when the query has no word to look for."""
-    if dialect == "postgresql":
+    if _dialect(session) == "postgresql":
         if not has_words(query):
             return None
-        simple: Any = sa.literal_column("'simple'::regconfig")
-        phrase = sa.func.phraseto_tsquery(simple, spaced(query))
-        # The last word a prefix: 'review' <-> '7' becomes 'review' <-> '7':*
-        prefixed = sa.cast(sa.cast(phrase, sa.Text) + ":*", postgresql.TSQUERY)
-        found = sa.case((sa.func.numnode(phrase) == 0, phrase), else_=prefixed)
-        vector = sa.func.to_tsvector(simple, Item.search_text)
-        return vector.bool_op("@@")(found)
+        # The query's words as PostgreSQL's parser splits them, the last one a prefix
+        # ('review' <-> '7' becomes 'review' <-> '7':*). Worked out first and bound as a
+        # constant: the planner then weighs the index by the words' frequencies (as an
+        # expression it guessed, and walked every item computing its tsvector).
+        phrase = session.scalar(
+            sa.select(sa.cast(sa.func.phraseto_tsquery(_SIMPLE, spaced(query)), sa.Text))
+        )
+        if not phrase:
+            return None
+        found = sa.cast(sa.literal(phrase + ":*"), postgresql.TSQUERY)
+        return sa.func.to_tsvector(_SIMPLE, Item.search_text).bool_op("@@")(found)
     match = fts5_query(query)
     return None if match is None else sa.literal_column(FTS_TABLE).op("MATCH")(match)
 
@@ -110,22 +115,22 @@ def _id_prefix(query: str) -> Any:
     )
 
 
-def text_matches(dialect: str, query: str) -> sa.Select[Any] | None:
+def text_matches(session: Session, query: str) -> sa.Select[Any] | None:
     """The ids of items whose text holds ``query``, through the full-text index."""
-    clause = _text_clause(dialect, query)
+    clause = _text_clause(session, query)
     if clause is None:
         return None
-    if dialect == "postgresql":
+    if _dialect(session) == "postgresql":
         return sa.select(Item.id).where(clause)
     return sa.select(_FTS.c.rowid).where(clause)
 
 
-def _where(project: Project, f: ItemFilter, dialect: str, *, text: bool = True) -> list[Any]:
+def _where(project: Project, f: ItemFilter, session: Session, *, text: bool = True) -> list[Any]:
     clauses: list[Any] = [Item.project_id == project.id]
     if f.q.strip() and text:
         q = f.q.strip()
         by_id = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
-        by_text = text_matches(dialect, q)
+        by_text = text_matches(session, q)
         clauses.append(Item.id.in_(by_id if by_text is None else sa.union(by_id, by_text)))
     if f.batch:
         clauses.append(Batch.name == f.batch)
@@ -175,11 +180,10 @@ def browse_items(
         raise InvalidInput("The filter has problems.", problems)
     if f.disagree:
         return _by_disagreement(session, project, f, page_size)
-    dialect = _dialect(session)
     page = (
         sa.select(Item, Batch.name)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(*_where(project, f, dialect, text=False), Item.id > f.after)
+        .where(*_where(project, f, session, text=False), Item.id > f.after)
         .order_by(Item.id)
         .limit(page_size + 1)
     )
@@ -191,7 +195,7 @@ def browse_items(
         # query SQLite would rather walk the id index and test every item.
         prefixed = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
         rows = list(session.execute(page.where(Item.id.in_(prefixed))).all())
-        by_text = _text_page(dialect, page, q, f.after)
+        by_text = _text_page(session, page, q, f.after)
         if by_text is not None:
             seen = {item.id for item, _ in rows}
             rows += [row for row in session.execute(by_text).all() if row[0].id not in seen]
@@ -201,14 +205,34 @@ def browse_items(
     return ItemPage(items, items[-1][0].id if more and items else None, f)
 
 
-def _text_page(dialect: str, page: Any, q: str, after: int) -> Any | None:
+#: The share of all items above which a word counts as frequent (see :func:`_frequent`).
+FREQUENT = 0.02
+
+
+def _frequent(session: Session, clause: Any) -> bool:
+    """True if PostgreSQL's planner expects ``clause`` to hold for more than
+    :data:`FREQUENT` of the items (estimated from its statistics, nothing is read)."""
+    statement = sa.select(Item.id).where(clause)
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(sa.text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    rows = plan[0]["Plan"]["Plan Rows"] if isinstance(plan, list) else 0
+    total = session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'items'::regclass"))
+    return bool(total and total > 0 and rows > FREQUENT * total)
+
+
+def _text_page(session: Session, page: Any, q: str, after: int) -> Any | None:
     """``page`` restricted to items whose text holds ``q``. On SQLite the FTS5 table drives
     the walk in rowid order, so a frequent word stops after one page of matches."""
-    clause = _text_clause(dialect, q)
+    clause = _text_clause(session, q)
     if clause is None:
         return None
-    if dialect == "postgresql":
-        return page.where(clause)
+    if _dialect(session) == "postgresql":
+        if _frequent(session, clause):
+            return page.where(clause)  # dense matches: walking the items in id order stops soon
+        # Rare matches: all of them from the GIN index first (as a condition beside the
+        # id order, the planner would rather walk every item computing its tsvector).
+        matched = sa.select(Item.id).where(clause).cte("matched").prefix_with("MATERIALIZED")
+        return page.where(Item.id.in_(sa.select(matched.c.id)))
     return (
         page.join(_FTS, _FTS.c.rowid == Item.id)
         .where(clause, _FTS.c.rowid > after)
@@ -241,7 +265,7 @@ def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_siz
         sa.select(Item, Batch.name, per_item.c.disagreement)
         .join(Batch, Batch.id == Item.batch_id)
         .join(per_item, per_item.c.item_id == Item.id)
-        .where(*_where(project, f, _dialect(session)))
+        .where(*_where(project, f, session))
         .order_by(per_item.c.disagreement.desc(), Item.id)
         .offset(f.after)
         .limit(page_size + 1)

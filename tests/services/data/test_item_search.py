@@ -91,3 +91,13 @@ def test_the_bulk_import_fills_the_search_text(db, project):
     for q, ext in (("平台", "x0"), ("annotation plat", "x1")):
         page = browse_items(db.session, project, ItemFilter(q=q))
         assert [i.external_id for i, _ in page.items] == [ext]
+
+
+def test_frequent_and_rare_words_find_the_same(db, project, monkeypatch):
+    """PostgreSQL: a frequent word walks the items in id order, a rare one reads the GIN
+    index first; both give the same page."""
+    from annotate.services.data import browse
+
+    rare = {q: _found(db, project, q) for q in ("很", "battery", "电池")}
+    monkeypatch.setattr(browse, "_frequent", lambda session, clause: True)
+    assert {q: _found(db, project, q) for q in rare} == rare
