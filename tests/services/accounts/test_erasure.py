@@ -153,3 +153,47 @@ def test_an_erased_account_cannot_be_reopened(db, project):
         db.session.rollback()
     with pytest.raises(InvalidInput):  # the pseudonyms' names are reserved
         create_user(db.session, "erased-999", "secret-pw")
+
+
+def test_an_event_in_the_first_form_is_redacted_and_still_verifies(db, project):
+    """Events written before audit1 hashed the actor's username: renaming it is a redaction."""
+    from annotate.database import utcnow
+    from annotate.models import AuditHead
+    from annotate.services.audit import HEAD_ID, legacy_digest
+
+    ann3 = _user(db, "ann3")
+    last = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    event = AuditEvent(
+        created_at=utcnow(),
+        actor_id=ann3.id,
+        actor_name="ann3",
+        action="old.form",
+        subject_type="user",
+        subject_id=str(ann3.id),
+        details={"n": 1},
+        prev_hash=last,
+        hash="0" * 64,
+    )
+    db.session.add(event)
+    db.session.commit()
+    db.session.refresh(event)
+    event.hash = legacy_digest(
+        prev_hash=last,
+        created_at=event.created_at,
+        actor_name="ann3",
+        action="old.form",
+        subject_type="user",
+        subject_id=str(ann3.id),
+        project_id=None,
+        details={"n": 1},
+    )
+    head = db.session.get(AuditHead, HEAD_ID)
+    if head is not None:  # PostgreSQL: the head follows the newest event
+        head.prev_hash, head.hash = last, event.hash
+    db.session.commit()
+    assert verify_chain(db.session).broken_at is None
+    erase_user(db.session, ann3, confirm="ann3", actor=_user(db, "admin"))
+    db.session.commit()
+    db.session.refresh(event)
+    assert event.actor_name == f"erased-{ann3.id}"
+    assert verify_chain(db.session).broken_at is None
