@@ -15,6 +15,7 @@ from annotate import create_app
 from annotate.config import TestConfig
 from annotate.database import db
 from annotate.models.items import content_key
+from annotate.models.search import FTS_TABLE, PG_INDEX
 
 
 @pytest.fixture
@@ -41,12 +42,38 @@ def test_single_head(migration_app):
     assert len(script.get_heads()) == 1
 
 
+def _in_models(name, type_, _parents) -> bool:
+    """The full-text search objects are made by DDL, not from the models' metadata
+    (annotate.models.search): compared by :func:`_search_objects` instead."""
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+        return False
+    return not (type_ == "index" and name == PG_INDEX)
+
+
+def _search_objects() -> set[str]:
+    """The search index objects present: FTS5 table and triggers, or the GIN index."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT type || ':' || name FROM sqlite_master WHERE name LIKE 'items_fts%'"
+        else:
+            query = f"SELECT 'index:' || indexname FROM pg_indexes WHERE indexname = '{PG_INDEX}'"
+        return set(connection.scalars(sa.text(query)))
+
+
 def test_upgrade_gives_exactly_the_models_and_downgrade_empties(migration_app):
+    db.create_all()  # what the models' DDL makes, search objects included
+    made_by_models = _search_objects()
+    assert made_by_models
+    db.drop_all()
+    assert _search_objects() == set()
     upgrade()
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": _in_models}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+    assert _search_objects() == made_by_models
     tables = set(sa.inspect(db.engine).get_table_names())
     assert set(db.metadata.tables) <= tables
     downgrade(revision="base")
@@ -146,3 +173,37 @@ def test_free_slot_migration_marks_the_items_still_open(migration_app):
     assert "ix_items_free_slot" in {i["name"] for i in sa.inspect(db.engine).get_indexes("items")}
     downgrade(revision=before)
     assert "has_free_slot" not in {c["name"] for c in sa.inspect(db.engine).get_columns("items")}
+
+
+def test_search_migration_indexes_the_items_already_there(migration_app):
+    """privacy2 fills items.search_text of existing items and indexes them: the browser finds
+    them by a Chinese and an English word."""
+    from types import SimpleNamespace
+
+    from annotate.services.data.browse import ItemFilter, browse_items
+
+    upgrade(revision="privacy1")
+    meta = sa.MetaData()
+    meta.reflect(bind=db.engine)
+    payloads = [{"text": "学中文很开心"}, {"prompt": "Battery life", "x": ["good"]}]
+    with db.engine.begin() as connection:
+        _insert(connection, meta.tables["projects"], id=1, slug="p", task_type="single_label")
+        _insert(connection, meta.tables["batches"], id=1, project_id=1, name="b")
+        for n, payload in enumerate(payloads, start=1):
+            _insert(
+                connection,
+                meta.tables["items"],
+                id=n,
+                project_id=1,
+                batch_id=1,
+                external_id=f"i{n}",
+                payload=payload,
+                content_hash=f"{n:064x}",
+                content_key=n,
+            )
+    upgrade()
+    project = SimpleNamespace(id=1, slug="p")  # the row's other columns are filler
+    for q, found in (("中文", ["i1"]), ("batt", ["i2"]), ("good", ["i2"]), ("文学", [])):
+        page = browse_items(db.session, project, ItemFilter(q=q))
+        assert [item.external_id for item, _ in page.items] == found, q
+    db.session.rollback()

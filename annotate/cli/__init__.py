@@ -24,6 +24,7 @@ def app_commands() -> dict[str, click.Command]:
         data,
         dossier,
         predictions,
+        privacy,  # noqa: F401  (adds user export|erase to core.user_group)
         projects,
         reports,
         rulebooks,

@@ -53,8 +53,12 @@ def user_reactivate_command(username: str) -> None:
     """Let the deactivated USERNAME log in again."""
     from annotate.services.accounts.users import reactivate_user
 
-    changed = reactivate_user(db.session, _user(username), actor=cli_actor())
-    db.session.commit()
+    try:
+        changed = reactivate_user(db.session, _user(username), actor=cli_actor())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
     click.echo(f"{username} reactivated." if changed else f"{username} was already active.")
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from annotate.database import db
+from annotate.models.search import FTS_TABLE
 
 #: The action of the audit event that opens every chain the demo seeds.
 DEMO_MARKER = "demo.seed"
@@ -53,7 +54,8 @@ def inspect_database(engine: sa.Engine) -> DatabaseState:
     """Say whether the database behind ``engine`` is empty, the demo's own, or someone's."""
     tables = set(sa.inspect(engine).get_table_names())
     ours = set(db.metadata.tables) | {"alembic_version"}
-    other = tuple(sorted(tables - ours))
+    # SQLite's full-text index of the items and its shadow tables (annotate.models.search)
+    other = tuple(sorted(t for t in tables - ours if not t.startswith(f"{FTS_TABLE}")))
     with engine.connect() as connection:
         if not other and "audit_events" in tables:
             first = connection.execute(

@@ -82,3 +82,12 @@ class MemberAddForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=[], validators=[DataRequired()])
     submit = SubmitField(_l("Add"))
+
+
+class ErasureForm(FlaskForm):
+    """Erase a person's data: the username typed again confirms it."""
+
+    confirm = StringField(
+        _l("Type the username to confirm"), validators=[DataRequired(), Length(max=64)]
+    )
+    submit = SubmitField(_l("Erase personal data"))

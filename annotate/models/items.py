@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from annotate.database import Model, intpk, str64, timestamp
 from annotate.models.enums import BatchStatus, FlagKind, GoldSource
+from annotate.models.search import install as install_search
+from annotate.models.search import search_text_default
 
 if TYPE_CHECKING:
     from annotate.models.projects import Project
@@ -99,6 +101,11 @@ class Item(Model):
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
     external_id: Mapped[str] = mapped_column(sa.String(255))
     payload: Mapped[dict[str, Any]]
+    #: The payload's text as search tokens (:mod:`annotate.models.search`), set on insert
+    #: when not given; the database's full-text index reads it.
+    search_text: Mapped[str] = mapped_column(
+        sa.Text, default=search_text_default, server_default=""
+    )
     content_hash: Mapped[str64]
     #: :func:`content_key` of ``content_hash`` (set on insert when not given).
     content_key: Mapped[int] = mapped_column(sa.BigInteger, default=_content_key_default)
@@ -147,6 +154,9 @@ class Item(Model):
 
     def __repr__(self) -> str:
         return f"<Item {self.external_id!r} project={self.project_id}>"
+
+
+install_search(Item.__table__, Item)
 
 
 class ItemFlag(Model):

@@ -90,6 +90,10 @@ class Project(Model):
     show_predictions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Hand out items with the lowest model score (most uncertain) first.
     order_by_uncertainty: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Erasing a person's data also empties the free text they wrote here (review comments,
+    #: flag notes, skip reasons, feedback and supervision reasons). Off keeps that text, e.g.
+    #: while it is evidence; the quality records stay either way.
+    erase_free_text: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[timestamp]
     archived: Mapped[bool] = mapped_column(default=False)
 

@@ -45,6 +45,9 @@ class User(UserMixin, Model):
     #: Set by an administrator's password reset or a bulk import (a temporary password):
     #: until the user chooses a new password, every page sends them to the change page.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When the person's data was erased (PIPL, Art. 11): the username and display name are
+    #: then a pseudonym, the account cannot log in, and only the quality records remain.
+    erased_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

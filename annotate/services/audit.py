@@ -6,6 +6,13 @@ kept beside the event (``actor_name``) but outside the hashed payload, so erasin
 name later leaves the chain verifiable; details carry ids, not names. Events written before
 this form (which hashed the username with everything else in one digest) still verify.
 
+Erasing a person (:mod:`annotate.services.accounts.erasure`) renames them in ``actor_name``
+freely. An event whose *hashed* fields name them (a username in ``details``, or the actor of
+an event in the first form) is rewritten and *redacted*: the ``user.erase`` event, itself in
+the chain, records the sha256 of each rewritten event (:func:`redacted_digest`). Verifying
+such an event checks its link to its neighbours and that its present content is the one the
+erasure recorded; its original hash stays in place, as the next event's ``prev_hash``.
+
 Appending is one statement, so the labeling loop can record every submission: the hash is
 computed by the database from the previous hash and the body digest computed here. On
 PostgreSQL the statement updates the one ``audit_head`` row and inserts the event from what
@@ -119,6 +126,42 @@ def legacy_digest(
                 "prev": prev_hash,
                 "at": created_at.isoformat(timespec="microseconds"),
                 "actor": actor_name,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "project_id": project_id,
+                "details": details,
+            }
+        )
+    ).hexdigest()
+
+
+#: The ``user.erase`` event's details keys: ``{event id: redacted_digest}`` of the events it
+#: rewrote, and ``{table: {row id: content_hash}}`` of the rows whose free text it emptied.
+REDACTED_KEY, CONTENT_REDACTED_KEY = "redacted_events", "redacted_content"
+
+
+def redacted_digest(
+    *,
+    prev_hash: str,
+    created_at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    project_id: int | None,
+    details: dict[str, Any],
+) -> str:
+    """The sha256 of an event as an erasure rewrote it (every stored field but the hash)."""
+    return hashlib.sha256(
+        _canonical(
+            {
+                "v": "redacted",
+                "prev": prev_hash,
+                "at": _plain(created_at),
+                "actor": actor_id,
+                "actor_name": actor_name,
                 "action": action,
                 "subject_type": subject_type,
                 "subject_id": subject_id,

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         rulebooks_admin,
         training,
         users,
+        users_privacy,  # noqa: F401  (routes of users.bp)
     )
 
     for module in (

@@ -37,7 +37,9 @@ def index():
     grant_form = MembershipForm(prefix="grant")
     users = list(db.session.scalars(sa.select(User).order_by(User.username)))
     projects = list(db.session.scalars(sa.select(Project).order_by(Project.slug)))
-    grant_form.username.choices = [SelectChoice(u.username) for u in users if not u.imported]
+    grant_form.username.choices = [
+        SelectChoice(u.username) for u in users if not u.imported and not u.erased_at
+    ]
     grant_form.project.choices = [SelectChoice(p.slug, p.name) for p in projects]
     try:
         if create_form.submit.data and create_form.validate_on_submit():
@@ -100,7 +102,9 @@ def _page(
     if grant_form is None:
         grant_form = MembershipForm(prefix="grant", formdata=None)
         projects = list(db.session.scalars(sa.select(Project).order_by(Project.slug)))
-        grant_form.username.choices = [SelectChoice(u.username) for u in users if not u.imported]
+        grant_form.username.choices = [
+            SelectChoice(u.username) for u in users if not u.imported and not u.erased_at
+        ]
         grant_form.project.choices = [SelectChoice(p.slug, p.name) for p in projects]
     import_form = import_form or UserImportForm(prefix="csv", formdata=None)
     refused = any(f.errors for f in (create_form, grant_form, import_form))
@@ -145,7 +149,12 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     """Let a deactivated account log in again."""
     user = _user(user_id)
-    changed = reactivate_user(db.session, user, actor=current_user)
+    try:
+        changed = reactivate_user(db.session, user, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("users.index"))
     db.session.commit()
     if changed:
         flash(_("%(name)s can log in again.", name=user.username), "success")

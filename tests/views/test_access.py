@@ -47,6 +47,7 @@ SAMPLE_VALUES = {
     "users.reset": {"user_id": 999},
     "users.deactivate": {"user_id": 999},
     "users.reactivate": {"user_id": 999},
+    "users.erase": {"user_id": 999},
 }
 # Sample values for URL parameters of any endpoint: <slug> names the role_users project, so
 # per-project gates (a manager must manage that project) are really exercised.

@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+#: Erased accounts are renamed ``erased-<id>`` (:mod:`annotate.services.accounts.erasure`).
+RESERVED_PREFIX = "erased-"
 MIN_PASSWORD_LENGTH = 4
 #: What the web forms ask of a password a person chooses.
 MIN_NEW_PASSWORD_LENGTH = 8
@@ -59,6 +61,10 @@ def create_user(
     """
     if not USERNAME_RE.match(username):
         raise InvalidInput(f"Invalid username {username!r}: use 2-64 letters, digits, _ . -")
+    if username.lower().startswith(RESERVED_PREFIX):
+        raise InvalidInput(
+            _l("Usernames starting with %(prefix)s are reserved.", prefix=RESERVED_PREFIX)
+        )
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Password too short: at least {MIN_PASSWORD_LENGTH} characters.")
     if get_user(session, username) is not None:
@@ -119,8 +125,13 @@ def deactivate_user(session: Session, user: User, *, actor: User | None = None) 
 
 
 def reactivate_user(session: Session, user: User, *, actor: User | None = None) -> bool:
-    """Let ``user`` log in again. Returns False if already active."""
+    """Let ``user`` log in again. Returns False if already active.
+
+    :raises Conflict: the account was erased (it stays closed).
+    """
     user = lock_row(session, user)
+    if user.erased_at is not None:
+        raise Conflict(_l("This account was erased: it cannot be used again."))
     if user.active:
         return False
     user.active = True
@@ -145,6 +156,8 @@ def reset_password(session: Session, user: User, *, actor: User | None = None) -
         raise InvalidInput(
             _l("%(name)s was imported from another tool and cannot log in.", name=user.username)
         )
+    if user.erased_at is not None:
+        raise Conflict(_l("This account was erased: it cannot be used again."))
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True

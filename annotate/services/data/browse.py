@@ -2,8 +2,10 @@
 item's whole story (payload, every annotation with its history, reviews, flags, audit events).
 
 Pages are keyset pages in id order (``after``: the last id of the previous page), so a page
-costs the same at item 10 and at item 1,000,000. Text search is a case-insensitive substring
-match on the payload's JSON text (and a prefix match on the external id).
+costs the same at item 10 and at item 1,000,000. Text search goes through the database's own
+full-text index (:mod:`annotate.models.search`: PostgreSQL ``tsvector``, SQLite FTS5): the
+query's words as a phrase, the last one a prefix, each Chinese character a word; or a prefix
+of the external id.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from annotate.database import Session
 from annotate.models import (
@@ -27,6 +30,7 @@ from annotate.models import (
     SampledAnnotation,
     User,
 )
+from annotate.models.search import FTS_TABLE, fts5_query, has_words, spaced
 from annotate.services.errors import InvalidInput, NotFound
 
 #: Item statuses the browser filters on.
@@ -76,22 +80,58 @@ class ItemPage:
     disagreement: dict[int, float] = field(default_factory=dict)
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+_SIMPLE: Any = sa.literal_column("'simple'::regconfig")
 
 
-def _where(project: Project, f: ItemFilter) -> list[Any]:
-    clauses: list[Any] = [Item.project_id == project.id]
-    if f.q.strip():
-        q = f.q.strip()
-        payload_text = sa.func.lower(sa.cast(Item.payload, sa.Text))
-        clauses.append(
-            sa.or_(
-                Item.external_id.startswith(q, autoescape=True),
-                payload_text.like(_like(q), escape="\\"),
-            )
+def _text_clause(session: Session, query: str) -> Any | None:
+    """The PostgreSQL condition, or the FTS5 ``MATCH``, of items whose text holds ``query``
+    (see the module docstring); None when the query has no word to look for."""
+    if _dialect(session) == "postgresql":
+        if not has_words(query):
+            return None
+        # The query's words as PostgreSQL's parser splits them, the last one a prefix
+        # ('review' <-> '7' becomes 'review' <-> '7':*). Worked out first and bound as a
+        # constant: the planner then weighs the index by the words' frequencies (as an
+        # expression it guessed, and walked every item computing its tsvector).
+        phrase = session.scalar(
+            sa.select(sa.cast(sa.func.phraseto_tsquery(_SIMPLE, spaced(query)), sa.Text))
         )
+        if not phrase:
+            return None
+        found = sa.cast(sa.literal(phrase + ":*"), postgresql.TSQUERY)
+        return sa.func.to_tsvector(_SIMPLE, Item.search_text).bool_op("@@")(found)
+    match = fts5_query(query)
+    return None if match is None else sa.literal_column(FTS_TABLE).op("MATCH")(match)
+
+
+def _id_prefix(query: str) -> Any:
+    """External ids starting with ``query``: a range the (project, external id) index
+    answers (LIKE alone does not use it on SQLite), and the LIKE that makes it exact."""
+    return sa.and_(
+        Item.external_id >= query,
+        Item.external_id < query + "\U0010ffff",
+        Item.external_id.startswith(query, autoescape=True),
+    )
+
+
+def text_matches(session: Session, query: str) -> sa.Select[Any] | None:
+    """The ids of items whose text holds ``query``, through the full-text index."""
+    clause = _text_clause(session, query)
+    if clause is None:
+        return None
+    if _dialect(session) == "postgresql":
+        return sa.select(Item.id).where(clause)
+    return sa.select(_FTS.c.rowid).where(clause)
+
+
+def _where(project: Project, f: ItemFilter, session: Session, *, text: bool = True) -> list[Any]:
+    clauses: list[Any] = [Item.project_id == project.id]
+    if f.q.strip() and text:
+        q = f.q.strip()
+        by_id = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
+        by_text = text_matches(session, q)
+        clauses.append(Item.id.in_(by_id if by_text is None else sa.union(by_id, by_text)))
     if f.batch:
         clauses.append(Batch.name == f.batch)
     by_status: dict[str, list[Any]] = {
@@ -125,6 +165,10 @@ def _where(project: Project, f: ItemFilter) -> list[Any]:
     return clauses
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def browse_items(
     session: Session, project: Project, f: ItemFilter, page_size: int = PAGE_SIZE
 ) -> ItemPage:
@@ -136,16 +180,65 @@ def browse_items(
         raise InvalidInput("The filter has problems.", problems)
     if f.disagree:
         return _by_disagreement(session, project, f, page_size)
-    rows = session.execute(
+    page = (
         sa.select(Item, Batch.name)
         .join(Batch, Batch.id == Item.batch_id)
-        .where(*_where(project, f), Item.id > f.after)
+        .where(*_where(project, f, session, text=False), Item.id > f.after)
         .order_by(Item.id)
         .limit(page_size + 1)
-    ).all()
+    )
+    q = f.q.strip()
+    if not q:
+        rows = list(session.execute(page).all())
+    else:  # two index walks, each stopping at a page: by id prefix, by text; merged
+        # The ids through the (project, external id) index, as a set: in the page's own
+        # query SQLite would rather walk the id index and test every item.
+        prefixed = sa.select(Item.id).where(Item.project_id == project.id, _id_prefix(q))
+        rows = list(session.execute(page.where(Item.id.in_(prefixed))).all())
+        by_text = _text_page(session, page, q, f.after)
+        if by_text is not None:
+            seen = {item.id for item, _ in rows}
+            rows += [row for row in session.execute(by_text).all() if row[0].id not in seen]
+            rows = sorted(rows, key=lambda row: row[0].id)[: page_size + 1]
     items = [(item, name) for item, name in rows[:page_size]]
     more = len(rows) > page_size
     return ItemPage(items, items[-1][0].id if more and items else None, f)
+
+
+#: The share of all items above which a word counts as frequent (see :func:`_frequent`).
+FREQUENT = 0.02
+
+
+def _frequent(session: Session, clause: Any) -> bool:
+    """True if PostgreSQL's planner expects ``clause`` to hold for more than
+    :data:`FREQUENT` of the items (estimated from its statistics, nothing is read)."""
+    statement = sa.select(Item.id).where(clause)
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(sa.text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    rows = plan[0]["Plan"]["Plan Rows"] if isinstance(plan, list) else 0
+    total = session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'items'::regclass"))
+    return bool(total and total > 0 and rows > FREQUENT * total)
+
+
+def _text_page(session: Session, page: Any, q: str, after: int) -> Any | None:
+    """``page`` restricted to items whose text holds ``q``. On SQLite the FTS5 table drives
+    the walk in rowid order, so a frequent word stops after one page of matches."""
+    clause = _text_clause(session, q)
+    if clause is None:
+        return None
+    if _dialect(session) == "postgresql":
+        if _frequent(session, clause):
+            return page.where(clause)  # dense matches: walking the items in id order stops soon
+        # Rare matches: all of them from the GIN index first (as a condition beside the
+        # id order, the planner would rather walk every item computing its tsvector).
+        matched = sa.select(Item.id).where(clause).cte("matched").prefix_with("MATERIALIZED")
+        return page.where(Item.id.in_(sa.select(matched.c.id)))
+    return (
+        page.join(_FTS, _FTS.c.rowid == Item.id)
+        .where(clause, _FTS.c.rowid > after)
+        .order_by(None)
+        .order_by(_FTS.c.rowid)
+    )
 
 
 def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_size: int) -> ItemPage:
@@ -172,7 +265,7 @@ def _by_disagreement(session: Session, project: Project, f: ItemFilter, page_siz
         sa.select(Item, Batch.name, per_item.c.disagreement)
         .join(Batch, Batch.id == Item.batch_id)
         .join(per_item, per_item.c.item_id == Item.id)
-        .where(*_where(project, f))
+        .where(*_where(project, f, session))
         .order_by(per_item.c.disagreement.desc(), Item.id)
         .offset(f.after)
         .limit(page_size + 1)

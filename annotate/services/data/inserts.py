@@ -9,6 +9,7 @@ the state of one import as its chunks go by (:class:`ImportRun`), its outcome
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from annotate.models import (
     User,
 )
 from annotate.models.items import content_key
+from annotate.models.search import indexing_new_items, search_text
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import (
@@ -217,6 +219,7 @@ _ITEM_COLUMNS = (
     "batch_id",
     "external_id",
     "payload",
+    "search_text",
     "content_hash",
     "content_key",
     "gold_answer",
@@ -243,29 +246,31 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
     to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     now = to_db(utcnow()) if to_db else utcnow()
     project_id, batch_id = project.id, batch.id  # not an ORM attribute read per row
-    for start in range(0, len(new), CHUNK):
-        chunk = new[start : start + CHUNK]
-        connection.exec_driver_sql(
-            sql,
-            [
-                (
-                    project_id,
-                    batch_id,
-                    c.external_id,
-                    c.canonical,
-                    c.digest,
-                    content_key(c.digest),
-                    None if c.gold is None else canonical_json(c.gold),
-                    None if c.gold is None else "imported",
-                    None if c.attention is None else canonical_json(c.attention),
-                    c.personal_info,
-                    False,
-                    len(c.annotations),
-                    now,
-                )
-                for c in chunk
-            ],
-        )
+    with indexing_new_items(connection):  # one INSERT … SELECT into SQLite's FTS5
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            connection.exec_driver_sql(
+                sql,
+                [
+                    (
+                        project_id,
+                        batch_id,
+                        c.external_id,
+                        c.canonical,
+                        search_text(json.loads(c.canonical)),
+                        c.digest,
+                        content_key(c.digest),
+                        None if c.gold is None else canonical_json(c.gold),
+                        None if c.gold is None else "imported",
+                        None if c.attention is None else canonical_json(c.attention),
+                        c.personal_info,
+                        False,
+                        len(c.annotations),
+                        now,
+                    )
+                    for c in chunk
+                ],
+            )
 
 
 def insert_annotations(

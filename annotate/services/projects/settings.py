@@ -110,6 +110,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("export_personal_info", "dossier", "bool"),
     Setting("responsible_person", "dossier", "text", low=0, max_length=200),
     Setting("time_zone", "dossier", "zone", max_length=64),
+    Setting("erase_free_text", "dossier", "bool"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 _ENUMS: dict[str, Callable[[str], Any]] = {

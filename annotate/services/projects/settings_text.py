@@ -275,4 +275,16 @@ HELP: dict[str, tuple[Any, Any, Any]] = {
         ),
         _l("Default 0.7 (70 %): a convention; no standard sets it."),
     ),
+    "erase_free_text": (
+        _l("Erasure empties free text"),
+        _l(
+            "When a person's data is erased, the free text they wrote in this project (review "
+            "comments, flag notes, skip reasons, feedback, reasons) is emptied too."
+        ),
+        _l(
+            "Default on: PIPL Art. 47 and Art. 11 of the Interim Measures give people the right "
+            "to have their personal information deleted. Turn it off while that text is evidence "
+            "that must be kept; annotations and reviews stay under a pseudonym either way."
+        ),
+    ),
 }
