@@ -242,10 +242,14 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Per-process caches keyed by database ids (the labeling screen's remaining count) would
-    carry one test's counts into the next test's new database with the same ids."""
-    from annotate.services.labeling import progress
+    """Per-process caches keyed by database ids (the labeling screen's remaining count, a
+    published version's clauses and title) would carry one test's rows into the next test's
+    new database with the same ids."""
+    from annotate.services.labeling import clauses, progress
 
-    progress._remaining_cache.clear()
+    caches = (progress._remaining_cache, clauses._clause_cache, clauses._title_cache)
+    for cache in caches:
+        cache.clear()
     yield
-    progress._remaining_cache.clear()
+    for cache in caches:
+        cache.clear()

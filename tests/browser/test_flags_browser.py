@@ -25,7 +25,6 @@ from annotate.models import (
 from tests.browser.conftest import log_in
 from tests.factories import make_ready
 
-PORT = 5110
 SHOTS = Path(__file__).resolve().parents[2] / "shots"
 VIEWS = (("en-US", 1280), ("zh-CN", 1280), ("zh-CN", 390))
 #: Words of this feature's interface that would show an untranslated string in Chinese.
@@ -41,7 +40,7 @@ TEXTS = {
 
 @pytest.fixture
 def flag_server(app, db, make_project, make_user):
-    """A sentiment-like project with two annotators, a reviewer and a manager, on port 5110."""
+    """A sentiment-like project with two annotators, a reviewer and a manager, on a free port."""
     app.config["WTF_CSRF_ENABLED"] = True
     project = make_project(
         "senti", labels=["positive", "negative"], redundancy_k=2, overlap_share=1.0, gold_rate=0
@@ -50,10 +49,10 @@ def flag_server(app, db, make_project, make_user):
     make_user("rev", project=project, roles=[ProjectRole.reviewer])
     make_user("boss", project=project, roles=[ProjectRole.manager])
     make_ready(db, project, people, n_items=3, payload=lambda n: {"text": TEXTS[n]})
-    server = make_server("127.0.0.1", PORT, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # a free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{PORT}"
+    yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
