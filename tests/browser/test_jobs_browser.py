@@ -5,7 +5,9 @@ the batch is there. Its own server on a SQLite file: the thread needs its own co
 from __future__ import annotations
 
 import json
+import os
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -21,6 +23,11 @@ LINES = 50_000
 
 @pytest.fixture
 def threaded_server(tmp_path):
+    if os.environ.get("ANNOTATE_TEST_DATABASE_URL", "").startswith("postgresql"):
+        # Its server keeps its own SQLite file (the thread needs a connection of its own):
+        # the PostgreSQL run would repeat the SQLite run (the runner is tested on both in
+        # tests/services/jobs).
+        pytest.skip("runs in the SQLite run only")
     app = create_app(
         {
             "CONFIG_CLASS": TestConfig,
@@ -53,12 +60,17 @@ def threaded_server(tmp_path):
 def test_a_large_upload_shows_its_progress_then_the_batch(
     browser, threaded_server, tmp_path, screenshot
 ):
-    upload = tmp_path / "big.jsonl"
-    with upload.open("w", encoding="utf-8") as out:
-        for n in range(LINES):
-            out.write(json.dumps({"id": f"r{n}", "text": f"第 {n} 条评论"}, ensure_ascii=False))
-            out.write("\n")
-    for locale, width in (("zh-CN", 390), ("en-US", 1280)):
+    def write(name: str, lines: int) -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8") as out:
+            for n in range(lines):
+                row = {"id": f"{name}-{n}", "text": f"第 {n} 条评论"}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return path
+
+    # zh at 390 px watches the 50,000-line import; en at 1280 px a small one (its page).
+    for locale, width, lines in (("zh-CN", 390, LINES), ("en-US", 1280, 500)):
+        upload = write(f"{locale}.jsonl", lines)
         context = browser.new_context(locale=locale, viewport={"width": width, "height": 860})
         context.set_default_timeout(120_000)
         page = context.new_page()
@@ -79,14 +91,9 @@ def test_a_large_upload_shows_its_progress_then_the_batch(
         page.wait_for_selector("#import-report")
         assert page.locator("#job-progress").get_attribute("value") == "100"
         imported = page.locator('#import-counts [data-count="imported"]').inner_text()
-        skipped = page.locator('#import-counts [data-count="skipped_duplicate_id"]').inner_text()
-        assert (imported, skipped) == (
-            (str(LINES), "0") if locale == "zh-CN" else ("0", str(LINES))
-        )
+        assert imported == str(lines)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"{locale}-{width}-job-import-done")
         page.click("#job-project-data")
-        assert page.locator("#batches").get_by_text(f"big-{locale}").count() == (
-            1 if locale == "zh-CN" else 0
-        )
+        assert page.locator("#batches").get_by_text(f"big-{locale}").count() == 1
         context.close()
