@@ -35,25 +35,18 @@ from annotate.models import (
     User,
 )
 from annotate.services.errors import DomainError
+from annotate.services.jobs.kinds import configured_report_options
 from annotate.services.jobs.queue import submit
 from annotate.services.labeling.attention import annotator_status
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.dossier.period import make_period
-from annotate.services.quality.report import ProjectReport, ReportOptions, compute_report
+from annotate.services.quality.report import ProjectReport, compute_report
 from annotate.services.review.flags import flag_rows
 from annotate.views.jobs import start as start_job
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
-
-
-def report_options() -> ReportOptions:
-    """Interval settings from the configuration (``REPORT_BOOTSTRAP``, ``REPORT_SEED``)."""
-    return ReportOptions(
-        bootstrap=int(current_app.config.get("REPORT_BOOTSTRAP", 200)),
-        seed=int(current_app.config.get("REPORT_SEED", 0)),
-    )
 
 
 @bp.route("/")
@@ -92,7 +85,7 @@ def dashboard(slug: str):
     from annotate.services.quality.supervision import find_breaches, open_alerts
 
     project = project_for(slug)
-    report = compute_report(db.session, project, report_options())
+    report = compute_report(db.session, project, configured_report_options())
     if report.data.n == 0:  # nothing to measure yet: say what to do next instead
         return render_template(
             "reports/empty.html",
@@ -131,7 +124,7 @@ def metrics_csv(slug: str):
     from annotate.services.quality.metrics_csv import record_metrics_export
 
     project = project_for(slug)
-    report = compute_report(db.session, project, report_options())
+    report = compute_report(db.session, project, configured_report_options())
     text = build(report)
     record_metrics_export(db.session, report, text, actor=current_user, via="web")
     db.session.commit()
@@ -159,7 +152,7 @@ def dossier_zip(slug: str):
         request.args.get("from") or None,
         request.args.get("to") or None,
         lang,
-        report_options(),
+        configured_report_options(),
     )
     try:
         buffer, name = build_dossier_zip(db.session, project, wanted, actor=current_user)
@@ -208,7 +201,9 @@ def supervise(slug: str):
     project = project_for(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    created = raise_alerts(db.session, compute_report(db.session, project, report_options()))
+    created = raise_alerts(
+        db.session, compute_report(db.session, project, configured_report_options())
+    )
     db.session.commit()
     flash(_("%(n)d new alert(s) recorded.", n=len(created)), "info")
     return redirect(url_for("reports.dashboard", slug=slug))
@@ -249,7 +244,7 @@ def annotator(slug: str, user_id: int):
             db.session.rollback()
             flash(str(error), "danger")
         return redirect(url_for("reports.annotator", slug=slug, user_id=user_id))
-    report = compute_report(db.session, project, report_options())
+    report = compute_report(db.session, project, configured_report_options())
     quality = annotator_quality(db.session, report, user)
     return render_template(
         "quality/annotator.html",

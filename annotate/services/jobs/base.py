@@ -88,30 +88,34 @@ class Progress:
             cls._memory.pop(job_id, None)
 
 
-def store_upload(upload: Any, filename: str) -> str:
-    """Save an uploaded file (a werkzeug ``FileStorage``, streamed to disk) under
-    ``uploads/`` of the job files; return its path relative to them."""
+def _new_upload(suffix: str) -> tuple[Path, str]:
+    """A fresh file name under ``uploads/`` of the job files: its path, and the path
+    relative to them that a job's parameters keep."""
     import secrets
 
     folder = files_dir() / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}{Path(filename).suffix.lower()[:16]}"
-    upload.save(folder / name)
-    return f"uploads/{name}"
+    name = f"{secrets.token_hex(16)}{suffix}"
+    return folder / name, f"uploads/{name}"
+
+
+def store_upload(upload: Any, filename: str) -> str:
+    """Save an uploaded file (a werkzeug ``FileStorage``, streamed to disk) under
+    ``uploads/`` of the job files; return its path relative to them."""
+    path, relative = _new_upload(Path(filename).suffix.lower()[:16])
+    upload.save(path)
+    return relative
 
 
 def store_stream(stream: Any, suffix: str) -> str:
     """Copy a request body (a binary stream) to ``uploads/`` of the job files in 1 MiB
     blocks; return its path relative to them."""
-    import secrets
     import shutil
 
-    folder = files_dir() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}{suffix}"
-    with (folder / name).open("wb") as out:
+    path, relative = _new_upload(suffix)
+    with path.open("wb") as out:
         shutil.copyfileobj(stream, out, 1 << 20)
-    return f"uploads/{name}"
+    return relative
 
 
 def job_json(job: Job) -> dict[str, Any]:
