@@ -15,6 +15,7 @@ _LABELS = {
     "span": _l("spans"),
     "pairwise": _l("pairwise preference"),
     "text": _l("free text"),
+    "form": _l("several questions"),
     # rulebook kinds and version states
     "functional": _l("functional"),
     "security": _l("security"),

@@ -20,6 +20,8 @@ class TaskType(enum.StrEnum):
     span = "span"
     pairwise = "pairwise"
     text = "text"
+    #: Several questions per item (``label_schema["questions"]``; services.projects.questions).
+    form = "form"
 
 
 class MeasurementLevel(enum.StrEnum):

@@ -14,6 +14,7 @@ from annotate.models import MeasurementLevel, Project, ProjectRole, RulebookKind
 from annotate.services.accounts.users import add_membership
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.projects.questions import check_form_schema
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 LABEL_TASKS = {TaskType.single_label, TaskType.multi_label, TaskType.span, TaskType.pairwise}
@@ -126,6 +127,8 @@ def create_project(
             + ", ".join(t.value for t in TaskType)
         ) from None
     level = MeasurementLevel.ordinal if task_type == TaskType.rating else MeasurementLevel.nominal
+    if task_type == TaskType.form:  # several questions: the schema is the form itself
+        label_schema = check_form_schema(label_schema or {})
     project = Project(
         slug=slug,
         name=name,

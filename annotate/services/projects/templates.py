@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from annotate.models import MeasurementLevel, RulebookKind, SampleMethod, TaskType
+from annotate.services.projects.rlhf_form import rlhf_full_schema
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class ProjectTemplate:
     measurement_level: MeasurementLevel = MeasurementLevel.nominal
     rulebook_kind: RulebookKind = RulebookKind.functional
     settings: dict[str, Any] = field(default_factory=dict)
+    #: A ``form`` project's whole label schema (``fields`` and ``questions``).
+    form_schema: dict[str, Any] | None = None
 
 
 def _label(key: str, name: str, name_zh: str, hotkey: str, color: int) -> dict[str, Any]:
@@ -72,6 +75,19 @@ TEMPLATES: dict[str, ProjectTemplate] = {
                 _label("tie", "Equally good", "一样好", "3", 1),
                 _label("both_bad", "Both are bad", "都不好", "4", 2),
             ),
+        ),
+        ProjectTemplate(
+            "rlhf_full",
+            _l("RLHF preference (full)"),
+            _l(
+                "A prompt and two responses: which is better and by how much, helpfulness, "
+                "truthfulness and harmlessness of each (1-5), TC260-003 risk categories of a "
+                "harmful response, personal information marked in each, and a short reason."
+            ),
+            TaskType.form,
+            measurement_level=MeasurementLevel.nominal,
+            rulebook_kind=RulebookKind.security,
+            form_schema=rlhf_full_schema(),
         ),
         ProjectTemplate(
             "sentiment",

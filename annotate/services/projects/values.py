@@ -15,6 +15,16 @@ from typing import Any
 from annotate.models import Project, TaskType
 from annotate.services.data.formats import text_problem
 from annotate.services.labeling.tokens import span_settings
+from annotate.services.projects.questions import (
+    QuestionProject,
+    form_fields,
+    is_form,
+    question_view,
+    questions_of,
+)
+
+#: A project, or a project seen through one of its questions.
+Schemed = Project | QuestionProject
 
 #: Payload fields each task type requires (all must be non-empty strings).
 REQUIRED_FIELDS: dict[TaskType, tuple[str, ...]] = {
@@ -24,6 +34,7 @@ REQUIRED_FIELDS: dict[TaskType, tuple[str, ...]] = {
     TaskType.text: ("text",),
     TaskType.span: ("text",),
     TaskType.pairwise: ("prompt", "response_a", "response_b"),
+    TaskType.form: (),  # the project's own ``fields`` (questions.form_fields)
 }
 PAIRWISE_CHOICES = ("A", "B", "tie", "both_bad")
 #: Longest free-text answer or pairwise reason accepted.
@@ -41,12 +52,22 @@ def content_hash(payload: dict[str, Any], canonical: str | None = None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def payload_problems(task_type: TaskType, payload: Any) -> list[str]:
-    """Return what is wrong with ``payload`` for ``task_type`` (empty when it is fine)."""
+def required_fields(project: Project) -> tuple[str, ...]:
+    """The payload fields every item of ``project`` must hold."""
+    if is_form(project):
+        return tuple(form_fields(project))
+    return REQUIRED_FIELDS[project.task_type]
+
+
+def payload_problems(
+    task_type: TaskType, payload: Any, fields: tuple[str, ...] | None = None
+) -> list[str]:
+    """Return what is wrong with ``payload`` for ``task_type`` (empty when it is fine);
+    ``fields`` overrides the task type's required fields (a ``form`` project's own)."""
     if not isinstance(payload, dict):
         return ["payload: must be an object"]
     problems = []
-    for name in REQUIRED_FIELDS[task_type]:
+    for name in REQUIRED_FIELDS[task_type] if fields is None else fields:
         value = payload.get(name)
         if value is None or value == "":
             problems.append(f"{name}: required for {task_type.value} items")
@@ -55,7 +76,7 @@ def payload_problems(task_type: TaskType, payload: Any) -> list[str]:
     return problems
 
 
-def label_keys(project: Project) -> list[str]:
+def label_keys(project: Schemed) -> list[str]:
     """The label keys a value may use (pairwise projects always have the four choices)."""
     if project.task_type == TaskType.pairwise:
         return list(PAIRWISE_CHOICES)
@@ -67,7 +88,7 @@ def _is_number(value: Any) -> bool:
 
 
 def normalise_value(
-    project: Project, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
+    project: Schemed, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
 ) -> tuple[Any, list[str]]:
     """Check ``value`` against the project's task type and label schema.
 
@@ -75,6 +96,8 @@ def normalise_value(
     empty. ``payload`` is needed for span values (offsets are checked against its text).
     """
     task = project.task_type
+    if task == TaskType.form and isinstance(project, Project):
+        return normalise_answers(project, value, payload, field=field)
     keys = label_keys(project)
     if task == TaskType.single_label:
         if not isinstance(value, str) or value not in keys:
@@ -107,7 +130,7 @@ def normalise_value(
     return _normalise_spans(project, value, (payload or {}).get("text"), field)
 
 
-def _normalise_rating(project: Project, value: Any, field: str) -> tuple[Any, list[str]]:
+def _normalise_rating(project: Schemed, value: Any, field: str) -> tuple[Any, list[str]]:
     scale = project.label_schema.get("scale", {})
     low, high = scale.get("min"), scale.get("max")
     if isinstance(value, str):
@@ -146,7 +169,7 @@ def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
     return result, []
 
 
-def _normalise_spans(project: Project, value: Any, text: Any, field: str) -> tuple[Any, list[str]]:
+def _normalise_spans(project: Schemed, value: Any, text: Any, field: str) -> tuple[Any, list[str]]:
     if not isinstance(value, list):
         return None, [f"{field}: must be a list of {{start, end, label}} spans"]
     keys = label_keys(project)
@@ -186,3 +209,44 @@ def _normalise_spans(project: Project, value: Any, text: Any, field: str) -> tup
                 f"{after['start']}-{after['end']} overlap"
             )
     return (spans if not problems else None), problems
+
+
+def normalise_answers(
+    project: Project, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
+) -> tuple[Any, list[str]]:
+    """Check a ``form`` project's answers: an object keyed by question.
+
+    Each asked question's answer is checked as a one-question project of its type would check
+    it; a required question that is asked must be answered, a question that is not asked (its
+    condition fails) or unknown must not be. Every problem names its question.
+    """
+    if not isinstance(value, dict):
+        return None, [f"{field}: must be an object of answers keyed by question"]
+    questions = questions_of(project)
+    known = {q.key for q in questions}
+    problems = [f"{field}.{key}: no such question" for key in value if key not in known]
+    answers: dict[str, Any] = {}
+    for question in questions:
+        raw = value.get(question.key)
+        given = raw is not None and raw != "" and raw != []
+        if not question.visible(answers):
+            if given:
+                problems.append(f"{field}.{question.key}: not asked (its condition is not met)")
+            continue
+        if not given:
+            if question.required and not (question.type == TaskType.span and raw == []):
+                problems.append(f"{field}.{question.key}: required")
+            elif raw == [] and question.type == TaskType.span:
+                answers[question.key] = []
+            continue
+        text = (payload or {}).get(question.applies_to or "text")
+        normal, wrong = normalise_value(
+            question_view(project, question),
+            raw,
+            {"text": text},
+            field=f"{field}.{question.key}",
+        )
+        problems.extend(wrong)
+        if not wrong:
+            answers[question.key] = normal
+    return (answers if not problems else None), problems

@@ -15,6 +15,7 @@ from annotate.models import (
 )
 from annotate.services.errors import Conflict, InvalidInput, PermissionDenied
 from annotate.services.projects.projects import create_project
+from annotate.services.projects.questions import check_form_schema
 from annotate.services.projects.schema import SchemaError, check_schema, display_name
 from annotate.services.projects.templates import TEMPLATES
 
@@ -101,6 +102,10 @@ def test_pairwise_keeps_its_four_choices():
 def test_every_template_schema_is_valid(key):
     template = TEMPLATES[key]
     assert template.task_type is not None
+    if template.task_type == TaskType.form:  # several questions: the form is the schema
+        assert template.form_schema is not None
+        assert check_form_schema(template.form_schema)["questions"]
+        return
     schema, _ = check_schema(
         template.task_type,
         [dict(label) for label in template.labels],
