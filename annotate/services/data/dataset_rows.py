@@ -22,7 +22,6 @@ the item's annotations that gave it (majority vote).
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from annotate.database import Session
-from annotate.metrics import dawid_skene, majority_vote
+from annotate.metrics import dawid_skene
 from annotate.models import (
     Annotation,
     Batch,
@@ -44,14 +43,21 @@ from annotate.models import (
     TaskType,
     User,
 )
+from annotate.services.data.votes import (
+    NO_CONSENSUS,
+    FormConsensus,
+    consensus_key,
+    consensus_value,
+    majority,
+    rounded,
+)
+from annotate.services.projects.questions import is_form
 from annotate.services.projects.values import label_keys
 
 #: Items per page (one query for the items, one for their annotations).
 PAGE = 1000
 #: Task types whose consensus may use Dawid–Skene (one categorical label per annotation).
 DS_TASKS = (TaskType.single_label, TaskType.pairwise)
-#: Task types with no consensus.
-NO_CONSENSUS = (TaskType.text, TaskType.span)
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,8 @@ class ExportRow:
     annotations: list[ExportAnnotation]
     consensus: Any
     consensus_method: str
-    confidence: float | None
-    ties: list[Any] | None
+    confidence: float | dict[str, float] | None
+    ties: list[Any] | dict[str, list[Any]] | None
 
     @property
     def rulebook_versions(self) -> list[str]:
@@ -111,28 +117,6 @@ def masks_values(project: Project) -> bool:
     """Whether the annotations of personal-information items are masked too: free text an
     annotator wrote about the item may repeat what the item holds."""
     return project.task_type == TaskType.text and not project.export_personal_info
-
-
-def consensus_key(task_type: TaskType, value: Any) -> Any:
-    """The hashable form a value is voted on (None: this value takes no part in a vote)."""
-    if task_type == TaskType.pairwise:
-        return value.get("choice") if isinstance(value, dict) else None
-    if task_type == TaskType.multi_label:
-        return json.dumps(value) if isinstance(value, list) else None
-    if task_type in NO_CONSENSUS:
-        return None
-    return value
-
-
-def consensus_value(task_type: TaskType, key: Any) -> Any:
-    """Turn a voted key back into a value of the task type."""
-    if key is None:
-        return None
-    if task_type == TaskType.pairwise:
-        return {"choice": key}
-    if task_type == TaskType.multi_label:
-        return json.loads(key)
-    return key
 
 
 def exportable(project: Project) -> list[Any]:
@@ -183,31 +167,6 @@ class _DawidSkene:
         if pos >= self.item_ids.size or self.item_ids[pos] != item_id:
             return None
         return self.categories[int(self.best[pos])], float(self.confidence[pos])
-
-
-def _majority(
-    task_type: TaskType, annotations: dict[int, list[tuple[int, Any]]]
-) -> dict[int, tuple[Any, float, list[Any] | None]]:
-    items, raters, keys = [], [], []
-    for item_id, rows in annotations.items():
-        for annotator_id, value in rows:
-            key = consensus_key(task_type, value)
-            if key is not None:
-                items.append(item_id)
-                raters.append(annotator_id)
-                keys.append(key)
-    if not items:
-        return {}
-    vote = majority_vote(items, raters, keys)
-    out = {}
-    for item_id, support in vote.support.items():
-        tied = vote.ties.get(item_id)
-        out[item_id] = (
-            vote.labels[item_id],
-            support,
-            [consensus_value(task_type, t) for t in tied] if tied else None,
-        )
-    return out
 
 
 def _page_annotations(session: Session, page: Sequence[Any]) -> dict[int, list[Any]]:
@@ -263,6 +222,9 @@ class _RowBuilder:
         self.method = (
             "none" if self.task in NO_CONSENSUS else "dawid_skene" if self.ds else "majority_vote"
         )
+        self.form = FormConsensus(project) if is_form(project) else None
+        if self.form is not None:
+            self.method = "majority_vote_per_question"
 
     def rows(self, page: Sequence[Any], by_item: dict[int, list[Any]]) -> Iterator[ExportRow]:
         """The export rows of ``page`` in its order."""
@@ -276,7 +238,7 @@ class _RowBuilder:
         votes = (
             {}
             if self.ds or self.method == "none"
-            else _majority(
+            else majority(
                 self.task,
                 {i: [(a.annotator_id, a.value) for a in anns] for i, anns in by_item.items()},
             )
@@ -284,7 +246,11 @@ class _RowBuilder:
         for item_id, ext, payload, gold, pii, batch_id in page:
             batch = self.batches[batch_id]
             anns = [self._annotation(a) for a in by_item.get(item_id, [])]
-            label, confidence, ties = self._consensus(item_id, votes)
+            label, confidence, ties = (
+                self._consensus(item_id, votes)
+                if self.form is None
+                else self.form.consensus(item_id, by_item.get(item_id, []))
+            )
             if pii and self.mask_values:
                 anns = [replace(a, value=PERSONAL_INFO_MASK) for a in anns]
                 label = None if label is None else PERSONAL_INFO_MASK
@@ -301,7 +267,7 @@ class _RowBuilder:
                 anns,
                 label,
                 self.method,
-                None if confidence is None else round(confidence, 6),
+                None if confidence is None else rounded(confidence),
                 ties,
             )
 

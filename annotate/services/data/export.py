@@ -15,7 +15,9 @@ Formats:
   submitted_at, duration_ms), ``consensus`` (value, method, confidence, ties) and
   ``rulebook_versions``.
 * ``csv`` — the columns of :data:`CSV_COLUMNS`, structured cells as JSON; text cells starting
-  with ``= + - @`` get a leading ``'`` against spreadsheet formula injection.
+  with ``= + - @`` get a leading ``'`` against spreadsheet formula injection. A project with
+  several questions adds ``gold.<question>`` and ``consensus.<question>`` columns
+  (:mod:`~annotate.services.data.form_io`).
 * ``labelstudio`` — a JSON list of Label Studio tasks (``data``, ``meta``, ``annotations`` with
   ``result`` lists, the consensus as a ``prediction``) that our own importer and Label Studio
   read back.
@@ -39,11 +41,12 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from annotate.database import Session
-from annotate.models import AuditEvent, Project, User
+from annotate.models import AuditEvent, Project, TaskType, User
 from annotate.services.audit import record_event
-from annotate.services.data import labelstudio
+from annotate.services.data import form_io
 from annotate.services.data.dataset_rows import PAGE, ExportRow, iter_export_rows
 from annotate.services.data.long_rows import ANNOTATOR_NAMING, iter_long_rows
+from annotate.services.data.ls_tasks import consensus_dict, label_studio_task
 from annotate.services.data.predictions import with_predictions
 from annotate.services.data.spreadsheet import safe_text
 from annotate.services.data.tabular import (
@@ -152,15 +155,6 @@ def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
     ]
 
 
-def _consensus(row: ExportRow) -> dict[str, Any]:
-    return {
-        "value": row.consensus,
-        "method": row.consensus_method,
-        "confidence": row.confidence,
-        "ties": row.ties,
-    }
-
-
 def jsonl_line(row: ExportRow) -> str:
     """One JSONL line (with its newline) for ``row``."""
     return (
@@ -178,7 +172,7 @@ def jsonl_line(row: ExportRow) -> str:
                     "licence": row.licence,
                 },
                 "annotations": _annotation_dicts(row),
-                "consensus": _consensus(row),
+                "consensus": consensus_dict(row),
                 "rulebook_versions": row.rulebook_versions,
             }
         )
@@ -221,50 +215,6 @@ def csv_cells(row: ExportRow) -> list[Any]:
             row.rulebook_versions,
         )
     ]
-
-
-def label_studio_task(row: ExportRow, task_type: Any, models: Any = ()) -> dict[str, Any]:
-    """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``;
-    the model ``predictions`` (``models``) and the consensus as a prediction."""
-    task: dict[str, Any] = {
-        "id": row.item_id,
-        "data": row.payload,
-        "meta": {
-            "external_id": row.external_id,
-            "personal_info": row.personal_info,
-            "batch": row.batch,
-            "batch_status": row.batch_status,
-            "source": row.source,
-            "licence": row.licence,
-            "rulebook_versions": row.rulebook_versions,
-            "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
-            "consensus": _consensus(row),
-        },
-        "annotations": [
-            {
-                "id": a.id,
-                "completed_by": {"username": a.annotator},
-                "result": labelstudio.results_from_value(task_type, a.value),
-                "created_at": a.submitted_at,
-                "was_cancelled": False,
-                "ground_truth": False,
-                "lead_time": None if a.duration_ms is None else a.duration_ms / 1000,
-            }
-            for a in row.annotations
-        ],
-        "predictions": list(models),
-    }
-    if row.gold is not None:
-        task["meta"]["gold"] = row.gold
-    if row.consensus is not None:
-        task["predictions"].append(
-            {
-                "model_version": f"consensus-{row.consensus_method}",
-                "score": row.confidence,
-                "result": labelstudio.results_from_value(task_type, row.consensus),
-            }
-        )
-    return task
 
 
 def iter_dataset(
@@ -323,8 +273,9 @@ def _chunks(
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    per_question = form_io.csv_columns(project) if project.task_type == TaskType.form else []
     if fmt == "csv":
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([*CSV_COLUMNS, *per_question])
     elif fmt == "labelstudio":
         buffer.write("[")
     pending = 0
@@ -333,11 +284,12 @@ def _chunks(
         if fmt == "jsonl":
             buffer.write(jsonl_line(row))
         elif fmt == "csv":
-            writer.writerow(csv_cells(row))
+            extra = form_io.csv_cells(project, row.gold, row.consensus) if per_question else []
+            writer.writerow(csv_cells(row) + [safe_cell(v) for v in extra])
         else:
             buffer.write(
                 ("\n" if stats.rows == 0 else ",\n")
-                + _dumps(label_studio_task(row, project.task_type, models))
+                + _dumps(label_studio_task(row, project, models))
             )
         stats.rows += 1
         stats.annotations += len(row.annotations)

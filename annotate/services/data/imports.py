@@ -26,10 +26,11 @@ from annotate.models import (
     Batch,
     Item,
     Project,
+    TaskType,
     User,
 )
 from annotate.services.audit import record_event
-from annotate.services.data import labelstudio
+from annotate.services.data import form_io, labelstudio
 from annotate.services.data.bulk import bulk_cache, canonical_encoder, ids_in_chunks, new_filters
 from annotate.services.data.formats import Record, csv_gold, flag_value
 from annotate.services.data.inserts import (
@@ -47,11 +48,11 @@ from annotate.services.data.predictions import (
 )
 from annotate.services.data.results import ImportRefused, ImportResult
 from annotate.services.projects.values import (
-    REQUIRED_FIELDS,
     canonical_json,
     content_hash,
     normalise_value,
     payload_problems,
+    required_fields,
 )
 
 RESERVED = ("id", "external_id", "gold", "attention", "personal_info")
@@ -78,12 +79,16 @@ def _check(
     ext = payload.pop("id", ext)
     gold = payload.pop("gold", None)
     attention = payload.pop("attention", None)
+    columns: list[str] = []  # problems of a form project's per-question CSV columns
+    if record.from_csv and project.task_type == TaskType.form:
+        gold, attention, columns = _question_columns(project, record, payload, gold, attention)
     pii = payload.pop("personal_info", False)
     if pii is not False:
         pii = flag_value(pii)
     predicted = record_predictions(project, payload, record.predictions, record.from_csv)
     fast = (
         required
+        and not columns
         and gold is None
         and attention is None
         and not record.annotations
@@ -109,7 +114,23 @@ def _check(
             bool(pii),
             [],
         ), []
-    return _check_slow(project, record, payload, ext, gold, pii, attention, predicted)
+    return _check_slow(project, record, payload, ext, gold, pii, attention, predicted, columns)
+
+
+def _question_columns(
+    project: Project, record: Record, payload: dict[str, Any], gold: Any, attention: Any
+) -> tuple[Any, Any, list[str]]:
+    """A form project's ``gold.<question>``/``attention.<question>`` CSV cells as answers
+    objects (a whole-value ``gold``/``attention`` cell is still read when those are empty)."""
+    problems: list[str] = []
+    found = []
+    for prefix, whole in (("gold", gold), ("attention", attention)):
+        answers, wrong = form_io.take_csv_answers(project, payload, prefix)
+        problems += [f"{record.line}: {p}" for p in wrong]
+        if answers is not None and whole is not None:
+            problems.append(f"{record.line}: {prefix}: both a {prefix} cell and {prefix}.* cells")
+        found.append(answers if answers is not None else whole)
+    return found[0], found[1], problems
 
 
 def _predictions(
@@ -147,8 +168,12 @@ def _check_slow(
     pii: bool | None,
     attention: Any,
     predicted: list[Any],
+    columns: list[str],
 ) -> tuple[Checked | None, list[str]]:
-    problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
+    problems = columns + [
+        f"{record.line}: {p}"
+        for p in payload_problems(project.task_type, payload, required_fields(project))
+    ]
     predictions = _predictions(project, record, payload, predicted, problems)
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
@@ -158,26 +183,28 @@ def _check_slow(
         problems.append(f"{record.line}: id: must be a non-empty text of at most 255 characters")
     canonical = canonical_json(payload)
     digest = content_hash(payload, canonical)
-    if record.from_csv and gold is not None:
+    if record.from_csv and isinstance(gold, str):
         gold = csv_gold(project.task_type, gold)
     for ann in record.annotations:
         if ann.get("ground_truth") and gold is None:
-            gold, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
+            gold, problem = form_io.value_from_results(project, ann.get("result"))
             if problem:
                 problems.append(f"{record.line}: gold: {problem}")
     if gold is not None and not problems:
-        gold, found = normalise_value(project, gold, payload, field="gold")
+        gold, found = normalise_value(project, gold, payload, field="gold", partial=True)
         problems += [f"{record.line}: {p}" for p in found]
-    if attention is not None and record.from_csv:
+    if isinstance(attention, str) and record.from_csv:
         attention = csv_gold(project.task_type, attention)
     if attention is not None and gold is not None:
         problems.append(f"{record.line}: attention: an item is gold or an attention check")
     elif attention is not None and not problems:
-        attention, found = normalise_value(project, attention, payload, field="attention")
+        attention, found = normalise_value(
+            project, attention, payload, field="attention", partial=True
+        )
         problems += [f"{record.line}: {p}" for p in found]
     annotations: list[tuple[str, str, Any, dict[str, Any]]] = []
     for n, ann in enumerate(record.annotations, start=1):
-        raw, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
+        raw, problem = form_io.value_from_results(project, ann.get("result"))
         if problem:
             problems.append(f"{record.line}: annotations[{n}]: {problem}")
             continue
@@ -261,7 +288,7 @@ def import_records(
     )
     if not run.any_items:
         run.seen = new_filters()
-    required = REQUIRED_FIELDS[project.task_type]
+    required = required_fields(project)
     chunk: list[Checked] = []
     result = run.result
     refused = 0

@@ -40,6 +40,7 @@ from annotate.services.data.dataset_rows import (
     exportable,
     masks_values,
 )
+from annotate.services.projects.questions import is_form, questions_of
 
 #: The long format's columns and their declared types (Arrow type names; in CSV, timestamps
 #: are ISO 8601 in UTC, booleans ``true``/``false``, nulls empty cells).
@@ -61,6 +62,9 @@ LONG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("is_current", "bool"),
     ("with_suggestions", "bool"),  # made while the project showed model suggestions
     ("review_verdict", "string"),  # the latest review's verdict, null if never reviewed
+    # A project with several questions has one row per answered question (``value`` is that
+    # answer); null for a one-question project (``value`` is the whole annotation).
+    ("question", "string"),
 )
 #: The ways annotators are named: a per-project pseudonym (the default) or the username.
 ANNOTATOR_NAMING = ("pseudonym", "name")
@@ -124,6 +128,7 @@ def _page_rows(
     versions: dict[int, tuple[str, str]],
     names: _Names,
     mask: bool = False,
+    questions: Sequence[str] = (),
 ) -> Iterator[tuple[Any, ...]]:
     first, last = page[0].id, page[-1].id
     items = {row.id: row for row in page}
@@ -158,13 +163,14 @@ def _page_rows(
     for a in annotations:
         item = items[a.item_id]
         version, sha256 = versions.get(a.rulebook_version_id) or (None, None)
-        yield (
+        masked = mask and item.has_personal_info
+        row = (
             a.item_id,
             item.external_id,
             batches[item.batch_id],
             a.id,
             known[a.annotator_id],
-            _dumps(PERSONAL_INFO_MASK if mask and item.has_personal_info else a.value),
+            _dumps(PERSONAL_INFO_MASK if masked else a.value),
             version,
             sha256,
             a.source.value,
@@ -176,7 +182,16 @@ def _page_rows(
             bool(a.is_current),
             bool(a.with_suggestions),
             verdicts.get(a.id),
+            None,
         )
+        if not questions:
+            yield row
+            continue
+        answers = a.value if isinstance(a.value, dict) else {}
+        for key in questions:
+            if key in answers:
+                answer = PERSONAL_INFO_MASK if masked else answers[key]
+                yield (*row[:5], _dumps(answer), *row[6:-1], key)
 
 
 def iter_long_rows(
@@ -188,7 +203,8 @@ def iter_long_rows(
     page_size: int = PAGE,
 ) -> Iterator[tuple[Any, ...]]:
     """Yield one tuple per annotation of ``project``'s exportable items, in
-    :data:`LONG_COLUMNS` order (timestamps as aware datetimes), item by item in id order."""
+    :data:`LONG_COLUMNS` order (timestamps as aware datetimes), item by item in id order; a
+    project with several questions has a row per answered question."""
     batches = {
         b.id: b.name
         for b in session.scalars(sa.select(Batch).where(Batch.project_id == project.id))
@@ -202,6 +218,7 @@ def iter_long_rows(
         )
     }
     names = _Names(session, project, annotators, secret_bytes(secret))
+    questions = [q.key for q in questions_of(project)] if is_form(project) else []
     last = 0
     while True:
         page = session.execute(
@@ -214,4 +231,6 @@ def iter_long_rows(
         if not page:
             return
         last = page[-1].id
-        yield from _page_rows(session, page, batches, versions, names, masks_values(project))
+        yield from _page_rows(
+            session, page, batches, versions, names, masks_values(project), questions
+        )

@@ -85,7 +85,8 @@ def wide_tuple(row: ExportRow, annotations: list[dict[str, Any]]) -> tuple[Any, 
         _json(annotations) if annotations else None,
         _json(row.consensus),
         row.consensus_method,
-        row.confidence,
+        # several questions: one share per question, in the JSONL and CSV exports only
+        None if isinstance(row.confidence, dict) else row.confidence,
         _json(row.ties),
         row.rulebook_versions,
     )

@@ -88,16 +88,22 @@ def _is_number(value: Any) -> bool:
 
 
 def normalise_value(
-    project: Schemed, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
+    project: Schemed,
+    value: Any,
+    payload: dict[str, Any] | None = None,
+    *,
+    field: str = "value",
+    partial: bool = False,
 ) -> tuple[Any, list[str]]:
     """Check ``value`` against the project's task type and label schema.
 
     Returns ``(canonical value, problems)``; the value is only meaningful when ``problems`` is
     empty. ``payload`` is needed for span values (offsets are checked against its text).
+    ``partial``: a gold answer of a project with several questions may fix only some of them.
     """
     task = project.task_type
     if task == TaskType.form and isinstance(project, Project):
-        return normalise_answers(project, value, payload, field=field)
+        return normalise_answers(project, value, payload, field=field, partial=partial)
     keys = label_keys(project)
     if task == TaskType.single_label:
         if not isinstance(value, str) or value not in keys:
@@ -212,13 +218,20 @@ def _normalise_spans(project: Schemed, value: Any, text: Any, field: str) -> tup
 
 
 def normalise_answers(
-    project: Project, value: Any, payload: dict[str, Any] | None = None, *, field: str = "value"
+    project: Project,
+    value: Any,
+    payload: dict[str, Any] | None = None,
+    *,
+    field: str = "value",
+    partial: bool = False,
 ) -> tuple[Any, list[str]]:
     """Check a ``form`` project's answers: an object keyed by question.
 
     Each asked question's answer is checked as a one-question project of its type would check
-    it; a required question that is asked must be answered, a question that is not asked (its
-    condition fails) or unknown must not be. Every problem names its question.
+    it; a required question that is asked must be answered (a span question's answer may be
+    no spans: absent is stored as ``[]``), a question that is not asked (its condition fails)
+    or unknown must not be. Every problem names its question. ``partial`` (gold answers):
+    only the given answers are checked, a condition only when its question is answered.
     """
     if not isinstance(value, dict):
         return None, [f"{field}: must be an object of answers keyed by question"]
@@ -229,15 +242,23 @@ def normalise_answers(
     for question in questions:
         raw = value.get(question.key)
         given = raw is not None and raw != "" and raw != []
-        if not question.visible(answers):
+        if partial:  # only what is given, conditions only on given answers
+            if not given:
+                continue
+            condition = question.show_if
+            if condition is not None and condition.question in answers:
+                if not question.visible(answers):
+                    problems.append(f"{field}.{question.key}: not asked (its condition is not met)")
+                    continue
+        elif not question.visible(answers):
             if given:
                 problems.append(f"{field}.{question.key}: not asked (its condition is not met)")
             continue
         if not given:
-            if question.required and not (question.type == TaskType.span and raw == []):
-                problems.append(f"{field}.{question.key}: required")
-            elif raw == [] and question.type == TaskType.span:
+            if question.type == TaskType.span:  # no spans marked is an answer: none found
                 answers[question.key] = []
+            elif question.required:
+                problems.append(f"{field}.{question.key}: required")
             continue
         text = (payload or {}).get(question.applies_to or "text")
         normal, wrong = normalise_value(

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from annotate.database import Session
 from annotate.metrics import cohen_kappa_labels, proportion
 from annotate.models import Annotation, Batch, BatchStatus, Item, ModelVersion, Prediction
-from annotate.services.data.dataset_rows import NO_CONSENSUS, consensus_key
+from annotate.services.data.votes import NO_CONSENSUS, consensus_key
 from annotate.services.quality.figures import Figure, ProjectReport
 from annotate.services.quality.queries import counted_values, joined
 

@@ -96,13 +96,13 @@ def test_conditions_follow_earlier_answers():
     assert not Condition("x", "==", 1).holds(None)
 
 
-def test_optional_span_questions_may_be_empty_or_absent():
+def test_span_questions_without_spans_store_none_found():
     value, problems = normalise_value(_project(), dict(GOOD, pi_a=[]), PAYLOAD)
     assert problems == [] and value["pi_a"] == []
     value, problems = normalise_value(
         _project(), {k: v for k, v in GOOD.items() if k != "pi_a"}, PAYLOAD
     )
-    assert problems == [] and "pi_a" not in value
+    assert problems == [] and value["pi_a"] == []  # absent: no spans found
 
 
 @pytest.mark.parametrize(
