@@ -20,8 +20,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: Screenshots land here (kept by CI as artefacts, ignored by git).
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+#: Screenshots land here (kept by CI as artefacts, ignored by git); the PostgreSQL run, which
+#: CI runs beside the SQLite one, writes its own.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2]
+    / "test-artifacts"
+    / ("screenshots-postgresql" if os.environ.get("ANNOTATE_TEST_DATABASE_URL") else "screenshots")
+)
 
 
 def _browser_available() -> bool:
