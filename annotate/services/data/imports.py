@@ -46,6 +46,7 @@ from annotate.services.data.predictions import (
     store_predictions,
 )
 from annotate.services.data.results import ImportRefused, ImportResult
+from annotate.services.problems import problem
 from annotate.services.projects.values import (
     REQUIRED_FIELDS,
     canonical_json,
@@ -129,10 +130,8 @@ def _predictions(
         if prediction is not None and any(
             (p.model, p.version) == (prediction.model, prediction.version) for p in predictions
         ):
-            problems.append(
-                f"{record.line}: prediction: two predictions of {prediction.model} "
-                f"{prediction.version} (one per model version and item)"
-            )
+            twice = problem("two_predictions", model=prediction.model, version=prediction.version)
+            problems.append(f"{record.line}: prediction: {twice}")
         elif prediction is not None:
             predictions.append(prediction)
     return predictions
@@ -151,44 +150,41 @@ def _check_slow(
     problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
     predictions = _predictions(project, record, payload, predicted, problems)
     if pii is None:
-        problems.append(f"{record.line}: personal_info: must be true or false")
+        problems.append(f"{record.line}: personal_info: {problem('true_false')}")
     if ext is not None and (
         isinstance(ext, dict | list | bool) or not str(ext).strip() or len(str(ext)) > 255
     ):
-        problems.append(f"{record.line}: id: must be a non-empty text of at most 255 characters")
+        problems.append(f"{record.line}: id: {problem('id_text')}")
     canonical = canonical_json(payload)
     digest = content_hash(payload, canonical)
     if record.from_csv and gold is not None:
         gold = csv_gold(project.task_type, gold)
     for ann in record.annotations:
         if ann.get("ground_truth") and gold is None:
-            gold, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
-            if problem:
-                problems.append(f"{record.line}: gold: {problem}")
+            gold, bad = labelstudio.value_from_results(project.task_type, ann.get("result"))
+            if bad:
+                problems.append(f"{record.line}: gold: {bad}")
     if gold is not None and not problems:
         gold, found = normalise_value(project, gold, payload, field="gold")
         problems += [f"{record.line}: {p}" for p in found]
     if attention is not None and record.from_csv:
         attention = csv_gold(project.task_type, attention)
     if attention is not None and gold is not None:
-        problems.append(f"{record.line}: attention: an item is gold or an attention check")
+        problems.append(f"{record.line}: attention: {problem('gold_or_attention')}")
     elif attention is not None and not problems:
         attention, found = normalise_value(project, attention, payload, field="attention")
         problems += [f"{record.line}: {p}" for p in found]
     annotations: list[tuple[str, str, Any, dict[str, Any]]] = []
     for n, ann in enumerate(record.annotations, start=1):
-        raw, problem = labelstudio.value_from_results(project.task_type, ann.get("result"))
-        if problem:
-            problems.append(f"{record.line}: annotations[{n}]: {problem}")
+        raw, bad = labelstudio.value_from_results(project.task_type, ann.get("result"))
+        if bad:
+            problems.append(f"{record.line}: annotations[{n}]: {bad}")
             continue
         value, found = normalise_value(project, raw, payload, field=f"annotations[{n}].value")
         problems += [f"{record.line}: {p}" for p in found]
         username, display = labelstudio.annotator_key(ann.get("completed_by"))
         if any(username == earlier[0] for earlier in annotations):
-            problems.append(
-                f"{record.line}: annotations[{n}]: a second annotation by the same "
-                "annotator (one current annotation per annotator and item)"
-            )
+            problems.append(f"{record.line}: annotations[{n}]: {problem('same_annotator')}")
             continue
         annotations.append((username, display, value, ann))
     if problems:
@@ -289,8 +285,7 @@ def import_records(
         result.refused = max(result.refused, 1)
         counts = result.counts() | {"imported": 0}
         raise ImportRefused(
-            f"{len(problems)} problem(s) in {result.refused} of {result.read} record(s); "
-            "nothing was imported.",
+            problem("refused", n=len(problems), refused=result.refused, read=result.read),
             problems,
             counts,
         )
