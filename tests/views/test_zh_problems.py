@@ -151,3 +151,25 @@ def test_a_reviewers_bad_correction_reads_chinese(app):
     with app.test_request_context(headers=ZH):
         refresh()
         assert str(_without_field(reason)) == "'x' 不是本项目的标签（可选：yes, no）"
+
+
+def test_every_odd_file_of_the_corpus_reads_chinese(app):
+    """The parse problems of every file of tests/corpus/import have a Chinese text."""
+    from pathlib import Path
+
+    from annotate.services.data.formats import guess_format, read_records
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "import"
+    with app.test_request_context(headers=ZH):
+        refresh()
+        for path in sorted(p for p in corpus.iterdir() if p.suffix in (".jsonl", ".csv", ".json")):
+            if path.name == "expected.json":
+                continue
+            problems = read_records(path.read_bytes(), guess_format(path.name))[1]
+            assert problems, path.name
+            for found in problems:
+                shown = problem_text(found)
+                assert shown.startswith("第 ") and not re.search(r"[a-z]{3,} [a-z]{3,}", shown), (
+                    found,
+                    shown,
+                )
