@@ -84,7 +84,8 @@ def reader_time_zone() -> str:
     return user_zone().key
 
 
-def _locale() -> str:
+def reader_locale() -> str:
+    """The current reader's language (``en`` outside a request)."""
     if has_request_context():
         from flask_babel import get_locale
 
@@ -119,7 +120,7 @@ def localtime(value: datetime | None, now: datetime | None = None) -> Markup:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     instant = value.astimezone(UTC)
-    text = local_text(instant, user_zone(), _locale(), now)
+    text = local_text(instant, user_zone(), reader_locale(), now)
     return Markup('<time datetime="{iso}" title="{utc}">{text}</time>').format(
         iso=instant.strftime("%Y-%m-%dT%H:%M:%SZ"),
         utc=instant.strftime("%Y-%m-%d %H:%M UTC"),
@@ -150,7 +151,7 @@ def reltime(value: datetime | None, now: datetime | None = None) -> Markup:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     instant = value.astimezone(UTC)
-    locale = _locale()
+    locale = reader_locale()
     return Markup('<time datetime="{iso}" title="{local}">{text}</time>').format(
         iso=instant.strftime("%Y-%m-%dT%H:%M:%SZ"),
         local=local_text(instant, user_zone(), locale, now),
@@ -164,7 +165,7 @@ def localdate(value: datetime | None) -> str:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return format_skeleton("yMMMd", value.astimezone(user_zone()), locale=_locale())
+    return format_skeleton("yMMMd", value.astimezone(user_zone()), locale=reader_locale())
 
 
 def init_app(app: Flask) -> None:

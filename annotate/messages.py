@@ -111,7 +111,11 @@ def message(row: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the ``message`` filter and ``render_message`` / ``metric_name`` globals."""
+    """Register the ``message`` and ``problem`` filters and ``render_message`` /
+    ``metric_name`` globals."""
+    from annotate import problem_text
+
+    problem_text.init_app(app)
     app.add_template_filter(message, "message")
     app.add_template_global(render, "render_message")
     app.add_template_global(metric_name, "metric_name")

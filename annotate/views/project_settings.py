@@ -12,8 +12,14 @@ from flask_login import current_user
 from annotate.access import project_for
 from annotate.auth import require_role
 from annotate.database import db
+from annotate.forms.common import EmptyForm
 from annotate.forms.projects import LEVEL_NAMES, put_errors, settings_form
 from annotate.models import AuditEvent, ProjectRole
+from annotate.services.projects.error_types import (
+    ErrorTypesError,
+    editable_rows,
+    save_error_types,
+)
 from annotate.services.projects.schema import COLOURS
 from annotate.services.projects.settings import (
     GROUPS,
@@ -66,4 +72,57 @@ def settings(slug: str):
         history=history,
         colours=COLOURS,
         level_names=LEVEL_NAMES,
+    ), status
+
+
+#: Most error types one project keeps (the form's rows are counted from the request).
+MAX_ERROR_TYPES = 100
+
+
+def _posted_rows() -> list[dict[str, object]]:
+    """The editor's rows from the form; a new row left empty is no row."""
+    try:
+        count = min(int(request.form.get("rows", "0")), MAX_ERROR_TYPES + 1)
+    except ValueError:
+        count = 0
+    rows = []
+    for n in range(max(count, 0)):
+        row = {
+            "key": request.form.get(f"key-{n}", "").strip(),
+            "name": request.form.get(f"name-{n}", "").strip(),
+            "name_zh": request.form.get(f"name_zh-{n}", "").strip(),
+            "retired": bool(request.form.get(f"retired-{n}")),
+            "existing": bool(request.form.get(f"existing-{n}")),
+        }
+        if row["existing"] or row["key"] or row["name"] or row["name_zh"]:
+            rows.append(row)
+    return rows
+
+
+@bp.route("/<slug>/settings/error-types", methods=["GET", "POST"])
+def error_types(slug: str):
+    """Add, rename (Chinese and English) and retire the project's error types."""
+    project = project_for(slug, ProjectRole.manager)
+    form = EmptyForm()
+    problems: dict[str, object] = {}
+    rows: list[dict[str, object]] = [{**r, "existing": True} for r in editable_rows(project)]
+    status = 200
+    if form.validate_on_submit():
+        rows = _posted_rows()
+        try:
+            changed = save_error_types(db.session, project, rows, actor=current_user)
+            db.session.commit()
+        except ErrorTypesError as error:
+            db.session.rollback()
+            problems, status = error.fields, 400
+        else:
+            flash(_("Error types saved.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("project_settings.settings", slug=project.slug))
+    elif request.method == "POST":
+        status = 400
+        problems = {"form": _("The form was missing its security token or it expired.")}
+    if len(rows) < MAX_ERROR_TYPES and all(r.get("existing") for r in rows):
+        rows.append({"key": "", "name": "", "name_zh": "", "retired": False, "existing": False})
+    return render_template(
+        "projects/error_types.html", project=project, form=form, rows=rows, problems=problems
     ), status

@@ -23,12 +23,14 @@ from annotate.models import (
     ProjectRole,
     Review,
     RulebookKind,
+    RulebookVersion,
     SampledAnnotation,
     SamplePlan,
     TaskType,
 )
 from annotate.services.errors import DomainError, InvalidInput, PermissionDenied
-from annotate.services.projects.schema import error_type_keys
+from annotate.services.labeling.clauses import ClauseText, published_clauses
+from annotate.services.projects.schema import active_error_type_keys
 from annotate.services.projects.values import PAIRWISE_CHOICES
 from annotate.services.review.decisions import batch_history, tally_plan
 from annotate.services.review.flags import flag_rows
@@ -47,6 +49,7 @@ from annotate.services.review.sampling import (
     lot_annotations,
     outstanding_reannotations,
 )
+from annotate.views.reading import reader_language
 
 bp = Blueprint("reviewer", __name__, url_prefix="/review")
 bp.before_request(require_role(ProjectRole.reviewer, "admin"))
@@ -256,16 +259,21 @@ def correction_choices(project: Project) -> list[dict[str, str]]:
     ]
 
 
+def _clauses(version: RulebookVersion | None) -> tuple[ClauseText, ...]:
+    """The clauses of ``version`` in the reader's language when it has a translation in it."""
+    return published_clauses(db.session, version, reader_language()) if version else ()
+
+
 def _review_form(sampled: SampledAnnotation) -> ReviewForm:
     form = ReviewForm()
     project = sampled.plan.batch.project
     form.error_type.choices = [SelectChoice("", _("— choose —"))] + [
         SelectChoice(key, error_type_name(project, key))
-        for key in error_type_keys(project.error_types)
+        for key in active_error_type_keys(project.error_types or [])
     ]
     version = sampled.annotation.rulebook_version
     form.clause_key.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(c.key, f"{c.key} {c.title}") for c in (version.clauses if version else [])
+        SelectChoice(c.key, f"{c.key} {c.title}") for c in _clauses(version)
     ]
     if not form.is_submitted():  # the most likely choice, changeable with E and K
         defaults = review_defaults(db.session, sampled)
@@ -321,7 +329,7 @@ def review(plan_id: int, sampled_id: int):
         )
     )
     version = annotation.rulebook_version
-    cited = [c for c in (version.clauses if version else []) if c.key in annotation.clause_keys]
+    cited = [c for c in _clauses(version) if c.key in annotation.clause_keys]
     return render_template(
         "reviewer/review.html",
         plan=plan,

@@ -181,3 +181,41 @@ def test_gold_questions_name_the_labels_in_the_readers_language(db, safety):
     zh, en = localized(gold, "zh"), localized(gold, "en")
     assert zh.choices[4] == "A.4 侵犯他人合法权益" and "“A.4 侵犯他人合法权益”" in zh.explanation
     assert en.choices[4] == "A.4 Infringes others' lawful rights"
+
+
+def test_the_reviewer_picks_clauses_in_their_language(db, client, login, make_user, safety):
+    """The review screen's clause drop-down and cited clauses follow the reader's language
+    (the version's translation), not the primary text."""
+    import random
+
+    import sqlalchemy as sa
+
+    from annotate.models import Batch, Item
+    from annotate.services.review.sampling import draw_plan
+    from tests.factories import annotate_items
+
+    project, users, version = safety
+    make_user("rev", project=project, roles=[ProjectRole.reviewer])
+    items = list(db.session.scalars(sa.select(Item).where(Item.project_id == project.id)))
+    [annotation, *_] = annotate_items(
+        db.session,
+        items[:1],
+        {users["ann"]: 1.0},
+        version,
+        {items[0].id: "safe"},
+        rng=random.Random(1),
+        labels=tuple(LABELS),
+    )
+    annotation.clause_keys = ["R0.1"]
+    batch = db.session.get(Batch, items[0].batch_id)
+    plan = draw_plan(db.session, batch, method="fixed_n", n=1, seed=1, calibration=0)
+    db.session.commit()
+    login("rev")
+    url = f"/review/plans/{plan.id}/items/{plan.sampled[0].id}"
+    zh = client.get(url, headers=ZH).text
+    assert ">R0.2 只选一个标签，按类别顺序<" in zh
+    assert "判断内容在做什么，而不是看话题" in zh and "One label, by category order" not in zh
+    en = client.get(url, headers=EN).text
+    assert ">R0.2 One label, by category order<" in en
+    assert "Judge what the content does, not the topic" in en and "只选一个标签" not in en
+    assert "Content safety (TC260-003 Appendix A risks) v1.0.0" in en

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
 from annotate.models import ApiToken, Membership, Project, ProjectRole, User
@@ -33,7 +34,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """
     name = (name or "").strip()
     if not name or len(name) > 128:
-        raise InvalidInput("A token name of 1-128 characters is required.")
+        raise InvalidInput(_l("A token name of 1-128 characters is required."))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(secret))
     session.add(token)
@@ -60,7 +61,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     """
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(_l("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()

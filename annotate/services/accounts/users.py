@@ -60,15 +60,19 @@ def create_user(
     :raises Conflict: the username is taken.
     """
     if not USERNAME_RE.match(username):
-        raise InvalidInput(f"Invalid username {username!r}: use 2-64 letters, digits, _ . -")
+        raise InvalidInput(
+            _l("Invalid username %(name)s: use 2-64 letters, digits, _ . -", name=repr(username))
+        )
     if username.lower().startswith(RESERVED_PREFIX):
         raise InvalidInput(
             _l("Usernames starting with %(prefix)s are reserved.", prefix=RESERVED_PREFIX)
         )
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Password too short: at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput(
+            _l("Password too short: at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        )
     if get_user(session, username) is not None:
-        raise Conflict(f"User {username!r} already exists.")
+        raise Conflict(_l("User %(name)s already exists.", name=repr(username)))
     user = User(
         username=username,
         display_name=display_name or username,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql
 
 from annotate.database import Session
@@ -32,6 +33,7 @@ from annotate.models import (
 )
 from annotate.models.search import FTS_TABLE, fts5_query, has_words, spaced
 from annotate.services.errors import InvalidInput, NotFound
+from annotate.services.problems import problem
 
 #: Item statuses the browser filters on.
 STATUSES = ("unlabelled", "partly", "complete", "quarantined", "void")
@@ -57,7 +59,7 @@ class ItemFilter:
         """Values outside their choices, as ``field: reason``."""
         found = []
         if self.status and self.status not in STATUSES:
-            found.append(f"status: one of {', '.join(STATUSES)}")
+            found.append(f"status: {problem('one_of', choices=', '.join(STATUSES))}")
         if self.gold not in ("", "yes", "no"):
             found.append("gold: yes or no")
         if self.flag not in ("", "open", "any"):
@@ -65,7 +67,7 @@ class ItemFilter:
         if self.disagree not in ("", "yes"):
             found.append("disagree: yes")
         if len(self.q) > 200:
-            found.append("q: at most 200 characters")
+            found.append(f"q: {problem('at_most', n=200)}")
         return found
 
 
@@ -177,7 +179,7 @@ def browse_items(
     :raises InvalidInput: a filter outside its choices.
     """
     if problems := f.problems():
-        raise InvalidInput("The filter has problems.", problems)
+        raise InvalidInput(_l("The filter has problems."), problems)
     if f.disagree:
         return _by_disagreement(session, project, f, page_size)
     page = (
@@ -300,7 +302,9 @@ def item_story(session: Session, project: Project, item_id: int) -> ItemStory:
     """
     item = session.scalar(sa.select(Item).where(Item.id == item_id, Item.project_id == project.id))
     if item is None:
-        raise NotFound(f"No item {item_id} in project {project.slug!r}.")
+        raise NotFound(
+            _l("No item %(id)s in project %(project)s.", id=item_id, project=project.slug)
+        )
     batch = session.get_one(Batch, item.batch_id)
     annotations = [
         (a, name)

@@ -19,6 +19,7 @@ from typing import Any
 from annotate.models import Project, TaskType
 from annotate.services.data import labelstudio
 from annotate.services.data.formats import csv_gold
+from annotate.services.problems import problem
 from annotate.services.projects.questions import Question, questions_of
 
 #: The column prefixes of per-question answers in CSV files.
@@ -52,7 +53,7 @@ def take_csv_answers(
         raw = payload.pop(column)
         key = column[len(prefix) + 1 :]
         if key not in questions:
-            problems.append(f"{column}: {key!r} is not a question of this project")
+            problems.append(f"{column}: {problem('not_a_question', key=repr(key))}")
         elif isinstance(raw, str) and raw.strip():
             answers[key] = _cell(questions[key], raw)
     return (answers or None), problems
@@ -77,15 +78,13 @@ def answers_from_results(project: Project, results: Any) -> tuple[Any, str | Non
         grouped.setdefault(name, []).append(result)
     unknown = [name for name in grouped if name not in questions]
     if unknown:
-        return None, (
-            f"result: control {', '.join(map(repr, unknown))} is not a question of this "
-            f"project ({', '.join(questions)})"
-        )
+        names, choices = ", ".join(map(repr, unknown)), ", ".join(questions)
+        return None, f"result: {problem('not_a_control', names=names, choices=choices)}"
     answers: dict[str, Any] = {}
     for key, group in grouped.items():
-        value, problem = labelstudio.value_from_results(questions[key].type, group)
-        if problem:
-            return None, f"{key}: {problem}"
+        value, bad = labelstudio.value_from_results(questions[key].type, group)
+        if bad:
+            return None, f"{key}: {bad}"
         if questions[key].type == TaskType.pairwise and not value.get("reason"):
             value = {"choice": value["choice"]}
         answers[key] = value

@@ -29,6 +29,7 @@ from typing import IO, Any
 import orjson
 
 from annotate.models import TaskType
+from annotate.services.problems import PROBLEMS, problem
 
 FORMATS = ("jsonl", "csv", "labelstudio")
 TRUE = {"1", "true", "yes", "y", "t"}
@@ -42,8 +43,8 @@ LIMITS = (
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_RANGE = range(-(2**63), 2**64)
-_NO_ITEMS = "line 1: the file holds no items (it is empty or has only a header row)"
-_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels (the limit)"
+_NO_ITEMS = f"line 1: {problem('no_items')}"
+_TOO_DEEP = problem("too_deep", n=MAX_DEPTH)
 
 
 @dataclass
@@ -149,9 +150,9 @@ def _load(raw: bytes) -> tuple[Any, bool]:
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "contains a NUL character (\\u0000)"
+        return problem("nul")
     if _SURROGATE.search(text):
-        return "contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+        return problem("surrogate")
     return None
 
 
@@ -180,9 +181,9 @@ def value_problem(document: Any, depth: int = 0) -> str | None:
         elif kind is str:
             problem = _text_problem(value)
         elif kind is float and not math.isfinite(value):
-            problem = "NaN and Infinity are not numbers JSON can carry"
+            problem = PROBLEMS["nan"]
         elif kind is int and value not in _INT_RANGE:
-            problem = "an integer beyond 64 bits"
+            problem = PROBLEMS["big_integer"]
         if problem:
             return f"{where or 'value'}: {problem}"
     return None
@@ -208,7 +209,7 @@ def _iter_jsonl(stream: IO[bytes], problems: list[str]) -> Iterator[Record]:
                 problems.append(f"line {number}: {problem}")
                 continue
         if type(obj) is not dict:
-            problems.append(f"line {number}: must be a JSON object")
+            problems.append(f"line {number}: {PROBLEMS['json_object']}")
             continue
         yield Record(f"line {number}", obj)
     if empty:
@@ -253,7 +254,7 @@ def _read_csv(text: IO[str], problems: list[str]) -> Iterator[Record]:
     start, empty = 1, True
     try:
         if not reader.fieldnames:
-            problems.append("line 1: the CSV file needs a header row")
+            problems.append(f"line 1: {PROBLEMS['csv_header']}")
             return
         bad = next(filter(None, map(_text_problem, reader.fieldnames)), None)
         if bad:
@@ -265,7 +266,7 @@ def _read_csv(text: IO[str], problems: list[str]) -> Iterator[Record]:
             where = f"line {start}"
             start = reader.line_num + 1
             if None in row:
-                problems.append(f"{where}: more cells than header columns")
+                problems.append(f"{where}: {PROBLEMS['more_cells']}")
                 continue
             cells = {k: v for k, v in row.items() if k}
             if any("\x00" in v for v in cells.values() if v):

@@ -47,6 +47,7 @@ from annotate.services.data.predictions import (
     store_predictions,
 )
 from annotate.services.data.results import ImportRefused, ImportResult
+from annotate.services.problems import problem
 from annotate.services.projects.values import (
     canonical_json,
     content_hash,
@@ -128,7 +129,7 @@ def _question_columns(
         answers, wrong = form_io.take_csv_answers(project, payload, prefix)
         problems += [f"{record.line}: {p}" for p in wrong]
         if answers is not None and whole is not None:
-            problems.append(f"{record.line}: {prefix}: both a {prefix} cell and {prefix}.* cells")
+            problems.append(f"{record.line}: {prefix}: {problem('both_cells', prefix=prefix)}")
         found.append(answers if answers is not None else whole)
     return found[0], found[1], problems
 
@@ -150,10 +151,8 @@ def _predictions(
         if prediction is not None and any(
             (p.model, p.version) == (prediction.model, prediction.version) for p in predictions
         ):
-            problems.append(
-                f"{record.line}: prediction: two predictions of {prediction.model} "
-                f"{prediction.version} (one per model version and item)"
-            )
+            twice = problem("two_predictions", model=prediction.model, version=prediction.version)
+            problems.append(f"{record.line}: prediction: {twice}")
         elif prediction is not None:
             predictions.append(prediction)
     return predictions
@@ -176,27 +175,27 @@ def _check_slow(
     ]
     predictions = _predictions(project, record, payload, predicted, problems)
     if pii is None:
-        problems.append(f"{record.line}: personal_info: must be true or false")
+        problems.append(f"{record.line}: personal_info: {problem('true_false')}")
     if ext is not None and (
         isinstance(ext, dict | list | bool) or not str(ext).strip() or len(str(ext)) > 255
     ):
-        problems.append(f"{record.line}: id: must be a non-empty text of at most 255 characters")
+        problems.append(f"{record.line}: id: {problem('id_text')}")
     canonical = canonical_json(payload)
     digest = content_hash(payload, canonical)
     if record.from_csv and isinstance(gold, str):
         gold = csv_gold(project.task_type, gold)
     for ann in record.annotations:
         if ann.get("ground_truth") and gold is None:
-            gold, problem = form_io.value_from_results(project, ann.get("result"))
-            if problem:
-                problems.append(f"{record.line}: gold: {problem}")
+            gold, bad = form_io.value_from_results(project, ann.get("result"))
+            if bad:
+                problems.append(f"{record.line}: gold: {bad}")
     if gold is not None and not problems:
         gold, found = normalise_value(project, gold, payload, field="gold", partial=True)
         problems += [f"{record.line}: {p}" for p in found]
     if isinstance(attention, str) and record.from_csv:
         attention = csv_gold(project.task_type, attention)
     if attention is not None and gold is not None:
-        problems.append(f"{record.line}: attention: an item is gold or an attention check")
+        problems.append(f"{record.line}: attention: {problem('gold_or_attention')}")
     elif attention is not None and not problems:
         attention, found = normalise_value(
             project, attention, payload, field="attention", partial=True
@@ -204,18 +203,15 @@ def _check_slow(
         problems += [f"{record.line}: {p}" for p in found]
     annotations: list[tuple[str, str, Any, dict[str, Any]]] = []
     for n, ann in enumerate(record.annotations, start=1):
-        raw, problem = form_io.value_from_results(project, ann.get("result"))
-        if problem:
-            problems.append(f"{record.line}: annotations[{n}]: {problem}")
+        raw, bad = form_io.value_from_results(project, ann.get("result"))
+        if bad:
+            problems.append(f"{record.line}: annotations[{n}]: {bad}")
             continue
         value, found = normalise_value(project, raw, payload, field=f"annotations[{n}].value")
         problems += [f"{record.line}: {p}" for p in found]
         username, display = labelstudio.annotator_key(ann.get("completed_by"))
         if any(username == earlier[0] for earlier in annotations):
-            problems.append(
-                f"{record.line}: annotations[{n}]: a second annotation by the same "
-                "annotator (one current annotation per annotator and item)"
-            )
+            problems.append(f"{record.line}: annotations[{n}]: {problem('same_annotator')}")
             continue
         annotations.append((username, display, value, ann))
     if problems:
@@ -316,8 +312,7 @@ def import_records(
         result.refused = max(result.refused, 1)
         counts = result.counts() | {"imported": 0}
         raise ImportRefused(
-            f"{len(problems)} problem(s) in {result.refused} of {result.read} record(s); "
-            "nothing was imported.",
+            problem("refused", n=len(problems), refused=result.refused, read=result.read),
             problems,
             counts,
         )

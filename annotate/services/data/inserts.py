@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, UTCDateTime, utcnow
+from annotate.labels import label
 from annotate.models import (
     Annotation,
     AnnotationSource,
@@ -41,6 +43,7 @@ from annotate.services.data.bulk import (
 from annotate.services.data.results import ImportResult
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.assignment import refresh_free_slots
+from annotate.services.problems import problem
 from annotate.services.projects.values import canonical_json
 
 CHUNK = 5000
@@ -108,7 +111,13 @@ def _get_batch(
         session.add(batch)
         session.flush()
     elif batch.status != BatchStatus.open:
-        raise InvalidInput(f"Batch {name!r} is {batch.status.value}: import into a new batch.")
+        raise InvalidInput(
+            _l(
+                "Batch %(batch)s is %(status)s: import into a new batch.",
+                batch=repr(name),
+                status=label(batch.status.value),
+            )
+        )
     else:
         batch.source = batch.source or source
         batch.licence = batch.licence or licence
@@ -150,14 +159,13 @@ def _sort(
         if prior is not None and prior[2] != digest:
             run.refused_lines.add(line)
             if prior[0] > run.watermark:
-                run.problems.append(f"{line}: id: {ext!r} is used twice in this file")
+                run.problems.append(f"{line}: id: {problem('id_twice', id=repr(ext))}")
             else:
-                run.problems.append(f"{line}: id: {ext!r} already exists with different content")
+                run.problems.append(f"{line}: id: {problem('id_other_content', id=repr(ext))}")
         elif earlier is not None and earlier[1] != digest:
             run.refused_lines.add(line)
-            run.problems.append(
-                f"{line}: id: {ext!r} is used twice in this file (first at {earlier[0]})"
-            )
+            twice = problem("id_twice_at", id=repr(ext), first=earlier[0])
+            run.problems.append(f"{line}: id: {twice}")
         elif prior is not None:
             result.note("id", line, ext, None, prior[0] <= run.watermark)
             result.duplicates.append(

@@ -28,7 +28,7 @@ def get_project(session: Session, slug: str) -> Project:
     """
     project = session.scalar(sa.select(Project).where(Project.slug == slug))
     if project is None:
-        raise NotFound(f"No project {slug!r}.")
+        raise NotFound(_l("No project %(slug)s.", slug=repr(slug)))
     return project
 
 

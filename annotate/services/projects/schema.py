@@ -260,6 +260,16 @@ def error_type_keys(error_types: Sequence[Any]) -> list[str]:
     return [str(e.get("key", "")) if isinstance(e, Mapping) else str(e) for e in error_types]
 
 
+def active_error_type_keys(error_types: Sequence[Any]) -> list[str]:
+    """The keys a reviewer may choose: those not retired (a retired type keeps its name for
+    the reviews that used it)."""
+    return [
+        key
+        for key, entry in zip(error_type_keys(error_types), error_types, strict=True)
+        if not (isinstance(entry, Mapping) and entry.get("retired"))
+    ]
+
+
 def error_type_name(error_types: Sequence[Any], key: str, locale: str) -> str:
     """The display name of error type ``key`` in ``locale``: the project's own name for it,
     else the usual name translated, else the key."""
@@ -289,7 +299,10 @@ def check_error_types(entries: Sequence[Any]) -> list[Any]:
         if any(len(n) > 100 for n in names.values()):
             raise SchemaError({"error_types": _l("A display name has at most 100 characters.")})
         seen.add(key)
+        retired = {"retired": True} if row.get("retired") else {}
         out.append(
-            {"key": key, **{k: v for k, v in names.items() if v}} if any(names.values()) else key
+            {"key": key, **{k: v for k, v in names.items() if v}, **retired}
+            if any(names.values()) or retired
+            else key
         )
     return out

@@ -15,6 +15,7 @@ from typing import Any
 from annotate.models import Project, TaskType
 from annotate.services.data.formats import text_problem
 from annotate.services.labeling.tokens import span_settings
+from annotate.services.problems import problem
 from annotate.services.projects.questions import (
     QuestionProject,
     form_fields,
@@ -65,14 +66,14 @@ def payload_problems(
     """Return what is wrong with ``payload`` for ``task_type`` (empty when it is fine);
     ``fields`` overrides the task type's required fields (a ``form`` project's own)."""
     if not isinstance(payload, dict):
-        return ["payload: must be an object"]
+        return [f"payload: {problem('object')}"]
     problems = []
     for name in REQUIRED_FIELDS[task_type] if fields is None else fields:
         value = payload.get(name)
         if value is None or value == "":
-            problems.append(f"{name}: required for {task_type.value} items")
+            problems.append(f"{name}: {problem('required_for', task=task_type.value)}")
         elif not isinstance(value, str):
-            problems.append(f"{name}: must be a string")
+            problems.append(f"{name}: {problem('string')}")
     return problems
 
 
@@ -107,29 +108,28 @@ def normalise_value(
     keys = label_keys(project)
     if task == TaskType.single_label:
         if not isinstance(value, str) or value not in keys:
-            return None, [
-                f"{field}: {value!r} is not a label of this project (one of {', '.join(keys)})"
-            ]
+            found = problem("not_a_label", value=repr(value), choices=", ".join(keys))
+            return None, [f"{field}: {found}"]
         return value, []
     if task == TaskType.multi_label:
         if not isinstance(value, list) or not value:
-            return None, [f"{field}: must be a non-empty list of label keys"]
+            return None, [f"{field}: {problem('label_list')}"]
         unknown = [v for v in value if not isinstance(v, str) or v not in keys]
         if unknown:
+            values = ", ".join(map(repr, unknown))
             return None, [
-                f"{field}: {', '.join(map(repr, unknown))} not in the label schema "
-                f"({', '.join(keys)})"
+                f"{field}: {problem('not_in_schema', values=values, choices=', '.join(keys))}"
             ]
         return [k for k in keys if k in value], []
     if task == TaskType.rating:
         return _normalise_rating(project, value, field)
     if task == TaskType.text:
         if not isinstance(value, str) or not value.strip():
-            return None, [f"{field}: must be a non-empty text"]
+            return None, [f"{field}: {problem('nonempty_text')}"]
         if len(value) > MAX_TEXT:
-            return None, [f"{field}: longer than {MAX_TEXT} characters"]
-        if problem := text_problem(value):
-            return None, [f"{field}: {problem}"]
+            return None, [f"{field}: {problem('too_long', n=MAX_TEXT)}"]
+        if odd := text_problem(value):
+            return None, [f"{field}: {odd}"]
         return value.strip(), []
     if task == TaskType.pairwise:
         return _normalise_pairwise(value, field)
@@ -143,14 +143,14 @@ def _normalise_rating(project: Schemed, value: Any, field: str) -> tuple[Any, li
         try:
             value = float(value) if "." in value else int(value)
         except ValueError:
-            return None, [f"{field}: {value!r} is not a number"]
+            return None, [f"{field}: {problem('not_a_number', value=repr(value))}"]
     if not _is_number(value):
-        return None, [f"{field}: must be a number"]
+        return None, [f"{field}: {problem('number')}"]
     if low is not None and high is not None and not low <= value <= high:
-        return None, [f"{field}: {value} is outside the scale {low}-{high}"]
+        return None, [f"{field}: {problem('off_scale', value=value, low=low, high=high)}"]
     step = scale.get("step")
     if step and low is not None and abs((value - low) / step - round((value - low) / step)) > 1e-9:
-        return None, [f"{field}: {value} is not on the scale's steps of {step}"]
+        return None, [f"{field}: {problem('off_step', value=value, step=step)}"]
     return (int(value) if float(value).is_integer() else value), []
 
 
@@ -158,17 +158,18 @@ def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
     if isinstance(value, str):
         value = {"choice": value}
     if not isinstance(value, dict):
-        return None, [f"{field}: must be an object with a choice"]
+        return None, [f"{field}: {problem('choice_object')}"]
     choice = value.get("choice")
     if choice not in PAIRWISE_CHOICES:
-        return None, [f"{field}.choice: {choice!r} is not one of {', '.join(PAIRWISE_CHOICES)}"]
+        found = problem("not_one_of", value=repr(choice), choices=", ".join(PAIRWISE_CHOICES))
+        return None, [f"{field}.choice: {found}"]
     reason = value.get("reason") or ""
     if not isinstance(reason, str):
-        return None, [f"{field}.reason: must be a text"]
+        return None, [f"{field}.reason: {problem('text')}"]
     if len(reason) > MAX_TEXT:
-        return None, [f"{field}.reason: longer than {MAX_TEXT} characters"]
-    if problem := text_problem(reason):
-        return None, [f"{field}.reason: {problem}"]
+        return None, [f"{field}.reason: {problem('too_long', n=MAX_TEXT)}"]
+    if odd := text_problem(reason):
+        return None, [f"{field}.reason: {odd}"]
     result = {"choice": choice}
     if reason.strip():
         result["reason"] = reason.strip()
@@ -177,7 +178,7 @@ def _normalise_pairwise(value: Any, field: str) -> tuple[Any, list[str]]:
 
 def _normalise_spans(project: Schemed, value: Any, text: Any, field: str) -> tuple[Any, list[str]]:
     if not isinstance(value, list):
-        return None, [f"{field}: must be a list of {{start, end, label}} spans"]
+        return None, [f"{field}: {problem('span_list')}"]
     keys = label_keys(project)
     length = len(text) if isinstance(text, str) else 0
     problems: list[str] = []
@@ -185,7 +186,7 @@ def _normalise_spans(project: Schemed, value: Any, text: Any, field: str) -> tup
     for n, span in enumerate(value):
         where = f"{field}[{n}]"
         if not isinstance(span, dict):
-            problems.append(f"{where}: must be an object with start, end and label")
+            problems.append(f"{where}: {problem('span_object')}")
             continue
         start, end, label = span.get("start"), span.get("end"), span.get("label")
         if (
@@ -193,27 +194,27 @@ def _normalise_spans(project: Schemed, value: Any, text: Any, field: str) -> tup
             or isinstance(start, bool)
             or isinstance(end, bool)
         ):
-            problems.append(f"{where}: start and end must be integers")
+            problems.append(f"{where}: {problem('span_integers')}")
             continue
         if not 0 <= start < end <= length:
-            problems.append(f"{where}: {start}-{end} is outside the text (0-{length}) or empty")
+            found = problem("span_outside", start=start, end=end, length=length)
+            problems.append(f"{where}: {found}")
             continue
         if label not in keys:
-            problems.append(f"{where}: label {label!r} is not in the schema ({', '.join(keys)})")
+            found = problem("span_label", label=repr(label), choices=", ".join(keys))
+            problems.append(f"{where}: {found}")
             continue
         spans.append({"start": start, "end": end, "label": label})
     spans.sort(key=lambda s: (s["start"], s["end"], s["label"]))
     overlap = span_settings(project.label_schema).overlap
     for before, after in zip(spans, spans[1:], strict=False):
         if before == after:
-            problems.append(
-                f"{field}: span {before['start']}-{before['end']} {before['label']} is marked twice"
-            )
+            span = f"{before['start']}-{before['end']} {before['label']}"
+            problems.append(f"{field}: {problem('span_twice', span=span)}")
         elif not overlap and after["start"] < before["end"]:
-            problems.append(
-                f"{field}: spans {before['start']}-{before['end']} and "
-                f"{after['start']}-{after['end']} overlap"
-            )
+            first = f"{before['start']}-{before['end']}"
+            second = f"{after['start']}-{after['end']}"
+            problems.append(f"{field}: {problem('span_overlap', first=first, second=second)}")
     return (spans if not problems else None), problems
 
 
@@ -234,10 +235,10 @@ def normalise_answers(
     only the given answers are checked, a condition only when its question is answered.
     """
     if not isinstance(value, dict):
-        return None, [f"{field}: must be an object of answers keyed by question"]
+        return None, [f"{field}: {problem('answers_object')}"]
     questions = questions_of(project)
     known = {q.key for q in questions}
-    problems = [f"{field}.{key}: no such question" for key in value if key not in known]
+    problems = [f"{field}.{key}: {problem('no_question')}" for key in value if key not in known]
     answers: dict[str, Any] = {}
     for question in questions:
         raw = value.get(question.key)
@@ -248,17 +249,17 @@ def normalise_answers(
             condition = question.show_if
             if condition is not None and condition.question in answers:
                 if not question.visible(answers):
-                    problems.append(f"{field}.{question.key}: not asked (its condition is not met)")
+                    problems.append(f"{field}.{question.key}: {problem('not_asked')}")
                     continue
         elif not question.visible(answers):
             if given:
-                problems.append(f"{field}.{question.key}: not asked (its condition is not met)")
+                problems.append(f"{field}.{question.key}: {problem('not_asked')}")
             continue
         if not given:
             if question.type == TaskType.span:  # no spans marked is an answer: none found
                 answers[question.key] = []
             elif question.required:
-                problems.append(f"{field}.{question.key}: required")
+                problems.append(f"{field}.{question.key}: {problem('required')}")
             continue
         text = (payload or {}).get(question.applies_to or "text")
         normal, wrong = normalise_value(

@@ -23,6 +23,7 @@ from annotate.models import (
     SamplePlan,
     Verdict,
 )
+from annotate.services.projects.schema import active_error_type_keys
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def review_defaults(session: Session, sampled: SampledAnnotation) -> ReviewDefau
         clause = next(
             (k for k in _most_common(session, project.id, Review.clause_key) if k in keys), None
         )
-    types = [str(e) for e in project.error_types or []]
+    types = active_error_type_keys(project.error_types or [])
     error_type = next(
         (e for e in _most_common(session, project.id, Review.error_type) if e in types),
         types[0] if types else None,

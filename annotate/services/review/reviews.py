@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +40,7 @@ from annotate.services.audit import content_ref, record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from annotate.services.locks import lock_row
 from annotate.services.messages import english, message
-from annotate.services.projects.schema import error_type_keys
+from annotate.services.projects.schema import active_error_type_keys
 from annotate.services.projects.values import normalise_value
 from annotate.services.review.sampling import already_decided, current_plan, plan_decision_row
 
@@ -203,7 +204,7 @@ def _validate(
                 ]
                 if not more and corrected_value == annotation.value:
                     problems.append(_l("The correct value is the same as the annotation."))
-        if project.error_types and error_type is None:
+        if active_error_type_keys(project.error_types or []) and error_type is None:
             problems.append(_l("Choose the kind of error."))
         if keys and clause_key is None:
             problems.append(_l("Choose the clause that was broken."))
@@ -212,17 +213,20 @@ def _validate(
     if error_type is not None:
         if verdict == Verdict.correct:
             error_type = None
-        elif project.error_types and error_type not in error_type_keys(project.error_types):
+        elif project.error_types and error_type not in active_error_type_keys(project.error_types):
             problems.append(_l("%(type)s is not an error type of this project.", type=error_type))
     if problems:
         raise InvalidInput(_l("The review was not saved."), problems)
     return corrected_value, error_type, clause_key
 
 
-def _without_field(problem: str) -> str:
-    """A value problem (``corrected_value: …``) without the field name."""
+def _without_field(problem: str) -> LazyString:
+    """A value problem (``corrected_value: …``) without the field name, shown in the reader's
+    language (see :mod:`annotate.problem_text`)."""
+    from annotate.problem_text import problem_text
+
     head, sep, rest = problem.partition(": ")
-    return rest if sep and head.startswith("corrected_value") else problem
+    return LazyString(problem_text, rest if sep and head.startswith("corrected_value") else problem)
 
 
 def record_review(

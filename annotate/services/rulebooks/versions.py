@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
+from annotate.labels import label
 from annotate.models import (
     Clause,
     Project,
@@ -173,8 +175,12 @@ def update_draft(
     """
     if version.status != VersionStatus.draft:
         raise Conflict(
-            f"Version {version.version} is {version.status.value}; "
-            "published versions never change. Start a new draft instead."
+            _l(
+                "Version %(version)s is %(status)s; published versions never change. Start a "
+                "new draft instead.",
+                version=version.version,
+                status=label(version.status),
+            )
         )
     source = f"{version.rulebook.key} {version.version}"
     parsed = parse_rulebook(text, source, strict=False)
@@ -224,10 +230,17 @@ def new_draft_from(
     """
     match = SEMVER_RE.match(new_version.strip())
     if not match:
-        raise InvalidInput(f"Version {new_version!r} is not semantic (MAJOR.MINOR.PATCH).")
+        raise InvalidInput(
+            _l(
+                "Version %(version)s is not semantic (MAJOR.MINOR.PATCH).",
+                version=repr(new_version),
+            )
+        )
     new_version = new_version.strip()
     if tuple(int(p) for p in match.groups()) <= (base.major, base.minor, base.patch):
-        raise InvalidInput(f"Version {new_version} must be newer than {base.version}.")
+        raise InvalidInput(
+            _l("Version %(v)s must be newer than %(base)s.", v=new_version, base=base.version)
+        )
     source = f"{base.rulebook.key} {new_version}"
     parsed = parse_rulebook(_bumped(base.body, base.version, new_version), source, strict=False)
     translations = [
@@ -280,7 +293,11 @@ def publish_version(
     session.refresh(version)
     if version.status != VersionStatus.draft:
         raise Conflict(
-            f"Version {version.version} is {version.status.value}; published versions never change."
+            _l(
+                "Version %(version)s is %(status)s; published versions never change.",
+                version=version.version,
+                status=label(version.status),
+            )
         )
     source = f"{rulebook.key} {version.version}"
     parse_rulebook(version.body, source, strict=True)
@@ -297,8 +314,12 @@ def publish_version(
     newest = max(((v.major, v.minor, v.patch) for v in previous), default=None)
     if newest is not None and newest >= (version.major, version.minor, version.patch):
         raise Conflict(
-            f"Version {version.version} is not newer than the published "
-            f"{'.'.join(map(str, newest))}; import a higher version."
+            _l(
+                "Version %(version)s is not newer than the published %(newest)s; import a "
+                "higher version.",
+                version=version.version,
+                newest=".".join(map(str, newest)),
+            )
         )
     check_publishable(version)
     version.requires_retraining = newest is None or newest[0] < version.major
@@ -366,5 +387,11 @@ def find_version(session: Session, project: Project, version: str) -> RulebookVe
         .limit(1)
     )
     if found is None:
-        raise NotFound(f"No rulebook version {version!r} in project {project.slug!r}.")
+        raise NotFound(
+            _l(
+                "No rulebook version %(version)s in project %(project)s.",
+                version=repr(version),
+                project=project.slug,
+            )
+        )
     return found

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session, utcnow
+from annotate.localtime import local_text, localdate, reader_locale, user_zone
 from annotate.models import ModuleKind, Project, TrainingAttempt, TrainingModule, User
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
@@ -108,7 +109,7 @@ def refusal_message(status: AttemptStatus) -> str:
         return str(
             _l(
                 "You have already passed this quiz; it is valid until %(date)s.",
-                date=f"{status.passed_until:%Y-%m-%d}",
+                date=localdate(status.passed_until),
             )
         )
     if status.reason == "no_questions":
@@ -124,8 +125,9 @@ def refusal_message(status: AttemptStatus) -> str:
     if status.reason == "cooldown" and status.next_attempt_at is not None:
         return str(
             _l(
-                "Please re-read the clauses and try again after %(time)s UTC.",
-                time=f"{status.next_attempt_at:%Y-%m-%d %H:%M}",
+                "Please re-read the clauses and try again after %(time)s (%(zone)s).",
+                time=local_text(status.next_attempt_at, user_zone(), reader_locale()),
+                zone=user_zone().key,
             )
         )
     return ""

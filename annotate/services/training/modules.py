@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from annotate.database import Session
 from annotate.models import (
@@ -103,7 +104,12 @@ def create_module(
     :raises Conflict: the version already has a module.
     """
     if module_for_version(session, version) is not None:
-        raise Conflict(f"Rulebook version {version.version} already has a training module.")
+        raise Conflict(
+            _l(
+                "Rulebook version %(version)s already has a training module.",
+                version=version.version,
+            )
+        )
     project = version.rulebook.project
     module = TrainingModule(
         key=f"{project.slug}/{version.rulebook.key}"[:64],

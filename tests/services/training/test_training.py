@@ -247,3 +247,19 @@ def test_legal_module_counts_for_every_project(db, setup, tmp_path):
     assert attempt.passed and attempt.project_id is None
     assert gate_status(db.session, user, project).ok
     assert db.session.scalar(sa.select(sa.func.count(TrainingModule.id))) == 2
+
+
+def test_cooldown_refusal_shows_the_readers_time_zone(app, db, setup):
+    from zoneinfo import ZoneInfo
+
+    from annotate.services.training.attempts import refusal_message
+
+    _, user, _, module = setup
+    t0 = utcnow()
+    _submit(db, user, module, WRONG, now=t0)
+    status = attempt_status(db.session, user, module, now=t0 + timedelta(minutes=10))
+    app.config["TIMEZONE"] = "Asia/Shanghai"
+    text = refusal_message(status)
+    local = status.next_attempt_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{local:%H:%M}" in text and "Asia/Shanghai" in text
+    assert "UTC" not in text

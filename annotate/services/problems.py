@@ -1,0 +1,117 @@
+"""Problems found in input (an import file, a request) as catalogue messages with parameters.
+
+A problem reads ``where: field: reason`` — ``line 3: text: required for single_label items``.
+Its *reason* is built by :func:`problem` from a msgid of :data:`PROBLEMS` and plain
+parameters, so the English text is stable: the API, the CLI and stored job results carry it
+unchanged, and scripts may match it. Pages show it in the reader's language: the
+``problem`` filter (:mod:`annotate.problem_text`) finds the msgid a reason was built from,
+takes its parameters back and renders the translation, locations (``line 3``) included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: code → English msgid (``%(name)s`` placeholders only; translated in messages.po).
+PROBLEMS: dict[str, str] = {
+    # payloads and values (services/projects/values.py)
+    "object": "must be an object",
+    "required_for": "required for %(task)s items",
+    "string": "must be a string",
+    "not_a_label": "%(value)s is not a label of this project (one of %(choices)s)",
+    "label_list": "must be a non-empty list of label keys",
+    "not_in_schema": "%(values)s not in the label schema (%(choices)s)",
+    "nonempty_text": "must be a non-empty text",
+    "too_long": "longer than %(n)s characters",
+    "not_a_number": "%(value)s is not a number",
+    "number": "must be a number",
+    "off_scale": "%(value)s is outside the scale %(low)s-%(high)s",
+    "off_step": "%(value)s is not on the scale's steps of %(step)s",
+    "choice_object": "must be an object with a choice",
+    "not_one_of": "%(value)s is not one of %(choices)s",
+    "text": "must be a text",
+    "span_list": "must be a list of {start, end, label} spans",
+    "span_object": "must be an object with start, end and label",
+    "span_integers": "start and end must be integers",
+    "span_outside": "%(start)s-%(end)s is outside the text (0-%(length)s) or empty",
+    "span_label": "label %(label)s is not in the schema (%(choices)s)",
+    "span_twice": "span %(span)s is marked twice",
+    "span_overlap": "spans %(first)s and %(second)s overlap",
+    # text and files (services/data/formats.py)
+    "nul": "contains a NUL character (\\u0000)",
+    "surrogate": "contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode",
+    "not_utf8": "not UTF-8 text (%(reason)s at byte %(byte)s)",
+    "too_deep": "nested deeper than %(n)s levels (the limit)",
+    "bad_key": "a key %(problem)s",
+    "big_integer": "an integer beyond 64 bits",
+    "nan": "NaN and Infinity are not numbers JSON can carry",
+    "json_object": "must be a JSON object",
+    "bad_json": "malformed JSON (%(detail)s at column %(column)s)",
+    "no_items": "the file holds no items (it is empty or has only a header row)",
+    "csv_header": "the CSV file needs a header row",
+    "column_name": "a column name %(problem)s",
+    "more_cells": "more cells than header columns",
+    "csv_unclosed": "malformed CSV (a quoted cell opened in this row is never closed)",
+    "bad_csv": "malformed CSV (%(detail)s)",
+    "ls_list": "Label Studio JSON must be a list of tasks",
+    "ls_data": "each task needs a 'data' object",
+    "list": "must be a list",
+    # records (services/data/imports.py, inserts.py, labelstudio.py, predictions)
+    "two_predictions": "two predictions of %(model)s %(version)s (one per model version and item)",
+    "true_false": "must be true or false",
+    "id_text": "must be a non-empty text of at most 255 characters",
+    "gold_or_attention": "an item is gold or an attention check",
+    "same_annotator": (
+        "a second annotation by the same annotator (one current annotation per annotator and item)"
+    ),
+    "id_twice": "%(id)s is used twice in this file",
+    "id_twice_at": "%(id)s is used twice in this file (first at %(first)s)",
+    "id_other_content": "%(id)s already exists with different content",
+    "one_choice": "expected exactly one choice",
+    "no_choices": "no choices",
+    "no_rating": "no rating",
+    "no_text": "no text",
+    "no_pairwise": "no pairwise choice",
+    "not_json_object": "not a JSON object",
+    "model_name": "a model name of 1-200 characters is required",
+    "model_version": "a version of 1-100 characters is required",
+    "score": "must be a number from 0 to 1",
+    "item_id_required": "the item's id is required",
+    "no_item": "no item %(id)s in this project",
+    "no_prediction": "none given (a prediction object, or model, version, value and score)",
+    "prediction_exists": (
+        "item %(id)s already has a prediction of %(model)s %(version)s (import a new version)"
+    ),
+    "prediction_twice": (
+        "item %(id)s and %(model)s %(version)s twice in this file (first at %(first)s)"
+    ),
+    # several questions per item (services/projects/values.py, services/data/form_io.py)
+    "answers_object": "must be an object of answers keyed by question",
+    "no_question": "no such question",
+    "required": "required",
+    "not_asked": "not asked (its condition is not met)",
+    "not_a_question": "%(key)s is not a question of this project",
+    "not_a_control": "control %(names)s is not a question of this project (%(choices)s)",
+    "both_cells": "both a whole-value cell and per-question %(prefix)s.* cells",
+    # filters (services/data/browse.py)
+    "one_of": "one of %(choices)s",
+    "at_most": "at most %(n)s characters",
+    # whole imports: the message above the list of problems
+    "refused": "%(n)s problem(s) in %(refused)s of %(read)s record(s); nothing was imported.",
+    "nothing_imported": "Nothing was imported.",
+}
+
+#: Where a problem is: ``line 3``, ``task 2``, the whole ``file`` (translated on pages).
+LOCATIONS: dict[str, str] = {
+    "line": "line %(n)s",
+    "task": "task %(n)s",
+    "file": "file",
+}
+
+
+def problem(code: str, **params: Any) -> str:
+    """The English reason ``code`` with ``params`` (the stable form the API returns).
+
+    :raises KeyError: an unknown code (a programming error, not bad input).
+    """
+    return PROBLEMS[code] % params if params else PROBLEMS[code]
