@@ -47,3 +47,22 @@ def pair_confusions(r: Ratings) -> np.ndarray | None:
         x, y = np.where(swap, y, x), np.where(swap, x, y)
         conf += np.bincount(((ann[x] * a + ann[y]) * k + val[x]) * k + val[y], minlength=size)
     return conf.reshape(a, a, k, k)
+
+
+def kappas_from_confusions(conf: np.ndarray) -> tuple[list[float | None], np.ndarray]:
+    """Cohen's κ (unweighted) of each k × k matrix of ``conf`` (``p × k × k``) and its total:
+    :func:`~.agreement.kappa_from_confusion` for many pairs at once (None where undefined)."""
+    conf = conf.astype(float)
+    k = conf.shape[-1]
+    n = conf.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = conf.sum(axis=2)[:, :, None] * conf.sum(axis=1)[:, None, :] / n[:, None, None]
+        off = ~np.eye(k, dtype=bool)
+        d_o = (conf * off).sum(axis=(1, 2)) / n
+        d_e = (expected * off).sum(axis=(1, 2)) / n
+        kappa = 1.0 - d_o / d_e
+    defined = (n > 0) & (d_e > 1e-15)
+    values = [
+        float(v) if ok else None for v, ok in zip(kappa.tolist(), defined.tolist(), strict=True)
+    ]
+    return values, n

@@ -60,7 +60,8 @@ from annotate.services.quality.queries import (
     value_text,
     week_of,
 )
-from annotate.services.quality.sparse import SparseTables, load_sparse
+from annotate.services.quality.sparse import SparseTables
+from annotate.services.quality.sparse_scan import scan_sparse
 
 VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
 
@@ -270,7 +271,7 @@ def load_aggregates(
         window=window,
     )
     if anonymous:
-        data.sparse = load_sparse(session, project, dec, dialect, window)
+        data.sparse = scan_sparse(session, project, dec, window)
     any_cited = _per_annotator(session, project, data)
     _reviews(session, project, data)
     if any_cited:
