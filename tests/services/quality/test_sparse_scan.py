@@ -56,3 +56,25 @@ def test_scan_equals_the_group_bys_on_values_that_merge(db, make_project, make_u
     }[case]
     project, _ = build(db, make_project, make_user, f"scan-{case}", task, values, seed=3, **kw)
     _same_tables(db, project)
+
+
+def test_a_prefix_over_the_budget_skips_the_vector_cells(db, make_project, make_user, monkeypatch):
+    from annotate.services.quality import sql as report_sql
+    from annotate.services.quality.report import ReportOptions, compute_report
+
+    project, _ = build_sparse(db, make_project, make_user, "probe", n_ann=30, n_items=160)
+    monkeypatch.setattr(report_sql, "VECTOR_BUDGET", 30 * 60)  # 160 items' cells pass it
+    opts = ReportOptions(bootstrap=20)
+    full = compute_report(db.session, project, opts)  # 160 items: no probe
+    calls = []
+    real = report_sql._raw_cells
+    monkeypatch.setattr(
+        report_sql, "_raw_cells", lambda *a: calls.append((a[3], a[5:] != ())) or real(*a)
+    )
+    monkeypatch.setattr(report_sql, "PROBE_ITEMS", 100)  # 100 items' cells pass it too
+    probed = compute_report(db.session, project, opts)
+    assert full.data.anonymous and probed.data.anonymous
+    assert calls == [(False, True), (True, False)]  # the probe, then the multisets
+    assert [(f.scope, f.scope_id, f.metric, f.value, f.ci_low) for f in full.figures] == [
+        (f.scope, f.scope_id, f.metric, f.value, f.ci_low) for f in probed.figures
+    ]
