@@ -20,6 +20,7 @@ import numpy as np
 
 from . import checks
 from .data import Ratings, as_ratings
+from .pairs import pair_confusions
 from .results import AgreementResult, PairwiseResult, undefined
 
 WEIGHTS = (None, "linear", "quadratic")
@@ -338,14 +339,31 @@ def pairwise_table(
     )
 
 
-def _pairwise(r: Ratings, metric: str, fn: Any) -> PairwiseResult:
+def _pairwise(r: Ratings, metric: str, fn: Any, dense: bool = True) -> PairwiseResult:
+    """``fn(conf)`` of every pair's float k × k confusion matrix (None when they share no
+    item): counted in one pass (:func:`~.pairs.pair_confusions`), else (``dense`` False or
+    too many annotators × categories) by intersecting each pair's items."""
+    k = r.n_categories
+    conf = pair_confusions(r) if dense else None
+    if conf is not None:
+        solo = np.bincount(r.annot_idx, minlength=r.n_annotators).tolist()
+
+        def pair(i: int, j: int) -> tuple[float | None, int]:
+            c = conf[i, j].astype(float)
+            n = int(conf[i, j].sum())
+            return (fn(c) if n else None), n
+
+        return pairwise_table(metric, r.annotators, _n(r), solo, pair)
     groups = _by_annotator(r)
 
-    def pair(i: int, j: int) -> tuple[float | None, int]:
+    def pair_codes(i: int, j: int) -> tuple[float | None, int]:
         a, b = _pair_codes(groups[i], groups[j])
-        return fn(a, b), a.size
+        if not a.size:
+            return None, 0
+        c = np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
+        return fn(c), int(a.size)
 
-    return pairwise_table(metric, r.annotators, _n(r), [g[0].size for g in groups], pair)
+    return pairwise_table(metric, r.annotators, _n(r), [g[0].size for g in groups], pair_codes)
 
 
 def cohen_matrix(
@@ -355,15 +373,19 @@ def cohen_matrix(
     *,
     weights: str | None = None,
     categories: Sequence[Any] | None = None,
+    dense: bool = True,
 ) -> PairwiseResult:
-    """Cohen's κ for every pair of annotators (over the items each pair shares)."""
+    """Cohen's κ for every pair of annotators (over the items each pair shares).
+
+    ``dense`` False: intersect each pair's items (the slow path, kept as the tests' oracle).
+    """
     _check_weights(weights)
     r = as_ratings(items, annotators, values, categories=categories)
-    k = r.n_categories
     return _pairwise(
         r,
         "cohen_kappa" if weights is None else f"cohen_kappa_{weights}",
-        lambda a, b: _kappa_from_codes(a, b, k, weights)[0],
+        lambda conf: kappa_from_confusion(conf, weights)[0],
+        dense,
     )
 
 
@@ -372,6 +394,4 @@ def pairwise_percent_agreement(
 ) -> PairwiseResult:
     """Share of shared items on which each pair of annotators gave the same value."""
     r = as_ratings(items, annotators, values)
-    return _pairwise(
-        r, "percent_agreement", lambda a, b: float((a == b).mean()) if a.size else None
-    )
+    return _pairwise(r, "percent_agreement", lambda conf: float(np.trace(conf) / conf.sum()))

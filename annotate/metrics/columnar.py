@@ -28,6 +28,15 @@ class _Declined(Exception):
     """The columnar reader does not take this file as is: the row reader decides."""
 
 
+def _numbers(array: Any) -> np.ndarray:
+    """An Arrow integer array as numpy, read from its buffer: pyarrow's ``to_numpy`` imports
+    pandas (a second of start-up), even for a zero-copy view."""
+    if array.null_count:
+        raise _Declined
+    data = np.frombuffer(array.buffers()[1], dtype=np.dtype(str(array.type)))
+    return data[array.offset : array.offset + len(array)]
+
+
 def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """The distinct stripped strings, sorted as Python sorts them, and each row's code.
 
@@ -38,26 +47,41 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     import pyarrow.compute as pc
 
     dictionary = column.chunk(0).dictionary if column.num_chunks else None
-    indices = np.concatenate(
-        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]
-    )
-    values = dictionary.to_pylist() if dictionary is not None else []
-    if any(value != value.strip() for value in values):
-        stripped = [value.strip() for value in values]
+    indices = np.concatenate([_numbers(chunk.indices) for chunk in column.chunks])
+    if dictionary is None:
+        return [], indices.astype(np.int64)
+    if _padded(dictionary):
+        stripped = [value.strip() for value in dictionary.to_pylist()]
         uniques = sorted(set(stripped))
         position = {value: i for i, value in enumerate(uniques)}
-        remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(values))
+        remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(stripped))
         return uniques, remap[indices]
-    order = pc.array_sort_indices(dictionary).to_numpy()
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    return [values[i] for i in order.tolist()], rank[indices]
+    order = pc.array_sort_indices(dictionary)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[_numbers(order)] = np.arange(len(order))
+    return pc.take(dictionary, order).to_pylist(), rank[indices]
+
+
+def _padded(strings: Any) -> bool:
+    """Whether a value of the Arrow string array starts or ends with what Python's
+    ``str.strip`` removes: only the distinct first and last characters are looked at."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ends = pa.concat_arrays(
+        [pc.utf8_slice_codeunits(strings, 0, 1), pc.utf8_slice_codeunits(strings, -1)]
+    )
+    return any(ch.isspace() for ch in pc.unique(ends).to_pylist())
 
 
 def _repack(codes: np.ndarray, uniques: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
     """Codes of the kept rows re-numbered over the values they use (as the row reader's)."""
-    used, dense = np.unique(codes, return_inverse=True)
-    return tuple(uniques[i] for i in used.tolist()), dense.reshape(-1).astype(np.int64)
+    present = np.bincount(codes, minlength=len(uniques)) > 0
+    if present.all():
+        return tuple(uniques), codes.astype(np.int64, copy=False)
+    lookup = np.cumsum(present) - 1
+    used = np.flatnonzero(present).tolist()
+    return tuple(uniques[i] for i in used), lookup[codes].astype(np.int64)
 
 
 def _columnar(path: Path, numeric: bool) -> Ratings:

@@ -8,7 +8,6 @@ from typing import Any
 
 from . import checks
 from .agreement import cohen_matrix, fleiss_kappa, gwet_ac1, percent_agreement, scott_pi
-from .bootstrap import bootstrap_agreement
 from .data import Ratings, as_ratings
 from .krippendorff_alpha import LEVELS, krippendorff_alpha
 
@@ -78,6 +77,8 @@ def agreement_summary(
             undefined[name] = res.reason or "undefined"
     out["undefined"] = undefined
     if bootstrap:
+        from .bootstrap import bootstrap_agreement  # scipy: loaded only when resampling
+
         boot = bootstrap_agreement(
             r, level, n_resamples=bootstrap, seed=seed, confidence=confidence
         )

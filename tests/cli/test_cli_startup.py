@@ -41,6 +41,14 @@ def test_help_and_sample_plan_import_nothing_heavy():
     assert _modules_after(run.format(plan)) == set()
 
 
+def test_agreement_loads_neither_pandas_nor_scipy(tmp_path):
+    # pyarrow's to_numpy imports pandas, the bootstrap scipy: a second of start-up each
+    path = tmp_path / "r.csv"
+    path.write_text("item,annotator,label\ni1,a,x\ni1,b,x\ni2,a,y\ni2,b,x\n")
+    run = f"from annotate.cli.main import main\ntry:\n    main(['agreement', {str(path)!r}])\n"
+    assert _modules_after(run + "except SystemExit:\n    pass\n") == {"numpy", "pyarrow"}
+
+
 def test_the_table_lists_every_command_with_its_own_help(app):
     real = dict(app_commands())
     plugins = {ep.name for ep in entry_points(group="flask.commands")}

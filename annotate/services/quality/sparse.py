@@ -33,7 +33,8 @@ from sqlalchemy.orm import aliased
 
 from annotate.database import Session
 from annotate.metrics import PairwiseResult
-from annotate.metrics.agreement import kappa_from_confusion, pairwise_table
+from annotate.metrics.agreement import pairwise_table
+from annotate.metrics.pairs import kappas_from_confusions
 from annotate.models import Annotation, Item, Project
 from annotate.services.quality.queries import (
     Decoder,
@@ -251,24 +252,20 @@ def cohen_from_pairs(
     """:func:`annotate.metrics.cohen_matrix` of the scope from the pair table (``ids``: the
     scope's annotators, sorted; ``names`` theirs)."""
     a = ids.size
-    pos = {int(x): i for i, x in enumerate(ids.tolist())}
-    conf = np.zeros((a, a, k * k))
     sel = pair_rows(t, scope)
-    for x, y, cx, cy, n in zip(
-        t.p_a[sel].tolist(),
-        t.p_b[sel].tolist(),
-        t.p_ca[sel].tolist(),
-        t.p_cb[sel].tolist(),
-        t.p_n[sel].tolist(),
-        strict=True,
-    ):
-        conf[pos[x], pos[y], cx * k + cy] += n
+    at = np.searchsorted(ids, t.p_a[sel]) * a + np.searchsorted(ids, t.p_b[sel])
+    conf = np.bincount(
+        (at * k + t.p_ca[sel]) * k + t.p_cb[sel], weights=t.p_n[sel], minlength=a * a * k * k
+    ).reshape(a * a, k, k)
+    kappa, shared = kappas_from_confusions(conf)
     rows = scope_rows(t, scope)
-    solo = [int(t.n[rows & (t.ann == x)].sum()) for x in ids.tolist()]
+    solo = np.bincount(np.searchsorted(ids, t.ann[rows]), weights=t.n[rows], minlength=a).astype(
+        np.int64
+    )
     return pairwise_table(
         "cohen_kappa",
         names,
         ns,
-        solo,
-        lambda i, j: (kappa_from_confusion(conf[i, j].reshape(k, k))[0], int(conf[i, j].sum())),
+        solo.tolist(),
+        lambda i, j: (kappa[i * a + j], int(shared[i * a + j])),
     )

@@ -60,9 +60,11 @@ from annotate.services.quality.queries import (
     value_text,
     week_of,
 )
-from annotate.services.quality.sparse import SparseTables, load_sparse
+from annotate.services.quality.sparse import SparseTables
+from annotate.services.quality.sparse_scan import scan_sparse
 
 VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
+PROBE_ITEMS = 25_000  # items whose cells are counted first (see _over_budget_early)
 
 
 @dataclass
@@ -135,10 +137,15 @@ class AggregateData:
 
 
 def _cells_query(
-    project_id: int, dialect: str, anonymous: bool = False, window: Window | None = None
+    project_id: int,
+    dialect: str,
+    anonymous: bool = False,
+    window: Window | None = None,
+    before: int | None = None,
 ) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
-    ``version:timed:value`` entries, whoever gave them."""
+    ``version:timed:value`` entries, whoever gave them (of the items with ids below
+    ``before``, when given)."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     entry = (
         sa.cast(ver, sa.Text)
@@ -161,7 +168,7 @@ def _cells_query(
         .select_from(Item)
         .join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
-        .where(*counted_values(project_id, window))
+        .where(*counted_values(project_id, window), *([Item.id < before] if before else []))
         .group_by(Item.id)
         .subquery()
     )
@@ -184,14 +191,19 @@ def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str
 
 
 def _raw_cells(
-    session: Session, project: Project, dialect: str, anonymous: bool, window: Window | None
+    session: Session,
+    project: Project,
+    dialect: str,
+    anonymous: bool,
+    window: Window | None,
+    before: int | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """The cells' rows; None (vector cells only) once cells × annotators pass
     :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
     vector unique, so the cells would grow with the items."""
     raw: list[tuple[Any, ...]] = []
     seen: set[int] = set()
-    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window))
+    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window, before))
     for rows in stream:
         for batch, gold, week, vec, n in rows:
             entries = _entries(vec, anonymous)
@@ -204,13 +216,30 @@ def _raw_cells(
     return raw
 
 
+def _over_budget_early(
+    session: Session, project: Project, dialect: str, window: Window | None
+) -> bool:
+    """Whether the first :data:`PROBE_ITEMS` items' vector cells alone pass the budget (then
+    all do): spares a sparse project the whole cells query, which the database runs to the end
+    before its first row."""
+    bound = session.scalar(
+        sa.select(Item.id)
+        .where(Item.project_id == project.id)
+        .order_by(Item.id)
+        .offset(PROBE_ITEMS)
+        .limit(1)
+    )
+    return bound is not None and _raw_cells(session, project, dialect, False, window, bound) is None
+
+
 def load_aggregates(
     session: Session, project: Project, window: Window | None = None
 ) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only), counting only the
     annotations submitted within ``window`` when one is given."""
     dialect = session.get_bind().dialect.name
-    raw = _raw_cells(session, project, dialect, False, window)
+    early = _over_budget_early(session, project, dialect, window)
+    raw = None if early else _raw_cells(session, project, dialect, False, window)
     anonymous = raw is None
     if raw is None:
         raw = _raw_cells(session, project, dialect, True, window) or []
@@ -244,7 +273,7 @@ def load_aggregates(
     data = AggregateData(
         project=project,
         categories=dec.categories,
-        users=_users(session),
+        users=dict(session.execute(sa.select(User.id, User.username)).all()),
         batches=dict(
             session.execute(
                 sa.select(Batch.id, Batch.name).where(Batch.project_id == project.id)
@@ -270,16 +299,12 @@ def load_aggregates(
         window=window,
     )
     if anonymous:
-        data.sparse = load_sparse(session, project, dec, dialect, window)
+        data.sparse = scan_sparse(session, project, dec, window)
     any_cited = _per_annotator(session, project, data)
     _reviews(session, project, data)
     if any_cited:
         _clauses(session, project, data, dec, dialect)
     return data
-
-
-def _users(session: Session) -> dict[int, str]:
-    return dict(session.execute(sa.select(User.id, User.username)).all())
 
 
 def _cited() -> Any:

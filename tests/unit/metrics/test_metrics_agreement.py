@@ -207,3 +207,26 @@ def test_cohen_matches_sklearn(pairs, weights):
         assert res.value is None
     else:
         assert res.value == pytest.approx(ref, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 7),
+    st.integers(1, 5),
+    st.sampled_from([None, "linear", "quadratic"]),
+    st.booleans(),
+)
+def test_cohen_matrix_in_one_pass_equals_the_pair_by_pair_intersection(
+    seed, n_ann, k, weights, shuffled
+):
+    # ratings sorted by item or in any order, sparse overlap, pairs sharing nothing
+    rng = np.random.default_rng(seed)
+    rated = rng.random((n_ann, 15)) < 0.5
+    ann, items = np.nonzero(rated)
+    values = rng.integers(0, k, ann.size)
+    order = rng.permutation(ann.size) if shuffled else np.argsort(items, kind="stable")
+    args = (items[order], [f"r{a}" for a in ann[order]], values[order])
+    fast = cohen_matrix(*args, weights=weights)
+    slow = cohen_matrix(*args, weights=weights, dense=False)
+    assert fast == slow  # the same floats, not merely close
