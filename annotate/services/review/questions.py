@@ -35,6 +35,7 @@ from annotate.models import (
     Review,
     ReviewAnswer,
     SampledAnnotation,
+    TaskType,
     User,
     Verdict,
 )
@@ -197,14 +198,15 @@ def judge_answers(
             continue
         fixed, more = _corrected(project, question, wrong[question.key], payload)
         problems += more
-        if not more and canonical(fixed) == canonical(value.get(question.key)):
+        if fixed is not None and canonical(fixed) == canonical(value.get(question.key)):
             problems.append(
                 _l(
                     "value.%(q)s: the correct answer is the same as the annotation's.",
                     q=question.key,
                 )
             )
-        corrected[question.key] = fixed
+        if fixed is not None:
+            corrected[question.key] = fixed
         rows.append(
             ReviewAnswer(question=question.key, verdict=Verdict.incorrect, corrected_value=fixed)
         )
@@ -218,6 +220,8 @@ def _corrected(
     project: Project, question: Question, raw: Any, payload: dict[str, Any]
 ) -> tuple[Any, list[Any]]:
     if raw in (None, "", []):
+        if question.type == TaskType.span:  # as in one-question review: spans are described
+            return None, []
         return None, [_l("value.%(q)s: give the correct answer.", q=question.key)]
     fixed, problems = normalise_value(
         question_view(project, question), raw, payload, field=f"value.{question.key}"
