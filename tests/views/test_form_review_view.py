@@ -66,3 +66,27 @@ def test_correction_is_recorded_per_question(db, screen):
     assert rows["helpful_a"].corrected_value == fixed
     page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="already-reviewed"' in page and "Helpfulness of A" in page
+
+
+def test_manager_limits_review_to_some_questions(db, client):
+    project, _items, _ = form_project(db.session, n_items=2)
+    manager = create_user(db.session, "fman", "pw-long-enough")
+    add_membership(db.session, manager, project, ProjectRole.manager)
+    db.session.commit()
+    client.post("/login", data={"username": "fman", "password": "pw-long-enough"})
+    url = f"/admin/projects/{project.slug}/settings"
+    page = client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'id="review-questions"' in page and "复核的问题" in page
+    bad = client.post(f"{url}/review-questions", data={"share-harmless_a": "2"})
+    assert bad.status_code == 400 and "harmless_a" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert project.review_questions is None
+    good = client.post(
+        f"{url}/review-questions", data={"share-harmless_a": "1", "share-harmless_b": "0.5"}
+    )
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert project.review_questions == {"harmless_a": 1.0, "harmless_b": 0.5}
+    client.post(f"{url}/review-questions", data={})
+    db.session.expire_all()
+    assert project.review_questions is None  # every box empty: every question again
