@@ -174,15 +174,21 @@ def judge_answers(
 
     Returns ``(verdict, question rows, corrected value, problems)``: the verdict derives from
     the rows (incorrect when an answer is wrong), the corrected value is the annotation's
-    answers with the corrections applied. Problems name the question. Other projects and a
+    answers with the corrections applied. Without ``wrong``, a whole ``corrected_value``
+    (the answers as they should be) says which answers are wrong. Problems name the
+    question. Other projects and a
     prohibited verdict pass through: ``(verdict, [], corrected_value, [])``.
     """
     if not is_form(project) or verdict == Verdict.prohibited:
         return verdict, [], corrected_value, []
+    value = dict(sampled.annotation.value or {})
+    if wrong is None and isinstance(corrected_value, Mapping):  # a whole corrected value
+        wrong = {
+            k: v for k, v in corrected_value.items() if canonical(v) != canonical(value.get(k))
+        }
     wrong = dict(wrong or {}) if verdict != Verdict.correct else {}
     judged = judged_questions(project, sampled)
     by_key = {q.key: q for q in judged}
-    value = dict(sampled.annotation.value or {})
     payload = sampled.annotation.item.payload
     problems: list[Any] = []
     for key in wrong:

@@ -182,3 +182,14 @@ def test_one_question_projects_write_no_question_rows(db, make_project):
     assert review.answers == []
     counts = question_review_counts(db.session, project)
     assert [(c.question, c.reviewed, c.correct) for c in counts] == [("answer", 1, 1)]
+
+
+def test_a_whole_corrected_value_says_which_answers_are_wrong(db, form):
+    project, batch, reviewer = form
+    plan = draw_plan(db.session, batch, method="fixed_n", n=2, seed=3, calibration=0)
+    sampled = next_for(db.session, plan, reviewer)
+    value = sampled.annotation.value
+    fixed = {**value, "truthful_b": _other(value["truthful_b"], range(1, 6))}
+    review, _ = record_review(db.session, sampled, reviewer, "incorrect", corrected_value=fixed)
+    wrong = [r.question for r in review.answers if r.verdict == Verdict.incorrect]
+    assert wrong == ["truthful_b"] and review.corrected_value == fixed
