@@ -127,13 +127,17 @@ def set_review_questions(
     return rates
 
 
-def draw_questions(project: Project, rng: random.Random) -> list[str] | None:
+def question_rates(project: Project) -> Rates | None:
+    """The shares :func:`draw_questions` draws from (None: review every question)."""
+    return review_rates(project) if is_form(project) and project.review_questions else None
+
+
+def draw_questions(rates: Rates | None, rng: random.Random) -> list[str] | None:
     """The questions judged in one sampled annotation (None: every question)."""
-    if not is_form(project) or not project.review_questions:
+    if not rates:
         return None
-    rates = review_rates(project)
     keys = [k for k, rate in rates.items() if rate >= 1 or rng.random() < rate]
-    if not keys and rates:  # every sampled annotation judges at least one question
+    if not keys:  # every sampled annotation judges at least one question
         keys = rng.choices(list(rates), weights=list(rates.values()))
     return keys
 

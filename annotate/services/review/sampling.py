@@ -47,7 +47,11 @@ from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
 from annotate.services.projects.questions import is_form
-from annotate.services.review.questions import draw_questions, expected_form_verdict
+from annotate.services.review.questions import (
+    draw_questions,
+    expected_form_verdict,
+    question_rates,
+)
 from annotate.services.review.selection import canonical, choose_sample, resolve_method
 
 #: Review-gold annotations mixed in by default: this share of the sample, at most MAX.
@@ -311,9 +315,10 @@ def draw_plan(
     rng.shuffle(order)
     by_id = {a.id: a for a in lot}
     pick = random.Random(f"questions-{seed}")  # the questions judged, per sampled annotation
+    rates = question_rates(project)
     for position, (annotation_id, is_gold) in enumerate(order):
         expected = None
-        questions = draw_questions(project, pick)
+        questions = draw_questions(rates, pick)
         if is_gold:
             expected = expected_verdict(
                 session.get_one(Annotation, annotation_id), project, questions
