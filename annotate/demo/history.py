@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -112,7 +113,7 @@ def _sample_and_decide(
     minute = 0
     while (sampled := next_for(session, plan, reviewer)) is not None:
         verdict = _verdict(session, sampled.annotation, rng)
-        extra = {}
+        extra: dict[str, Any] = {}
         if verdict == "incorrect":
             extra = {"error_type": "wrong_label", "clause_key": "R1.2", "comment": "见 R1.2"}
             majority = [

@@ -24,7 +24,13 @@ from annotate.models.items import Batch, Item, ItemFlag
 from annotate.models.jobs import Job, JobState
 from annotate.models.predictions import ModelVersion, Prediction
 from annotate.models.projects import Project
-from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
+from annotate.models.reviews import (
+    BatchDecision,
+    Review,
+    ReviewAnswer,
+    SampledAnnotation,
+    SamplePlan,
+)
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
 from annotate.models.supervision import Feedback, SupervisionEvent
 from annotate.models.training import (
@@ -68,6 +74,7 @@ __all__ = [
     "QuizQuestion",
     "RejectScope",
     "Review",
+    "ReviewAnswer",
     "Rulebook",
     "RulebookKind",
     "RulebookVersion",

@@ -62,6 +62,9 @@ class Project(Model):
     inspection_level: Mapped[str] = mapped_column(sa.String(8), default="II")
     reject_scope: Mapped[RejectScope] = mapped_column(default=RejectScope.failed)
     error_types: Mapped[list[Any]] = mapped_column(default=list)
+    #: A form project's questions under review, with the share of sampled annotations in
+    #: which each is judged: ``{"harmless_a": 1.0, ...}``; None: every question, always.
+    review_questions: Mapped[dict[str, Any] | None]
     # gold promotion and attention checks (issue 17)
     #: Unanimous items with at least this many current annotations are gold candidates.
     gold_candidate_min_k: Mapped[int] = mapped_column(default=3, server_default="3")

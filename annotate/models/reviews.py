@@ -57,6 +57,9 @@ class SampledAnnotation(Model):
     #: Review-gold: the verdict is known in advance, to calibrate reviewers.
     is_calibration: Mapped[bool] = mapped_column(default=False)
     expected_verdict: Mapped[Verdict | None]
+    #: A form project's questions the reviewer judges in this annotation (None: every
+    #: question; see :mod:`annotate.services.review.questions`).
+    questions: Mapped[list[Any] | None]
 
     plan: Mapped[SamplePlan] = relationship(back_populates="sampled")
     annotation: Mapped[Annotation] = relationship()
@@ -85,9 +88,31 @@ class Review(Model):
     created_at: Mapped[timestamp]
 
     sampled_annotation: Mapped[SampledAnnotation] = relationship(back_populates="reviews")
+    answers: Mapped[list[ReviewAnswer]] = relationship(
+        back_populates="review", order_by="ReviewAnswer.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Review {self.verdict} sampled={self.sampled_annotation_id}>"
+
+
+class ReviewAnswer(Model):
+    """A form project's review, question by question: the verdict on one answer and, when
+    it is wrong, the corrected answer. The review's verdict derives from these."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (sa.UniqueConstraint("review_id", "question"),)
+
+    id: Mapped[intpk]
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id"), index=True)
+    question: Mapped[str] = mapped_column(sa.String(64))
+    verdict: Mapped[Verdict]
+    corrected_value: Mapped[Any | None] = mapped_column(sa.JSON)
+
+    review: Mapped[Review] = relationship(back_populates="answers")
+
+    def __repr__(self) -> str:
+        return f"<ReviewAnswer {self.question} {self.verdict} review={self.review_id}>"
 
 
 class BatchDecision(Model):

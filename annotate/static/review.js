@@ -1,6 +1,8 @@
 /* Review screen keyboard: C correct, X incorrect (then 1–9 choose the correction; E and K step
  * through the pre-filled error type and clause, Shift backwards), P prohibited content, Enter
- * records the open verdict, Esc goes back. Also shows only the draw-plan fields
+ * records the open verdict, Esc goes back. A form project (several questions): after X, digit n
+ * marks answer n wrong and moves into its correction, where a digit chooses the correct answer
+ * (then back out; Esc leaves a correction). Also shows only the draw-plan fields
  * that the chosen method uses. Without JavaScript every control still works as a plain form. */
 (function () {
   "use strict";
@@ -17,6 +19,36 @@
     };
     let mode = null;
     let sent = false;
+    const questions = form.querySelector("#form-corrections");
+
+    // A form project: show the correction of the answers marked wrong only.
+    function sync() {
+      for (const toggle of form.querySelectorAll("input[name=wrong]")) {
+        const fix = form.querySelector(`[data-fix-for="${toggle.value}"]`);
+        if (fix) fix.hidden = !toggle.checked;
+      }
+    }
+
+    function formDigit(key, event) {
+      const group = event.target.closest && event.target.closest("[data-fix-for]");
+      if (group) {  // inside a correction: the digit chooses the correct answer
+        const input = group.querySelector(`input[data-hotkey="${key}"]`);
+        if (!input) return;
+        event.preventDefault();
+        input.checked = input.type === "checkbox" ? !input.checked : true;
+        if (input.type === "radio") document.getElementById(`wrong-${group.dataset.fixFor}`).focus();
+        else input.focus();
+        return;
+      }
+      const toggle = form.querySelector(`input[name=wrong][data-question-hotkey="${key}"]`);
+      if (!toggle) return;
+      event.preventDefault();
+      toggle.checked = !toggle.checked;
+      sync();
+      const fix = form.querySelector(`[data-fix-for="${toggle.value}"]`);
+      const first = toggle.checked && fix && fix.querySelector("input:checked, input, textarea");
+      (first || toggle).focus();
+    }
 
     function show(next) {
       mode = next;
@@ -31,7 +63,7 @@
         if (button) button.setAttribute("aria-expanded", String(name === next));
       }
       if (next === "incorrect") {
-        const first = panels.incorrect.querySelector("input[name=corrected]:checked, input[name=corrected], textarea[name=corrected]");
+        const first = panels.incorrect.querySelector("input[name=corrected]:checked, input[name=corrected], textarea[name=corrected], input[name=wrong]");
         if (first) first.focus();
       } else if (next === "prohibited") {
         document.getElementById("verdict-prohibited").focus();
@@ -52,6 +84,10 @@
     show(posted === "incorrect" || posted === "prohibited" ? posted : null);
     document.getElementById("verdict-incorrect-open").addEventListener("click", () => show("incorrect"));
     document.getElementById("verdict-prohibited-open").addEventListener("click", () => show("prohibited"));
+    if (questions) {
+      questions.addEventListener("change", sync);
+      sync();
+    }
 
     document.addEventListener("keydown", (event) => {
       if (event.altKey || event.metaKey) return;
@@ -60,6 +96,12 @@
         if (event.target.tagName === "BUTTON" && !event.ctrlKey) return;  // the focused button acts
         event.preventDefault();
         if (mode) submit(mode);
+        return;
+      }
+      const group = questions && event.target.closest && event.target.closest("[data-fix-for]");
+      if (group && key === "Escape") {  // leave the correction, not the panel
+        event.preventDefault();
+        document.getElementById(`wrong-${group.dataset.fixFor}`).focus();
         return;
       }
       if (event.ctrlKey || typing(event.target)) return;
@@ -79,6 +121,7 @@
           select.dispatchEvent(new Event("change", { bubbles: true }));
         }
       }
+      else if (mode === "incorrect" && questions && /^[0-9]$/.test(key)) formDigit(key, event);
       else if (mode === "incorrect" && /^[0-9]$/.test(key)) {
         const input = form.querySelector(`input[name=corrected][data-hotkey="${key}"]`);
         if (input) {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,11 +16,13 @@ from annotate.database import db
 from annotate.forms.common import EmptyForm
 from annotate.forms.projects import LEVEL_NAMES, put_errors, settings_form
 from annotate.models import AuditEvent, ProjectRole
+from annotate.services.errors import InvalidInput
 from annotate.services.projects.error_types import (
     ErrorTypesError,
     editable_rows,
     save_error_types,
 )
+from annotate.services.projects.questions import is_form, questions_of
 from annotate.services.projects.schema import COLOURS
 from annotate.services.projects.settings import (
     GROUPS,
@@ -28,6 +31,7 @@ from annotate.services.projects.settings import (
     current_settings,
     update_settings,
 )
+from annotate.services.review.questions import set_review_questions
 
 bp = Blueprint("project_settings", __name__, url_prefix="/admin/projects")
 bp.before_request(require_role(ProjectRole.manager, "admin"))
@@ -72,6 +76,9 @@ def settings(slug: str):
         history=history,
         colours=COLOURS,
         level_names=LEVEL_NAMES,
+        review_questions=[(q.key, q.title(str(get_locale()))) for q in questions_of(project)]
+        if is_form(project)
+        else [],
     ), status
 
 
@@ -126,3 +133,25 @@ def error_types(slug: str):
     return render_template(
         "projects/error_types.html", project=project, form=form, rows=rows, problems=problems
     ), status
+
+
+@bp.route("/<slug>/settings/review-questions", methods=["POST"])
+def review_questions(slug: str):
+    """Limit review of a form project to some questions, each with its share (empty: all)."""
+    project = project_for(slug, ProjectRole.manager)
+    raw = {
+        q.key: request.form.get(f"share-{q.key}", "").strip()
+        for q in questions_of(project)
+        if request.form.get(f"share-{q.key}", "").strip()
+    }
+    try:
+        set_review_questions(db.session, project, raw, actor=current_user)
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        message = " ".join([str(error), *map(str, error.problems or [])])
+        return render_template(
+            "errors/error.html", code=400, title=_("Bad request"), message=message
+        ), 400
+    flash(_("Review settings saved."), "success")
+    return redirect(url_for("project_settings.settings", slug=project.slug))

@@ -50,6 +50,7 @@ from annotate.services.review.sampling import (
     outstanding_reannotations,
 )
 from annotate.views.reading import reader_language
+from annotate.views.review_form import answers_of, form_rows, posted_answers
 
 bp = Blueprint("reviewer", __name__, url_prefix="/review")
 bp.before_request(require_role(ProjectRole.reviewer, "admin"))
@@ -307,6 +308,7 @@ def review(plan_id: int, sampled_id: int):
                 error_type=form.error_type.data,
                 clause_key=form.clause_key.data,
                 comment=form.comment.data or "",
+                answers=posted_answers(project, sampled),
             )[1]
             db.session.commit()
         except InvalidInput as error:
@@ -344,6 +346,10 @@ def review(plan_id: int, sampled_id: int):
         mine=mine,
         problems=problems,
         choices=correction_choices(project),
+        form_rows=form_rows(
+            project, sampled, correction_choices, request.form if problems else None
+        ),
+        mine_rows=answers_of(project, mine.corrected_value) if mine else [],
         tally=tally_plan(db.session, plan),
         left=len(pending_for(db.session, plan, current_user)),
         posted=request.form if problems else {},

@@ -42,6 +42,7 @@ from annotate.services.locks import lock_row
 from annotate.services.messages import english, message
 from annotate.services.projects.schema import active_error_type_keys
 from annotate.services.projects.values import normalise_value
+from annotate.services.review.questions import judge_answers
 from annotate.services.review.sampling import already_decided, current_plan, plan_decision_row
 
 logger = logging.getLogger(__name__)
@@ -176,8 +177,8 @@ def _validate(
     corrected_value: Any,
     error_type: str | None,
     clause_key: str | None,
+    problems: list[Any],
 ) -> tuple[Any, str | None, str | None]:
-    problems: list[Any] = []
     annotation = sampled.annotation
     error_type = (error_type or "").strip() or None
     clause_key = (clause_key or "").strip() or None
@@ -239,12 +240,15 @@ def record_review(
     error_type: str | None = None,
     clause_key: str | None = None,
     comment: str = "",
+    answers: dict[str, Any] | None = None,
 ) -> tuple[Review, bool]:
     """Record ``reviewer``'s verdict on ``sampled``; return ``(review, created)``.
 
     A second submit by the same reviewer returns the first review and writes nothing. The
     annotator gets a :class:`Feedback` row (not for review-gold annotations, which calibrate
-    the reviewer). Flushes; the caller commits.
+    the reviewer). In a form project ``answers`` maps each answer marked wrong to its
+    correction and the verdict derives from them (:mod:`annotate.services.review.questions`).
+    Flushes; the caller commits.
 
     :raises PermissionDenied: not a reviewer here, or the reviewer's own annotation.
     :raises Conflict: the plan was replaced or decided, or the batch is closed.
@@ -273,8 +277,11 @@ def record_review(
             _l("The review was not saved."),
             [_l("The verdict is one of: %(verdicts)s.", verdicts=", ".join(Verdict))],
         ) from None
+    verdict, rows, corrected_value, problems = judge_answers(
+        project, sampled, verdict, answers, corrected_value
+    )
     corrected_value, error_type, clause_key = _validate(
-        project, sampled, verdict, corrected_value, error_type, clause_key
+        project, sampled, verdict, corrected_value, error_type, clause_key, problems
     )
     review = Review(
         sampled_annotation_id=sampled.id,
@@ -284,6 +291,7 @@ def record_review(
         error_type=error_type,
         clause_key=clause_key,
         comment=(comment or "").strip()[:4000],
+        answers=rows,
     )
     try:
         with session.begin_nested():
@@ -327,6 +335,7 @@ def record_review(
             "verdict": verdict.value,
             "error_type": error_type,
             "clause_key": clause_key,
+            "questions": {row.question: row.verdict.value for row in rows} or None,
             "calibration": sampled.is_calibration,
             "content": content_ref("reviews", review),
         },

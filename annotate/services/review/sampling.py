@@ -46,6 +46,12 @@ from annotate.models import (
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
+from annotate.services.projects.questions import is_form
+from annotate.services.review.questions import (
+    draw_questions,
+    expected_form_verdict,
+    question_rates,
+)
 from annotate.services.review.selection import canonical, choose_sample, resolve_method
 
 #: Review-gold annotations mixed in by default: this share of the sample, at most MAX.
@@ -186,11 +192,16 @@ def _check_drawable(session: Session, batch: Batch) -> SamplePlan | None:
     return plan
 
 
-def expected_verdict(annotation: Annotation) -> Verdict | None:
-    """The known verdict of an annotation of a gold item (None for ordinary items)."""
+def expected_verdict(
+    annotation: Annotation, project: Project, questions: list[str] | None = None
+) -> Verdict | None:
+    """The known verdict of an annotation of a gold item (None for ordinary items); in a
+    form project, on the ``questions`` judged in it (see ``review.questions``)."""
     gold = annotation.item.gold_answer
     if gold is None:
         return None
+    if is_form(project):
+        return expected_form_verdict(project, annotation, questions)
     same = canonical(annotation.value) == canonical(gold)
     return Verdict.correct if same else Verdict.incorrect
 
@@ -303,12 +314,17 @@ def draw_plan(
     order = [(a, False) for a in chosen] + [(a, True) for a in gold_ids]
     rng.shuffle(order)
     by_id = {a.id: a for a in lot}
+    pick = random.Random(f"questions-{seed}")  # the questions judged, per sampled annotation
+    rates = question_rates(project)
     for position, (annotation_id, is_gold) in enumerate(order):
         expected = None
+        questions = draw_questions(rates, pick)
         if is_gold:
-            expected = expected_verdict(session.get_one(Annotation, annotation_id))
+            expected = expected_verdict(
+                session.get_one(Annotation, annotation_id), project, questions
+            )
         elif annotation_id in by_id and by_id[annotation_id].item.gold_answer is not None:
-            expected = expected_verdict(by_id[annotation_id])
+            expected = expected_verdict(by_id[annotation_id], project, questions)
         session.add(
             SampledAnnotation(
                 plan_id=plan.id,
@@ -316,6 +332,7 @@ def draw_plan(
                 position=position,
                 is_calibration=is_gold,
                 expected_verdict=expected,
+                questions=questions,
             )
         )
     batch.status = BatchStatus.in_review

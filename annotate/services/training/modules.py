@@ -26,9 +26,11 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.projects.questions import is_form
 from annotate.services.rulebooks.languages import Reading, reading_for, translation_entry
 from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook
 from annotate.services.rulebooks.quizzes import ParsedQuiz
+from annotate.services.training.form_gold import form_gold_pairs, form_gold_question
 
 #: Gold items of the project added to each rulebook quiz when the version is published.
 GOLD_QUESTIONS_PER_QUIZ = 2
@@ -133,6 +135,8 @@ def gold_candidates(
 ) -> list[Item]:
     """Gold items of the project that could become "label this item" questions of
     ``module`` (those it does not ask yet)."""
+    if is_form(project):  # a quiz question per (gold item, question of the form)
+        return [item for item, _question in form_gold_pairs(session, module, project)]
     labels = [label["key"] for label in project.labels]
     used = {q.gold_item_id for q in module.questions if q.gold_item_id} if module else set()
     return [
@@ -153,6 +157,9 @@ def gold_candidates(
 def _add_gold_questions(
     session: Session, module: TrainingModule, project: Project, count: int
 ) -> None:
+    if is_form(project):
+        _add_form_gold_questions(session, module, project, count)
+        return
     labels = [label["key"] for label in project.labels]
     if not labels or count <= 0:
         return
@@ -178,6 +185,18 @@ def _add_gold_questions(
                 ),
             )
         )
+    session.flush()
+
+
+def _add_form_gold_questions(
+    session: Session, module: TrainingModule, project: Project, count: int
+) -> None:
+    pairs = form_gold_pairs(session, module, project)
+    rng = random.Random(module.rulebook_version.sha256 if module.rulebook_version else 0)
+    chosen = sorted(rng.sample(pairs, min(max(count, 0), len(pairs))), key=lambda p: p[0].id)
+    start = len(module.questions)
+    for offset, (item, question) in enumerate(chosen):
+        module.questions.append(form_gold_question(project, item, question, start + offset))
     session.flush()
 
 
