@@ -26,6 +26,7 @@ from annotate.models.predictions import ModelVersion, Prediction
 from annotate.models.projects import Project
 from annotate.models.reviews import BatchDecision, Review, SampledAnnotation, SamplePlan
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
+from annotate.models.snapshots import ReportSnapshot, ScheduleRun
 from annotate.models.supervision import Feedback, SupervisionEvent
 from annotate.models.training import (
     Acknowledgement,
@@ -55,6 +56,8 @@ __all__ = [
     "GoldSource",
     "Item",
     "Job",
+    "ReportSnapshot",
+    "ScheduleRun",
     "JobState",
     "ItemFlag",
     "MeasurementLevel",
