@@ -42,6 +42,8 @@ from annotate.services.quality.snapshot_codec import decode, encode, figure_rows
 #: Projects with at most this many counted annotations get their first snapshot computed by
 #: the page that finds none (``SNAPSHOT_SYNC_MAX`` in the configuration).
 SYNC_MAX = 5000
+#: Snapshots kept per project: older ones are deleted when a new one is stored.
+KEPT = 10
 
 
 @dataclass
@@ -92,7 +94,8 @@ def latest(session: Session, project: Project) -> ReportSnapshot | None:
 def store(
     session: Session, report: ProjectReport[Any], version: dict[str, int], duration_ms: int
 ) -> ReportSnapshot:
-    """Record ``report`` as the project's newest snapshot (flushes)."""
+    """Record ``report`` as the project's newest snapshot (flushes); only the :data:`KEPT`
+    newest are kept."""
     data = report.data
     payload = {
         "computed_at": report.computed_at.isoformat(),
@@ -118,6 +121,17 @@ def store(
     )
     session.add(row)
     session.flush()
+    older = (
+        sa.select(ReportSnapshot.id)
+        .where(ReportSnapshot.project_id == report.project.id)
+        .order_by(ReportSnapshot.id.desc())
+        .offset(KEPT)
+    )
+    session.execute(
+        sa.delete(ReportSnapshot)
+        .where(ReportSnapshot.id.in_(older.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
     return row
 
 

@@ -17,6 +17,7 @@ from annotate.models import (
 from annotate.services.audit import record_event
 from annotate.services.jobs.snapshots import request_snapshot
 from annotate.services.projects.projects import get_project
+from annotate.services.quality import snapshots
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.snapshots import data_version, latest, load, refresh, store
 from tests.factories import labelled_project
@@ -50,7 +51,11 @@ def test_a_stored_report_reads_back_as_computed(db, demo, app):
         assert dashboard_charts(back) == dashboard_charts(report)
 
 
-def test_refresh_stores_a_new_snapshot_only_when_the_data_changed(db, demo):
+def _ids(db) -> list[int]:
+    return list(db.session.scalars(sa.select(ReportSnapshot.id)))
+
+
+def test_refresh_stores_a_new_snapshot_only_when_the_data_changed(db, demo, monkeypatch):
     options = ReportOptions(bootstrap=0)
     first, _, new = refresh(db.session, demo, options)
     assert new and first.duration_ms >= 0 and first.data_version["annotation"] > 0
@@ -61,6 +66,10 @@ def test_refresh_stores_a_new_snapshot_only_when_the_data_changed(db, demo):
     assert new and changed.id > first.id and latest(db.session, demo).id == changed.id
     forced, _, new = refresh(db.session, demo, options, force=True)
     assert new and forced.id > changed.id
+    monkeypatch.setattr(snapshots, "KEPT", 2)  # only the newest are kept
+    newest, _, _ = refresh(db.session, demo, options, force=True)
+    assert _count(db) == 2 and {first.id, changed.id} & set(_ids(db)) == set()
+    assert newest.id in _ids(db)
     assert changed.data_version["audit"] == db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
 
 
