@@ -93,6 +93,17 @@ class Config:
     REPORT_BOOTSTRAP = 200
     #: Seed of those resamples, so a report can be reproduced exactly.
     REPORT_SEED = 0
+    #: Scheduled work, every so many minutes (0 turns a task off): supervision alerts, the
+    #: audit events of lapsed qualifications, and new report snapshots of projects whose data
+    #: changed. Run by ``annotate worker --with-scheduler`` (rq) or by the demo server itself.
+    SCHEDULE_SUPERVISE_MINUTES = 60
+    SCHEDULE_EXPIRY_MINUTES = 24 * 60
+    SCHEDULE_SNAPSHOT_MINUTES = 15
+    #: A page that finds no report snapshot computes the first one itself only for projects
+    #: with at most this many current annotations; larger ones wait for the job.
+    SNAPSHOT_SYNC_MAX = 5000
+    #: Queue a report snapshot after each import and batch decision.
+    SNAPSHOT_AFTER_CHANGES = True
     #: Maximum upload size (bytes) for imports through the web UI.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 

@@ -119,6 +119,12 @@ def demo_command(
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"\nServing on http://{shown_host}:{port}/  (Ctrl+C to stop)")
     click.echo(f"Accounts (password '{DEMO_PASSWORD}'): {', '.join(DEMO_USERS)}")
+    from annotate.services.jobs.runners import runner_name
+
+    if runner_name(app) == "thread":  # no worker: this process runs the schedule itself
+        from annotate.services.jobs.clock import start_timer
+
+        start_timer(app)
     # app.run() is a no-op under a Flask CLI group, so serve with Werkzeug directly.
     from werkzeug.serving import run_simple
 

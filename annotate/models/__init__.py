@@ -32,6 +32,7 @@ from annotate.models.reviews import (
     SamplePlan,
 )
 from annotate.models.rulebooks import Clause, Rulebook, RulebookVersion
+from annotate.models.snapshots import ReportSnapshot, ScheduleRun
 from annotate.models.supervision import Feedback, SupervisionEvent
 from annotate.models.training import (
     Acknowledgement,
@@ -61,6 +62,8 @@ __all__ = [
     "GoldSource",
     "Item",
     "Job",
+    "ReportSnapshot",
+    "ScheduleRun",
     "JobState",
     "ItemFlag",
     "MeasurementLevel",

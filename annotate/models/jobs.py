@@ -19,6 +19,9 @@ class JobState(enum.Enum):
     failed = "failed"
 
 
+QUEUED_SNAPSHOT = sa.text("kind = 'snapshot' AND state = 'queued'")
+
+
 class Job(Model):
     """One piece of long work, its progress, its result file or its error.
 
@@ -28,6 +31,17 @@ class Job(Model):
     """
 
     __tablename__ = "jobs"
+    __table_args__ = (
+        # At most one queued report snapshot per project: a refresh asked for while one waits
+        # is that one (annotate.services.jobs.snapshots.request_snapshot).
+        sa.Index(
+            "uq_jobs_queued_snapshot",
+            "project_id",
+            unique=True,
+            sqlite_where=QUEUED_SNAPSHOT,
+            postgresql_where=QUEUED_SNAPSHOT,
+        ),
+    )
 
     id: Mapped[intpk]
     kind: Mapped[str] = mapped_column(sa.String(32))

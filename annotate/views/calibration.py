@@ -10,7 +10,7 @@ from flask_login import current_user
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.models import Membership, Project, ProjectRole
-from annotate.services.review.reviews import calibration_report
+from annotate.services.review.calibration import calibration_report
 
 bp = Blueprint("calibration", __name__, url_prefix="/review/calibration")
 bp.before_request(require_role(ProjectRole.manager, "admin"))

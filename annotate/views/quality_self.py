@@ -9,9 +9,10 @@ from flask_login import current_user
 from annotate.auth import require_role
 from annotate.database import db, utcnow
 from annotate.models import Membership, Project, ProjectRole
+from annotate.services.jobs.kinds import configured_report_options
 from annotate.services.labeling.attention import annotator_status
 from annotate.services.quality.annotator import annotator_quality, own_view
-from annotate.services.quality.report import ReportOptions, compute_report
+from annotate.services.quality.snapshots import SYNC_MAX, page_report
 from annotate.services.training.gate import manager_names
 
 bp = Blueprint("quality_self", __name__, url_prefix="/annotate/quality")
@@ -45,14 +46,23 @@ def project(slug: str):
     found = next((p for p in _my_projects() if p.slug == slug), None)
     if found is None:
         abort(404)
-    options = ReportOptions(bootstrap=0, seed=int(current_app.config.get("REPORT_SEED", 0)))
-    report = compute_report(db.session, found, options)
+    # The latest report snapshot (a tiny project's first one is computed now).
+    sync_max = int(current_app.config.get("SNAPSHOT_SYNC_MAX", SYNC_MAX))
+    stored = page_report(db.session, found, configured_report_options(), sync_max=sync_max)
+    db.session.commit()
+    if stored is None:
+        return render_template(
+            "reports/no_snapshot.html", project=found, pending=False, can_recompute=False
+        )
+    snapshot, report = stored
     # Gold figures for closed weeks only: an answer given now changes nothing seen now.
     quality = own_view(annotator_quality(db.session, report, current_user), utcnow())
     return render_template(
         "quality/annotator.html",
         project=found,
         quality=quality,
+        snapshot=snapshot,
+        pending=False,
         form=None,
         manager_view=False,
         attention=annotator_status(db.session, found, current_user),

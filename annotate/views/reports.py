@@ -31,17 +31,21 @@ from annotate.models import (
     Item,
     Project,
     ProjectRole,
+    ReportSnapshot,
     SupervisionAction,
     User,
 )
 from annotate.services.errors import DomainError
 from annotate.services.jobs.kinds import configured_report_options
 from annotate.services.jobs.queue import submit
+from annotate.services.jobs.runners import dispatch
+from annotate.services.jobs.snapshots import request_snapshot, snapshot_pending
 from annotate.services.labeling.attention import annotator_status
 from annotate.services.projects.readiness import project_readiness
 from annotate.services.quality.annotator import annotator_quality
 from annotate.services.quality.dossier.period import make_period
 from annotate.services.quality.report import ProjectReport, compute_report
+from annotate.services.quality.snapshots import SYNC_MAX, StoredData, page_report
 from annotate.services.review.flags import flag_rows
 from annotate.views.jobs import start as start_job
 
@@ -85,18 +89,26 @@ def dashboard(slug: str):
     from annotate.services.quality.supervision import find_breaches, open_alerts
 
     project = project_for(slug)
-    report = compute_report(db.session, project, configured_report_options())
+    found = _stored(project)
+    pending = snapshot_pending(db.session, project)
+    if found is None:
+        return _not_computed(project, pending)
+    snapshot, report = found
     if report.data.n == 0:  # nothing to measure yet: say what to do next instead
         return render_template(
             "reports/empty.html",
             project=project,
             readiness=project_readiness(db.session, project),
             rulebook_url=_rulebook_url(project),
+            snapshot=snapshot,
+            pending=pending,
         )
     return render_template(
         "reports/dashboard.html",
         project=project,
         report=report,
+        snapshot=snapshot,
+        pending=pending,
         charts=dashboard_charts(report),
         breaches=find_breaches(report),
         alerts=open_alerts(db.session, project),
@@ -105,6 +117,36 @@ def dashboard(slug: str):
         form=EmptyForm(),
         metric_names=METRIC_NAMES,
     )
+
+
+def _stored(project: Project) -> tuple[ReportSnapshot, ProjectReport[StoredData]] | None:
+    """The latest report snapshot (a tiny project's first one computed now, committed)."""
+    sync_max = int(current_app.config.get("SNAPSHOT_SYNC_MAX", SYNC_MAX))
+    found = page_report(db.session, project, configured_report_options(), sync_max=sync_max)
+    db.session.commit()
+    return found
+
+
+def _not_computed(project: Project, pending: bool, *, can_recompute: bool = True):
+    """The page of a project whose figures were never computed (and are too many to compute
+    while the page waits)."""
+    return render_template(
+        "reports/no_snapshot.html", project=project, pending=pending, can_recompute=can_recompute
+    )
+
+
+@bp.post("/<slug>/recompute")
+def recompute(slug: str):
+    """Queue a new report snapshot of the project (one queued per project at most)."""
+    project = project_for(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job, must_dispatch = request_snapshot(db.session, project, current_user, manual=True)
+    db.session.commit()
+    if must_dispatch:
+        dispatch(job)
+    flash(_("The figures are being recomputed; the pages show them once it is done."), "info")
+    return redirect(request.referrer or url_for("reports.dashboard", slug=slug), 303)
 
 
 def _users(report: ProjectReport) -> dict[str, int]:
@@ -201,9 +243,10 @@ def supervise(slug: str):
     project = project_for(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    created = raise_alerts(
-        db.session, compute_report(db.session, project, configured_report_options())
-    )
+    found = _stored(project)  # the figures the manager saw: the latest snapshot's
+    if found is None:
+        abort(409, description=_("The figures of this project have not been computed yet."))
+    created = raise_alerts(db.session, found[1])
     db.session.commit()
     flash(_("%(n)d new alert(s) recorded.", n=len(created)), "info")
     return redirect(url_for("reports.dashboard", slug=slug))
@@ -244,12 +287,18 @@ def annotator(slug: str, user_id: int):
             db.session.rollback()
             flash(str(error), "danger")
         return redirect(url_for("reports.annotator", slug=slug, user_id=user_id))
-    report = compute_report(db.session, project, configured_report_options())
+    found = _stored(project)
+    pending = snapshot_pending(db.session, project)
+    if found is None:
+        return _not_computed(project, pending)
+    snapshot, report = found
     quality = annotator_quality(db.session, report, user)
     return render_template(
         "quality/annotator.html",
         project=project,
         quality=quality,
+        snapshot=snapshot,
+        pending=pending,
         form=form,
         manager_view=True,
         attention=annotator_status(db.session, project, user),

@@ -359,6 +359,8 @@ def review(plan_id: int, sampled_id: int):
 @bp.route("/plans/<int:plan_id>/decision", methods=["POST"])
 def decide(plan_id: int):
     """Decide the batch on this plan (an override of the plan's decision needs a reason)."""
+    from annotate.services.jobs.runners import dispatch
+    from annotate.services.jobs.snapshots import after_change
     from annotate.services.review.decisions import decide_batch
 
     plan = _plan(plan_id)
@@ -370,6 +372,7 @@ def decide(plan_id: int):
         row = decide_batch(
             db.session, plan, current_user, form.decision.data, form.reason.data or ""
         )
+        snapshot = after_change(db.session, plan.batch.project, current_user)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -385,5 +388,7 @@ def decide(plan_id: int):
         ),
         "void": _("Batch void: it is excluded from every export for good."),
     }
+    if snapshot is not None:  # the figures after the decision: a report snapshot job
+        dispatch(snapshot)
     flash(messages[row.decision.value], "success" if row.decision.value == "accept" else "warning")
     return redirect(url_for(".batch", batch_id=plan.batch_id))

@@ -138,3 +138,26 @@ def test_rating_dashboard_shows_weighted_kappa(
             table.scroll_into_view_if_needed()
             screenshot(page, f"reports-rating-weighted-{locale}-{width}")
             context.close()
+
+
+def test_dashboard_shows_the_snapshot_age_and_recomputes(browser, live_server, screenshot):
+    """The dashboard reads a stored snapshot, says how old it is in the reader's language and
+    offers managers a recompute button (a POST with its token; the job runs, a newer
+    snapshot is shown)."""
+    for locale, width, computed in (("zh-CN", 390, "计算于"), ("en-US", 1280, "Computed")):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        log_in(page, live_server, "manager")
+        page.goto(f"{live_server}/reports/demo")
+        assert computed in page.locator("#snapshot-age").inner_text()
+        before = int(page.locator("#snapshot").get_attribute("data-snapshot") or 0)
+        page.click("#recompute")
+        page.wait_for_selector("#snapshot-age")
+        after = int(page.locator("#snapshot").get_attribute("data-snapshot") or 0)
+        assert after > before > 0
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (locale, width, overflow)
+        screenshot(page, f"reports-snapshot-{locale}-{width}")
+        context.close()

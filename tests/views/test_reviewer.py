@@ -10,7 +10,10 @@ from annotate.models import (
     Batch,
     BatchStatus,
     Feedback,
+    Job,
+    JobState,
     Project,
+    ReportSnapshot,
     Review,
     SampledAnnotation,
     SamplePlan,
@@ -202,6 +205,10 @@ def test_outside_sample_decided_batch_and_own_work_are_refused(db, demo, as_user
     )
     db.session.expire_all()
     assert db.session.get(Batch, batch.id).status == BatchStatus.accepted
+    # the decision queued a report snapshot (run inline in the tests), unseen by nobody
+    snapshot_job = db.session.scalars(sa.select(Job).where(Job.kind == "snapshot")).one()
+    assert snapshot_job.state is JobState.done and snapshot_job.seen_at is not None
+    assert db.session.scalar(sa.select(ReportSnapshot.project_id)) == project.id
     response = client.post(
         f"/review/plans/{plan.id}/items/{plan.sampled[1].id}", data={"verdict": "correct"}
     )

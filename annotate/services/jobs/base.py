@@ -22,6 +22,8 @@ class Outcome:
 
     result_name: str | None = None
     result: dict[str, Any] = field(default_factory=dict)
+    #: Jobs this one queued (a report snapshot after an import): dispatched once it commits.
+    follow: list[int] = field(default_factory=list)
 
 
 #: What runs a kind of job: (session, job, progress, its directory) -> Outcome.

@@ -47,6 +47,7 @@ def run_import(session: Session, job: Job, progress: Progress, directory: Path) 
     """Import the stored upload, streamed: all or nothing, progress in records read."""
     from annotate.services.data.formats import iter_records
     from annotate.services.data.imports import import_records
+    from annotate.services.jobs.snapshots import after_change
 
     project, actor = _subjects(session, job)
     params: dict[str, Any] = job.params
@@ -78,13 +79,15 @@ def run_import(session: Session, job: Job, progress: Progress, directory: Path) 
         )
     progress.total = result.read
     path.unlink(missing_ok=True)
+    snapshot = after_change(session, project, actor) if result.batch else None
     return Outcome(
+        follow=[snapshot.id] if snapshot else [],
         result={
             "batch": result.batch.name if result.batch else None,
             "batch_id": result.batch.id if result.batch else None,
             "counts": result.counts(),
             "listed": {kind: [list(row) for row in rows] for kind, rows in result.listed.items()},
-        }
+        },
     )
 
 
@@ -148,10 +151,25 @@ def run_dossier(session: Session, job: Job, progress: Progress, directory: Path)
     return Outcome(name, {"bytes": len(buffer.getvalue())})
 
 
+def run_snapshot(session: Session, job: Job, progress: Progress, directory: Path) -> Outcome:
+    """Store a new report snapshot of the project if its data changed since the latest one
+    (or a manager asked for one: ``force``)."""
+    from annotate.services.quality.snapshots import refresh
+
+    project, _actor = _subjects(session, job)
+    progress(0, 1, force=True)
+    row, _report, new = refresh(
+        session, project, configured_report_options(), force=bool(job.params.get("force"))
+    )
+    progress.total = 1
+    return Outcome(result={"snapshot": row.id, "new": new, "duration_ms": row.duration_ms})
+
+
 #: Every kind of job, by the name stored in ``jobs.kind``.
 HANDLERS: dict[str, Handler] = {
     "import": run_import,
     "dataset": run_dataset_export,
     "metrics": run_metrics_export,
     "dossier": run_dossier,
+    "snapshot": run_snapshot,
 }

@@ -91,12 +91,13 @@ def _end(session: Session, job_id: int, **values: Any) -> None:
     Progress.forget(job_id)
 
 
-def run_job(job_id: int) -> None:
+def run_job(job_id: int) -> list[int]:
     """Run a queued job once: its work is one transaction, committed when it succeeds and
-    rolled back when it fails (then the job says why and nothing was written)."""
+    rolled back when it fails (then the job says why and nothing was written). Returns the
+    jobs it queued, for the runner to dispatch (:func:`~.runners.run_and_follow`)."""
     session = db.session
     if not claim(session, job_id):
-        return
+        return []
     job = session.get(Job, job_id)
     assert job is not None
     session.refresh(job)
@@ -122,7 +123,7 @@ def run_job(job_id: int) -> None:
             problems=problems[:1000],
             result={"counts": counts} if counts else {},
         )
-        return
+        return []
     done, total = progress.total or 0, progress.total
     _end(
         session,
@@ -134,6 +135,7 @@ def run_job(job_id: int) -> None:
         progress_done=total if total is not None else done,
         progress_total=total,
     )
+    return outcome.follow
 
 
 def fail_stale(session: Session) -> int:

@@ -30,13 +30,23 @@ def dispatch(job: Job) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     name = runner_name(app)
     if name == "inline":
-        from annotate.services.jobs.queue import run_job
-
-        run_job(job.id)
+        run_and_follow(job.id)
     elif name == "thread":
         _thread_for(app).put(job.id)
     else:
         rq_queue(app).enqueue("annotate.services.jobs.runners.rq_task", job.id, job_timeout=-1)
+
+
+def run_and_follow(job_id: int) -> None:
+    """Run a job, then hand the jobs it queued (a report snapshot after an import) to the
+    runner."""
+    from annotate.database import db
+    from annotate.services.jobs.queue import run_job
+
+    for follow_id in run_job(job_id):
+        follow = db.session.get(Job, follow_id)
+        if follow is not None:
+            dispatch(follow)
 
 
 def rq_queue(app: Flask) -> Any:
@@ -48,9 +58,7 @@ def rq_queue(app: Flask) -> Any:
 
 def rq_task(job_id: int) -> None:
     """What an RQ worker runs (inside the app context ``annotate worker`` pushed)."""
-    from annotate.services.jobs.queue import run_job
-
-    run_job(job_id)
+    run_and_follow(job_id)
 
 
 class _Thread:
@@ -66,13 +74,12 @@ class _Thread:
 
     def _loop(self) -> None:
         from annotate.database import db
-        from annotate.services.jobs.queue import run_job
 
         while True:
             job_id = self.jobs.get()
             with self.app.app_context():
                 try:
-                    run_job(job_id)
+                    run_and_follow(job_id)
                 except Exception:  # noqa: BLE001 — the thread must outlive one bad job
                     self.app.logger.exception("job %s could not be run", job_id)
                 finally:

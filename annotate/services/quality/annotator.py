@@ -24,7 +24,6 @@ from annotate.models import Feedback, Membership, ProjectRole, SupervisionEvent,
 from annotate.services.quality.competence import COMPETENCE_METRICS, confusion_table
 from annotate.services.quality.figure_builder import week_label
 from annotate.services.quality.figures import Figure, ProjectReport
-from annotate.services.quality.sql import AggregateData
 from annotate.services.quality.supervision import find_breaches, history
 from annotate.services.quality.weeks import annotator_weeks
 from annotate.services.training.gate import GateStatus, gate_status
@@ -85,10 +84,9 @@ class AnnotatorQuality:
     task: dict[str, Figure] | None = None
 
 
-def annotator_quality(
-    session: Session, report: ProjectReport[AggregateData], user: User
-) -> AnnotatorQuality:
-    """Assemble ``user``'s page from an already computed project report."""
+def annotator_quality(session: Session, report: ProjectReport[Any], user: User) -> AnnotatorQuality:
+    """Assemble ``user``'s page from an already computed project report, or a stored one
+    (:class:`~.snapshots.StoredData`: its users and categories are all this reads)."""
     figures = {m: report.get("annotator", user.username, m) for m in METRICS}
     weeks = [
         WeekRow(

@@ -44,7 +44,7 @@ def test_an_upload_is_imported_by_a_job_whose_page_reports_it(boss, app, client,
     login("boss")
     started = _upload(client, _lines(3))
     assert started.status_code == 303 and started.location.startswith("/jobs/")
-    job = db.session.scalars(sa.select(Job)).one()
+    job = db.session.scalars(sa.select(Job).where(Job.kind == "import")).one()
     assert job.kind == "import" and job.state is JobState.done
     assert job.result["counts"]["imported"] == 3 and job.progress_done == 3
     page = client.get(started.location).get_data(as_text=True)
@@ -152,8 +152,11 @@ def test_the_thread_runner_runs_jobs_after_the_request(boss, app, client, login,
     assert started.status_code == 303
     wait_for_thread(app)
     db.session.expire_all()
-    job = db.session.scalars(sa.select(Job)).one()
+    job = db.session.scalars(sa.select(Job).where(Job.kind == "import")).one()
     assert job.state is JobState.done and job.result["counts"]["imported"] == 5
+    # the import queued a report snapshot, which the same thread ran after it
+    snapshot = db.session.scalars(sa.select(Job).where(Job.kind == "snapshot")).one()
+    assert snapshot.state is JobState.done and snapshot.seen_at is not None
     assert threading.current_thread().name != "annotate-jobs"
 
 
@@ -180,10 +183,12 @@ def test_the_rq_runner_queues_jobs_for_annotate_worker(boss, app, client, login,
     rq_queue(app).empty()
     login("boss")
     started = _upload(client, _lines(6))
-    job = db.session.scalars(sa.select(Job)).one()
+    job = db.session.scalars(sa.select(Job).where(Job.kind == "import")).one()
     assert job.state is JobState.queued
     assert 'data-state="queued"' in client.get(started.location).get_data(as_text=True)
     SimpleWorker([QUEUE], connection=Redis.from_url(REDIS_URL)).work(burst=True)
     db.session.expire_all()
     assert db.session.get(Job, job.id).state is JobState.done
     assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 6
+    snapshot = db.session.scalars(sa.select(Job).where(Job.kind == "snapshot")).one()
+    assert snapshot.state is JobState.done  # queued by the import, run in the same burst

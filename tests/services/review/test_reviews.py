@@ -25,9 +25,9 @@ from annotate.models import (
 )
 from annotate.services.accounts.users import add_membership
 from annotate.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from annotate.services.review.calibration import calibration_report
 from annotate.services.review.decisions import decide_batch, tally_plan
 from annotate.services.review.reviews import (
-    calibration_report,
     get_sampled,
     next_for,
     pending_for,

@@ -39,7 +39,7 @@ from annotate.services.quality.dossier.supervision import (
 from annotate.services.quality.dossier.tables import Table, evidence_tables
 from annotate.services.quality.metrics_csv import metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
-from annotate.services.review.reviews import calibration_report
+from annotate.services.review.calibration import calibration_report
 
 LANGUAGES = ("zh", "en")
 STYLESHEET = "dossier.css"
