@@ -17,7 +17,11 @@ Consensus:
 * ``none`` for ``text`` and ``span`` projects (no vote over free text or span sets).
 
 The confidence is the posterior probability of the chosen label (Dawid–Skene) or the share of
-the item's annotations that gave it (majority vote).
+the item's annotations that gave it (majority vote). ``confidence_low`` / ``confidence_high``
+are the 95 % Wilson score interval of that share — the votes for the consensus label over the
+item's votes (:func:`share_interval`): for a majority vote the confidence's own interval; for
+Dawid–Skene, whose posterior is a model estimate with no sampling interval, the interval of
+the votes the label rests on (one vote of one: 0.21–1).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from annotate.database import Session
-from annotate.metrics import dawid_skene, majority_vote
+from annotate.metrics import dawid_skene, majority_vote, wilson_interval
 from annotate.models import (
     Annotation,
     Batch,
@@ -90,6 +94,19 @@ class ExportRow:
     consensus_method: str
     confidence: float | None
     ties: list[Any] | None
+    confidence_low: float | None = None
+    confidence_high: float | None = None
+
+    def consensus_dict(self) -> dict[str, Any]:
+        """The consensus as the JSON formats give it."""
+        return {
+            "value": self.consensus,
+            "method": self.consensus_method,
+            "confidence": self.confidence,
+            "confidence_low": self.confidence_low,
+            "confidence_high": self.confidence_high,
+            "ties": self.ties,
+        }
 
     @property
     def rulebook_versions(self) -> list[str]:
@@ -122,6 +139,15 @@ def consensus_key(task_type: TaskType, value: Any) -> Any:
     if task_type in NO_CONSENSUS:
         return None
     return value
+
+
+def share_interval(task_type: TaskType, label: Any, values: Sequence[Any]) -> tuple[Any, Any]:
+    """The 95 % Wilson score interval of the share of ``values`` (those taking part in a
+    vote) that give the consensus ``label``; ``(None, None)`` without a label or a vote."""
+    want = consensus_key(task_type, label)
+    keys = [k for v in values if (k := consensus_key(task_type, v)) is not None]
+    ci = wilson_interval(sum(k == want for k in keys), len(keys)) if label is not None else None
+    return ci if ci is not None else (None, None)
 
 
 def consensus_value(task_type: TaskType, key: Any) -> Any:
@@ -285,6 +311,9 @@ class _RowBuilder:
             batch = self.batches[batch_id]
             anns = [self._annotation(a) for a in by_item.get(item_id, [])]
             label, confidence, ties = self._consensus(item_id, votes)
+            low, high = share_interval(
+                self.task, label, [a.value for a in by_item.get(item_id, [])]
+            )
             if pii and self.mask_values:
                 anns = [replace(a, value=PERSONAL_INFO_MASK) for a in anns]
                 label = None if label is None else PERSONAL_INFO_MASK
@@ -303,6 +332,8 @@ class _RowBuilder:
                 self.method,
                 None if confidence is None else round(confidence, 6),
                 ties,
+                None if low is None else round(low, 6),
+                None if high is None else round(high, 6),
             )
 
     def _annotation(self, a: Any) -> ExportAnnotation:

@@ -88,6 +88,8 @@ CSV_COLUMNS = (
     "consensus",
     "consensus_method",
     "confidence",
+    "confidence_low",
+    "confidence_high",
     "ties",
     "rulebook_versions",
 )
@@ -152,15 +154,6 @@ def _annotation_dicts(row: ExportRow) -> list[dict[str, Any]]:
     ]
 
 
-def _consensus(row: ExportRow) -> dict[str, Any]:
-    return {
-        "value": row.consensus,
-        "method": row.consensus_method,
-        "confidence": row.confidence,
-        "ties": row.ties,
-    }
-
-
 def jsonl_line(row: ExportRow) -> str:
     """One JSONL line (with its newline) for ``row``."""
     return (
@@ -178,7 +171,7 @@ def jsonl_line(row: ExportRow) -> str:
                     "licence": row.licence,
                 },
                 "annotations": _annotation_dicts(row),
-                "consensus": _consensus(row),
+                "consensus": row.consensus_dict(),
                 "rulebook_versions": row.rulebook_versions,
             }
         )
@@ -217,6 +210,8 @@ def csv_cells(row: ExportRow) -> list[Any]:
             row.consensus,
             row.consensus_method,
             row.confidence,
+            row.confidence_low,
+            row.confidence_high,
             row.ties,
             row.rulebook_versions,
         )
@@ -238,7 +233,7 @@ def label_studio_task(row: ExportRow, task_type: Any, models: Any = ()) -> dict[
             "licence": row.licence,
             "rulebook_versions": row.rulebook_versions,
             "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
-            "consensus": _consensus(row),
+            "consensus": row.consensus_dict(),
         },
         "annotations": [
             {

@@ -51,6 +51,8 @@ WIDE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("consensus", "string"),
     ("consensus_method", "string"),
     ("confidence", "float64"),
+    ("confidence_low", "float64"),
+    ("confidence_high", "float64"),
     ("ties", "string"),
     ("rulebook_versions", "list<string>"),
 )
@@ -86,6 +88,8 @@ def wide_tuple(row: ExportRow, annotations: list[dict[str, Any]]) -> tuple[Any, 
         _json(row.consensus),
         row.consensus_method,
         row.confidence,
+        row.confidence_low,
+        row.confidence_high,
         _json(row.ties),
         row.rulebook_versions,
     )
