@@ -25,6 +25,7 @@ from annotate.services.quality.figures import (
 )
 from annotate.services.quality.position import load_positions
 from annotate.services.quality.prediction_figures import add_prediction_figures
+from annotate.services.quality.sparse_mace import add_sparse_competence
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -48,6 +49,7 @@ def compute_report(
     if project.task_type == TaskType.pairwise:
         report.extras["position"] = load_positions(session, project, options.window)
     add_figures(report)
+    add_sparse_competence(session, report, options.window)  # multiset cells only
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
     add_prediction_figures(session, report)
