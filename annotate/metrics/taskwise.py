@@ -13,6 +13,8 @@
   normalisation and the mean pairwise character similarity; each averaged over those items.
 * :func:`gold_closeness` — the mean of ``score(value, gold)`` over annotations on gold items
   (e.g. absolute deviation of ratings, Jaccard of label sets).
+* :func:`position_counts` — pairwise answers by the *shown* position they preferred (the
+  labeling screen randomises the order per assignment and records it): the position-bias rate.
 
 Pure (standard library and numpy); inputs are validated and undefined results are ``None``.
 """
@@ -23,6 +25,8 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from . import checks
 from .spans import Span, _units
@@ -144,3 +148,41 @@ def gold_span_f1(
             i, s = span_counts(given, gold[item], mode)
             inter, size = inter + i, size + s
     return 2 * inter / size if size else None
+
+
+#: The pairwise choices that prefer one response.
+PAIR_CHOICES = ("A", "B")
+
+
+def shown_position(choice: Any, swapped: Any) -> int | None:
+    """Which shown position a pairwise ``choice`` (in the item's own orientation: ``"A"`` is
+    its ``response_a``) preferred when the responses were shown ``swapped`` (B first): 0 the
+    first shown, 1 the second; ``None`` for a tie, both bad, or an unknown order (``swapped``
+    None)."""
+    if swapped is None or choice not in PAIR_CHOICES:
+        return None
+    if not isinstance(swapped, bool | np.bool_):
+        raise ValueError(f"swapped must be a bool or None, got {type(swapped).__name__}")
+    return int((choice == "B") != bool(swapped))
+
+
+def position_counts(choices: Sequence[Any], swapped: Sequence[Any]) -> tuple[int, int, int]:
+    """``(first, second, unknown)``: of the answers preferring A or B, how many chose the
+    response shown first, the one shown second, and how many were made with no recorded order
+    (``swapped`` None). ``first / (first + second)`` is the *position-bias rate*: 0.5 when
+    the annotators do not lean to either position; with the order randomised per assignment
+    it separates the position from the content."""
+    if len(choices) != len(swapped):
+        raise ValueError("choices and swapped differ in length")
+    first = second = unknown = 0
+    for choice, order in zip(choices, swapped, strict=True):
+        if choice not in PAIR_CHOICES:
+            continue
+        pos = shown_position(choice, order)
+        if pos is None:
+            unknown += 1
+        elif pos == 0:
+            first += 1
+        else:
+            second += 1
+    return first, second, unknown

@@ -85,6 +85,10 @@ class Annotation(Model):
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annotations.id"))
     #: Made while the project showed model predictions as suggestions (they bias people).
     with_suggestions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Pairwise items: whether the labeling screen showed ``response_b`` first (the value is
+    #: stored in the item's own orientation); None when no order was recorded (the API,
+    #: imports, other task types). See annotate.services.labeling.order.
+    swapped: Mapped[bool | None]
 
     item: Mapped[Item] = relationship()
     annotator: Mapped[User] = relationship()

@@ -38,6 +38,7 @@ from annotate.services.labeling.clauses import published_clauses, published_titl
 from annotate.services.labeling.fastpath import commit_keeping_loaded
 from annotate.services.labeling.flags import flag_leased_item
 from annotate.services.labeling.leases import LeaseError
+from annotate.services.labeling.order import shown_payload, shown_swapped, swap_choice
 from annotate.services.labeling.progress import annotator_progress, remaining_items
 from annotate.services.labeling.recording import skip_item
 from annotate.services.labeling.suggestions import suggestion_for
@@ -123,7 +124,8 @@ def label(slug: str):
     if claim is None:
         return render_template("annotator/done.html", project=project, progress=progress)
     assignment = claim.assignment
-    payload = assignment.item.payload
+    swapped = shown_swapped(project, assignment.id)  # pairwise: the responses' shown order
+    payload = shown_payload(assignment.item.payload, swapped)
     spans = span_settings(project.label_schema) if project.task_type == TaskType.span else None
     suggestion = suggestion_for(project, assignment.item)
     return render_template(
@@ -151,7 +153,9 @@ def label(slug: str):
         spans=spans,
         tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
         suggestion=suggestion,
-        suggested=suggestion.keys(project.task_type) if suggestion else [],
+        suggested=[swap_choice(k, swapped) for k in suggestion.keys(project.task_type)]
+        if suggestion
+        else [],
     )
 
 
@@ -260,6 +264,7 @@ def submit(slug: str, assignment_id: int):
             _value_from_form(project),
             clause_keys=request.form.getlist("clause_keys"),
             duration_ms=duration,
+            shown=True,
         )
         db.session.commit()
     except DomainError as error:

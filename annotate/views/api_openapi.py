@@ -146,7 +146,11 @@ def openapi_document(base: str) -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["value"],
                                     "properties": {
-                                        "value": {},
+                                        "value": {
+                                            "description": "Pairwise: in the item's own "
+                                            'orientation ("A" is response_a); no shown order '
+                                            "is recorded."
+                                        },
                                         "clause_keys": {
                                             "type": "array",
                                             "items": {"type": "string"},

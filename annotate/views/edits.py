@@ -30,6 +30,7 @@ from annotate.services.labeling.edits import (
     reopen_skipped,
 )
 from annotate.services.labeling.history import own_history
+from annotate.services.labeling.order import shown_payload, swap_choice
 from annotate.services.labeling.progress import annotator_progress
 from annotate.services.labeling.tokens import span_settings, tokenize
 from annotate.services.training.gate import NotQualified, working_version
@@ -110,7 +111,7 @@ def _refused_edit(project: Project, reason: Any, status: int = 409):
 
 
 def _edit_page(project: Project, annotation: Annotation, version: Any):
-    payload = annotation.item.payload
+    payload = shown_payload(annotation.item.payload, annotation.swapped)
     spans = span_settings(project.label_schema) if project.task_type == TaskType.span else None
     return render_template(
         "annotator/label.html",
@@ -125,7 +126,10 @@ def _edit_page(project: Project, annotation: Annotation, version: Any):
             back=request.args.get("back") or None,
         ),
         back_url=_back(project),
-        prefill={"value": annotation.value, "clause_keys": list(annotation.clause_keys or [])},
+        prefill={
+            "value": swap_choice(annotation.value, annotation.swapped),
+            "clause_keys": list(annotation.clause_keys or []),
+        },
         item=annotation.item,
         payload=payload,
         version=version,

@@ -4,6 +4,9 @@ with no horizontal overflow of the page."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from annotate.models import Annotation, Item
 from tests.browser.conftest import SCREENSHOTS, log_in
 
 VIEWS = [(locale, width) for locale in ("zh-CN", "en-US") for width in (1280, 390)]
@@ -22,7 +25,14 @@ def test_task_figures_and_clauses_on_the_pages(
     from tests.services.quality.test_report_paths import build
 
     choices = [{"choice": "A"}, {"choice": "A"}, {"choice": "B"}, {"choice": "tie"}]
-    build(db, make_project, make_user, "prefs", "pairwise", choices, labels=None)
+    project, _ = build(db, make_project, make_user, "prefs", "pairwise", choices, labels=None)
+    shown = sa.select(Item.id).where(Item.project_id == project.id)  # order recorded, alternating
+    db.session.execute(
+        sa.update(Annotation)
+        .where(Annotation.item_id.in_(shown))
+        .values(swapped=Annotation.id % 2 == 0)
+        .execution_options(synchronize_session=False)
+    )
     make_user("prefs-boss", password="demo", admin=True)
     db.session.commit()
     for locale, width in VIEWS:

@@ -395,3 +395,43 @@ def test_home_sends_an_unqualified_annotator_to_training(db, make_project, make_
         assert ('data-step="training"' in html) is expected, username
         assert ('href="/annotate/training/"' in html and "Go to my training" in html) is expected
         assert ('href="/annotate/gate"' in html) is not expected
+
+
+def test_pairwise_responses_are_shown_in_a_recorded_random_order(setup, client, login, db):
+    """Each assignment shows the responses in its seeded order; "A" on the screen is the one
+    shown first, and the stored answer is in the item's own orientation."""
+    from annotate.services.labeling.order import shown_swapped
+
+    project, _ = setup("pairwise")
+    db.session.execute(
+        sa.update(Item).values(payload={"prompt": "p", "response_a": "first", "response_b": "2nd"})
+    )
+    db.session.commit()
+    login("labeler")
+    for _ in range(2):
+        html = client.get(f"/annotate/{project.slug}").get_data(as_text=True)
+        lease = db.session.scalar(
+            sa.select(Assignment).where(Assignment.status == AssignmentStatus.leased)
+        )
+        swapped = shown_swapped(project, lease.id)
+        top = html.index('id="item-response-a">') + len('id="item-response-a">')
+        assert html[top:].startswith("2nd" if swapped else "first")
+        client.post(f"/annotate/{project.slug}/{lease.id}/submit", data={"choice": "A"})
+        stored = db.session.scalar(
+            sa.select(Annotation).where(Annotation.assignment_id == lease.id)
+        )
+        assert stored.value == {"choice": "B" if swapped else "A"} and stored.swapped is swapped
+    # editing shows the same order, filled in as shown, and maps the new answer back
+    edit_url = f"/annotate/{project.slug}/annotations/{stored.id}/edit"
+    assert '"value": {"choice": "A"}' in client.get(edit_url).get_data(as_text=True)
+    assert client.post(edit_url, data={"choice": "B"}).status_code == 303
+    db.session.expire_all()
+    current = db.session.scalar(
+        sa.select(Annotation).where(
+            Annotation.item_id == stored.item_id, Annotation.is_current.is_(True)
+        )
+    )
+    assert current.value == {"choice": "A" if swapped else "B"} and current.swapped is swapped
+    # a seeded half of the assignments each way (the ids of a fresh database give both)
+    ids = range(1, 41)
+    assert 12 < sum(shown_swapped(project, i) for i in ids) < 28

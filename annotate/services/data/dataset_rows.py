@@ -17,7 +17,11 @@ Consensus:
 * ``none`` for ``text`` and ``span`` projects (no vote over free text or span sets).
 
 The confidence is the posterior probability of the chosen label (Dawid–Skene) or the share of
-the item's annotations that gave it (majority vote).
+the item's annotations that gave it (majority vote). ``confidence_low`` / ``confidence_high``
+are the 95 % Wilson score interval of that share — the votes for the consensus label over the
+item's votes (:func:`share_interval`): for a majority vote the confidence's own interval; for
+Dawid–Skene, whose posterior is a model estimate with no sampling interval, the interval of
+the votes the label rests on (one vote of one: 0.21–1).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from annotate.services.data.votes import (
     consensus_value,
     majority,
     rounded,
+    share_interval,
 )
 from annotate.services.projects.questions import is_form
 from annotate.services.projects.values import label_keys
@@ -96,6 +101,19 @@ class ExportRow:
     consensus_method: str
     confidence: float | dict[str, float] | None
     ties: list[Any] | dict[str, list[Any]] | None
+    confidence_low: float | None = None
+    confidence_high: float | None = None
+
+    def consensus_dict(self) -> dict[str, Any]:
+        """The consensus as the JSON formats give it."""
+        return {
+            "value": self.consensus,
+            "method": self.consensus_method,
+            "confidence": self.confidence,
+            "confidence_low": self.confidence_low,
+            "confidence_high": self.confidence_high,
+            "ties": self.ties,
+        }
 
     @property
     def rulebook_versions(self) -> list[str]:
@@ -251,6 +269,11 @@ class _RowBuilder:
                 if self.form is None
                 else self.form.consensus(item_id, by_item.get(item_id, []))
             )
+            low, high = (
+                share_interval(self.task, label, [a.value for a in by_item.get(item_id, [])])
+                if self.form is None
+                else (None, None)  # several questions: one share per question, no interval
+            )
             if pii and self.mask_values:
                 anns = [replace(a, value=PERSONAL_INFO_MASK) for a in anns]
                 label = None if label is None else PERSONAL_INFO_MASK
@@ -269,6 +292,8 @@ class _RowBuilder:
                 self.method,
                 None if confidence is None else rounded(confidence),
                 ties,
+                None if low is None else round(low, 6),
+                None if high is None else round(high, 6),
             )
 
     def _annotation(self, a: Any) -> ExportAnnotation:

@@ -46,7 +46,7 @@ from annotate.services.audit import record_event
 from annotate.services.data import form_io
 from annotate.services.data.dataset_rows import PAGE, ExportRow, iter_export_rows
 from annotate.services.data.long_rows import ANNOTATOR_NAMING, iter_long_rows
-from annotate.services.data.ls_tasks import consensus_dict, label_studio_task
+from annotate.services.data.ls_tasks import label_studio_task
 from annotate.services.data.predictions import with_predictions
 from annotate.services.data.spreadsheet import safe_text
 from annotate.services.data.tabular import (
@@ -91,6 +91,8 @@ CSV_COLUMNS = (
     "consensus",
     "consensus_method",
     "confidence",
+    "confidence_low",
+    "confidence_high",
     "ties",
     "rulebook_versions",
 )
@@ -172,7 +174,7 @@ def jsonl_line(row: ExportRow) -> str:
                     "licence": row.licence,
                 },
                 "annotations": _annotation_dicts(row),
-                "consensus": consensus_dict(row),
+                "consensus": row.consensus_dict(),
                 "rulebook_versions": row.rulebook_versions,
             }
         )
@@ -211,6 +213,8 @@ def csv_cells(row: ExportRow) -> list[Any]:
             row.consensus,
             row.consensus_method,
             row.confidence,
+            row.confidence_low,
+            row.confidence_high,
             row.ties,
             row.rulebook_versions,
         )

@@ -11,16 +11,6 @@ from annotate.services.data import form_io
 from annotate.services.data.dataset_rows import ExportRow
 
 
-def consensus_dict(row: ExportRow) -> dict[str, Any]:
-    """The ``consensus`` object of an exported item (value, method, confidence, ties)."""
-    return {
-        "value": row.consensus,
-        "method": row.consensus_method,
-        "confidence": row.confidence,
-        "ties": row.ties,
-    }
-
-
 def label_studio_task(row: ExportRow, project: Project, models: Any = ()) -> dict[str, Any]:
     """A Label Studio task for ``row``; provenance, gold and rulebook versions in ``meta``;
     the model ``predictions`` (``models``) and the consensus as a prediction."""
@@ -36,7 +26,7 @@ def label_studio_task(row: ExportRow, project: Project, models: Any = ()) -> dic
             "licence": row.licence,
             "rulebook_versions": row.rulebook_versions,
             "annotation_rulebook_versions": [a.rulebook_version for a in row.annotations],
-            "consensus": consensus_dict(row),
+            "consensus": row.consensus_dict(),
         },
         "annotations": [
             {

@@ -51,6 +51,8 @@ WIDE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("consensus", "string"),
     ("consensus_method", "string"),
     ("confidence", "float64"),
+    ("confidence_low", "float64"),
+    ("confidence_high", "float64"),
     ("ties", "string"),
     ("rulebook_versions", "list<string>"),
 )
@@ -87,6 +89,8 @@ def wide_tuple(row: ExportRow, annotations: list[dict[str, Any]]) -> tuple[Any, 
         row.consensus_method,
         # several questions: one share per question, in the JSONL and CSV exports only
         None if isinstance(row.confidence, dict) else row.confidence,
+        row.confidence_low,
+        row.confidence_high,
         _json(row.ties),
         row.rulebook_versions,
     )

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from annotate.metrics import majority_vote
+from annotate.metrics import majority_vote, wilson_interval
 from annotate.models import Project, TaskType
 from annotate.services.projects.questions import questions_of
 
@@ -24,6 +24,15 @@ def consensus_key(task_type: TaskType, value: Any) -> Any:
     if task_type in NO_CONSENSUS:
         return None
     return value
+
+
+def share_interval(task_type: TaskType, label: Any, values: Sequence[Any]) -> tuple[Any, Any]:
+    """The 95 % Wilson score interval of the share of ``values`` (those taking part in a
+    vote) that give the consensus ``label``; ``(None, None)`` without a label or a vote."""
+    want = consensus_key(task_type, label)
+    keys = [k for v in values if (k := consensus_key(task_type, v)) is not None]
+    ci = wilson_interval(sum(k == want for k in keys), len(keys)) if label is not None else None
+    return ci if ci is not None else (None, None)
 
 
 def consensus_value(task_type: TaskType, key: Any) -> Any:

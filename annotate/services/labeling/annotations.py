@@ -29,6 +29,7 @@ from annotate.services.labeling.attention import check_attention
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import expire_loaded, set_loaded_if_present
 from annotate.services.labeling.leases import LeaseError, read_lease_and_gate
+from annotate.services.labeling.order import shown_swapped, swap_choice
 from annotate.services.labeling.recording import insert_annotation
 from annotate.services.projects.values import normalise_value
 
@@ -66,13 +67,16 @@ def submit_annotation(
     clause_keys: list[str] | None = None,
     duration_ms: int | None = None,
     source: AnnotationSource = AnnotationSource.web,
+    shown: bool = False,
     now: datetime | None = None,
 ) -> Annotation:
     """Record ``user``'s value for the item of their live lease ``assignment_id``.
 
     The annotation is stamped with the rulebook version the gate returns now. A current
     annotation by the same annotator on the same item (a re-annotation) is superseded and kept
-    as history. Flushes; the caller commits.
+    as history. Flushes; the caller commits. ``shown``: ``value`` is in the order the labeling
+    screen showed the lease's pairwise responses (mapped back and recorded, :mod:`.order`);
+    otherwise in the item's own orientation, with no order recorded (the API).
 
     :raises NotFound, PermissionDenied, LeaseError: the lease is missing, someone else's,
         already used, expired, or its item was quarantined.
@@ -81,7 +85,8 @@ def submit_annotation(
     """
     now = now or utcnow()
     lease, version = read_lease_and_gate(session, assignment_id, user, project, now=now)
-    normalised, problems = normalise_value(project, value, lease.payload)
+    swapped = shown_swapped(project, lease.id) if shown else None
+    normalised, problems = normalise_value(project, swap_choice(value, swapped), lease.payload)
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
     if keys:
         known = {clause.key for clause in published_clauses(session, version)}
@@ -124,6 +129,7 @@ def submit_annotation(
             "superseded_by_id": None,
             # suggestions bias people: say so on every annotation made while they are shown
             "with_suggestions": project.show_predictions,
+            "swapped": swapped,
         },
         reannotation=bool(lease.reannotation),
     )

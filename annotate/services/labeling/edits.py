@@ -42,6 +42,7 @@ from annotate.services.labeling.assignment import WORKABLE, slot_change, target_
 from annotate.services.labeling.clauses import published_clauses
 from annotate.services.labeling.fastpath import expire_loaded
 from annotate.services.labeling.leases import with_item
+from annotate.services.labeling.order import swap_choice
 from annotate.services.labeling.recording import insert_annotation
 from annotate.services.locks import lock_row
 from annotate.services.projects.values import normalise_value
@@ -143,6 +144,8 @@ def edit_annotation(
     refusal = edit_refusal(session, old, project, now)
     if refusal is not None:
         raise Conflict(refusal)
+    # the screen showed the responses in the order it did the first time (.order)
+    value = swap_choice(value, old.swapped)
     normalised, problems = normalise_value(project, value, old.item.payload)
     keys = list(dict.fromkeys(k.strip() for k in clause_keys or [] if k and k.strip()))
     known = {clause.key for clause in published_clauses(session, version)} if keys else set()
@@ -192,6 +195,7 @@ def edit_annotation(
             "superseded_by_id": None,
             # an edit starts from the answer, which was made with or without suggestions
             "with_suggestions": old.with_suggestions,
+            "swapped": old.swapped,
         },
         reannotation=False,
         action="annotation.edit",

@@ -37,7 +37,13 @@ from annotate.services.labeling.leases import LeaseError, get_lease
 
 _ANNOTATIONS: sa.Table = Annotation.__table__
 #: What the insert writes: the columns the event hashes, plus the bookkeeping it leaves out.
-_COLUMNS = (*CONTENT_FIELDS["annotations"], "is_current", "superseded_by_id", "with_suggestions")
+_COLUMNS = (
+    *CONTENT_FIELDS["annotations"],
+    "is_current",
+    "superseded_by_id",
+    "with_suggestions",
+    "swapped",
+)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ annotator gets (scope ``annotator``):
 Both models are fitted on the report's rating patterns (units with their number of items: the
 same estimates as on the items, :mod:`annotate.metrics.mace`). They are latent-class
 estimates, not proportions of observed events: no interval is given, and ``method`` says so.
+With value-multiset cells (sparse overlap) :mod:`.sparse_mace` gives the MACE figures.
 :data:`COMPETENCE_METRICS` names the ones the annotator page shows.
 """
 

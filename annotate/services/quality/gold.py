@@ -57,7 +57,7 @@ class Candidate:
     posterior: float | None
 
 
-def _key(task: TaskType, value: Any) -> str:
+def answer_key(task: TaskType, value: Any) -> str:
     """The answer an annotation gives, as comparable text (a pairwise reason is not part of
     the answer)."""
     if task == TaskType.pairwise and isinstance(value, dict):
@@ -91,7 +91,7 @@ def _annotations(
         if value is None:
             continue
         out.setdefault(item_id, (external_id, []))[1].append(
-            (annotator_id, _key(project.task_type, value))
+            (annotator_id, answer_key(project.task_type, value))
         )
     return out
 

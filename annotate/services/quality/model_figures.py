@@ -3,7 +3,8 @@ span F1 (:mod:`.span_figures`), weighted κ and AC2 (:mod:`.rating_figures`), MA
 (:mod:`.set_figures`) and annotator competence (:mod:`.competence`).
 
 Both need to know which annotator gave which value on each item: the report computes them
-when its cells are per-annotator vectors, not value multisets (sparse overlap)."""
+when its cells are per-annotator vectors, not value multisets (sparse overlap; there MACE
+alone comes from :mod:`.sparse_mace`)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ quality-metrics CSV — plus the pieces the dashboard draws.
 from __future__ import annotations
 
 from annotate.database import Session, utcnow
-from annotate.models import Project
+from annotate.models import Project, TaskType
 from annotate.services.quality.aggregate import add_figures
 from annotate.services.quality.check_figures import add_check_figures
 from annotate.services.quality.figures import (
@@ -23,7 +23,9 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
+from annotate.services.quality.position import load_positions
 from annotate.services.quality.prediction_figures import add_prediction_figures
+from annotate.services.quality.sparse_mace import add_sparse_competence
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -44,7 +46,10 @@ def compute_report(
         effective_level(project, data.categories),
     )
     report.not_applicable = agreement_applies(project)
+    if project.task_type == TaskType.pairwise:
+        report.extras["position"] = load_positions(session, project, options.window)
     add_figures(report)
+    add_sparse_competence(session, report, options.window)  # multiset cells only
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
     add_prediction_figures(session, report)

@@ -16,7 +16,10 @@ scopes):
   pairs after NFKC, case folding and whitespace collapsing; ``text_char_similarity`` — per
   item the mean pairwise 1 − Levenshtein / longer length; each averaged over items with two
   texts;
-* pairwise: ``position_bias_a`` — the share of "A" among the A-or-B answers (Wilson interval).
+* pairwise: ``position_bias_a`` — the share of the response shown first (shown as "A": the
+  order is randomised per assignment, :mod:`annotate.services.labeling.order`) among the
+  answers preferring one, over the answers whose shown order is recorded (Wilson interval;
+  counts from :mod:`.position`, put in ``report.extras["position"]``).
 
 Means and ratios get the seeded percentile bootstrap over items (:class:`WeightBank`).
 """
@@ -35,6 +38,7 @@ from annotate.metrics import WeightBank, proportion
 from annotate.metrics.taskwise import char_similarity, jaccard, normalise_text, span_counts
 from annotate.models import TaskType
 from annotate.services.quality.figures import Figure, ProjectReport
+from annotate.services.quality.position import PositionCounts
 from annotate.services.quality.span_figures import _spans
 
 GOLD_METRICS = {
@@ -66,8 +70,9 @@ WHAT = {
     "two texts",
 }
 POSITION_WHAT = (
-    'share of "A" among the answers preferring A or B; the order is not randomised (A is '
-    "always shown first), so this mixes position with content"
+    "share of the response shown first among the answers preferring one response; the "
+    "labeling screen shows the two in a seeded random order per assignment and records it, "
+    "so this is the lean to a position apart from the content (0.5: none)"
 )
 
 
@@ -264,18 +269,17 @@ class TaskFigures:
         self.ratio("project", slug, TEXT_METRICS[0], cells, exact, has, n)
         self.ratio("project", slug, TEXT_METRICS[1], cells, sim, has, n)
 
-    def position(self, scope: str, scope_id: str, cells: Cells, n_annotators: int) -> None:
-        choice = [_choice(c) for c in self.categories]
-        a = b = 0
-        for w, codes in zip(cells.weight.tolist(), cells.codes, strict=True):
-            for c in codes:
-                a += w * (choice[c] == "A")
-                b += w * (choice[c] == "B")
-        p = proportion(a, a + b, confidence=self.opts.confidence)
+    def position(
+        self, scope: str, scope_id: str, cells: Cells, counts: tuple[int, int, int], who: int
+    ) -> None:
+        """The position-bias rate of ``counts`` (first, second, unknown order)."""
+        first, second, unknown = counts
+        p = proportion(first, first + second, confidence=self.opts.confidence)
+        left = f"; {unknown} answers with no recorded order (API, imports) left out" * bool(unknown)
         how = (
-            f"{POSITION_WHAT}; {self.opts.confidence:.0%} Wilson score interval"
+            f"{POSITION_WHAT}; {self.opts.confidence:.0%} Wilson score interval{left}"
             if p.value is not None
-            else "undefined: no answer preferred A or B"
+            else "undefined: no answer preferred one response with its order recorded"
         )
         items = int(cells.weight.sum())
         self.add(
@@ -284,7 +288,7 @@ class TaskFigures:
             POSITION_BIAS,
             p.value,
             (p.ci_low, p.ci_high),
-            (items, a + b, n_annotators),
+            (items, first + second, who),
             how,
         )
 
@@ -303,6 +307,7 @@ def _f1(a: Any, g: Any, mode: str) -> tuple[float, float]:
 
 
 def _choice(value: Any) -> str | None:
+    """The choice of a pairwise answer (its canonical JSON text or a bare key)."""
     if isinstance(value, str) and value.startswith("{"):
         try:
             return json.loads(value).get("choice")
@@ -341,7 +346,8 @@ def add_task_figures(
     if task == TaskType.text:
         tf.text(cells)
     elif task == TaskType.pairwise:
-        tf.position("project", slug, cells, report.data.n_annotators)
+        positions = report.extras.get("position") or PositionCounts()
+        tf.position("project", slug, cells, positions.total(), report.data.n_annotators)
     elif task in GOLD_METRICS and (cells.gold >= 0).any():
         tf.gold("project", slug, cells)
     else:
@@ -349,6 +355,6 @@ def add_task_figures(
     for ann_id, own in (annotators or {}).items():
         name = users.get(ann_id, str(ann_id))
         if task == TaskType.pairwise:
-            tf.position("annotator", name, own, 1)
+            tf.position("annotator", name, own, positions.by_annotator.get(ann_id, (0, 0, 0)), 1)
         elif task in GOLD_METRICS:
             tf.gold("annotator", name, own)

@@ -8,6 +8,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from statsmodels.stats.proportion import proportion_confint
 
 from annotate.models import (
     Annotation,
@@ -140,6 +141,10 @@ def test_jsonl_has_items_annotations_consensus_and_provenance(db, labelled):
     assert a["rulebook_versions"] == ["1.0.0"]
     assert a["consensus"]["method"] == "dawid_skene"
     assert a["consensus"]["value"] == "pos" and 0.5 < a["consensus"]["confidence"] <= 1
+    # the interval is the vote share's (2 of 3 for "pos"), cross-checked with statsmodels
+    assert [a["consensus"]["confidence_low"], a["consensus"]["confidence_high"]] == pytest.approx(
+        proportion_confint(2, 3, alpha=0.05, method="wilson"), abs=1e-6
+    )
     assert b["consensus"]["value"] == "neg"
 
 
@@ -152,13 +157,17 @@ def test_majority_vote_reports_ties(db, make_project):
     )
     _annotate(db, project, {"x": {"u1": 4, "u2": 4, "u3": 2}, "y": {"u1": 1, "u2": 5}})
     rows = {r["id"]: r for r in map(json.loads, _export(db, project).splitlines())}
+    low, high = proportion_confint(2, 3, alpha=0.05, method="wilson")
     assert rows["x"]["consensus"] == {
         "value": 4,
         "method": "majority_vote",
         "confidence": pytest.approx(2 / 3, abs=1e-6),
+        "confidence_low": pytest.approx(low, abs=1e-6),
+        "confidence_high": pytest.approx(high, abs=1e-6),
         "ties": None,
     }
     assert rows["y"]["consensus"]["value"] is None and rows["y"]["consensus"]["ties"] == [1, 5]
+    assert rows["y"]["consensus"]["confidence_low"] is None  # no label, no interval
     assert rows["z"]["consensus"]["value"] is None and rows["z"]["annotations"] == []
 
 

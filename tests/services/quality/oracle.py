@@ -28,7 +28,7 @@ from annotate.metrics import (
     proportion,
 )
 from annotate.metrics.bootstrap import unit_patterns
-from annotate.models import Project
+from annotate.models import Project, TaskType
 from annotate.services.quality.annotator import WeekRow
 from annotate.services.quality.check_figures import add_check_figures
 from annotate.services.quality.clause_figures import rank_clauses
@@ -52,6 +52,7 @@ from annotate.services.quality.figures import (
     effective_level,
 )
 from annotate.services.quality.model_figures import add_model_figures
+from annotate.services.quality.position import load_positions
 from annotate.services.quality.task_figures import (
     add_task_figures,
     annotator_counts,
@@ -222,6 +223,8 @@ def compute_memory_report(
         own = annotator_counts(
             data.annotator, item_gold[data.item_code], data.value, np.ones(data.n, np.int64)
         )
+        if project.task_type == TaskType.pairwise:  # answers by shown position: SQL counts
+            report.extras["position"] = load_positions(session, project, None)
         add_task_figures(report, data.categories, cells, own, data.users, all_versions)
     clauses = clause_rows(builder)
     builder.clause_figures(clauses, all_versions)

@@ -103,6 +103,55 @@ def test_the_report_counts_promoted_gold_apart(db, agreed):
     assert (handling.gold_items, handling.gold_promoted) == (4, 4)  # the dossier's count
 
 
+def test_promoted_gold_accuracy_leaves_out_the_promoters(db, agreed, make_user, client, login):
+    from datetime import timedelta
+
+    from statsmodels.stats.proportion import proportion_confint
+
+    from annotate.models import Annotation
+
+    project, manager, users = agreed
+    promote(
+        db.session, project, [c.item_id for c in candidates(db.session, project)], actor=manager
+    )
+    db.session.commit()
+    items = {i.external_id: i for i in db.session.scalars(sa.select(Item))}
+    later = items["b1-0"].gold_promoted_at + timedelta(minutes=5)
+    late = make_user("late")
+
+    def add(user, ext, value):
+        db.session.add(
+            Annotation(item_id=items[ext].id, annotator_id=user.id, value=value, submitted_at=later)
+        )
+
+    add(late, "b1-0", "yes")  # independent, right
+    add(late, "b1-1", "no")  # independent, wrong
+    # a promoter re-annotating after the promotion took part in it: left out
+    db.session.execute(
+        sa.update(Annotation)
+        .where(Annotation.item_id == items["b1-2"].id, Annotation.annotator_id == users[0].id)
+        .values(is_current=False)
+    )
+    add(users[0], "b1-2", "no")
+    db.session.commit()
+    report = compute_report(db.session, project, ReportOptions(bootstrap=0))
+    fig = report.get("project", "grow", "gold_accuracy_promoted")
+    assert fig.value == 0.5 and (fig.n_items, fig.n_annotations, fig.n_annotators) == (2, 2, 1)
+    assert (fig.ci_low, fig.ci_high) == pytest.approx(proportion_confint(1, 2, method="wilson"))
+    assert "left out" in fig.method
+    assert report.get("annotator", "late", "gold_accuracy_promoted").value == 0.5
+    assert report.get("annotator", users[0].username, "gold_accuracy_promoted") is None
+    # the mark stays, and the plain gold accuracy still counts every annotation on gold
+    assert report.get("project", "grow", "gold_items_promoted").value == 4
+    assert report.get("project", "grow", "gold_accuracy").n_annotations == 3 * 4 + 2
+    assert "gold_accuracy_promoted" in metrics_csv(report)
+    login("boss")
+    for lang, words in (("en", "50.0% (95% interval 9.5–90.5%)"), ("zh", "50.0%（95% 区间")):
+        page = client.get("/reports/grow", headers={"Accept-Language": lang})
+        page = page.get_data(as_text=True)
+        assert 'id="gold-promoted-accuracy"' in page and words in page
+
+
 def test_two_managers_promoting_at_once_make_one_promotion(db, agreed):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the race needs PostgreSQL (SQLite serialises writers)")

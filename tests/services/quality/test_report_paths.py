@@ -185,8 +185,13 @@ def compare(db, project, users=(), bootstrap: int = 40, anonymous: bool = False)
     # scope "model" (imported predictions) is recounted in tests/services/predictions
     agg.figures = [f for f in agg.figures if f.scope != "model"]
     assert agg.data.anonymous == anonymous
-    if anonymous:  # multiset cells keep no annotator per value: no model figures
+    if anonymous:  # multiset cells keep no annotator per value: MACE only (sparse_mace.py)
+        agg.extras["mace"] = {f.scope_id: f for f in agg.figures if f.metric == "mace_competence"}
+        agg.figures = [f for f in agg.figures if f.metric != "mace_competence"]
         assert not any(is_model_figure(f.metric) for f in agg.figures)
+        memory.extras["mace"] = {
+            f.scope_id: f for f in memory.figures if f.metric == "mace_competence"
+        }
         memory.figures = [f for f in memory.figures if not is_model_figure(f.metric)]
     assert [(f.scope, f.scope_id, f.metric) for f in agg.figures] == [
         (f.scope, f.scope_id, f.metric) for f in memory.figures
@@ -512,7 +517,14 @@ def test_sparse_many_annotators_match_in_memory(db, make_project, make_user, mon
     assert sets.data.n_cells < 0.75 * vectors.data.n_cells  # bounded by multisets, not items
     assert sets.pairwise.annotators == vectors.pairwise.annotators
     per_vector = [f for f in vectors.figures if not is_model_figure(f.metric)]
-    assert len(per_vector) < len(vectors.figures)  # MACE and DS need per-annotator vectors
+    assert len(per_vector) < len(vectors.figures)  # DS needs per-annotator vectors
+    # MACE runs on the multiset path too (over item chunks), with the dense path's figures
+    dense = {f.scope_id: f for f in vectors.figures if f.metric == "mace_competence"}
+    assert len(dense) == 30 and sets.extras["mace"].keys() == dense.keys()
+    for name, f in dense.items():
+        g = sets.extras["mace"][name]
+        assert g.value == pytest.approx(f.value, abs=1e-9) and g.method == f.method
+        assert (g.n_annotations, g.rulebook_version) == (f.n_annotations, f.rulebook_version)
     for f, g in zip(per_vector, sets.figures, strict=True):
         assert (f.metric, f.value) == (g.metric, g.value) or f.value == pytest.approx(g.value)
         if f.metric != "cohen_kappa" and f.scope not in ("annotator_pair",):

@@ -5,8 +5,8 @@ aggregate report equals the in-memory oracle (intervals included)."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from annotate.metrics import wilson_interval
 from annotate.metrics.taskwise import gold_closeness, gold_span_f1, jaccard, text_agreement
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.span_figures import _spans
@@ -106,20 +106,41 @@ def test_free_text_exact_match_and_similarity(db, make_project, make_user):
     assert report.get("project", "ttx", "text_char_similarity").value >= pure["exact_match"]
 
 
-def test_pairwise_position_bias(db, make_project, make_user):
+def test_pairwise_position_bias_counts_the_shown_position(db, make_project, make_user):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from annotate.metrics.taskwise import position_counts
+    from annotate.models import Annotation
+    from annotate.services.quality.queries import counted_values, joined
+
     choices = [{"choice": "A"}, {"choice": "A"}, {"choice": "B"}, {"choice": "tie"}]
     project, users = build(db, make_project, make_user, "tpw", "pairwise", choices, labels=None)
+    rows = db.session.scalars(sa.select(Annotation).order_by(Annotation.id)).all()
+    for n, row in enumerate(rows):  # shown swapped, not, or not recorded (an API answer)
+        row.swapped = (True, False, None)[n % 3]
+    db.session.commit()
     compare(db, project, users)
     report = compute_report(db.session, project, ReportOptions(0))
-    _, _, names, values, _ = _long(db, project)
-    picks = [v if isinstance(v, str) else None for v in values]
-    a = sum('"A"' in (p or "") for p in picks)
-    b = sum('"B"' in (p or "") for p in picks)
+    counted = db.session.scalars(joined(Annotation).where(*counted_values(project.id))).all()
+    first, second, unknown = position_counts(
+        [r.value["choice"] for r in counted], [r.swapped for r in counted]
+    )
+    assert first and second and unknown
     fig = report.get("project", "tpw", "position_bias_a")
-    assert fig.value == pytest.approx(a / (a + b)) and fig.n_annotations == a + b
-    assert (fig.ci_low, fig.ci_high) == pytest.approx(wilson_interval(a, a + b))
-    assert "not randomised" in fig.method
-    assert all(report.get("annotator", u.username, "position_bias_a") for u in users)
+    assert fig.value == pytest.approx(first / (first + second))
+    assert fig.n_annotations == first + second
+    assert (fig.ci_low, fig.ci_high) == pytest.approx(
+        proportion_confint(first, first + second, alpha=0.05, method="wilson")
+    )
+    assert "random order" in fig.method and f"{unknown} answers with no recorded" in fig.method
+    # content ("A" in the item) and position now differ: the old share of A is another number
+    a = sum(r.value["choice"] == "A" for r in counted if r.swapped is not None)
+    assert a / (first + second) != pytest.approx(fig.value)
+    for user in users:
+        mine = [r for r in counted if r.annotator_id == user.id]
+        own = position_counts([r.value["choice"] for r in mine], [r.swapped for r in mine])
+        got = report.get("annotator", user.username, "position_bias_a")
+        assert got.value == (pytest.approx(own[0] / (own[0] + own[1])) if sum(own[:2]) else None)
     # pairwise answers are objects: their per-label alpha reads the choice
     assert report.get("label", "A", "krippendorff_alpha").value is not None
 

@@ -17,6 +17,8 @@ from annotate.metrics.taskwise import (
     jaccard,
     levenshtein,
     normalise_text,
+    position_counts,
+    shown_position,
     span_counts,
     text_agreement,
 )
@@ -102,3 +104,20 @@ def test_bad_ids_and_scores_are_refused(bad):
         text_agreement([1, 1], ["a", "a"], ["x", "y"])
     with pytest.raises(ValueError, match="mode"):
         span_counts([], [], "fuzzy")
+
+
+def test_position_counts_separate_the_shown_position_from_the_content():
+    # an annotator who always prefers the response shown first, over a balanced order: "A"
+    # (content) wins half the time, the first position every time
+    swapped = [False, True, False, True, None, False]
+    choices = ["A", "B", "A", "B", "A", "tie"]
+    assert position_counts(choices, swapped) == (4, 0, 1)
+    assert [shown_position(c, s) for c, s in zip(choices, swapped, strict=True)] == [
+        0, 0, 0, 0, None, None
+    ]  # fmt: skip
+    assert shown_position("A", True) == 1 and shown_position("B", False) == 1
+    assert position_counts([], []) == (0, 0, 0)
+    with pytest.raises(ValueError, match="differ in length"):
+        position_counts(["A"], [])
+    with pytest.raises(ValueError, match="swapped"):
+        position_counts(["A"], ["yes"])
