@@ -47,11 +47,11 @@ from annotate.services.data.predictions import (
 )
 from annotate.services.data.results import ImportRefused, ImportResult
 from annotate.services.projects.values import (
-    REQUIRED_FIELDS,
     canonical_json,
     content_hash,
     normalise_value,
     payload_problems,
+    required_fields,
 )
 
 RESERVED = ("id", "external_id", "gold", "attention", "personal_info")
@@ -148,7 +148,8 @@ def _check_slow(
     attention: Any,
     predicted: list[Any],
 ) -> tuple[Checked | None, list[str]]:
-    problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload)]
+    fields = required_fields(project)
+    problems = [f"{record.line}: {p}" for p in payload_problems(project.task_type, payload, fields)]
     predictions = _predictions(project, record, payload, predicted, problems)
     if pii is None:
         problems.append(f"{record.line}: personal_info: must be true or false")
@@ -261,7 +262,7 @@ def import_records(
     )
     if not run.any_items:
         run.seen = new_filters()
-    required = REQUIRED_FIELDS[project.task_type]
+    required = required_fields(project)
     chunk: list[Checked] = []
     result = run.result
     refused = 0
