@@ -85,6 +85,19 @@ def test_web_submit_stores_the_answers_keyed_by_question(form, client, login, db
     assert value["preference"] == {"choice": "A"} and value["harmless_a"] == 4
     assert value["pi_a"] == [{"start": 2, "end": 4, "label": "PI"}]
     assert "risk_a" not in value and "pi_b" not in value
+    # reopened to change it: the same questions, the saved answers filled in, saved again
+    page = client.get(f"/annotate/{form.slug}/undo", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="question-harmless_a"' in html
+    assert "data-prefill" in html and '"harmless_a": 4' in html
+    annotation = db.session.scalar(sa.select(Annotation))
+    changed = client.post(
+        f"/annotate/{form.slug}/annotations/{annotation.id}/edit",
+        data={**POSTED, "q-harmless_b": "1", "q-risk_b": ["a4_rights", "a1_core_values"]},
+    )
+    assert changed.status_code in (302, 303)
+    current = db.session.scalar(sa.select(Annotation).where(Annotation.is_current.is_(True)))
+    assert current.value["risk_b"] == ["a1_core_values", "a4_rights"]
 
 
 @pytest.mark.parametrize(
