@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from annotate.config import shipped_guidelines_dir
 from annotate.database import db, utcnow
+from annotate.demo.form_project import seed_form_project
 from annotate.demo.guard import DEMO_MARKER
 from annotate.demo.history import seed_history
 from annotate.demo.predictions import seed_predictions
@@ -217,6 +218,7 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | No
     seed_history(session, project, users, seed)
     import_next_draft(session, project, guidelines, users["manager"])
     seed_task_projects(session, guidelines, users, seed=seed)
+    seed_form_project(session, guidelines, users, seed=seed)
     seed_predictions(session, project, users["manager"], seed)
 
 

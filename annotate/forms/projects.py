@@ -94,8 +94,34 @@ class ProjectCreateForm(FlaskForm):
     scale_min = StringField(_l("Lowest value"), render_kw={"inputmode": "decimal"})
     scale_max = StringField(_l("Highest value"), render_kw={"inputmode": "decimal"})
     scale_step = StringField(_l("Step"), render_kw={"inputmode": "decimal"})
+    questions = TextAreaField(
+        _l("Questions (YAML or JSON)"),
+        validators=[Length(max=100_000)],
+        description=_l(
+            "For form projects only: the item's fields and the questions asked about each "
+            "item, each with a key, a type, its labels or scale, whether it is required, the "
+            "field it applies to and a condition to show it."
+        ),
+        render_kw={"rows": 16, "spellcheck": "false", "class": "font-monospace"},
+    )
     more_rows = SubmitField(_l("More label rows"))
     submit = SubmitField(_l("Create project"))
+
+
+class QuestionsForm(FlaskForm):
+    """A form project's questions as YAML (or JSON) text (the settings page)."""
+
+    questions = TextAreaField(
+        _l("Questions (YAML or JSON)"),
+        validators=[Length(max=100_000)],
+        description=_l(
+            "Once items are annotated, the fields and each question's key, type and labels "
+            "or scale stay; names, conditions, whether a question is required and new "
+            "questions may change."
+        ),
+        render_kw={"rows": 20, "spellcheck": "false", "class": "font-monospace"},
+    )
+    save_questions = SubmitField(_l("Save the questions"))
 
 
 class SettingsFormBase(FlaskForm):

@@ -43,8 +43,10 @@ from annotate.services.labeling.progress import annotator_progress, remaining_it
 from annotate.services.labeling.recording import skip_item
 from annotate.services.labeling.suggestions import suggestion_for
 from annotate.services.labeling.tokens import span_settings, tokenize
+from annotate.services.projects.questions import is_form
 from annotate.services.rulebooks.versions import current_version
 from annotate.services.training.gate import NotQualified, gate_status
+from annotate.views.form_screen import form_value, form_view
 from annotate.views.reading import reader_language
 
 bp = Blueprint("annotator", __name__, url_prefix="/annotate")
@@ -156,6 +158,9 @@ def label(slug: str):
         suggested=[swap_choice(k, swapped) for k in suggestion.keys(project.task_type)]
         if suggestion
         else [],
+        form_view=form_view(project, payload, clauses, _label_choices, reader_language())
+        if is_form(project)
+        else None,
     )
 
 
@@ -214,6 +219,8 @@ def _value_from_form(project: Project) -> Any:
     """Build the raw value from the posted form; the service validates it."""
     form = request.form
     task = project.task_type
+    if is_form(project):  # several questions: one input per question
+        return form_value(project, form)
     if task == TaskType.single_label:
         return form.get("label")
     if task == TaskType.multi_label:

@@ -33,6 +33,7 @@ from annotate.services.labeling.history import own_history
 from annotate.services.labeling.order import shown_payload, swap_choice
 from annotate.services.labeling.progress import annotator_progress
 from annotate.services.labeling.tokens import span_settings, tokenize
+from annotate.services.projects.questions import is_form
 from annotate.services.training.gate import NotQualified, working_version
 from annotate.views.annotator import (
     _clause_html,
@@ -42,6 +43,8 @@ from annotate.views.annotator import (
     _training_url,
     _value_from_form,
 )
+from annotate.views.form_screen import form_view
+from annotate.views.reading import reader_language
 
 bp = Blueprint("edits", __name__)
 bp.before_request(require_role(ProjectRole.annotator, "admin"))
@@ -141,6 +144,15 @@ def _edit_page(project: Project, annotation: Annotation, version: Any):
         clause_html=_clause_html,
         spans=spans,
         tokens=tokenize(str(payload.get("text") or ""), spans.tokens) if spans else None,
+        form_view=form_view(
+            project,
+            payload,
+            published_clauses(db.session, version),
+            _label_choices,
+            reader_language(),
+        )
+        if is_form(project)
+        else None,
     )
 
 

@@ -16,6 +16,7 @@ from annotate.database import db
 from annotate.forms.projects import SPARE_ROWS, ProjectCreateForm, put_errors
 from annotate.models import MeasurementLevel, RulebookKind, TaskType
 from annotate.services.errors import Conflict, DomainError, InvalidInput
+from annotate.services.projects.form_edit import form_text, parse_form_text
 from annotate.services.projects.projects import check_slug, create_project, may_create_projects
 from annotate.services.projects.schema import COLOURS, SchemaError, check_schema
 from annotate.services.projects.templates import TEMPLATES, ProjectTemplate, get_template
@@ -38,6 +39,8 @@ def _prefill(form: ProjectCreateForm, template: ProjectTemplate) -> None:
     if template.task_type is not None:
         form.task_type.data = template.task_type.value
     form.rulebook_kind.data = template.rulebook_kind.value
+    if template.form_schema is not None:
+        form.questions.data = form_text(template.form_schema)
     form.measurement_level.data = template.measurement_level.value
     if template.scale:
         form.scale_min.data = str(template.scale["min"])
@@ -90,16 +93,27 @@ def _create(form: ProjectCreateForm) -> int:
         errors["slug"] = error.args[0]
     task = TaskType(form.task_type.data)
     try:
-        schema, level = check_schema(
-            task,
-            [entry.data for entry in form.labels.entries],
-            {"min": form.scale_min.data, "max": form.scale_max.data, "step": form.scale_step.data},
-            form.measurement_level.data,
-        )
+        if task == TaskType.form:  # several questions: the schema is the YAML text
+            schema, level = parse_form_text(form.questions.data or ""), MeasurementLevel.nominal
+        else:
+            schema, level = check_schema(
+                task,
+                [entry.data for entry in form.labels.entries],
+                {
+                    "min": form.scale_min.data,
+                    "max": form.scale_max.data,
+                    "step": form.scale_step.data,
+                },
+                form.measurement_level.data,
+            )
     except SchemaError as error:
-        errors.update(error.fields)
+        if task == TaskType.form:  # every problem of every question, beside the text
+            form.questions.errors = [*form.questions.errors, *error.fields.values()]
+            errors["questions"] = ""
+        else:
+            errors.update(error.fields)
     if errors:
-        put_errors(form, errors)
+        put_errors(form, {k: v for k, v in errors.items() if v != ""})
         return 409 if set(errors) == {"slug"} and "exists" in str(errors["slug"]) else 400
     kind = RulebookKind(form.rulebook_kind.data)
     template = get_template(request.view_args["template_key"] if request.view_args else "")

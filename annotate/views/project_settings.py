@@ -4,8 +4,10 @@ the same path ``annotate project set`` takes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,16 +16,17 @@ from annotate.access import project_for
 from annotate.auth import require_role
 from annotate.database import db
 from annotate.forms.common import EmptyForm
-from annotate.forms.projects import LEVEL_NAMES, put_errors, settings_form
-from annotate.models import AuditEvent, ProjectRole
+from annotate.forms.projects import LEVEL_NAMES, QuestionsForm, put_errors, settings_form
+from annotate.models import AuditEvent, Project, ProjectRole
 from annotate.services.errors import InvalidInput
 from annotate.services.projects.error_types import (
     ErrorTypesError,
     editable_rows,
     save_error_types,
 )
+from annotate.services.projects.form_edit import form_text, update_questions
 from annotate.services.projects.questions import is_form, questions_of
-from annotate.services.projects.schema import COLOURS
+from annotate.services.projects.schema import COLOURS, SchemaError
 from annotate.services.projects.settings import (
     GROUPS,
     SETTINGS,
@@ -61,6 +64,39 @@ def settings(slug: str):
             return redirect(url_for("project_settings.settings", slug=project.slug))
     elif request.method == "POST":
         status = 400
+    return _page(project, form, QuestionsForm(questions=_questions_text(project)), status)
+
+
+def _questions_text(project: Project) -> str | None:
+    return form_text(project.label_schema) if is_form(project) else None
+
+
+@bp.post("/<slug>/questions")
+def questions(slug: str):
+    """Replace a form project's questions (checked; limited once items are annotated)."""
+    project = project_for(slug, ProjectRole.manager)
+    form = QuestionsForm()
+    if not is_form(project):
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            changed = update_questions(
+                db.session, project, form.questions.data or "", actor=current_user
+            )
+            db.session.commit()
+        except SchemaError as error:
+            db.session.rollback()
+            form.questions.errors = list(error.fields.values())
+            flash(_("The questions were not saved: see the messages beside them."), "danger")
+            return _page(
+                project, settings_form(current_settings(project), formdata=None), form, 400
+            )
+        flash(_("Questions saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("project_settings.settings", slug=project.slug) + "#questions")
+    return _page(project, settings_form(current_settings(project), formdata=None), form, 400)
+
+
+def _page(project: Project, form: Any, questions_form: QuestionsForm, status: int):
     history = db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.project_id == project.id, AuditEvent.action == "project.settings")
@@ -79,6 +115,8 @@ def settings(slug: str):
         review_questions=[(q.key, q.title(str(get_locale()))) for q in questions_of(project)]
         if is_form(project)
         else [],
+        questions_form=questions_form,
+        questions=questions_of(project) if is_form(project) else [],
     ), status
 
 

@@ -165,3 +165,30 @@ def test_demo_seeds_from_the_rulebooks_it_is_given(db, app, tmp_path):
         if v.rulebook.project_id == demo_project.id
     }
     assert titles["1.0.0"] == "Sentiment from elsewhere"
+
+
+def test_demo_has_the_rlhf_form_with_answers_per_question(demo):
+    from annotate.services.labeling.assignment import claim_next
+    from annotate.services.labeling.clauses import published_clauses
+    from annotate.services.projects.questions import questions_of
+    from annotate.services.projects.values import normalise_value
+    from annotate.services.rulebooks.clause_questions import clause_questions
+    from annotate.services.rulebooks.versions import current_version
+
+    session = demo.session
+    project = session.scalar(sa.select(Project).where(Project.slug == "rlhf-full"))
+    assert project.task_type.value == "form" and len(questions_of(project)) == 13
+    version = current_version(session, project)
+    named = {k for c in published_clauses(session, version) for k in clause_questions(c.text)}
+    assert {"preference", "harmless_a", "pi_b"} <= named
+    rows = session.execute(
+        sa.select(Annotation.value, Item.payload).join(Item).where(Item.project_id == project.id)
+    ).all()
+    assert len(rows) >= 30
+    for value, payload in rows:  # every seeded answer passes the submit's check
+        assert normalise_value(project, value, payload)[1] == []
+    asked = {key for value, _ in rows for key in value}
+    assert {"strength", "pi_a", "pi_b", "reason"} <= asked
+    assert any("risk_a" in v or "risk_b" in v for v, _ in rows)
+    ann1 = session.scalar(sa.select(User).where(User.username == "ann1"))
+    assert claim_next(session, ann1, project) is not None

@@ -272,10 +272,18 @@ def _check_question(
             types=", ".join(t.value for t in QUESTION_TYPES),
         )
         return None
-    try:
-        schema, level = check_schema(
-            task, entry.get("labels") or (), entry.get("scale"), entry.get("level")
+    labels = entry.get("labels") or ()
+    if not isinstance(labels, list | tuple) or not all(
+        isinstance(row, Mapping | str) for row in labels
+    ):
+        errors[f"{where}-labels"] = _l(
+            "Question %(q)s: labels are a list of keys or of {key, name, name_zh, hotkey}.",
+            q=key,
         )
+        return None
+    labels = [{"key": row} if isinstance(row, str) else row for row in labels]
+    try:
+        schema, level = check_schema(task, labels, entry.get("scale"), entry.get("level"))
     except SchemaError as error:
         for part, message in error.fields.items():
             errors[f"{where}-{part}"] = _l("Question %(q)s: %(problem)s", q=key, problem=message)

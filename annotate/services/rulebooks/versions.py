@@ -27,6 +27,7 @@ from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
 from annotate.services.rulebooks.bump import bump_problem, project_label_problem
+from annotate.services.rulebooks.clause_questions import unknown_question_problem
 from annotate.services.rulebooks.languages import (
     stored_translation_problems,
     translation_entry,
@@ -361,6 +362,8 @@ def check_publishable(version: RulebookVersion) -> None:
     problem = bump_problem(version)
     if problem is None and not _requires_retraining(version):
         problem = project_label_problem(version, version.rulebook.project)
+    if problem is None:  # a form project's clauses name only its questions
+        problem = unknown_question_problem(version.clauses, version.rulebook.project)
     if problem is not None:
         raise InvalidInput(problem)
 
