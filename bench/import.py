@@ -1,6 +1,13 @@
 """Benchmark the item import (and the dataset export) on a large JSONL file, in one run.
 
     python bench/import.py [--lines 1000000] [--repeat 3] [--no-tracemalloc]
+    python bench/import.py --end-to-end [--lines 1000000] [--postgres URL]
+
+``--end-to-end`` measures what issue #19 targets: ``annotate import`` as a process (start to
+exit, wall) on a fresh SQLite file and, with ``--postgres`` (or
+``ANNOTATE_TEST_DATABASE_URL`` naming PostgreSQL), on a fresh PostgreSQL database created
+next to it; against the **no-op baseline** of the same run: a Python process that reads the
+file and ``json.loads`` every line, nothing more. Target ≥ 50,000 items/s on both.
 
 1. Import: a generated ``--lines``-line JSONL file (single-label project, ids, text, a
    language field, 5 % gold items) into a fresh SQLite file database through
@@ -160,12 +167,104 @@ def child_export(db_path: Path, out: Path) -> dict:
         return {"seconds": time.perf_counter() - t0, "rows": stats.rows}
 
 
+def _fresh_database(kind: str, tmpdir: Path, pg_url: str | None, n: int) -> str:
+    """A new empty database with the schema, a project ``bench`` and a user ``bench``."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmpdir / f'e2e-{n}.sqlite'}"
+    import sqlalchemy as sa
+
+    from annotate.config import normalise_database_url
+
+    base = sa.engine.make_url(normalise_database_url(str(pg_url)))
+    name = f"bench_import_{os.getpid()}_{n}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    import sqlalchemy as sa
+
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+def child_prepare(url: str) -> dict:
+    """Schema, project ``bench`` and user ``bench`` in the database at ``url``."""
+    from annotate import create_app
+    from annotate.config import TestConfig
+    from annotate.database import db
+    from annotate.services.accounts.users import create_user
+    from annotate.services.projects.projects import create_project
+
+    app = create_app({"CONFIG_CLASS": TestConfig, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        create_project(db.session, "bench", "Bench", "single_label", labels=["pos", "neg"])
+        create_user(db.session, "bench", None)
+        db.session.commit()
+        db.engine.dispose()
+    return {}
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+NOOP = "import json, sys\nwith open(sys.argv[1], 'rb') as f:\n    for line in f: json.loads(line)\n"
+
+
+def end_to_end(lines: int, repeat: int, pg_url: str | None) -> int:
+    """``annotate import`` as a process against the no-op baseline; 0 if the target is met."""
+    met = True
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTATE_")}
+    with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp:
+        tmpdir = Path(tmp)
+        data = tmpdir / "items.jsonl"
+        make_file(data, lines)
+        print(f"{lines:,} lines, {_mb(data.stat().st_size)} of JSONL; best of {repeat}")
+        noop = min(_timed([sys.executable, "-c", NOOP, str(data)], env) for _ in range(repeat))
+        print(f"{'no-op (read + json.loads)':34s} {noop:7.2f} s  {lines / noop:>10,.0f} items/s")
+        for kind in ("sqlite", "postgresql") if pg_url else ("sqlite",):
+            best = float("inf")
+            for n in range(repeat):
+                url = _fresh_database(kind, tmpdir, pg_url, n)
+                try:
+                    _spawn("prepare", url)
+                    run = env | {"ANNOTATE_DATABASE_URL": url}
+                    cmd = [sys.executable, "-m", "annotate.cli", "--as", "bench", "import"]
+                    best = min(best, _timed([*cmd, "bench", str(data)], run))
+                finally:
+                    _drop_database(url)
+            rate = lines / best
+            met = met and rate >= 50_000
+            print(
+                f"{'annotate import (' + kind + ')':34s} {best:7.2f} s  {rate:>10,.0f} items/s  "
+                f"ratio to no-op {rate / (lines / noop):.2f}  (target ≥ 50,000 items/s: "
+                f"{'met' if rate >= 50_000 else 'NOT met'})"
+            )
+    return 0 if met else 1
+
+
 def run_child(argv: list[str]) -> None:
     """Entry of a child process: run one measurement, print it as JSON."""
     kind, traced = argv[0], argv[1] == "1"
     paths = [Path(p) for p in argv[2:]]
     if traced:
         tracemalloc.start()
+    if kind == "prepare":
+        print(json.dumps(child_prepare(argv[2])))
+        return
     fn = {"import": child_import, "baseline": child_baseline, "export": child_export}[kind]
     out = fn(*paths)
     if traced:
@@ -175,7 +274,7 @@ def run_child(argv: list[str]) -> None:
     print(json.dumps(out))
 
 
-def _spawn(kind: str, *paths: Path, traced: bool = False) -> dict:
+def _spawn(kind: str, *paths: Path | str, traced: bool = False) -> dict:
     cmd = [sys.executable, __file__, "--child", kind, "1" if traced else "0", *map(str, paths)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -192,7 +291,15 @@ def main() -> int:
     parser.add_argument(
         "--no-tracemalloc", action="store_true", help="Skip the (slow) traced runs."
     )
+    parser.add_argument(
+        "--end-to-end", action="store_true", help="Time `annotate import` as a process."
+    )
+    parser.add_argument("--postgres", help="PostgreSQL URL for --end-to-end (a server).")
     args = parser.parse_args()
+    if args.end_to_end:
+        test_url = os.environ.get("ANNOTATE_TEST_DATABASE_URL", "")
+        pg_url = args.postgres or (test_url if test_url.startswith("postgresql") else None)
+        return end_to_end(args.lines, args.repeat, pg_url)
     with tempfile.TemporaryDirectory(prefix="annotate-bench-") as tmp:
         tmpdir = Path(tmp)
         data = tmpdir / "items.jsonl"

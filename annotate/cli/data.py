@@ -6,11 +6,13 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
 from annotate.cli.core import cli_actor, fail
+from annotate.cli.progress import progress_bar
 from annotate.database import db
 from annotate.services.errors import DomainError, InvalidInput
 
@@ -73,10 +75,13 @@ def import_command(
     try:
         target = get_project(db.session, project)
         problems: list[str] = []
-        with (
-            file.open("rb") as stream,
-            click.progressbar(length=max(lines, 1), label="Importing", file=sys.stderr) as bar,
-        ):
+        with file.open("rb") as stream, progress_bar("Importing", lines) as report:
+            done = [0]
+
+            def advance(chunk: int) -> None:  # import_records reports each chunk it checks
+                done[0] += chunk
+                report(done[0])
+
             result = import_records(
                 db.session,
                 target,
@@ -86,7 +91,7 @@ def import_command(
                 licence=licence,
                 actor=actor,
                 parse_problems=problems,
-                progress=bar.update,
+                progress=advance,
                 dedupe=dedupe,
                 rulebook_version=rulebook_version,
             )
@@ -172,9 +177,11 @@ def export_dataset_command(project: str, fmt: str, output: Path | None, annotato
     """Write PROJECT's items with their current annotations, consensus and provenance
     (quarantined items and void batches left out), streamed page by page; or, in the long
     formats, every annotation with its rulebook version, round and review verdict."""
-    from flask import current_app
-
-    from annotate.services.data.export import BINARY_FORMATS, check_format, write_dataset
+    from annotate.services.data.export import (
+        BINARY_FORMATS,
+        check_format,
+        record_dataset_export,
+    )
     from annotate.services.projects.projects import get_project
 
     try:
@@ -184,27 +191,44 @@ def export_dataset_command(project: str, fmt: str, output: Path | None, annotato
         fail(error)
     actor = cli_actor(required=False)
     binary = fmt in BINARY_FORMATS
-    secret = current_app.secret_key
     if output is None:
-        stream = sys.stdout.buffer if binary else sys.stdout
-        stats = write_dataset(
-            db.session, target, fmt, stream, annotators=annotators, secret=secret, actor=actor
-        )
+        stats = _export(target, fmt, sys.stdout.buffer if binary else sys.stdout, annotators)
     else:
         partial = output.with_name(output.name + ".part")
         with (
             partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="")
         ) as out:
-            stats = write_dataset(
-                db.session, target, fmt, out, annotators=annotators, secret=secret, actor=actor
-            )
+            stats = _export(target, fmt, out, annotators)
         partial.replace(output)
+    record_dataset_export(db.session, target, stats, actor=actor, via="cli")
     db.session.commit()
     click.echo(
         f"Exported {stats.rows} items and {stats.annotations} annotations "
         f"({fmt}, sha256 {stats.sha256}){f' to {output}' if output else ''}.",
         err=True,
     )
+
+
+def _export(project: Any, fmt: str, out: Any, annotators: str) -> Any:
+    """Write the export to ``out`` (a progress bar in items on a terminal); its stats."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from annotate.models import Item
+    from annotate.services.data.export import ExportStats, check_format, iter_dataset
+
+    total = db.session.scalar(
+        sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id)
+    )
+    stats = ExportStats(check_format(fmt, annotators))
+    chunks = iter_dataset(
+        db.session, project, fmt, stats, annotators=annotators, secret=current_app.secret_key
+    )
+    with progress_bar("Exporting", total) as report:
+        for chunk in chunks:
+            out.write(chunk)
+            report(stats.rows)
+    return stats
 
 
 commands = [import_command, batch_group]

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from annotate.cli.core import cli_actor, fail
+from annotate.cli.progress import progress_bar
 from annotate.database import db
 from annotate.services.errors import DomainError
 
@@ -79,7 +80,10 @@ def dossier_build_command(
     try:
         target = get_project(db.session, project)
         request = DossierRequest(start, end, lang, ReportOptions(bootstrap=bootstrap, seed=seed))
-        files = build_dossier(db.session, target, output, request, actor=_actor(username))
+        with progress_bar("Building the dossier") as step:
+            files = build_dossier(
+                db.session, target, output, request, actor=_actor(username), progress=step
+            )
     except DomainError as error:
         fail(error)
     db.session.commit()

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from annotate.cli.core import cli_actor, fail
+from annotate.cli.progress import progress_bar
 from annotate.database import db
 from annotate.services.errors import DomainError
 
@@ -53,7 +54,10 @@ def export_metrics_command(project: str, output: Path | None, bootstrap: int, se
     from annotate.services.quality.report import ReportOptions, compute_report
 
     target = _project(project)
-    report = compute_report(db.session, target, ReportOptions(bootstrap=bootstrap, seed=seed))
+    with progress_bar("Computing the report") as step:
+        report = compute_report(
+            db.session, target, ReportOptions(bootstrap=bootstrap, seed=seed), step
+        )
     text = metrics_csv(report)
     if output is None:
         click.echo(text, nl=False)
@@ -74,7 +78,8 @@ def supervise_command(project: str) -> None:
 
     actor = cli_actor()
     target = _project(project)
-    report = compute_report(db.session, target, ReportOptions(bootstrap=0))
+    with progress_bar("Computing the report") as step:
+        report = compute_report(db.session, target, ReportOptions(bootstrap=0), step)
     breaches = find_breaches(report)
     created = raise_alerts(db.session, report, actor=actor)
     db.session.commit()

@@ -90,6 +90,7 @@ def demo_command(
     repeats its name.
     """
     # Deferred for start-up time: the demo seeding imports every service.
+    from annotate.cli.progress import progress_bar
     from annotate.demo.guard import wipe_refusal
     from annotate.demo.seed import DEMO_PASSWORD, DEMO_USERS, build_demo_database
 
@@ -106,9 +107,12 @@ def demo_command(
             db.engine.dispose()
             click.echo(f"Error: {refusal}", err=True)
             sys.exit(1)
-        summary = build_demo_database(
-            fresh=not keep, guidelines=Path(current_app.config["GUIDELINES_DIR"])
-        )
+        with progress_bar("Seeding the demo") as step:
+            summary = build_demo_database(
+                fresh=not keep,
+                guidelines=Path(current_app.config["GUIDELINES_DIR"]),
+                progress=step,
+            )
         url = current_app.extensions["sqlalchemy"].engine.url
         click.echo(f"Demo database: {url.render_as_string(hide_password=True)}")
         click.echo(summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +40,9 @@ DEMO_USERS = ("admin", "manager", "reviewer", "ann1", "ann2", "ann3")
 #: Simulated accuracy of each demo annotator against the true label.
 DEMO_ACCURACY = {"ann1": 0.93, "ann2": 0.84, "ann3": 0.72}
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+#: Steps :func:`seed_demo` reports (users and project, rulebook and training, items and
+#: annotations, history and the next draft, the other task projects, predictions).
+SEED_STEPS = 6
 
 _PRODUCTS = [
     "kettle",
@@ -118,12 +122,18 @@ def _reset_schema() -> None:
 
 
 def build_demo_database(
-    *, fresh: bool = True, n_items: int = 300, seed: int = 20231115, guidelines: Path | None = None
+    *,
+    fresh: bool = True,
+    n_items: int = 300,
+    seed: int = 20231115,
+    guidelines: Path | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> str:
     """(Re)build the demo database and return a one-paragraph summary.
 
     With ``fresh`` False an existing seeded database is kept as it is. ``guidelines`` is the
-    directory of rulebook sources (default: the shipped ones).
+    directory of rulebook sources (default: the shipped ones). ``progress(step,
+    SEED_STEPS)`` follows the seeding.
     """
     from flask_migrate import upgrade
 
@@ -140,7 +150,7 @@ def build_demo_database(
         "database",
         details={"note": "seeded by annotate demo; annotate demo may wipe it"},
     )
-    seed_demo(n_items=n_items, seed=seed, guidelines=guidelines)
+    seed_demo(n_items=n_items, seed=seed, guidelines=guidelines, progress=progress)
     db.session.commit()
     return (
         f"Seeded users {', '.join(DEMO_USERS)} (password '{DEMO_PASSWORD}') and project "
@@ -148,12 +158,21 @@ def build_demo_database(
     )
 
 
-def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | None = None) -> None:
+def seed_demo(
+    *,
+    n_items: int = 300,
+    seed: int = 20231115,
+    guidelines: Path | None = None,
+    progress: Callable[..., None] | None = None,
+) -> None:
     """Insert the demo users, project, rulebook and annotations (no commit).
 
     ``guidelines`` is the directory of rulebook sources (default: the shipped ones,
-    :func:`annotate.config.shipped_guidelines_dir`).
+    :func:`annotate.config.shipped_guidelines_dir`); ``progress(step, SEED_STEPS)`` follows
+    the steps.
     """
+    step = progress or (lambda done, total=None: None)
+    step(0, SEED_STEPS)
     rng = random.Random(seed)
     session = db.session
     users = {
@@ -196,9 +215,11 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | No
         add_membership(session, users[name], project, role, actor=admin)
     project.label_schema = {"labels": parsed.front_matter["labels"]}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
+    step(1, SEED_STEPS)
     version = seed_rulebook_and_training(
         session, project, guidelines, users["manager"], [users[name] for name in DEMO_ACCURACY]
     )
+    step(2, SEED_STEPS)
     batches = [
         Batch(
             project=project,
@@ -215,11 +236,15 @@ def seed_demo(*, n_items: int = 300, seed: int = 20231115, guidelines: Path | No
         rng, project.id, batches, version.id, {n: users[n].id for n in DEMO_ACCURACY}, n_items
     )
     refresh_free_slots(session, project)  # the seeding wrote the items' counts directly
+    step(3, SEED_STEPS)
     seed_history(session, project, users, seed)
     import_next_draft(session, project, guidelines, users["manager"])
+    step(4, SEED_STEPS)
     seed_task_projects(session, guidelines, users, seed=seed)
     seed_form_project(session, guidelines, users, seed=seed)
+    step(5, SEED_STEPS)
     seed_predictions(session, project, users["manager"], seed)
+    step(SEED_STEPS, SEED_STEPS)
 
 
 def _seed_items_and_annotations(

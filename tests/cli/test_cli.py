@@ -162,6 +162,7 @@ def test_demo_seed_only_then_other_commands_share_the_database(tmp_path):
     seeded = _annotate("demo", "--seed-only", env=env)
     assert seeded.returncode == 0, seeded.stderr
     assert "ann1" in seeded.stdout
+    assert "Seeding" not in seeded.stderr  # the progress bar draws on a terminal only
     again = _annotate("user", "create", "ann1", "--password-stdin", env=env, input_text="x1234\n")
     assert again.returncode == 1 and "already exists" in again.stderr
     created = _annotate(

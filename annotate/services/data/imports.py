@@ -114,6 +114,7 @@ def _check(
             None,
             bool(pii),
             [],
+            payload=payload,
         ), []
     return _check_slow(project, record, payload, ext, gold, pii, attention, predicted, columns)
 

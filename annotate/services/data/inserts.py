@@ -30,13 +30,14 @@ from annotate.models import (
     User,
 )
 from annotate.models.items import content_key
-from annotate.models.search import indexing_new_items, search_text
+from annotate.models.search import indexing_new_items, search_text, spaced
 from annotate.services.accounts.users import create_user
 from annotate.services.data import labelstudio
 from annotate.services.data.bulk import (
     existing,
     existing_content,
     ids_in_chunks,
+    insert_rows,
     maybe_seen,
     remember,
 )
@@ -66,6 +67,8 @@ class Checked:
     annotations: list[tuple[str, str, Any, dict[str, Any]]]
     attention: Any = None  # the expected answer of an attention check
     predictions: list[Any] = field(default_factory=list)
+    #: The parsed payload ``canonical`` encodes, when the check kept it (else re-parsed).
+    payload: Any = None
 
 
 @dataclass
@@ -240,9 +243,23 @@ _ITEM_COLUMNS = (
 )
 
 
+def _search_text(record: Checked) -> str:
+    """:func:`search_text` of the record's canonical payload; a flat object of strings kept
+    by the check is read as it is (its keys sorted, as the canonical JSON has them), not
+    parsed again."""
+    payload = record.payload
+    if type(payload) is dict:
+        keys = sorted(payload)
+        values = [payload[key] for key in keys]
+        if all(type(value) is str for value in values):
+            return spaced("\n".join(values))
+    return search_text(json.loads(record.canonical))
+
+
 def insert_items(session: Session, project: Project, batch: Batch, new: list[Checked]) -> None:
-    """Bulk-insert in chunks: a driver-level executemany of pre-serialised JSON (the hot path
-    of a million-line import; the ORM's per-row type processing would triple its cost)."""
+    """Bulk-insert in chunks: pre-serialised JSON through the driver (the hot path of a
+    million-line import; the ORM's per-row type processing would triple its cost) — COPY on
+    PostgreSQL, executemany elsewhere (:func:`~.bulk.insert_rows`)."""
     connection = session.connection()
     dialect = connection.dialect
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -257,7 +274,10 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
     with indexing_new_items(connection):  # one INSERT … SELECT into SQLite's FTS5
         for start in range(0, len(new), CHUNK):
             chunk = new[start : start + CHUNK]
-            connection.exec_driver_sql(
+            insert_rows(
+                connection,
+                "items",
+                _ITEM_COLUMNS,
                 sql,
                 [
                     (
@@ -265,7 +285,7 @@ def insert_items(session: Session, project: Project, batch: Batch, new: list[Che
                         batch_id,
                         c.external_id,
                         c.canonical,
-                        search_text(json.loads(c.canonical)),
+                        _search_text(c),
                         c.digest,
                         content_key(c.digest),
                         None if c.gold is None else canonical_json(c.gold),

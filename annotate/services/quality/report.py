@@ -11,6 +11,8 @@ quality-metrics CSV — plus the pieces the dashboard draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from annotate.database import Session, utcnow
 from annotate.models import Project, TaskType
 from annotate.services.quality.aggregate import add_figures
@@ -30,14 +32,24 @@ from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
 
+#: Steps :func:`compute_report` reports: reading, figures, checks, predictions.
+REPORT_STEPS = 4
+
 
 def compute_report(
-    session: Session, project: Project, options: ReportOptions | None = None
+    session: Session,
+    project: Project,
+    options: ReportOptions | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ProjectReport[AggregateData]:
     """Compute every figure of ``project``'s quality report (read-only); with
-    ``options.window``, over the annotations submitted within it only."""
+    ``options.window``, over the annotations submitted within it only. ``progress(step,
+    REPORT_STEPS)`` follows its steps (reading, figures, checks, predictions)."""
+    report_step = progress or (lambda done, total=None: None)
+    report_step(0, REPORT_STEPS)
     options = options or ReportOptions()
     data = load_aggregates(session, project, options.window)
+    report_step(1, REPORT_STEPS)
     report = ProjectReport(
         project,
         utcnow(),
@@ -50,7 +62,10 @@ def compute_report(
         report.extras["position"] = load_positions(session, project, options.window)
     add_figures(report)
     add_sparse_competence(session, report, options.window)  # multiset cells only
+    report_step(2, REPORT_STEPS)
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
+    report_step(3, REPORT_STEPS)
     add_prediction_figures(session, report)
+    report_step(REPORT_STEPS, REPORT_STEPS)
     return report

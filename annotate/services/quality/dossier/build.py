@@ -10,6 +10,7 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -148,6 +149,8 @@ def _context(
 
 #: The printed dossier, written when the optional extra ``annotate[pdf]`` (WeasyPrint) works.
 PDF = "dossier.pdf"
+#: Steps :func:`build_dossier` reports: figures and audit chain, page, files (and PDF), sums.
+STEPS = 4
 
 
 def pdf_renderer() -> Any:
@@ -167,11 +170,15 @@ def build_dossier(
     request: DossierRequest | None = None,
     *,
     actor: User | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> list[Path]:
     """Write the dossier into ``out_dir`` (created) and return the files written. Flushes.
+    ``progress(step, STEPS)`` follows its steps (figures, page, files, signature).
 
     :raises InvalidInput: a bad period or language.
     """
+    report = progress or (lambda done, total=None: None)
+    report(0, STEPS)
     request = request or DossierRequest()
     if request.lang not in LANGUAGES:
         raise InvalidInput(_("The language must be one of: %(langs)s.", langs=", ".join(LANGUAGES)))
@@ -182,12 +189,14 @@ def build_dossier(
             stack.enter_context(current_app.test_request_context())
         stack.enter_context(force_locale(request.lang))
         context, files = _context(session, project, period, request, actor)
+        report(1, STEPS)
         context["public_key"] = signing.public_text(key.public_key()) if key else None
         pdf = pdf_renderer()
         context["files"] = sorted([*files, "index.html", STYLESHEET, *([PDF] if pdf else [])])
         files["index.html"] = render_template("dossier/report.html", **context)
     static = Path(current_app.static_folder or "") / STYLESHEET
     files[STYLESHEET] = static.read_text(encoding="utf-8")
+    report(2, STEPS)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in sorted(files):
@@ -196,6 +205,7 @@ def build_dossier(
     if pdf is not None:  # the same page, printed with its print stylesheet
         pdf(filename=str(out_dir / "index.html"), base_url=str(out_dir)).write_pdf(out_dir / PDF)
         written.append(out_dir / PDF)
+    report(3, STEPS)
     written += signing.write_sums(out_dir, [*files, *([PDF] if pdf else [])], key)
     record_event(
         session,
@@ -213,6 +223,7 @@ def build_dossier(
             "sums_sha256": hashlib.sha256((out_dir / signing.SUMS).read_bytes()).hexdigest(),
         },
     )
+    report(STEPS, STEPS)
     return written
 
 
