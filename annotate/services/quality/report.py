@@ -24,6 +24,7 @@ from annotate.services.quality.figures import (
     effective_level,
 )
 from annotate.services.quality.prediction_figures import add_prediction_figures
+from annotate.services.quality.question_figures import add_question_figures, answer_for
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -35,7 +36,7 @@ def compute_report(
     """Compute every figure of ``project``'s quality report (read-only); with
     ``options.window``, over the annotations submitted within it only."""
     options = options or ReportOptions()
-    data = load_aggregates(session, project, options.window)
+    data = load_aggregates(session, project, options.window, answer_for(project))
     report = ProjectReport(
         project,
         utcnow(),
@@ -45,6 +46,7 @@ def compute_report(
     )
     report.not_applicable = agreement_applies(project)
     add_figures(report)
+    add_question_figures(session, report)  # a form project: every question's figures
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
     add_prediction_figures(session, report)

@@ -47,6 +47,8 @@ from annotate.models import (
 )
 from annotate.services.quality.queries import (
     SEP,
+    WHOLE,
+    Answer,
     Decoder,
     Window,
     counted_values,
@@ -105,6 +107,8 @@ class AggregateData:
     clause_stats: dict[str, list[int]] = field(default_factory=dict)
     sparse: SparseTables | None = None  # annotator and pair tables when the cells are anonymous
     window: Window | None = None  # only annotations submitted within it count (None: all)
+    answer: Answer = WHOLE  # what of each value counts (a form project: one question's answer)
+    cited: bool = False  # whether any counted annotation cites a clause
 
     @property
     def anonymous(self) -> bool:
@@ -135,7 +139,11 @@ class AggregateData:
 
 
 def _cells_query(
-    project_id: int, dialect: str, anonymous: bool = False, window: Window | None = None
+    project_id: int,
+    dialect: str,
+    anonymous: bool = False,
+    window: Window | None = None,
+    answer: Answer = WHOLE,
 ) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
     ``version:timed:value`` entries, whoever gave them."""
@@ -145,23 +153,23 @@ def _cells_query(
         + ":"
         + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
         + ":"
-        + value_text()
+        + value_text(answer)
     )
     if not anonymous:
         entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
-    order = (ver, value_text()) if anonymous else (Annotation.annotator_id, ver)
+    order = (ver, value_text(answer)) if anonymous else (Annotation.annotator_id, ver)
     first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
     per_item = (
         sa.select(
             sa.func.min(Item.batch_id).label("batch"),
-            sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
+            sa.func.min(answer.gold()).label("gold"),
             week_of(first, dialect).label("week"),
             joined_texts(entry, dialect, *order).label("vec"),
         )
         .select_from(Item)
         .join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
-        .where(*counted_values(project_id, window))
+        .where(*counted_values(project_id, window, answer))
         .group_by(Item.id)
         .subquery()
     )
@@ -184,14 +192,19 @@ def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str
 
 
 def _raw_cells(
-    session: Session, project: Project, dialect: str, anonymous: bool, window: Window | None
+    session: Session,
+    project: Project,
+    dialect: str,
+    anonymous: bool,
+    window: Window | None,
+    answer: Answer = WHOLE,
 ) -> list[tuple[Any, ...]] | None:
     """The cells' rows; None (vector cells only) once cells × annotators pass
     :data:`VECTOR_BUDGET` — many annotators with sparse overlap make nearly every item's
     vector unique, so the cells would grow with the items."""
     raw: list[tuple[Any, ...]] = []
     seen: set[int] = set()
-    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window))
+    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window, answer))
     for rows in stream:
         for batch, gold, week, vec, n in rows:
             entries = _entries(vec, anonymous)
@@ -205,19 +218,26 @@ def _raw_cells(
 
 
 def load_aggregates(
-    session: Session, project: Project, window: Window | None = None
+    session: Session,
+    project: Project,
+    window: Window | None = None,
+    answer: Answer = WHOLE,
+    shared: dict[str, Any] | None = None,
 ) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only), counting only the
-    annotations submitted within ``window`` when one is given."""
+    annotations submitted within ``window`` when one is given, and of each value its ``answer``
+    (the whole value, or one question's); ``shared``: durations and reviews known already."""
     dialect = session.get_bind().dialect.name
-    raw = _raw_cells(session, project, dialect, False, window)
+    raw = _raw_cells(session, project, dialect, False, window, answer)
     anonymous = raw is None
     if raw is None:
-        raw = _raw_cells(session, project, dialect, True, window) or []
+        raw = _raw_cells(session, project, dialect, True, window, answer) or []
+    gold = answer.gold()  # one expression: on PostgreSQL a bound key must be the same one
     gold_texts = [
         t
         for (t,) in session.execute(
-            sa.select(sa.cast(Item.gold_answer, sa.Text))
+            sa.select(gold)
+            .select_from(Item)
             .join(Batch, Batch.id == Item.batch_id)
             .where(
                 Item.project_id == project.id,
@@ -225,7 +245,7 @@ def load_aggregates(
                 Batch.status != BatchStatus.void,
                 Item.gold_answer.is_not(None),
             )
-            .group_by(sa.cast(Item.gold_answer, sa.Text))
+            .group_by(gold)
         )
         if t is not None and t != "null"
     ]
@@ -268,12 +288,17 @@ def load_aggregates(
         e_timed=cols[3].astype(bool),
         e_val=cols[4],
         window=window,
+        answer=answer,
     )
     if anonymous:
-        data.sparse = load_sparse(session, project, dec, dialect, window)
-    any_cited = _per_annotator(session, project, data)
-    _reviews(session, project, data)
-    if any_cited:
+        data.sparse = load_sparse(session, project, dec, dialect, window, answer)
+    if shared is None:
+        data.cited = _per_annotator(session, project, data)
+        _reviews(session, project, data)
+    else:
+        for name, value in shared.items():
+            setattr(data, name, value)
+    if data.cited:
         _clauses(session, project, data, dec, dialect)
     return data
 
@@ -299,7 +324,7 @@ def _per_annotator(session: Session, project: Project, data: AggregateData) -> b
             sa.func.count().filter(_cited()),
             sa.func.coalesce(sa.func.sum(seconds * seconds).filter(timed), 0.0),
         )
-        .where(*counted_values(project.id, data.window))
+        .where(*counted_values(project.id, data.window, data.answer))
         .group_by(Annotation.annotator_id)
         .order_by(Annotation.annotator_id)
     ).all()
@@ -346,12 +371,13 @@ def _clauses(
 ) -> None:
     """Citations per clause, on shared items and where the item's annotators disagree."""
     keys = sa.cast(Annotation.clause_keys, sa.Text)
+    val = value_text(data.answer).label("val")
     cited = (
-        joined(Annotation.item_id.label("item"), value_text().label("val"), keys.label("clauses"))
-        .where(*counted_values(project.id, data.window), _cited())
+        joined(Annotation.item_id.label("item"), val, keys.label("clauses"))
+        .where(*counted_values(project.id, data.window, data.answer), _cited())
         .subquery()
     )
-    per_item = item_values(dialect, sa.select(cited.c.item), data.window)
+    per_item = item_values(dialect, sa.select(cited.c.item), data.window, data.answer)
     stmt = (
         sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
         .join(per_item, per_item.c.item == cited.c.item)
