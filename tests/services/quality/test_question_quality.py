@@ -198,3 +198,21 @@ def test_dashboard_shows_alpha_per_question_with_intervals(db, form, make_user, 
         assert f"{alpha.value:.3f}" in row and f"[{alpha.ci_low:.3f}, {alpha.ci_high:.3f}]" in row
     row = html.split('id="question-pi_a"', 1)[1].split("</tr>", 1)[0]
     assert "Span F1 (exact)" in row
+
+
+def test_dossier_lists_the_figures_per_question(db, form, tmp_path):
+    from annotate.services.quality.dossier.build import DossierRequest, build_dossier
+
+    build_dossier(db.session, form, tmp_path, DossierRequest(options=ReportOptions(bootstrap=0)))
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    table = html.split('id="question-table"', 1)[1].split("</table>", 1)[0]
+    assert "哪个回答更好？" in table and "<code>harmless_b</code>" in table
+    assert table.count("<tr>") == 1 + len(questions_of(form))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "metrics.csv").read_text("utf-8"))))
+    alpha = next(
+        r
+        for r in rows
+        if (r["scope"], r["scope_id"]) == ("question", "preference")
+        and r["metric"] == "krippendorff_alpha"
+    )
+    assert f"{float(alpha['value']):.3f}" in table
