@@ -46,7 +46,8 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
-from annotate.services.quality.queries import Answer
+from annotate.services.quality.queries import Answer, Window
+from annotate.services.quality.question_cells import Raw, read_cells
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 QUESTION = "question"
@@ -80,16 +81,31 @@ def question_scope(scope: str) -> str:
     return QUESTION if scope == "project" else f"{QUESTION}_{scope}"
 
 
-def add_question_figures(session: Session, report: ProjectReport[AggregateData]) -> None:
+def read_form_cells(session: Session, project: Project, window: Window | None) -> dict[Answer, Raw]:
+    """A form project's vector cells, form-wide and per question, read in one pass
+    (:mod:`.question_cells`); nothing for a one-question project."""
+    if not is_form(project):
+        return {}
+    answers = [FORM_WIDE, *(Answer(q.key) for q in questions_of(project))]
+    return read_cells(session, project, answers, window)
+
+
+def add_question_figures(
+    session: Session,
+    report: ProjectReport[AggregateData],
+    vectors: dict[Answer, Raw] | None = None,
+) -> None:
     """Keep the form-wide figures of a form project's ``report`` that do not compare answers
-    and add every question's figures (see the module). One-question projects: unchanged."""
+    and add every question's figures (see the module), from the cells in ``vectors`` where
+    read already. One-question projects: unchanged."""
     project = report.project
     if not is_form(project):
         return
     report.figures[:] = [f for f in report.figures if _form_wide(f)]
     report.extras["clauses"] = []  # clause analytics compare answers: per question
     for question in questions_of(project):
-        for figure in question_report(session, report, question).figures:
+        cells = (vectors or {}).get(Answer(question.key))
+        for figure in question_report(session, report, question, cells).figures:
             if figure.metric in ANSWER_FREE:
                 continue
             scope_id = question.key if figure.scope == "project" else f"{question.key}/"
@@ -99,10 +115,14 @@ def add_question_figures(session: Session, report: ProjectReport[AggregateData])
 
 
 def question_report(
-    session: Session, report: ProjectReport[AggregateData], question: Question
+    session: Session,
+    report: ProjectReport[AggregateData],
+    question: Question,
+    vectors: Raw | None = None,
 ) -> ProjectReport[AggregateData]:
     """The one-question report of ``question`` (its figures at the one-question scopes;
-    the per-annotator durations and reviews are the form-wide data's)."""
+    the per-annotator durations and reviews are the form-wide data's; ``vectors``: its cells
+    when read already)."""
     view = question_view(report.project, question)
     data = load_aggregates(
         session,
@@ -110,6 +130,7 @@ def question_report(
         report.options.window,
         Answer(question.key),
         shared={name: getattr(report.data, name) for name in SHARED},
+        vectors=vectors,
     )
     sub = ProjectReport(
         view,  # type: ignore[arg-type]

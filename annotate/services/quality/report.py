@@ -24,7 +24,11 @@ from annotate.services.quality.figures import (
     effective_level,
 )
 from annotate.services.quality.prediction_figures import add_prediction_figures
-from annotate.services.quality.question_figures import add_question_figures, answer_for
+from annotate.services.quality.question_figures import (
+    add_question_figures,
+    answer_for,
+    read_form_cells,
+)
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 __all__ = ["AGREEMENT_METRICS", "Figure", "ProjectReport", "ReportOptions", "compute_report"]
@@ -36,7 +40,9 @@ def compute_report(
     """Compute every figure of ``project``'s quality report (read-only); with
     ``options.window``, over the annotations submitted within it only."""
     options = options or ReportOptions()
-    data = load_aggregates(session, project, options.window, answer_for(project))
+    answer = answer_for(project)
+    vectors = read_form_cells(session, project, options.window)  # one-question: none
+    data = load_aggregates(session, project, options.window, answer, vectors=vectors.get(answer))
     report = ProjectReport(
         project,
         utcnow(),
@@ -46,7 +52,7 @@ def compute_report(
     )
     report.not_applicable = agreement_applies(project)
     add_figures(report)
-    add_question_figures(session, report)  # a form project: every question's figures
+    add_question_figures(session, report, vectors)  # a form project: every question's
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)
     add_prediction_figures(session, report)

@@ -139,11 +139,7 @@ class AggregateData:
 
 
 def _cells_query(
-    project_id: int,
-    dialect: str,
-    anonymous: bool = False,
-    window: Window | None = None,
-    answer: Answer = WHOLE,
+    project_id: int, dialect: str, anonymous: bool, window: Window | None, answer: Answer
 ) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
     ``version:timed:value`` entries, whoever gave them."""
@@ -179,7 +175,7 @@ def _cells_query(
     )
 
 
-def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
+def entries_of(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
     out = []
     for part in vec.split(SEP):
         if anonymous:
@@ -207,7 +203,7 @@ def _raw_cells(
     stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window, answer))
     for rows in stream:
         for batch, gold, week, vec, n in rows:
-            entries = _entries(vec, anonymous)
+            entries = entries_of(vec, anonymous)
             raw.append((int(batch), gold, float(week), entries, int(n)))
             if not anonymous:
                 seen.update(e[0] for e in entries)
@@ -223,12 +219,16 @@ def load_aggregates(
     window: Window | None = None,
     answer: Answer = WHOLE,
     shared: dict[str, Any] | None = None,
+    vectors: list[tuple[Any, ...]] | None = None,
 ) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only), counting only the
     annotations submitted within ``window`` when one is given, and of each value its ``answer``
-    (the whole value, or one question's); ``shared``: durations and reviews known already."""
+    (the whole value, or one question's); ``shared``, ``vectors``: durations and reviews, and
+    the vector cells (as :func:`_raw_cells` reads them), read already."""
     dialect = session.get_bind().dialect.name
-    raw = _raw_cells(session, project, dialect, False, window, answer)
+    raw = vectors
+    if raw is None:
+        raw = _raw_cells(session, project, dialect, False, window, answer)
     anonymous = raw is None
     if raw is None:
         raw = _raw_cells(session, project, dialect, True, window, answer) or []

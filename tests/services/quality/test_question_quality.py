@@ -216,3 +216,18 @@ def test_dossier_lists_the_figures_per_question(db, form, tmp_path):
         and r["metric"] == "krippendorff_alpha"
     )
     assert f"{float(alpha['value']):.3f}" in table
+
+
+def test_questions_past_the_vector_budget_use_their_own_anonymous_cells(db, form, monkeypatch):
+    """Many annotators with sparse overlap: each question falls back to the multiset cells
+    and the annotator tables of its own answers (sparse.py), with the same figures."""
+    import annotate.services.quality.question_cells as one_pass
+    import annotate.services.quality.sql as sql
+
+    monkeypatch.setattr(sql, "VECTOR_BUDGET", 5)
+    monkeypatch.setattr(one_pass, "VECTOR_BUDGET", 5)
+    report = compute_report(db.session, form, ReportOptions(bootstrap=0))
+    for key in ("preference", "helpful_a", "risk_b"):
+        assert "sparse overlap" in report.get("question", key, "cohen_kappa").method
+    _alpha_equals_the_krippendorff_package(db, form, report)
+    _gold_counts_only_the_gold_that_fixes_the_question(db, form, report)
