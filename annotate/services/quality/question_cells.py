@@ -8,7 +8,7 @@ side by side (an annotation without an answer to a question adds nothing to that
 vector); the rows stream and are counted per question into ``(batch, gold, week, vector)``
 cells — the rows each question's own cells query returns, apart from an item's week (its
 first annotation, answered or not: it only places the item in the weekly trend). Memory
-holds the distinct cells, bounded as there by
+holds one chunk of items (:data:`ITEM_CHUNK`) and the distinct cells, bounded as there by
 :data:`~annotate.services.quality.sql.VECTOR_BUDGET`: a question past it gets no cells here
 and its report reads its own (anonymous) cells.
 """
@@ -34,6 +34,8 @@ from annotate.services.quality.queries import (
 from annotate.services.quality.sql import VECTOR_BUDGET, entries_of
 
 Raw = list[tuple[Any, ...]]
+#: Items per streamed chunk: a row per item (with every question's vector) is wide.
+ITEM_CHUNK = 5_000
 
 
 def per_item_query(
@@ -73,7 +75,8 @@ def read_cells(
     query; an answer whose cells pass the budget is left out."""
     dialect = session.get_bind().dialect.name
     cells: list[dict[tuple[Any, ...], int] | None] = [{} for _ in answers]
-    for rows in stream_rows(session, per_item_query(project.id, dialect, answers, window)):
+    stmt = per_item_query(project.id, dialect, answers, window)
+    for rows in stream_rows(session, stmt, ITEM_CHUNK):
         for batch, week, *pairs in rows:
             for j, found in enumerate(cells):
                 vec = pairs[2 * j + 1]
