@@ -16,6 +16,11 @@ _LABELS = {
     "pairwise": _l("pairwise preference"),
     "text": _l("free text"),
     "form": _l("several questions"),
+    # measurement levels
+    "nominal": _l("nominal"),
+    "ordinal": _l("ordinal"),
+    "interval": _l("interval"),
+    "ratio": _l("ratio"),
     # rulebook kinds and version states
     "functional": _l("functional"),
     "security": _l("security"),

@@ -38,6 +38,19 @@ REASONS = {
     "no annotator pair marked any span on a shared item": _l(
         "no annotator pair marked any span on a shared item"
     ),
+    "span tasks are compared by span F1, not by exact-match agreement": _l(
+        "span tasks are compared by span F1, not by exact-match agreement"
+    ),
+    "agreement is not computed for free-text tasks": _l(
+        "agreement is not computed for free-text tasks"
+    ),
+    "a form project's agreement is computed per question (scope question)": _l(
+        "a form project's agreement is computed per question (scope question)"
+    ),
+    "no majority vote over free text": _l("no majority vote over free text"),
+    "no majority vote over span sets": _l("no majority vote over span sets"),
+    "no item has two answers": _l("no item has two answers"),
+    "no item has a consensus": _l("no item has a consensus"),
 }
 
 

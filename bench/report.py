@@ -1,7 +1,7 @@
 """Benchmark the full project report and the quality-metrics CSV (SQLite or PostgreSQL).
 
     python bench/report.py [--items 200000] [--sizes 40000,200000] [--annotators 5]
-                           [--per-item K]
+                           [--per-item K] [--questions Q]
                            [--bootstrap 200] [--db FILE | --db-url URL] [--repeat 3]
                            [--baseline-bootstrap N]
 
@@ -20,6 +20,12 @@ item has its own rating vector) — then:
   kernel's high-water mark (``VmHWM``) is reset (``/proc/self/clear_refs``) after the imports
   and read after ``--repeat`` reports + CSVs; printed as the peak and its growth over the RSS
   just before. Flat memory = the same growth at both sizes.
+
+With ``--questions Q`` (issue 15) a second project of the same items and annotations is built
+as a form project of ``Q`` single-label questions (each annotation an object of ``Q`` answers,
+each drawn like the one-question project's; gold items fix every other question only from the
+second on), and both reports are timed in the same run: the ratio form / one question is
+printed (target ≤ 2×), and the memory children measure both projects.
 
 Target: under 5 s for 1,000,000 annotations. PostgreSQL: ``--db-url
 postgresql+psycopg://postgres@127.0.0.1:5432/NAME`` (the database should hold nothing else).
@@ -51,26 +57,54 @@ AGREEMENT = ("krippendorff_alpha", "fleiss_kappa", "cohen_kappa", "gwet_ac1", "p
 DEFAULT_ITEMS = 200_000
 
 
-def slug_for(n_items: int, per_item: int = 0, n_ann: int = 5) -> str:
+def slug_for(n_items: int, per_item: int = 0, n_ann: int = 5, questions: int = 0) -> str:
     """The bench project of ``n_items`` items (``bench`` for the default size); with
-    ``per_item`` > 0 the sparse project of ``n_ann`` annotators, ``per_item`` per item."""
+    ``per_item`` > 0 the sparse project of ``n_ann`` annotators, ``per_item`` per item; with
+    ``questions`` > 0 the form project of that many questions."""
+    if questions:
+        return f"{slug_for(n_items, per_item, n_ann)}-form{questions}"
     if per_item:
         return f"bench-{n_items}-{n_ann}x{per_item}"
     return "bench" if n_items == DEFAULT_ITEMS else f"bench-{n_items}"
 
 
-def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
+def form_schema(questions: int) -> dict:
+    """A form of ``questions`` single-label questions over the four labels."""
+    return {
+        "fields": ["text"],
+        "questions": [
+            {
+                "key": f"q{j}",
+                "type": "single_label",
+                "labels": [{"key": label, "name": label} for label in LABELS],
+                "level": "nominal",
+            }
+            for j in range(questions)
+        ],
+    }
+
+
+def build(n_items: int, n_ann: int, per_item: int = 0, questions: int = 0) -> None:
     """Insert users (shared by every bench project), a project, two batches, items and
     annotations with bulk inserts. ``per_item`` > 0: each item rated by a random subset of
-    ``per_item`` of the annotators (sparse overlap), else by all of them."""
+    ``per_item`` of the annotators (sparse overlap), else by all of them. ``questions`` > 0:
+    a form project, each annotation ``{"q0": label, …}`` (every answer drawn as the
+    one-question project's)."""
     import sqlalchemy as sa
 
     from annotate.models import Annotation, Batch, Item, User
     from annotate.services.projects.projects import create_project
 
     db.create_all()
-    slug = slug_for(n_items, per_item, n_ann)
-    project = create_project(db.session, slug, slug.title(), "single_label", labels=list(LABELS))
+    slug = slug_for(n_items, per_item, n_ann, questions)
+    if questions:
+        project = create_project(
+            db.session, slug, slug.title(), "form", label_schema=form_schema(questions)
+        )
+    else:
+        project = create_project(
+            db.session, slug, slug.title(), "single_label", labels=list(LABELS)
+        )
     users = []
     for i in range(n_ann):
         user = db.session.scalar(sa.select(User).where(User.username == f"a{i}"))
@@ -82,8 +116,18 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
     db.session.add_all(batches)
     db.session.flush()
     rng = np.random.default_rng(1)
-    truth = rng.integers(0, 4, n_items)
+    n_q = max(questions, 1)
+    truths = rng.integers(0, 4, (n_q, n_items))
+    truth = truths[0]
     gold = rng.random(n_items) < 0.1
+
+    def gold_of(i: int) -> object:
+        if not gold[i]:
+            return None
+        if not questions:
+            return LABELS[truth[i]]
+        return {f"q{j}": LABELS[truths[j, i]] for j in range(n_q) if j == 0 or (i + j) % 2}
+
     start = datetime(2026, 10, 1, tzinfo=UTC)
     conn = db.session.connection()
     first = int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Item.id), 0)))) + 1
@@ -95,7 +139,7 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
             "external_id": f"x{i}",
             "payload": {"text": "t"},
             "content_hash": f"{i:064x}",
-            "gold_answer": LABELS[truth[i]] if gold[i] else None,
+            "gold_answer": gold_of(i),
             "annotation_count": per_item or n_ann,
         }
         for i in range(n_items)
@@ -112,13 +156,18 @@ def build(n_items: int, n_ann: int, per_item: int = 0) -> None:
     else:
         rated = np.ones((n_ann, n_items), dtype=bool)
     for a, user in enumerate(users):
-        right = rng.random(n_items) < accuracy[a]
-        vals = np.where(right, truth, rng.integers(0, 4, n_items))
+        right = rng.random((n_q, n_items)) < accuracy[a]
+        vals = np.where(right, truths, rng.integers(0, 4, (n_q, n_items)))
         offs = rng.integers(0, 60 * 24 * 60, n_items)
         durs = rng.integers(3000, 40000, n_items)
         for i in np.flatnonzero(rated[a]).tolist():
             ts = (start + timedelta(seconds=int(offs[i]))).strftime("%Y-%m-%d %H:%M:%S.000000")
-            rows.append((first + i, user.id, enc[vals[i]], "[]", "web", ts, int(durs[i]), 1))
+            value = (
+                json.dumps({f"q{j}": LABELS[vals[j, i]] for j in range(n_q)})
+                if questions
+                else enc[vals[0, i]]
+            )
+            rows.append((first + i, user.id, value, "[]", "web", ts, int(durs[i]), 1))
     table = Annotation.__tablename__
     columns = (
         "item_id, annotator_id, value, clause_keys, source, submitted_at, duration_ms, is_current"
@@ -190,7 +239,9 @@ def child(args: argparse.Namespace, url: str) -> None:
         from annotate.services.quality.metrics_csv import metrics_csv
         from annotate.services.quality.report import ReportOptions, compute_report
 
-        project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
+        project = get_project(
+            db.session, slug_for(args.items, args.per_item, args.annotators, args.questions)
+        )
         opts = ReportOptions(bootstrap=args.bootstrap)
         before = _status_mib("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
@@ -217,6 +268,34 @@ def child(args: argparse.Namespace, url: str) -> None:
         )
 
 
+def compare_questions(form: object, one: object, opts: object, repeat: int, questions: int) -> None:
+    """Time the form project's report and the one-question project's, interleaved (best of
+    ``repeat`` each, so both see the same machine load), and print the ratio."""
+    from annotate.services.quality.metrics_csv import metrics_csv
+    from annotate.services.quality.report import compute_report
+
+    best: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    rows: dict[str, int] = {}
+    for _ in range(max(repeat, 1)):
+        for name, project in (("one", one), ("form", form)):
+            db.session.expire_all()
+            t0, c0 = time.perf_counter(), time.process_time()
+            report = compute_report(db.session, project, opts)
+            rows[name] = len(metrics_csv(report).splitlines()) - 1
+            wall, used = time.perf_counter() - t0, time.process_time() - c0
+            best[name] = min(best.get(name, wall), wall)
+            cpu[name] = min(cpu.get(name, used), used)
+            n = report.data.n
+    ratio = best["form"] / best["one"]
+    print(
+        f"{questions} questions vs one: {n:,} annotations each; report + CSV best "
+        f"{best['form']:.2f} s ({rows['form']} rows) vs {best['one']:.2f} s ({rows['one']} rows): "
+        f"ratio {ratio:.2f}x (CPU {cpu['form']:.2f} s vs {cpu['one']:.2f} s: "
+        f"{cpu['form'] / cpu['one']:.2f}x)  target <= 2x: {'PASS' if ratio <= 2 else 'FAIL'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
@@ -232,6 +311,13 @@ def main() -> None:
         default=0,
         help="annotators per item, each item a random subset of --annotators "
         "(sparse overlap; 0: every annotator rates every item)",
+    )
+    parser.add_argument(
+        "--questions",
+        type=int,
+        default=0,
+        help="also build a form project of this many questions (same items and annotations) "
+        "and print the ratio of its report time to the one-question project's",
     )
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument(
@@ -266,25 +352,25 @@ def main() -> None:
         from annotate.services.quality.metrics_csv import metrics_csv
         from annotate.services.quality.report import ReportOptions, compute_report
 
+        kinds = [0, args.questions] if args.questions else [0]
         for n_items in sorted({args.items, *sizes}):
-            exists = (
-                sa.inspect(db.engine).has_table("projects")
-                and db.session.scalar(
-                    sa.select(Project.id).where(
-                        Project.slug == slug_for(n_items, args.per_item, args.annotators)
+            for questions in kinds:
+                slug = slug_for(n_items, args.per_item, args.annotators, questions)
+                exists = (
+                    sa.inspect(db.engine).has_table("projects")
+                    and db.session.scalar(sa.select(Project.id).where(Project.slug == slug))
+                    is not None
+                )
+                if not exists:
+                    t0 = time.perf_counter()
+                    build(n_items, args.annotators, args.per_item, questions)
+                    print(
+                        f"built {slug}: {n_items * (args.per_item or args.annotators):,} "
+                        f"annotations in {time.perf_counter() - t0:.1f} s "
+                        f"({db.engine.url.render_as_string()})"
                     )
-                )
-                is not None
-            )
-            if not exists:
-                t0 = time.perf_counter()
-                build(n_items, args.annotators, args.per_item)
-                print(
-                    f"built {n_items * (args.per_item or args.annotators):,} annotations in "
-                    f"{time.perf_counter() - t0:.1f} s ({db.engine.url.render_as_string()})"
-                )
         dialect = db.engine.dialect.name
-        for n_items in sorted(sizes):
+        for n_items, questions in ((n, q) for n in sorted(sizes) for q in kinds):
             out = subprocess.run(
                 [
                     sys.executable,
@@ -302,6 +388,8 @@ def main() -> None:
                     str(args.annotators),
                     "--per-item",
                     str(args.per_item),
+                    "--questions",
+                    str(questions),
                 ],
                 capture_output=True,
                 text=True,
@@ -309,13 +397,19 @@ def main() -> None:
             )
             m = json.loads(out.stdout.strip().splitlines()[-1])
             print(
-                f"{dialect}, fresh process: {m['n']:>9,} annotations, {m['cells']:,} cells: "
+                f"{dialect}, fresh process, {questions or 1} question(s): "
+                f"{m['n']:>9,} annotations, {m['cells']:,} cells: "
                 f"report + CSV best {min(m['walls']):.2f} s of "
                 f"{', '.join(f'{w:.2f}' for w in m['walls'])} s; peak RSS {m['peak']:.0f} "
                 f"MiB = +{m['peak'] - m['before']:.0f} MiB over {m['before']:.0f} MiB before"
             )
         project = get_project(db.session, slug_for(args.items, args.per_item, args.annotators))
         opts = ReportOptions(bootstrap=args.bootstrap)
+        if args.questions:
+            form = get_project(
+                db.session, slug_for(args.items, args.per_item, args.annotators, args.questions)
+            )
+            compare_questions(form, project, opts, args.repeat, args.questions)
         walls, cpus = [], []
         for _ in range(max(args.repeat, 1)):
             db.session.expire_all()

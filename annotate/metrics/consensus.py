@@ -164,3 +164,23 @@ def dawid_skene(
     return DawidSkeneResult(
         r.items, r.annotators, r.categories, post, conf, priors, n_iter, converged, ll
     )
+
+
+def unit_majorities(
+    unit_idx: Any, codes: Any, n_units: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit ``0..n_units-1`` of long-format ``(unit_idx, codes)`` (codes ≥ 0): its number
+    of annotations, the count of its most frequent value, and whether that value is the only
+    one with that count (the majority vote gives a label, no tie)."""
+    unit_idx = np.asarray(unit_idx, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    if unit_idx.shape != codes.shape:
+        raise ValueError("unit_idx and codes must have the same length")
+    m = np.bincount(unit_idx, minlength=n_units)
+    k = int(codes.max(initial=-1)) + 1
+    pairs, counts = np.unique(unit_idx * max(k, 1) + codes, return_counts=True)
+    units = pairs // max(k, 1)
+    top = np.zeros(n_units, np.int64)
+    np.maximum.at(top, units, counts)
+    at_top = np.bincount(units, weights=counts == top[units], minlength=n_units)
+    return m, top, (m > 0) & (at_top == 1)

@@ -156,6 +156,8 @@ def agreement_applies(project: Project) -> str | None:
     """``None`` if exact-match agreement makes sense for the task type, else the reason."""
     if project.task_type == TaskType.text:
         return "agreement is not computed for free-text tasks"
+    if project.task_type == TaskType.form:
+        return "a form project's agreement is computed per question (scope question)"
     if project.task_type == TaskType.span:
         return "span tasks are compared by span F1, not by exact-match agreement"
     return None

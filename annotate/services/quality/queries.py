@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -120,9 +121,39 @@ def stream_rows(
         result.close()
 
 
-def value_text() -> Any:
-    """SQL: an annotation's value as its JSON text."""
-    return sa.cast(Annotation.value, sa.Text)
+@dataclass(frozen=True)
+class Answer:
+    """What of an annotation's value the report counts, as SQL JSON text.
+
+    The whole value (``key`` None, every one-question project); the answer to question ``key``
+    of a form project (``value -> key``: an annotation without that answer, a gold item that
+    does not fix it, count as no value); or with ``answered`` only whether the annotation holds
+    a value at all (one category, no gold: the form-wide counts of a form project)."""
+
+    key: str | None = None
+    answered: bool = False
+
+    def text(self, annotation: Any = Annotation) -> Any:
+        """SQL: ``annotation``'s counted value as JSON text (``null`` or NULL: none)."""
+        whole = sa.cast(annotation.value, sa.Text)
+        if self.answered:
+            return sa.case((whole != "null", sa.literal("1")), else_=sa.literal("null"))
+        return whole if self.key is None else sa.cast(annotation.value[self.key], sa.Text)
+
+    def gold(self) -> Any:
+        """SQL: the item's gold answer as JSON text (``null`` or NULL: none)."""
+        if self.answered:
+            return sa.cast(sa.null(), sa.Text)
+        column = Item.gold_answer if self.key is None else Item.gold_answer[self.key]
+        return sa.cast(column, sa.Text)
+
+
+WHOLE = Answer()
+
+
+def value_text(answer: Answer = WHOLE, annotation: Any = Annotation) -> Any:
+    """SQL: an annotation's value (``answer`` of it) as its JSON text."""
+    return answer.text(annotation)
 
 
 #: ``(since, until)``: annotations submitted in ``[since, until)``; None at either end is open.
@@ -151,9 +182,12 @@ def counted(project_id: int, window: Window | None = None) -> list[Any]:
     ]
 
 
-def counted_values(project_id: int, window: Window | None = None) -> list[Any]:
-    """The WHERE clauses of counted annotations that have a value (not JSON ``null``)."""
-    return [*counted(project_id, window), value_text() != "null"]
+def counted_values(
+    project_id: int, window: Window | None = None, answer: Answer = WHOLE
+) -> list[Any]:
+    """The WHERE clauses of counted annotations that have a value (``answer`` of it; not
+    JSON ``null``)."""
+    return [*counted(project_id, window), value_text(answer) != "null"]
 
 
 def joined(*columns: Any) -> Any:
@@ -184,18 +218,21 @@ def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
     return sa.func.group_concat(text, sa.literal_column("char(30)"))
 
 
-def item_values(dialect: str, items: Any, window: Window | None = None) -> Any:
+def item_values(
+    dialect: str, items: Any, window: Window | None = None, answer: Answer = WHOLE
+) -> Any:
     """Subquery ``(item, vals)``: the value texts of each item in ``items``' counted
     annotations (within ``window``), joined by :data:`SEP` (the items are counted: not
     quarantined, batch live)."""
     return (
         sa.select(
-            Annotation.item_id.label("item"), joined_texts(value_text(), dialect).label("vals")
+            Annotation.item_id.label("item"),
+            joined_texts(value_text(answer), dialect).label("vals"),
         )
         .where(
             Annotation.item_id.in_(items),
             Annotation.is_current.is_(True),
-            value_text() != "null",
+            value_text(answer) != "null",
             *made_in(window),
         )
         .group_by(Annotation.item_id)

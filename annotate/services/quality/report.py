@@ -27,6 +27,11 @@ from annotate.services.quality.figures import (
 )
 from annotate.services.quality.position import load_positions
 from annotate.services.quality.prediction_figures import add_prediction_figures
+from annotate.services.quality.question_figures import (
+    add_question_figures,
+    answer_for,
+    read_form_cells,
+)
 from annotate.services.quality.sparse_mace import add_sparse_competence
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
@@ -48,7 +53,9 @@ def compute_report(
     report_step = progress or (lambda done, total=None: None)
     report_step(0, REPORT_STEPS)
     options = options or ReportOptions()
-    data = load_aggregates(session, project, options.window)
+    answer = answer_for(project)
+    vectors = read_form_cells(session, project, options.window)  # one-question: none
+    data = load_aggregates(session, project, options.window, answer, vectors=vectors.get(answer))
     report_step(1, REPORT_STEPS)
     report = ProjectReport(
         project,
@@ -62,6 +69,7 @@ def compute_report(
         report.extras["position"] = load_positions(session, project, options.window)
     add_figures(report)
     add_sparse_competence(session, report, options.window)  # multiset cells only
+    add_question_figures(session, report, vectors)  # a form project: every question's
     report_step(2, REPORT_STEPS)
     if options.window is None:  # gold provenance and attention: the whole project
         add_check_figures(session, report)

@@ -37,6 +37,8 @@ from annotate.metrics.agreement import pairwise_table
 from annotate.metrics.pairs import kappas_from_confusions
 from annotate.models import Annotation, Item, Project
 from annotate.services.quality.queries import (
+    WHOLE,
+    Answer,
     Decoder,
     Window,
     counted_values,
@@ -93,24 +95,31 @@ def _merged(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
 
 
 def load_sparse(
-    session: Session, project: Project, dec: Decoder, dialect: str, window: Window | None = None
+    session: Session,
+    project: Project,
+    dec: Decoder,
+    dialect: str,
+    window: Window | None = None,
+    answer: Answer = WHOLE,
 ) -> SparseTables:
-    """Run the annotator, pair and peer GROUP BYs of ``project`` (values decoded by ``dec``),
-    over the annotations submitted within ``window`` (None: all)."""
+    """Run the annotator, pair and peer GROUP BYs of ``project`` (values — ``answer`` of
+    them — decoded by ``dec``), over the annotations submitted within ``window`` (None: all)."""
     ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
     timed = sa.case((Annotation.duration_ms > 0, 1), else_=0)
-    gold = sa.cast(Item.gold_answer, sa.Text)
+    gold = answer.gold()
     cols = (
         Annotation.annotator_id.label("ann"),
         Item.batch_id.label("batch"),
         ver.label("ver"),
         gold.label("gold"),
-        value_text().label("val"),
+        value_text(answer).label("val"),
         timed.label("timed"),
     )
     rows: list[tuple[int, ...]] = []
     for a, b, v, g, text, t, n in session.execute(
-        joined(*cols, sa.func.count()).where(*counted_values(project.id, window)).group_by(*cols)
+        joined(*cols, sa.func.count())
+        .where(*counted_values(project.id, window, answer))
+        .group_by(*cols)
     ):
         if (code := dec.code(text)) >= 0:
             rows.append((a, b, v, dec.code(g), code, t, n))
@@ -124,8 +133,8 @@ def load_sparse(
         over.label("vb"),
         Annotation.annotator_id.label("a"),
         other.annotator_id.label("b"),
-        value_text().label("ta"),
-        sa.cast(other.value, sa.Text).label("tb"),
+        value_text(answer).label("ta"),
+        value_text(answer, other).label("tb"),
     )
     stmt = (
         joined(*pcols, sa.func.count())
@@ -136,10 +145,10 @@ def load_sparse(
             ),
         )
         .where(
-            *counted_values(project.id, window),
+            *counted_values(project.id, window, answer),
             other.is_current.is_(True),
             *made_in(window, other),
-            sa.cast(other.value, sa.Text) != "null",
+            value_text(answer, other) != "null",
         )
         .group_by(*pcols)
     )
@@ -182,12 +191,12 @@ def load_sparse(
         joined(
             Annotation.item_id.label("item"),
             Annotation.annotator_id.label("ann"),
-            value_text().label("val"),
+            value_text(answer).label("val"),
         )
-        .where(*counted_values(project.id, window))
+        .where(*counted_values(project.id, window, answer))
         .subquery()
     )
-    per_item = item_values(dialect, sa.select(mine.c.item), window)
+    per_item = item_values(dialect, sa.select(mine.c.item), window, answer)
     peer: dict[int, list[int]] = {}
     for a, own, vals, cnt in session.execute(
         sa.select(mine.c.ann, mine.c.val, per_item.c.vals, sa.func.count())

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from annotate.database import Session
 from annotate.models import Annotation, Item, Project
 from annotate.services.quality.queries import (
+    WHOLE,
+    Answer,
     Decoder,
     Window,
     counted_values,
@@ -115,9 +117,14 @@ def _coded(dec: Decoder, texts: tuple[str | None, ...]) -> np.ndarray:
 
 
 def scan_sparse(
-    session: Session, project: Project, dec: Decoder, window: Window | None = None
+    session: Session,
+    project: Project,
+    dec: Decoder,
+    window: Window | None = None,
+    answer: Answer = WHOLE,
 ) -> SparseTables:
-    """:func:`~.sparse.load_sparse`'s tables of ``project`` from one item-ordered scan."""
+    """:func:`~.sparse.load_sparse`'s tables of ``project`` (values — ``answer`` of them)
+    from one item-ordered scan."""
     stmt = (
         joined(
             Annotation.item_id,
@@ -125,10 +132,10 @@ def scan_sparse(
             Item.batch_id,
             sa.func.coalesce(Annotation.rulebook_version_id, 0),
             sa.case((Annotation.duration_ms > 0, 1), else_=0),
-            sa.cast(Item.gold_answer, sa.Text),
-            value_text(),
+            answer.gold(),
+            value_text(answer),
         )
-        .where(*counted_values(project.id, window))
+        .where(*counted_values(project.id, window, answer))
         .order_by(Annotation.item_id)
     )
     ann_table, pairs = _Counter(6), _Counter(7)

@@ -24,7 +24,6 @@ before 3.44).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,30 +37,28 @@ from annotate.models import (
     BatchStatus,
     Item,
     Project,
-    Review,
     Rulebook,
     RulebookVersion,
-    SampledAnnotation,
     User,
-    Verdict,
 )
 from annotate.services.quality.queries import (
     SEP,
+    WHOLE,
+    Answer,
     Decoder,
     Window,
     counted_values,
     epoch_seconds,
-    item_agreement,
-    item_values,
-    joined,
     joined_texts,
-    made_in,
     stream_rows,
     value_text,
     week_of,
 )
 from annotate.services.quality.sparse import SparseTables
 from annotate.services.quality.sparse_scan import scan_sparse
+from annotate.services.quality.sql_counts import clauses as _clauses
+from annotate.services.quality.sql_counts import per_annotator as _per_annotator
+from annotate.services.quality.sql_counts import reviews as _reviews
 
 VECTOR_BUDGET = 2_000_000  # most (cells × annotators) kept as per-annotator vectors (see below)
 PROBE_ITEMS = 25_000  # items whose cells are counted first (see _over_budget_early)
@@ -107,6 +104,8 @@ class AggregateData:
     clause_stats: dict[str, list[int]] = field(default_factory=dict)
     sparse: SparseTables | None = None  # annotator and pair tables when the cells are anonymous
     window: Window | None = None  # only annotations submitted within it count (None: all)
+    answer: Answer = WHOLE  # what of each value counts (a form project: one question's answer)
+    cited: bool = False  # whether any counted annotation cites a clause
 
     @property
     def anonymous(self) -> bool:
@@ -139,8 +138,9 @@ class AggregateData:
 def _cells_query(
     project_id: int,
     dialect: str,
-    anonymous: bool = False,
-    window: Window | None = None,
+    anonymous: bool,
+    window: Window | None,
+    answer: Answer,
     before: int | None = None,
 ) -> Any:
     """Cells keyed on per-annotator vectors, or (``anonymous``) on the item's multiset of
@@ -152,23 +152,23 @@ def _cells_query(
         + ":"
         + sa.case((Annotation.duration_ms > 0, "1"), else_="0")
         + ":"
-        + value_text()
+        + value_text(answer)
     )
     if not anonymous:
         entry = sa.cast(Annotation.annotator_id, sa.Text) + ":" + entry
-    order = (ver, value_text()) if anonymous else (Annotation.annotator_id, ver)
+    order = (ver, value_text(answer)) if anonymous else (Annotation.annotator_id, ver)
     first = epoch_seconds(sa.func.min(Annotation.submitted_at), dialect)
     per_item = (
         sa.select(
             sa.func.min(Item.batch_id).label("batch"),
-            sa.func.min(sa.cast(Item.gold_answer, sa.Text)).label("gold"),
+            sa.func.min(answer.gold()).label("gold"),
             week_of(first, dialect).label("week"),
             joined_texts(entry, dialect, *order).label("vec"),
         )
         .select_from(Item)
         .join(Batch, Batch.id == Item.batch_id)
         .join(Annotation, Annotation.item_id == Item.id)
-        .where(*counted_values(project_id, window), *([Item.id < before] if before else []))
+        .where(*counted_values(project_id, window, answer), *([Item.id < before] if before else []))
         .group_by(Item.id)
         .subquery()
     )
@@ -178,7 +178,7 @@ def _cells_query(
     )
 
 
-def _entries(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
+def entries_of(vec: str, anonymous: bool = False) -> list[tuple[int, int, int, str]]:
     out = []
     for part in vec.split(SEP):
         if anonymous:
@@ -196,6 +196,7 @@ def _raw_cells(
     dialect: str,
     anonymous: bool,
     window: Window | None,
+    answer: Answer = WHOLE,
     before: int | None = None,
 ) -> list[tuple[Any, ...]] | None:
     """The cells' rows; None (vector cells only) once cells × annotators pass
@@ -203,10 +204,12 @@ def _raw_cells(
     vector unique, so the cells would grow with the items."""
     raw: list[tuple[Any, ...]] = []
     seen: set[int] = set()
-    stream = stream_rows(session, _cells_query(project.id, dialect, anonymous, window, before))
+    stream = stream_rows(
+        session, _cells_query(project.id, dialect, anonymous, window, answer, before)
+    )
     for rows in stream:
         for batch, gold, week, vec, n in rows:
-            entries = _entries(vec, anonymous)
+            entries = entries_of(vec, anonymous)
             raw.append((int(batch), gold, float(week), entries, int(n)))
             if not anonymous:
                 seen.update(e[0] for e in entries)
@@ -217,7 +220,7 @@ def _raw_cells(
 
 
 def _over_budget_early(
-    session: Session, project: Project, dialect: str, window: Window | None
+    session: Session, project: Project, dialect: str, window: Window | None, answer: Answer
 ) -> bool:
     """Whether the first :data:`PROBE_ITEMS` items' vector cells alone pass the budget (then
     all do): spares a sparse project the whole cells query, which the database runs to the end
@@ -229,24 +232,36 @@ def _over_budget_early(
         .offset(PROBE_ITEMS)
         .limit(1)
     )
-    return bound is not None and _raw_cells(session, project, dialect, False, window, bound) is None
+    if bound is None:
+        return False
+    return _raw_cells(session, project, dialect, False, window, answer, bound) is None
 
 
 def load_aggregates(
-    session: Session, project: Project, window: Window | None = None
+    session: Session,
+    project: Project,
+    window: Window | None = None,
+    answer: Answer = WHOLE,
+    shared: dict[str, Any] | None = None,
+    vectors: list[tuple[Any, ...]] | None = None,
 ) -> AggregateData:
     """Run the GROUP BY queries of ``project``'s report (read-only), counting only the
-    annotations submitted within ``window`` when one is given."""
+    annotations submitted within ``window`` when one is given, and of each value its ``answer``
+    (the whole value, or one question's); ``shared``, ``vectors``: durations and reviews, and
+    the vector cells (as :func:`_raw_cells` reads them), read already."""
     dialect = session.get_bind().dialect.name
-    early = _over_budget_early(session, project, dialect, window)
-    raw = None if early else _raw_cells(session, project, dialect, False, window)
+    raw = vectors
+    if raw is None and not _over_budget_early(session, project, dialect, window, answer):
+        raw = _raw_cells(session, project, dialect, False, window, answer)
     anonymous = raw is None
     if raw is None:
-        raw = _raw_cells(session, project, dialect, True, window) or []
+        raw = _raw_cells(session, project, dialect, True, window, answer) or []
+    gold = answer.gold()  # one expression: on PostgreSQL a bound key must be the same one
     gold_texts = [
         t
         for (t,) in session.execute(
-            sa.select(sa.cast(Item.gold_answer, sa.Text))
+            sa.select(gold)
+            .select_from(Item)
             .join(Batch, Batch.id == Item.batch_id)
             .where(
                 Item.project_id == project.id,
@@ -254,7 +269,7 @@ def load_aggregates(
                 Batch.status != BatchStatus.void,
                 Item.gold_answer.is_not(None),
             )
-            .group_by(sa.cast(Item.gold_answer, sa.Text))
+            .group_by(gold)
         )
         if t is not None and t != "null"
     ]
@@ -297,101 +312,16 @@ def load_aggregates(
         e_timed=cols[3].astype(bool),
         e_val=cols[4],
         window=window,
+        answer=answer,
     )
     if anonymous:
-        data.sparse = scan_sparse(session, project, dec, window)
-    any_cited = _per_annotator(session, project, data)
-    _reviews(session, project, data)
-    if any_cited:
+        data.sparse = scan_sparse(session, project, dec, window, answer)
+    if shared is None:
+        data.cited = _per_annotator(session, project, data)
+        _reviews(session, project, data)
+    else:
+        for name, value in shared.items():
+            setattr(data, name, value)
+    if data.cited:
         _clauses(session, project, data, dec, dialect)
     return data
-
-
-def _cited() -> Any:
-    return sa.cast(Annotation.clause_keys, sa.Text).not_in(["[]", "null"])
-
-
-def _per_annotator(session: Session, project: Project, data: AggregateData) -> bool:
-    """Timed annotations, their summed duration (ms) and summed squared duration (s²) per
-    annotator; True if any cites a clause."""
-    timed = Annotation.duration_ms > 0
-    seconds = sa.cast(Annotation.duration_ms, sa.Float) / 1000.0
-    rows = session.execute(
-        joined(
-            Annotation.annotator_id,
-            sa.func.count().filter(timed),
-            sa.func.coalesce(sa.func.sum(Annotation.duration_ms).filter(timed), 0),
-            sa.func.count().filter(_cited()),
-            sa.func.coalesce(sa.func.sum(seconds * seconds).filter(timed), 0.0),
-        )
-        .where(*counted_values(project.id, data.window))
-        .group_by(Annotation.annotator_id)
-        .order_by(Annotation.annotator_id)
-    ).all()
-    data.timed_ann = np.asarray([r[0] for r in rows], dtype=np.int64)
-    data.timed_n = np.asarray([r[1] for r in rows], dtype=np.int64)
-    data.timed_ms = np.asarray([int(r[2]) for r in rows], dtype=np.int64)
-    data.timed_s2 = np.asarray([float(r[4]) for r in rows], dtype=float)
-    return any(r[3] for r in rows)
-
-
-def _reviews(session: Session, project: Project, data: AggregateData) -> None:
-    ver = sa.func.coalesce(Annotation.rulebook_version_id, 0)
-    cols = (Annotation.annotator_id, Review.verdict, Review.clause_key, Item.batch_id, ver)
-    rows = list(
-        session.execute(
-            sa.select(*cols, sa.func.count())
-            .select_from(Review)
-            .join(SampledAnnotation, SampledAnnotation.id == Review.sampled_annotation_id)
-            .join(Annotation, Annotation.id == SampledAnnotation.annotation_id)
-            .join(Item, Item.id == Annotation.item_id)
-            .join(Batch, Batch.id == Item.batch_id)
-            # "+ 0": SQLite would otherwise walk every item of the project to find the reviews
-            .where(
-                Item.project_id + 0 == project.id,
-                Item.quarantined.is_(False),
-                Batch.status != BatchStatus.void,
-                SampledAnnotation.is_calibration.is_(False),
-                *made_in(data.window),
-            )
-            .group_by(*cols)
-        ).all()
-    )
-    rows.sort(key=lambda r: (r[0], str(r[1]), r[2] or "", r[3], r[4]))
-    data.review_annotator = np.asarray([r[0] for r in rows], dtype=np.int64)
-    data.review_ok = np.asarray([Verdict(r[1]) == Verdict.correct for r in rows], dtype=bool)
-    data.review_clause = [r[2] for r in rows]
-    data.review_batch = np.asarray([r[3] for r in rows], dtype=np.int64)
-    data.review_version = np.asarray([r[4] for r in rows], dtype=np.int64)
-    data.review_count = np.asarray([r[5] for r in rows], dtype=np.int64)
-
-
-def _clauses(
-    session: Session, project: Project, data: AggregateData, dec: Decoder, dialect: str
-) -> None:
-    """Citations per clause, on shared items and where the item's annotators disagree."""
-    keys = sa.cast(Annotation.clause_keys, sa.Text)
-    cited = (
-        joined(Annotation.item_id.label("item"), value_text().label("val"), keys.label("clauses"))
-        .where(*counted_values(project.id, data.window), _cited())
-        .subquery()
-    )
-    per_item = item_values(dialect, sa.select(cited.c.item), data.window)
-    stmt = (
-        sa.select(cited.c.clauses, cited.c.val, per_item.c.vals, sa.func.count())
-        .join(per_item, per_item.c.item == cited.c.item)
-        .group_by(cited.c.clauses, cited.c.val, per_item.c.vals)
-    )
-    for rows in stream_rows(session, stmt):
-        for text, val, vals, n in rows:
-            own = dec.code(val)
-            if own < 0:
-                continue
-            m, same = item_agreement(dec, own, vals)
-            for key in dict.fromkeys(json.loads(text) or []):  # cited twice: counts once
-                if key:
-                    s = data.clause_stats.setdefault(str(key), [0, 0, 0, 0])
-                    s[0] += n
-                    if m >= 2:
-                        s[1] += n
-                        s[2] += n * int(same < m)

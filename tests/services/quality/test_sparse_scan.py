@@ -69,7 +69,7 @@ def test_a_prefix_over_the_budget_skips_the_vector_cells(db, make_project, make_
     calls = []
     real = report_sql._raw_cells
     monkeypatch.setattr(
-        report_sql, "_raw_cells", lambda *a: calls.append((a[3], a[5:] != ())) or real(*a)
+        report_sql, "_raw_cells", lambda *a: calls.append((a[3], a[6:] != ())) or real(*a)
     )
     monkeypatch.setattr(report_sql, "PROBE_ITEMS", 100)  # 100 items' cells pass it too
     probed = compute_report(db.session, project, opts)
