@@ -19,11 +19,13 @@ import numpy as np
 
 from annotate.metrics import PairwiseResult
 from annotate.services.quality.figures import ClauseRow, Figure, TrendPoint
+from annotate.services.quality.position import PositionCounts
 from annotate.services.quality.prediction_figures import ModelSummary
 
 #: The dataclasses a snapshot may hold, by the tag stored for them.
 TYPES: dict[str, type] = {
-    cls.__name__: cls for cls in (Figure, TrendPoint, ClauseRow, ModelSummary, PairwiseResult)
+    cls.__name__: cls
+    for cls in (Figure, TrendPoint, ClauseRow, ModelSummary, PairwiseResult, PositionCounts)
 }
 FIGURE_FIELDS = tuple(f.name for f in dataclasses.fields(Figure))
 

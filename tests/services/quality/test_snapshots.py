@@ -131,3 +131,53 @@ def test_recompute_needs_the_form_token(db, demo, app, client, login):
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/reports/demo/recompute").status_code == 400
     assert _count(db) == 0
+
+
+def _pairwise_project(db, make_project):
+    from annotate.models import Annotation, Item
+    from annotate.services.accounts.users import create_user
+    from tests.factories import import_batch
+
+    project = make_project("pw", task_type="pairwise")
+    users = [create_user(db.session, f"pw{n}", "pw-long-enough") for n in range(3)]
+    batch = import_batch(
+        db.session,
+        project,
+        n_items=6,
+        payload=lambda n: {"prompt": f"p{n}", "response_a": "a", "response_b": "b"},
+    )
+    items = db.session.scalars(sa.select(Item).where(Item.batch_id == batch.id)).all()
+    for n, item in enumerate(items):
+        for k, user in enumerate(users):
+            db.session.add(
+                Annotation(
+                    item_id=item.id,
+                    annotator_id=user.id,
+                    value={"choice": "AB"[(n + k) % 2]},
+                    swapped=bool((n * k) % 2),
+                )
+            )
+    db.session.flush()
+    return project
+
+
+@pytest.mark.parametrize("kind", ["pairwise", "form"])
+def test_pairwise_and_form_reports_are_stored_and_read_back(db, make_project, kind):
+    """Every extra a report of these types holds (the pairwise positions, the per-question
+    figures) has a stored form: the scheduled refresh once failed on the positions."""
+    from tests.form_factories import form_project
+
+    if kind == "pairwise":
+        project = _pairwise_project(db, make_project)
+    else:
+        project, _, _ = form_project(db.session, n_items=8)
+    report = compute_report(db.session, project, ReportOptions(bootstrap=20))
+    if kind == "pairwise":
+        assert report.extras["position"].total()[2] == 0
+    else:
+        assert any(f.scope == "question" for f in report.figures)
+    row = store(db.session, report, data_version(db.session, project), 5)
+    db.session.flush()
+    back = load(project, row)
+    assert back.figures == report.figures
+    assert back.extras == report.extras
