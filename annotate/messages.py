@@ -48,6 +48,36 @@ REASONS = {
         "a form project's agreement is computed per question (scope question)"
     ),
     "no majority vote over free text": _l("no majority vote over free text"),
+    "a model is compared with people on label and rating tasks only": _l(
+        "a model is compared with people on label and rating tasks only"
+    ),
+    "annotators disagree on no item": _l("annotators disagree on no item"),
+    "never cited on an item annotated twice": _l("never cited on an item annotated twice"),
+    "no annotation has a recorded duration": _l("no annotation has a recorded duration"),
+    (
+        "no annotation on promoted gold made after the promotion by an annotator outside the "
+        "promoting set"
+    ): _l(
+        "no annotation on promoted gold made after the promotion by an annotator outside the "
+        "promoting set"
+    ),
+    "no annotator pair with a defined kappa": _l("no annotator pair with a defined kappa"),
+    "no answer preferred one response with its order recorded": _l(
+        "no answer preferred one response with its order recorded"
+    ),
+    "no item has two annotations, or only one value was used": _l(
+        "no item has two annotations, or only one value was used"
+    ),
+    "no item shared with another annotator": _l("no item shared with another annotator"),
+    "no predicted item has a human majority label": _l(
+        "no predicted item has a human majority label"
+    ),
+    "no span to compare": _l("no span to compare"),
+    "the model predicted no gold item": _l("the model predicted no gold item"),
+    "fewer than two resamples were defined": _l("fewer than two resamples were defined"),
+    "only one value occurs among pairable annotations": _l(
+        "only one value occurs among pairable annotations"
+    ),
     "no majority vote over span sets": _l("no majority vote over span sets"),
     "no item has two answers": _l("no item has two answers"),
     "no item has a consensus": _l("no item has a consensus"),
