@@ -82,6 +82,8 @@ def test_the_rlhf_form_by_keyboard(page, live_server, db, browser, screenshot):
         "preference": {"choice": "B"},
         "strength": "much",
         "reason": "B 更准确，A 侵权",
+        "pi_a": [],  # no personal information marked: none found
+        "pi_b": [],
     }
 
     # Chinese, on a phone: no English, nothing wider than the screen; the next item
