@@ -21,6 +21,22 @@ def _mine(db, slug):
     ).all()
 
 
+def _last_payload(db, slug):
+    """The payload of the item ``ann1`` annotated last in project ``slug``."""
+    from annotate.models import Annotation, Item, Project, User
+
+    db.session.remove()
+    return db.session.execute(
+        sa.select(Item.payload)
+        .join(Annotation, Annotation.item_id == Item.id)
+        .join(Project, Project.id == Item.project_id)
+        .join(User, User.id == Annotation.annotator_id)
+        .where(Project.slug == slug, User.username == "ann1")
+        .order_by(Annotation.id.desc())
+        .limit(1)
+    ).scalar_one()
+
+
 def _next_item(page, key="Enter"):
     with page.expect_navigation():
         page.keyboard.press(key)
@@ -88,14 +104,19 @@ def test_keyboard_only_labeling_of_single_label_span_and_pairwise(
 
     page.goto(f"{live_server}/annotate/helpfulness")
     assert page.locator("#labeling").get_attribute("data-task") == "pairwise"
-    page.keyboard.press("2")
+    shown_second = page.locator("#item-response-b").inner_text().strip()
+    page.keyboard.press("2")  # the response shown second
     page.keyboard.press("r")
     page.keyboard.type("B is correct (R1.2)")
     page.keyboard.press("Escape")
     screenshot(page, "labeling-pairwise")
     _next_item(page)
     value = _mine(db, "helpfulness")[-1][0]
-    assert value == {"choice": "B", "reason": "B is correct (R1.2)"}
+    # The responses are shown in a recorded random order; the stored choice is the item's own.
+    payload = _last_payload(db, "helpfulness")
+    own = "B" if payload["response_b"].strip() == shown_second else "A"
+    assert payload[f"response_{own.lower()}"].strip() == shown_second
+    assert value == {"choice": own, "reason": "B is correct (R1.2)"}
 
     from annotate.models import ItemFlag
 
