@@ -104,7 +104,8 @@ def live_server(app, db):
 def page(browser, live_server):
     """A fresh browser context and page; language English unless a test changes it."""
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(10_000)
+    # 30 s: CI runs the SQLite and PostgreSQL suites side by side on two cores.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()

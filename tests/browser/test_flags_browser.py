@@ -60,7 +60,7 @@ def flag_server(app, db, make_project, make_user):
 
 def _page(browser, base, user, locale="en-US", width=1280):
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     log_in(page, base, user, "secret-pw")
     page.wait_for_url(lambda url: "/login" not in url)

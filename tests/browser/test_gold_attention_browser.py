@@ -50,7 +50,7 @@ def _shoot(browser, base, user, path, name, *, width=1280, locales=("en", "zh"))
             context = browser.new_context(
                 locale=LOCALES[short], viewport={"width": w, "height": 900}
             )
-            context.set_default_timeout(10_000)
+            context.set_default_timeout(30_000)
             page = context.new_page()
             log_in(page, base, user)
             page.wait_for_url(lambda url: "/login" not in url)

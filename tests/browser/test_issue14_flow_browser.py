@@ -70,7 +70,7 @@ class Shots:
             context = self.browser.new_context(
                 locale=locale, viewport={"width": width, "height": 900}
             )
-            context.set_default_timeout(15_000)
+            context.set_default_timeout(30_000)
             page = context.new_page()
             log_in(page, self.base, user, PASSWORD)
             page.wait_for_url(lambda url: "/login" not in url)
@@ -116,7 +116,7 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     base = empty_server
     shots = Shots(browser, base, screenshot)
     admin_context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    admin_context.set_default_timeout(15_000)
+    admin_context.set_default_timeout(30_000)
     page = admin_context.new_page()
     log_in(page, base, "admin", PASSWORD)
     page.wait_for_url(lambda url: "/login" not in url)
@@ -168,7 +168,7 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
 
     # 4. The manager uploads the first rulebook, writes a 5-question quiz and publishes it.
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     boss = context.new_page()
     log_in(boss, base, "boss", PASSWORD)
     boss.wait_for_url(lambda url: "/login" not in url)
@@ -229,7 +229,7 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
 
     # 6. An annotator trains, passes the quiz and labels an item.
     annotator = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    annotator.set_default_timeout(15_000)
+    annotator.set_default_timeout(30_000)
     ann = annotator.new_page()
     log_in(ann, base, "ann1", PASSWORD)
     ann.wait_for_url(f"{base}/annotate/")

@@ -53,7 +53,7 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     base = live_server
     _project(db)
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     log_in(page, base, "manager")
     page.wait_for_url(f"{base}/reports/")

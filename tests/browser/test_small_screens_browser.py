@@ -29,7 +29,7 @@ def _overflow(page) -> list[str]:
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_annotator_and_reviewer_screens_fit_390_px(browser, live_server, locale, screenshot):
     context = browser.new_context(locale=locale, viewport={"width": WIDTH, "height": 844})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     try:
         log_in(page, live_server, "ann1")

@@ -197,7 +197,7 @@ def test_reviewer_records_incorrect_in_three_keys(page, live_server, db):
 @pytest.mark.parametrize("width", [1280, WIDTH])
 def test_undo_history_and_review_screens_fit(browser, live_server, db, locale, width):
     context = browser.new_context(locale=locale, viewport={"width": width, "height": 844})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     tag = f"{locale[:2]}-{width}"
     try:
