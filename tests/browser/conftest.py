@@ -36,6 +36,10 @@ def _browser_available() -> bool:
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session."""
+    from playwright.sync_api import expect
+
+    # Assertions wait as long as pages do (30 s): both suites run at once in CI.
+    expect.set_options(timeout=30_000)
     if not _browser_available():
         if os.environ.get("ANNOTATE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"ANNOTATE_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")

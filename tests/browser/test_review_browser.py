@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from annotate.models import (
     Assignment,
@@ -34,7 +35,7 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
     page.click("#review-batches a:text('reviews-2026-10')")
     page.wait_for_selector("#draw-form")
     page.select_option("#draw-form [name=method]", "iso2859")
-    assert page.locator("#draw-form [name=rate]").is_hidden()
+    expect(page.locator("#draw-form [name=rate]")).to_be_hidden()  # the script hides it
     page.select_option("#draw-form [name=aql]", "1")
     page.fill("#draw-form [name=seed]", "2024")
     page.click("#draw-form [type=submit]")
