@@ -14,11 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from annotate.database import Session, utcnow
+from annotate.demo.work import add_submitted
 from annotate.models import (
-    Annotation,
-    AnnotationSource,
-    Assignment,
-    AssignmentStatus,
     Batch,
     Item,
     Project,
@@ -188,27 +185,14 @@ def seed_form_project(
                 raise ValueError(problems)
             submitted = start + timedelta(minutes=11 * index + rng.randint(0, 200))
             duration = timedelta(seconds=rng.randint(40, 150))
-            assignment = Assignment(
-                item_id=item.id,
-                annotator_id=users[name].id,
-                status=AssignmentStatus.submitted,
-                leased_at=submitted - duration,
-                lease_expires_at=submitted + timedelta(minutes=30),
-            )
-            session.add(assignment)
-            session.flush()
-            session.add(
-                Annotation(
-                    item_id=item.id,
-                    annotator_id=users[name].id,
-                    assignment_id=assignment.id,
-                    rulebook_version_id=version.id,
-                    value=value,
-                    source=AnnotationSource.web,
-                    started_at=submitted - duration,
-                    submitted_at=submitted,
-                    duration_ms=int(duration.total_seconds() * 1000),
-                )
+            add_submitted(
+                session,
+                item.id,
+                users[name].id,
+                version.id,
+                value,
+                submitted,
+                int(duration.total_seconds() * 1000),
             )
         item.annotation_count = len(ACCURACY)
     session.flush()

@@ -17,11 +17,8 @@ from annotate.demo.history import seed_history
 from annotate.demo.predictions import seed_predictions
 from annotate.demo.tasks import seed_task_projects
 from annotate.demo.training import import_next_draft, seed_rulebook_and_training
+from annotate.demo.work import add_submitted
 from annotate.models import (
-    Annotation,
-    AnnotationSource,
-    Assignment,
-    AssignmentStatus,
     Batch,
     Item,
     ProjectRole,
@@ -282,27 +279,14 @@ def _seed_items_and_annotations(
             )
             submitted = start + timedelta(minutes=7 * index + rng.randint(0, 300))
             duration = rng.randint(4000, 40000)
-            assignment = Assignment(
-                item_id=item.id,
-                annotator_id=annotator_ids[name],
-                status=AssignmentStatus.submitted,
-                leased_at=submitted - timedelta(milliseconds=duration),
-                lease_expires_at=submitted + timedelta(minutes=30),
-            )
-            session.add(assignment)
-            session.flush()
-            session.add(
-                Annotation(
-                    item_id=item.id,
-                    annotator_id=annotator_ids[name],
-                    assignment_id=assignment.id,
-                    rulebook_version_id=version_id,
-                    value=value,
-                    source=AnnotationSource.web,
-                    started_at=submitted - timedelta(milliseconds=duration),
-                    submitted_at=submitted,
-                    duration_ms=duration,
-                )
+            add_submitted(
+                session,
+                item.id,
+                annotator_ids[name],
+                version_id,
+                value,
+                submitted,
+                duration,
             )
         item.annotation_count = len(who)
     session.flush()

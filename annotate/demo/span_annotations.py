@@ -16,11 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotate.database import Session, utcnow
+from annotate.demo.work import add_submitted
 from annotate.models import (
-    Annotation,
-    AnnotationSource,
-    Assignment,
-    AssignmentStatus,
     Item,
     Project,
     User,
@@ -68,27 +65,14 @@ def annotate_spans(
         for name, careful in (("ann2", True), ("ann3", False)):
             duration = rng.randint(8000, 60000)
             submitted = start + timedelta(minutes=11 * n + rng.randint(0, 60))
-            assignment = Assignment(
-                item_id=item.id,
-                annotator_id=users[name].id,
-                status=AssignmentStatus.submitted,
-                leased_at=submitted - timedelta(milliseconds=duration),
-                lease_expires_at=submitted + timedelta(minutes=30),
-            )
-            session.add(assignment)
-            session.flush()
-            session.add(
-                Annotation(
-                    item_id=item.id,
-                    annotator_id=users[name].id,
-                    assignment_id=assignment.id,
-                    rulebook_version_id=version.id if version else None,
-                    value=_noisy(truth[index], rng, careful),
-                    source=AnnotationSource.web,
-                    started_at=submitted - timedelta(milliseconds=duration),
-                    submitted_at=submitted,
-                    duration_ms=duration,
-                )
+            add_submitted(
+                session,
+                item.id,
+                users[name].id,
+                version.id if version else None,
+                _noisy(truth[index], rng, careful),
+                submitted,
+                duration,
             )
         item.annotation_count = 2
     session.flush()
