@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,10 +21,9 @@ from annotate.models import (
     ItemFlag,
     ProjectRole,
 )
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, save_screenshot
 from tests.factories import make_ready
 
-SHOTS = Path(__file__).resolve().parents[2] / "shots"
 VIEWS = (("en-US", 1280), ("zh-CN", 1280), ("zh-CN", 390))
 #: Words of this feature's interface that would show an untranslated string in Chinese.
 ENGLISH = re.compile(
@@ -68,12 +66,11 @@ def _page(browser, base, user, locale="en-US", width=1280):
 
 
 def _shoot(browser, base, user, path, name):
-    """``path`` as ``user`` in each view; saved under shots/, no sideways scroll."""
-    SHOTS.mkdir(exist_ok=True)
+    """``path`` as ``user`` in each view; saved with the screenshots, no sideways scroll."""
     for locale, width in VIEWS:
         page = _page(browser, base, user, locale, width)
         page.goto(f"{base}{path}")
-        page.screenshot(path=str(SHOTS / f"{name}-{locale[:2]}-{width}.png"), full_page=True)
+        save_screenshot(page, f"{name}-{locale[:2]}-{width}", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
         if locale == "zh-CN":
             chrome = page.locator("nav, form, .alert, h1, h2, th, dt, dd, label, button").all()
@@ -88,7 +85,8 @@ def _shoot(browser, base, user, path, name):
 def _flag(page, kind):
     page.click("[data-action=flag]")
     page.check("#flag-pii" if kind == "personal_info" else "#flag-prohibited")
-    page.click("#flag-form [type=submit]")
+    with page.expect_navigation():
+        page.click("#flag-form [type=submit]")
     page.wait_for_selector("#my-flags")
 
 
@@ -121,12 +119,11 @@ def test_flags_follow_the_rulebook_in_the_browser(browser, flag_server, db):
     assert TEXTS[1] in al.inner_text("#item-text")
     al.click("[data-action=flag]")
     expect(al.locator("#flag-modal")).to_have_css("opacity", "1")
-    SHOTS.mkdir(exist_ok=True)
-    al.screenshot(path=str(SHOTS / "flag-dialog-en-1280.png"))
+    save_screenshot(al, "flag-dialog-en-1280")
     al.check("#flag-prohibited")
-    al.click("#flag-form [type=submit]")
-    al.wait_for_selector("#my-flags")
-    assert "quarantined" in al.inner_text("#my-flags")
+    with al.expect_navigation():  # the page before showed #my-flags too
+        al.click("#flag-form [type=submit]")
+    expect(al.locator("#my-flags")).to_contain_text("quarantined")
     _shoot(browser, base, "al", "/annotate/senti", "label-prohibited-flagged")
     al.click("[data-action=skip]")
     al.fill("#skip-reason", "R3.3")
@@ -147,8 +144,8 @@ def test_flags_follow_the_rulebook_in_the_browser(browser, flag_server, db):
             break
         seen.append(bo.inner_text("#item-text"))
         bo.click("label[for=opt-1]")
-        bo.click("#submit-answer")
-        bo.wait_for_load_state()
+        with bo.expect_navigation():  # the answer is saved before the next goto
+            bo.click("#submit-answer")
     assert seen and not any(TEXTS[1] in text for text in seen), seen
     bo.context.close()
 

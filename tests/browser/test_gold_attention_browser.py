@@ -1,17 +1,14 @@
 """Issue 17 item 4 in a browser: the manager promotes a gold candidate; an annotator over the
 attention block threshold sees the block page (why, and who can unblock); the manager
-unblocks. Screenshots in English and Chinese and at 390 px go to ``shots/`` (not committed)."""
+unblocks. Screenshots in English and Chinese and at 390 px go to ``test-artifacts/screenshots``."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, save_screenshot
 
-SHOTS = Path(__file__).resolve().parents[2] / "shots"
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 
 
@@ -44,7 +41,6 @@ def _block_ann1(db) -> None:
 
 
 def _shoot(browser, base, user, path, name, *, width=1280, locales=("en", "zh")):
-    SHOTS.mkdir(exist_ok=True)
     for short in locales:
         for w in sorted({width, 390}):
             context = browser.new_context(
@@ -57,7 +53,7 @@ def _shoot(browser, base, user, path, name, *, width=1280, locales=("en", "zh"))
             page.goto(base + path)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= w, (path, short, w, wide)  # nothing scrolls sideways
-            page.screenshot(path=str(SHOTS / f"{name}-{short}-{w}.png"), full_page=True)
+            save_screenshot(page, f"{name}-{short}-{w}", full_page=True)
             context.close()
 
 

@@ -207,7 +207,8 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     assert boss.locator("#publish-warnings").count() == 0  # template and rulebook agree
     shots.shoot("boss", f"{book}/1.0.0/publish", "publish-first")
     boss.check("#publish-form input[name=confirm]")
-    boss.click("#publish-form button[type=submit]")
+    with boss.expect_navigation():
+        boss.click("#publish-form button[type=submit]")
     assert "every annotator must pass its quiz" in boss.locator(".alert-success").inner_text()
     shots.shoot("boss", f"{book}/", "rulebooks-published")
 
@@ -278,7 +279,8 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     assert a5 in body
     new_label = '  - {key: spam, name: "Spam", hotkey: "7"}\n'
     boss.fill("textarea[name=body]", body.replace(a5, a5 + new_label))
-    boss.click("#edit-form input[type=submit]")
+    with boss.expect_navigation():
+        boss.click("#edit-form input[type=submit]")
     assert "must be a major version (2.0.0)" in boss.locator(".alert-warning").first.inner_text()
     boss.click("#publish-link")
     boss.wait_for_selector("#publish-problems")
@@ -301,7 +303,8 @@ def test_a_team_runs_a_project_from_the_browser(browser, empty_server, screensho
     assert "Annotators must re-train." in boss.locator("#publish-consequence").inner_text()
     shots.shoot("boss", f"{book}/2.0.0/publish", "publish-major")
     boss.check("#publish-form input[name=confirm]")
-    boss.click("#publish-form button[type=submit]")
+    with boss.expect_navigation():
+        boss.click("#publish-form button[type=submit]")
     assert "major version" in boss.locator(".alert-success").inner_text()
     shots.shoot("boss", f"{book}/", "rulebooks-history")
     context.close()

@@ -94,6 +94,7 @@ def test_a_large_upload_shows_its_progress_then_the_batch(
         assert imported == str(lines)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"{locale}-{width}-job-import-done")
-        page.click("#job-project-data")
+        with page.expect_navigation():
+            page.click("#job-project-data")
         assert page.locator("#batches").get_by_text(f"big-{locale}").count() == 1
         context.close()

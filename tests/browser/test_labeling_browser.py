@@ -174,6 +174,7 @@ def test_manager_upload_shows_every_error(page, live_server, screenshot, tmp_pat
     page.click("#import-form [type=submit]")
     page.wait_for_selector("#import-report")
     assert page.locator('#import-counts [data-count="imported"]').inner_text() == "2"
-    page.click("#job-project-data")
+    with page.expect_navigation():
+        page.click("#job-project-data")
     assert page.locator("#batches").get_by_text("november").count()
     screenshot(page, "data-admin-after-import")

@@ -4,7 +4,7 @@ shot in English and Chinese, at 1280 px and on a 390 px phone, with no sideways 
 
 from __future__ import annotations
 
-from tests.browser.conftest import SCREENSHOTS, log_in
+from tests.browser.conftest import log_in, save_screenshot
 
 WIDTHS = (1280, 390)
 
@@ -41,9 +41,11 @@ def test_admin_resets_a_password_and_the_user_must_choose_a_new_one(
             }
         ],
     )
-    page.click("#import-users-form [type=submit]")
+    with page.expect_navigation():
+        page.click("#import-users-form [type=submit]")
     assert page.locator("#issued-passwords").get_by_text("newbie").is_visible()
-    page.locator("#user-ann2").get_by_role("button", name="Reset password").click()
+    with page.expect_navigation():
+        page.locator("#user-ann2").get_by_role("button", name="Reset password").click()
     temporary = page.locator("#issued-passwords .temp-password").inner_text()
     assert page.locator("#user-ann2").get_by_text("must change password").is_visible()
     screenshot(page, "users-reset-en-1280")
@@ -57,7 +59,8 @@ def test_admin_resets_a_password_and_the_user_must_choose_a_new_one(
     assert phone.locator("#must-change").is_visible()
     phone.fill("#new-password-form input[name=new]", "brand-new-pw")
     phone.fill("#new-password-form input[name=confirm]", "different-pw")
-    phone.click("#new-password-form [type=submit]")
+    with phone.expect_navigation():
+        phone.click("#new-password-form [type=submit]")
     assert phone.get_by_text("Passwords differ.").is_visible()
     screenshot(phone, "new-password-error-en-390")
     phone.fill("#new-password-form input[name=new]", "brand-new-pw")
@@ -69,7 +72,8 @@ def test_admin_resets_a_password_and_the_user_must_choose_a_new_one(
 
     # The forced page in both languages, for a user who has not chosen yet.
     page.goto(f"{live_server}/admin/users/")
-    page.locator("#user-ann3").get_by_role("button", name="Reset password").click()
+    with page.expect_navigation():
+        page.locator("#user-ann3").get_by_role("button", name="Reset password").click()
     ann3 = page.locator("#issued-passwords .temp-password").inner_text()
     _shoot_both_languages(
         browser, live_server, screenshot, "ann3", ann3, "/account/password/new", "new-password"
@@ -84,7 +88,8 @@ def test_a_manager_adds_a_member(browser, page, live_server, screenshot):
     page.goto(f"{live_server}/admin/users/")
     page.fill("input[name=new-username]", "newbie")
     page.fill("input[name=new-password]", "newbie-pw-1")
-    page.click("input[name=new-submit]")
+    with page.expect_navigation():
+        page.click("input[name=new-submit]")
     assert page.get_by_text("User newbie created.").is_visible()
 
     manager = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
@@ -96,12 +101,14 @@ def test_a_manager_adds_a_member(browser, page, live_server, screenshot):
     mpage.wait_for_url(f"{live_server}/projects/demo/members/")
     mpage.fill("#member-add-form input[name=username]", "ann1")
     mpage.select_option("#member-add-form select[name=role]", "reviewer")
-    mpage.click("#member-add-form [type=submit]")
+    with mpage.expect_navigation():
+        mpage.click("#member-add-form [type=submit]")
     assert mpage.locator("#member-add-form .invalid-feedback").get_by_text("TC260-003").is_visible()
     screenshot(mpage, "members-refused-en-1280")
     mpage.fill("#member-add-form input[name=username]", "newbie")
     mpage.select_option("#member-add-form select[name=role]", "annotator")
-    mpage.click("#member-add-form [type=submit]")
+    with mpage.expect_navigation():
+        mpage.click("#member-add-form [type=submit]")
     assert mpage.get_by_text("newbie is now annotator.").is_visible()
     assert mpage.locator("#member-newbie").get_by_text("annotator").is_visible()
     manager.close()
@@ -128,6 +135,5 @@ def test_a_malformed_draft_version_is_shown_beside_the_field(browser, live_serve
             if words:
                 assert feedback.inner_text() == words
             # the rulebook below is long: the viewport (top of the page) shows the form
-            path = SCREENSHOTS / f"new-draft-error-{locale[:2]}-{width}.png"
-            page.screenshot(path=str(path))
+            save_screenshot(page, f"new-draft-error-{locale[:2]}-{width}")
             context.close()

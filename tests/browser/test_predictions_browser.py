@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, save_screenshot
 
 
 def _settings(db, **changes):
@@ -80,24 +80,16 @@ def test_changed_manager_pages_in_both_languages(browser, live_server, db, scree
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}/reports/demo")
             page.wait_for_selector("#model-table")
-            page.locator("#models").screenshot(
-                path=str(
-                    screenshot(page, f"dashboard-{lang}-{width}").with_name(
-                        f"dashboard-models-{lang}-{width}.png"
-                    )
-                )
-            )
+            screenshot(page, f"dashboard-{lang}-{width}")
+            save_screenshot(page.locator("#models"), f"dashboard-models-{lang}-{width}")
             page.goto(f"{live_server}/admin/data/demo")
             page.wait_for_selector("#predictions-form")
             assert page.locator("#model-versions").count() == 1
             screenshot(page, f"data-predictions-{lang}-{width}")
             page.goto(f"{live_server}/admin/projects/demo/settings")
             page.wait_for_selector("#settings-predictions")
-            page.locator("#settings-predictions").screenshot(
-                path=str(
-                    screenshot(page, f"settings-{lang}-{width}").with_name(
-                        f"settings-predictions-{lang}-{width}.png"
-                    )
-                )
+            screenshot(page, f"settings-{lang}-{width}")
+            save_screenshot(
+                page.locator("#settings-predictions"), f"settings-predictions-{lang}-{width}"
             )
         context.close()

@@ -4,6 +4,7 @@ k, gold rate, minimum α and AQL on the settings page; a bad value is refused be
 from __future__ import annotations
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from annotate.models import AuditEvent, Membership, Project, ProjectRole, User
 from tests.browser.conftest import log_in
@@ -14,16 +15,20 @@ def test_create_from_content_safety_template_and_set_thresholds(page, live_serve
     page.goto(f"{live_server}/admin/")
     page.click("#new-project")
     screenshot(page, "en-projects-choose")
-    page.click("#template-content_safety")
+    with page.expect_navigation():  # the form's script has run once the page has loaded
+        page.click("#template-content_safety")
     assert page.input_value("#labels-1-name_zh") == "A.1 违背社会主义核心价值观"
     assert page.input_value("#rulebook_kind") == "security"
-    assert page.is_visible("#label-rows") and not page.is_visible("#scale-fields")
+    expect(page.locator("#label-rows")).to_be_visible()
+    expect(page.locator("#scale-fields")).to_be_hidden()
     page.select_option("#task_type", "rating")  # project_form.js follows the task type
-    assert page.is_visible("#scale-fields") and not page.is_visible("#label-rows")
+    expect(page.locator("#scale-fields")).to_be_visible()
+    expect(page.locator("#label-rows")).to_be_hidden()
     page.select_option("#task_type", "single_label")
     page.fill("#slug", "demo")  # taken by the demo: refused beside the field
     page.fill("#name", "Content safety")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#slug.is-invalid").count() == 1
     assert "already exists" in page.locator("#slug ~ .invalid-feedback").inner_text()
     page.fill("#slug", "safety")
@@ -45,7 +50,8 @@ def test_create_from_content_safety_template_and_set_thresholds(page, live_serve
     page.fill("#min_alpha", "0.7")
     page.select_option("#aql", "1")
     page.fill("#lease_minutes", "0")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#lease_minutes.is-invalid").count() == 1
     page.fill("#lease_minutes", "45")
     page.click("#submit")

@@ -71,10 +71,12 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     )
     page.click("#new-rulebook-form input[type=submit]")
     page.wait_for_selector("text=Draft 1.0.0 created.")
-    page.click("text=Edit draft")
+    with page.expect_navigation():
+        page.click("text=Edit draft")
     body = page.locator("textarea[name=body]").input_value()
     page.fill("textarea[name=body]", body.replace("## Method\nm\n", ""))
-    page.click("#edit-form input[type=submit]")
+    with page.expect_navigation():
+        page.click("#edit-form input[type=submit]")
     warning = page.locator(".alert-warning").first.inner_text()
     assert "## Method" in warning and "cannot be published yet" in warning
     screenshot(page, "rulebook-saved-with-warning-en-1280")
@@ -92,7 +94,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     page.fill("#question-form textarea[name=q-prompt]", "Broken?")
     page.fill("#question-form textarea[name=q-choices]", "yes\nno")
     page.fill("#question-form input[name=q-answer]", "5")
-    page.click("#question-form input[type=submit]")
+    with page.expect_navigation():
+        page.click("#question-form input[type=submit]")
     assert "from 1 to 2" in page.locator("#question-form .invalid-feedback").inner_text()
     screenshot(page, "rulebook-quiz-error-en-1280")
     for number, prompt in enumerate(("Something: which label?", "Other: which?", "Third?")):
@@ -107,7 +110,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
             page.fill("#question-form textarea[name=q-translated_choices]", "是\n否")
         page.click("#question-form input[type=submit]")
         page.wait_for_selector("text=Question added.")
-    page.locator(".quiz-question").nth(2).locator("button[aria-label='Move up']").click()
+    with page.expect_navigation():
+        page.locator(".quiz-question").nth(2).locator("button[aria-label='Move up']").click()
     assert "某物：哪个标签？" in page.locator(".quiz-question .translation").first.inner_text()
     prompts = page.locator(".quiz-question strong").all_inner_texts()
     assert prompts == ["Something: which label?", "Third?", "Other: which?"]
@@ -122,16 +126,19 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     page.wait_for_selector("#publish-form")
     assert "Annotators must re-train." in page.locator("#publish-consequence").inner_text()
     views.shoot(page, "rulebook-publish-first")
-    page.click("#publish-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("#publish-form button[type=submit]")
     assert "Tick the box" in page.locator("#publish-form").inner_text()
     page.check("#publish-form input[name=confirm]")
-    page.click("#publish-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("#publish-form button[type=submit]")
     assert "every annotator must pass its quiz" in page.locator(".alert-success").inner_text()
 
     # A new draft: "1.0" is refused beside the field; 1.1.0 adding a label is refused.
     page.goto(f"{book}/1.0.0")
     page.fill("#new-draft-form input[name=version]", "1.0")
-    page.click("text=Start a new draft from this version")
+    with page.expect_navigation():
+        page.click("text=Start a new draft from this version")
     assert "MAJOR.MINOR.PATCH" in page.locator("#version-errors").inner_text()
     assert page.url.endswith("/1.0.0/new-draft")
     screenshot(page, "rulebook-new-draft-error-en-1280")
@@ -141,7 +148,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     with_label = page.locator("textarea[name=body]").input_value()
     with_label = with_label.replace('labels: ["yes", "no"]', 'labels: ["yes", "no", "maybe"]')
     page.fill("textarea[name=body]", with_label)
-    page.click("#edit-form input[type=submit]")
+    with page.expect_navigation():
+        page.click("#edit-form input[type=submit]")
     assert "must be a major version (2.0.0)" in page.locator(".alert-warning").first.inner_text()
     page.click("#publish-link")
     page.wait_for_selector("#publish-problems")
@@ -164,7 +172,8 @@ def test_manager_drafts_quizzes_and_publishes_a_rulebook(browser, live_server, s
     assert "not in the project: maybe" in page.locator("#publish-warnings").inner_text()
     views.shoot(page, "rulebook-publish-major")
     page.check("#publish-form input[name=confirm]")
-    page.click("#publish-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("#publish-form button[type=submit]")
     assert "major version" in page.locator(".alert-success").inner_text()
     views.shoot(page, "rulebook-history")
     context.close()

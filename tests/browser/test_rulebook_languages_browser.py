@@ -69,7 +69,8 @@ def test_the_manager_switches_between_the_languages_of_a_version(browser, live_s
         screenshot(page, f"zhcontent-version-{language}-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         other = "en" if language == "zh" else "zh"
-        page.click(f"#version-languages a[lang={other}]")
+        with page.expect_navigation():
+            page.click(f"#version-languages a[lang={other}]")
         assert title[other] in page.inner_text("h1")
         # The demo's English-only draft (sentiment 2.0.0) offers a Chinese translation.
         page.goto(f"{base}/admin/projects/demo/rulebooks/2.0.0")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from annotate.models import Annotation, Item
-from tests.browser.conftest import SCREENSHOTS, log_in
+from tests.browser.conftest import log_in, save_screenshot
 
 VIEWS = [(locale, width) for locale in ("zh-CN", "en-US") for width in (1280, 390)]
 
@@ -60,6 +60,6 @@ def test_task_figures_and_clauses_on_the_pages(
         clauses = page.locator("#clause-table")  # the pairwise project cites clauses
         assert clauses.locator("tbody tr").first.locator("td strong").count() == 3
         clauses.scroll_into_view_if_needed()
-        clauses.screenshot(path=str(SCREENSHOTS / f"task-clauses-{locale}-{width}.png"))
+        save_screenshot(clauses, f"task-clauses-{locale}-{width}")
         _no_overflow(page, ("clauses", locale, width))
         context.close()

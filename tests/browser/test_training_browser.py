@@ -103,7 +103,8 @@ def test_major_revision_blocks_ann1_until_the_quiz_is_passed(browser, live_serve
     screenshot(page, "training-result-failed")
     _shoot_elsewhere(browser, base, screenshot, page.url, "training-result-failed")
 
-    page.click("text=Back to my training: see what to do next")
+    with page.expect_navigation():
+        page.click("text=Back to my training: see what to do next")
     assert page.locator("#project-demo .gate-status").get_attribute("data-step") == "training"
     page.click("#project-demo >> text=Read and take the quiz")
     page.click("#start-quiz")

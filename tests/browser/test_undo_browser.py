@@ -6,21 +6,17 @@ an "incorrect" verdict in three keys (X, a digit, Enter). Screens in English, Ch
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, save_screenshot
 
 WIDTH = 390
-#: Screenshots for a person to look at (not committed).
-SHOTS = Path(__file__).resolve().parents[2] / "shots"
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name, full_page=True)
 
 
 def _overflow(page) -> int:
@@ -152,7 +148,8 @@ def test_reviewer_records_incorrect_in_three_keys(page, live_server, db):
     page.fill("#draw-form [name=seed]", "2024")
     page.click("#draw-form [type=submit]")
     page.wait_for_selector("#plan")
-    page.click("#start-review")
+    with page.expect_navigation():  # the keys work once review.js has run: on load
+        page.click("#start-review")
     page.wait_for_selector("#review-form")
     recorded = []
     while len(recorded) < 2:
