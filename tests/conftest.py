@@ -70,6 +70,14 @@ def pytest_configure(config):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """On a server database, the browser tests run last (in file order otherwise). CI runs the
+    SQLite suite, whose browser tests come first, beside the PostgreSQL one on two cores: each
+    Chromium with its live server wants more than a core, so the two never drive one at once."""
+    if os.environ.get("ANNOTATE_TEST_DATABASE_URL"):
+        items.sort(key=lambda item: item.path.parent.name == "browser")
+
+
 def _needs_truncate(request) -> bool:
     """Real commits for marked tests, the live server, and server databases other than
     PostgreSQL (pysqlite's SAVEPOINTs need driver workarounds; a SQLite file is rare here)."""
