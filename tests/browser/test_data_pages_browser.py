@@ -38,11 +38,14 @@ def test_data_pages_in_chinese_at_390px(browser, live_server, screenshot, tmp_pa
     assert "已读取" in page.content()
     assert _no_overflow(page)
     screenshot(page, "zh-390-data-import-report")
-    page.click("#job-project-data")
+    with page.expect_navigation():
+        page.click("#job-project-data")
     assert "用于分析的数据表" in page.content() and _no_overflow(page)
-    page.click("#browse-items")
+    with page.expect_navigation():
+        page.click("#browse-items")
     page.fill("#f-q", "新的评论")
-    page.click("#item-filters [type=submit]")
+    with page.expect_navigation():  # the unfiltered page lists items too
+        page.click("#item-filters [type=submit]")
     page.wait_for_selector("#item-list")
     assert page.locator("#item-list tbody tr").count() == 2 and _no_overflow(page)
     screenshot(page, "zh-390-data-items")

@@ -13,7 +13,8 @@ from tests.browser.conftest import log_in
 def test_create_from_content_safety_template_and_set_thresholds(page, live_server, db, screenshot):
     log_in(page, live_server, "admin")
     page.goto(f"{live_server}/admin/")
-    page.click("#new-project")
+    with page.expect_navigation():
+        page.click("#new-project")
     screenshot(page, "en-projects-choose")
     with page.expect_navigation():  # the form's script has run once the page has loaded
         page.click("#template-content_safety")
