@@ -118,6 +118,29 @@ PROBLEMS: dict[str, str] = {
     "version_stays": "version must stay %(version)s",
     "version_stays_draft": "version must stay %(version)s; start a new draft for another version",
     "language_is": "language must be %(language)s",
+    "version_exists": "version %(version)s of rulebook %(key)s already exists in %(project)s.",
+    # a translation against its primary text (services/rulebooks/languages.py)
+    "same_language": (
+        "a translation must be in another language than its primary text (%(language)s)"
+    ),
+    "unsupported_language": "language %(language)s is not supported",
+    "shared_key": "%(key)s must be %(value)s as in %(primary)s, not %(other)s",
+    "label_keys": "the label keys must be those of %(primary)s",
+    "clause_keys": "the clauses must be those of %(primary)s in the same order",
+    "clause_keys_missing": (
+        "the clauses must be those of %(primary)s in the same order; missing %(missing)s"
+    ),
+    "clause_keys_extra": (
+        "the clauses must be those of %(primary)s in the same order; "
+        "not in the primary text %(extra)s"
+    ),
+    "clause_keys_both": (
+        "the clauses must be those of %(primary)s in the same order; missing %(missing)s; "
+        "not in the primary text %(extra)s"
+    ),
+    "decides_differently": (
+        "clause %(key)s decides differently from %(primary)s (the labels its examples lead to)"
+    ),
     # whole imports: the message above the list of problems
     "refused": "%(n)s problem(s) in %(refused)s of %(read)s record(s); nothing was imported.",
     "nothing_imported": "Nothing was imported.",

@@ -185,7 +185,7 @@ def edit_draft(version: str):
         db.session.commit()
         flash(_("Draft %(version)s saved.", version=found.version), "success")
         for warning in _save_warnings(found):
-            flash(warning, "warning")
+            flash(problem_text(warning), "warning")
         back = lang if translating and text.strip() else None
         return redirect(url_for("rulebooks.show_version", version=found.version, lang=back))
     if not form.is_submitted():

@@ -170,3 +170,31 @@ def test_missing_sections_read_chinese_on_the_publish_page(db, client, book):
     page = unescape(client.get(BOOK + "/rulebooks/1.0.0/publish", headers=ZH).text)
     assert "demo 1.0.0: 缺少必需的章节 '## Method'" in page
     assert "missing required section" not in page
+
+
+def test_translation_problems_read_chinese(db, client, book):
+    _upload(client, ZH, MINIMAL)
+    other = MINIMAL.replace("kind: functional", "kind: functional\nlanguage: zh")
+    wrong = client.post(
+        BOOK + "/rulebooks/1.0.0/edit?lang=zh",
+        data={"body": other.replace("language: zh", "language: en")},
+        headers=ZH,
+    )
+    assert wrong.status_code == 400
+    assert "demo 1.0.0 (zh):2: language 必须是 'zh'" in unescape(wrong.text)
+    assert "language must be" not in wrong.text
+    saved = client.post(
+        BOOK + "/rulebooks/1.0.0/edit?lang=zh",
+        data={"body": other.replace("### R1.1", "### R1.2")},
+        headers=ZH,
+        follow_redirects=True,
+    )
+    # The warning on saving names the version, the publish page the rulebook and version.
+    saving = "1.0.0 (zh): 条款必须与 1.0.0 的条款相同且顺序一致；缺少 R1.1；原文中没有 R1.2"
+    assert saving in unescape(saved.text) and "must be those of" not in saved.text
+    reason = "条款必须与 demo 1.0.0 的条款相同且顺序一致；缺少 R1.1；原文中没有 R1.2"
+    page = unescape(client.get(BOOK + "/rulebooks/1.0.0/publish", headers=ZH).text)
+    assert f"demo 1.0.0 (zh): {reason}" in page
+    assert "must be those of" not in page
+    english = unescape(client.get(BOOK + "/rulebooks/1.0.0/publish", headers=EN).text)
+    assert "the clauses must be those of demo 1.0.0 in the same order; missing R1.1" in english

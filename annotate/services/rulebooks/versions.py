@@ -121,10 +121,8 @@ def import_rulebook(
         session.add(rulebook)
         session.flush()
     if any(v.version == parsed.version for v in rulebook.versions):
-        raise Conflict(
-            f"{parsed.source}: version {parsed.version} of rulebook "
-            f"{rulebook.key!r} already exists in {project.slug}."
-        )
+        taken = {"version": parsed.version, "key": repr(rulebook.key), "project": project.slug}
+        raise Conflict(f"{parsed.source}: {problem('version_exists', **taken)}")
     major, minor, patch = (int(p) for p in parsed.version.split("."))
     version = RulebookVersion(
         rulebook=rulebook,
