@@ -119,6 +119,27 @@ PROBLEMS: dict[str, str] = {
     "version_stays_draft": "version must stay %(version)s; start a new draft for another version",
     "language_is": "language must be %(language)s",
     "version_exists": "version %(version)s of rulebook %(key)s already exists in %(project)s.",
+    # quiz files (services/rulebooks/quizzes.py)
+    "quiz_refused": "quiz refused",
+    "quiz_translation_refused": "quiz translation refused",
+    "quiz_yaml": "YAML error",
+    "quiz_mapping": "a quiz must be a mapping",
+    "quiz_lacks": "quiz lacks '%(key)s'",
+    "quiz_rulebook": "quiz is for rulebook %(found)s, not %(expected)s",
+    "quiz_version": "quiz is for version %(found)s, not %(expected)s",
+    "pass_mark": "pass_mark must be a number in (0, 1]",
+    "questions_list": "'questions' must be a non-empty list",
+    "question_mapping": "question %(n)s is not a mapping",
+    "question_lacks": "question %(n)s lacks %(keys)s",
+    "question_twice": "duplicate question key %(key)s",
+    "two_choices": "question %(key)s needs at least two choices",
+    "answer_index": "question %(key)s: answer must be an index 0-%(last)s",
+    "cites_unknown": "question %(key)s cites clause %(clause)s, which is not in the rulebook",
+    "quiz_questions": "the questions must be those of the primary quiz, in order",
+    "quiz_question": (
+        "question %(key)s must cite the same clause and have as many choices and the same "
+        "answer as the primary quiz"
+    ),
     # a translation against its primary text (services/rulebooks/languages.py)
     "same_language": (
         "a translation must be in another language than its primary text (%(language)s)"

@@ -198,3 +198,62 @@ def test_translation_problems_read_chinese(db, client, book):
     assert "must be those of" not in page
     english = unescape(client.get(BOOK + "/rulebooks/1.0.0/publish", headers=EN).text)
     assert "the clauses must be those of demo 1.0.0 in the same order; missing R1.1" in english
+
+
+BAD_QUIZ = b"""rulebook: other
+version: 1.0.0
+pass_mark: 2
+questions:
+  - key: q1
+    clause: R9.9
+    prompt: p
+    choices: [a, b]
+    answer: 5
+    explanation: e
+  - key: q1
+    clause: R1.1
+    prompt: p
+    choices: [a]
+    answer: 0
+    explanation: e
+"""
+#: The problems of BAD_QUIZ (uploaded with MINIMAL) in English and in Chinese.
+QUIZ_PROBLEMS = (
+    (
+        "demo.md (quiz):1: quiz is for rulebook 'other', not 'demo'",
+        "demo.md (quiz):1: 测验属于规则手册 'other'，而不是 'demo'",
+    ),
+    (
+        "demo.md (quiz):1: pass_mark must be a number in (0, 1]",
+        "demo.md (quiz):1: pass_mark 必须是 (0, 1] 之间的数",
+    ),
+    (
+        "demo.md (quiz):5: question q1: answer must be an index 0-1",
+        "demo.md (quiz):5: 题目 q1：answer 必须是 0-1 之间的序号",
+    ),
+    ("demo.md (quiz):11: duplicate question key 'q1'", "demo.md (quiz):11: 题目编号 'q1' 重复"),
+    (
+        "demo.md (quiz):11: question q1 needs at least two choices",
+        "demo.md (quiz):11: 题目 q1 至少需要两个选项",
+    ),
+    ("demo.md (quiz): quiz refused", "demo.md (quiz): 测验被拒绝"),
+)
+
+
+@pytest.mark.parametrize("headers", [ZH, EN], ids=["zh", "en"])
+def test_quiz_problems_read_in_the_readers_language(db, client, book, headers):
+    response = client.post(
+        BOOK + "/rulebooks/new",
+        data={
+            "markdown": (io.BytesIO(MINIMAL.encode()), "demo.md"),
+            "quiz": (io.BytesIO(BAD_QUIZ), "quiz.yml"),
+        },
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    page = unescape(response.text)
+    for english, chinese in QUIZ_PROBLEMS:
+        shown, hidden = (chinese, english) if headers is ZH else (english, chinese)
+        assert shown in page, shown
+        assert hidden not in page, hidden
