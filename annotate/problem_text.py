@@ -5,8 +5,9 @@ Services build a problem's reason from a msgid of :data:`annotate.services.probl
 and keep it in English (the API's stable form; a job stores it). A page passes it through
 :func:`problem_text`: the reason is matched against the catalogue's msgids, its parameters
 are taken back and the translation is rendered with them; the locations before it (``line
-3``, ``task 2``, ``file``) are translated too, and field names (``text``, ``gold``) stay as
-they appear in the file. Text that no msgid matches is shown as it came.
+3``, ``task 2``, ``file``) are translated too, and field names (``text``, ``gold``) and a
+source's ``file:line`` (``v1.0.0.md:2``, a rulebook's or quiz's) stay as they appear. Text
+that no msgid matches is shown as it came.
 """
 
 from __future__ import annotations

@@ -96,6 +96,72 @@ PROBLEMS: dict[str, str] = {
     # filters (services/data/browse.py)
     "one_of": "one of %(choices)s",
     "at_most": "at most %(n)s characters",
+    # rulebook sources (services/rulebooks/parsing.py, versions.py, translations.py)
+    "not_a_rulebook": "not a rulebook",
+    "bad_front_matter": "bad front matter",
+    "rulebook_refused": "rulebook refused",
+    "draft_refused": "draft refused",
+    "translation_refused": "translation refused",
+    "no_front_matter": "missing YAML front matter (a first line '---')",
+    "front_matter_open": "front matter is not closed by '---'",
+    "yaml_error": "YAML error: %(detail)s",
+    "front_matter_mapping": "front matter must be a mapping",
+    "lacks_key": "front matter lacks '%(key)s'",
+    "not_semantic": "version %(version)s is not semantic (MAJOR.MINOR.PATCH)",
+    "bad_kind": "kind must be functional, security or legal, not %(kind)s",
+    "bad_language": "language must be one of %(choices)s, not %(language)s",
+    "clause_outside": "clause %(key)s is outside '## Clauses'",
+    "clause_twice": "duplicate clause key %(key)s",
+    "missing_section": "missing required section '## %(name)s'",
+    "no_clauses": "no numbered clauses ('### R1.1 Title') under '## Clauses'",
+    "id_stays": "id must stay %(id)s",
+    "version_stays": "version must stay %(version)s",
+    "version_stays_draft": "version must stay %(version)s; start a new draft for another version",
+    "language_is": "language must be %(language)s",
+    "version_exists": "version %(version)s of rulebook %(key)s already exists in %(project)s.",
+    # quiz files (services/rulebooks/quizzes.py)
+    "quiz_refused": "quiz refused",
+    "quiz_translation_refused": "quiz translation refused",
+    "quiz_yaml": "YAML error",
+    "quiz_mapping": "a quiz must be a mapping",
+    "quiz_lacks": "quiz lacks '%(key)s'",
+    "quiz_rulebook": "quiz is for rulebook %(found)s, not %(expected)s",
+    "quiz_version": "quiz is for version %(found)s, not %(expected)s",
+    "pass_mark": "pass_mark must be a number in (0, 1]",
+    "questions_list": "'questions' must be a non-empty list",
+    "question_mapping": "question %(n)s is not a mapping",
+    "question_lacks": "question %(n)s lacks %(keys)s",
+    "question_twice": "duplicate question key %(key)s",
+    "two_choices": "question %(key)s needs at least two choices",
+    "answer_index": "question %(key)s: answer must be an index 0-%(last)s",
+    "cites_unknown": "question %(key)s cites clause %(clause)s, which is not in the rulebook",
+    "quiz_questions": "the questions must be those of the primary quiz, in order",
+    "quiz_question": (
+        "question %(key)s must cite the same clause and have as many choices and the same "
+        "answer as the primary quiz"
+    ),
+    # a translation against its primary text (services/rulebooks/languages.py)
+    "same_language": (
+        "a translation must be in another language than its primary text (%(language)s)"
+    ),
+    "unsupported_language": "language %(language)s is not supported",
+    "shared_key": "%(key)s must be %(value)s as in %(primary)s, not %(other)s",
+    "label_keys": "the label keys must be those of %(primary)s",
+    "clause_keys": "the clauses must be those of %(primary)s in the same order",
+    "clause_keys_missing": (
+        "the clauses must be those of %(primary)s in the same order; missing %(missing)s"
+    ),
+    "clause_keys_extra": (
+        "the clauses must be those of %(primary)s in the same order; "
+        "not in the primary text %(extra)s"
+    ),
+    "clause_keys_both": (
+        "the clauses must be those of %(primary)s in the same order; missing %(missing)s; "
+        "not in the primary text %(extra)s"
+    ),
+    "decides_differently": (
+        "clause %(key)s decides differently from %(primary)s (the labels its examples lead to)"
+    ),
     # whole imports: the message above the list of problems
     "refused": "%(n)s problem(s) in %(refused)s of %(read)s record(s); nothing was imported.",
     "nothing_imported": "Nothing was imported.",

@@ -17,6 +17,7 @@ from annotate.forms.common import EmptyForm, SelectChoice, required_text
 from annotate.forms.quiz import FirstRulebookForm, PublishForm
 from annotate.forms.rulebooks import DraftEditForm, NewDraftForm
 from annotate.models import RulebookVersion, VersionStatus
+from annotate.problem_text import problem_text
 from annotate.services.errors import DomainError
 from annotate.services.rulebooks.bump import bump_problem
 from annotate.services.rulebooks.diff import diff_versions
@@ -116,7 +117,7 @@ def new_rulebook():
     except DomainError as error:
         db.session.rollback()
         problems = getattr(error, "problems", [])
-        flash(str(error).split("\n")[0], "danger")
+        flash(problem_text(str(error).split("\n")[0]), "danger")
         return _first_page(form, error.status_code, problems)
     db.session.commit()
     flash(
@@ -184,7 +185,7 @@ def edit_draft(version: str):
         db.session.commit()
         flash(_("Draft %(version)s saved.", version=found.version), "success")
         for warning in _save_warnings(found):
-            flash(warning, "warning")
+            flash(problem_text(warning), "warning")
         back = lang if translating and text.strip() else None
         return redirect(url_for("rulebooks.show_version", version=found.version, lang=back))
     if not form.is_submitted():
@@ -225,7 +226,7 @@ def new_draft(version: str):
         )
     except DomainError as error:
         db.session.rollback()
-        form.version.errors = [str(error)]
+        form.version.errors = [problem_text(error)]
         return _version_page(found, form, error.status_code)
     db.session.commit()
     flash(
@@ -273,9 +274,9 @@ def publish(version: str):
         publish_with_training(db.session, found, actor=current_user)
     except DomainError as error:
         db.session.rollback()
-        flash(str(error).split("\n")[0], "danger")
+        flash(problem_text(str(error).split("\n")[0]), "danger")
         for problem in getattr(error, "problems", []):
-            flash(problem, "danger")
+            flash(problem_text(problem), "danger")
         return redirect(url_for("rulebooks.publish", version=version)), 303
     db.session.commit()
     if found.requires_retraining:

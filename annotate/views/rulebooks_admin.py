@@ -35,6 +35,7 @@ from annotate.models import (
     TrainingModule,
     User,
 )
+from annotate.problem_text import problem_text
 from annotate.services.errors import DomainError, NotFound
 from annotate.services.rulebooks.diff import diff_versions
 from annotate.services.rulebooks.languages import languages_of, reading_for
@@ -80,7 +81,7 @@ def _version(version: str):
 def _error(error: DomainError, template: str, **context):
     db.session.rollback()
     problems = getattr(error, "problems", [])
-    flash(str(error).split("\n")[0] if problems else str(error), "danger")
+    flash(problem_text(str(error).split("\n")[0] if problems else str(error)), "danger")
     return render_template(
         template, project=g.project, problems=problems, **context
     ), error.status_code

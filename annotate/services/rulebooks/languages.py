@@ -18,6 +18,7 @@ from typing import Any
 
 from annotate.models import Clause
 from annotate.services.errors import InvalidInput
+from annotate.services.problems import problem
 from annotate.services.rulebooks.bump import DECISION_RE, label_keys
 from annotate.services.rulebooks.parsing import (
     LANGUAGES,
@@ -46,37 +47,38 @@ def translation_problems(primary: ParsedRulebook, translation: ParsedRulebook) -
     source = translation.source
     problems = []
     if translation.language == primary.language:
-        problems.append(
-            f"{source}:2: a translation must be in another language than its primary text "
-            f"({primary.language})"
-        )
+        problems.append(f"{source}:2: {problem('same_language', language=primary.language)}")
     if translation.language not in LANGUAGES:
-        problems.append(f"{source}:2: language {translation.language!r} is not supported")
+        language = repr(translation.language)
+        problems.append(f"{source}:2: {problem('unsupported_language', language=language)}")
     for key in SHARED_KEYS:
         if str(translation.front_matter.get(key)) != str(primary.front_matter.get(key)):
-            problems.append(
-                f"{source}:2: {key} must be {primary.front_matter.get(key)!r} as in "
-                f"{primary.source}, not {translation.front_matter.get(key)!r}"
+            reason = problem(
+                "shared_key",
+                key=key,
+                value=repr(primary.front_matter.get(key)),
+                primary=primary.source,
+                other=repr(translation.front_matter.get(key)),
             )
+            problems.append(f"{source}:2: {reason}")
     if label_keys(translation.front_matter) != label_keys(primary.front_matter):
-        problems.append(f"{source}:2: the label keys must be those of {primary.source}")
+        problems.append(f"{source}:2: {problem('label_keys', primary=primary.source)}")
     theirs = [c.key for c in translation.clauses]
     ours = [c.key for c in primary.clauses]
     if theirs != ours:
         missing = sorted(set(ours) - set(theirs))
         extra = sorted(set(theirs) - set(ours))
-        problems.append(
-            f"{source}: the clauses must be those of {primary.source} in the same order"
-            + (f"; missing {', '.join(missing)}" if missing else "")
-            + (f"; not in the primary text {', '.join(extra)}" if extra else "")
+        code = "clause_keys" + ("_both" if missing and extra else "_missing" if missing else "")
+        code = "clause_keys_extra" if extra and not missing else code
+        reason = problem(
+            code, primary=primary.source, missing=", ".join(missing), extra=", ".join(extra)
         )
+        problems.append(f"{source}: {reason}")
     else:
         for mine, other in zip(primary.clauses, translation.clauses, strict=True):
             if parsed_decisions(mine) != parsed_decisions(other):
-                problems.append(
-                    f"{source}: clause {other.key} decides differently from {primary.source} "
-                    "(the labels its examples lead to)"
-                )
+                reason = problem("decides_differently", key=other.key, primary=primary.source)
+                problems.append(f"{source}: {reason}")
     return problems
 
 
@@ -118,7 +120,7 @@ def stored_translation_problems(
             problems.extend(error.problems or [str(error)])
             continue
         if parsed.language != language:
-            problems.append(f"{name}:2: language must be {language!r}")
+            problems.append(f"{name}:2: {problem('language_is', language=repr(language))}")
         problems.extend(translation_problems(primary, parsed))
     return problems
 

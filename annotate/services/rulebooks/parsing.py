@@ -13,6 +13,7 @@ import yaml
 
 from annotate.models import RulebookKind
 from annotate.services.errors import InvalidInput
+from annotate.services.problems import problem
 
 REQUIRED_KEYS = ("id", "title", "version", "kind", "task_type", "labels", "change_note")
 #: The legal-awareness module is not tied to a task, so it has no task_type or labels.
@@ -86,23 +87,26 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], int]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise InvalidInput(
-            f"{source}: not a rulebook",
-            [f"{source}:1: missing YAML front matter (a first line '---')"],
+            f"{source}: {problem('not_a_rulebook')}",
+            [f"{source}:1: {problem('no_front_matter')}"],
         )
     end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
     if not end:
         raise InvalidInput(
-            f"{source}: not a rulebook", [f"{source}:1: front matter is not closed by '---'"]
+            f"{source}: {problem('not_a_rulebook')}",
+            [f"{source}:1: {problem('front_matter_open')}"],
         )
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         raise InvalidInput(
-            f"{source}: bad front matter", [f"{source}:{end}: YAML error: {exc}"]
+            f"{source}: {problem('bad_front_matter')}",
+            [f"{source}:{end}: {problem('yaml_error', detail=exc)}"],
         ) from None
     if not isinstance(meta, dict):
         raise InvalidInput(
-            f"{source}: bad front matter", [f"{source}:2: front matter must be a mapping"]
+            f"{source}: {problem('bad_front_matter')}",
+            [f"{source}:2: {problem('front_matter_mapping')}"],
         )
     return meta, end + 1
 
@@ -110,17 +114,20 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], int]:
 def _front_matter_problems(meta: dict[str, Any], source: str) -> list[str]:
     """Missing keys, a version that is not semantic, an unknown kind."""
     required = LEGAL_REQUIRED_KEYS if meta.get("kind") == "legal" else REQUIRED_KEYS
-    problems = [f"{source}:2: front matter lacks '{key}'" for key in required if key not in meta]
+    problems = [
+        f"{source}:2: {problem('lacks_key', key=key)}" for key in required if key not in meta
+    ]
     version = str(meta.get("version", ""))
     if "version" in meta and not SEMVER_RE.match(version):
-        problems.append(f"{source}:2: version {version!r} is not semantic (MAJOR.MINOR.PATCH)")
+        problems.append(f"{source}:2: {problem('not_semantic', version=repr(version))}")
     kind = meta.get("kind")
     if kind is not None and kind not in {k.value for k in RulebookKind} | {"legal"}:
-        problems.append(f"{source}:2: kind must be functional, security or legal, not {kind!r}")
+        problems.append(f"{source}:2: {problem('bad_kind', kind=repr(kind))}")
     language = meta.get("language")
     if language is not None and str(language) not in LANGUAGES:
+        choices = ", ".join(LANGUAGES)
         problems.append(
-            f"{source}:2: language must be one of {', '.join(LANGUAGES)}, not {language!r}"
+            f"{source}:2: {problem('bad_language', choices=choices, language=repr(language))}"
         )
     return problems
 
@@ -162,10 +169,10 @@ def _read_body(lines: list[str], start: int, source: str) -> _Body:
         elif match := CLAUSE_RE.match(line):
             if not in_clauses:
                 body.problems.append(
-                    f"{source}:{number}: clause {match[1]} is outside '## Clauses'"
+                    f"{source}:{number}: {problem('clause_outside', key=match[1])}"
                 )
             if any(c.key == match[1] for c in body.clauses):
-                body.problems.append(f"{source}:{number}: duplicate clause key {match[1]}")
+                body.problems.append(f"{source}:{number}: {problem('clause_twice', key=match[1])}")
             current = ParsedClause(key=match[1], title=match[2], text="")
             body.clauses.append(current)
         elif current is not None:
@@ -178,12 +185,12 @@ def _read_body(lines: list[str], start: int, source: str) -> _Body:
 def _publishable_problems(body: _Body, source: str) -> list[str]:
     """The required sections and at least one clause (needed to publish)."""
     problems = [
-        f"{source}: missing required section '## {name}'"
+        f"{source}: {problem('missing_section', name=name)}"
         for name in REQUIRED_SECTIONS
         if name not in body.sections
     ]
     if not body.clauses:
-        problems.append(f"{source}: no numbered clauses ('### R1.1 Title') under '## Clauses'")
+        problems.append(f"{source}: {problem('no_clauses')}")
     return problems
 
 
@@ -202,7 +209,7 @@ def parse_rulebook(text: str, source: str = "<text>", *, strict: bool = True) ->
     if strict:
         problems += _publishable_problems(body, source)
     if problems:
-        raise InvalidInput(f"{source}: rulebook refused", problems)
+        raise InvalidInput(f"{source}: {problem('rulebook_refused')}", problems)
     return ParsedRulebook(front_matter=meta, body=text, clauses=body.clauses, source=source)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from annotate.services.errors import InvalidInput
+from annotate.services.problems import problem
 
 QUESTION_KEYS = ("key", "clause", "prompt", "choices", "answer", "explanation")
 
@@ -79,9 +80,13 @@ def _load(text: str, source: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise InvalidInput(f"{source}: quiz refused", [f"{source}:{line}: YAML error"]) from None
+        raise InvalidInput(
+            f"{source}: {problem('quiz_refused')}", [f"{source}:{line}: {problem('quiz_yaml')}"]
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{source}: quiz refused", [f"{source}:1: a quiz must be a mapping"])
+        raise InvalidInput(
+            f"{source}: {problem('quiz_refused')}", [f"{source}:1: {problem('quiz_mapping')}"]
+        )
     return data
 
 
@@ -90,29 +95,31 @@ def _header_problems(
 ) -> list[str]:
     """What is wrong with the quiz's top-level keys (the questions aside)."""
     problems = [
-        f"{source}:1: quiz lacks '{key}'"
+        f"{source}:1: {problem('quiz_lacks', key=key)}"
         for key in ("rulebook", "version", "questions")
         if key not in data
     ]
     if rulebook is not None and "rulebook" in data and str(data["rulebook"]) != rulebook:
-        problems.append(f"{source}:1: quiz is for rulebook {data['rulebook']!r}, not {rulebook!r}")
+        found, expected = repr(data["rulebook"]), repr(rulebook)
+        problems.append(f"{source}:1: {problem('quiz_rulebook', found=found, expected=expected)}")
     if version is not None and "version" in data and str(data["version"]) != version:
-        problems.append(f"{source}:1: quiz is for version {data['version']}, not {version}")
+        found = str(data["version"])
+        problems.append(f"{source}:1: {problem('quiz_version', found=found, expected=version)}")
     pass_mark = data.get("pass_mark")
     if pass_mark is not None and not (
         isinstance(pass_mark, int | float) and 0 < float(pass_mark) <= 1
     ):
-        problems.append(f"{source}:1: pass_mark must be a number in (0, 1]")
+        problems.append(f"{source}:1: {problem('pass_mark')}")
     return problems
 
 
 def _shape_problem(entry: Any, number: int, where: str) -> str | None:
     """Why entry ``number`` (1-based) is not a question at all, or None."""
     if not isinstance(entry, dict):
-        return f"{where}: question {number} is not a mapping"
+        return f"{where}: {problem('question_mapping', n=number)}"
     missing = [k for k in QUESTION_KEYS if k not in entry]
     if missing:
-        return f"{where}: question {number} lacks " + ", ".join(missing)
+        return f"{where}: {problem('question_lacks', n=number, keys=', '.join(missing))}"
     return None
 
 
@@ -124,18 +131,16 @@ def _question(
     key = str(entry["key"])
     choices = entry["choices"]
     if not (isinstance(choices, list) and len(choices) >= 2):
-        return None, [f"{where}: question {key} needs at least two choices"]
+        return None, [f"{where}: {problem('two_choices', key=key)}"]
     answer = entry["answer"]
     if not (
         isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(choices)
     ):
-        return None, [f"{where}: question {key}: answer must be an index 0-{len(choices) - 1}"]
+        return None, [f"{where}: {problem('answer_index', key=key, last=len(choices) - 1)}"]
     clause = str(entry["clause"])
     problems = []
     if clause_keys is not None and clause not in clause_keys:
-        problems.append(
-            f"{where}: question {key} cites clause {clause}, which is not in the rulebook"
-        )
+        problems.append(f"{where}: {problem('cites_unknown', key=key, clause=clause)}")
     return ParsedQuestion(
         key=key,
         clause=clause,
@@ -165,7 +170,7 @@ def parse_quiz(
     problems = _header_problems(data, source, rulebook, version)
     raw = data.get("questions") or []
     if not isinstance(raw, list) or not raw:
-        problems.append(f"{source}:1: 'questions' must be a non-empty list")
+        problems.append(f"{source}:1: {problem('questions_list')}")
         raw = []
     lines = _question_lines(text)
     questions: list[ParsedQuestion] = []
@@ -178,14 +183,14 @@ def parse_quiz(
             continue
         key = str(entry["key"])
         if key in seen:
-            problems.append(f"{where}: duplicate question key {key!r}")
+            problems.append(f"{where}: {problem('question_twice', key=repr(key))}")
         seen.add(key)
         question, wrong = _question(entry, where, clause_keys)
         problems.extend(wrong)
         if question is not None:
             questions.append(question)
     if problems:
-        raise InvalidInput(f"{source}: quiz refused", problems)
+        raise InvalidInput(f"{source}: {problem('quiz_refused')}", problems)
     pass_mark = data.get("pass_mark")
     return ParsedQuiz(
         rulebook=str(data["rulebook"]),
@@ -213,7 +218,7 @@ def add_translation(quiz: ParsedQuiz, translated: ParsedQuiz, language: str, sou
     ours = [q.key for q in quiz.questions]
     theirs = [q.key for q in translated.questions]
     if ours != theirs:
-        problems.append(f"{source}: the questions must be those of the primary quiz, in order")
+        problems.append(f"{source}: {problem('quiz_questions')}")
     for mine, other in zip(quiz.questions, translated.questions, strict=False):
         if mine.key != other.key:
             continue
@@ -222,12 +227,9 @@ def add_translation(quiz: ParsedQuiz, translated: ParsedQuiz, language: str, sou
             other.answer,
             len(other.choices),
         ):
-            problems.append(
-                f"{source}: question {other.key} must cite the same clause and have as many "
-                "choices and the same answer as the primary quiz"
-            )
+            problems.append(f"{source}: {problem('quiz_question', key=other.key)}")
     if problems:
-        raise InvalidInput(f"{source}: quiz translation refused", problems)
+        raise InvalidInput(f"{source}: {problem('quiz_translation_refused')}", problems)
     for mine, other in zip(quiz.questions, translated.questions, strict=True):
         mine.translations[language] = {
             "prompt": other.prompt,

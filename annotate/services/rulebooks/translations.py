@@ -14,6 +14,7 @@ from annotate.database import Session
 from annotate.models import RulebookVersion, User, VersionStatus
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput
+from annotate.services.problems import problem
 from annotate.services.rulebooks.languages import translation_entry
 from annotate.services.rulebooks.parsing import LANGUAGES, parse_rulebook
 
@@ -73,13 +74,15 @@ def update_translation(
         parsed = parse_rulebook(text, source, strict=False)
         problems = []
         if str(parsed.front_matter.get("id")) != version.rulebook.key:
-            problems.append(f"{source}:2: id must stay {version.rulebook.key!r}")
+            problems.append(f"{source}:2: {problem('id_stays', id=repr(version.rulebook.key))}")
         if parsed.version != version.version:
-            problems.append(f"{source}:2: version must stay {version.version!r}")
+            problems.append(
+                f"{source}:2: {problem('version_stays', version=repr(version.version))}"
+            )
         if parsed.language != language:
-            problems.append(f"{source}:2: language must be {language!r}")
+            problems.append(f"{source}:2: {problem('language_is', language=repr(language))}")
         if problems:
-            raise InvalidInput(f"{source}: translation refused", problems)
+            raise InvalidInput(f"{source}: {problem('translation_refused')}", problems)
         translations[language] = translation_entry(parsed)
         details["sha256"] = translations[language]["sha256"]
     version.translations = translations or None

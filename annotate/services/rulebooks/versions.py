@@ -25,6 +25,7 @@ from annotate.models import (
 from annotate.services.audit import record_event
 from annotate.services.errors import Conflict, InvalidInput, NotFound
 from annotate.services.locks import lock_row
+from annotate.services.problems import problem
 from annotate.services.rulebooks import guard as rulebook_guard  # noqa: F401  (installs the immutability guard)
 from annotate.services.rulebooks.bump import bump_problem, project_label_problem
 from annotate.services.rulebooks.clause_questions import unknown_question_problem
@@ -99,7 +100,7 @@ def import_rulebook(
     meta = parsed.front_matter
     problems = [p for other in translations or [] for p in translation_problems(parsed, other)]
     if problems:
-        raise InvalidInput(f"{parsed.source}: translation refused", problems)
+        raise InvalidInput(f"{parsed.source}: {problem('translation_refused')}", problems)
     if meta.get("kind") == "legal":
         raise InvalidInput(
             f"{parsed.source}: this is the legal-awareness training module, "
@@ -120,10 +121,8 @@ def import_rulebook(
         session.add(rulebook)
         session.flush()
     if any(v.version == parsed.version for v in rulebook.versions):
-        raise Conflict(
-            f"{parsed.source}: version {parsed.version} of rulebook "
-            f"{rulebook.key!r} already exists in {project.slug}."
-        )
+        taken = {"version": parsed.version, "key": repr(rulebook.key), "project": project.slug}
+        raise Conflict(f"{parsed.source}: {problem('version_exists', **taken)}")
     major, minor, patch = (int(p) for p in parsed.version.split("."))
     version = RulebookVersion(
         rulebook=rulebook,
@@ -187,14 +186,13 @@ def update_draft(
     parsed = parse_rulebook(text, source, strict=False)
     problems = []
     if str(parsed.front_matter.get("id")) != version.rulebook.key:
-        problems.append(f"{source}:2: id must stay {version.rulebook.key!r}")
+        problems.append(f"{source}:2: {problem('id_stays', id=repr(version.rulebook.key))}")
     if parsed.version != version.version:
         problems.append(
-            f"{source}:2: version must stay {version.version!r}; "
-            "start a new draft for another version"
+            f"{source}:2: {problem('version_stays_draft', version=repr(version.version))}"
         )
     if problems:
-        raise InvalidInput(f"{source}: draft refused", problems)
+        raise InvalidInput(f"{source}: {problem('draft_refused')}", problems)
     version.body = text
     version.language = parsed.language
     version.front_matter = parsed.front_matter
