@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.http_loop import SECRET, SLUG, build  # noqa: E402
+from bench._http_data import SECRET, SLUG, build  # noqa: E402
 
 
 def _scores(session, project_id: int) -> None:

@@ -23,6 +23,9 @@ from annotate import create_app
 from annotate.config import TestConfig
 from annotate.database import db as _db
 
+# Helper modules whose asserts compare figures: pytest explains their failures as in tests.
+pytest.register_assert_rewrite("tests.services.quality.report_paths")
+
 
 def _is_sqlite_memory(url: str) -> bool:
     return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///:memory:"))

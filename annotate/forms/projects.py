@@ -7,7 +7,7 @@ same ones the CLI uses, and their messages are put beside the fields here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask_babel import LazyString
@@ -138,14 +138,15 @@ def _choice_label(setting: Setting, value: str) -> Any:
     return value
 
 
-def _field(setting: Setting) -> Field:
+def _field(setting: Setting, offered: Collection[str] | None = None) -> Field:
     text = setting.help
     if setting.kind == "bool":
         return BooleanField(setting.label, description=text)
     if setting.kind == "choice":
+        values = [v for v in setting.choices if offered is None or v in offered]
         return SelectField(
             setting.label,
-            choices=[SelectChoice(v, _choice_label(setting, v)) for v in setting.choices],
+            choices=[SelectChoice(v, _choice_label(setting, v)) for v in values],
             description=text,
             validate_choice=False,
         )
@@ -155,14 +156,18 @@ def _field(setting: Setting) -> Field:
     return StringField(setting.label, description=text, render_kw=kw)
 
 
-def settings_form(values: Mapping[str, Any], **kwargs: Any) -> FlaskForm:
-    """The settings form, filled with ``values`` (the project's current settings) on GET."""
+def settings_form(
+    values: Mapping[str, Any], task_types: Collection[str] | None = None, **kwargs: Any
+) -> FlaskForm:
+    """The settings form, filled with ``values`` (the project's current settings) on GET;
+    ``task_types`` are the task types offered (the service still checks the one posted)."""
 
     class SettingsForm(SettingsFormBase):
         pass
 
     for setting in SETTINGS:
-        setattr(SettingsForm, setting.key, _field(setting))
+        offered = task_types if setting.key == "task_type" else None
+        setattr(SettingsForm, setting.key, _field(setting, offered))
     data = {
         key: (value if isinstance(value, bool | str) else f"{value:g}")
         for key, value in values.items()

@@ -34,6 +34,7 @@ from annotate.services.projects.settings import (
     current_settings,
     update_settings,
 )
+from annotate.services.projects.task_type import workable_task_types
 from annotate.services.review.questions import set_review_questions
 
 bp = Blueprint("project_settings", __name__, url_prefix="/admin/projects")
@@ -44,7 +45,7 @@ bp.before_request(require_role(ProjectRole.manager, "admin"))
 def settings(slug: str):
     """Every setting of the project with what it does and the basis of its default."""
     project = project_for(slug, ProjectRole.manager)
-    form = settings_form(current_settings(project))
+    form = _settings_form(project)
     status = 200
     if form.validate_on_submit():
         changes = {s.key: form[s.key].data for s in SETTINGS}
@@ -65,6 +66,12 @@ def settings(slug: str):
     elif request.method == "POST":
         status = 400
     return _page(project, form, QuestionsForm(questions=_questions_text(project)), status)
+
+
+def _settings_form(project: Project, **kwargs: Any) -> Any:
+    """The settings form offering only the task types the project may take now."""
+    task_types = workable_task_types(db.session, project)
+    return settings_form(current_settings(project), task_types, **kwargs)
 
 
 def _questions_text(project: Project) -> str | None:
@@ -88,12 +95,10 @@ def questions(slug: str):
             db.session.rollback()
             form.questions.errors = list(error.fields.values())
             flash(_("The questions were not saved: see the messages beside them."), "danger")
-            return _page(
-                project, settings_form(current_settings(project), formdata=None), form, 400
-            )
+            return _page(project, _settings_form(project, formdata=None), form, 400)
         flash(_("Questions saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("project_settings.settings", slug=project.slug) + "#questions")
-    return _page(project, settings_form(current_settings(project), formdata=None), form, 400)
+    return _page(project, _settings_form(project, formdata=None), form, 400)
 
 
 def _page(project: Project, form: Any, questions_form: QuestionsForm, status: int):

@@ -108,7 +108,7 @@ def test_rating_dashboard_shows_weighted_kappa(
     browser, live_server, screenshot, db, make_project, make_user
 ):
     """A rating project's dashboard: weighted κ and AC2 with intervals, zh and en, 1280/390."""
-    from tests.services.quality.test_report_paths import build
+    from tests.services.quality.report_paths import build
 
     build(
         db,

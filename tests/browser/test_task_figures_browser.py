@@ -22,7 +22,7 @@ def _no_overflow(page, where):
 def test_task_figures_and_clauses_on_the_pages(
     browser, live_server, screenshot, db, make_project, make_user
 ):
-    from tests.services.quality.test_report_paths import build
+    from tests.services.quality.report_paths import build
 
     choices = [{"choice": "A"}, {"choice": "A"}, {"choice": "B"}, {"choice": "tie"}]
     project, _ = build(db, make_project, make_user, "prefs", "pairwise", choices, labels=None)

@@ -3,7 +3,8 @@ one path that changes them (the settings page and ``annotate project set`` both 
 :func:`update_settings`).
 
 A change is refused when it would contradict work already done: k (or the overlap share)
-lowered below what items already hold, the task type changed once annotations exist, role
+lowered below what items already hold, the task type changed once annotations exist (for
+form and one-question projects alike, see :mod:`.task_type`), role
 separation turned on while someone holds both roles. Every accepted change appends one audit
 event with the old and new value of each setting that changed.
 """
@@ -23,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from annotate.database import Session
 from annotate.metrics.iso2859 import AQLS, INSPECTION_LEVELS
 from annotate.models import (
-    Annotation,
     Item,
     Membership,
     Project,
@@ -37,9 +37,8 @@ from annotate.services.audit import record_event
 from annotate.services.errors import InvalidInput
 from annotate.services.labeling.assignment import refresh_free_slots, target_expr
 from annotate.services.locks import lock_row
-from annotate.services.projects.schema import LABEL_TASKS, PAIRWISE_KEYS
 from annotate.services.projects.settings_text import GROUPS, HELP
-from annotate.services.projects.values import REQUIRED_FIELDS
+from annotate.services.projects.task_type import task_type_problems
 from annotate.services.quality.dossier.period import DEFAULT_TIME_ZONE
 
 
@@ -280,7 +279,7 @@ def _contradictions(session: Session, project: Project, new: dict[str, Any]) -> 
                 most=most,
             )
     if "task_type" in new and new["task_type"] != project.task_type:
-        problems.update(_task_type_problems(session, project, new["task_type"]))
+        problems.update(task_type_problems(session, project, new["task_type"]))
     if new.get("separate_roles") and not project.separate_roles:
         both = _holders_of_both_roles(session, project)
         if both:
@@ -289,49 +288,6 @@ def _contradictions(session: Session, project: Project, new: dict[str, Any]) -> 
                 names=", ".join(both),
             )
     return problems
-
-
-def _task_type_problems(session: Session, project: Project, task: TaskType) -> dict[str, Any]:
-    annotated = session.scalar(
-        sa.select(sa.func.count(Annotation.id))
-        .join(Item, Item.id == Annotation.item_id)
-        .where(Item.project_id == project.id)
-    )
-    if annotated:
-        return {
-            "task_type": _l(
-                "%(n)d annotations were made as %(old)s; the task type cannot change once "
-                "annotations exist.",
-                n=annotated,
-                old=project.task_type.value,
-            )
-        }
-    items = session.scalar(sa.select(sa.func.count(Item.id)).where(Item.project_id == project.id))
-    if items and REQUIRED_FIELDS[task] != REQUIRED_FIELDS[project.task_type]:
-        return {
-            "task_type": _l(
-                "The %(n)d imported items have the fields of a %(old)s task, not %(new)s.",
-                n=items,
-                old=project.task_type.value,
-                new=task.value,
-            )
-        }
-    keys = sorted(str(label["key"]) for label in project.labels)
-    fits = (
-        (task == TaskType.pairwise and keys == sorted(PAIRWISE_KEYS))
-        or (task in LABEL_TASKS - {TaskType.pairwise} and bool(keys))
-        or (task == TaskType.rating and "scale" in project.label_schema)
-        or task == TaskType.text
-    )
-    if not fits:
-        return {
-            "task_type": _l(
-                "The label schema does not fit a %(new)s task; create a new project from a "
-                "template instead.",
-                new=task.value,
-            )
-        }
-    return {}
 
 
 def _holders_of_both_roles(session: Session, project: Project) -> list[str]:

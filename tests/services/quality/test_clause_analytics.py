@@ -9,7 +9,7 @@ import pytest
 from annotate.metrics import wilson_interval
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.services.quality.oracle_data import load_project_data
-from tests.services.quality.test_report_paths import LABELS, build
+from tests.services.quality.report_paths import LABELS, build
 
 
 def test_clause_shares_of_disagreement_and_errors(db, make_project, make_user):

@@ -21,7 +21,7 @@ from annotate.services.quality.competence import (
 from annotate.services.quality.metrics_csv import HEADER, metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.services.quality.oracle_data import load_project_data
-from tests.services.quality.test_report_paths import LABELS, build
+from tests.services.quality.report_paths import LABELS, build
 
 
 def _long(db, project):

@@ -10,7 +10,7 @@ import pytest
 
 from annotate.services.quality.metrics_csv import metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
-from tests.services.quality.test_report_paths import LABELS, build
+from tests.services.quality.report_paths import LABELS, build
 
 SPEC = {
     "single_label": (LABELS, {"labels": LABELS}),

@@ -8,7 +8,7 @@ import pytest
 from annotate.metrics import cohen_matrix, gwet_ac
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.services.quality.oracle_data import load_project_data
-from tests.services.quality.test_report_paths import build, compare
+from tests.services.quality.report_paths import build, compare
 
 
 @pytest.mark.parametrize(("level", "weights"), [("ordinal", "linear"), ("interval", "quadratic")])

@@ -20,7 +20,7 @@ from annotate.services.projects.projects import get_project
 from annotate.services.quality.queries import stream_rows
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.factories import labelled_project
-from tests.services.quality.oracle import ratings_for
+from tests.services.quality.oracle_builder import ratings_for
 from tests.services.quality.oracle_data import load_project_data
 
 

@@ -13,7 +13,7 @@ from annotate.services.quality.metrics_csv import HEADER, metrics_csv
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.span_figures import _spans
 from tests.services.quality.oracle_data import load_project_data
-from tests.services.quality.test_report_paths import build, compare
+from tests.services.quality.report_paths import build, compare
 
 PER = {"start": 0, "end": 4, "label": "PER"}
 SPANS = [

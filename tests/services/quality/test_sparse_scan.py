@@ -12,7 +12,7 @@ from annotate.services.quality import sparse_scan
 from annotate.services.quality.queries import Decoder
 from annotate.services.quality.sparse import load_sparse
 from annotate.services.quality.sparse_scan import scan_sparse
-from tests.services.quality.test_report_paths import START, build, build_sparse
+from tests.services.quality.report_paths import START, build, build_sparse
 
 
 def _same_tables(db, project, window=None):

@@ -11,7 +11,7 @@ from annotate.metrics.taskwise import gold_closeness, gold_span_f1, jaccard, tex
 from annotate.services.quality.report import ReportOptions, compute_report
 from annotate.services.quality.span_figures import _spans
 from tests.services.quality.oracle_data import load_project_data
-from tests.services.quality.test_report_paths import build, compare
+from tests.services.quality.report_paths import build, compare
 
 
 def _long(db, project):
