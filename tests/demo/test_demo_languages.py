@@ -73,3 +73,14 @@ def test_the_manager_sees_the_chinese_text_of_the_demo_versions(demo, client, lo
     assert "商品对服务：以商品一方为准" in v2
     english = client.get(base + "2.0.0?lang=en", headers=ZH).text
     assert "Product versus service: the product side decides" in english
+
+
+def test_the_demo_draft_publishes_with_its_translation_and_quiz(demo):
+    from annotate.services.training.publishing import publish_with_training
+
+    _, versions = _versions(demo.session)
+    published = publish_with_training(demo.session, versions["2.0.0"])
+    module = module_for_version(demo.session, published)
+    by_key = {q.key: q for q in module.questions}
+    assert by_key["q11"].translations["zh"]["choices"][by_key["q11"].answer] == "正面"
+    assert set(published.translations) == {"zh"}
