@@ -30,7 +30,8 @@ from annotate.services.audit import record_event
 from annotate.services.labeling.assignment import refresh_free_slots
 from annotate.services.projects.projects import create_project
 from annotate.services.projects.values import content_hash
-from annotate.services.rulebooks.parsing import parse_rulebook_file
+from annotate.services.rulebooks.files import translation_files
+from annotate.services.rulebooks.parsing import ParsedRulebook, parse_rulebook_file
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = ("admin", "manager", "reviewer", "ann1", "ann2", "ann3")
@@ -84,6 +85,25 @@ _NEUTRAL = [
     "was delivered by the usual courier",
     "uses a USB-C cable",
 ]
+
+
+def _labels_named_in_chinese(primary: Path, parsed: ParsedRulebook) -> list[dict[str, object]]:
+    """The rulebook's labels, each with the ``name_zh`` its Chinese translation gives it (the
+    English primary text names them in English only), so a Chinese annotator's buttons and
+    gold questions read 正面/负面/中性/混合."""
+    names: dict[str, str] = {}
+    for other in translation_files(primary):
+        translated = parse_rulebook_file(other)
+        if translated.language == "zh":
+            names = {
+                str(label["key"]): str(label.get("name_zh") or label.get("name") or "")
+                for label in translated.front_matter.get("labels") or []
+                if isinstance(label, dict) and "key" in label
+            }
+    return [
+        {**label, "name_zh": label.get("name_zh") or names.get(str(label["key"]), "")}
+        for label in parsed.front_matter["labels"]
+    ]
 
 
 def _review(rng: random.Random, sentiment: str) -> str:
@@ -188,7 +208,8 @@ def seed_demo(
     }
     admin = users["admin"]
     guidelines = guidelines if guidelines is not None else shipped_guidelines_dir()
-    parsed = parse_rulebook_file(guidelines / "sentiment" / "v1.0.0.md")
+    primary = guidelines / "sentiment" / "v1.0.0.md"
+    parsed = parse_rulebook_file(primary)
     project = create_project(
         session,
         "demo",
@@ -210,7 +231,7 @@ def seed_demo(
         ("ann3", ProjectRole.annotator),
     ):
         add_membership(session, users[name], project, role, actor=admin)
-    project.label_schema = {"labels": parsed.front_matter["labels"]}
+    project.label_schema = {"labels": _labels_named_in_chinese(primary, parsed)}
     project.error_types = ["wrong_label", "missed_rule", "ambiguous_item", "other"]
     step(1, SEED_STEPS)
     version = seed_rulebook_and_training(
