@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     """
     # Imported here: the app-less commands (``annotate agreement``) import this package
     # through ``annotate.cli`` and never load Flask (start-up time).
+    import secrets
+
     from flask import Flask
 
     from annotate import security

@@ -37,6 +37,15 @@ def _numbers(array: Any) -> np.ndarray:
     return data[array.offset : array.offset + len(array)]
 
 
+def _call(name: str, *args: Any, options: Any = None) -> Any:
+    """An Arrow compute function by name: ``pyarrow.compute`` builds a wrapper for each of
+    its hundreds of functions on import (a few hundredths of a second of start-up); its
+    compiled core, which those wrappers call, is cheap to import."""
+    from pyarrow._compute import call_function
+
+    return call_function(name, list(args), options)
+
+
 def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """The distinct stripped strings, sorted as Python sorts them, and each row's code.
 
@@ -44,10 +53,9 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     by their UTF-8 bytes, which is code point order, as Python's; Python strips the (rare)
     values with surrounding whitespace, so both readers' ids are the same.
     """
-    import pyarrow.compute as pc
-
     dictionary = column.chunk(0).dictionary if column.num_chunks else None
-    indices = np.concatenate([_numbers(chunk.indices) for chunk in column.chunks])
+    chunks = [_numbers(chunk.indices) for chunk in column.chunks]
+    indices = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
     if dictionary is None:
         return [], indices.astype(np.int64)
     if _padded(dictionary):
@@ -56,22 +64,42 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
         position = {value: i for i, value in enumerate(uniques)}
         remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(stripped))
         return uniques, remap[indices]
-    order = pc.array_sort_indices(dictionary)
+    order = _call("array_sort_indices", dictionary)
     rank = np.empty(len(order), dtype=np.int64)
     rank[_numbers(order)] = np.arange(len(order))
-    return pc.take(dictionary, order).to_pylist(), rank[indices]
+    return _call("take", dictionary, order).to_pylist(), rank[indices]
+
+
+#: The first bytes (UTF-8) of the characters Python's ``str.strip`` removes: the ASCII
+#: ones, and every byte of a non-ASCII character (a few of those are spaces).
+_SPACE_BYTES = np.zeros(256, dtype=bool)
+_SPACE_BYTES[[ord(ch) for ch in map(chr, range(128)) if ch.isspace()]] = True
+_SPACE_BYTES[128:] = True
 
 
 def _padded(strings: Any) -> bool:
     """Whether a value of the Arrow string array starts or ends with what Python's
-    ``str.strip`` removes: only the distinct first and last characters are looked at."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    ``str.strip`` removes: the first and last bytes of each value are looked at, and the
+    distinct first and last characters only when one of them is not ASCII."""
+    from pyarrow._compute import SliceOptions
 
-    ends = pa.concat_arrays(
-        [pc.utf8_slice_codeunits(strings, 0, 1), pc.utf8_slice_codeunits(strings, -1)]
-    )
-    return any(ch.isspace() for ch in pc.unique(ends).to_pylist())
+    offsets_buf, data_buf = strings.buffers()[1:3]
+    if data_buf is None or not data_buf.size:
+        return False
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not (_SPACE_BYTES[data[starts[filled]]].any() or _SPACE_BYTES[data[ends[filled] - 1]].any()):
+        return False
+    import pyarrow as pa
+
+    firsts = _call("utf8_slice_codeunits", strings, options=SliceOptions(0, 1))
+    lasts = _call("utf8_slice_codeunits", strings, options=SliceOptions(-1))
+    ends_chars = _call("unique", pa.concat_arrays([firsts, lasts]))
+    return any(ch.isspace() for ch in ends_chars.to_pylist())
 
 
 def _repack(codes: np.ndarray, uniques: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
@@ -116,17 +144,23 @@ def _columnar(path: Path, numeric: bool) -> Ratings:
         raise _Declined  # the row reader skips a blank row and refuses an empty id
     if first_duplicate(item_codes, annot_codes, len(items), len(annotators)) is not None:
         raise _Declined  # a duplicate pair is refused even when a label is missing
-    keep = label_codes != (labels.index("") if "" in labels else -1)
-    item_u, item_idx = _repack(item_codes[keep], items)
-    ann_u, annot_idx = _repack(annot_codes[keep], annotators)
+    if "" in labels:  # missing labels: their rows go
+        keep = label_codes != labels.index("")
+        item_codes, annot_codes, label_codes = (
+            item_codes[keep],
+            annot_codes[keep],
+            label_codes[keep],
+        )
+    item_u, item_idx = _repack(item_codes, items)
+    ann_u, annot_idx = _repack(annot_codes, annotators)
     if not numeric:
-        categories, value_idx = _repack(label_codes[keep], labels)
+        categories, value_idx = _repack(label_codes, labels)
         return Ratings(item_u, ann_u, categories, item_idx, annot_idx, value_idx)
     try:
         numbers = [math.nan if label == "" else float(label) for label in labels]
     except ValueError:
         raise _Declined from None
-    values = np.asarray(numbers, dtype=float)[label_codes[keep]]
+    values = np.asarray(numbers, dtype=float)[label_codes]
     if not np.isfinite(values).all():
         raise _Declined
     categories_f, value_idx = factorize(values)
