@@ -100,7 +100,8 @@ def _prevalence(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> np
     if unit_weight is not None:
         w = unit_weight[rated].astype(float)
         return (counts[rated] / m[rated, None] * w[:, None]).sum(axis=0) / w.sum()
-    return np.einsum("i,ij->j", 1.0 / m[rated], np.compress(rated, counts, axis=0)) / rated.sum()
+    inv = np.divide(1.0, m, out=np.zeros(m.size), where=rated)  # 0 for unrated items
+    return inv @ counts / rated.sum()
 
 
 def percent_agreement(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:

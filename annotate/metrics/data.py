@@ -78,7 +78,9 @@ def factorize(seq: Any) -> tuple[tuple[Any, ...], np.ndarray]:
 
 def count_matrix(row_idx: np.ndarray, value_idx: np.ndarray, n_rows: int, k: int) -> np.ndarray:
     """Row × category count matrix of (row, category) index pairs, in one ``np.bincount``."""
-    return np.bincount(row_idx * k + value_idx, minlength=n_rows * k).reshape(n_rows, k)
+    key = np.multiply(row_idx, k, dtype=np.int64)
+    key += value_idx
+    return np.bincount(key, minlength=n_rows * k).reshape(n_rows, k)
 
 
 def row_sums(matrix: np.ndarray) -> np.ndarray:

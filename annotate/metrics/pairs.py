@@ -38,14 +38,21 @@ def pair_confusions(r: Ratings) -> np.ndarray | None:
     # One code per rating, annotator first: within an item the annotators differ, so the
     # smaller code is the lower annotator's; a pair (lo, hi) counts at lo · a·k + hi, the
     # cell [ann lo, val lo, ann hi, val hi] — transposed to [ann lo, ann hi, val lo, val hi].
-    code = ann.astype(np.int64) * k + val
+    # Codes < a·k and pair keys < a²k² ≤ MAX_DENSE fit in int32: half the memory to touch.
+    code = ann.astype(np.int32)
+    code *= k
+    code += val
     conf = np.zeros(size, np.int64)
     for d in range(1, max(item.size, 1)):
         same = item[d:] == item[:-d]  # ratings x and x + d of one item
         u, v = code[:-d][same], code[d:][same]
         if not u.size:  # items are contiguous runs: no pair d apart, none further apart
             break
-        conf += np.bincount(np.minimum(u, v) * (a * k) + np.maximum(u, v), minlength=size)
+        lo = np.minimum(u, v)
+        np.maximum(u, v, out=v)
+        lo *= a * k
+        lo += v
+        conf += np.bincount(lo, minlength=size)
     return np.ascontiguousarray(conf.reshape(a, k, a, k).transpose(0, 2, 1, 3))
 
 
