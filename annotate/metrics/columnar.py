@@ -49,15 +49,23 @@ def _call(name: str, *args: Any, options: Any = None) -> Any:
 def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """The distinct stripped strings, sorted as Python sorts them, and each row's code.
 
-    ``column`` is dictionary-encoded with one dictionary for all chunks. Arrow sorts strings
-    by their UTF-8 bytes, which is code point order, as Python's; Python strips the (rare)
-    values with surrounding whitespace, so both readers' ids are the same.
+    ``column`` is dictionary-encoded, one dictionary per block of the file: the dictionaries
+    are concatenated (a value may be in several) and sorted, equal neighbours share a code —
+    cheaper than unifying them first. Arrow sorts strings by their UTF-8 bytes, which is
+    code point order, as Python's; Python strips the (rare) values with surrounding
+    whitespace, so both readers' ids are the same.
     """
-    dictionary = column.chunk(0).dictionary if column.num_chunks else None
-    chunks = [_numbers(chunk.indices) for chunk in column.chunks]
-    indices = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-    if dictionary is None:
-        return [], indices.astype(np.int64)
+    import pyarrow as pa
+
+    chunks = column.chunks
+    if not chunks:
+        return [], np.empty(0, dtype=np.int64)
+    shift = np.cumsum([0] + [len(chunk.dictionary) for chunk in chunks[:-1]]).tolist()
+    indices = np.concatenate(
+        [_numbers(chunk.indices) + d for chunk, d in zip(chunks, shift, strict=True)],
+        dtype=np.int64,
+    )
+    dictionary = pa.concat_arrays([chunk.dictionary for chunk in chunks])
     if _padded(dictionary):
         stripped = [value.strip() for value in dictionary.to_pylist()]
         uniques = sorted(set(stripped))
@@ -65,9 +73,19 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
         remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(stripped))
         return uniques, remap[indices]
     order = _call("array_sort_indices", dictionary)
+    ordered = _call("take", dictionary, order)
+    first = np.ones(len(ordered), dtype=bool)  # not equal to the value before it
+    if len(ordered) > 1:
+        equal = _call("equal", ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+        bits = np.unpackbits(np.frombuffer(equal.buffers()[1], np.uint8), bitorder="little")
+        first[1:] = ~bits[equal.offset : equal.offset + len(equal)].astype(bool)
     rank = np.empty(len(order), dtype=np.int64)
-    rank[_numbers(order)] = np.arange(len(order))
-    return _call("take", dictionary, order).to_pylist(), rank[indices]
+    rank[_numbers(order)] = np.cumsum(first) - 1
+    if not first.all():
+        kept = np.flatnonzero(first)  # pa.array(numpy) would import pandas
+        positions = pa.Array.from_buffers(pa.int64(), kept.size, [None, pa.py_buffer(kept)])
+        ordered = _call("take", ordered, positions)
+    return ordered.to_pylist(), rank[indices]
 
 
 #: The first bytes (UTF-8) of the characters Python's ``str.strip`` removes: the ASCII
@@ -136,7 +154,6 @@ def _columnar(path: Path, numeric: bool) -> Ratings:
         raise _Declined from None
     if not table.num_rows or any(not pa.types.is_dictionary(t) for t in table.schema.types):
         raise _Declined
-    table = table.unify_dictionaries()
     items, item_codes = _codes(table.column(0))
     annotators, annot_codes = _codes(table.column(1))
     labels, label_codes = _codes(table.column(2))
