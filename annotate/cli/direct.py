@@ -10,6 +10,7 @@ commands take no group option and read no ``.env``, so they behave as under the 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +30,10 @@ def run(argv: Sequence[str] | None = None) -> None:
     """Run ``annotate`` with ``argv`` (default ``sys.argv[1:]``)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in DIRECT:
+        # Their numpy work is element-wise, one core: OpenBLAS would start (and spin) a
+        # thread per core when numpy loads, ~0.05 s of CPU for nothing. A user's own
+        # setting wins.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         module, attribute = DIRECT[args[0]].split(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         command.main(args=args[1:], prog_name=f"{_detect_program_name()} {args[0]}")

@@ -101,7 +101,7 @@ def _prevalence(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> np
         w = unit_weight[rated].astype(float)
         return (counts[rated] / m[rated, None] * w[:, None]).sum(axis=0) / w.sum()
     inv = np.divide(1.0, m, out=np.zeros(m.size), where=rated)  # 0 for unrated items
-    return inv @ counts / rated.sum()
+    return np.einsum("i,ij->j", inv, counts) / rated.sum()
 
 
 def percent_agreement(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:
