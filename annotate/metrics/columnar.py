@@ -120,8 +120,14 @@ def _padded(strings: Any) -> bool:
     return any(ch.isspace() for ch in ends_chars.to_pylist())
 
 
-def _repack(codes: np.ndarray, uniques: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Codes of the kept rows re-numbered over the values they use (as the row reader's)."""
+def _repack(
+    codes: np.ndarray, uniques: list[str], dropped: bool
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Codes of the kept rows re-numbered over the values they use (as the row reader's).
+    Every value of a block's dictionary occurs in the block: only ``dropped`` rows (missing
+    labels) may leave one unused."""
+    if not dropped:
+        return tuple(uniques), codes
     present = np.bincount(codes, minlength=len(uniques)) > 0
     if present.all():
         return tuple(uniques), codes.astype(np.int64, copy=False)
@@ -161,17 +167,18 @@ def _columnar(path: Path, numeric: bool) -> Ratings:
         raise _Declined  # the row reader skips a blank row and refuses an empty id
     if first_duplicate(item_codes, annot_codes, len(items), len(annotators)) is not None:
         raise _Declined  # a duplicate pair is refused even when a label is missing
-    if "" in labels:  # missing labels: their rows go
+    dropped = "" in labels
+    if dropped:  # missing labels: their rows go
         keep = label_codes != labels.index("")
         item_codes, annot_codes, label_codes = (
             item_codes[keep],
             annot_codes[keep],
             label_codes[keep],
         )
-    item_u, item_idx = _repack(item_codes, items)
-    ann_u, annot_idx = _repack(annot_codes, annotators)
+    item_u, item_idx = _repack(item_codes, items, dropped)
+    ann_u, annot_idx = _repack(annot_codes, annotators, dropped)
     if not numeric:
-        categories, value_idx = _repack(label_codes, labels)
+        categories, value_idx = _repack(label_codes, labels, dropped)
         return Ratings(item_u, ann_u, categories, item_idx, annot_idx, value_idx)
     try:
         numbers = [math.nan if label == "" else float(label) for label in labels]
