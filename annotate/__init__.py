@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from annotate import security
-from annotate.config import Config, normalise_database_url
+    from annotate.config import Config
 
 
 class ConfigurationError(RuntimeError):
@@ -25,6 +24,15 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     :raises ConfigurationError: outside demo and test mode when no secret key is set or it is
         shorter than 32 bytes.
     """
+    # Imported here: the app-less commands (``annotate agreement``) import this package
+    # through ``annotate.cli`` and never load Flask (start-up time).
+    import secrets
+
+    from flask import Flask
+
+    from annotate import security
+    from annotate.config import Config, normalise_database_url
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if isinstance(config, dict):

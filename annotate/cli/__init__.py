@@ -8,8 +8,12 @@ This package never imports :mod:`annotate` itself, so the factory may import it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from flask import Flask
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def app_commands() -> dict[str, click.Command]:

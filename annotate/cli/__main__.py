@@ -1,5 +1,5 @@
 """``python -m annotate.cli`` runs the ``annotate`` command."""
 
-from annotate.cli.main import main
+from annotate.cli.direct import run
 
-main()
+run()

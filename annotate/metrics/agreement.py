@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import checks
-from .data import Ratings, as_ratings
+from .data import Ratings, as_ratings, row_sums
 from .pairs import pair_confusions
 from .results import AgreementResult, PairwiseResult, undefined
 
@@ -74,18 +74,20 @@ def _observed(
     weight_matrix: np.ndarray | None = None,
     unit_weight: np.ndarray | None = None,
 ) -> tuple[float | None, np.ndarray]:
-    """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings.
-
-    ``unit_weight``: each row of ``counts`` stands for that many identical items.
-    """
-    m = counts.sum(axis=1)
+    """Mean pairwise (optionally weighted) agreement over items with ≥ 2 ratings;
+    ``unit_weight``: each row of ``counts`` stands for that many identical items."""
+    m = row_sums(counts)
     pairable = m >= 2
     if not pairable.any():
         return None, pairable
-    c = counts[pairable].astype(float)
     mp = m[pairable].astype(float)
-    star = c if weight_matrix is None else c @ weight_matrix
-    per_item = (c * (star - 1.0)).sum(axis=1) / (mp * (mp - 1.0))
+    if weight_matrix is None and counts.dtype.kind in "iu":  # Σ n(n − 1), exact in integers
+        same = np.einsum("ij,ij->i", counts, counts) - m
+        per_item = same[pairable] / (mp * (mp - 1.0))
+    else:
+        c = np.compress(pairable, counts, axis=0).astype(float)
+        star = c if weight_matrix is None else c @ weight_matrix
+        per_item = row_sums(c * (star - 1.0)) / (mp * (mp - 1.0))
     if unit_weight is not None:
         w = unit_weight[pairable].astype(float)
         return float((per_item * w).sum() / w.sum()), pairable
@@ -93,12 +95,13 @@ def _observed(
 
 
 def _prevalence(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> np.ndarray:
-    m = counts.sum(axis=1)
+    m = row_sums(counts)
     rated = m >= 1
     if unit_weight is not None:
         w = unit_weight[rated].astype(float)
         return (counts[rated] / m[rated, None] * w[:, None]).sum(axis=0) / w.sum()
-    return (counts[rated] / m[rated, None]).mean(axis=0)
+    inv = np.divide(1.0, m, out=np.zeros(m.size), where=rated)  # 0 for unrated items
+    return np.einsum("i,ij->j", inv, counts) / rated.sum()
 
 
 def percent_agreement(items: Any, annotators: Any = None, values: Any = None) -> AgreementResult:

@@ -37,45 +37,97 @@ def _numbers(array: Any) -> np.ndarray:
     return data[array.offset : array.offset + len(array)]
 
 
+def _call(name: str, *args: Any, options: Any = None) -> Any:
+    """An Arrow compute function by name: ``pyarrow.compute`` builds a wrapper for each of
+    its hundreds of functions on import (a few hundredths of a second of start-up); its
+    compiled core, which those wrappers call, is cheap to import."""
+    from pyarrow._compute import call_function
+
+    return call_function(name, list(args), options)
+
+
 def _codes(column: Any) -> tuple[list[str], np.ndarray]:
     """The distinct stripped strings, sorted as Python sorts them, and each row's code.
 
-    ``column`` is dictionary-encoded with one dictionary for all chunks. Arrow sorts strings
-    by their UTF-8 bytes, which is code point order, as Python's; Python strips the (rare)
-    values with surrounding whitespace, so both readers' ids are the same.
+    ``column`` is dictionary-encoded, one dictionary per block of the file: the dictionaries
+    are concatenated (a value may be in several) and sorted, equal neighbours share a code —
+    cheaper than unifying them first. Arrow sorts strings by their UTF-8 bytes, which is
+    code point order, as Python's; Python strips the (rare) values with surrounding
+    whitespace, so both readers' ids are the same.
     """
-    import pyarrow.compute as pc
+    import pyarrow as pa
 
-    dictionary = column.chunk(0).dictionary if column.num_chunks else None
-    indices = np.concatenate([_numbers(chunk.indices) for chunk in column.chunks])
-    if dictionary is None:
-        return [], indices.astype(np.int64)
+    chunks = column.chunks
+    if not chunks:
+        return [], np.empty(0, dtype=np.int64)
+    shift = np.cumsum([0] + [len(chunk.dictionary) for chunk in chunks[:-1]]).tolist()
+    indices = np.concatenate(
+        [_numbers(chunk.indices) + d for chunk, d in zip(chunks, shift, strict=True)],
+        dtype=np.int64,
+    )
+    dictionary = pa.concat_arrays([chunk.dictionary for chunk in chunks])
     if _padded(dictionary):
         stripped = [value.strip() for value in dictionary.to_pylist()]
         uniques = sorted(set(stripped))
         position = {value: i for i, value in enumerate(uniques)}
         remap = np.fromiter((position[v] for v in stripped), dtype=np.int64, count=len(stripped))
         return uniques, remap[indices]
-    order = pc.array_sort_indices(dictionary)
+    order = _call("array_sort_indices", dictionary)
+    ordered = _call("take", dictionary, order)
+    first = np.ones(len(ordered), dtype=bool)  # not equal to the value before it
+    if len(ordered) > 1:
+        equal = _call("equal", ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+        bits = np.unpackbits(np.frombuffer(equal.buffers()[1], np.uint8), bitorder="little")
+        first[1:] = ~bits[equal.offset : equal.offset + len(equal)].astype(bool)
     rank = np.empty(len(order), dtype=np.int64)
-    rank[_numbers(order)] = np.arange(len(order))
-    return pc.take(dictionary, order).to_pylist(), rank[indices]
+    rank[_numbers(order)] = np.cumsum(first) - 1
+    if not first.all():
+        kept = np.flatnonzero(first)  # pa.array(numpy) would import pandas
+        positions = pa.Array.from_buffers(pa.int64(), kept.size, [None, pa.py_buffer(kept)])
+        ordered = _call("take", ordered, positions)
+    return ordered.to_pylist(), rank[indices]
+
+
+#: The first bytes (UTF-8) of the characters Python's ``str.strip`` removes: the ASCII
+#: ones, and every byte of a non-ASCII character (a few of those are spaces).
+_SPACE_BYTES = np.zeros(256, dtype=bool)
+_SPACE_BYTES[[ord(ch) for ch in map(chr, range(128)) if ch.isspace()]] = True
+_SPACE_BYTES[128:] = True
 
 
 def _padded(strings: Any) -> bool:
     """Whether a value of the Arrow string array starts or ends with what Python's
-    ``str.strip`` removes: only the distinct first and last characters are looked at."""
+    ``str.strip`` removes: the first and last bytes of each value are looked at, and the
+    distinct first and last characters only when one of them is not ASCII."""
+    from pyarrow._compute import SliceOptions
+
+    offsets_buf, data_buf = strings.buffers()[1:3]
+    if data_buf is None or not data_buf.size:
+        return False
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[
+        strings.offset : strings.offset + len(strings) + 1
+    ]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not (_SPACE_BYTES[data[starts[filled]]].any() or _SPACE_BYTES[data[ends[filled] - 1]].any()):
+        return False
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    ends = pa.concat_arrays(
-        [pc.utf8_slice_codeunits(strings, 0, 1), pc.utf8_slice_codeunits(strings, -1)]
-    )
-    return any(ch.isspace() for ch in pc.unique(ends).to_pylist())
+    firsts = _call("utf8_slice_codeunits", strings, options=SliceOptions(0, 1))
+    lasts = _call("utf8_slice_codeunits", strings, options=SliceOptions(-1))
+    ends_chars = _call("unique", pa.concat_arrays([firsts, lasts]))
+    return any(ch.isspace() for ch in ends_chars.to_pylist())
 
 
-def _repack(codes: np.ndarray, uniques: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Codes of the kept rows re-numbered over the values they use (as the row reader's)."""
+def _repack(
+    codes: np.ndarray, uniques: list[str], dropped: bool
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Codes of the kept rows re-numbered over the values they use (as the row reader's).
+    Every value of a block's dictionary occurs in the block: only ``dropped`` rows (missing
+    labels) may leave one unused."""
+    if not dropped:
+        return tuple(uniques), codes
     present = np.bincount(codes, minlength=len(uniques)) > 0
     if present.all():
         return tuple(uniques), codes.astype(np.int64, copy=False)
@@ -108,7 +160,6 @@ def _columnar(path: Path, numeric: bool) -> Ratings:
         raise _Declined from None
     if not table.num_rows or any(not pa.types.is_dictionary(t) for t in table.schema.types):
         raise _Declined
-    table = table.unify_dictionaries()
     items, item_codes = _codes(table.column(0))
     annotators, annot_codes = _codes(table.column(1))
     labels, label_codes = _codes(table.column(2))
@@ -116,17 +167,24 @@ def _columnar(path: Path, numeric: bool) -> Ratings:
         raise _Declined  # the row reader skips a blank row and refuses an empty id
     if first_duplicate(item_codes, annot_codes, len(items), len(annotators)) is not None:
         raise _Declined  # a duplicate pair is refused even when a label is missing
-    keep = label_codes != (labels.index("") if "" in labels else -1)
-    item_u, item_idx = _repack(item_codes[keep], items)
-    ann_u, annot_idx = _repack(annot_codes[keep], annotators)
+    dropped = "" in labels
+    if dropped:  # missing labels: their rows go
+        keep = label_codes != labels.index("")
+        item_codes, annot_codes, label_codes = (
+            item_codes[keep],
+            annot_codes[keep],
+            label_codes[keep],
+        )
+    item_u, item_idx = _repack(item_codes, items, dropped)
+    ann_u, annot_idx = _repack(annot_codes, annotators, dropped)
     if not numeric:
-        categories, value_idx = _repack(label_codes[keep], labels)
+        categories, value_idx = _repack(label_codes, labels, dropped)
         return Ratings(item_u, ann_u, categories, item_idx, annot_idx, value_idx)
     try:
         numbers = [math.nan if label == "" else float(label) for label in labels]
     except ValueError:
         raise _Declined from None
-    values = np.asarray(numbers, dtype=float)[label_codes[keep]]
+    values = np.asarray(numbers, dtype=float)[label_codes]
     if not np.isfinite(values).all():
         raise _Declined
     categories_f, value_idx = factorize(values)

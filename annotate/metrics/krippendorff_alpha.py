@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import checks
-from .data import Ratings, as_ratings, counts_from_matrix, factorize, is_missing
+from .data import Ratings, as_ratings, counts_from_matrix, factorize, is_missing, row_sums
 from .results import AgreementResult
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -58,16 +58,22 @@ def _result(
 
 def _nominal(counts: np.ndarray, unit_weight: np.ndarray | None = None) -> tuple[float, float, int]:
     """``(observed, expected, n)`` of nominal α; ``unit_weight``: items per row of ``counts``."""
-    m = counts.sum(axis=1, dtype=np.int64)
+    counts = counts.astype(np.int64, copy=False)
+    m = row_sums(counts)
     keep = m >= 2
-    c = counts[keep].astype(np.int64)
     mp = m[keep]
     w = None if unit_weight is None else unit_weight[keep].astype(np.int64)
-    n_c = (c.sum(axis=0) if w is None else (c * w[:, None]).sum(axis=0)).astype(float)
-    n = int(mp.sum() if w is None else (mp * w).sum())
+    if w is None:  # no copy of the pairable rows: masks and sums over all of them
+        n_c = (keep.astype(np.int64) @ counts).astype(float)
+        n = int(mp.sum())
+        same = np.einsum("ij,ij->i", counts, counts)[keep] - mp  # Σ_c n_uc (n_uc − 1)
+    else:
+        c = np.compress(keep, counts, axis=0)
+        n_c = (c * w[:, None]).sum(axis=0).astype(float)
+        n = int((mp * w).sum())
+        same = np.einsum("ij,ij->i", c, c) - mp
     if not n:
         return 0.0, 0.0, 0
-    same = (c * c).sum(axis=1) - mp  # Σ_c n_uc (n_uc − 1), exact in integers
     per = same / (mp - 1.0)
     o_diag = float(per.sum() if w is None else (per * w).sum())
     return n - o_diag, float(n) ** 2 - float((n_c**2).sum()), n

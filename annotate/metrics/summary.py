@@ -9,6 +9,7 @@ from typing import Any
 from . import checks
 from .agreement import cohen_matrix, fleiss_kappa, gwet_ac1, percent_agreement, scott_pi
 from .data import Ratings, as_ratings
+from .headline import nominal_figures
 from .krippendorff_alpha import LEVELS, krippendorff_alpha
 
 METRICS = (
@@ -69,8 +70,9 @@ def agreement_summary(
         "n_annotations": r.n_annotations,
     }
     undefined: dict[str, str] = {}
+    shared = nominal_figures(r, level)  # five figures from one count matrix
     for name, fn in fns.items():
-        res = fn(r)
+        res: Any = shared[name] if name in shared else fn(r)
         value = res.mean if name == "cohen_kappa" else res.value
         out[name] = value
         if value is None:

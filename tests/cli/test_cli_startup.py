@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 import click
 
 from annotate.cli import app_commands
+from annotate.cli.direct import DIRECT
 from annotate.cli.main import APP, COMMANDS, FLASK, main
 
 HEAVY = ("numpy", "scipy", "sklearn", "pandas", "sqlalchemy", "pyarrow")
@@ -83,3 +84,28 @@ def test_help_lists_the_table_and_commands_still_run(tmp_path):
         [sys.executable, "-m", "annotate.cli", "no-such-command"], capture_output=True, text=True
     )
     assert unknown.returncode == 2 and "No such command 'no-such-command'" in unknown.stderr
+
+
+def test_app_less_commands_run_without_flask(tmp_path):
+    # the console script runs them straight away (annotate/cli/direct.py): no Flask start-up
+    for name, source in DIRECT.items():
+        assert COMMANDS[name][0] == source, name
+    path = tmp_path / "r.csv"
+    path.write_text("item,annotator,label\ni1,a,x\ni1,b,x\ni2,a,y\ni2,b,x\n")
+    script = (
+        "import sys\nfrom annotate.cli.direct import run\n"
+        f"try:\n    run(['agreement', {str(path)!r}])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'werkzeug'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert '"n_items": 2' in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    bad = subprocess.run(
+        [sys.executable, "-m", "annotate.cli", "agreement", str(tmp_path / "none.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert "Usage: python -m annotate.cli agreement [OPTIONS] FILE" in bad.stderr
+    assert "cannot read" in bad.stderr

@@ -62,6 +62,10 @@ CASES = {
     "header only": "item,annotator,label\n",
     "empty file": "",
     "empty id": "item,annotator,label\n,a,x\n1,b,x\n",
+    "non-ascii ids, not padded": "item,annotator,label\n条目1,标注员甲,是\n条目1,b,否\n",
+    "non-ascii spaces python strips": "item,annotator,label\n1\x85,a,x\n1,\xa0b,x\n2,b\u2028,y\n",
+    "unit separator at the end": "item,annotator,label\n1,a\x1f,x\n1,b,x\n",
+    "missing label among numbers": "item,annotator,label\n1,a,1\n1,b,\n2,a,3\n2,b,2.5\n",
 }
 
 
@@ -92,6 +96,33 @@ def test_errors_name_the_line(tmp_path):
     path.write_text(CASES["duplicate pair"], encoding="utf-8")
     with pytest.raises(LongFormatError, match="line 4: duplicate"):
         read_long_ratings(path)
+
+
+@pytest.mark.parametrize(
+    ("last", "numeric", "message"),
+    [
+        (
+            "item000000,a0,1",
+            False,
+            "line 80002: duplicate (item, annotator) pair ('item000000', 'a0'); first on line 2",
+        ),
+        ("i9999,a0", False, "line 80002:"),
+        ("i9999,a0,lots", True, "line 80002:"),
+        ("i9999,a0,inf", True, "line 80002:"),
+    ],
+)
+def test_a_bad_last_line_of_a_long_file_is_named(tmp_path, last, numeric, message):
+    # 1.3 MB: several Arrow blocks, each with its dictionaries; the columnar reader declines,
+    # the row reader names the line, with the same message as reading row by row
+    rows = [f"item{i:06d},a{a},{(i + a) % 3}" for i in range(40000) for a in range(2)]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(["item,annotator,label", *rows, last]) + "\n", encoding="utf-8")
+    want = _oracle(path, numeric)
+    assert isinstance(want, LongFormatError) and message in str(want)
+    _check(path, numeric)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("\n".join(["item,annotator,label", *rows]) + "\n", encoding="utf-8")
+    _check(ok, numeric)
 
 
 CELL = st.text(alphabet=st.sampled_from(list('ab1 ,."\u3000\t-e')), max_size=4)

@@ -115,3 +115,30 @@ def test_per_label_one_vs_rest():
     assert res["x"].value == pytest.approx(x.value)
     single = per_label_agreement(items, anns, ["p", "p", "q", "q", "p", "q"], metric=fleiss_kappa)
     assert single["p"].metric == "fleiss_kappa"
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_summary_figures_are_each_functions_own(seed, level):
+    # the summary builds one count matrix for five figures (metrics/headline.py)
+    from annotate.metrics import as_ratings, gwet_ac1, percent_agreement, scott_pi
+
+    rng = np.random.default_rng(seed)
+    n_items, n_ann = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+    rows = [(i, a) for i in range(n_items) for a in range(n_ann) if rng.random() < 0.6]
+    values = [int(rng.integers(1, 2 + seed % 4)) for _ in rows]
+    if not rows:
+        return
+    r = as_ratings([i for i, _ in rows], [a for _, a in rows], values, numeric=True)
+    s = agreement_summary(r, level=level)
+    for name, fn in (
+        ("percent_agreement", percent_agreement),
+        ("fleiss_kappa", fleiss_kappa),
+        ("scott_pi", scott_pi),
+        ("gwet_ac1", gwet_ac1),
+    ):
+        want = fn(r)
+        assert s[name] == want.value and s["undefined"].get(name) == want.reason, name
+    alpha = krippendorff_alpha(r, level=level)
+    assert s["krippendorff_alpha"] == alpha.value
+    assert s["undefined"].get("krippendorff_alpha") == alpha.reason
