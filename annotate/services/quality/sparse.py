@@ -62,7 +62,9 @@ NO_COHEN_CI = (
 class SparseTables:
     """The annotator table (``ann``…``n``, one row per distinct combination), the pair table
     (``p_*``) and the peer sums per annotator ``[Σ(same−1), Σ(m−1), annotations, Σm]`` over
-    their annotations on items with at least two."""
+    their annotations on items with at least two; ``codes``, when the scan kept them, the
+    counted annotations as item, annotator-id and value columns ordered by item (``int32``, 12
+    bytes per annotation: MACE's input, so :mod:`.sparse_mace` need not read them again)."""
 
     ann: np.ndarray
     batch: np.ndarray
@@ -80,6 +82,7 @@ class SparseTables:
     p_cb: np.ndarray
     p_n: np.ndarray
     peer: dict[int, list[int]]
+    codes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _merged(rows: list[tuple[int, ...]], width: int) -> np.ndarray:

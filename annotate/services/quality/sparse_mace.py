@@ -1,10 +1,12 @@
 """MACE competence on the sparse-overlap path (many annotators, value-multiset cells).
 
 The multiset cells keep no annotator per value, so :mod:`.competence` cannot fit MACE on
-them. Here the counted annotations are read once more, ordered by item, into three ``int32``
-columns (item, annotator and value codes: 12 bytes per annotation, no Python object per row
-kept) and :func:`annotate.metrics.mace_chunked.mace_chunked` runs the same EM as the dense path
-over chunks of them, so the rest of its memory is bounded by the chunk. Figures as
+them. The item-ordered scan of :mod:`.sparse_scan` keeps the counted annotations as three
+``int32`` columns (item, annotator and value codes: 12 bytes per annotation, no Python object
+per row kept); tables built otherwise (:func:`.sparse.load_sparse`, the oracle) have none, and
+:func:`load_codes` reads them once more, ordered by item. Then
+:func:`annotate.metrics.mace_chunked.mace_chunked` runs the same EM as the dense path over
+chunks of them, so the rest of its memory is bounded by the chunk. Figures as
 :func:`.competence.add_competence` gives them (``mace_competence`` per annotator, the same
 ``method``), appended after the report's figures; restarts as
 :func:`.competence.mace_restarts` counts them on the annotations. Dawid–Skene's figures
@@ -68,6 +70,18 @@ def load_codes(
     return np.frombuffer(item, np.int32), codes, np.frombuffer(val, np.int32), known.tolist()
 
 
+def scanned_codes(
+    kept: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """:func:`load_codes`'s columns from the scan's (item ids, annotator ids, value codes):
+    items numbered in order, annotators coded by their sorted ids."""
+    item_ids, ann_ids, val = kept
+    item = np.cumsum(np.r_[bool(item_ids.size), item_ids[1:] != item_ids[:-1]]) - 1
+    known = np.unique(ann_ids)
+    codes = np.searchsorted(known, ann_ids).astype(np.int32)
+    return item.astype(np.int32), codes, val, known.tolist()
+
+
 def add_sparse_competence(
     session: Session, report: ProjectReport[Any], window: Window | None
 ) -> None:
@@ -80,7 +94,10 @@ def add_sparse_competence(
         and len(d.categories) >= 2
     ):
         return
-    item, ann, val, ids = load_codes(session, report, window)
+    kept = d.sparse.codes if d.sparse is not None else None
+    item, ann, val, ids = (
+        scanned_codes(kept) if kept is not None else load_codes(session, report, window)
+    )
     if len(ids) < 2:
         return
     seed = report.options.seed

@@ -9,7 +9,9 @@ annotations ordered by item — ``(item, annotator, batch, version, timed, gold 
 text)`` — and each chunk of whole items is counted with numpy: the annotator table as
 distinct rows, every pair of one item's annotations (lower annotator first) as distinct pair
 rows, the peer sums from each item's size and its count of each value. The chunks' counts are
-merged as they come, so memory is bounded by the tables, not by the items.
+merged as they come, so memory is bounded by the tables, not by the items — and by the three
+``int32`` columns (item, annotator, value: 12 bytes per annotation) kept for MACE
+(:mod:`.sparse_mace`), which would otherwise read the same annotations once more.
 
 The result is the same :class:`SparseTables` as :func:`~.sparse.load_sparse` gives
 (``tests/services/quality/test_sparse_scan.py`` compares them on random projects, on SQLite and
@@ -142,6 +144,7 @@ def scan_sparse(
     k = max(len(dec.categories), 1)
     peer: dict[int, list[int]] = {}
     carry = np.zeros((0, 7), np.int64)
+    kept: list[np.ndarray] = []  # (item, annotator, value) of the counted rows, for MACE
     for chunk in stream_rows(session, stmt, SCAN_CHUNK):
         item, ann, batch, ver, timed, gold, text = zip(*chunk, strict=True)
         rows = np.stack(
@@ -161,11 +164,17 @@ def scan_sparse(
         tail = rows[:, 0] == last  # the last item may go on in the next chunk
         carry, rows = rows[tail], rows[~tail]
         if len(rows):
-            _count_chunk(rows[np.lexsort((rows[:, 1], rows[:, 0]))], k, ann_table, pairs, peer)
+            rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+            kept.append(rows[:, [0, 1, 6]].astype(np.int32))
+            _count_chunk(rows, k, ann_table, pairs, peer)
     if len(carry):
-        _count_chunk(carry[np.argsort(carry[:, 1])], k, ann_table, pairs, peer)
+        carry = carry[np.argsort(carry[:, 1])]
+        kept.append(carry[:, [0, 1, 6]].astype(np.int32))
+        _count_chunk(carry, k, ann_table, pairs, peer)
+    codes = np.concatenate(kept) if kept else np.zeros((0, 3), np.int32)
     a, p = ann_table.keys.T, pairs.keys.T
     return SparseTables(
         a[0], a[1], a[2], a[3], a[4], a[5].astype(bool), ann_table.n,
         p[0], p[1], p[2], p[3], p[4], p[5], p[6], pairs.n, peer,
+        (codes[:, 0].copy(), codes[:, 1].copy(), codes[:, 2].copy()),
     )  # fmt: skip

@@ -2,6 +2,7 @@
 replaced (:func:`annotate.services.quality.sparse.load_sparse`, kept as the oracle)."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from annotate.models import Annotation
 from annotate.services.quality import sparse_scan
 from annotate.services.quality.queries import Decoder
 from annotate.services.quality.sparse import load_sparse
+from annotate.services.quality.sparse_mace import load_codes, scanned_codes
 from annotate.services.quality.sparse_scan import scan_sparse
 from tests.services.quality.report_paths import START, build, build_sparse
 
@@ -21,13 +23,31 @@ def _same_tables(db, project, window=None):
     dialect = db.session.get_bind().dialect.name
     old = load_sparse(db.session, project, dec, dialect, window)
     new = scan_sparse(db.session, project, dec, window)
+    assert old.codes is None and new.codes is not None
+    _same_codes(db, project, dec, window, new.codes)
     for name in old.__dataclass_fields__:
+        if name == "codes":
+            continue
         a, b = getattr(old, name), getattr(new, name)
         if isinstance(a, dict):
             assert a == b, name
         else:
             assert np.array_equal(a, b), name
     return new
+
+
+def _same_codes(db, project, dec, window, kept):
+    """The scan keeps MACE's input: the (item, annotator, value) codes that
+    :func:`load_codes` reads with a query of its own (the oracle), the same rows in the same
+    item order (within an item the scan orders by annotator, the query not at all)."""
+    report = SimpleNamespace(project=project, data=SimpleNamespace(categories=dec.categories))
+    want = load_codes(db.session, report, window)
+    got = scanned_codes(kept)
+    assert got[3] == want[3]  # annotator ids, in code order
+    assert np.array_equal(got[0], want[0])  # item numbers, annotation by annotation
+    assert sorted(zip(*(c.tolist() for c in got[:3]), strict=True)) == sorted(
+        zip(*(c.tolist() for c in want[:3]), strict=True)
+    )
 
 
 def test_scan_equals_the_group_bys_on_a_sparse_project(db, make_project, make_user, monkeypatch):
