@@ -31,7 +31,7 @@ from annotate.models import (
 )
 from annotate.services.audit import record_event
 from annotate.services.data import form_io, labelstudio
-from annotate.services.data.bulk import bulk_cache, canonical_encoder, ids_in_chunks, new_filters
+from annotate.services.data.bulk import bulk_mode, canonical_encoder, ids_in_chunks, new_filters
 from annotate.services.data.formats import Record, csv_gold, flag_value
 from annotate.services.data.inserts import (
     CHUNK,
@@ -289,7 +289,7 @@ def import_records(
     chunk: list[Checked] = []
     result = run.result
     refused = 0
-    with bulk_cache(session):
+    with bulk_mode(session):
         for record in records:
             result.read += 1
             item, found = _check(project, record, required)

@@ -158,3 +158,33 @@ def test_content_lookup_confirms_the_full_hash(db, make_project):
     assert import_speed.existing_content(db.session, project, [stored, twin]) == {
         stored: (item.id, "x", stored)
     }
+
+
+def test_bulk_mode_quiets_the_collector_and_restores_it_after_a_refused_import(db, make_project):
+    """While an import runs the cycle collector runs rarely (the app's objects set aside) and
+    SQLite's page cache is larger; after it, refused or not, everything is as it was."""
+    import gc
+
+    project = make_project("bulk-mode")
+    thresholds = gc.get_threshold()
+    cache = (
+        db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        if (db.engine.dialect.name == "sqlite")
+        else None
+    )
+    seen = []
+
+    def records():
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        if cache is not None:
+            size = db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+            assert size == -import_speed.SQLITE_CACHE_KIB
+        yield from iter_records(io.BytesIO(b'{"id": "a", "text": 1}\n'), "jsonl", [])
+
+    with pytest.raises(InvalidInput):
+        imports.import_records(db.session, project, records(), batch_name="b1")
+    assert seen == [(import_speed.BULK_GC_THRESHOLDS, seen[0][1])] and seen[0][1] > 0
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+    if cache is not None:
+        assert db.session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == cache
+    assert db.session.scalar(sa.select(sa.func.count(Item.id))) == 0
