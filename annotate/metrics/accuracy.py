@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scipy import stats
+from scipy import special  # ndtri and betaincinv: norm.ppf and beta.ppf, without scipy.stats
 
 from . import checks
 from .data import is_missing
@@ -33,7 +33,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     successes, n, confidence = _check(successes, n, confidence)
     if n == 0:
         return None
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2))
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -54,11 +54,15 @@ def clopper_pearson_interval(
     if n == 0:
         return None
     alpha = 1 - confidence
-    low = 0.0 if successes == 0 else float(stats.beta.ppf(alpha / 2, successes, n - successes + 1))
+    low = (
+        0.0
+        if successes == 0
+        else float(special.betaincinv(successes, n - successes + 1, alpha / 2))
+    )
     high = (
         1.0
         if successes == n
-        else float(stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes))
+        else float(special.betaincinv(successes + 1, n - successes, 1 - alpha / 2))
     )
     return low, high
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from scipy import stats
+from scipy import special  # ndtri is norm.ppf, without importing scipy.stats
 
 from . import checks
 from .data import _sort_key
@@ -29,7 +29,7 @@ def sample_size(
     proportion = checks.real("proportion", proportion, low=0, high=1)
     if population is not None:
         population = checks.count("population", population, minimum=1)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(special.ndtri(0.5 + confidence / 2))
     n0 = z * z * proportion * (1 - proportion) / (margin * margin)
     if population is not None:
         n0 = n0 / (1 + (n0 - 1) / population)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special  # ndtri is norm.ppf, without importing scipy.stats
 
 from annotate.metrics import (
     AgreementResult,
@@ -380,7 +380,7 @@ def rate_interval(
         return None
     mean = total_s / n
     var = max(sum_sq_s - n * mean * mean, 0.0) / (n - 1)
-    half = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(var / n)
+    half = float(special.ndtri((1 + confidence) / 2)) * math.sqrt(var / n)
     if mean - half <= 0:
         return None
     return 3600.0 / (mean + half), 3600.0 / (mean - half)
