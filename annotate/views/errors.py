@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger(__name__)
+#: What a 503 for a busy database asks the client to wait, in seconds.
+BUSY_RETRY_SECONDS = 5
 
 
 def _titles() -> dict[int, str]:
@@ -100,6 +102,25 @@ def init_app(app: Flask) -> None:
             ),
         )
 
+    @app.errorhandler(OperationalError)
+    def busy_database(error: OperationalError):
+        # SQLite has one writer: a long import job holds the lock (the demo runs jobs in the
+        # server), and a write that waited out the driver's timeout fails. Nothing was written;
+        # say so and when to try again, instead of a 500 page.
+        from annotate.database import db
+
+        db.session.rollback()
+        if not _is_busy(error):
+            return unhandled(error)
+        logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
+        message = _(
+            "The database is busy with other work, such as an import; nothing was saved. "
+            "Try again in a few seconds."
+        )
+        response = make_response(_render(503, message))
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
+
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         if isinstance(error, HTTPException):
@@ -109,6 +130,12 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return _render(500, InternalServerError.description)
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """True when SQLite refused a statement because another connection holds its lock."""
+    text = str(error.orig)
+    return "database is locked" in text or "database table is locked" in text
 
 
 def _is_unique_violation(error: IntegrityError) -> bool:
