@@ -91,6 +91,19 @@ def test_the_bulk_import_fills_the_search_text(db, project):
     for q, ext in (("平台", "x0"), ("annotation plat", "x1")):
         page = browse_items(db.session, project, ItemFilter(q=q))
         assert [i.external_id for i, _ in page.items] == [ext]
+    if db.engine.dialect.name == "sqlite":  # merging was off for the bulk insert only
+        merge = "SELECT v FROM items_fts_config WHERE k = 'automerge'"
+        assert db.session.connection().exec_driver_sql(merge).scalar() == 4
+        db.session.connection().exec_driver_sql(
+            "INSERT INTO items_fts(items_fts, rank) VALUES ('automerge', 8)"
+        )
+        more = json.dumps({"id": "x2", "text": "annotation again"}).encode()
+        records, problems = read_records(more, "jsonl")
+        import_records(db.session, project, records, batch_name="y", parse_problems=problems)
+        db.session.commit()
+        assert db.session.connection().exec_driver_sql(merge).scalar() == 8  # a chosen one kept
+        page = browse_items(db.session, project, ItemFilter(q="annotation"))
+        assert sorted(i.external_id for i, _ in page.items) == ["x1", "x2"]
 
 
 def test_frequent_and_rare_words_find_the_same(db, project, monkeypatch):
