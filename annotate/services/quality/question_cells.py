@@ -55,7 +55,9 @@ def per_item_query(
     columns = [sa.func.min(Item.batch_id), week_of(first, dialect)]
     for answer in answers:
         text = value_text(answer)
-        entry = sa.case((text != "null", head + text))  # NULL: not in the vector
+        # NULL (no answer, or JSON null): not in the vector. One evaluation of the answer's
+        # text per row (a CASE would extract it twice): ``||`` with NULL is NULL.
+        entry = head + sa.func.nullif(text, "null")
         columns.append(sa.func.min(answer.gold()))
         columns.append(joined_texts(entry, dialect, Annotation.annotator_id, ver))
     return (
