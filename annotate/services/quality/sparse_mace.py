@@ -53,28 +53,24 @@ def load_codes(
         .order_by(Annotation.item_id)
     )
     item, ann, val = array("i"), array("i"), array("i")
-    last, n_items = None, -1
     for rows in stream_rows(session, stmt):
         for item_id, annotator_id, text in rows:
             code = dec.code(text)
-            if code < 0:
-                continue
-            if item_id != last:
-                last, n_items = item_id, n_items + 1
-            item.append(n_items)
-            ann.append(annotator_id)
-            val.append(code)
-    ids = np.frombuffer(ann, dtype=np.int32)
-    known = np.unique(ids)
-    codes = np.searchsorted(known, ids).astype(np.int32)
-    return np.frombuffer(item, np.int32), codes, np.frombuffer(val, np.int32), known.tolist()
+            if code >= 0:
+                item.append(item_id)
+                ann.append(annotator_id)
+                val.append(code)
+    return scanned_codes(
+        (np.frombuffer(item, np.int32), np.frombuffer(ann, np.int32), np.frombuffer(val, np.int32))
+    )
 
 
 def scanned_codes(
     kept: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """:func:`load_codes`'s columns from the scan's (item ids, annotator ids, value codes):
-    items numbered in order, annotators coded by their sorted ids."""
+    """:func:`load_codes`'s columns from (item ids, annotator ids, value codes) ordered by
+    item, as the scan keeps them: items numbered in order, annotators coded by their sorted
+    ids."""
     item_ids, ann_ids, val = kept
     item = np.cumsum(np.r_[bool(item_ids.size), item_ids[1:] != item_ids[:-1]]) - 1
     known = np.unique(ann_ids)

@@ -171,10 +171,10 @@ def scan_sparse(
         carry = carry[np.argsort(carry[:, 1])]
         kept.append(carry[:, [0, 1, 6]].astype(np.int32))
         _count_chunk(carry, k, ann_table, pairs, peer)
-    codes = np.concatenate(kept) if kept else np.zeros((0, 3), np.int32)
+    codes = np.concatenate(kept).T.copy() if kept else np.zeros((3, 0), np.int32)
     a, p = ann_table.keys.T, pairs.keys.T
     return SparseTables(
         a[0], a[1], a[2], a[3], a[4], a[5].astype(bool), ann_table.n,
         p[0], p[1], p[2], p[3], p[4], p[5], p[6], pairs.n, peer,
-        (codes[:, 0].copy(), codes[:, 1].copy(), codes[:, 2].copy()),
+        (codes[0], codes[1], codes[2]),
     )  # fmt: skip
