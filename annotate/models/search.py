@@ -38,6 +38,8 @@ _CJK = re.compile(f"[{CJK}]")
 _WORD = re.compile(r"[^\W_]")
 #: Names of the objects outside the models (the migration test skips them).
 FTS_TABLE, PG_INDEX = "items_fts", "ix_items_search_text"
+#: FTS5's default ``automerge`` (segments merged once this many share a level).
+FTS_AUTOMERGE = 4
 
 
 def spaced(text: str) -> str:
@@ -101,10 +103,6 @@ def indexing_new_items(connection: Any) -> Iterator[None]:
         (before,),
     )
     _fts_setting(connection, "automerge", FTS_AUTOMERGE if merge is None else int(merge))
-
-
-#: FTS5's default ``automerge`` (segments merged once this many share a level).
-FTS_AUTOMERGE = 4
 
 
 def _fts_setting(connection: Any, name: str, value: int) -> None:

@@ -107,11 +107,11 @@ def init_app(app: Flask) -> None:
         # SQLite has one writer: a long import job holds the lock (the demo runs jobs in the
         # server), and a write that waited out the driver's timeout fails. Nothing was written;
         # say so and when to try again, instead of a 500 page.
+        if not _is_busy(error):
+            return unhandled(error)  # rolls the session back itself
         from annotate.database import db
 
         db.session.rollback()
-        if not _is_busy(error):
-            return unhandled(error)
         logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
         message = _(
             "The database is busy with other work, such as an import; nothing was saved. "
