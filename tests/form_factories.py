@@ -21,6 +21,7 @@ from annotate.models import (
     Batch,
     Item,
     Project,
+    ProjectRole,
     TaskType,
     User,
 )
@@ -29,6 +30,7 @@ from annotate.services.projects.projects import create_project
 from annotate.services.projects.questions import Question, questions_of
 from annotate.services.projects.rlhf_form import rlhf_full_schema
 from annotate.services.projects.values import content_hash, normalise_value
+from tests.factories import make_ready, publish_rulebook
 
 TEXT_A = "我叫张三，电话13800000000。这个回答很有帮助。"
 TEXT_B = "This response is short."
@@ -152,3 +154,21 @@ def form_project(
         item.annotation_count = len(users)
     session.flush()
     return project, [item for item, _ in items], truths
+
+
+def ready_form(db, make_project, make_user, slug, usernames, rulebook, n_items):
+    """An RLHF form project ready to label (one annotation per item, no overlap or gold): the
+    rulebook published, ``usernames`` qualified annotators, ``n_items`` form items. Committed."""
+    project = make_project(
+        slug,
+        "form",
+        labels=None,
+        label_schema=rlhf_full_schema(),
+        redundancy_k=1,
+        overlap_share=0.0,
+        gold_rate=0.0,
+    )
+    users = [make_user(name, project=project, roles=[ProjectRole.annotator]) for name in usernames]
+    publish_rulebook(db.session, project, rulebook)
+    make_ready(db, project, users, n_items=n_items, payload=form_payload)
+    return project, users

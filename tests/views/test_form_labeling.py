@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from annotate.models import Annotation, Assignment, ProjectRole, User
+from annotate.models import Annotation, Assignment, User
 from annotate.services.accounts.tokens import create_token
-from annotate.services.projects.rlhf_form import rlhf_full_schema
-from tests.factories import MINIMAL, make_ready, publish_rulebook
-from tests.form_factories import form_payload
+from tests.factories import MINIMAL
+from tests.form_factories import ready_form
 
 RULEBOOK = MINIMAL.replace("task_type: single_label", "task_type: form").replace(
     "Text of the rule.", "Text of the rule.\n\n**Questions:** harmless_a, harmless_b"
@@ -33,19 +32,7 @@ POSTED = {
 
 @pytest.fixture
 def form(db, make_project, make_user):
-    project = make_project(
-        "rlhf-full",
-        "form",
-        labels=None,
-        label_schema=rlhf_full_schema(),
-        redundancy_k=1,
-        overlap_share=0.0,
-        gold_rate=0.0,
-    )
-    user = make_user("labeler", project=project, roles=[ProjectRole.annotator])
-    publish_rulebook(db.session, project, RULEBOOK)
-    make_ready(db, project, [user], n_items=2, payload=form_payload)
-    return project
+    return ready_form(db, make_project, make_user, "rlhf-full", ["labeler"], RULEBOOK, 2)[0]
 
 
 def _lease(client, db, project):

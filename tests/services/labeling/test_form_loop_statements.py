@@ -8,11 +8,9 @@ import re
 
 import pytest
 
-from annotate.models import ProjectRole
 from annotate.services.accounts.tokens import create_token
-from annotate.services.projects.rlhf_form import rlhf_full_schema
-from tests.factories import MINIMAL, make_ready, publish_rulebook
-from tests.form_factories import form_payload
+from tests.factories import MINIMAL
+from tests.form_factories import ready_form
 from tests.services.labeling.test_loop_statements import budget, count_statements
 
 pytestmark = pytest.mark.truncate
@@ -40,20 +38,7 @@ POSTED |= {"q-risk_a": ["a2_discrimination"], "q-pi_a": '[{"start": 2, "end": 4,
 @pytest.fixture
 def form_loop(db, make_project, make_user):
     """A form project with the RLHF form, two annotators (one per loop), an API token."""
-    project = make_project(
-        "formloop",
-        "form",
-        labels=None,
-        label_schema=rlhf_full_schema(),
-        redundancy_k=1,
-        overlap_share=0.0,
-        gold_rate=0.0,
-    )
-    users = [
-        make_user(name, project=project, roles=[ProjectRole.annotator]) for name in ("api", "web")
-    ]
-    publish_rulebook(db.session, project, RULEBOOK)
-    make_ready(db, project, users, n_items=10, payload=form_payload)
+    _, users = ready_form(db, make_project, make_user, "formloop", ["api", "web"], RULEBOOK, 10)
     token = create_token(db.session, users[0], "script")[1]
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
