@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,7 +95,7 @@ class Decoder:
 
 
 def stream_rows(
-    session: Session, stmt: Any, chunk: int = CHUNK_ROWS
+    session: Session, stmt: Any, chunk: int = CHUNK_ROWS, prefetch: bool = False
 ) -> Generator[Sequence[Any], None, None]:
     """Yield the rows of a Core ``stmt`` as lists of tuples, ``chunk`` at a time.
 
@@ -102,7 +103,9 @@ def stream_rows(
     server-side cursor (``stream_results``), so memory stays flat however many rows. The cyclic
     garbage collector is paused while the chunks stream (they hold only tuples of scalars,
     freed by reference counting; its full passes over the app's objects cost more than the
-    query).
+    query). With ``prefetch`` (PostgreSQL; the caller must not use the session between
+    chunks) the next chunk is fetched on a thread while the caller works on the current one,
+    so the server's work and the caller's overlap.
     """
     conn = session.connection()
     options = {"yield_per": chunk} if conn.dialect.name == "postgresql" else {}
@@ -113,12 +116,25 @@ def stream_rows(
         if conn.dialect.name == "sqlite":  # plain cursor: nothing buffered ahead of it
             while rows := result.cursor.fetchmany(chunk):
                 yield rows
+        elif prefetch:
+            yield from _ahead(result.partitions(chunk))
         else:
             yield from result.partitions(chunk)
     finally:
         if was_enabled:
             gc.enable()
         result.close()
+
+
+def _ahead(chunks: Iterator[Sequence[Any]]) -> Generator[Sequence[Any], None, None]:
+    """``chunks``, each next one fetched on a thread while the current one is consumed (psycopg
+    releases the GIL while it waits for the server). Closed early, it waits for the fetch
+    under way before the result is closed."""
+    with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as pool:
+        pending = pool.submit(next, chunks, None)
+        while (rows := pending.result()) is not None:
+            pending = pool.submit(next, chunks, None)
+            yield rows
 
 
 @dataclass(frozen=True)
@@ -209,13 +225,17 @@ def week_of(epoch: Any, dialect: str) -> Any:
     return whole - sa.case((x < whole, 1), else_=0)
 
 
-def joined_texts(text: Any, dialect: str, *order: Any) -> Any:
-    """SQL aggregate: the group's ``text`` values joined by :data:`SEP`."""
+def joined_texts(text: Any, dialect: str, *order: Any, separator: str | None = None) -> Any:
+    """SQL aggregate: the group's ``text`` values joined by :data:`SEP` (or ``separator``),
+    on PostgreSQL in ``order``."""
+    sep: Any
+    if separator is not None:
+        sep = sa.literal_column("'" + separator.replace("'", "''") + "'")
+    else:
+        sep = sa.literal_column("chr(30)" if dialect == "postgresql" else "char(30)")
     if dialect == "postgresql":
-        return sa.func.string_agg(
-            text, aggregate_order_by(sa.literal_column("chr(30)"), *(order or (text,)))
-        )
-    return sa.func.group_concat(text, sa.literal_column("char(30)"))
+        return sa.func.string_agg(text, aggregate_order_by(sep, *(order or (text,))))
+    return sa.func.group_concat(text, sep)
 
 
 def item_values(

@@ -86,8 +86,7 @@ def read_form_cells(session: Session, project: Project, window: Window | None) -
     (:mod:`.question_cells`); nothing for a one-question project."""
     if not is_form(project):
         return {}
-    answers = [FORM_WIDE, *(Answer(q.key) for q in questions_of(project))]
-    return read_cells(session, project, answers, window)
+    return read_cells(session, project, [q.key for q in questions_of(project)], window)
 
 
 def add_question_figures(

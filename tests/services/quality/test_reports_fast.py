@@ -17,7 +17,7 @@ from annotate.metrics import (
 )
 from annotate.models import Annotation, Batch, BatchStatus, Item
 from annotate.services.projects.projects import get_project
-from annotate.services.quality.queries import stream_rows
+from annotate.services.quality.queries import _ahead, stream_rows
 from annotate.services.quality.report import ReportOptions, compute_report
 from tests.factories import labelled_project
 from tests.services.quality.oracle_builder import ratings_for
@@ -94,3 +94,35 @@ def test_stream_rows_chunks_and_restores_the_collector(db, demo):
     assert gc.isenabled()
     db.session.execute(sa.update(Batch).values(source="after streaming"))  # plain cursor again
     db.session.commit()
+
+
+def test_prefetched_stream_yields_the_same_chunks_and_closes_early(db, demo):
+    """``prefetch`` (PostgreSQL: the next chunk on a thread) changes nothing the caller sees;
+    left early, the stream closes and the session serves the next query."""
+    stmt = sa.select(Annotation.id, Annotation.item_id).order_by(Annotation.id)
+    plain = [tuple(map(tuple, c)) for c in stream_rows(db.session, stmt, chunk=40)]
+    ahead = [tuple(map(tuple, c)) for c in stream_rows(db.session, stmt, 40, prefetch=True)]
+    assert ahead == plain and len(plain) > 2
+    stream = stream_rows(db.session, stmt, 40, prefetch=True)
+    assert [tuple(r) for r in next(stream)] == list(plain[0])
+    stream.close()
+    assert gc.isenabled()
+    assert db.session.scalar(sa.select(sa.func.count(Annotation.id))) == sum(map(len, plain))
+
+
+def test_ahead_fetches_one_chunk_ahead_and_passes_errors_on():
+    fetched = []
+
+    def chunks():
+        for n in range(4):
+            fetched.append(n)
+            yield [n]
+        raise ValueError("the server went away")
+
+    stream = _ahead(chunks())
+    assert next(stream) == [0]
+    assert next(stream) == [1]
+    stream.close()  # waits for the fetch under way: nothing is fetched after it returns
+    assert fetched == [0, 1, 2]
+    with pytest.raises(ValueError, match="went away"):
+        list(_ahead(chunks()))
