@@ -45,7 +45,8 @@ def test_reviewer_walks_iso_plan_to_rejection_and_annotator_sees_feedback(
     assert n > 0
     screenshot(page, "review-plan-drawn")
 
-    page.click("#start-review")
+    with page.expect_navigation():  # the keys work once review.js has run: on load
+        page.click("#start-review")
     page.wait_for_selector("#review-form")
     screenshot(page, "review-screen")
     failed_annotators: set[str] = set()

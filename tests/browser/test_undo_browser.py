@@ -222,7 +222,8 @@ def test_undo_history_and_review_screens_fit(browser, live_server, db, locale, w
         page.fill("#draw-form [name=n]", "5")
         page.click("#draw-form [type=submit]")
         page.wait_for_selector("#plan")
-        page.click("#start-review")
+        with page.expect_navigation():  # the keys work once review.js has run: on load
+            page.click("#start-review")
         page.wait_for_selector("#review-form")
         page.keyboard.press("x")
         page.wait_for_selector("#correction:visible")
