@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from annotate.database import Session
 from annotate.models import Annotation, Batch, Item, Project
+from annotate.services.projects.values import canonical_json
 from annotate.services.quality.queries import (
     SEP,
     Answer,
@@ -168,7 +169,7 @@ def _loads(text: str) -> Any:
 
 def _hashable(answer: Any) -> Any:
     """``answer`` as a dict key: a list or object as its JSON text (bytes)."""
-    return _dumps(answer).encode() if isinstance(answer, list | dict) else answer
+    return canonical_json(answer).encode() if isinstance(answer, list | dict) else answer
 
 
 class _Texts(dict[tuple[type, Any], str]):
@@ -180,10 +181,6 @@ class _Texts(dict[tuple[type, Any], str]):
 
     def __missing__(self, key: tuple[type, Any]) -> str:
         answer = key[1]
-        text = answer.decode() if isinstance(answer, bytes) else _dumps(answer)
+        text = answer.decode() if isinstance(answer, bytes) else canonical_json(answer)
         self[key] = text
         return text
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
