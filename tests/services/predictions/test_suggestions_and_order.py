@@ -19,7 +19,7 @@ from annotate.services.data.prediction_import import import_predictions
 from annotate.services.labeling.assignment import claim_next
 from annotate.services.projects.settings import update_settings
 from tests.factories import make_ready
-from tests.services.labeling.test_loop_statements import budget, count_statements
+from tests.services.labeling.test_loop_statements import budget, screen_and_submit
 
 pytestmark = pytest.mark.truncate
 
@@ -96,13 +96,9 @@ def test_the_screen_keeps_its_statement_budget_with_both_settings_on(db, loop, c
     project, _ = loop
     _set(db, project, show_predictions=True, order_by_uncertainty=True)
     login("ann0")
-    for _ in range(3):
-        with count_statements(db) as screen_sql:
-            page = client.get("/annotate/loop").get_data(as_text=True)
-        assert 'id="suggestion"' in page
-        action = re.search(r'id="answer-form" action="([^"]+)"', page)[1]
-        with count_statements(db) as submit_sql:
-            assert client.post(action, data={"label": "yes"}).status_code == 302
+    screen_sql, submit_sql = screen_and_submit(
+        db, client, "loop", {"label": "yes"}, shows='id="suggestion"'
+    )
     # the last round: the first reads the rulebook's clauses into their cache
     assert len(screen_sql) <= budget(db, "html screen"), [s[:80] for s in screen_sql]
     assert len(submit_sql) <= budget(db, "html submit"), submit_sql
