@@ -165,6 +165,9 @@ class Answer:
 
 
 WHOLE = Answer()
+#: What the form-wide report of a form project counts of each annotation: that it holds a
+#: value (the cells stay a handful; every figure comparing answers is per question).
+FORM_WIDE = Answer(answered=True)
 
 
 def value_text(answer: Answer = WHOLE, annotation: Any = Annotation) -> Any:

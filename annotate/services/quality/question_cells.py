@@ -30,6 +30,7 @@ from annotate.database import Session
 from annotate.models import Annotation, Batch, Item, Project
 from annotate.services.projects.values import canonical_json
 from annotate.services.quality.queries import (
+    FORM_WIDE,
     SEP,
     Answer,
     Window,
@@ -83,9 +84,9 @@ def per_item_query(project_id: int, dialect: str, window: Window | None) -> Any:
 def read_cells(
     session: Session, project: Project, keys: Sequence[str], window: Window | None
 ) -> dict[Answer, Raw]:
-    """The vector cells (the rows ``load_aggregates`` reads) form-wide (``Answer(answered=
-    True)``) and of each question in ``keys`` (``Answer(key)``), from one query; an answer
-    whose cells pass the budget is left out."""
+    """The vector cells (the rows ``load_aggregates`` reads) form-wide (:data:`FORM_WIDE`)
+    and of each question in ``keys`` (``Answer(key)``), from one query; an answer whose cells
+    pass the budget is left out."""
     dialect = session.get_bind().dialect.name
     wide: dict[tuple[Any, ...], int] = {}
     cells: list[dict[tuple[Any, ...], int] | None] = [{} for _ in keys]
@@ -115,7 +116,7 @@ def read_cells(
         for j, found in enumerate(cells):  # bounded like the cells query: drop a question
             if found is not None and len(found) * 2 > VECTOR_BUDGET:
                 cells[j] = None
-    out = {Answer(answered=True): _raw(wide, texts, answered=True)}
+    out = {FORM_WIDE: _raw(wide, texts, answered=True)}
     for k, found in zip(keys, cells, strict=True):
         if found is None:
             continue

@@ -46,14 +46,11 @@ from annotate.services.quality.figures import (
     agreement_applies,
     effective_level,
 )
-from annotate.services.quality.queries import Answer, Window
+from annotate.services.quality.queries import FORM_WIDE, Answer, Window
 from annotate.services.quality.question_cells import Raw, read_cells
 from annotate.services.quality.sql import AggregateData, load_aggregates
 
 QUESTION = "question"
-#: What the form-wide report of a form project counts of each annotation: that it holds a
-#: value (the cells stay a handful; every figure comparing answers is per question).
-FORM_WIDE = Answer(answered=True)
 #: Figures that do not depend on the answers: form-wide only, never per question.
 ANSWER_FREE = ("items_per_hour", "review_accuracy")
 #: What a question's data takes from the form-wide data: durations, reviews, citations.

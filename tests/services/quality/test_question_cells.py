@@ -16,9 +16,8 @@ import sqlalchemy as sa
 
 from annotate.models import Annotation, Item
 from annotate.services.projects.questions import questions_of
-from annotate.services.quality.queries import Answer, Decoder
+from annotate.services.quality.queries import FORM_WIDE, Answer, Decoder
 from annotate.services.quality.question_cells import read_cells
-from annotate.services.quality.question_figures import FORM_WIDE
 from annotate.services.quality.sql import _raw_cells
 from tests.form_factories import form_project
 
